@@ -1,0 +1,39 @@
+# kamlab: two commands on a fresh clone.
+#   make report   set up .venv, then build the period report on the bundled sample
+#   make test     set up .venv, then run the whole test suite (unit tests + nbval)
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+PERIOD ?= 2026Q3
+SAMPLE := data/sample
+
+.PHONY: setup report test sample lint lab clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev,lab]"
+	touch $(STAMP)
+
+report: setup
+	$(BIN)/kamlab report --period $(PERIOD) --transactions $(SAMPLE)/transactions.csv \
+		--accounts $(SAMPLE)/accounts.csv --out reports
+
+test: setup
+	$(BIN)/python -m pytest -q --nbval-lax tests notebooks
+
+# Regenerate the bundled sample (it is committed; this is how it was made).
+sample: setup
+	$(BIN)/kamlab sample --seed 0 --accounts 300 --out $(SAMPLE)
+
+lint: setup
+	$(BIN)/ruff check kamlab tests benchmarks
+
+lab: setup
+	$(BIN)/jupyter lab notebooks
+
+clean:
+	rm -rf $(VENV) reports/*/ .pytest_cache

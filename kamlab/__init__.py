@@ -1,0 +1,26 @@
+"""kamlab: Key Account Management analytics.
+
+Read customer data whatever its layout (:func:`read_transactions`,
+:func:`read_accounts`), summarise it per account (:func:`summarize`,
+:func:`period_panel`), and generate a realistic sample portfolio
+(:func:`kamlab.datasets.make_sample`).
+"""
+
+from kamlab.errors import ConfigError, InputError, KamlabError, MissingColumnError
+from kamlab.io import Accounts, Transactions, read_accounts, read_transactions
+from kamlab.summary import period_panel, summarize
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Accounts",
+    "ConfigError",
+    "InputError",
+    "KamlabError",
+    "MissingColumnError",
+    "Transactions",
+    "period_panel",
+    "read_accounts",
+    "read_transactions",
+    "summarize",
+]

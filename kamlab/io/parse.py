@@ -1,0 +1,116 @@
+"""Vectorised parsing of text columns into ids, dates and numbers.
+
+Each parser returns the parsed values with ``NaN``/``NaT`` where a value could
+not be parsed, so the caller can quarantine those rows with a reason.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+# Formats tried on a column's distinct values, in order; the one that parses most wins.
+_DATE_FORMATS_MONTH_FIRST = ["%m/%d/%Y %H:%M", "%m/%d/%Y", "%m/%d/%y"]
+_DATE_FORMATS_DAY_FIRST = ["%d/%m/%Y %H:%M", "%d/%m/%Y", "%d/%m/%y", "%d.%m.%Y", "%d-%m-%Y"]
+_DECIMAL_COMMA = re.compile(r"^\s*-?[\d.]*\d,\d{1,2}\s*$")
+_THOUSANDS_COMMA = re.compile(r"(?<=\d),(?=\d{3}(\D|$))")
+
+
+def is_blank(values: pd.Series) -> pd.Series:
+    """True where a value is missing or only white space."""
+    if pd.api.types.is_numeric_dtype(values) or pd.api.types.is_datetime64_any_dtype(values):
+        return values.isna()
+    return values.isna() | values.astype("string").str.strip().eq("").fillna(True)
+
+
+def parse_ids(values: pd.Series) -> pd.Series:
+    """Account or order ids as stripped text; ``17850.0`` (a float id) becomes ``"17850"``."""
+    if pd.api.types.is_float_dtype(values):
+        whole = values.dropna()
+        if (whole == np.floor(whole)).all():
+            values = values.astype("Int64")
+    text = values.astype("string").str.strip()
+    if text.str.fullmatch(r"\d+\.0+").fillna(True).all():
+        text = text.str.replace(r"\.0+$", "", regex=True)
+    return text.mask(text.eq("")).astype(object)
+
+
+def parse_dates(values: pd.Series, *, dayfirst: bool = False) -> tuple[pd.Series, str]:
+    """Parse dates; return ``(datetime64 series, description of the format used)``.
+
+    Typed dates are kept (time zones dropped to local wall time). Text is parsed on
+    its distinct values: ``YYYYMMDD``, ISO 8601, then common day/month orders
+    (``dayfirst`` breaks the tie between 01/02 read as 1 Feb or 2 Jan); whatever the
+    best format leaves is tried value by value ("mixed"), and the rest is NaT.
+    """
+    if pd.api.types.is_datetime64_any_dtype(values):
+        if getattr(values.dt, "tz", None) is not None:
+            values = values.dt.tz_localize(None)
+        return values.astype("datetime64[ns]"), "typed dates"
+    codes, uniques = pd.factorize(values.astype("string").str.strip())
+    text = pd.Series(uniques, dtype="string")
+    formats = ["%Y%m%d", "ISO8601"] + (
+        _DATE_FORMATS_DAY_FIRST + _DATE_FORMATS_MONTH_FIRST
+        if dayfirst
+        else _DATE_FORMATS_MONTH_FIRST + _DATE_FORMATS_DAY_FIRST
+    )
+    best, best_fmt = None, "unparsed"
+    for fmt in formats:
+        parsed = pd.to_datetime(text, format=fmt, errors="coerce")
+        if best is None or parsed.notna().sum() > best.notna().sum():
+            best, best_fmt = parsed, fmt
+        if best.notna().all():
+            break
+    if best is None:
+        best = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
+    missing = best.isna() & text.notna() & text.ne("")
+    if missing.any():
+        rest = pd.Series(
+            [_parse_one(v, dayfirst) for v in text[missing]], index=text.index[missing]
+        )
+        best = best.copy()
+        best[missing] = rest
+        if rest.notna().any():
+            best_fmt += " + mixed"
+    parsed = pd.Series(best.to_numpy(dtype="datetime64[ns]")[codes], index=values.index)
+    parsed[codes < 0] = pd.NaT
+    return parsed, best_fmt
+
+
+def _parse_one(value: str, dayfirst: bool):
+    try:
+        return pd.to_datetime(value, dayfirst=dayfirst)
+    except (ValueError, OverflowError, TypeError):
+        return pd.NaT
+
+
+def uses_decimal_comma(values: pd.Series) -> bool:
+    """True when a text column writes decimals with a comma (``12,50``) and never with a point."""
+    if pd.api.types.is_numeric_dtype(values):
+        return False
+    sample = values.dropna().astype("string").head(10_000)
+    return (
+        bool(sample.str.match(_DECIMAL_COMMA).any())
+        and not sample.str.contains(r"\d\.\d{1,2}\s*$", regex=True).any()
+    )
+
+
+def parse_numbers(values: pd.Series, *, decimal_comma: bool = False) -> pd.Series:
+    """Parse amounts: thousands commas and currency signs allowed; anything else is NaN.
+
+    Infinite values count as unparseable.
+    """
+    if pd.api.types.is_bool_dtype(values):
+        return pd.Series(np.nan, index=values.index)
+    if pd.api.types.is_numeric_dtype(values):
+        numbers = values.astype("float64")
+    else:
+        text = values.astype("string").str.strip().str.replace(r"^[£$€]|[£$€]$", "", regex=True)
+        if decimal_comma:
+            text = text.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
+        else:
+            text = text.str.replace(_THOUSANDS_COMMA, "", regex=True)
+        numbers = pd.to_numeric(text, errors="coerce").astype("float64")
+    return numbers.where(np.isfinite(numbers))

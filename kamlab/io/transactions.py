@@ -1,0 +1,238 @@
+"""Transactions: read, map, validate. Every row read is either accepted or quarantined.
+
+Validation rules, applied in this order; a row gets the first reason that applies
+(the same list is in README "Data contract"):
+
+==================== ==========================================================
+reason               rule
+==================== ==========================================================
+oversized_field      a mapped text value longer than 10,000 characters
+missing_account_id   the account id is empty
+duplicate_line       the whole line repeats an earlier line exactly (first kept)
+unparseable_date     the date cannot be read as a date
+date_in_future       the date is after ``today`` (the run date by default)
+non_numeric_amount   revenue, quantity, price or cost is not a number
+zero_quantity        quantity is 0
+zero_price           unit price is 0
+negative_price       unit price is below 0 (bad-debt adjustments and the like)
+unknown_account      the account id is not in the accounts table (when given)
+==================== ==========================================================
+
+A line whose revenue is given directly as 0 is kept: a purchase of no value (free
+goods, a fully discounted order) is still a purchase occasion. ``keep_duplicates``
+turns the ``duplicate_line`` rule off, for files without order ids in which two
+identical lines are two real purchases (CDNOW is one).
+
+Returns and cancellations are kept, flagged ``is_return`` and netted: a line with
+negative quantity or revenue, or whose order id starts with ``C``. Its revenue
+(and cost) is negative, so sums over an account are net of returns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from kamlab.errors import MissingColumnError
+from kamlab.io.files import RawTable, read_table
+from kamlab.io.mapping import TRANSACTION_ROLES, ColumnMapping, resolve_mapping
+from kamlab.io.parse import is_blank, parse_dates, parse_ids, parse_numbers, uses_decimal_comma
+from kamlab.io.validated import Reasons, Validated
+
+MAX_FIELD_CHARS = 10_000
+REASONS = [
+    "oversized_field",
+    "missing_account_id",
+    "duplicate_line",
+    "unparseable_date",
+    "date_in_future",
+    "non_numeric_amount",
+    "zero_quantity",
+    "zero_price",
+    "negative_price",
+    "unknown_account",
+]
+_TEXT_ROLES = ["account_id", "order_id", "product_id", "account_name"]
+_AMOUNT_ROLES = ["revenue", "quantity", "unit_price", "unit_cost", "cost", "gross_margin"]
+
+
+class Transactions(Validated):
+    """Validated transactions plus the rows that were set aside.
+
+    ``data`` has one row per accepted line: ``account_id``, ``date``,
+    ``revenue`` (net: negative for returns), ``is_return``, ``row`` (1-based data
+    row in the source) and, when mapped, ``order_id``, ``product_id``,
+    ``quantity``, ``unit_price``, ``cost``, ``gross_margin``, ``account_name``.
+    ``quarantine`` has the rejected rows as read, with ``row``, ``reason`` and
+    ``detail``.
+    """
+
+
+def read_transactions(
+    path: str | Path,
+    columns: dict[str, str] | None = None,
+    *,
+    accounts: Iterable[str] | pd.DataFrame | None = None,
+    sep: str | None = None,
+    encoding: str | None = None,
+    names: list[str] | None = None,
+    dayfirst: bool = False,
+    keep_duplicates: bool = False,
+    today: str | pd.Timestamp | None = None,
+) -> Transactions:
+    """Read a transactions file (CSV, Parquet, Excel) and validate it.
+
+    ``columns`` maps roles to the file's column names (``{"account_id": "Customer ID"}``);
+    roles not given are recognised from common names. ``accounts`` (ids, or an
+    accounts frame indexed by id) turns on the ``unknown_account`` rule.
+    """
+    raw = read_table(path, sep=sep, encoding=encoding, names=names)
+    mapping = resolve_mapping(
+        list(raw.frame.columns),
+        columns,
+        TRANSACTION_ROLES,
+        required=["account_id", "date"],
+        source=raw.source,
+    )
+    if "revenue" not in mapping.columns and not {"quantity", "unit_price"} <= set(mapping.columns):
+        missing = "unit_price" if "quantity" in mapping.columns else "revenue"
+        raise MissingColumnError(
+            missing, TRANSACTION_ROLES[missing], list(raw.frame.columns), raw.source
+        )
+    known = None
+    if accounts is not None:
+        known = accounts.index if isinstance(accounts, pd.DataFrame) else list(accounts)
+    return validate_transactions(
+        raw,
+        mapping,
+        known_accounts=known,
+        dayfirst=dayfirst,
+        keep_duplicates=keep_duplicates,
+        today=today,
+    )
+
+
+def validate_transactions(
+    raw: RawTable,
+    mapping: ColumnMapping,
+    *,
+    known_accounts: Iterable[str] | None = None,
+    dayfirst: bool = False,
+    keep_duplicates: bool = False,
+    today: str | pd.Timestamp | None = None,
+) -> Transactions:
+    """Apply the validation rules to a raw table whose columns are mapped to roles."""
+    frame = raw.frame
+    n = len(frame)
+    cols = mapping.columns
+    reasons = Reasons(n)
+    flag = reasons.flag
+    notes = []
+    if raw.encoding and raw.encoding != "utf-8":
+        notes.append(f"the file is not valid UTF-8; read as {raw.encoding}")
+
+    for role in _TEXT_ROLES:
+        if role in cols and not pd.api.types.is_numeric_dtype(frame[cols[role]]):
+            lengths = frame[cols[role]].astype("string").str.len().fillna(0)
+            flag(
+                lengths > MAX_FIELD_CHARS,
+                "oversized_field",
+                f"{cols[role]} longer than {MAX_FIELD_CHARS:,} characters",
+            )
+
+    account_id = parse_ids(frame[cols["account_id"]])
+    flag(account_id.isna(), "missing_account_id", f"{cols['account_id']} is empty")
+    if not keep_duplicates:
+        flag(frame.duplicated(keep="first"), "duplicate_line", "repeats an earlier line")
+
+    dates, date_format = parse_dates(frame[cols["date"]], dayfirst=dayfirst)
+    notes.append(f"dates read as {date_format}")
+    flag(
+        dates.isna(), "unparseable_date", cols["date"] + "=" + frame[cols["date"]].astype("string")
+    )
+    today = pd.Timestamp(today) if today is not None else pd.Timestamp.now().normalize()
+    future = dates.dt.normalize() > today
+    flag(future, "date_in_future", f"after {today.date()}")
+
+    amounts = {}
+    for role in _AMOUNT_ROLES:
+        if role not in cols:
+            continue
+        values = frame[cols[role]]
+        comma = uses_decimal_comma(values)
+        if comma:
+            notes.append(f"{cols[role]} uses a decimal comma")
+        amounts[role] = parse_numbers(values, decimal_comma=comma)
+        bad = amounts[role].isna()
+        if role in ("unit_cost", "cost", "gross_margin"):
+            bad &= ~is_blank(values)  # an empty cost is unknown, not wrong
+        flag(bad, "non_numeric_amount", cols[role] + "=" + values.astype("string"))
+
+    if "revenue" in cols:
+        revenue = amounts["revenue"]
+        if "quantity" in amounts:
+            flag(amounts["quantity"] == 0, "zero_quantity", f"{cols['quantity']} is 0")
+    else:
+        quantity, price = amounts["quantity"], amounts["unit_price"]
+        flag(quantity == 0, "zero_quantity", f"{cols['quantity']} is 0")
+        flag(price == 0, "zero_price", f"{cols['unit_price']} is 0")
+        flag(price < 0, "negative_price", cols["unit_price"] + "=" + price.astype("string"))
+        revenue = quantity * price
+
+    if known_accounts is not None:
+        known = pd.Index(parse_ids(pd.Series(list(known_accounts))).dropna())
+        flag(~account_id.isin(known), "unknown_account", "not in the accounts table")
+
+    data = _accepted_frame(reasons.ok, account_id, dates, revenue, amounts, frame, cols)
+    return Transactions(data, reasons.quarantine(frame), mapping, raw.source, n, notes)
+
+
+def _accepted_frame(ok, account_id, dates, revenue, amounts, frame, cols) -> pd.DataFrame:
+    """The clean frame of accepted rows, returns signed negative."""
+    is_return = (revenue < 0).to_numpy().copy()
+    if "quantity" in amounts:
+        is_return |= (amounts["quantity"] < 0).to_numpy()
+    if "order_id" in cols:
+        is_return |= (
+            frame[cols["order_id"]]
+            .astype("string")
+            .str.strip()
+            .str.startswith("C")
+            .fillna(False)
+            .to_numpy()
+        )
+    sign = np.where(is_return, -1.0, 1.0)
+    data = pd.DataFrame(
+        {
+            "account_id": account_id.to_numpy(),
+            "date": dates.to_numpy(),
+            "revenue": sign * revenue.abs().to_numpy(),
+            "is_return": is_return,
+            "row": np.arange(1, len(frame) + 1),
+        }
+    )
+    if "quantity" in amounts:
+        data["quantity"] = sign * amounts["quantity"].abs().to_numpy()
+    if "unit_price" in amounts:
+        data["unit_price"] = amounts["unit_price"].to_numpy()
+    cost = None
+    if "unit_cost" in amounts and "quantity" in amounts:
+        cost = amounts["unit_cost"].to_numpy() * np.abs(amounts["quantity"].to_numpy())
+    elif "cost" in amounts:
+        cost = np.abs(amounts["cost"].to_numpy())
+    if cost is not None:
+        data["cost"] = sign * cost
+        data["gross_margin"] = data["revenue"] - data["cost"]
+    elif "gross_margin" in amounts:
+        data["gross_margin"] = amounts["gross_margin"].to_numpy()
+    for role in ("order_id", "product_id"):
+        if role in cols:
+            data[role] = parse_ids(frame[cols[role]]).to_numpy()
+    if "account_name" in cols:
+        data["account_name"] = frame[cols["account_name"]].astype("string").str.strip().to_numpy()
+    data = data.loc[ok].reset_index(drop=True)
+    data["account_id"] = data["account_id"].astype("string")
+    return data

@@ -1,0 +1,88 @@
+"""What every validated input has: accepted rows, quarantined rows, and the accounting between them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from kamlab.io.mapping import ColumnMapping
+
+
+@dataclass
+class Validated:
+    """Accepted rows (``data``) and rejected rows with reasons (``quarantine``).
+
+    Invariant: ``len(data) + len(quarantine) == n_read``.
+    """
+
+    data: pd.DataFrame
+    quarantine: pd.DataFrame
+    mapping: ColumnMapping
+    source: str
+    n_read: int
+    notes: list[str] = field(default_factory=list)
+
+    def counts(self) -> dict:
+        """``{"read", "accepted", "quarantined", "by_reason"}``; accepted + quarantined = read."""
+        by_reason = self.quarantine["reason"].value_counts()
+        return {
+            "read": self.n_read,
+            "accepted": len(self.data),
+            "quarantined": len(self.quarantine),
+            "by_reason": {str(r): int(n) for r, n in by_reason.items()},
+        }
+
+    def report(self) -> str:
+        """A short, printable account of the read: counts, reasons, mapping and notes."""
+        c = self.counts()
+        lines = [
+            f"{self.source}: read {c['read']:,} rows, accepted {c['accepted']:,}, "
+            f"quarantined {c['quarantined']:,}"
+        ]
+        lines += [f"  {reason:<20} {n:>10,}" for reason, n in c["by_reason"].items()]
+        lines += ["columns: " + "; ".join(self.mapping.describe())]
+        lines += [f"note: {n}" for n in self.notes]
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        c = self.counts()
+        return (
+            f"<{type(self).__name__} {self.source}: {c['accepted']:,} accepted, "
+            f"{c['quarantined']:,} quarantined>"
+        )
+
+
+class Reasons:
+    """Per-row rejection reasons; a row keeps the first reason it is given."""
+
+    def __init__(self, n_rows: int):
+        self.reason = np.full(n_rows, None, dtype=object)
+        self.detail = np.full(n_rows, None, dtype=object)
+
+    @property
+    def ok(self) -> np.ndarray:
+        """True for rows with no reason (yet)."""
+        return pd.isna(self.reason)
+
+    def flag(self, mask, why: str, what: pd.Series | str) -> None:
+        """Give reason ``why`` to rows in ``mask`` that have none; ``what`` is the detail
+        (one text for all, or a per-row series, cut to 80 characters)."""
+        mask = np.asarray(mask, dtype=bool) & self.ok
+        self.reason[mask] = why
+        if isinstance(what, str):
+            self.detail[mask] = what
+        else:
+            self.detail[mask] = np.asarray(what.astype("string").str.slice(0, 80), dtype=object)[
+                mask
+            ]
+
+    def quarantine(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """Rows of ``frame`` with a reason, as text, led by ``row`` (1-based), ``reason``, ``detail``."""
+        bad = ~self.ok
+        out = frame.loc[bad].astype("string")
+        out.insert(0, "detail", self.detail[bad])
+        out.insert(0, "reason", self.reason[bad])
+        out.insert(0, "row", np.flatnonzero(bad) + 1)
+        return out.reset_index(drop=True)

@@ -1,0 +1,68 @@
+"""Making outputs safe to open.
+
+Spreadsheet programs execute a cell that starts with ``=``, ``+``, ``-`` or ``@``
+(and some treat a leading tab or carriage return the same way): CSV/formula
+injection, OWASP. Text cells that could be read as formulas are prefixed with a
+single quote, which spreadsheets show as text. Plain numbers are left alone.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+
+import pandas as pd
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+
+
+def neutralise_text(value: object) -> object:
+    """Return ``value`` with a leading ``'`` if it is text a spreadsheet would run as a formula."""
+    if (
+        isinstance(value, str)
+        and value.startswith(_FORMULA_START)
+        and not _PLAIN_NUMBER.match(value)
+    ):
+        return "'" + value
+    return value
+
+
+def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """Copy of ``frame`` with every text cell (and the index and header) neutralised."""
+    out = frame.copy()
+    for col in out.columns:
+        if not (
+            pd.api.types.is_numeric_dtype(out[col])
+            or pd.api.types.is_datetime64_any_dtype(out[col])
+        ):
+            out[col] = out[col].map(neutralise_text)
+    out.columns = [neutralise_text(str(c)) for c in out.columns]
+    if not pd.api.types.is_numeric_dtype(out.index):
+        out.index = out.index.map(neutralise_text)
+    return out
+
+
+@contextmanager
+def atomic_path(target: str | os.PathLike):
+    """Yield a temporary path beside ``target``; move it into place only if the block succeeds."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        os.replace(tmp, target)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+
+
+def write_csv(frame: pd.DataFrame, path: str | os.PathLike, *, index: bool = True) -> Path:
+    """Write ``frame`` as UTF-8 CSV, formula-neutralised, atomically."""
+    with atomic_path(path) as tmp:
+        neutralise_frame(frame).to_csv(tmp, index=index)
+    return Path(path)

@@ -1,0 +1,65 @@
+-- Per-account summary over the window ending $until (inclusive).
+-- Input: the view `transactions` (account_id, date, revenue, is_return, and
+-- optionally order_id, product_id, gross_margin), as kamlab.io accepts them.
+-- Purchase occasions are days with at least one non-return line; frequency,
+-- recency and T follow the BTYD literature (Fader, Hardie & Lee 2005):
+--   frequency      = purchase days - 1 (repeat purchases)
+--   recency        = (last purchase day - first purchase day) / $unit_days
+--   T              = ($until - first purchase day) / $unit_days
+--   monetary_value = mean sales of the repeat purchase days (0 when frequency = 0)
+-- Placeholders {order_count}, {product_count} and {margin_sum} are filled by
+-- kamlab.summary for the optional columns.
+WITH tx AS (
+    SELECT account_id, CAST(date AS DATE) AS day, revenue, is_return{extra_columns}
+    FROM transactions
+    WHERE CAST(date AS DATE) <= $until
+),
+purchase_days AS (
+    SELECT account_id, day, SUM(revenue) AS sales
+    FROM tx
+    WHERE NOT is_return
+    GROUP BY account_id, day
+),
+occasions AS (
+    SELECT
+        account_id,
+        COUNT(*) AS purchase_days,
+        MIN(day) AS first_purchase,
+        MAX(day) AS last_purchase,
+        SUM(sales) AS sales,
+        arg_min(sales, day) AS first_day_sales
+    FROM purchase_days
+    GROUP BY account_id
+),
+totals AS (
+    SELECT
+        account_id,
+        SUM(revenue) AS revenue,
+        -SUM(revenue) FILTER (WHERE is_return) AS returns_value,
+        COUNT(*) FILTER (WHERE is_return) AS return_lines,
+        COUNT(*) FILTER (WHERE NOT is_return) AS order_lines,
+        {order_count} AS orders,
+        {product_count} AS products,
+        {margin_sum} AS gross_margin
+    FROM tx
+    GROUP BY account_id
+)
+SELECT
+    o.account_id,
+    o.purchase_days - 1 AS frequency,
+    date_diff('day', o.first_purchase, o.last_purchase) / $unit_days AS recency,
+    date_diff('day', o.first_purchase, $until) / $unit_days AS T,
+    CASE WHEN o.purchase_days > 1
+         THEN (o.sales - o.first_day_sales) / (o.purchase_days - 1) ELSE 0 END AS monetary_value,
+    t.orders,
+    t.order_lines,
+    t.products,
+    t.revenue,
+    COALESCE(t.returns_value, 0) AS returns_value,
+    t.return_lines,
+    t.gross_margin,
+    o.first_purchase,
+    o.last_purchase
+FROM occasions o
+JOIN totals t USING (account_id)
+ORDER BY o.account_id

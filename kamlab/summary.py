@@ -1,0 +1,131 @@
+"""Per-account summaries of transactions, computed in DuckDB.
+
+The SQL lives in ``kamlab/sql/`` (one query per table) so that it can run
+unchanged on another engine that speaks SQL. Inputs are the accepted rows of
+:func:`kamlab.io.read_transactions` (or any frame with the same columns).
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+
+import duckdb
+import pandas as pd
+
+from kamlab.errors import InputError
+from kamlab.io import Transactions
+
+PERIOD_DAYS = {"day": 1.0, "week": 7.0, "month": 365.25 / 12}
+"""Length of one time unit in days: ``week`` is days / 7, ``month`` days / 30.4375."""
+
+PANEL_PERIODS = ("quarter", "month", "year")
+
+SUMMARY_COLUMNS = {
+    "frequency": "repeat purchase days (purchase days - 1); same-day purchases merged",
+    "recency": "time from first to last purchase day, in the chosen unit",
+    "T": "time from first purchase day to the end of the window, in the chosen unit",
+    "monetary_value": "mean sales of the repeat purchase days (0 with no repeat)",
+    "orders": "distinct order ids of non-return lines (purchase days when no order id)",
+    "order_lines": "non-return lines",
+    "products": "distinct products bought (missing when no product id)",
+    "revenue": "net revenue: sales less returns",
+    "returns_value": "value of returned lines (positive)",
+    "return_lines": "return lines",
+    "gross_margin": "net revenue less cost of goods (missing when cost is unknown)",
+    "first_purchase": "first purchase day",
+    "last_purchase": "last purchase day in the window",
+}
+"""The columns of :func:`summarize`, with their meaning (also in README)."""
+
+
+def _sql(name: str) -> str:
+    return resources.files("kamlab").joinpath(f"sql/{name}.sql").read_text(encoding="utf-8")
+
+
+def _frame(transactions: Transactions | pd.DataFrame) -> pd.DataFrame:
+    frame = transactions.data if isinstance(transactions, Transactions) else transactions
+    missing = {"account_id", "date", "revenue", "is_return"} - set(frame.columns)
+    if missing:
+        raise InputError(
+            f"transactions lack columns {sorted(missing)}; read them with kamlab.read_transactions"
+        )
+    if frame.empty:
+        raise InputError("no accepted transactions to summarise: every row was quarantined")
+    return frame
+
+
+def _fill(query: str, frame: pd.DataFrame, day: str) -> str:
+    """Fill the placeholders for optional columns; ``day`` is the query's SQL for the day."""
+    has = set(frame.columns)
+    extra = [c for c in ("order_id", "product_id", "gross_margin") if c in has]
+    return query.format(
+        extra_columns="".join(f", {c}" for c in extra),
+        order_count="COUNT(DISTINCT order_id) FILTER (WHERE NOT is_return)"
+        if "order_id" in has
+        else f"COUNT(DISTINCT {day}) FILTER (WHERE NOT is_return)",
+        product_count="COUNT(DISTINCT product_id) FILTER (WHERE NOT is_return)"
+        if "product_id" in has
+        else "CAST(NULL AS BIGINT)",
+        margin_sum="SUM(gross_margin)" if "gross_margin" in has else "CAST(NULL AS DOUBLE)",
+    )
+
+
+def _until(frame: pd.DataFrame, until) -> pd.Timestamp:
+    return pd.Timestamp(until).normalize() if until is not None else frame["date"].max().normalize()
+
+
+def _run(query: str, frame: pd.DataFrame, params: dict) -> pd.DataFrame:
+    con = duckdb.connect()
+    try:
+        con.register("transactions", frame)
+        return con.execute(query, params).df()
+    finally:
+        con.close()
+
+
+def summarize(
+    transactions: Transactions | pd.DataFrame, *, until=None, period: str = "week"
+) -> pd.DataFrame:
+    """One row per account that bought in the window ending ``until`` (inclusive).
+
+    Columns are described in :data:`SUMMARY_COLUMNS`; the index is ``account_id``.
+    ``until`` defaults to the last transaction date; ``period`` is the time unit of
+    ``recency`` and ``T``: ``day``, ``week`` (days / 7) or ``month``. Accounts
+    whose only lines in the window are returns have no purchase and are left out.
+    """
+    if period not in PERIOD_DAYS:
+        raise InputError(f"period {period!r}: expected one of {', '.join(PERIOD_DAYS)}")
+    frame = _frame(transactions)
+    end = _until(frame, until)
+    query = _fill(_sql("account_summary"), frame, day="day")
+    out = _run(query, frame, {"until": end.date(), "unit_days": PERIOD_DAYS[period]})
+    if out.empty:
+        raise InputError(f"no purchases on or before {end.date()}: nothing to summarise")
+    out["account_id"] = out["account_id"].astype("string")
+    for col in ("first_purchase", "last_purchase"):
+        out[col] = pd.to_datetime(out[col])
+    out = out.set_index("account_id")
+    out.attrs.update(until=str(end.date()), period=period)
+    return out
+
+
+def period_panel(
+    transactions: Transactions | pd.DataFrame, *, until=None, freq: str = "quarter"
+) -> pd.DataFrame:
+    """Account x period table: ``account_id, period`` (e.g. ``2026Q3``), ``period_start``,
+    ``revenue``, ``gross_margin``, ``orders``, ``purchase_days``."""
+    if freq not in PANEL_PERIODS:
+        raise InputError(f"panel period {freq!r}: expected one of {', '.join(PANEL_PERIODS)}")
+    frame = _frame(transactions)
+    end = _until(frame, until)
+    query = _fill(_sql("period_panel"), frame, day="CAST(date AS DATE)")
+    out = _run(query, frame, {"until": end.date(), "period": freq})
+    out["account_id"] = out["account_id"].astype("string")
+    start = pd.to_datetime(out["period_start"])
+    out["period_start"] = start
+    out.insert(
+        1,
+        "period",
+        start.dt.to_period({"quarter": "Q", "month": "M", "year": "Y"}[freq]).astype(str),
+    )
+    return out

@@ -1,0 +1,92 @@
+"""The kamlab command: help, exit codes, JSON counts, files written."""
+
+import json
+
+import pandas as pd
+import pytest
+
+from kamlab.cli import main
+
+GOOD = "CustomerID,InvoiceDate,InvoiceNo,Quantity,UnitPrice\n1,2026-01-05,I1,2,3\n1,2026-02-05,I2,1,3\n,2026-01-05,I3,1,1\n"
+
+
+@pytest.mark.parametrize("command", ["sample", "validate", "summarize", "report"])
+def test_every_command_explains_itself_with_an_example(command, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main([command, "--help"])
+    assert exit_.value.code == 0
+    assert "example" in capsys.readouterr().out
+
+
+def test_validate_json_counts_every_row(write, capsys):
+    assert main(["validate", str(write("t.csv", GOOD)), "--json"]) == 0
+    counts = json.loads(capsys.readouterr().out)
+    assert counts == {
+        "read": 3,
+        "accepted": 2,
+        "quarantined": 1,
+        "by_reason": {"missing_account_id": 1},
+    }
+
+
+def test_validate_prints_the_recognised_mapping(write, capsys):
+    main(["validate", str(write("t.csv", GOOD))])
+    out = capsys.readouterr().out
+    assert "account_id <- 'CustomerID' (recognised)" in out
+
+
+def test_summarize_writes_summary_panel_and_quarantine(write, tmp_path):
+    out = tmp_path / "s.csv"
+    code = main(
+        [
+            "summarize",
+            str(write("t.csv", GOOD)),
+            "--until",
+            "2026-03-01",
+            "--out",
+            str(out),
+            "--panel",
+            str(tmp_path / "p.csv"),
+        ]
+    )
+    assert code == 0
+    summary = pd.read_csv(out, index_col="account_id")
+    assert summary.loc[1, "frequency"] == 1
+    assert (tmp_path / "p.csv").exists()
+    quarantine = pd.read_csv(tmp_path / "s_quarantine.csv")
+    assert quarantine["reason"].tolist() == ["missing_account_id"]
+
+
+def test_column_option_maps_a_renamed_column(write, capsys):
+    path = write("t.csv", "Kunde,Datum,Betrag\nK1,2026-01-05,10\n")
+    code = main(
+        [
+            "validate",
+            str(path),
+            "--column",
+            "account_id=Kunde",
+            "--column",
+            "date=Datum",
+            "--column",
+            "revenue=Betrag",
+            "--json",
+        ]
+    )
+    assert code == 0 and json.loads(capsys.readouterr().out)["accepted"] == 1
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["validate", "nope.csv"], "no such file"),
+        (["summarize", "EMPTY", "--out", "x.csv"], "empty"),
+        (["validate", "GOOD", "--column", "account_id"], "expected ROLE=COLUMN"),
+        (["validate", "GOOD", "--column", "colour=x"], "unknown role 'colour'"),
+    ],
+)
+def test_bad_input_exits_2_with_a_one_line_reason(args, message, write, capsys):
+    paths = {"EMPTY": str(write("e.csv", "")), "GOOD": str(write("g.csv", GOOD))}
+    code = main([paths.get(a, a) for a in args])
+    err = capsys.readouterr().err.strip()
+    assert code == 2
+    assert message in err and "\n" not in err and "Traceback" not in err
