@@ -27,7 +27,7 @@ test: setup
 
 # Regenerate the bundled sample (it is committed; this is how it was made).
 sample: setup
-	$(BIN)/kamlab sample --seed 0 --accounts 300 --out $(SAMPLE)
+	$(BIN)/kamlab sample --seed 0 --accounts 300 --faults 0.01 --out $(SAMPLE)
 
 lint: setup
 	$(BIN)/ruff check kamlab tests benchmarks

@@ -103,10 +103,13 @@ def _write_quarantine(tx, args, default: Path | None) -> None:
 
 
 def cmd_sample(args) -> None:
-    from kamlab.datasets import make_sample
+    from kamlab.datasets import add_faults, make_sample
 
-    paths = make_sample(args.accounts, seed=args.seed).write(args.out)
-    for name, path in paths.items():
+    sample = make_sample(args.accounts, seed=args.seed)
+    if args.faults:
+        sample.transactions, planted = add_faults(sample.transactions, args.faults, seed=args.seed)
+        print("planted faults: " + ", ".join(f"{k} {n}" for k, n in planted.items()))
+    for name, path in sample.write(args.out).items():
         print(f"{name}: {path}")
 
 
@@ -184,12 +187,21 @@ def build_parser() -> argparse.ArgumentParser:
             segments, alive status and parameters, for checking models).
 
             example:
-              kamlab sample --seed 7 --accounts 500 --out data/sample
+              kamlab sample --seed 7 --accounts 500 --out my_sample
+              kamlab sample --seed 0 --accounts 300 --faults 0.01 --out data/sample
         """),
     )
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.add_argument("--accounts", type=int, default=300, help="number of accounts (default 300)")
     p.add_argument("--out", default="data/sample", help="output folder (default data/sample)")
+    p.add_argument(
+        "--faults",
+        type=float,
+        default=0.0,
+        metavar="RATE",
+        help="share of extra faulty lines to plant (blank ids, duplicates, bad dates, zero "
+        "prices), each quarantined on reading; default 0 (the bundled sample uses 0.01)",
+    )
     p.set_defaults(func=cmd_sample)
 
     p = sub.add_parser(

@@ -1,0 +1,814 @@
+"""A synthetic B2B customer base with known truth: the bundled sample and the test oracle.
+
+:func:`make_sample` draws a supplier's accounts from a few latent segments, simulates
+their orders with the models kamlab fits, and keeps the hidden truth so that tests can
+check that the models recover it. Everything is drawn from one
+``np.random.default_rng(seed)``: the same arguments give byte-identical CSVs.
+
+Generative process, per account *i* in segment *s* (parameters in :class:`SegmentSpec`):
+
+- **Acquisition.** The first purchase, at time ``t0_i`` (days after ``start``), is
+  uniform over the first ``acquisition_months`` months.
+- **Purchases: BG/NBD** (Fader, Hardie & Lee 2005, "Counting your customers the easy
+  way", *Marketing Science* 24(2)). ``lambda_i ~ Gamma(shape=r, rate=alpha)`` purchases
+  per day and ``p_i ~ Beta(a, b)``. While active, inter-purchase times are
+  ``Exponential(lambda_i)``; after *each* purchase, the first included, the account
+  drops out with probability ``p_i``. The dropout happens at that purchase, so
+  ``dropout_date`` is the date of the last purchase. Simulated exactly and vectorised:
+  the number of purchases before dropout is ``Geometric(p_i)`` (support 1, 2, ...), the
+  repeat purchases a Poisson process on ``(t0_i, end]`` kept up to that number, and
+  ``alive`` means the dropout purchase would have come after ``end``.
+- **Spend: Gamma-Gamma** (Fader, Hardie & Lee 2005, "RFM and CLV", *JMR* 42(4);
+  Colombo & Jiang 1999). ``nu_i ~ Gamma(shape=q, rate=gamma)`` and each order's value
+  ``z ~ Gamma(shape=p, rate=nu_i)``, so ``E[z | nu_i] = p / nu_i`` and the segment mean
+  order value is ``p * gamma / (q - 1)``.
+- **Order lines.** An order has ``1 + Poisson(lines_per_order - 1)`` lines; its value is
+  split across them with Gamma(2) weights. Each line buys a product from a catalog of
+  200 (lognormal list prices, median ~25 GBP, popularity skewed), chosen among those
+  priced at most a quarter of the line value, so ``quantity = max(1, round(value /
+  unit_price)) >= 4`` in most lines and line revenue is within ~12% of the value drawn.
+  Lines of one order that pick the same product are merged, so ``(order_id,
+  product_id)`` is unique and the realised mean lines per order is a little below
+  ``lines_per_order`` for the largest orders.
+- **Margin.** ``margin_i ~ Beta`` with mean ``margin_rate`` and sd ~0.02; each product
+  shifts it by a small offset (sd 0.02). ``unit_price`` is the product's list price,
+  ``unit_cost = unit_price * (1 - margin)``, so the account's revenue-weighted gross
+  margin share is close to ``margin_i``.
+- **Returns.** Each line is returned with probability ``return_rate``, 3-30 days later
+  (dropped if that falls after ``end``): same product, unit price and cost, quantity
+  ``-q`` (all, half the time) or ``-U{1..q}``, order id ``"C" + original``.
+
+The accounts table adds what a KAM team knows or judges, generated from latent
+attractiveness ``A_i`` and supplier strength ``S_i`` (segment mean + N(0, 0.9), clipped
+to 1-10) and a true relationship stage:
+
+- judgement scores 1-10: ``round(A_i + N(0, 1))`` for ``strategic_alignment,
+  cultural_fit, willingness_to_partner, technological_synergy``; ``round(S_i + N(0,
+  1))`` for ``price_competitiveness, quality, delivery_reliability, relationship,
+  technical_support`` (the customer's view of the supplier against the best competitor);
+- stage (Woodburn & McDonald 2011), index ``k = clip(round(0.2 A_i + 0.3 S_i - 0.75 +
+  0.8 (tenure_years - 2.25) + N(0, 0.45)), 0, 4)``, and indicators drawn from it:
+
+  ==============  ========  =========  ======  ===========  ========  =======
+  stage           contacts  functions  wallet  information  planning  sponsor
+  ==============  ========  =========  ======  ===========  ========  =======
+  Exploratory     1 + 0.3   1.0        0.04    1            0.0       0.00
+  Basic           1 + 1     1.6        0.12    2            0.3       0.05
+  Cooperative     1 + 3     3.0        0.30    3            1.2       0.30
+  Interdependent  1 + 7     5.0        0.60    4            2.3       0.75
+  Integrated      1 + 14    7.0        0.85    5            3.0       0.95
+  ==============  ========  =========  ======  ===========  ========  =======
+
+  ``contacts`` = 1 + Poisson(mean); ``functions_involved`` = round(N(mean, 0.6)) in
+  1-8; ``share_of_wallet`` ~ Beta with that mean and concentration 20;
+  ``information_sharing`` = round(N(mean, 0.5)) in 1-5; ``joint_planning`` =
+  round(N(mean, 0.45)) in 0-3 (none / ad hoc / annual / joint strategic);
+  ``executive_sponsor`` ~ Bernoulli(sponsor). Mapping each indicator back onto the
+  0-4 scale at these means and averaging recovers the stage for ~90% of accounts;
+- buyer-perspective scores 1-10 (how favourable the customer's supplier management is
+  to our plan, per heading): ``round(1 + wA (A_i - 1) + wS (S_i - 1) + wK k + N(0, 1))``
+  with heading weights in ``_BUYER_WEIGHTS``;
+- cost-to-serve drivers not in the transactions: ``service_calls`` per year ~
+  Poisson((1.5 + 0.12 * orders per year) * (1 + 8 * return_rate) * Gamma(2, 0.5)),
+  ``kam_hours`` per year = ``8 exp(0.75 k + 0.2 (A_i - 5.5) + N(0, 0.35))``;
+- ``employees`` = ``exp(1 + 0.5 ln(expected annual spend) + 0.25 (A_i - 5.5) + N(0,
+  0.6))``: heavy-tailed, larger for bigger and more attractive accounts.
+
+The BG/NBD process is stationary, so "growth accounts" show their potential through
+attractiveness, size and a low share of wallet, not through a trend in the orders.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "ACCOUNT_COLUMNS",
+    "BUYER_HEADINGS",
+    "DEFAULT_SEGMENTS",
+    "INDUSTRIES",
+    "REGIONS",
+    "STAGES",
+    "TRANSACTION_COLUMNS",
+    "TRUTH_COLUMNS",
+    "SamplePortfolio",
+    "SegmentSpec",
+    "make_sample",
+]
+
+STAGES: tuple[str, ...] = ("Exploratory", "Basic", "Cooperative", "Interdependent", "Integrated")
+"""Relationship stages (Woodburn & McDonald 2011), from least to most developed."""
+
+INDUSTRIES: tuple[str, ...] = (
+    "Food & Beverage",
+    "Automotive",
+    "Healthcare",
+    "Retail",
+    "Construction",
+    "Electronics",
+)
+REGIONS: tuple[str, ...] = ("North", "South", "Midlands", "Scotland")
+
+ATTRACTIVENESS_CRITERIA = (
+    "strategic_alignment",
+    "cultural_fit",
+    "willingness_to_partner",
+    "technological_synergy",
+)
+STRENGTH_CRITERIA = (
+    "price_competitiveness",
+    "quality",
+    "delivery_reliability",
+    "relationship",
+    "technical_support",
+)
+STAGE_INDICATORS = (
+    "contacts",
+    "functions_involved",
+    "share_of_wallet",
+    "information_sharing",
+    "joint_planning",
+    "executive_sponsor",
+)
+BUYER_HEADINGS: tuple[str, ...] = (
+    "buyer_collaboration",
+    "buyer_consolidation",
+    "buyer_evaluation",
+    "buyer_risk_management",
+    "buyer_innovation",
+    "buyer_development",
+)
+
+TRANSACTION_COLUMNS: tuple[str, ...] = (
+    "order_id",
+    "account_id",
+    "date",
+    "product_id",
+    "quantity",
+    "unit_price",
+    "unit_cost",
+)
+ACCOUNT_COLUMNS: tuple[str, ...] = (
+    ("account_id", "account_name", "industry", "region", "employees")
+    + ATTRACTIVENESS_CRITERIA
+    + STRENGTH_CRITERIA
+    + STAGE_INDICATORS
+    + BUYER_HEADINGS
+    + ("service_calls", "kam_hours")
+)
+TRUTH_COLUMNS: tuple[str, ...] = (
+    "account_id",
+    "segment",
+    "segment_name",
+    "alive",
+    "dropout_date",
+    "acquisition_date",
+    "lambda_per_day",
+    "p_dropout",
+    "nu",
+    "margin_rate",
+    "attractiveness",
+    "strength",
+    "stage",
+    "r",
+    "alpha",
+    "a",
+    "b",
+    "gg_p",
+    "gg_q",
+    "gg_gamma",
+)
+
+
+_POSITIVE_PARAMETERS = ("weight", "r", "alpha", "a", "b", "p", "gamma")
+
+
+@dataclass(frozen=True)
+class SegmentSpec:
+    """One latent segment of the population and the parameters its accounts are drawn from.
+
+    Purchases follow BG/NBD: ``lambda ~ Gamma(shape=r, rate=alpha)`` per day, dropout
+    ``p ~ Beta(a, b)`` after each purchase. Order values follow Gamma-Gamma: ``z ~
+    Gamma(shape=p, rate=nu)``, ``nu ~ Gamma(shape=q, rate=gamma)``. ``attractiveness``
+    and ``strength`` are latent means on the 1-10 scale of the directional policy matrix.
+    """
+
+    name: str
+    weight: float
+    r: float
+    alpha: float
+    a: float
+    b: float
+    p: float
+    q: float
+    gamma: float
+    margin_rate: float
+    lines_per_order: float
+    return_rate: float
+    attractiveness: float
+    strength: float
+
+    def __post_init__(self) -> None:
+        rules = [(name, "> 0", getattr(self, name) > 0) for name in _POSITIVE_PARAMETERS]
+        rules += [
+            ("q", "> 1 (for a finite mean order value)", self.q > 1),
+            ("margin_rate", "in (0, 1)", 0 < self.margin_rate < 1),
+            ("lines_per_order", ">= 1", self.lines_per_order >= 1),
+            ("return_rate", "in [0, 1]", 0 <= self.return_rate <= 1),
+            ("attractiveness", "in [1, 10]", 1 <= self.attractiveness <= 10),
+            ("strength", "in [1, 10]", 1 <= self.strength <= 10),
+        ]
+        broken = [
+            f"{name} must be {rule}, got {getattr(self, name)!r}"
+            for name, rule, ok in rules
+            if not ok
+        ]
+        if broken:
+            raise ValueError(f"SegmentSpec {self.name!r}: " + "; ".join(broken))
+
+    @property
+    def mean_purchase_rate(self) -> float:
+        """E[lambda] = r / alpha, purchases per day while active."""
+        return self.r / self.alpha
+
+    @property
+    def mean_dropout(self) -> float:
+        """E[p] = a / (a + b), the chance of dropping out after a purchase."""
+        return self.a / (self.a + self.b)
+
+    @property
+    def mean_order_value(self) -> float:
+        """E[z] = p * gamma / (q - 1), the population mean order value (GBP)."""
+        return self.p * self.gamma / (self.q - 1)
+
+
+DEFAULT_SEGMENTS: tuple[SegmentSpec, ...] = (
+    # a purchase every ~7 days, E[p] = 1/501, orders of ~5,000 GBP
+    SegmentSpec(
+        "strategic partners",
+        weight=0.10,
+        r=8.0,
+        alpha=56.0,
+        a=1.0,
+        b=500.0,
+        p=4.0,
+        q=15.0,
+        gamma=17_500.0,
+        margin_rate=0.38,
+        lines_per_order=6.0,
+        return_rate=0.02,
+        attractiveness=7.8,
+        strength=7.6,
+    ),
+    # every ~30 days, E[p] = 0.01, ~2,000 GBP: big customers, we are a minor supplier
+    SegmentSpec(
+        "growth accounts",
+        weight=0.20,
+        r=6.0,
+        alpha=180.0,
+        a=1.0,
+        b=99.0,
+        p=4.0,
+        q=15.0,
+        gamma=7_000.0,
+        margin_rate=0.23,
+        lines_per_order=4.0,
+        return_rate=0.03,
+        attractiveness=7.3,
+        strength=3.8,
+    ),
+    # every ~14 days, E[p] = 0.005, ~800 GBP
+    SegmentSpec(
+        "steady mid-market",
+        weight=0.30,
+        r=8.0,
+        alpha=112.0,
+        a=1.0,
+        b=199.0,
+        p=4.0,
+        q=15.0,
+        gamma=2_800.0,
+        margin_rate=0.30,
+        lines_per_order=3.0,
+        return_rate=0.03,
+        attractiveness=3.9,
+        strength=7.2,
+    ),
+    # every ~90 days, E[p] = 0.05, ~300 GBP
+    SegmentSpec(
+        "transactional small",
+        weight=0.40,
+        r=6.0,
+        alpha=540.0,
+        a=1.0,
+        b=19.0,
+        p=3.0,
+        q=15.0,
+        gamma=1_400.0,
+        margin_rate=0.15,
+        lines_per_order=1.5,
+        return_rate=0.05,
+        attractiveness=3.2,
+        strength=3.4,
+    ),
+)
+"""Four well-separated segments (tests/test_datasets.py checks that KMeans recovers them).
+
+=====================  =====  ============  =======  ===========  ======  ===  ===
+segment                share  days between  E[p]     order value  margin  A    S
+=====================  =====  ============  =======  ===========  ======  ===  ===
+strategic partners     10%    7             0.002    5,000        0.38    7.8  7.6
+growth accounts        20%    30            0.01     2,000        0.23    7.3  3.8
+steady mid-market      30%    14            0.005    800          0.30    3.9  7.2
+transactional small    40%    90            0.05     300          0.15    3.2  3.4
+=====================  =====  ============  =======  ===========  ======  ===  ===
+
+Days between purchases is ``alpha / r`` (1 / E[lambda]); order value is ``p gamma / (q -
+1)`` in GBP; A and S are the latent attractiveness and strength means.
+The McDonald-Woodburn boxes (midpoint 5.5) are Strategic, Star, Status and Streamline.
+"""
+
+
+@dataclass
+class SamplePortfolio:
+    """A generated sample: ``transactions``, ``accounts`` and the hidden ``truth``."""
+
+    transactions: pd.DataFrame
+    accounts: pd.DataFrame
+    truth: pd.DataFrame
+
+    def write(self, out_dir: str | Path) -> dict[str, Path]:
+        """Write ``transactions.csv``, ``accounts.csv`` and ``truth.csv`` (UTF-8, no index).
+
+        The directory is created if needed. Returns the paths by table name.
+        """
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        paths = {}
+        for name in ("transactions", "accounts", "truth"):
+            path = out / f"{name}.csv"
+            frame: pd.DataFrame = getattr(self, name)
+            float_format = "%.2f" if name == "transactions" else None
+            frame.to_csv(
+                path, index=False, encoding="utf-8", lineterminator="\n", float_format=float_format
+            )
+            paths[name] = path
+        return paths
+
+
+FAULT_KINDS: tuple[str, ...] = (
+    "missing_account_id",
+    "duplicate_line",
+    "unparseable_date",
+    "zero_price",
+)
+"""Faults :func:`add_faults` plants, named by the ``kamlab.io`` reason that quarantines them."""
+
+
+def add_faults(
+    transactions: pd.DataFrame, rate: float = 0.01, *, seed: int = 0
+) -> tuple[pd.DataFrame, dict[str, int]]:
+    """Append faulty copies of random lines, as real extracts have them.
+
+    ``round(rate * len(transactions))`` lines are copied and each spoiled in one way
+    from :data:`FAULT_KINDS` (in turn): the account id blanked, the line repeated
+    exactly, the date garbled, or the price set to 0. Every planted row is quarantined by
+    ``kamlab.io`` with that reason, so the accepted rows are the clean ones. Returns the
+    frame (faulty rows at random positions) and the count planted per reason.
+    """
+    rng = np.random.default_rng(seed)
+    n = int(round(rate * len(transactions)))
+    if n == 0:
+        return transactions, {}
+    positions = np.sort(rng.choice(len(transactions), n, replace=False))
+    bad = transactions.iloc[positions].copy()
+    kind = np.resize(np.arange(len(FAULT_KINDS)), n)
+    bad["account_id"] = bad["account_id"].where(kind != 0, "")
+    bad["date"] = bad["date"].where(kind != 2, rng.choice(["31/02/2025", "n/a", "2025-13-01"], n))
+    bad["unit_price"] = bad["unit_price"].where(kind != 3, 0.0)
+    out = pd.concat([transactions, bad])
+    order = np.argsort(
+        np.concatenate([np.arange(len(transactions)), positions + 0.5]), kind="stable"
+    )
+    counts = {k: int((kind == i).sum()) for i, k in enumerate(FAULT_KINDS)}
+    return out.iloc[order].reset_index(drop=True), counts
+
+
+# --- generation constants (documented in the module docstring) ------------------------
+
+_N_PRODUCTS = 200
+_MIN_LINE_QUANTITY = 4  # products are chosen priced at most line value / 4
+_MARGIN_CONCENTRATION = 500.0  # Beta concentration of account margins: sd ~0.02
+_PRODUCT_MARGIN_SD = 0.02
+_LATENT_SD = 0.9  # account latent attractiveness / strength around the segment mean
+_SCORE_SD = 1.0  # judgement score noise around the latent value
+_STAGE_CONTACTS = np.array([0.3, 1.0, 3.0, 7.0, 14.0])
+_STAGE_FUNCTIONS = np.array([1.0, 1.6, 3.0, 5.0, 7.0])
+_STAGE_WALLET = np.array([0.04, 0.12, 0.30, 0.60, 0.85])
+_STAGE_PLANNING = np.array([0.0, 0.3, 1.2, 2.3, 3.0])
+_STAGE_SPONSOR = np.array([0.0, 0.05, 0.30, 0.75, 0.95])
+_BUYER_WEIGHTS = np.array(
+    [  # weights on (A - 1, S - 1, stage index) per BUYER_HEADINGS
+        [0.35, 0.35, 0.4],  # collaboration: mutual fit and a developed relationship
+        [0.20, 0.60, 0.2],  # consolidation: strong suppliers survive rationalisation
+        [0.20, 0.60, 0.2],  # evaluation: scored on performance
+        [0.30, 0.30, 0.6],  # risk management: trust built over stages
+        [0.60, 0.20, 0.3],  # innovation: attractive customers innovate
+        [0.40, 0.20, 0.5],  # development: willingness to share knowledge
+    ]
+)
+_INDUSTRY_WEIGHTS = np.array([0.2, 0.15, 0.15, 0.2, 0.15, 0.15])
+_REGION_WEIGHTS = np.array([0.3, 0.35, 0.25, 0.1])
+
+_NAME_HEADS = (
+    "North",
+    "South",
+    "East",
+    "West",
+    "Ash",
+    "Oak",
+    "Elm",
+    "Brook",
+    "Stone",
+    "Red",
+    "Green",
+    "High",
+    "Kings",
+    "Mill",
+    "Bridge",
+    "Fair",
+    "Gold",
+    "Silver",
+    "Black",
+    "White",
+    "Long",
+    "Wood",
+    "Haw",
+    "Thorn",
+)
+_NAME_TAILS = (
+    "gate",
+    "field",
+    "wood",
+    "bridge",
+    "ford",
+    "ley",
+    "ton",
+    "brook",
+    "dale",
+    "wick",
+    "mere",
+    "stead",
+    "well",
+    "borough",
+    "worth",
+    "haven",
+)
+_NAME_NOUNS = {
+    "Food & Beverage": ("Foods", "Bakeries", "Dairies", "Brewing", "Provisions", "Drinks"),
+    "Automotive": ("Motors", "Auto Parts", "Engineering", "Components", "Vehicles", "Fleet"),
+    "Healthcare": ("Healthcare", "Medical", "Pharma", "Care", "Clinics", "Life Sciences"),
+    "Retail": ("Stores", "Retail", "Trading", "Outfitters", "Markets", "Home"),
+    "Construction": (
+        "Construction",
+        "Builders",
+        "Civils",
+        "Developments",
+        "Building Supplies",
+        "Contracting",
+    ),
+    "Electronics": ("Electronics", "Systems", "Devices", "Circuits", "Technologies", "Controls"),
+}
+_NAME_SUFFIXES = ("Ltd", "Limited", "PLC", "Group", "Holdings")
+
+
+def make_sample(
+    n_accounts: int = 300,
+    *,
+    seed: int = 0,
+    start: str | pd.Timestamp = "2024-01-01",
+    end: str | pd.Timestamp = "2026-09-30",
+    segments: Sequence[SegmentSpec] = DEFAULT_SEGMENTS,
+    acquisition_months: int = 12,
+) -> SamplePortfolio:
+    """Generate a synthetic portfolio of ``n_accounts`` accounts observed from ``start`` to ``end``.
+
+    Deterministic given the arguments (``np.random.default_rng(seed)`` is the only source
+    of randomness). Returns transactions (one row per order line, returns as extra lines
+    with negative quantity), accounts (attributes, judgement scores, stage indicators,
+    cost-to-serve drivers) and the truth (segment, BG/NBD and Gamma-Gamma latents,
+    alive at ``end``, relationship stage). See the module docstring for the process.
+    """
+    if int(n_accounts) != n_accounts or n_accounts < 1:
+        raise ValueError(f"n_accounts must be a positive integer, got {n_accounts!r}")
+    n = int(n_accounts)
+    specs = tuple(segments)
+    if not specs:
+        raise ValueError("segments is empty: give at least one SegmentSpec")
+    start_ts = pd.Timestamp(start).normalize()
+    end_ts = pd.Timestamp(end).normalize()
+    horizon = (end_ts - start_ts).days + 1  # days observed; day d covers [d, d + 1)
+    acq_days = (start_ts + pd.DateOffset(months=int(acquisition_months)) - start_ts).days
+    if acquisition_months < 1 or acq_days > horizon:
+        raise ValueError(
+            f"acquisition_months={acquisition_months} must be >= 1 and fit between start "
+            f"{start_ts.date()} and end {end_ts.date()}"
+        )
+    rng = np.random.default_rng(seed)
+    par = {
+        f.name: np.array([getattr(s, f.name) for s in specs], dtype=float)
+        for f in fields(SegmentSpec)
+        if f.name != "name"
+    }
+    weights = par["weight"] / par["weight"].sum()
+
+    catalog = _catalog(rng)
+
+    # Accounts' latent parameters.
+    seg = rng.choice(len(specs), size=n, p=weights)
+    t0 = rng.uniform(0.0, acq_days, size=n)
+    lam = rng.gamma(par["r"][seg], 1.0 / par["alpha"][seg])
+    p_drop = np.clip(rng.beta(par["a"][seg], par["b"][seg]), 1e-12, 1.0)
+    nu = rng.gamma(par["q"][seg], 1.0 / par["gamma"][seg])
+    m = par["margin_rate"][seg]
+    margin = rng.beta(m * _MARGIN_CONCENTRATION, (1 - m) * _MARGIN_CONCENTRATION)
+    attract = np.clip(par["attractiveness"][seg] + rng.normal(0, _LATENT_SD, n), 1, 10)
+    strength = np.clip(par["strength"][seg] + rng.normal(0, _LATENT_SD, n), 1, 10)
+
+    orders = _purchases(rng, t0, lam, p_drop, horizon)
+    lines = _order_lines(rng, orders, seg, nu, margin, par, catalog)
+    tx = _transactions(rng, lines, seg, par, catalog, horizon)
+
+    dates = _date_strings(start_ts, horizon)
+    account_ids = _account_ids(n)
+    stage = _stage(rng, attract, strength, (horizon - t0) / 365.25)
+    accounts = _accounts(rng, account_ids, seg, lam, nu, attract, strength, stage, par)
+
+    dropout = np.where(orders["alive"], None, dates[np.floor(orders["last"]).astype(np.int64)])
+    truth = pd.DataFrame(
+        {
+            "account_id": account_ids,
+            "segment": seg.astype(np.int64),
+            "segment_name": np.array([s.name for s in specs])[seg],
+            "alive": orders["alive"],
+            "dropout_date": pd.array(dropout, dtype="str"),
+            "acquisition_date": dates[np.floor(t0).astype(np.int64)],
+            "lambda_per_day": lam,
+            "p_dropout": p_drop,
+            "nu": nu,
+            "margin_rate": margin,
+            "attractiveness": attract,
+            "strength": strength,
+            "stage": np.array(STAGES)[stage],
+            "r": par["r"][seg],
+            "alpha": par["alpha"][seg],
+            "a": par["a"][seg],
+            "b": par["b"][seg],
+            "gg_p": par["p"][seg],
+            "gg_q": par["q"][seg],
+            "gg_gamma": par["gamma"][seg],
+        }
+    )
+    tx["account_id"] = account_ids[tx.pop("account")]
+    tx["date"] = dates[tx.pop("day")]
+    return SamplePortfolio(tx[list(TRANSACTION_COLUMNS)], accounts, truth)
+
+
+def _catalog(rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """200 products, sorted by price: list price, popularity and margin offset."""
+    price = np.round(np.maximum(rng.lognormal(np.log(25.0), 1.1, _N_PRODUCTS), 0.5), 2)
+    popularity = rng.lognormal(0.0, 1.0, _N_PRODUCTS)
+    offset = rng.normal(0.0, _PRODUCT_MARGIN_SD, _N_PRODUCTS)
+    number = rng.permutation(_N_PRODUCTS) + 1  # product ids are not in price order
+    order = np.argsort(price, kind="stable")
+    width = len(str(_N_PRODUCTS))
+    return {
+        "price": price[order],
+        "cum_popularity": np.cumsum(popularity[order]),
+        "margin_offset": offset[order] - offset.mean(),
+        "number": number[order],
+        "id": np.array([f"P{k:0{width}d}" for k in number[order]]),
+    }
+
+
+def _purchases(
+    rng: np.random.Generator, t0: np.ndarray, lam: np.ndarray, p_drop: np.ndarray, horizon: int
+) -> dict[str, np.ndarray]:
+    """Simulate BG/NBD purchase times exactly; returns orders sorted by time."""
+    n = len(t0)
+    exposure = horizon - t0
+    n_window = 1 + rng.poisson(lam * exposure)  # purchases in (t0, end] if never dropping
+    n_before_dropout = rng.geometric(p_drop)  # the purchase after which it drops out
+    n_purchases = np.minimum(n_window, n_before_dropout)
+    alive = n_before_dropout > n_window
+    # Given the count, Poisson event times are sorted uniforms on (t0, end].
+    repeats = n_window - 1
+    owner = np.repeat(np.arange(n), repeats)
+    u = rng.random(owner.size)
+    u = u[np.lexsort((u, owner))]
+    first = np.concatenate(([0], np.cumsum(repeats)[:-1]))
+    rank = np.arange(owner.size) - first[owner]
+    keep = rank < (n_purchases - 1)[owner]
+    account = np.concatenate((np.arange(n), owner[keep]))
+    t = np.concatenate((t0, t0[owner[keep]] + u[keep] * exposure[owner[keep]]))
+    order = np.argsort(t, kind="stable")
+    account, t = account[order], t[order]
+    last = np.zeros(n)
+    np.maximum.at(last, account, t)
+    return {"account": account, "t": t, "alive": alive, "last": last}
+
+
+def _order_lines(
+    rng: np.random.Generator,
+    orders: dict[str, np.ndarray],
+    seg: np.ndarray,
+    nu: np.ndarray,
+    margin: np.ndarray,
+    par: dict[str, np.ndarray],
+    catalog: dict[str, np.ndarray],
+) -> dict[str, np.ndarray]:
+    """Gamma-Gamma order values split into product lines (one per order and product)."""
+    account = orders["account"]
+    n_orders = account.size
+    aseg = seg[account]
+    value = rng.gamma(par["p"][aseg], 1.0 / nu[account])
+    n_lines = 1 + rng.poisson(par["lines_per_order"][aseg] - 1)
+    line_order = np.repeat(np.arange(n_orders), n_lines)
+    share = rng.gamma(2.0, 1.0, line_order.size)
+    line_value = value[line_order] * share / np.bincount(line_order, share)[line_order]
+    # A product priced at most line_value / 4, drawn by popularity.
+    eligible = np.searchsorted(catalog["price"], line_value / _MIN_LINE_QUANTITY, side="right")
+    eligible = np.maximum(eligible, 1)
+    cum = catalog["cum_popularity"]
+    target = rng.random(line_order.size) * cum[eligible - 1]
+    product = np.minimum(np.searchsorted(cum, target, side="right"), eligible - 1)
+    # Merge lines of one order that picked the same product.
+    key, inverse = np.unique(line_order * _N_PRODUCTS + product, return_inverse=True)
+    line_value = np.bincount(inverse, line_value)
+    line_order, product = key // _N_PRODUCTS, key % _N_PRODUCTS
+    price = catalog["price"][product]
+    quantity = np.maximum(1, np.rint(line_value / price)).astype(np.int64)
+    line_margin = np.clip(
+        margin[account[line_order]] + catalog["margin_offset"][product], 0.02, 0.9
+    )
+    cost = np.round(price * (1 - line_margin), 2)
+    return {
+        "order": line_order,
+        "account": account[line_order],
+        "day": np.floor(orders["t"][line_order]).astype(np.int64),
+        "product": product,
+        "quantity": quantity,
+        "price": price,
+        "cost": cost,
+    }
+
+
+def _transactions(
+    rng: np.random.Generator,
+    lines: dict[str, np.ndarray],
+    seg: np.ndarray,
+    par: dict[str, np.ndarray],
+    catalog: dict[str, np.ndarray],
+    horizon: int,
+) -> pd.DataFrame:
+    """Sales lines plus return lines, sorted by date and order id (account, day as ints)."""
+    size = lines["order"].size
+    returned = rng.random(size) < par["return_rate"][seg[lines["account"]]]
+    return_day = lines["day"] + rng.integers(3, 31, size)
+    returned &= return_day < horizon
+    whole = rng.random(size) < 0.5
+    part = 1 + np.floor(rng.random(size) * lines["quantity"]).astype(np.int64)
+    return_qty = np.where(whole, lines["quantity"], part)
+
+    idx = np.flatnonzero(returned)
+    order = np.concatenate((lines["order"], lines["order"][idx]))
+    is_sale = np.concatenate((np.ones(size, bool), np.zeros(idx.size, bool)))
+    day = np.concatenate((lines["day"], return_day[idx]))
+    product = np.concatenate((lines["product"], lines["product"][idx]))
+    # "CSO..." sorts before "SO...", and zero-padded numbers sort as numbers.
+    sort = np.lexsort((catalog["number"][product], order, is_sale, day))
+    order, is_sale, product = order[sort], is_sale[sort], product[sort]
+
+    n_orders = int(lines["order"].max()) + 1 if size else 0
+    width = max(6, len(str(n_orders)))
+    order_ids = np.array([f"SO{k:0{width}d}" for k in range(1, n_orders + 1)], dtype=object)
+    ids = order_ids[order]
+    ids[~is_sale] = "C" + ids[~is_sale]
+    return pd.DataFrame(
+        {
+            "order_id": pd.array(ids, dtype="str"),
+            "account": np.concatenate((lines["account"], lines["account"][idx]))[sort],
+            "day": day[sort],
+            "product_id": catalog["id"][product],
+            "quantity": np.concatenate((lines["quantity"], -return_qty[idx]))[sort],
+            "unit_price": np.concatenate((lines["price"], lines["price"][idx]))[sort],
+            "unit_cost": np.concatenate((lines["cost"], lines["cost"][idx]))[sort],
+        }
+    )
+
+
+def _date_strings(start: pd.Timestamp, horizon: int) -> np.ndarray:
+    """ISO dates of days 0 .. horizon - 1 after ``start``."""
+    days = np.datetime64(start.date(), "D") + np.arange(horizon)
+    return np.datetime_as_string(days, unit="D").astype(object)
+
+
+def _account_ids(n: int) -> np.ndarray:
+    width = max(4, len(str(n)))
+    return np.array([f"A{k:0{width}d}" for k in range(1, n + 1)], dtype=object)
+
+
+def _stage(
+    rng: np.random.Generator, attract: np.ndarray, strength: np.ndarray, tenure_years: np.ndarray
+) -> np.ndarray:
+    """True stage index 0-4: deeper for attractive, strong and long relationships."""
+    latent = 0.2 * attract + 0.3 * strength - 0.75 + 0.8 * (tenure_years - 2.25)
+    latent += rng.normal(0.0, 0.45, attract.size)
+    return np.clip(np.rint(latent), 0, len(STAGES) - 1).astype(np.int64)
+
+
+def _scores(
+    rng: np.random.Generator, mean: np.ndarray, sd: float, low: int, high: int
+) -> np.ndarray:
+    return np.clip(np.rint(mean + rng.normal(0.0, sd, mean.shape)), low, high).astype(np.int64)
+
+
+def _accounts(
+    rng: np.random.Generator,
+    account_ids: np.ndarray,
+    seg: np.ndarray,
+    lam: np.ndarray,
+    nu: np.ndarray,
+    attract: np.ndarray,
+    strength: np.ndarray,
+    stage: np.ndarray,
+    par: dict[str, np.ndarray],
+) -> pd.DataFrame:
+    n = seg.size
+    industry = rng.choice(len(INDUSTRIES), size=n, p=_INDUSTRY_WEIGHTS)
+    region = rng.choice(len(REGIONS), size=n, p=_REGION_WEIGHTS)
+    names = _company_names(rng, industry)
+    annual_spend = lam * 365.25 * par["p"][seg] / nu
+    employees = np.maximum(
+        1,
+        np.rint(
+            np.exp(
+                1.0 + 0.5 * np.log(annual_spend) + 0.25 * (attract - 5.5) + rng.normal(0, 0.6, n)
+            )
+        ),
+    ).astype(np.int64)
+
+    cols: dict[str, object] = {
+        "account_id": account_ids,
+        "account_name": names,
+        "industry": np.array(INDUSTRIES, dtype=object)[industry],
+        "region": np.array(REGIONS, dtype=object)[region],
+        "employees": employees,
+    }
+    for col in ATTRACTIVENESS_CRITERIA:
+        cols[col] = _scores(rng, attract, _SCORE_SD, 1, 10)
+    for col in STRENGTH_CRITERIA:
+        cols[col] = _scores(rng, strength, _SCORE_SD, 1, 10)
+    cols["contacts"] = 1 + rng.poisson(_STAGE_CONTACTS[stage])
+    cols["functions_involved"] = _scores(rng, _STAGE_FUNCTIONS[stage], 0.6, 1, 8)
+    wallet = _STAGE_WALLET[stage]
+    cols["share_of_wallet"] = np.round(rng.beta(wallet * 20, (1 - wallet) * 20), 3)
+    cols["information_sharing"] = _scores(rng, stage + 1.0, 0.5, 1, 5)
+    cols["joint_planning"] = _scores(rng, _STAGE_PLANNING[stage], 0.45, 0, 3)
+    cols["executive_sponsor"] = rng.random(n) < _STAGE_SPONSOR[stage]
+    latent = np.column_stack((attract - 1, strength - 1, stage))
+    for col, weights in zip(BUYER_HEADINGS, _BUYER_WEIGHTS, strict=True):
+        cols[col] = _scores(rng, 1 + latent @ weights, 1.0, 1, 10)
+    orders_per_year = lam * 365.25
+    calls = (1.5 + 0.12 * orders_per_year) * (1 + 8 * par["return_rate"][seg])
+    cols["service_calls"] = rng.poisson(calls * rng.gamma(2.0, 0.5, n))
+    cols["kam_hours"] = np.round(
+        8 * np.exp(0.75 * stage + 0.2 * (attract - 5.5) + rng.normal(0, 0.35, n)), 1
+    )
+    return pd.DataFrame(cols)[list(ACCOUNT_COLUMNS)]
+
+
+def _company_names(rng: np.random.Generator, industry: np.ndarray) -> np.ndarray:
+    """Unique names like "Northgate Foods Ltd": place + industry noun + suffix."""
+    places = [h + t for h in _NAME_HEADS for t in _NAME_TAILS if h[-1] != t[0]]
+    names = np.empty(industry.size, dtype=object)
+    for k, ind in enumerate(INDUSTRIES):
+        members = np.flatnonzero(industry == k)
+        if not members.size:
+            continue
+        nouns = _NAME_NOUNS[ind]
+        suffixes = _NAME_SUFFIXES
+        space = len(places) * len(nouns) * len(suffixes)
+        draws = rng.permutation(space)
+        for j, i in enumerate(members):
+            c = int(draws[j % space])
+            place, rest = divmod(c, len(nouns) * len(suffixes))
+            noun, suffix = divmod(rest, len(suffixes))
+            name = f"{places[place]} {nouns[noun]} {suffixes[suffix]}"
+            names[i] = name if j < space else f"{name} ({j // space + 1})"
+    return names
