@@ -83,9 +83,21 @@ def _execute(source: Path, target: Path, parameters: dict, cwd: Path) -> None:
         )
     except pm.PapermillExecutionError as exc:
         raise ReportError(
-            f"{source.name}, cell {exc.cell_index + 1} (execution count {exc.exec_count}): "
-            f"{exc.ename}: {exc.evalue}"
+            f"{source.name}, cell {_source_cell(target, exc.cell_index)}: {exc.ename}: {exc.evalue}"
         ) from exc
+
+
+def _source_cell(executed: Path, index: int) -> int:
+    """1-based number, in the source notebook, of cell ``index`` of the executed one
+    (papermill inserts an ``injected-parameters`` cell, and error banners on failure)."""
+    try:
+        cells = nbformat.read(executed, as_version=4).cells
+    except (OSError, ValueError):
+        return index + 1
+    tags = [c.metadata.get("tags", []) for c in cells]
+    tags = [t for t in tags if "papermill-error-cell-tag" not in t][:index]
+    injected = sum("injected-parameters" in t for t in tags)
+    return index + 1 - injected
 
 
 def _publish(build: Path, final: Path) -> None:

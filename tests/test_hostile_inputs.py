@@ -152,10 +152,13 @@ def test_zero_and_negative_prices_and_zero_quantities(write):
 
 
 def test_cancellation_order_ids_are_returns_even_with_positive_quantity(write):
-    text = "order_id,account_id,date,quantity,unit_price\nO1,A1,2026-01-05,2,10\nC9,A1,2026-01-06,2,10\n"
+    text = (
+        "order_id,account_id,date,quantity,unit_price\n"
+        "O1,A1,2026-01-05,2,10\nO2,A1,2026-01-05,1,10\nC1,A1,2026-01-06,2,10\n"
+    )
     tx = read_transactions(write("cancel.csv", text), today=TODAY)
-    assert tx.data["revenue"].sum() == 0
-    assert tx.data["is_return"].tolist() == [False, True]
+    assert tx.data["revenue"].sum() == 10
+    assert tx.data["is_return"].tolist() == [False, False, True]
 
 
 def test_future_dates_are_quarantined_against_the_run_date(write):
@@ -259,3 +262,18 @@ def test_excel_and_parquet_are_read_like_csv(tmp_path):
         tx = read_transactions(tmp_path / name, today=TODAY)
         assert tx.data["account_id"].tolist() == ["1", "2"]
         assert tx.data["revenue"].tolist() == [3.0, 6.0]
+
+
+def test_order_ids_that_all_start_with_c_are_not_cancellations(write):
+    text = "order_id,account_id,date,quantity,unit_price\nCO-1,A1,2026-01-05,2,10\nCO-2,A1,2026-01-06,1,10\n"
+    tx = read_transactions(write("c_orders.csv", text), today=TODAY)
+    assert not tx.data["is_return"].any()
+    assert tx.data["revenue"].tolist() == [20.0, 10.0]
+
+
+def test_accounts_may_be_passed_as_read(write):
+    from kamlab import read_accounts
+
+    accounts = read_accounts(write("acc.csv", "account_id,name\nA1,Alpha\n"))
+    tx = read_transactions(write("t.csv", GOOD), accounts=accounts, today=TODAY)
+    assert tx.counts()["by_reason"] == {"unknown_account": 1}

@@ -24,7 +24,8 @@ turns the ``duplicate_line`` rule off, for files without order ids in which two
 identical lines are two real purchases (CDNOW is one).
 
 Returns and cancellations are kept, flagged ``is_return`` and netted: a line with
-negative quantity or revenue, or whose order id starts with ``C``. Its revenue
+negative quantity or revenue, or whose order id starts with ``C`` (when fewer than
+half the order ids do, so that ordinary ids beginning with C are not mistaken). Its revenue
 (and cost) is negative, so sums over an account are net of returns.
 """
 
@@ -75,7 +76,7 @@ def read_transactions(
     path: str | Path,
     columns: dict[str, str] | None = None,
     *,
-    accounts: Iterable[str] | pd.DataFrame | None = None,
+    accounts: Iterable[str] | pd.DataFrame | Validated | None = None,
     sep: str | None = None,
     encoding: str | None = None,
     names: list[str] | None = None,
@@ -103,6 +104,8 @@ def read_transactions(
             missing, TRANSACTION_ROLES[missing], list(raw.frame.columns), raw.source
         )
     known = None
+    if isinstance(accounts, Validated):
+        accounts = accounts.data
     if accounts is not None:
         known = accounts.index if isinstance(accounts, pd.DataFrame) else list(accounts)
     return validate_transactions(
@@ -190,20 +193,20 @@ def validate_transactions(
     return Transactions(data, reasons.quarantine(frame), mapping, raw.source, n, notes)
 
 
+def _cancelled_orders(order_ids: pd.Series) -> np.ndarray:
+    """True for order ids starting with ``C``, when that marks cancellations: fewer than
+    half the ids start with it (ordinary ids that all begin with C are not mistaken)."""
+    starts = order_ids.astype("string").str.strip().str.startswith("C").fillna(False).to_numpy()
+    return starts if starts.mean() < 0.5 else np.zeros_like(starts)
+
+
 def _accepted_frame(ok, account_id, dates, revenue, amounts, frame, cols) -> pd.DataFrame:
     """The clean frame of accepted rows, returns signed negative."""
     is_return = (revenue < 0).to_numpy().copy()
     if "quantity" in amounts:
         is_return |= (amounts["quantity"] < 0).to_numpy()
     if "order_id" in cols:
-        is_return |= (
-            frame[cols["order_id"]]
-            .astype("string")
-            .str.strip()
-            .str.startswith("C")
-            .fillna(False)
-            .to_numpy()
-        )
+        is_return |= _cancelled_orders(frame[cols["order_id"]])
     sign = np.where(is_return, -1.0, 1.0)
     data = pd.DataFrame(
         {

@@ -26,7 +26,8 @@ class Validated:
 
     def counts(self) -> dict:
         """``{"read", "accepted", "quarantined", "by_reason"}``; accepted + quarantined = read."""
-        by_reason = self.quarantine["reason"].value_counts()
+        by_reason = self.quarantine["reason"].value_counts().sort_index(kind="stable")
+        by_reason = by_reason.sort_values(ascending=False, kind="stable")
         return {
             "read": self.n_read,
             "accepted": len(self.data),

@@ -1,0 +1,403 @@
+"""First look at a customer base: data quality, concentration, purchase timing.
+
+Small pure functions behind ``notebooks/01_explore.ipynb``. Each takes what
+:func:`kamlab.read_transactions`, :func:`kamlab.read_accounts` or
+:func:`kamlab.summarize` return and gives back a pandas object (or a dict of
+headline numbers); nothing here reads files or draws. The matching charts are
+in :mod:`kamlab.plots`.
+
+Revenue is net revenue as :mod:`kamlab.io` defines it: sales less returns.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from kamlab.errors import InputError
+from kamlab.io import REASONS, Accounts, Transactions
+from kamlab.io.validated import Validated
+
+__all__ = [
+    "breakdown",
+    "concentration_curve",
+    "data_quality_table",
+    "describe_concentration",
+    "gini",
+    "interpurchase_days",
+    "monthly_revenue",
+    "overview",
+    "revenue_concentration",
+    "top_accounts",
+]
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _counts(source: Validated | Mapping) -> dict:
+    """``counts()`` of a validated input, or a counts dict as it is."""
+    counts = source.counts() if isinstance(source, Validated) else dict(source)
+    missing = {"read", "accepted", "quarantined"} - set(counts)
+    if missing:
+        raise InputError(f"counts lack {sorted(missing)}; pass tx or tx.counts()")
+    return counts
+
+
+def _transactions(tx: Transactions | pd.DataFrame, until=None) -> pd.DataFrame:
+    """The accepted rows, up to and including the day ``until`` when given."""
+    frame = tx.data if isinstance(tx, Transactions) else tx
+    missing = {"account_id", "date", "revenue", "is_return"} - set(frame.columns)
+    if missing:
+        raise InputError(
+            f"transactions lack columns {sorted(missing)}; read them with kamlab.read_transactions"
+        )
+    if until is not None:
+        frame = frame.loc[frame["date"].dt.normalize() <= pd.Timestamp(until).normalize()]
+    return frame
+
+
+def _accounts_frame(accounts: Accounts | pd.DataFrame | None) -> pd.DataFrame | None:
+    if accounts is None:
+        return None
+    return accounts.data if isinstance(accounts, Accounts) else accounts
+
+
+def _values(summary: pd.DataFrame | pd.Series, column: str) -> pd.Series:
+    """Per-account values, negatives counted as 0 (a Lorenz curve needs values >= 0)."""
+    values = summary if isinstance(summary, pd.Series) else summary[column]
+    values = values.astype("float64").fillna(0.0)
+    if values.empty:
+        raise InputError("no accounts to measure concentration on")
+    return values.clip(lower=0.0)
+
+
+# --------------------------------------------------------------------------- data quality
+
+
+def _rule_order(reason: str) -> tuple[int, str]:
+    """Sort key: the order in which :mod:`kamlab.io` applies its rules, then the name."""
+    return (REASONS.index(reason) if reason in REASONS else len(REASONS), str(reason))
+
+
+def data_quality_table(tx: Validated | Mapping) -> pd.DataFrame:
+    """What was read, accepted and quarantined, and why, with shares of the rows read.
+
+    ``tx`` is a :class:`~kamlab.io.Transactions` (or :class:`~kamlab.io.Accounts`)
+    or its ``counts()`` dict. Rows of the result, in order: ``read``, ``accepted``,
+    ``quarantined`` and one ``quarantined: <reason>`` row per reason, most frequent
+    first (ties in the order the rules are applied). Columns: ``rows`` and
+    ``share_of_read`` (``rows / read``).
+
+    Nothing is lost: ``accepted + quarantined = read`` and the reason rows sum to
+    ``quarantined``.
+    """
+    counts = _counts(tx)
+    read = int(counts["read"])
+    labels = ["read", "accepted", "quarantined"]
+    rows = [read, int(counts["accepted"]), int(counts["quarantined"])]
+    by_reason = counts.get("by_reason", {}).items()
+    for reason, n in sorted(by_reason, key=lambda item: (-item[1], *_rule_order(item[0]))):
+        labels.append(f"quarantined: {reason}")
+        rows.append(int(n))
+    table = pd.DataFrame({"rows": rows}, index=pd.Index(labels, name="outcome"))
+    table["share_of_read"] = table["rows"] / read if read else np.nan
+    return table
+
+
+# --------------------------------------------------------------------------- overview
+
+
+def overview(tx: Transactions | pd.DataFrame, *, until=None) -> pd.Series:
+    """Headline facts about the accepted transactions (up to ``until``), one value each.
+
+    ``accounts`` (distinct account ids), ``first_date`` and ``last_date``,
+    ``months`` (calendar months from first to last date, both counted), ``lines``,
+    ``return_lines``, ``orders`` (distinct order ids; missing without order ids),
+    ``products`` (distinct product ids; missing without them), ``sales`` (non-return
+    lines), ``returns`` (value of returned lines, positive), ``net_revenue``
+    (``sales - returns``) and ``returns_share`` (``returns / sales``).
+    """
+    frame = _transactions(tx, until)
+    if frame.empty:
+        raise InputError("no accepted transactions: every row was quarantined or after `until`")
+    sales = frame.loc[~frame["is_return"], "revenue"].sum()
+    returns = -frame.loc[frame["is_return"], "revenue"].sum()
+    first, last = frame["date"].min(), frame["date"].max()
+    months = (last.year - first.year) * 12 + last.month - first.month + 1
+    has = set(frame.columns)
+    return pd.Series(
+        {
+            "accounts": frame["account_id"].nunique(),
+            "first_date": first.date().isoformat(),
+            "last_date": last.date().isoformat(),
+            "months": months,
+            "lines": len(frame),
+            "return_lines": int(frame["is_return"].sum()),
+            "orders": frame["order_id"].nunique() if "order_id" in has else pd.NA,
+            "products": frame["product_id"].nunique() if "product_id" in has else pd.NA,
+            "sales": float(sales),
+            "returns": float(returns),
+            "net_revenue": float(sales - returns),
+            "returns_share": float(returns / sales) if sales else np.nan,
+        },
+        name="value",
+        dtype=object,
+    )
+
+
+def breakdown(
+    accounts: Accounts | pd.DataFrame,
+    column: str,
+    summary: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Accounts grouped by one attribute (``industry``, ``region``, ...).
+
+    One row per value of ``column`` (missing values as ``"(missing)"``), largest
+    group first, with ``accounts`` and ``share_of_accounts``. With a ``summary``
+    (from :func:`kamlab.summarize`) also ``active`` (accounts that bought in the
+    window), ``revenue`` (their net revenue) and ``share_of_revenue``. Accounts
+    that bought but are missing from ``accounts`` are grouped as ``"(not in accounts)"``.
+    """
+    frame = _accounts_frame(accounts)
+    if column not in frame.columns:
+        raise InputError(
+            f"the accounts table has no column {column!r}; it has {', '.join(map(str, frame.columns))}"
+        )
+    groups = frame[column].astype("string").fillna("(missing)")
+    table = groups.value_counts().rename("accounts").to_frame()
+    if summary is not None:
+        group_of = groups.reindex(summary.index).fillna("(not in accounts)")
+        by = summary.groupby(group_of.to_numpy())["revenue"]
+        table = table.join(by.size().rename("active"), how="outer")
+        table = table.join(by.sum().rename("revenue"), how="outer")
+        table = table.fillna({"accounts": 0, "active": 0, "revenue": 0.0})
+        table[["accounts", "active"]] = table[["accounts", "active"]].astype("int64")
+    table.index.name = column
+    table.insert(1, "share_of_accounts", table["accounts"] / table["accounts"].sum())
+    if summary is not None:
+        total = table["revenue"].sum()
+        table["share_of_revenue"] = table["revenue"] / total if total else np.nan
+    return table.sort_values("accounts", ascending=False, kind="stable")
+
+
+# --------------------------------------------------------------------------- concentration
+
+
+def concentration_curve(summary: pd.DataFrame | pd.Series, column: str = "revenue") -> pd.DataFrame:
+    """The Pareto (concentration) curve: accounts ranked by revenue, largest first.
+
+    One row per account, indexed by ``account_id``: ``rank`` (1 = largest),
+    ``revenue`` (net; negatives counted as 0), ``share`` (of total revenue),
+    ``cum_accounts_share`` = rank / n and ``cum_revenue_share`` = revenue of the
+    ``rank`` largest accounts / total revenue. Plotting ``cum_revenue_share``
+    against ``cum_accounts_share`` from (0, 0) gives the curve; if every account
+    bought the same it is the diagonal. Ties are broken by account id so the
+    order is reproducible.
+    """
+    values = _values(summary, column).sort_index()
+    values = values.sort_values(ascending=False, kind="stable")
+    total = values.sum()
+    n = len(values)
+    curve = pd.DataFrame(
+        {
+            "rank": np.arange(1, n + 1),
+            column: values,
+            "share": values / total if total else 0.0,
+            "cum_accounts_share": np.arange(1, n + 1) / n,
+            "cum_revenue_share": values.cumsum() / total if total else 0.0,
+        },
+        index=values.index,
+    )
+    curve.index.name = "account_id"
+    return curve
+
+
+def gini(values: pd.Series | np.ndarray) -> float:
+    """Gini coefficient of non-negative values: 0 when all are equal, near 1 when one has all.
+
+    With the values sorted ascending, the Lorenz curve joins (0, 0) and
+    (i/n, L_i), L_i = sum of the i smallest / total; its area is
+    A = sum_i (L_{i-1} + L_i) / (2n), and Gini = 1 - 2A. This equals
+    sum_i sum_j |x_i - x_j| / (2 n^2 mean). 0 for an empty or all-zero input.
+    """
+    x = np.sort(np.asarray(values, dtype="float64"))
+    n, total = len(x), x.sum()
+    if n == 0 or total <= 0:
+        return 0.0
+    lorenz = np.concatenate([[0.0], np.cumsum(x) / total])
+    area = float(((lorenz[:-1] + lorenz[1:]) / 2).sum() / n)
+    return 1.0 - 2.0 * area
+
+
+def revenue_concentration(
+    summary: pd.DataFrame | pd.Series,
+    column: str = "revenue",
+    *,
+    top_fraction: float = 0.2,
+    top_n: int = 10,
+    target_share: float = 0.8,
+) -> dict:
+    """Headline numbers of how concentrated revenue is across accounts.
+
+    ``summary`` is :func:`kamlab.summarize` output (or a Series of revenue per
+    account). Accounts with net revenue below 0 (more returned than bought) count
+    as 0. Keys:
+
+    - ``accounts``: n; ``revenue``: total net revenue (of accounts above 0);
+      ``nonpositive_accounts``: accounts with revenue <= 0.
+    - ``top_fraction`` (0.2), ``top_accounts`` = ``ceil(top_fraction * n)`` and
+      ``top_share``: the share of revenue of the top ``top_fraction`` of accounts,
+      read off the concentration curve at ``top_fraction`` (linear between two
+      accounts, so exactly "the top 20%" when 0.2 n is whole). The 80/20 rule
+      (Pareto) says this is about 0.8.
+    - ``top_n`` (10) and ``top_n_share``: the share of the ``top_n`` largest.
+    - ``gini``: see :func:`gini`; 0 = every account buys the same, 1 = one buys all.
+    - ``target_share`` (0.8), ``accounts_for_target``: the fewest accounts whose
+      revenue reaches ``target_share`` of the total, and ``accounts_for_target_fraction``
+      (that number / n).
+    """
+    if not 0 < top_fraction <= 1 or not 0 < target_share <= 1:
+        raise InputError("top_fraction and target_share must be in (0, 1]")
+    values = _values(summary, column)
+    raw = summary if isinstance(summary, pd.Series) else summary[column]
+    curve = concentration_curve(values)
+    n = len(curve)
+    total = float(values.sum())
+    x = np.concatenate([[0.0], curve["cum_accounts_share"].to_numpy()])
+    y = np.concatenate([[0.0], curve["cum_revenue_share"].to_numpy(dtype="float64")])
+    cum = values.sort_values(ascending=False).cumsum().to_numpy()
+    needed = int(np.searchsorted(cum, target_share * total * (1 - 1e-12)) + 1) if total else 0
+    return {
+        "accounts": n,
+        "revenue": total,
+        "nonpositive_accounts": int((raw.fillna(0) <= 0).sum()),
+        "top_fraction": top_fraction,
+        "top_accounts": math.ceil(round(top_fraction * n, 9)),
+        "top_share": float(np.interp(top_fraction, x, y)) if total else 0.0,
+        "top_n": top_n,
+        "top_n_share": float(cum[min(top_n, n) - 1] / total) if total and top_n > 0 else 0.0,
+        "gini": gini(values),
+        "target_share": target_share,
+        "accounts_for_target": needed,
+        "accounts_for_target_fraction": needed / n,
+    }
+
+
+def describe_concentration(concentration: Mapping) -> str:
+    """The numbers of :func:`revenue_concentration` as sentences a manager can read."""
+    c = concentration
+    lines = [
+        f"{c['accounts']:,} accounts bought in the window.",
+        f"The top {c['top_fraction']:.0%} of accounts (about {c['top_accounts']:,}) bring "
+        f"{c['top_share']:.0%} of net revenue.",
+        f"The {min(c['top_n'], c['accounts'])} largest accounts alone bring "
+        f"{c['top_n_share']:.0%}.",
+        f"{c['target_share']:.0%} of net revenue comes from {c['accounts_for_target']:,} "
+        f"accounts ({c['accounts_for_target_fraction']:.0%} of them).",
+        f"Gini coefficient: {c['gini']:.2f} (0 = every account buys the same, "
+        "1 = one account buys everything).",
+    ]
+    if c.get("nonpositive_accounts"):
+        n = c["nonpositive_accounts"]
+        lines.append(
+            f"{n:,} {'account' if n == 1 else 'accounts'} returned as much as "
+            f"{'it' if n == 1 else 'they'} bought or more, counted as 0."
+        )
+    return "\n".join(lines)
+
+
+def top_accounts(
+    summary: pd.DataFrame,
+    accounts: Accounts | pd.DataFrame | None = None,
+    n: int = 10,
+    *,
+    by: str = "revenue",
+) -> pd.DataFrame:
+    """The ``n`` largest accounts by ``by`` (net revenue), largest first.
+
+    Columns: ``rank``, then ``account_name``, ``industry`` and ``region`` when
+    ``accounts`` has them, then ``revenue``, ``share`` (of total net revenue),
+    ``cum_share``, ``orders``, ``first_purchase``, ``last_purchase`` (the
+    summary columns present). Index: ``account_id``.
+    """
+    ranked = summary.sort_index().sort_values(by, ascending=False, kind="stable")
+    total = summary["revenue"].sum()
+    top = ranked.head(n)
+    out = pd.DataFrame({"rank": np.arange(1, len(top) + 1)}, index=top.index)
+    frame = _accounts_frame(accounts)
+    if frame is not None:
+        for col in ("account_name", "industry", "region"):
+            if col in frame.columns:
+                out[col] = frame[col].reindex(top.index)
+    out["revenue"] = top["revenue"]
+    out["share"] = top["revenue"] / total if total else np.nan
+    out["cum_share"] = ranked["revenue"].cumsum().head(n) / total if total else np.nan
+    for col in ("orders", "first_purchase", "last_purchase"):
+        if col in top.columns:
+            out[col] = top[col]
+    out.index.name = "account_id"
+    return out
+
+
+# --------------------------------------------------------------------------- timing
+
+
+def _purchase_days(frame: pd.DataFrame) -> pd.DataFrame:
+    """Distinct (account_id, day) with at least one non-return line, sorted."""
+    days = frame.loc[~frame["is_return"], ["account_id", "date"]]
+    days = days.assign(day=days["date"].dt.normalize())[["account_id", "day"]]
+    return days.drop_duplicates().sort_values(["account_id", "day"], kind="stable")
+
+
+def interpurchase_days(tx: Transactions | pd.DataFrame, *, until=None) -> pd.Series:
+    """Days between consecutive purchase days of each account.
+
+    A purchase day is a day with at least one non-return line (several orders on
+    one day are one purchase occasion, as in :func:`kamlab.summarize`). For an
+    account with purchase days d_1 < d_2 < ... < d_k the gaps are
+    d_{i+1} - d_i, i = 1..k-1, so an account with k purchase days gives k - 1
+    gaps (its ``frequency``) and a one-off buyer none. Returned as integers,
+    indexed by ``account_id``, in account then date order.
+    """
+    days = _purchase_days(_transactions(tx, until))
+    gaps = days.groupby("account_id", sort=False)["day"].diff().dt.days
+    gaps.index = days["account_id"].to_numpy()
+    gaps = gaps.dropna().astype("int64").rename("interpurchase_days")
+    gaps.index.name = "account_id"
+    return gaps
+
+
+def monthly_revenue(tx: Transactions | pd.DataFrame, *, until=None) -> pd.DataFrame:
+    """Sales, returns and net revenue per calendar month, every month in the range.
+
+    Index ``month`` (a monthly ``Period``). Columns: ``sales`` (non-return
+    lines), ``returns`` (value of returned lines, positive), ``net`` =
+    ``sales - returns``, ``accounts`` (distinct accounts with a non-return line in
+    the month). Months without transactions are 0.
+    """
+    frame = _transactions(tx, until)
+    if frame.empty:
+        raise InputError("no accepted transactions: every row was quarantined or after `until`")
+    month = frame["date"].dt.to_period("M")
+    is_return = frame["is_return"].to_numpy()
+    revenue = frame["revenue"].to_numpy(dtype="float64")
+    parts = pd.DataFrame(
+        {
+            "month": month,
+            "sales": np.where(is_return, 0.0, revenue),
+            "returns": np.where(is_return, -revenue, 0.0),
+            "buyer": frame["account_id"].where(~frame["is_return"]),
+        }
+    )
+    grouped = parts.groupby("month")
+    table = grouped[["sales", "returns"]].sum()
+    table["net"] = table["sales"] - table["returns"]
+    table["accounts"] = grouped["buyer"].nunique()
+    months = pd.period_range(table.index.min(), table.index.max(), freq="M", name="month")
+    table = table.reindex(months, fill_value=0)
+    table["accounts"] = table["accounts"].astype("int64")
+    return table
