@@ -7,12 +7,18 @@ Exit codes: 0 success; 2 bad input or configuration (a one-line reason on stderr
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import sys
 import textwrap
 from pathlib import Path
 
 from kamlab.errors import KamlabError
+
+COMMAND_MODULES: list[str] = []
+"""Modules that add their own commands: each has ``add_commands(subparsers, input_options)``,
+where ``input_options`` is the parent parser with the shared reading options (use
+:func:`read_input` on the parsed arguments) and each command sets ``func``."""
 
 _EPILOG_INPUT = """
 Columns: kamlab recognises common names (CustomerID, Customer ID, InvoiceDate,
@@ -81,7 +87,7 @@ def _read_options(args) -> tuple[dict[str, str], dict]:
     return columns, options
 
 
-def _read(args) -> tuple:
+def read_input(args) -> tuple:
     """Read accounts (if given) and transactions as the options say."""
     from kamlab.io import read_accounts, read_transactions
 
@@ -114,7 +120,7 @@ def cmd_sample(args) -> None:
 
 
 def cmd_validate(args) -> None:
-    tx, accounts = _read(args)
+    tx, accounts = read_input(args)
     _write_quarantine(tx, args, None)
     if args.json:
         print(json.dumps(tx.counts()))
@@ -128,7 +134,7 @@ def cmd_summarize(args) -> None:
     from kamlab.safe import write_csv
     from kamlab.summary import period_panel, summarize
 
-    tx, _ = _read(args)
+    tx, _ = read_input(args)
     print(tx.report(), file=sys.stderr)
     out = Path(args.out)
     summary = summarize(tx, until=args.until, period=args.period)
@@ -287,6 +293,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--out", default="reports", help="reports folder (default reports)")
     p.set_defaults(func=cmd_report)
+
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).add_commands(sub, inp)
     return parser
 
 

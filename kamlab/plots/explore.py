@@ -16,13 +16,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
 from kamlab.explore import _rule_order
+from kamlab.plots._common import BAR as _BAR
+from kamlab.plots._common import LINE as _LINE
+from kamlab.plots._common import RETURN as _RETURN
+from kamlab.plots._common import axes as _axes
+from kamlab.plots._common import no_data as _no_data
+from kamlab.plots._common import thousands as _thousands
 
 __all__ = [
     "accounts_by",
@@ -31,28 +36,6 @@ __all__ = [
     "monthly_revenue",
     "quarantine_reasons",
 ]
-
-_BAR = "#4c72b0"  # seaborn "deep" blue
-_RETURN = "#c44e52"  # seaborn "deep" red
-_LINE = "#222222"
-
-
-def _axes(ax: Axes | None) -> Axes:
-    return plt.gca() if ax is None else ax
-
-
-def _thousands(value: float, _pos=None) -> str:
-    """Tick label: 1,234 / 12.3k / 4.5M."""
-    size = abs(value)
-    if size >= 1e6:
-        return f"{value / 1e6:,.1f}M"
-    if size >= 1e4:
-        return f"{value / 1e3:,.0f}k"
-    return f"{value:,.0f}"
-
-
-def _no_data(ax: Axes, message: str) -> None:
-    ax.text(0.5, 0.5, message, ha="center", va="center", transform=ax.transAxes, color="0.4")
 
 
 def _by_reason(counts) -> pd.Series:

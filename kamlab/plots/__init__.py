@@ -1,0 +1,21 @@
+"""One function per chart, seaborn style: ``f(data, *, ax=None, ...) -> Axes``.
+
+Each draws on ``ax`` (or a new figure's axes), titles and labels it, and never
+shows or saves the figure. Grouped by the notebook that uses them.
+"""
+
+from kamlab.plots.explore import (
+    accounts_by,
+    concentration_curve,
+    interpurchase_histogram,
+    monthly_revenue,
+    quarantine_reasons,
+)
+
+__all__ = [
+    "accounts_by",
+    "concentration_curve",
+    "interpurchase_histogram",
+    "monthly_revenue",
+    "quarantine_reasons",
+]
