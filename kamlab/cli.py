@@ -131,27 +131,41 @@ def cmd_validate(args) -> None:
 
 
 def cmd_summarize(args) -> None:
+    from tqdm.auto import tqdm
+
     from kamlab.safe import write_csv
     from kamlab.summary import period_panel, summarize
 
+    steps = tqdm(
+        total=3 + bool(args.panel), desc="summarize", unit="step", file=sys.stderr, disable=None
+    )
+    steps.set_postfix_str("read and validate")
     tx, _ = read_input(args)
-    print(tx.report(), file=sys.stderr)
+    steps.update()
+    steps.set_postfix_str("summarize")
     out = Path(args.out)
     summary = summarize(tx, until=args.until, period=args.period)
+    steps.update()
     write_csv(summary, out)
+    _write_quarantine(tx, args, out.with_name(out.stem + "_quarantine.csv"))
+    steps.update()
+    if args.panel:
+        steps.set_postfix_str("panel")
+        panel = period_panel(tx, until=args.until, freq=args.panel_period)
+        write_csv(panel, args.panel, index=False)
+        steps.update()
+    steps.close()
+    print(tx.report(), file=sys.stderr)
     print(
         f"summary: {len(summary):,} accounts -> {out} (until {summary.attrs['until']}, "
         f"time unit {args.period})",
         file=sys.stderr,
     )
     if args.panel:
-        panel = period_panel(tx, until=args.until, freq=args.panel_period)
-        write_csv(panel, args.panel, index=False)
         print(
             f"panel: {len(panel):,} account-{args.panel_period} rows -> {args.panel}",
             file=sys.stderr,
         )
-    _write_quarantine(tx, args, out.with_name(out.stem + "_quarantine.csv"))
 
 
 def cmd_report(args) -> None:

@@ -135,7 +135,7 @@ def run_report(
     accounts = Path(accounts).resolve() if accounts else None
     read_options = dict(read_options or {})
     steps = ["validate", *NOTEBOOKS, "publish"]
-    bar = tqdm(total=len(steps), desc=f"report {when.label}", unit="step")
+    bar = tqdm(total=len(steps), desc=f"report {when.label}", unit="step", disable=None)
 
     bar.set_postfix_str("validate")
     acc = read_accounts(accounts) if accounts else None
