@@ -42,7 +42,9 @@ def _sql(name: str) -> str:
     return resources.files("kamlab").joinpath(f"sql/{name}.sql").read_text(encoding="utf-8")
 
 
-def _frame(transactions: Transactions | pd.DataFrame) -> pd.DataFrame:
+def accepted_rows(transactions: Transactions | pd.DataFrame) -> pd.DataFrame:
+    """The accepted rows of ``transactions`` (or the frame itself), checked for the
+    columns kamlab.io produces; an error when none were accepted."""
     frame = transactions.data if isinstance(transactions, Transactions) else transactions
     missing = {"account_id", "date", "revenue", "is_return"} - set(frame.columns)
     if missing:
@@ -95,7 +97,7 @@ def summarize(
     """
     if period not in PERIOD_DAYS:
         raise InputError(f"period {period!r}: expected one of {', '.join(PERIOD_DAYS)}")
-    frame = _frame(transactions)
+    frame = accepted_rows(transactions)
     end = _until(frame, until)
     query = _fill(_sql("account_summary"), frame, day="day")
     out = _run(query, frame, {"until": end.date(), "unit_days": PERIOD_DAYS[period]})
@@ -116,7 +118,7 @@ def period_panel(
     ``revenue``, ``gross_margin``, ``orders``, ``purchase_days``."""
     if freq not in PANEL_PERIODS:
         raise InputError(f"panel period {freq!r}: expected one of {', '.join(PANEL_PERIODS)}")
-    frame = _frame(transactions)
+    frame = accepted_rows(transactions)
     end = _until(frame, until)
     query = _fill(_sql("period_panel"), frame, day="CAST(date AS DATE)")
     out = _run(query, frame, {"until": end.date(), "period": freq})

@@ -11,8 +11,24 @@ from kamlab.plots.explore import (
     monthly_revenue,
     quarantine_reasons,
 )
+from kamlab.plots.value import (
+    contribution_by_account,
+    cost_to_serve_breakdown,
+    pnl_waterfall,
+    probability_alive_heatmap,
+    retention_curve,
+    uplift_by_account,
+    whale_curve,
+)
 
 __all__ = [
+    "contribution_by_account",
+    "cost_to_serve_breakdown",
+    "pnl_waterfall",
+    "probability_alive_heatmap",
+    "retention_curve",
+    "uplift_by_account",
+    "whale_curve",
     "accounts_by",
     "concentration_curve",
     "interpurchase_histogram",

@@ -1,0 +1,484 @@
+"""Customer P&L with cost to serve by activity-based costing.
+
+Per account, over the window ending ``until`` (inclusive)::
+
+    gross sales - returns - discounts            = net revenue
+    net revenue - cost of goods                  = gross margin
+    gross margin - cost to serve                 = contribution
+    contribution / net revenue                   = contribution margin
+
+Cost to serve is assigned by activity-based costing (Cooper & Kaplan 1991, "Profit
+priorities from activity-based costing", *Harvard Business Review* 69(3); Kaplan &
+Narayanan 2001, "Measuring and managing customer profitability", *Journal of Cost
+Management* 15(5)): each activity's driver count times its cost rate,
+``cts_<driver> = count x rate``, summed into ``cost_to_serve``. Rates come from a YAML
+file (the shipped default is ``kamlab/cost_to_serve.yaml``, read by
+:func:`load_cost_rates`).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from kamlab.errors import ConfigError, InputError
+from kamlab.io import Accounts, Transactions
+from kamlab.summary import accepted_rows, summarize
+
+__all__ = [
+    "PNL_COLUMNS",
+    "TRANSACTION_DRIVERS",
+    "CostRates",
+    "cost_lines",
+    "customer_pnl",
+    "load_cost_rates",
+]
+
+TRANSACTION_DRIVERS: dict[str, str] = {
+    "order": "orders",
+    "order_line": "order_lines",
+    "return_line": "return_lines",
+    "delivery": "deliveries",
+}
+"""Rate key in ``transaction_drivers`` -> driver column counted from the transactions."""
+
+PNL_COLUMNS: dict[str, str] = {
+    "account_name": "name, from the accounts table or the transactions (when known)",
+    "years": "years the account is charged annual drivers for: from max(window start, "
+    "first transaction) to until",
+    "orders": "distinct orders (purchase days when there is no order id), as kamlab.summarize",
+    "order_lines": "non-return lines",
+    "return_lines": "return lines",
+    "deliveries": "distinct delivery_id; else distinct (order_id, day); else orders",
+    "<account driver>": "annual count from the accounts table x years (e.g. kam_hours)",
+    "payment_days": "days of credit used for financing",
+    "gross_sales": "sales before returns and discounts (sales lines' revenue + discounts)",
+    "returns": "value credited for returned lines (positive)",
+    "discounts": "the `discount` column summed over sales lines (0 when there is none)",
+    "net_revenue": "gross_sales - returns - discounts (= summed revenue)",
+    "cost_of_goods": "cost of goods sold, net of returns",
+    "cost_of_goods_basis": "'data', 'assumed' (assumed_margin_share) or 'partly assumed'",
+    "gross_margin": "net_revenue - cost_of_goods",
+    "cts_<driver>": "driver count x rate, one column per cost line",
+    "cost_to_serve": "sum of the cts_ columns",
+    "contribution": "gross_margin - cost_to_serve",
+    "contribution_margin": "contribution / net_revenue (missing when net revenue <= 0)",
+}
+"""The columns of :func:`customer_pnl`, with their meaning."""
+
+_TOP_KEYS = (
+    "currency",
+    "transaction_drivers",
+    "account_drivers",
+    "financing",
+    "assumed_margin_share",
+)
+_FINANCING_KEYS = ("annual_rate", "payment_days", "payment_days_column")
+_RESERVED = {"years", "payment_days", "gross_sales", "returns", "discounts", "net_revenue"}
+_RESERVED |= {"cost_of_goods", "gross_margin", "cost_to_serve", "contribution", "financing"}
+_RESERVED |= {"account_name", "cost_of_goods_basis", "contribution_margin"}
+_RESERVED |= set(TRANSACTION_DRIVERS.values())
+
+
+@dataclass(frozen=True)
+class CostRates:
+    """Cost-to-serve rates (see ``kamlab/cost_to_serve.yaml`` for the reasoning).
+
+    ``transaction`` maps a key of :data:`TRANSACTION_DRIVERS` to a cost per unit;
+    ``account`` maps an accounts-table column of annual counts to a cost per unit.
+    Financing costs ``financing_rate x payment_days / 365 x net revenue``.
+    """
+
+    currency: str = "GBP"
+    transaction: dict[str, float] = field(default_factory=dict)
+    account: dict[str, float] = field(default_factory=dict)
+    financing_rate: float = 0.0
+    payment_days: float | None = None
+    payment_days_column: str | None = None
+    assumed_margin_share: float = 0.25
+    source: str = ""
+
+
+# --------------------------------------------------------------------------- rates
+
+
+def _default_path():
+    return resources.files("kamlab").joinpath("cost_to_serve.yaml")
+
+
+def _read_yaml(path, where: str) -> dict:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(f"{where}: cannot read cost-to-serve rates ({exc})") from exc
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(
+            f"{where}: expected 'key: value' lines (e.g. 'transaction_drivers:'), "
+            f"got a {type(data).__name__}"
+        )
+    return data
+
+
+def _number(value, where: str, key: str, what: str, *, upper: float | None = None) -> float:
+    ok = isinstance(value, int | float) and not isinstance(value, bool)
+    if ok:
+        value = float(value)
+        ok = math.isfinite(value) and value >= 0 and (upper is None or value <= upper)
+    if not ok:
+        bound = f"between 0 and {upper:g}" if upper is not None else ">= 0"
+        raise ConfigError(f"{where}: {key} must be a number {bound} ({what}), got {value!r}")
+    return value
+
+
+def _section(data: dict, name: str, where: str) -> dict:
+    section = data.get(name) or {}
+    if not isinstance(section, dict):
+        raise ConfigError(f"{where}: {name} must be 'key: value' lines, got {section!r}")
+    return section
+
+
+def _unknown(keys, known, where: str, section: str) -> None:
+    extra = [str(k) for k in keys if k not in known]
+    if extra:
+        raise ConfigError(
+            f"{where}: unknown key {extra[0]!r} in {section}; known keys: {', '.join(known)}"
+        )
+
+
+def _parse(data: dict, where: str, base: CostRates | None) -> CostRates:
+    _unknown(data, _TOP_KEYS, where, "the top level")
+    currency = data.get("currency", base.currency if base else "GBP")
+    if not isinstance(currency, str) or not currency.strip():
+        raise ConfigError(f"{where}: currency must be a name such as GBP, got {currency!r}")
+    unit = currency.strip()
+
+    section = _section(data, "transaction_drivers", where)
+    _unknown(section, TRANSACTION_DRIVERS, where, "transaction_drivers")
+    transaction = dict(base.transaction) if base else {}
+    for key, value in section.items():
+        what = f"{unit} per {key.replace('_', ' ')}"
+        transaction[key] = _number(value, where, f"transaction_drivers.{key}", what)
+
+    section = _section(data, "account_drivers", where)
+    account = dict(base.account) if base else {}
+    for key, value in section.items():
+        if not isinstance(key, str) or not key.strip() or key in _RESERVED:
+            raise ConfigError(
+                f"{where}: account_drivers key {key!r} must name a column of the accounts "
+                f"table other than {', '.join(sorted(_RESERVED))}"
+            )
+        account[key] = _number(value, where, f"account_drivers.{key}", f"{unit} per unit")
+
+    section = _section(data, "financing", where)
+    _unknown(section, _FINANCING_KEYS, where, "financing")
+    rate = base.financing_rate if base else 0.0
+    if "annual_rate" in section:
+        rate = _number(section["annual_rate"], where, "financing.annual_rate", "a share", upper=1)
+    days = base.payment_days if base else None
+    if "payment_days" in section:
+        days = section["payment_days"]
+        if days is not None:
+            days = _number(days, where, "financing.payment_days", "days of credit, or null")
+    column = base.payment_days_column if base else None
+    if "payment_days_column" in section:
+        column = section["payment_days_column"]
+        if column is not None and (not isinstance(column, str) or not column.strip()):
+            raise ConfigError(
+                f"{where}: financing.payment_days_column must be a column name, got {column!r}"
+            )
+
+    share = base.assumed_margin_share if base else 0.25
+    if "assumed_margin_share" in data:
+        share = _number(
+            data["assumed_margin_share"], where, "assumed_margin_share", "a share", upper=1
+        )
+    return CostRates(unit, transaction, account, rate, days, column, share, where)
+
+
+def load_cost_rates(path: str | Path | Mapping | None = None) -> CostRates:
+    """Cost-to-serve rates from a YAML file (or a dict of the same shape).
+
+    ``None`` gives the shipped defaults (``kamlab/cost_to_serve.yaml``). A file or
+    dict only needs the keys it changes: the others keep their defaults, and a rate
+    of 0 stops charging an activity. Raises :class:`~kamlab.errors.ConfigError`
+    naming the file and key for an unreadable file, an unknown key, or a rate that
+    is negative or not a number.
+    """
+    shipped = "kamlab/cost_to_serve.yaml"
+    defaults = _parse(_read_yaml(_default_path(), shipped), shipped, None)
+    if path is None:
+        return defaults
+    if isinstance(path, Mapping):
+        return _parse(dict(path), "rates", defaults)
+    return _parse(_read_yaml(Path(path), str(path)), str(path), defaults)
+
+
+def _rates(rates: CostRates | str | Path | Mapping | None) -> CostRates:
+    return rates if isinstance(rates, CostRates) else load_cost_rates(rates)
+
+
+# --------------------------------------------------------------------------- window
+
+_WINDOW = re.compile(r"^\s*(\d+)\s*([DWMY])\s*$", re.IGNORECASE)
+
+
+def _window_start(end: pd.Timestamp, window) -> pd.Timestamp | None:
+    """First day of the window of length ``window`` ending on ``end`` (inclusive)."""
+    if window is None:
+        return None
+    after = end + pd.Timedelta(days=1)
+    if isinstance(window, pd.DateOffset):
+        return after - window
+    if isinstance(window, int | np.integer) and not isinstance(window, bool):
+        length = pd.Timedelta(days=int(window))
+    elif isinstance(window, pd.Timedelta):
+        length = window
+    elif isinstance(window, str) and (m := _WINDOW.match(window)):
+        n, unit = int(m[1]), m[2].upper()
+        if unit in "MY":
+            return after - pd.DateOffset(months=n * (12 if unit == "Y" else 1))
+        length = pd.Timedelta(days=n * (7 if unit == "W" else 1))
+    else:
+        raise InputError(
+            f"window {window!r}: expected days (365), or a length such as '90D', '13W', "
+            "'12M' or '1Y'"
+        )
+    if length <= pd.Timedelta(0):
+        raise InputError(f"window {window!r} must be longer than 0 days")
+    return after - length
+
+
+# --------------------------------------------------------------------------- P&L
+
+
+def cost_lines(pnl: pd.DataFrame) -> list[str]:
+    """The cost-to-serve columns of a P&L (``cts_*``), in their order."""
+    return [c for c in pnl.columns if str(c).startswith("cts_")]
+
+
+def _accounts_frame(accounts: Accounts | pd.DataFrame | None) -> pd.DataFrame | None:
+    if accounts is None:
+        return None
+    frame = accounts.data if isinstance(accounts, Accounts) else accounts
+    if "account_id" in frame.columns:
+        frame = frame.set_index("account_id")
+    frame = frame.copy()
+    frame.index = frame.index.astype("string")
+    if frame.index.has_duplicates:
+        first = frame.index[frame.index.duplicated()][0]
+        raise InputError(
+            f"accounts table repeats account {first}; read it with kamlab.read_accounts"
+        )
+    return frame
+
+
+def _line_cost(lines: pd.DataFrame, share: float) -> tuple[pd.Series, pd.Series]:
+    """Cost of goods per line (signed like revenue) and whether it was assumed."""
+    if "cost" in lines.columns:
+        known = lines["cost"].astype("float64")
+    elif "gross_margin" in lines.columns:
+        known = lines["revenue"] - lines["gross_margin"].astype("float64")
+    else:
+        known = pd.Series(np.nan, index=lines.index)
+    assumed = known.isna()
+    return known.where(~assumed, lines["revenue"] * (1.0 - share)), assumed
+
+
+def _money(lines: pd.DataFrame, rates: CostRates) -> pd.DataFrame:
+    """Per-account money and return counts over the window's lines (one groupby)."""
+    sale = ~lines["is_return"].astype(bool)
+    discount = (
+        lines["discount"].astype("float64").fillna(0.0).where(sale, 0.0)
+        if "discount" in lines.columns
+        else pd.Series(0.0, index=lines.index)
+    )
+    cogs, assumed = _line_cost(lines, rates.assumed_margin_share)
+    parts = pd.DataFrame(
+        {
+            "account_id": lines["account_id"],
+            "sales": lines["revenue"].where(sale, 0.0),
+            "returns": -lines["revenue"].where(~sale, 0.0),
+            "return_lines": (~sale).astype("int64"),
+            "discounts": discount,
+            "net_revenue": lines["revenue"],
+            "cost_of_goods": cogs,
+            "assumed_lines": assumed.astype("int64"),
+            "lines": 1,
+        }
+    )
+    out = parts.groupby("account_id", sort=True, observed=True).sum()
+    out["gross_sales"] = out.pop("sales") + out["discounts"]
+    return out
+
+
+def _deliveries(lines: pd.DataFrame, orders: pd.Series) -> pd.Series:
+    sales = lines.loc[~lines["is_return"].astype(bool)]
+    if "delivery_id" in sales.columns:
+        counted = sales.groupby("account_id", observed=True)["delivery_id"].nunique()
+    elif "order_id" in sales.columns:
+        keys = sales[["account_id", "order_id"]].assign(day=sales["date"].dt.normalize())
+        counted = keys.drop_duplicates().groupby("account_id", observed=True).size()
+    else:
+        return orders
+    return counted.reindex(orders.index, fill_value=0).astype("int64")
+
+
+def _account_values(acc: pd.DataFrame, column: str, index: pd.Index, what: str) -> pd.Series:
+    """A numeric accounts column aligned to ``index`` (missing stays NaN)."""
+    values = pd.to_numeric(acc[column], errors="coerce")
+    bad = (values.isna() & acc[column].notna()) | (values < 0)
+    if bad.any():
+        first = bad[bad].index[0]
+        raise InputError(
+            f"accounts column {column!r} must hold {what} >= 0; account {first} has "
+            f"{acc.at[first, column]!r}"
+        )
+    return values.reindex(index).astype("float64")
+
+
+def _window(
+    frame: pd.DataFrame, until, window
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.Timestamp, pd.Timestamp | None]:
+    """(lines up to ``until``, lines in the window, until, window start or None)."""
+    end = pd.Timestamp(until).normalize() if until is not None else frame["date"].max().normalize()
+    start = _window_start(end, window)
+    day = frame["date"].dt.normalize()
+    upto = frame.loc[day <= end]
+    lines = upto.loc[day.loc[upto.index] >= start] if start is not None else upto
+    if lines.empty:
+        span = f"{start.date()} to {end.date()}" if start is not None else f"up to {end.date()}"
+        raise InputError(f"no transactions from {span}: nothing to build a P&L on")
+    return upto, lines, end, start
+
+
+def _names(lines: pd.DataFrame, acc: pd.DataFrame | None, index: pd.Index) -> pd.Series | None:
+    """Account names from the accounts table, else from the transactions."""
+    names = None
+    if acc is not None and "account_name" in acc.columns:
+        names = acc["account_name"].reindex(index)
+    if "account_name" in lines.columns:
+        from_tx = lines.groupby("account_id", observed=True)["account_name"].last().reindex(index)
+        names = from_tx if names is None else names.fillna(from_tx)
+    return None if names is None else names.astype("string")
+
+
+def _counts(lines: pd.DataFrame, end: pd.Timestamp, index: pd.Index) -> pd.DataFrame:
+    """``orders`` and ``order_lines`` as :func:`kamlab.summarize` counts them (0 if none)."""
+    if not (~lines["is_return"].astype(bool)).any():
+        return pd.DataFrame(0, index=index, columns=["orders", "order_lines"], dtype="int64")
+    counts = summarize(lines, until=end)[["orders", "order_lines"]]
+    return counts.reindex(index, fill_value=0).astype("int64")
+
+
+def customer_pnl(
+    transactions: Transactions | pd.DataFrame,
+    accounts: Accounts | pd.DataFrame | None = None,
+    *,
+    until=None,
+    window=None,
+    rates: CostRates | str | Path | Mapping | None = None,
+) -> pd.DataFrame:
+    """Customer P&L per account with cost to serve by activity-based costing.
+
+    ``transactions`` as :func:`kamlab.read_transactions` accepts them (or its
+    ``.data``); an optional ``discount`` column is the discount amount on a line
+    (revenue being after it) and an optional ``delivery_id`` identifies deliveries.
+    ``accounts`` (frame indexed by ``account_id``) supplies annual driver counts
+    (``account_drivers`` in the rates, e.g. ``service_calls``, ``kam_hours``) and
+    days of credit. The window ends on ``until`` (default: the last transaction day)
+    and is ``window`` long (days, ``"90D"``, ``"13W"``, ``"12M"``, ``"1Y"``; default
+    all history). ``rates``: :class:`CostRates`, a YAML path or dict, or ``None``
+    for the shipped defaults.
+
+    One row per account with any line in the window, indexed by ``account_id``;
+    columns in :data:`PNL_COLUMNS`. Annual drivers are charged for ``years`` =
+    (until - max(window start, first transaction) + 1 day) / 365.25, so an account
+    won in the window pays only for its time as a customer. Financing is
+    ``annual_rate x payment_days / 365 x max(net revenue, 0)``. When the data have
+    no cost, cost of goods = net revenue x (1 - ``assumed_margin_share``), flagged in
+    ``cost_of_goods_basis``. ``attrs`` hold ``until``, ``start``, ``currency``,
+    ``rates`` (the source) and ``notes``.
+    """
+    rates = _rates(rates)
+    upto, lines, end, start = _window(accepted_rows(transactions), until, window)
+    acc = _accounts_frame(accounts)
+    notes: list[str] = []
+    money = _money(lines, rates)
+    index = money.index
+
+    first = upto.groupby("account_id", observed=True)["date"].min().dt.normalize().reindex(index)
+    if start is not None:
+        first = first.clip(lower=start)
+    out = pd.DataFrame(index=index)
+    names = _names(lines, acc, index)
+    if names is not None:
+        out["account_name"] = names
+    out["years"] = (((end - first).dt.days + 1) / 365.25).astype("float64")
+
+    # Drivers: counted from the transactions, then annual counts x years from the accounts.
+    counts = _counts(lines, end, index)
+    out["orders"] = counts["orders"]
+    out["order_lines"] = counts["order_lines"]
+    out["return_lines"] = money["return_lines"].astype("int64")
+    out["deliveries"] = _deliveries(lines, counts["orders"])
+    rate_of = {col: rates.transaction.get(key, 0.0) for key, col in TRANSACTION_DRIVERS.items()}
+    for column, rate in rates.account.items():
+        if acc is None or column not in acc.columns:
+            if rate:
+                notes.append(
+                    f"no accounts column {column!r}: {column.replace('_', ' ')} not charged"
+                )
+            continue
+        annual = _account_values(acc, column, index, "counts per year").fillna(0.0)
+        out[column] = annual * out["years"]
+        rate_of[column] = rate
+    days = pd.Series(np.nan if rates.payment_days is None else rates.payment_days, index=index)
+    column = rates.payment_days_column
+    if acc is not None and column and column in acc.columns:
+        days = _account_values(acc, column, index, "days of credit").fillna(days)
+    out["payment_days"] = days.astype("float64")
+
+    # Money: net revenue, cost of goods, gross margin.
+    for column in ("gross_sales", "returns", "discounts", "net_revenue", "cost_of_goods"):
+        out[column] = money[column]
+    assumed = money["assumed_lines"]
+    basis = np.where(
+        assumed == 0, "data", np.where(assumed == money["lines"], "assumed", "partly assumed")
+    )
+    out["cost_of_goods_basis"] = pd.Categorical(
+        basis, categories=["data", "partly assumed", "assumed"]
+    )
+    if assumed.any():
+        notes.append(
+            f"cost of goods assumed at {1 - rates.assumed_margin_share:.0%} of revenue "
+            f"(margin share {rates.assumed_margin_share:.0%}) for lines without cost"
+        )
+    out["gross_margin"] = out["net_revenue"] - out["cost_of_goods"]
+
+    # Cost to serve: driver x rate, plus financing; contribution.
+    for driver, rate in rate_of.items():
+        out[f"cts_{driver}"] = out[driver] * rate
+    credit = out["payment_days"].fillna(0.0) / 365.0
+    out["cts_financing"] = rates.financing_rate * credit * out["net_revenue"].clip(lower=0)
+    out["cost_to_serve"] = out[cost_lines(out)].sum(axis=1)
+    out["contribution"] = out["gross_margin"] - out["cost_to_serve"]
+    positive = out["net_revenue"] > 0
+    out["contribution_margin"] = (out["contribution"] / out["net_revenue"]).where(positive)
+    out.attrs.update(
+        until=str(end.date()),
+        start=str((start if start is not None else first.min()).date()),
+        currency=rates.currency,
+        rates=rates.source,
+        notes=notes,
+    )
+    return out
