@@ -8,12 +8,17 @@ Read customer data whatever its layout (:func:`read_transactions`,
 
 from kamlab.errors import ConfigError, InputError, KamlabError, MissingColumnError
 from kamlab.io import Accounts, Transactions, read_accounts, read_transactions
+from kamlab.segment import Segmenter, StabilityWarning, account_features, transitions
 from kamlab.summary import period_panel, summarize
 from kamlab.value import CostRates, customer_pnl, load_cost_rates, whale_curve, whale_summary
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "Segmenter",
+    "StabilityWarning",
+    "account_features",
+    "transitions",
     "CostRates",
     "customer_pnl",
     "load_cost_rates",

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from kamlab.errors import KamlabError
 
-COMMAND_MODULES: list[str] = []
+COMMAND_MODULES: list[str] = ["kamlab.segment"]
 """Modules that add their own commands: each has ``add_commands(subparsers, input_options)``,
 where ``input_options`` is the parent parser with the shared reading options (use
 :func:`read_input` on the parsed arguments) and each command sets ``func``."""
@@ -71,7 +71,7 @@ def _input_options() -> argparse.ArgumentParser:
     return p
 
 
-def _read_options(args) -> tuple[dict[str, str], dict]:
+def reading_options(args) -> tuple[dict[str, str], dict]:
     """The column mapping and the reading options the command line asks for."""
     from kamlab.io import load_mapping_file, parse_column_options
 
@@ -91,7 +91,7 @@ def read_input(args) -> tuple:
     """Read accounts (if given) and transactions as the options say."""
     from kamlab.io import read_accounts, read_transactions
 
-    columns, options = _read_options(args)
+    columns, options = reading_options(args)
     accounts = read_accounts(args.accounts) if args.accounts else None
     tx = read_transactions(
         args.input, columns, accounts=accounts.data if accounts else None, **options
@@ -99,7 +99,7 @@ def read_input(args) -> tuple:
     return tx, accounts
 
 
-def _write_quarantine(tx, args, default: Path | None) -> None:
+def write_quarantine(tx, args, default: Path | None) -> None:
     from kamlab.safe import write_csv
 
     target = Path(args.quarantine) if args.quarantine else default
@@ -121,7 +121,7 @@ def cmd_sample(args) -> None:
 
 def cmd_validate(args) -> None:
     tx, accounts = read_input(args)
-    _write_quarantine(tx, args, None)
+    write_quarantine(tx, args, None)
     if args.json:
         print(json.dumps(tx.counts()))
     else:
@@ -147,7 +147,7 @@ def cmd_summarize(args) -> None:
     summary = summarize(tx, until=args.until, period=args.period)
     steps.update()
     write_csv(summary, out)
-    _write_quarantine(tx, args, out.with_name(out.stem + "_quarantine.csv"))
+    write_quarantine(tx, args, out.with_name(out.stem + "_quarantine.csv"))
     steps.update()
     if args.panel:
         steps.set_postfix_str("panel")
@@ -171,7 +171,7 @@ def cmd_summarize(args) -> None:
 def cmd_report(args) -> None:
     from kamlab.report import run_report
 
-    columns, read_options = _read_options(args)
+    columns, read_options = reading_options(args)
     path = run_report(
         args.period,
         args.input,

@@ -10,7 +10,7 @@ from kamlab.cli import main
 GOOD = "CustomerID,InvoiceDate,InvoiceNo,Quantity,UnitPrice\n1,2026-01-05,I1,2,3\n1,2026-02-05,I2,1,3\n,2026-01-05,I3,1,1\n"
 
 
-@pytest.mark.parametrize("command", ["sample", "validate", "summarize", "report"])
+@pytest.mark.parametrize("command", ["sample", "validate", "summarize", "report", "segment"])
 def test_every_command_explains_itself_with_an_example(command, capsys):
     with pytest.raises(SystemExit) as exit_:
         main([command, "--help"])

@@ -11,6 +11,14 @@ from kamlab.plots.explore import (
     monthly_revenue,
     quarantine_reasons,
 )
+from kamlab.plots.segments import (
+    k_selection,
+    profile_heatmap,
+    segment_colour,
+    segment_scatter,
+    segment_shares,
+    snake_plot,
+)
 from kamlab.plots.value import (
     contribution_by_account,
     cost_to_serve_breakdown,
@@ -22,6 +30,12 @@ from kamlab.plots.value import (
 )
 
 __all__ = [
+    "k_selection",
+    "profile_heatmap",
+    "segment_colour",
+    "segment_scatter",
+    "segment_shares",
+    "snake_plot",
     "contribution_by_account",
     "cost_to_serve_breakdown",
     "pnl_waterfall",

@@ -1,0 +1,37 @@
+"""Customer segmentation: segments people can name and act on, stable across runs and periods.
+
+:func:`account_features` builds one row of features per account from transactions;
+:class:`Segmenter` chooses the number of segments, fits them, numbers them by revenue,
+names them from their profiles and measures their stability; :func:`add_commands`
+adds ``kamlab segment`` to the command line. The rules (features, transforms, how k
+is chosen, stability, names) are in the docstrings of :mod:`kamlab.segment.model` and
+:mod:`kamlab.segment.naming`.
+
+    features = account_features(tx, until="2026-09-30")
+    seg = Segmenter(k="auto", random_state=0).fit(features)
+    seg.k_, seg.scores_, seg.stability_, seg.profiles_
+    next_quarter = seg.predict(account_features(tx, until="2026-12-31"))
+"""
+
+from kamlab.segment.cli import add_commands
+from kamlab.segment.features import FEATURE_COLUMNS, account_features
+from kamlab.segment.model import (
+    DEFAULT_FEATURES,
+    LOG_FEATURES,
+    Segmenter,
+    StabilityWarning,
+    transitions,
+)
+from kamlab.segment.naming import feature_label
+
+__all__ = [
+    "DEFAULT_FEATURES",
+    "FEATURE_COLUMNS",
+    "LOG_FEATURES",
+    "Segmenter",
+    "StabilityWarning",
+    "account_features",
+    "add_commands",
+    "feature_label",
+    "transitions",
+]
