@@ -56,19 +56,19 @@ def accepted_rows(transactions: Transactions | pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def _fill(query: str, frame: pd.DataFrame, day: str) -> str:
-    """Fill the placeholders for optional columns; ``day`` is the query's SQL for the day."""
+def _fill(query: str, frame: pd.DataFrame) -> str:
+    """Fill the SQL placeholders for the optional columns the frame has or lacks."""
     has = set(frame.columns)
-    extra = [c for c in ("order_id", "product_id", "gross_margin") if c in has]
     return query.format(
-        extra_columns="".join(f", {c}" for c in extra),
+        order_key="order_id" if "order_id" in has else "CAST(date AS DATE)",
         order_count="COUNT(DISTINCT order_id) FILTER (WHERE NOT is_return)"
         if "order_id" in has
-        else f"COUNT(DISTINCT {day}) FILTER (WHERE NOT is_return)",
-        product_count="COUNT(DISTINCT product_id) FILTER (WHERE NOT is_return)"
-        if "product_id" in has
-        else "CAST(NULL AS BIGINT)",
+        else "COUNT(DISTINCT CAST(date AS DATE)) FILTER (WHERE NOT is_return)",
         margin_sum="SUM(gross_margin)" if "gross_margin" in has else "CAST(NULL AS DOUBLE)",
+        breadth="SELECT account_id, COUNT(DISTINCT product_id) AS products FROM transactions "
+        "WHERE CAST(date AS DATE) <= $until AND NOT is_return GROUP BY account_id"
+        if "product_id" in has
+        else "SELECT account_id, CAST(NULL AS BIGINT) AS products FROM occasions",
     )
 
 
@@ -99,14 +99,14 @@ def summarize(
         raise InputError(f"period {period!r}: expected one of {', '.join(PERIOD_DAYS)}")
     frame = accepted_rows(transactions)
     end = _until(frame, until)
-    query = _fill(_sql("account_summary"), frame, day="day")
+    query = _fill(_sql("account_summary"), frame)
     out = _run(query, frame, {"until": end.date(), "unit_days": PERIOD_DAYS[period]})
     if out.empty:
         raise InputError(f"no purchases on or before {end.date()}: nothing to summarise")
     out["account_id"] = out["account_id"].astype("string")
     for col in ("first_purchase", "last_purchase"):
         out[col] = pd.to_datetime(out[col])
-    out = out.set_index("account_id")
+    out = out.set_index("account_id").sort_index()
     out.attrs.update(until=str(end.date()), period=period)
     return out
 
@@ -120,7 +120,7 @@ def period_panel(
         raise InputError(f"panel period {freq!r}: expected one of {', '.join(PANEL_PERIODS)}")
     frame = accepted_rows(transactions)
     end = _until(frame, until)
-    query = _fill(_sql("period_panel"), frame, day="CAST(date AS DATE)")
+    query = _fill(_sql("period_panel"), frame)
     out = _run(query, frame, {"until": end.date(), "period": freq})
     out["account_id"] = out["account_id"].astype("string")
     start = pd.to_datetime(out["period_start"])

@@ -61,7 +61,8 @@ def read_accounts(
     reasons.flag(
         account_id.duplicated(keep="first") & account_id.notna(),
         "duplicate_account_id",
-        cols["account_id"] + "=" + account_id.astype("string"),
+        cols["account_id"],
+        account_id,
     )
 
     renamed = frame.rename(columns={col: role for role, col in cols.items()})

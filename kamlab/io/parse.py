@@ -32,9 +32,10 @@ def parse_ids(values: pd.Series) -> pd.Series:
         if (whole == np.floor(whole)).all():
             values = values.astype("Int64")
     text = values.astype("string").str.strip()
-    if text.str.fullmatch(r"\d+\.0+").fillna(True).all():
+    looks_float = text.head(1000).str.fullmatch(r"\d+\.0+").fillna(True).all()
+    if looks_float and text.str.fullmatch(r"\d+\.0+").fillna(True).all():
         text = text.str.replace(r"\.0+$", "", regex=True)
-    return text.mask(text.eq("")).astype(object)
+    return text.mask(text.eq(""))
 
 
 def parse_dates(values: pd.Series, *, dayfirst: bool = False) -> tuple[pd.Series, str]:

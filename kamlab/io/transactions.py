@@ -153,9 +153,7 @@ def validate_transactions(
 
     dates, date_format = parse_dates(frame[cols["date"]], dayfirst=dayfirst)
     notes.append(f"dates read as {date_format}")
-    flag(
-        dates.isna(), "unparseable_date", cols["date"] + "=" + frame[cols["date"]].astype("string")
-    )
+    flag(dates.isna(), "unparseable_date", cols["date"], frame[cols["date"]])
     today = pd.Timestamp(today) if today is not None else pd.Timestamp.now().normalize()
     future = dates.dt.normalize() > today
     flag(future, "date_in_future", f"after {today.date()}")
@@ -172,7 +170,7 @@ def validate_transactions(
         bad = amounts[role].isna()
         if role in ("unit_cost", "cost", "gross_margin"):
             bad &= ~is_blank(values)  # an empty cost is unknown, not wrong
-        flag(bad, "non_numeric_amount", cols[role] + "=" + values.astype("string"))
+        flag(bad, "non_numeric_amount", cols[role], values)
 
     if "revenue" in cols:
         revenue = amounts["revenue"]
@@ -182,7 +180,7 @@ def validate_transactions(
         quantity, price = amounts["quantity"], amounts["unit_price"]
         flag(quantity == 0, "zero_quantity", f"{cols['quantity']} is 0")
         flag(price == 0, "zero_price", f"{cols['unit_price']} is 0")
-        flag(price < 0, "negative_price", cols["unit_price"] + "=" + price.astype("string"))
+        flag(price < 0, "negative_price", cols["unit_price"], price)
         revenue = quantity * price
 
     if known_accounts is not None:
@@ -202,40 +200,39 @@ def _cancelled_orders(order_ids: pd.Series) -> np.ndarray:
 
 def _accepted_frame(ok, account_id, dates, revenue, amounts, frame, cols) -> pd.DataFrame:
     """The clean frame of accepted rows, returns signed negative."""
-    is_return = (revenue < 0).to_numpy().copy()
+    is_return = (revenue < 0).to_numpy()[ok]
     if "quantity" in amounts:
-        is_return |= (amounts["quantity"] < 0).to_numpy()
+        is_return |= (amounts["quantity"] < 0).to_numpy()[ok]
     if "order_id" in cols:
-        is_return |= _cancelled_orders(frame[cols["order_id"]])
+        is_return |= _cancelled_orders(frame[cols["order_id"]])[ok]
     sign = np.where(is_return, -1.0, 1.0)
     data = pd.DataFrame(
         {
-            "account_id": account_id.to_numpy(),
-            "date": dates.to_numpy(),
-            "revenue": sign * revenue.abs().to_numpy(),
+            "account_id": account_id[ok].reset_index(drop=True),
+            "date": dates.to_numpy()[ok],
+            "revenue": sign * np.abs(revenue.to_numpy()[ok]),
             "is_return": is_return,
-            "row": np.arange(1, len(frame) + 1),
+            "row": np.flatnonzero(ok) + 1,
         }
     )
     if "quantity" in amounts:
-        data["quantity"] = sign * amounts["quantity"].abs().to_numpy()
+        data["quantity"] = sign * np.abs(amounts["quantity"].to_numpy()[ok])
     if "unit_price" in amounts:
-        data["unit_price"] = amounts["unit_price"].to_numpy()
+        data["unit_price"] = amounts["unit_price"].to_numpy()[ok]
     cost = None
     if "unit_cost" in amounts and "quantity" in amounts:
-        cost = amounts["unit_cost"].to_numpy() * np.abs(amounts["quantity"].to_numpy())
+        cost = amounts["unit_cost"].to_numpy()[ok] * np.abs(amounts["quantity"].to_numpy()[ok])
     elif "cost" in amounts:
-        cost = np.abs(amounts["cost"].to_numpy())
+        cost = np.abs(amounts["cost"].to_numpy()[ok])
     if cost is not None:
         data["cost"] = sign * cost
         data["gross_margin"] = data["revenue"] - data["cost"]
     elif "gross_margin" in amounts:
-        data["gross_margin"] = amounts["gross_margin"].to_numpy()
+        data["gross_margin"] = amounts["gross_margin"].to_numpy()[ok]
     for role in ("order_id", "product_id"):
         if role in cols:
-            data[role] = parse_ids(frame[cols[role]]).to_numpy()
+            data[role] = parse_ids(frame.loc[ok, cols[role]]).reset_index(drop=True)
     if "account_name" in cols:
-        data["account_name"] = frame[cols["account_name"]].astype("string").str.strip().to_numpy()
-    data = data.loc[ok].reset_index(drop=True)
-    data["account_id"] = data["account_id"].astype("string")
+        names = frame.loc[ok, cols["account_name"]].astype("string").str.strip()
+        data["account_name"] = names.reset_index(drop=True)
     return data

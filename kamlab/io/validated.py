@@ -67,17 +67,19 @@ class Reasons:
         """True for rows with no reason (yet)."""
         return pd.isna(self.reason)
 
-    def flag(self, mask, why: str, what: pd.Series | str) -> None:
-        """Give reason ``why`` to rows in ``mask`` that have none; ``what`` is the detail
-        (one text for all, or a per-row series, cut to 80 characters)."""
+    def flag(self, mask, why: str, what: str, values: pd.Series | None = None) -> None:
+        """Give reason ``why`` to rows in ``mask`` that have none, with detail ``what``,
+        or ``what=<value>`` per row when ``values`` is given (built only for flagged rows,
+        cut to 80 characters)."""
         mask = np.asarray(mask, dtype=bool) & self.ok
+        if not mask.any():
+            return
         self.reason[mask] = why
-        if isinstance(what, str):
+        if values is None:
             self.detail[mask] = what
         else:
-            self.detail[mask] = np.asarray(what.astype("string").str.slice(0, 80), dtype=object)[
-                mask
-            ]
+            shown = values[mask].astype("string").fillna("").str.slice(0, 80)
+            self.detail[mask] = (what + "=" + shown).to_numpy(dtype=object)
 
     def quarantine(self, frame: pd.DataFrame) -> pd.DataFrame:
         """Rows of ``frame`` with a reason, as text, led by ``row`` (1-based), ``reason``, ``detail``."""

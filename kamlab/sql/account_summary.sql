@@ -7,16 +7,26 @@
 --   recency        = (last purchase day - first purchase day) / $unit_days
 --   T              = ($until - first purchase day) / $unit_days
 --   monetary_value = mean sales of the repeat purchase days (0 when frequency = 0)
--- Placeholders {order_count}, {product_count} and {margin_sum} are filled by
--- kamlab.summary for the optional columns.
-WITH tx AS (
-    SELECT account_id, CAST(date AS DATE) AS day, revenue, is_return{extra_columns}
+-- One pass over the lines groups them by account, day, order and kind (sale or
+-- return); every later step works on those far fewer rows, except the distinct
+-- products per account, which needs the lines again. Placeholders {order_key},
+-- {margin_sum} and {breadth} are filled by kamlab.summary for the optional columns.
+WITH orders AS (
+    SELECT
+        account_id,
+        CAST(date AS DATE) AS day,
+        {order_key} AS order_key,
+        is_return,
+        SUM(revenue) AS revenue,
+        COUNT(*) AS lines,
+        {margin_sum} AS gross_margin
     FROM transactions
     WHERE CAST(date AS DATE) <= $until
+    GROUP BY ALL
 ),
 purchase_days AS (
     SELECT account_id, day, SUM(revenue) AS sales
-    FROM tx
+    FROM orders
     WHERE NOT is_return
     GROUP BY account_id, day
 ),
@@ -36,14 +46,14 @@ totals AS (
         account_id,
         SUM(revenue) AS revenue,
         -SUM(revenue) FILTER (WHERE is_return) AS returns_value,
-        COUNT(*) FILTER (WHERE is_return) AS return_lines,
-        COUNT(*) FILTER (WHERE NOT is_return) AS order_lines,
-        {order_count} AS orders,
-        {product_count} AS products,
-        {margin_sum} AS gross_margin
-    FROM tx
+        SUM(lines) FILTER (WHERE is_return) AS return_lines,
+        SUM(lines) FILTER (WHERE NOT is_return) AS order_lines,
+        COUNT(DISTINCT order_key) FILTER (WHERE NOT is_return) AS orders,
+        SUM(gross_margin) AS gross_margin
+    FROM orders
     GROUP BY account_id
-)
+),
+breadth AS ({breadth})
 SELECT
     o.account_id,
     o.purchase_days - 1 AS frequency,
@@ -53,13 +63,13 @@ SELECT
          THEN (o.sales - o.first_day_sales) / (o.purchase_days - 1) ELSE 0 END AS monetary_value,
     t.orders,
     t.order_lines,
-    t.products,
+    b.products,
     t.revenue,
     COALESCE(t.returns_value, 0) AS returns_value,
-    t.return_lines,
+    COALESCE(t.return_lines, 0) AS return_lines,
     t.gross_margin,
     o.first_purchase,
     o.last_purchase
 FROM occasions o
 JOIN totals t USING (account_id)
-ORDER BY o.account_id
+LEFT JOIN breadth b USING (account_id)
