@@ -8,13 +8,39 @@ Read customer data whatever its layout (:func:`read_transactions`,
 
 from kamlab.errors import ConfigError, InputError, KamlabError, MissingColumnError
 from kamlab.io import Accounts, Transactions, read_accounts, read_transactions
+from kamlab.models import (
+    BetaGeo,
+    ConvergenceWarning,
+    GammaGamma,
+    ModifiedBetaGeo,
+    ParetoNBD,
+    ShiftedBetaGeometric,
+)
 from kamlab.segment import Segmenter, StabilityWarning, account_features, transitions
 from kamlab.summary import period_panel, summarize
-from kamlab.value import CostRates, customer_pnl, load_cost_rates, whale_curve, whale_summary
+from kamlab.value import (
+    CostRates,
+    customer_pnl,
+    customer_value,
+    load_cost_rates,
+    retention_uplift,
+    watch_list,
+    whale_curve,
+    whale_summary,
+)
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "BetaGeo",
+    "ConvergenceWarning",
+    "ModifiedBetaGeo",
+    "GammaGamma",
+    "ParetoNBD",
+    "ShiftedBetaGeometric",
+    "customer_value",
+    "retention_uplift",
+    "watch_list",
     "Segmenter",
     "StabilityWarning",
     "account_features",

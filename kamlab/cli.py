@@ -15,7 +15,7 @@ from pathlib import Path
 
 from kamlab.errors import KamlabError
 
-COMMAND_MODULES: list[str] = ["kamlab.segment"]
+COMMAND_MODULES: list[str] = ["kamlab.segment", "kamlab.models.commands", "kamlab.value.commands"]
 """Modules that add their own commands: each has ``add_commands(subparsers, input_options)``,
 where ``input_options`` is the parent parser with the shared reading options (use
 :func:`read_input` on the parsed arguments) and each command sets ``func``."""

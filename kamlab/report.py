@@ -26,7 +26,7 @@ from kamlab.io import read_accounts, read_transactions
 from kamlab.periods import parse_period
 from kamlab.safe import write_csv
 
-NOTEBOOKS = ["01_explore.ipynb", "02_segments.ipynb"]
+NOTEBOOKS = ["01_explore.ipynb", "02_segments.ipynb", "03_value.ipynb"]
 """The notebooks a report runs, in order (later issues add segments, value, portfolio)."""
 
 CELL_TIMEOUT_S = 600

@@ -17,9 +17,9 @@ FORMULA = '=HYPERLINK("http://x","y")'
 
 @pytest.fixture(scope="module")
 def tiny_sample(tmp_path_factory):
-    """40 accounts; the two biggest renamed to hostile names."""
+    """150 accounts (enough for the value models to fit); the two biggest renamed to hostile names."""
     folder = tmp_path_factory.mktemp("sample")
-    sample = make_sample(40, seed=1)
+    sample = make_sample(150, seed=1)
     revenue = (
         sample.transactions.assign(v=lambda t: t.quantity * t.unit_price)
         .groupby("account_id")["v"]

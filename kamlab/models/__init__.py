@@ -1,0 +1,28 @@
+"""Customer-base models fitted by maximum likelihood (see README, "Models").
+
+- :class:`BetaGeo` (BG/NBD) and :class:`ParetoNBD`: repeat purchases and dropout in a
+  non-contractual setting (Fader, Hardie & Lee 2005; Schmittlein, Morrison & Colombo 1987);
+- :class:`GammaGamma`: spend per purchase (Fader, Hardie & Lee 2005, JMR);
+- :class:`ShiftedBetaGeometric`: renewals in a contractual setting (Fader & Hardie 2007).
+
+Each is a scikit-learn-style estimator: configuration in ``__init__``, ``fit`` returns
+self, fitted values end in ``_`` (``params_``, ``standard_errors_``, ``covariance_``,
+``log_likelihood_``, ``converged_``), predictions take and return pandas objects indexed
+by account id.
+"""
+
+from kamlab.models._base import ConvergenceWarning, NotFittedError
+from kamlab.models.betageo import BetaGeo, ModifiedBetaGeo
+from kamlab.models.gammagamma import GammaGamma
+from kamlab.models.pareto import ParetoNBD
+from kamlab.models.sbg import ShiftedBetaGeometric
+
+__all__ = [
+    "BetaGeo",
+    "ConvergenceWarning",
+    "GammaGamma",
+    "ModifiedBetaGeo",
+    "NotFittedError",
+    "ParetoNBD",
+    "ShiftedBetaGeometric",
+]

@@ -1,0 +1,172 @@
+"""``kamlab fit``: fit a customer-base model from the command line.
+
+Registered through ``kamlab.cli.COMMAND_MODULES`` (``add_commands``).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+import textwrap
+import warnings
+from pathlib import Path
+
+from kamlab.errors import InputError
+
+MODELS = {
+    "bgnbd": "BetaGeo",
+    "mbgnbd": "ModifiedBetaGeo",
+    "pareto-nbd": "ParetoNBD",
+    "gamma-gamma": "GammaGamma",
+    "sbg": "ShiftedBetaGeometric",
+}
+SUMMARY_NAMES = ("frequency", "recency", "T", "monetary_value")
+
+_EPILOG = """
+SUMMARY.csv is a per-account summary as written by 'kamlab summarize' (account_id
+and the columns frequency, recency, T, monetary_value); any other CSV with those
+columns works, its first column taken as the account id. Name other columns with
+--column NAME=COLUMN (e.g. --column frequency=x --column recency=t_x).
+
+Models (parameters as in the literature):
+  bgnbd        BG/NBD, Fader, Hardie & Lee 2005: r, alpha, a, b
+  mbgnbd       MBG/NBD (may also drop out after the first purchase): r, alpha, a, b
+  pareto-nbd   Pareto/NBD, Schmittlein, Morrison & Colombo 1987: r, alpha, s, beta
+  gamma-gamma  spend per purchase, on repeat buyers: p, q, gamma
+  sbg          shifted-beta-geometric, Fader & Hardie 2007: alpha, beta
+               (from --survivors, the cohort size first, not from a summary)
+
+--json prints one object: the parameters, log_likelihood, converged and
+standard_errors (an object by parameter; null when the fit did not converge).
+
+examples:
+  kamlab fit bgnbd summary.csv
+  kamlab fit pareto-nbd summary.csv --json
+  kamlab fit gamma-gamma cdnow_summary.csv --column frequency=x --column monetary_value=zbar
+  kamlab fit sbg --survivors 1000,631,468,382,326,289,262,241
+"""
+
+
+def add_commands(subparsers, input_options) -> None:
+    """Add ``kamlab fit`` (``input_options`` is unused: it reads a summary, not transactions)."""
+    import argparse
+
+    p = subparsers.add_parser(
+        "fit",
+        help="fit a customer-base model (BG/NBD, Pareto/NBD, Gamma-Gamma, sBG) by maximum likelihood",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Fit a model to a per-account summary (or sBG to cohort survivors) and print "
+        "its parameters with standard errors and whether the fit converged.",
+        epilog=textwrap.dedent(_EPILOG),
+    )
+    p.add_argument("model", choices=list(MODELS), help="the model to fit")
+    p.add_argument("summary", nargs="?", metavar="SUMMARY.csv", help="per-account summary (CSV)")
+    p.add_argument(
+        "--survivors",
+        metavar="N0,N1,...",
+        help="sbg: customers left at the start and after each period, comma separated",
+    )
+    p.add_argument(
+        "--column",
+        action="append",
+        default=[],
+        metavar="NAME=COLUMN",
+        help="read summary column NAME (frequency, recency, T, monetary_value) from COLUMN",
+    )
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(func=cmd_fit)
+
+
+def read_summary(path: str, columns: list[str] | None = None):
+    """A summary CSV as a frame indexed by account id, with ``--column`` renames applied."""
+    import pandas as pd
+
+    file = Path(path)
+    if not file.is_file():
+        raise InputError(f"{path}: no such file (give the CSV written by 'kamlab summarize')")
+    mapping = {}
+    for item in columns or []:
+        name, sep, source = item.partition("=")
+        if not sep or name.strip() not in SUMMARY_NAMES or not source.strip():
+            raise InputError(
+                f"--column {item!r}: expected NAME=COLUMN with NAME one of {', '.join(SUMMARY_NAMES)}"
+            )
+        mapping[source.strip()] = name.strip()
+    try:
+        frame = pd.read_csv(file)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: cannot be read as CSV ({exc})") from exc
+    if frame.empty:
+        raise InputError(f"{path}: no rows")
+    missing = [src for src in mapping if src not in frame.columns]
+    if missing:
+        raise InputError(f"{path}: --column names {', '.join(missing)}, not in the file")
+    frame = frame.rename(columns=mapping)
+    if "account_id" in frame.columns:
+        frame = frame.set_index("account_id")
+    elif frame.columns[0] not in SUMMARY_NAMES:
+        frame = frame.set_index(frame.columns[0])
+    return frame
+
+
+def _survivors(text: str | None) -> list[float]:
+    if not text:
+        raise InputError(
+            "sbg needs --survivors N0,N1,... (the cohort size, then survivors after each period)"
+        )
+    try:
+        return [float(v) for v in text.replace(" ", "").split(",") if v != ""]
+    except ValueError as exc:
+        raise InputError(f"--survivors {text!r}: expected numbers separated by commas") from exc
+
+
+def _number(v: float):
+    return None if v is None or not math.isfinite(v) else float(v)
+
+
+def cmd_fit(args) -> None:
+    import kamlab.models as models
+
+    model = getattr(models, MODELS[args.model])()
+    if args.model == "sbg":
+        if args.summary:
+            raise InputError("sbg is fitted to --survivors, not to a summary file")
+        data = _survivors(args.survivors)
+    else:
+        if args.survivors:
+            raise InputError("--survivors is for sbg only")
+        if not args.summary:
+            raise InputError(f"{args.model} needs SUMMARY.csv (from 'kamlab summarize')")
+        data = read_summary(args.summary, args.column)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", models.ConvergenceWarning)  # reported below instead
+        model.fit(data)
+    if not model.converged_:
+        print(f"warning: the fit did not converge: {model.convergence_message_}", file=sys.stderr)
+    if args.json:
+        out = {name: float(v) for name, v in model.params_.items()}
+        out["log_likelihood"] = _number(model.log_likelihood_)
+        out["converged"] = bool(model.converged_)
+        out["standard_errors"] = {k: _number(v) for k, v in model.standard_errors_.items()}
+        print(json.dumps(out))
+        return
+    print(_human(model, args.model))
+
+
+def _human(model, name: str) -> str:
+    table = model.summary()
+    n = getattr(model, "n_accounts_", None)
+    what = f"{n:,} accounts" if n is not None else f"a cohort of {model.cohort_size_:,.0f}"
+    status = "converged" if model.converged_ else "DID NOT CONVERGE"
+    lines = [f"{model._model_name} ({name}) fitted on {what}: {status}"]
+    lines.append(f"{'parameter':<10} {'estimate':>12} {'std_error':>12}   95% interval")
+    for param, row in table.iterrows():
+        lines.append(
+            f"{param:<10} {row['estimate']:>12.4f} {row['std_error']:>12.4f}   "
+            f"{row['lower 95%']:.4f} - {row['upper 95%']:.4f}"
+        )
+    lines.append(f"log-likelihood: {model.log_likelihood_:.2f}")
+    if not model.converged_:
+        lines.append(f"why: {model.convergence_message_}")
+    return "\n".join(lines)

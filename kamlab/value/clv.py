@@ -1,0 +1,324 @@
+"""Customer lifetime value per account, from the fitted purchase, spend and retention models.
+
+**Non-contractual accounts** (:func:`customer_value`; BG/NBD, MBG/NBD or Pareto/NBD for
+purchases, Gamma-Gamma for spend). The horizon of ``H`` months is cut into steps of one
+month (or one week) ending at ``t_1 < ... < t_K = H``; with ``t`` in months,
+
+    E_i(t)   = P_i(alive) * E[purchases of i in (T, T+t] | alive]        (model's eq.)
+    CLV_i    = (m_i z_i - c_i) * sum_k [E_i(t_k) - E_i(t_{k-1})] (1+d)^(-t_k/12)
+               - C_i * sum_k (t_k - t_{k-1})/12 * P_i(active at t_k) (1+d)^(-t_k/12)
+
+where ``z_i`` is the expected spend per purchase (Gamma-Gamma, conditional on the
+account's own purchases), ``m_i`` the gross-margin share of revenue, ``c_i`` the cost to
+serve per purchase, ``C_i`` the cost to serve per year of being an active account and
+``d`` the annual discount rate. Purchases within a step are discounted as if made at
+its end (``(1+d)^(-t_k/12)``, conservative by at most half a step). ``P_i(active at t)``
+is the chance that the account is still active ``t`` after the end of the window.
+
+**Contractual accounts** (:func:`contract_value`; sBG): ``CLV_i = m_i DERL_i`` with the
+Fader & Hardie (2010) discounted expected residual lifetime of an account that has
+renewed ``n_i - 1`` times, payments of margin ``m_i`` at the start of each period (the
+next one undiscounted, if it renews) and ``d`` the discount rate per period.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from kamlab.errors import ConfigError, InputError
+from kamlab.models import GammaGamma, ShiftedBetaGeometric
+from kamlab.summary import PERIOD_DAYS
+
+__all__ = [
+    "VALUE_COLUMNS",
+    "CustomerValue",
+    "contract_value",
+    "customer_value",
+    "discount_schedule",
+]
+
+YEAR_DAYS = 365.25
+STEP_DAYS = {"month": YEAR_DAYS / 12, "week": 7.0}
+
+VALUE_COLUMNS = {
+    "probability_alive": "P(the account is still active at the end of the window)",
+    "expected_purchases": "expected purchases over the horizon (undiscounted)",
+    "discounted_purchases": "expected purchases over the horizon, discounted",
+    "expected_spend": "expected spend per purchase (Gamma-Gamma, conditional)",
+    "margin_share": "gross margin as a share of revenue",
+    "discounted_revenue": "discounted_purchases x expected_spend",
+    "discounted_gross_margin": "discounted_revenue x margin_share",
+    "discounted_cost_to_serve": "per-purchase and per-year cost to serve, discounted",
+    "clv": "discounted_gross_margin - discounted_cost_to_serve",
+}
+"""Columns of :attr:`CustomerValue.table` for non-contractual accounts."""
+
+
+def discount_schedule(horizon_months: float, discount: float, step: str = "month") -> pd.DataFrame:
+    """The steps of the horizon: ``days`` (end of each step), ``years``, ``factor`` = (1+d)^-years.
+
+    ``step`` is ``month`` (365.25/12 days) or ``week``; the last step ends at the horizon.
+    """
+    if step not in STEP_DAYS:
+        raise ConfigError(f"step {step!r}: expected 'month' or 'week'")
+    if not np.isfinite(horizon_months) or horizon_months <= 0:
+        raise ConfigError(f"horizon_months must be > 0, got {horizon_months!r}")
+    if not np.isfinite(discount) or discount < 0:
+        raise ConfigError(f"discount (annual rate) must be >= 0, e.g. 0.10; got {discount!r}")
+    horizon_days = horizon_months * YEAR_DAYS / 12
+    k = int(np.ceil(horizon_days / STEP_DAYS[step] - 1e-9))
+    days = np.minimum(np.arange(1, k + 1) * STEP_DAYS[step], horizon_days)
+    years = days / YEAR_DAYS
+    return pd.DataFrame({"days": days, "years": years, "factor": (1 + discount) ** -years})
+
+
+def _per_account(value, index: pd.Index, name: str, *, default=None) -> np.ndarray:
+    """A number or a Series by account id -> array aligned with ``index``."""
+    if value is None:
+        return np.full(len(index), default, dtype=float)
+    if isinstance(value, pd.Series):
+        aligned = value.reindex(index)
+        missing = aligned.isna()
+        if missing.any():
+            ids = ", ".join(map(str, index[missing.to_numpy()][:3]))
+            raise InputError(
+                f"{name} has no value for {int(missing.sum()):,} account(s) (e.g. {ids}); give "
+                "one for every account in the summary (0 if none)"
+            )
+        return aligned.to_numpy(dtype=float)
+    arr = float(value)
+    if not np.isfinite(arr):
+        raise InputError(f"{name} must be a finite number or a Series by account id")
+    return np.full(len(index), arr)
+
+
+def _margin_share(summary: pd.DataFrame, margin) -> np.ndarray:
+    if margin is not None:
+        share = _per_account(margin, summary.index, "margin")
+    else:
+        if not {"gross_margin", "revenue"} <= set(summary.columns):
+            raise ConfigError(
+                "no margin given and the summary has no gross_margin and revenue columns: pass "
+                "margin=0.3 (share of revenue) or a Series of shares by account id"
+            )
+        gm = pd.to_numeric(summary["gross_margin"], errors="coerce")
+        rev = pd.to_numeric(summary["revenue"], errors="coerce")
+        if gm.isna().any():
+            raise InputError(
+                f"gross_margin is missing (cost unknown) for {int(gm.isna().sum()):,} account(s): "
+                "pass margin= (a share of revenue, or a Series by account id)"
+            )
+        ok = rev > 0
+        portfolio = gm[ok].sum() / rev[ok].sum() if ok.any() else np.nan
+        share = np.where(ok, gm / rev.where(ok), portfolio)
+    if np.any(~np.isfinite(share)) or np.any(np.abs(share) > 1):
+        raise InputError("margin shares must be finite numbers between -1 and 1 (e.g. 0.3 = 30%)")
+    return share
+
+
+@dataclass
+class CustomerValue:
+    """Per-account value (``table``) and everything needed to recompute it under scenarios.
+
+    ``table`` is indexed by account id with the columns in :data:`VALUE_COLUMNS`
+    (contractual: ``renewals, retention, derl, margin_per_period, clv``); ``total`` is
+    the portfolio value. Built by :func:`customer_value` or :func:`contract_value`.
+    """
+
+    table: pd.DataFrame
+    model: object
+    kind: str  # "noncontractual" or "contractual"
+    discount: float
+    inputs: dict = field(repr=False)
+    horizon_months: float | None = None
+    step: str | None = None
+    time_unit: str | None = None
+
+    @property
+    def total(self) -> float:
+        """Portfolio value: the sum of ``clv``."""
+        return float(self.table["clv"].sum())
+
+    def revalue(self, model=None, spend=None, scenario: dict | None = None, where=None):
+        """CLV per account (array) with other model parameters and/or a retention scenario.
+
+        ``model``/``spend``: refitted or drawn copies of the purchase (or sBG) and spend
+        models; ``scenario``: ``{"points": x}`` or ``{"churn_reduction": c}`` applied to the
+        accounts where ``where`` (boolean array) is True (all when None).
+        """
+        model = self.model if model is None else model
+        if self.kind == "contractual":
+            post = model._posterior(self.inputs["renewals"])
+            if scenario:
+                post = _apply(model, post, scenario, where)
+            return self.inputs["margin"] * model._derl_posterior(post, self.discount)
+        post = model._posterior(self.inputs["summary"])
+        if scenario:
+            post = _apply(model, post, scenario, where, year=self.inputs["year"])
+        z = self.inputs["spend"] if spend is None else _spend(spend, self.inputs["summary"])
+        return _noncontractual(model, post, z, self.inputs)["clv"]
+
+
+def _apply(model, post, scenario, where, **kw):
+    new, _ = model._raise_retention(
+        post, scenario.get("points"), scenario.get("churn_reduction"), **kw
+    )
+    if where is None:
+        return new
+    mixed = dict(post)
+    for key, val in new.items():
+        if isinstance(val, np.ndarray) and val.shape == np.shape(post[key]):
+            mixed[key] = np.where(where, val, post[key])
+    return mixed
+
+
+def _spend(spend, summary: pd.DataFrame) -> np.ndarray:
+    if isinstance(spend, GammaGamma):
+        return spend.conditional_expected_spend(summary).to_numpy()
+    return _per_account(spend, summary.index, "spend")
+
+
+def _time_unit(model, summary: pd.DataFrame, time_unit: str | None) -> str:
+    unit = time_unit or getattr(model, "time_unit_", None) or summary.attrs.get("period") or "week"
+    if unit not in PERIOD_DAYS:
+        raise ConfigError(f"time unit {unit!r}: expected one of {', '.join(PERIOD_DAYS)}")
+    return unit
+
+
+def _on_unique(fn, t, post: dict) -> np.ndarray:
+    """``fn(t, post)`` computed once per distinct posterior (accounts sharing x and T)."""
+    keys = [k for k, v in post.items() if k not in ("index", "p_alive", "x")]
+    stacked = np.column_stack([post[k] for k in keys])
+    uniq, inverse = np.unique(stacked, axis=0, return_inverse=True)
+    if len(uniq) > 0.7 * len(stacked):
+        return fn(t, post)
+    reduced = {k: uniq[:, j] for j, k in enumerate(keys)}
+    return fn(t, reduced)[inverse.ravel()]
+
+
+def _noncontractual(model, post: dict, z: np.ndarray, inp: dict) -> dict:
+    t = inp["t_model"]
+    factor, dt_years = inp["factor"], inp["dt_years"]
+    p_alive = post["p_alive"]
+    cum = _on_unique(model._expected_given_alive, t, post)  # accounts x steps, given alive
+    increments = np.diff(cum, axis=1, prepend=0.0)
+    disc_purchases = p_alive * (increments @ factor)
+    out = {
+        "probability_alive": p_alive,
+        "expected_purchases": p_alive * cum[:, -1],
+        "discounted_purchases": disc_purchases,
+        "expected_spend": z,
+    }
+    revenue = disc_purchases * z
+    gm = revenue * inp["margin"]
+    cost = disc_purchases * inp["cost_per_purchase"]
+    if np.any(inp["cost_per_year"] != 0):
+        active = _on_unique(model._survival_given_alive, t, post)
+        cost = cost + inp["cost_per_year"] * p_alive * (active @ (dt_years * factor))
+    out.update(
+        margin_share=inp["margin"],
+        discounted_revenue=revenue,
+        discounted_gross_margin=gm,
+        discounted_cost_to_serve=cost,
+        clv=gm - cost,
+    )
+    return out
+
+
+def customer_value(
+    summary: pd.DataFrame,
+    purchases,
+    spend,
+    *,
+    horizon_months: float = 36,
+    discount: float = 0.10,
+    margin=None,
+    cost_per_purchase=None,
+    cost_per_year=None,
+    step: str = "month",
+    time_unit: str | None = None,
+) -> CustomerValue:
+    """Discounted customer lifetime value per account over ``horizon_months``.
+
+    ``purchases``: a fitted :class:`~kamlab.models.BetaGeo`, ``ModifiedBetaGeo`` or
+    :class:`~kamlab.models.ParetoNBD`; ``spend``: a fitted
+    :class:`~kamlab.models.GammaGamma` (or a number / Series of spend per purchase).
+    ``discount`` is the annual rate; ``margin`` the gross-margin share of revenue (a
+    number or a Series by account; default: the summary's ``gross_margin / revenue``,
+    the portfolio share for accounts with revenue <= 0). ``cost_per_purchase`` and
+    ``cost_per_year``: optional cost to serve (numbers or Series by account id).
+    ``time_unit`` of the summary's recency and T: default the model's (from
+    ``summary.attrs``), else ``week``. Formula in the module docstring.
+    """
+    index = summary.index
+    unit = _time_unit(purchases, summary, time_unit)
+    sched = discount_schedule(horizon_months, discount, step)
+    inputs = {
+        "summary": summary,
+        "t_model": sched["days"].to_numpy() / PERIOD_DAYS[unit],
+        "factor": sched["factor"].to_numpy(),
+        "dt_years": np.diff(sched["years"].to_numpy(), prepend=0.0),
+        "year": YEAR_DAYS / PERIOD_DAYS[unit],
+        "margin": _margin_share(summary, margin),
+        "cost_per_purchase": _per_account(
+            cost_per_purchase, index, "cost_per_purchase", default=0.0
+        ),
+        "cost_per_year": _per_account(cost_per_year, index, "cost_per_year", default=0.0),
+    }
+    inputs["spend"] = _spend(spend, summary)
+    inputs["spend_model"] = spend if isinstance(spend, GammaGamma) else None
+    post = purchases._posterior(summary)
+    table = pd.DataFrame(_noncontractual(purchases, post, inputs["spend"], inputs), index=index)
+    table.attrs.update(horizon_months=horizon_months, discount=discount, time_unit=unit)
+    return CustomerValue(
+        table=table,
+        model=purchases,
+        kind="noncontractual",
+        discount=discount,
+        inputs=inputs,
+        horizon_months=horizon_months,
+        step=step,
+        time_unit=unit,
+    )
+
+
+def contract_value(
+    model: ShiftedBetaGeometric, renewals, margin, *, discount: float = 0.10
+) -> CustomerValue:
+    """Value of contractual accounts: ``margin x DERL`` (Fader & Hardie 2010).
+
+    ``renewals``: a Series by account id of renewals made so far (``n - 1``; 0 for an
+    account in its first period); ``margin``: margin per period (number or Series);
+    ``discount``: rate per model period (annual when the periods are years).
+    """
+    if not isinstance(renewals, pd.Series):
+        raise InputError("renewals must be a Series of renewal counts indexed by account id")
+    ren = pd.to_numeric(renewals, errors="coerce")
+    if ren.isna().any() or (ren < 0).any() or (ren != ren.round()).any():
+        raise InputError("renewals must be whole numbers >= 0 (renewals made so far), no NaN")
+    if not np.isfinite(discount) or discount <= 0:
+        raise ConfigError(f"discount (rate per period) must be > 0, got {discount!r}")
+    ren_arr = ren.to_numpy(dtype=float)
+    m = _per_account(margin, renewals.index, "margin")
+    post = model._posterior(ren_arr)
+    derl = model._derl_posterior(post, discount)
+    table = pd.DataFrame(
+        {
+            "renewals": ren_arr,
+            "retention": model._retention(post),
+            "derl": derl,
+            "margin_per_period": m,
+            "clv": m * derl,
+        },
+        index=renewals.index,
+    )
+    return CustomerValue(
+        table=table,
+        model=model,
+        kind="contractual",
+        discount=discount,
+        inputs={"renewals": ren_arr, "margin": m},
+    )

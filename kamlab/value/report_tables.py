@@ -1,0 +1,645 @@
+"""Tables and sentences for the value notebook (``notebooks/03_value.ipynb``) and the
+``kamlab value`` / ``uplift`` / ``pnl`` commands.
+
+Small pure functions: each takes the outputs of :mod:`kamlab.value` and
+:mod:`kamlab.models` and returns a pandas object or a string, so the notebook's cells
+stay short and every number it shows is unit-tested here.
+
+- the P&L as a statement (:func:`pnl_statement`) and the whale headline with a verdict
+  against Cooper & Kaplan's range (:func:`whale_headline`);
+- retention economics: Gupta & Lehmann's CLV against retention (:func:`convexity_table`),
+  an sBG cohort observed / fitted / projected (:func:`cohort_curves`);
+- the models' parameters with their meaning (:func:`parameter_table`,
+  :func:`describe_purchase_model`), P(alive) on a recency x frequency grid
+  (:func:`alive_grid`);
+- customer value: the margin and cost-to-serve inputs of CLV taken from the P&L
+  (:func:`clv_inputs`), P&L and value side by side (:func:`value_table`), the
+  portfolio in a sentence (:func:`describe_value`);
+- the uplift: chart data (:func:`uplift_chart_data`), where it lands
+  (:func:`uplift_by_tier`, :func:`describe_convexity`), against the horizon
+  (:func:`uplift_by_horizon`), and the watch list with names (:func:`watch_table`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from kamlab.errors import InputError
+from kamlab.summary import PERIOD_DAYS
+from kamlab.value.pnl import TRANSACTION_DRIVERS, cost_lines
+from kamlab.value.whale import describe_whale, whale_summary
+
+__all__ = [
+    "PARAMETER_MEANINGS",
+    "alive_grid",
+    "clv_inputs",
+    "cohort_curves",
+    "compare_models",
+    "convexity_table",
+    "describe_convexity",
+    "describe_heterogeneity",
+    "describe_purchase_model",
+    "describe_spend_check",
+    "describe_uplift",
+    "describe_value",
+    "names_for",
+    "parameter_table",
+    "pnl_statement",
+    "retention_by_period",
+    "round_significant",
+    "top_value_accounts",
+    "uplift_by_horizon",
+    "uplift_by_tier",
+    "uplift_chart_data",
+    "value_table",
+    "watch_table",
+    "whale_headline",
+    "whale_verdict",
+]
+
+YEAR_DAYS = 365.25
+
+PARAMETER_MEANINGS: dict[str, dict[str, str]] = {
+    "BG/NBD": {
+        "r": "shape of the purchase rates across accounts (Gamma): small = very unequal",
+        "alpha": "scale of the purchase rates, in time units: mean rate = r / alpha",
+        "a": "dropout after a purchase, p ~ Beta(a, b): with b, mean dropout a / (a + b)",
+        "b": "dropout after a purchase, p ~ Beta(a, b): large a + b = similar accounts",
+    },
+    "Pareto/NBD": {
+        "r": "shape of the purchase rates across accounts (Gamma): small = very unequal",
+        "alpha": "scale of the purchase rates, in time units: mean rate = r / alpha",
+        "s": "shape of the dropout rates across accounts (Gamma): small = very unequal",
+        "beta": "scale of the dropout rates, in time units: mean rate = s / beta",
+    },
+    "Gamma-Gamma": {
+        "p": "shape of one account's spend per purchase: large = steady basket value",
+        "q": "shape of the accounts' mean spend (with gamma): small = very unequal",
+        "gamma": "scale of the accounts' mean spend: mean spend = p gamma / (q - 1)",
+    },
+    "sBG": {
+        "alpha": "churn probability per period, theta ~ Beta(alpha, beta)",
+        "beta": "with alpha: mean churn alpha / (alpha + beta); small alpha + beta = polarised",
+    },
+}
+"""What each parameter of each model means, in a line (keyed by the model's name)."""
+
+_MODEL_NAMES = {"MBG/NBD": "BG/NBD"}
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def round_significant(values, digits: int = 3):
+    """``values`` (a number, array, Series or DataFrame) rounded to ``digits`` significant
+    figures; NaN and infinities stay as they are.
+
+    Fitted parameters are shown this way: 3 significant figures are far more than their
+    standard errors justify, and they do not change with the last digits of an optimiser.
+    """
+    if isinstance(values, pd.DataFrame):
+        return values.apply(lambda col: round_significant(col, digits))
+    if isinstance(values, pd.Series):
+        return pd.Series(
+            round_significant(values.to_numpy(dtype=float), digits),
+            index=values.index,
+            name=values.name,
+        )
+    arr = np.asarray(values, dtype=float)
+    out = arr.copy()
+    ok = np.isfinite(arr) & (arr != 0)
+    decimals = digits - 1 - np.floor(np.log10(np.abs(arr[ok])))
+    out[ok] = [round(float(v), int(d)) for v, d in zip(arr[ok], decimals, strict=True)]
+    return out if out.ndim else float(out)
+
+
+def _money(value: float, currency: str = "GBP") -> str:
+    """GBP 7.90m, GBP 412k, GBP 950: three significant figures."""
+    if not math.isfinite(value):
+        return f"{currency} n/a"
+    size = abs(value)
+    sign = "-" if value < 0 else ""
+    if size >= 1e6:
+        return f"{sign}{currency} {size / 1e6:.3g}m"
+    if size >= 1e4:
+        return f"{sign}{currency} {size / 1e3:.3g}k"
+    return f"{sign}{currency} {size:,.0f}"
+
+
+# --------------------------------------------------------------------------- P&L
+
+
+def pnl_statement(pnl: pd.DataFrame, *, rounded: bool = False) -> pd.DataFrame:
+    """The portfolio's P&L as a statement: one row per line, gross sales to contribution.
+
+    Columns: ``amount`` (currency) and ``share_of_net_revenue``. Reductions are negative.
+    Cost-to-serve lines are listed after gross margin, one per activity. ``rounded``:
+    amounts to whole units (integers), shares to 3 decimals, for display.
+    """
+    total = pnl.select_dtypes("number").sum()
+    rows = [("gross sales", total["gross_sales"]), ("returns", -total["returns"])]
+    if total.get("discounts", 0.0):
+        rows.append(("discounts", -total["discounts"]))
+    rows += [("net revenue", total["net_revenue"]), ("cost of goods", -total["cost_of_goods"])]
+    rows.append(("gross margin", total["gross_margin"]))
+    for column in cost_lines(pnl):
+        label = column.removeprefix("cts_").replace("_", " ")
+        rows.append((f"  cost to serve: {label}", -total[column]))
+    rows += [("cost to serve", -total["cost_to_serve"]), ("contribution", total["contribution"])]
+    out = pd.DataFrame(rows, columns=["line", "amount"]).set_index("line")
+    net = total["net_revenue"]
+    out["share_of_net_revenue"] = out["amount"] / net if net > 0 else np.nan
+    if rounded:
+        out["amount"] = out["amount"].round(0).astype("int64")
+        out["share_of_net_revenue"] = out["share_of_net_revenue"].round(3)
+    return out
+
+
+def whale_verdict(summary: dict) -> str:
+    """Where the top-20% share of :func:`~kamlab.value.whale_summary` falls against
+    Cooper & Kaplan's typical 150-300%, in a sentence."""
+    if not summary["profitable"]:
+        return "The portfolio makes no profit overall, so there is no share to compare."
+    share = summary["top_share"]
+    if share < 1.5:
+        return (
+            "That is below the 150-300% typical of Cooper & Kaplan's cases: profit is spread "
+            "more evenly across the accounts than in their examples."
+        )
+    if share <= 3.0:
+        return "That is within the 150-300% typical of Cooper & Kaplan's cases."
+    return (
+        "That is above the 150-300% typical of Cooper & Kaplan's cases: the loss-making "
+        "accounts give away much of what the best ones earn."
+    )
+
+
+def whale_headline(pnl: pd.DataFrame) -> str:
+    """:func:`~kamlab.value.describe_whale` of a P&L, with :func:`whale_verdict` added."""
+    summary = whale_summary(pnl)
+    text = describe_whale(summary, pnl.attrs.get("currency", "GBP"))
+    return f"{text}\n{whale_verdict(summary)}"
+
+
+# --------------------------------------------------------------------------- retention economics
+
+
+def convexity_table(
+    retentions: Sequence[float] = (0.6, 0.7, 0.8, 0.85, 0.9, 0.95),
+    *,
+    discount: float = 0.10,
+    points: float = 5,
+) -> pd.DataFrame:
+    """Gupta & Lehmann's CLV = m r / (1 + d - r) against retention r, in multiples of the
+    margin m per period, and what ``points`` more retention adds.
+
+    One row per ``retention``: ``clv_multiple``, ``clv_multiple_after`` (at r + points/100,
+    capped below 1 + d), ``lift`` (fraction: 0.275 = +27.5%).
+    """
+    from kamlab.value.uplift import gupta_lehmann_clv
+
+    r = np.asarray(retentions, dtype=float)
+    after = np.minimum(r + points / 100.0, 1.0)
+    base = gupta_lehmann_clv(1.0, r, discount)
+    raised = gupta_lehmann_clv(1.0, after, discount)
+    return pd.DataFrame(
+        {
+            "retention_after": after,
+            "clv_multiple": base,
+            "clv_multiple_after": raised,
+            "lift": raised / base - 1.0,
+        },
+        index=pd.Index(r, name="retention"),
+    )
+
+
+def cohort_curves(model, survivors: Sequence[float], periods: int = 12):
+    """An sBG cohort: ``(observed, fitted, projected)`` survivors by period, as Series.
+
+    ``fitted`` covers the observed periods, ``projected`` runs from the last observed
+    period to ``periods``; the index is named ``year`` (the periods of the Fader &
+    Hardie cohorts).
+    """
+    observed = pd.Series(np.asarray(survivors, dtype=float), name="observed")
+    observed.index = pd.RangeIndex(len(observed), name="year")
+    expected = model.project(max(periods, len(observed) - 1), cohort_size=observed.iloc[0])
+    expected.index = expected.index.rename("year")
+    last = len(observed) - 1
+    return observed, expected.loc[:last].rename("fitted"), expected.loc[last:].rename("projected")
+
+
+def retention_by_period(model, survivors: Sequence[float]) -> pd.DataFrame:
+    """Observed and fitted retention per period of an sBG cohort (period 1 onwards)."""
+    counts = np.asarray(survivors, dtype=float)
+    t = np.arange(1, len(counts))
+    return pd.DataFrame(
+        {
+            "survivors": counts[1:],
+            "observed_retention": counts[1:] / counts[:-1],
+            "fitted_retention": np.atleast_1d(model.retention(t)),
+        },
+        index=pd.Index(t, name="year"),
+    )
+
+
+def describe_heterogeneity(model, discount: float = 0.10, renewals: Sequence[int] = (1, 7)) -> str:
+    """What heterogeneity is worth in an sBG cohort, in sentences.
+
+    Compares a new customer's discounted expected lifetime (DEL, payments, the first one
+    undiscounted) with what one constant retention rate, the first period's fitted
+    retention, gives: ``(1 + d) / (1 + d - r)``. Then the discounted expected residual
+    lifetime (DERL) of customers who have renewed ``renewals`` times.
+    """
+    r1 = float(model.retention(1))
+    new = model.del_(discount)
+    constant = (1 + discount) / (1 + discount - r1)
+    lines = [
+        f"A new customer's expected discounted lifetime (DEL, at {discount:.0%} a period): "
+        f"{new:.2f} payments. With one retention rate for everyone, the first period's "
+        f"{r1:.1%}, it would be {constant:.2f}: ignoring heterogeneity undervalues a new "
+        f"customer by {1 - constant / new:.0%}."
+    ]
+    derl = np.atleast_1d(model.derl(discount, renewals=np.asarray(renewals, dtype=float)))
+    parts = [
+        f"{d:.2f} after {k} renewal{'s' if k != 1 else ''}"
+        for k, d in zip(renewals, derl, strict=True)
+    ]
+    lines.append(
+        "Further discounted payments expected from a customer (DERL): " + ", ".join(parts) + "."
+    )
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- models
+
+
+def parameter_table(model, digits: int = 3) -> pd.DataFrame:
+    """A fitted model's parameters: ``estimate``, ``std_error`` (``digits`` significant
+    figures) and ``meaning`` (from :data:`PARAMETER_MEANINGS`)."""
+    table = model.summary()[["estimate", "std_error"]]
+    table = round_significant(table, digits)
+    name = _MODEL_NAMES.get(model._model_name, model._model_name)
+    meanings = PARAMETER_MEANINGS.get(name, {})
+    table["meaning"] = [meanings.get(p, "") for p in table.index]
+    return table
+
+
+def _per_year(model) -> float:
+    unit = getattr(model, "time_unit_", None) or "week"
+    return YEAR_DAYS / PERIOD_DAYS[unit]
+
+
+def describe_purchase_model(model) -> str:
+    """What a fitted BG/NBD or Pareto/NBD says about a typical account, in sentences."""
+    params = model.params_
+    unit = getattr(model, "time_unit_", None) or "week"
+    per_year = _per_year(model)
+    rate = params["r"] / params["alpha"]
+    n = getattr(model, "n_accounts_", None)
+    fitted = f" on {n:,} accounts" if n is not None else ""
+    status = "converged." if model.converged_ else f"DID NOT CONVERGE: {model.convergence_message_}"
+    lines = [
+        f"{model._model_name}{fitted} (time unit: {unit}); {status}",
+        f"An active account buys on average {rate * per_year:.3g} times a year "
+        f"(r / alpha = {rate:.3g} per {unit}).",
+    ]
+    lines.append(
+        f"Purchase rates vary across accounts with a coefficient of variation of "
+        f"{1 / np.sqrt(params['r']):.2f} (1 / sqrt(r))."
+    )
+    if "a" in params:
+        drop = params["a"] / (params["a"] + params["b"])
+        lines.append(
+            f"After each purchase an account leaves for good with probability {drop:.2%} on "
+            "average (a / (a + b))."
+        )
+    else:
+        mu = params["s"] / params["beta"]
+        lines.append(
+            f"An account leaves at a rate of {mu * per_year:.3g} a year on average "
+            f"(s / beta = {mu:.3g} per {unit})."
+        )
+    return "\n".join(lines)
+
+
+def describe_spend_check(summary: pd.DataFrame, threshold: float = 0.3) -> str:
+    """The Gamma-Gamma model's independence check: the correlation between the repeat
+    buyers' frequency and their mean spend per purchase, and what it means."""
+    repeat = summary[summary["frequency"] > 0]
+    if len(repeat) < 3:
+        return "Too few repeat buyers to check that spend is unrelated to frequency."
+    corr = float(repeat["frequency"].corr(repeat["monetary_value"]))
+    text = (
+        f"Correlation of frequency and spend per purchase among the {len(repeat):,} repeat "
+        f"buyers: {corr:.2f}."
+    )
+    if abs(corr) <= threshold:
+        return text + " Small enough for the Gamma-Gamma model's assumption of independence."
+    return text + (
+        " Larger than the model assumes: accounts that buy more often also spend "
+        f"{'more' if corr > 0 else 'less'} per purchase. The model leans on each account's "
+        "own average spend once it has a few repeat purchases, so the error falls mainly on "
+        "accounts with few purchases, whose spend is pulled towards the portfolio's average."
+    )
+
+
+def alive_grid(
+    model,
+    T: float,
+    frequencies: Sequence[int] = (0, 1, 2, 3, 5, 10, 20, 40, 80),
+    n_recency: int = 9,
+) -> pd.DataFrame:
+    """P(alive) of a hypothetical account observed for ``T`` time units, on a grid of
+    recency (rows, 0 to ``T``) and frequency (columns).
+
+    Cells with frequency 0 and recency > 0 are impossible (recency is 0 without repeat
+    purchases) and are NaN. Labels are rounded to whole time units.
+    """
+    recency = np.linspace(0.0, float(T), int(n_recency))
+    freq = np.asarray(frequencies, dtype=float)
+    x, tx = np.meshgrid(freq, recency)
+    grid = pd.DataFrame({"frequency": x.ravel(), "recency": tx.ravel(), "T": float(T)})
+    possible = ~((grid["frequency"] == 0) & (grid["recency"] > 0))
+    p = np.full(len(grid), np.nan)
+    p[possible.to_numpy()] = model.probability_alive(grid[possible]).to_numpy()
+    unit = getattr(model, "time_unit_", None) or "week"
+    out = pd.DataFrame(
+        p.reshape(len(recency), len(freq)),
+        index=pd.Index(np.round(recency).astype(int), name=f"recency ({unit}s, last purchase)"),
+        columns=pd.Index(freq.astype(int), name="frequency (repeat purchases)"),
+    )
+    return out
+
+
+# --------------------------------------------------------------------------- value
+
+
+def _transaction_lines(pnl: pd.DataFrame) -> list[str]:
+    driven = {f"cts_{c}" for c in TRANSACTION_DRIVERS.values()} | {"cts_financing"}
+    return [c for c in cost_lines(pnl) if c in driven]
+
+
+def clv_inputs(pnl: pd.DataFrame, summary: pd.DataFrame) -> pd.DataFrame:
+    """The per-account inputs of :func:`kamlab.value.customer_value` taken from the P&L.
+
+    ``pnl`` should cover the same window as ``summary`` (``customer_pnl(tx, ...,
+    until=summary.attrs["until"])``, all history). One row per account of the summary:
+
+    - ``margin``: gross margin / net revenue (the portfolio's share where net revenue
+      <= 0), clipped to [-1, 1];
+    - ``cost_per_purchase``: the transaction-driven cost to serve (orders, lines,
+      returns, deliveries) and financing, per purchase day (``frequency + 1``): the
+      purchases the models count;
+    - ``cost_per_year``: the account-driven cost to serve (service calls, KAM hours,
+      ...) per year the account was charged for.
+
+    Raises :class:`~kamlab.errors.InputError` when accounts of the summary have no P&L row.
+    """
+    missing = summary.index.difference(pnl.index)
+    if len(missing):
+        raise InputError(
+            f"the P&L has no row for {len(missing):,} account(s) of the summary (e.g. "
+            f"{', '.join(map(str, missing[:3]))}); build both over the same window"
+        )
+    p = pnl.reindex(summary.index)
+    net = p["net_revenue"].astype(float)
+    gm = p["gross_margin"].astype(float)
+    positive = net > 0
+    portfolio = gm[positive].sum() / net[positive].sum() if positive.any() else 0.0
+    margin = (gm / net.where(positive)).fillna(portfolio).clip(-1.0, 1.0)
+    purchase_days = summary["frequency"].astype(float) + 1.0
+    by_tx = _transaction_lines(p)
+    by_account = [c for c in cost_lines(p) if c not in by_tx]
+    per_purchase = p[by_tx].sum(axis=1) / purchase_days
+    years = p["years"].astype(float).where(p["years"] > 0)
+    per_year = (p[by_account].sum(axis=1) / years).fillna(0.0)
+    return pd.DataFrame(
+        {"margin": margin, "cost_per_purchase": per_purchase, "cost_per_year": per_year},
+        index=summary.index,
+    )
+
+
+def value_table(pnl: pd.DataFrame, value) -> pd.DataFrame:
+    """The P&L and the customer value side by side: one row per account of either.
+
+    ``value`` is a :class:`~kamlab.value.clv.CustomerValue`; its columns follow the
+    P&L's (``account_name`` first when known). Accounts without a P&L row in the
+    window, or without a value (only returns in the window), have NaN there.
+    """
+    index = pnl.index.union(value.table.index)
+    out = pnl.reindex(index).join(value.table.reindex(index), how="left")
+    out.index.name = "account_id"
+    out.attrs.update(pnl.attrs)
+    out.attrs.update(horizon_months=value.horizon_months, discount=value.discount)
+    return out
+
+
+def describe_value(value, currency: str = "GBP") -> str:
+    """The portfolio's customer value in three sentences."""
+    table = value.table
+    clv = table["clv"]
+    n = len(table)
+    ranked = clv.sort_values(ascending=False)
+    top_n = max(1, int(round(0.2 * n)))
+    top_share = ranked.head(top_n).sum() / clv.sum() if clv.sum() > 0 else np.nan
+    alive = table["probability_alive"].sum() if "probability_alive" in table else np.nan
+    horizon = f"{value.horizon_months:g} months" if value.horizon_months else "their lifetime"
+    lines = [
+        f"Customer value of {n:,} accounts over {horizon}, discounted at {value.discount:.0%} "
+        f"a year: {_money(value.total, currency)} ({value.model._model_name} purchases).",
+    ]
+    if math.isfinite(alive):
+        lines.append(f"Expected active accounts now: {alive:,.0f} of {n:,} ({alive / n:.0%}).")
+    if math.isfinite(top_share):
+        lines.append(f"The {top_n:,} most valuable accounts (20%) hold {top_share:.0%} of it.")
+    negative = int((clv < 0).sum())
+    if negative:
+        lines.append(
+            f"{negative:,} accounts are worth less than nothing: their expected cost to serve "
+            "exceeds their expected margin."
+        )
+    return "\n".join(lines)
+
+
+def top_value_accounts(value, names: pd.Series | None = None, n: int = 10) -> pd.DataFrame:
+    """The ``n`` most valuable accounts: name, P(alive) (2 decimals), expected purchases
+    over the horizon (1 decimal), spend per purchase and the discounted money (whole units)."""
+    table = value.table.sort_values("clv", ascending=False, kind="stable").head(n)
+    cols = [
+        "probability_alive",
+        "expected_purchases",
+        "expected_spend",
+        "discounted_revenue",
+        "discounted_gross_margin",
+        "discounted_cost_to_serve",
+        "clv",
+    ]
+    out = table[[c for c in cols if c in table.columns]].copy()
+    out.insert(0, "account_name", names_for(out.index, names))
+    money = [c for c in cols[2:] if c in out.columns]
+    out[money] = out[money].round(0)
+    return out.round({"probability_alive": 2, "expected_purchases": 1})
+
+
+def compare_models(values: dict) -> pd.DataFrame:
+    """Customer value under several purchase models, one row per model: ``log_likelihood``
+    (1 decimal), ``expected_active`` accounts, ``value`` (to the thousand) and
+    ``rank_correlation`` (Spearman) of each account's CLV with the first model's."""
+    first = next(iter(values.values())).table["clv"]
+    rows = {}
+    for name, value in values.items():
+        table = value.table
+        rows[name] = {
+            "log_likelihood": round(float(value.model.log_likelihood_), 1),
+            "expected_active": round(float(table["probability_alive"].sum()), 1),
+            "value": int(round(value.total, -3)),
+            "rank_correlation": round(float(table["clv"].corr(first, method="spearman")), 3),
+        }
+    return pd.DataFrame.from_dict(rows, orient="index").rename_axis("model")
+
+
+# --------------------------------------------------------------------------- uplift
+
+
+def names_for(index: pd.Index, names: pd.Series | None) -> pd.Series:
+    """Account names for ``index`` (a Series by account id), the id where a name is missing."""
+    ids = pd.Series(index.astype("string"), index=index)
+    if names is None:
+        return ids
+    return names.reindex(index).astype("string").fillna(ids)
+
+
+def uplift_chart_data(uplift, names: pd.Series | None = None) -> pd.DataFrame:
+    """What :func:`kamlab.plots.uplift_by_account` draws: ``delta_value``, ``lower``,
+    ``upper`` and ``account_name``, from a :class:`~kamlab.value.uplift.RetentionUplift`
+    (without per-account intervals, lower = upper = the estimate)."""
+    table = uplift.table
+    delta = table["uplift"]
+    return pd.DataFrame(
+        {
+            "account_name": names_for(table.index, names),
+            "delta_value": delta,
+            "lower": table.get("uplift_lower", delta),
+            "upper": table.get("uplift_upper", delta),
+        },
+        index=table.index,
+    )
+
+
+def describe_uplift(uplift, currency: str = "GBP") -> str:
+    """The uplift's point estimate in money, to three significant figures."""
+    t = uplift.total
+    return (
+        f"Point estimate: portfolio value {_money(t['value'], currency)} -> "
+        f"{_money(t['value_scenario'], currency)}, {_money(t['uplift'], currency)} "
+        f"({t['uplift_pct']:+.1f}%)."
+    )
+
+
+def uplift_by_tier(uplift, tiers: Sequence[float] = (0.2, 0.5)) -> pd.DataFrame:
+    """Where the uplift lands: accounts ranked by value and cut into tiers (top 20%, next
+    30%, the rest by default). Per tier: ``accounts``, ``share_of_value``,
+    ``share_of_uplift``, ``uplift_pct`` (the tier's uplift over its value, %) and the
+    mean ``retention`` before and after."""
+    table = uplift.table
+    order = table["clv"].rank(ascending=False, method="first") / len(table)
+    edges = [0.0, *tiers, 1.0]
+    labels = [f"top {tiers[0]:.0%}"]
+    labels += [f"next {hi - lo:.0%}" for lo, hi in zip(edges[1:-2], edges[2:-1], strict=True)]
+    labels += [f"bottom {1 - tiers[-1]:.0%}"]
+    tier = pd.cut(order, edges, labels=labels)
+    grouped = table.groupby(tier, observed=True)
+    out = pd.DataFrame(
+        {
+            "accounts": grouped.size(),
+            "value": grouped["clv"].sum(),
+            "uplift": grouped["uplift"].sum(),
+            "retention": grouped["retention"].mean(),
+            "retention_scenario": grouped["retention_scenario"].mean(),
+        }
+    )
+    total_value, total_uplift = table["clv"].sum(), table["uplift"].sum()
+    out["share_of_value"] = out["value"] / total_value
+    out["share_of_uplift"] = out["uplift"] / total_uplift
+    out["uplift_pct"] = 100 * out["uplift"] / out["value"].abs()
+    out.index.name = "tier (by value)"
+    cols = ["accounts", "share_of_value", "share_of_uplift", "uplift_pct", "retention"]
+    return out[[*cols, "retention_scenario"]]
+
+
+def describe_convexity(uplift) -> str:
+    """How the uplift in % of value varies with an account's retention (convexity)."""
+    table = uplift.table[uplift.table["in_scenario"] & (uplift.table["clv"] > 0)]
+    if len(table) < 4:
+        return "Too few accounts in the scenario to compare."
+    quarter = pd.qcut(table["retention"].rank(method="first"), 4, labels=False)
+    low, high = table[quarter == 0], table[quarter == 3]
+
+    def pct(part):
+        return 100 * part["uplift"].sum() / part["clv"].sum()
+
+    return (
+        f"The quarter of accounts with the lowest retention (mean {low['retention'].mean():.1%}) "
+        f"gain {pct(low):+.1f}% in value; the quarter with the highest "
+        f"(mean {high['retention'].mean():.1%}) gain {pct(high):+.1f}%."
+    )
+
+
+def uplift_by_horizon(
+    summary: pd.DataFrame,
+    purchases,
+    spend,
+    *,
+    horizons: Sequence[float] = (12, 36, 120),
+    points: float = 5,
+    discount: float = 0.10,
+    **value_options,
+) -> pd.DataFrame:
+    """The portfolio uplift of ``points`` more retention at several horizons (point
+    estimates), one row per horizon in months: ``value`` and ``value_scenario`` (rounded
+    to the thousand) and ``uplift_pct`` (1 decimal)."""
+    from kamlab.value.clv import customer_value
+    from kamlab.value.uplift import retention_uplift
+
+    rows = []
+    for months in horizons:
+        value = customer_value(
+            summary, purchases, spend, horizon_months=months, discount=discount, **value_options
+        )
+        total = retention_uplift(value, points=points, n_draws=0).total
+        rows.append(
+            (
+                months,
+                int(round(total["value"], -3)),
+                int(round(total["value_scenario"], -3)),
+                round(float(total["uplift_pct"]), 1),
+            )
+        )
+    out = pd.DataFrame(rows, columns=["horizon_months", "value", "value_scenario", "uplift_pct"])
+    return out.set_index("horizon_months")
+
+
+def watch_table(
+    value, names: pd.Series | None = None, top: int = 10, status: str | None = None
+) -> pd.DataFrame:
+    """:func:`kamlab.value.churn.watch_list` with account names: the first ``top`` rows
+    (of ``status`` only, e.g. ``"at risk"``, when given; ``rank`` stays the rank in the
+    whole list), money rounded to whole units, probabilities to 2 decimals.
+    ``value_lost_if_churns`` (= ``clv``) is left out."""
+    from kamlab.value.churn import watch_list
+
+    table = watch_list(value).drop(columns="value_lost_if_churns")
+    if status is not None:
+        table = table[table["status"] == status]
+    table = table.head(top)
+    table.insert(1, "account_name", names_for(table.index, names))
+    money = ["clv", "value_if_alive", "value_at_risk"]
+    table[money] = table[money].round(0)
+    table["probability_alive"] = table["probability_alive"].round(2)
+    if "time_since_last_purchase" in table:
+        table["time_since_last_purchase"] = table["time_since_last_purchase"].round(1)
+    return table

@@ -1,0 +1,127 @@
+"""Retention-driven profit uplift: closed forms, per-account scenarios and intervals."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from kamlab.errors import ConfigError, InputError
+from kamlab.models import BetaGeo, GammaGamma, ParetoNBD, ShiftedBetaGeometric
+from kamlab.models.simulate import simulate_bgnbd
+from kamlab.value.clv import contract_value, customer_value
+from kamlab.value.uplift import gupta_lehmann_clv, retention_uplift
+
+
+def homogeneous_sbg(retention: float) -> ShiftedBetaGeometric:
+    """sBG with (almost) no heterogeneity: every customer renews with probability ``retention``."""
+    return ShiftedBetaGeometric().set_estimates(
+        {"alpha": (1 - retention) * 1e7, "beta": retention * 1e7}
+    )
+
+
+@pytest.mark.parametrize(("r0", "lift"), [(0.80, 27.5), (0.90, 40.7)])
+def test_five_points_of_constant_retention_match_gupta_lehmann(r0, lift):
+    # CLV = m r / (1 + d - r): at d = 10%, 0.80 -> 0.85 is +27.5%, 0.90 -> 0.95 is +40.7%
+    assert gupta_lehmann_clv(1.0, r0 + 0.05, 0.10) / gupta_lehmann_clv(
+        1.0, r0, 0.10
+    ) - 1 == pytest.approx(lift / 100, abs=5e-4)
+    value = contract_value(
+        homogeneous_sbg(r0), pd.Series([0, 5], index=["a", "b"]), 1.0, discount=0.10
+    )
+    # payments at the start of each period: DERL = (1 + d) x Gupta-Lehmann
+    assert value.table["clv"].to_numpy() == pytest.approx(
+        (1.1 * gupta_lehmann_clv(1.0, r0, 0.10)), rel=1e-5
+    )
+
+    uplift = retention_uplift(value, points=5, n_draws=0)
+
+    assert uplift.total["uplift_pct"] == pytest.approx(lift, abs=0.05)
+    assert uplift.table["retention_scenario"].to_numpy() == pytest.approx(r0 + 0.05)
+    assert uplift.headline == f"5 points more retention -> +{lift:.1f}% portfolio value"
+
+
+@pytest.fixture(scope="module")
+def value():
+    ages = np.random.default_rng(0).uniform(26, 104, 300)
+    data = simulate_bgnbd(300, 0.8, 6.0, 1.2, 6.0, T=ages, spend=(4.0, 8.0, 300.0), seed=0)
+    bg, gg = BetaGeo().fit(data), GammaGamma().fit(data)
+    return customer_value(data, bg, gg, horizon_months=36, discount=0.10, margin=0.3)
+
+
+def test_bgnbd_retention_is_one_minus_p_and_rises_by_the_points_asked(value):
+    uplift = retention_uplift(value, points=5, n_draws=0)
+    table = uplift.table
+
+    assert "1 - p" in uplift.definition
+    rise = table["retention_scenario"] - table["retention"]
+    assert rise[~table["capped"]].to_numpy() == pytest.approx(0.05)
+    assert (rise[table["capped"]] < 0.05).all()  # dropout already below 5 points: capped
+    assert table["capped"].any()
+    assert f"capped for {table['capped'].sum()} account(s)" in uplift.headline
+    assert (table["uplift"] > 0).all()
+    assert uplift.total["uplift"] == pytest.approx(table["uplift"].sum())
+    # convexity: the same points are worth more where retention is already high
+    assert np.corrcoef(table["retention"], table["uplift_pct"])[0, 1] > 0.5
+
+
+def test_a_chosen_set_of_accounts_changes_only_those(value):
+    chosen = value.table.index[:20]
+
+    uplift = retention_uplift(value, points=5, accounts=chosen, n_draws=0)
+
+    table = uplift.table
+    assert table.loc[chosen, "uplift"].gt(0).all()
+    assert table.drop(chosen)["uplift"].abs().max() == 0
+    assert "(on 20 of 300 accounts)" in uplift.headline
+
+
+def test_churn_reduction_scales_the_expected_dropout(value):
+    uplift = retention_uplift(value, churn_reduction=0.2, n_draws=0)
+    churn = 1 - uplift.table["retention"]
+    churn_after = 1 - uplift.table["retention_scenario"]
+
+    assert churn_after.to_numpy() == pytest.approx(0.8 * churn.to_numpy())
+    assert uplift.headline.startswith("20% less churn -> +")
+
+
+def test_the_interval_comes_from_seeded_parameter_draws(value):
+    first = retention_uplift(value, points=5, n_draws=60, seed=1)
+    again = retention_uplift(value, points=5, n_draws=60, seed=1)
+
+    total = first.total
+    assert total["uplift_pct_lower"] < total["uplift_pct"] < total["uplift_pct_upper"]
+    assert total["uplift_lower"] < total["uplift"] < total["uplift_upper"]
+    assert first.total.equals(again.total)
+    assert len(first.draws) == 60
+    assert (first.table["uplift_lower"] <= first.table["uplift_upper"]).all()
+    assert "90% interval" in first.headline
+
+
+def test_pareto_nbd_retention_is_annual_retention(value):
+    data = value.inputs["summary"]
+    pareto = customer_value(data, ParetoNBD().fit(data), GammaGamma().fit(data), margin=0.3)
+
+    uplift = retention_uplift(pareto, points=5, n_draws=0)
+
+    assert "annual retention" in uplift.definition
+    rise = uplift.table["retention_scenario"] - uplift.table["retention"]
+    assert rise.to_numpy() == pytest.approx(0.05)
+    assert uplift.total["uplift_pct"] > 0
+
+
+def test_scenarios_are_checked(value):
+    with pytest.raises(ConfigError, match="exactly one of"):
+        retention_uplift(value, points=5, churn_reduction=0.1)
+    with pytest.raises(ConfigError, match="exactly one of"):
+        retention_uplift(value)
+    with pytest.raises(ConfigError, match="points must be between 0 and 100"):
+        retention_uplift(value, points=150)
+    with pytest.raises(ConfigError, match="churn_reduction must be between 0 and 1"):
+        retention_uplift(value, churn_reduction=1.5)
+    with pytest.raises(InputError, match="not in the value table"):
+        retention_uplift(value, points=5, accounts=["nobody"])
+
+
+def test_no_interval_without_a_covariance():
+    value = contract_value(homogeneous_sbg(0.8), pd.Series([0], index=["a"]), 1.0)
+    with pytest.raises(InputError, match="no covariance"):
+        retention_uplift(value, points=5)
