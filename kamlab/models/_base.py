@@ -522,7 +522,12 @@ class LikelihoodModel:
                 "cannot draw parameters"
             )
         rng = np.random.default_rng(random_state)
-        draws = rng.multivariate_normal(self._theta(), cov, size=n_draws, method="eigh")
+        try:  # Cholesky is unique, so seeded draws are the same on any LAPACK build
+            np.linalg.cholesky(cov)
+            method = "cholesky"
+        except np.linalg.LinAlgError:
+            method = "eigh"
+        draws = rng.multivariate_normal(self._theta(), cov, size=n_draws, method=method)
         return pd.DataFrame(np.exp(draws), columns=list(self._param_names))
 
     def summary(self, level: float = 0.95) -> pd.DataFrame:
