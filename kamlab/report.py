@@ -17,6 +17,7 @@ from importlib import metadata
 from pathlib import Path
 
 import nbformat
+import pandas as pd
 import papermill as pm
 from nbconvert import HTMLExporter
 from tqdm.auto import tqdm
@@ -164,6 +165,7 @@ def run_report(
             render_html(executed, executed.with_suffix(".html"))
             bar.update()
         manifest = {
+            "run_date": str(pd.Timestamp.now().date()),  # dates after it were quarantined
             "period": {
                 "label": when.label,
                 "start": str(when.start.date()),

@@ -52,6 +52,7 @@ def test_report_writes_html_notebook_quarantine_and_manifest(tiny_sample, tmp_pa
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "read_transactions(" not in html  # code is hidden
     manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["run_date"] == str(pd.Timestamp.now().date())
     assert manifest["period"] == {"label": "2026Q3", "start": "2026-07-01", "end": "2026-09-30"}
     rows = manifest["rows"]["transactions"]
     assert rows["accepted"] + rows["quarantined"] == rows["read"]
