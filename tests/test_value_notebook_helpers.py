@@ -324,3 +324,27 @@ def test_watch_table_names_and_status(portfolio):
     for status in ("active", "at risk", "likely lost"):
         part = rt.watch_table(portfolio["value"], portfolio["names"], top=3, status=status)
         assert (part["status"] == status).all()
+
+
+def test_uplift_model_choice_falls_back_when_the_preferred_model_did_not_converge():
+    from types import SimpleNamespace
+
+    import numpy as np
+    import pandas as pd
+
+    from kamlab.value.report_tables import choose_uplift_model
+
+    def value(converged, covariance):
+        model = SimpleNamespace(converged_=converged, log_covariance_=pd.DataFrame(covariance))
+        return SimpleNamespace(model=model, inputs={"spend_model": None})
+
+    good = value(True, np.eye(2))
+    stuck = value(False, np.full((2, 2), np.nan))
+    no_cov = value(True, np.full((2, 2), np.nan))
+
+    name, chosen, draws, note = choose_uplift_model({"Pareto/NBD": stuck, "BG/NBD": good})
+    assert (name, chosen, draws) == ("BG/NBD", good, 200)
+    assert "Pareto/NBD did not converge" in note
+    assert choose_uplift_model({"Pareto/NBD": no_cov})[2] == 0
+    name, _, draws, note = choose_uplift_model({"Pareto/NBD": stuck, "BG/NBD": stuck})
+    assert (name, draws) == ("Pareto/NBD", 0) and "No purchase model converged" in note

@@ -643,3 +643,35 @@ def watch_table(
     if "time_since_last_purchase" in table:
         table["time_since_last_purchase"] = table["time_since_last_purchase"].round(1)
     return table
+
+
+def choose_uplift_model(values: dict, *, n_draws: int = 200) -> tuple[str, object, int, str]:
+    """The first of ``values`` (name -> CustomerValue, in order of preference) whose
+    purchase model converged, the number of parameter draws it supports (0 when it has
+    no covariance, so no interval), and a sentence saying which and why.
+
+    An unattended report must not stop because one model does not fit a data set (e.g.
+    Pareto/NBD with almost no visible dropout): it falls back and says so.
+    """
+    for position, (name, value) in enumerate(values.items()):
+        if getattr(value.model, "converged_", False):
+            spend = value.inputs.get("spend_model")
+            covariances = [m.log_covariance_.to_numpy() for m in (value.model, spend) if m]
+            draws = n_draws if all(np.all(np.isfinite(c)) for c in covariances) else 0
+            note = f"Retention uplift with {name}" + (
+                "" if draws else " (no interval: no covariance)"
+            )
+            skipped = list(values)[:position]
+            if skipped:
+                note += f"; {', '.join(skipped)} did not converge on these data"
+            return name, value, draws, note + "."
+    name, value = next(iter(values.items()))
+    return (
+        name,
+        value,
+        0,
+        (
+            f"No purchase model converged on these data; the uplift below uses {name} as fitted, "
+            "without an interval: treat it with caution."
+        ),
+    )
