@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import digamma, gammaln
 
+from kamlab.errors import InputError
 from kamlab.models import _checks
 from kamlab.models._base import LikelihoodModel, maximize_likelihood
 
@@ -127,7 +128,7 @@ class GammaGamma(LikelihoodModel):
         idx, x, m = _checks.spend(data, self._model_name, fitting=False)
         p, q, gamma = self.params_.to_numpy()
         if q <= 1:
-            raise ValueError(
+            raise InputError(
                 f"Gamma-Gamma q = {q:.3g} <= 1: the mean spend per purchase is infinite; the "
                 "spend data are too heavy-tailed for this model"
             )

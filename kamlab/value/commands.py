@@ -236,19 +236,14 @@ def run_value(
         )
         summary = summary.assign(monetary_value=summary["monetary_value"].where(~zero, _ZERO_SPEND))
     spend = _fit(models.GammaGamma(), summary[~zero], notes)
-    try:
-        value = customer_value(
-            summary,
-            purchases,
-            spend,
-            horizon_months=horizon_months,
-            discount=discount,
-            **clv_inputs(pnl, summary),
-        )
-    except ValueError as exc:  # Gamma-Gamma q <= 1: infinite mean spend
-        if isinstance(exc, InputError | ConfigError):
-            raise
-        raise InputError(f"cannot value the accounts: {exc}") from exc
+    value = customer_value(
+        summary,
+        purchases,
+        spend,
+        horizon_months=horizon_months,
+        discount=discount,
+        **clv_inputs(pnl, summary),
+    )
     return ValueRun(summary, pnl, purchases, spend, value, notes)
 
 
