@@ -1,0 +1,372 @@
+"""Allocating account-manager hours: what the optimiser must guarantee.
+
+The response is g(h) = V (1 - exp(-h / s)); the optimum is exact (KKT), so every test
+below can state the answer it expects rather than a tolerance on a search.
+"""
+
+from __future__ import annotations
+
+import math
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+from matplotlib.axes import Axes  # noqa: E402
+from scipy.optimize import minimize  # noqa: E402
+
+from kamlab.errors import InputError  # noqa: E402
+from kamlab.plots.allocation import allocation_chart, response_curves  # noqa: E402
+from kamlab.portfolio.allocate import Allocation, allocate_hours, response_gain  # noqa: E402
+
+
+def accounts(values, name="acct") -> pd.Series:
+    return pd.Series(
+        np.asarray(values, dtype=float),
+        index=pd.Index([f"{name}{i}" for i in range(len(values))], name="account_id"),
+    )
+
+
+def random_case(n: int, seed: int):
+    rng = np.random.default_rng(seed)
+    value = accounts(rng.lognormal(8, 1.2, n))
+    sat = pd.Series(rng.uniform(10, 80, n), index=value.index)
+    return value, sat
+
+
+# --------------------------------------------------------------------------- the response
+
+
+def test_response_reaches_63_percent_of_value_at_saturation_hours():
+    assert response_gain(0.0, 1000.0, 40.0) == 0.0
+    assert response_gain(40.0, 1000.0, 40.0) == pytest.approx(1000 * (1 - math.exp(-1)))
+    assert response_gain(1e6, 1000.0, 40.0) == pytest.approx(1000.0)
+    hours = pd.Series([0.0, 40.0], index=["a", "b"])
+    assert list(response_gain(hours, 10.0, 40.0).index) == ["a", "b"]
+
+
+# --------------------------------------------------------------------------- known optima
+
+
+def test_identical_accounts_get_equal_hours():
+    result = allocate_hours(accounts([5000.0] * 7), 350.0, saturation_hours=30.0)
+    np.testing.assert_allclose(result.table["hours"], 50.0, rtol=1e-12)
+    assert result.totals["gain_over_equal"] == pytest.approx(0.0, abs=1e-6)
+
+
+def test_zero_value_account_gets_no_hours():
+    result = allocate_hours(accounts([4000.0, 0.0, 1000.0]), 500.0)
+    assert result.table["hours"].iloc[1] == 0.0
+    assert result.table["expected_gain"].iloc[1] == 0.0
+    assert math.fsum(result.table["hours"]) == pytest.approx(500.0, rel=1e-12)
+
+
+def test_two_accounts_match_the_closed_form_worked_by_hand():
+    # V = 2000 and 1000, s = 40 h, B = 60 h. First-hour marginals V/s: 50 and 25.
+    # Both active when B > s ln(50/25) = 27.7 h; then h1 - h2 = s ln 2 and h1 + h2 = B:
+    # h1 = B/2 + (s/2) ln 2 = 43.86 h, h2 = 16.14 h, lam = 50 exp(-h1/s).
+    result = allocate_hours(accounts([2000.0, 1000.0]), 60.0, saturation_hours=40.0)
+    h1 = 30 + 20 * math.log(2)
+    np.testing.assert_allclose(result.table["hours"], [h1, 60 - h1], rtol=1e-12)
+    assert result.shadow_price == pytest.approx(50 * math.exp(-h1 / 40), rel=1e-12)
+    assert result.totals["optimal_gain"] == pytest.approx(
+        2000 * (1 - math.exp(-h1 / 40)) + 1000 * (1 - math.exp(-(60 - h1) / 40)), rel=1e-12
+    )
+
+
+def test_small_budget_goes_only_to_the_account_with_the_best_first_hour():
+    # B = 20 h < 27.7 h: the second account's first hour (25) never beats the first's.
+    result = allocate_hours(accounts([2000.0, 1000.0]), 20.0, saturation_hours=40.0)
+    np.testing.assert_allclose(result.table["hours"], [20.0, 0.0], rtol=1e-12)
+    assert result.shadow_price == pytest.approx(50 * math.exp(-0.5), rel=1e-12)
+
+
+def test_zero_budget_gives_no_hours_and_prices_the_first_hour():
+    result = allocate_hours(accounts([2000.0, 1000.0]), 0.0, saturation_hours=40.0)
+    assert (result.table["hours"] == 0).all()
+    assert result.hours_used == 0.0
+    assert result.shadow_price == pytest.approx(50.0)
+
+
+# --------------------------------------------------------------------------- optimality
+
+
+@pytest.mark.parametrize("budget", [1.0, 300.0, 2_000.0, 50_000.0])
+def test_hours_sum_to_the_budget_and_never_exceed_it(budget):
+    value, sat = random_case(200, seed=1)
+    result = allocate_hours(value, budget, saturation_hours=sat)
+    used = math.fsum(result.table["hours"])
+    assert used <= budget
+    assert used == pytest.approx(budget, rel=1e-9)
+    assert result.hours_used == used
+    assert (result.table["hours"] >= 0).all()
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_kkt_equal_marginal_gain_where_funded_and_no_better_first_hour_elsewhere(seed):
+    value, sat = random_case(300, seed)
+    value.iloc[:10] = 0.0
+    result = allocate_hours(value, 1_500.0, saturation_hours=sat)
+    table, lam = result.table, result.shadow_price
+    funded = table["hours"] > 0
+    assert 0 < funded.sum() < len(table)
+    np.testing.assert_allclose(table.loc[funded, "marginal_gain_per_hour"], lam, rtol=1e-9)
+    first_hour = table["value_at_stake"] / table["saturation_hours"]
+    assert (first_hour[~funded] <= lam * (1 + 1e-9)).all()
+
+
+def scipy_optimum(value, sat, budget, cap=None):
+    """A general-purpose solver's answer (SLSQP with the analytic gradient, scaled)."""
+    v, s = value.to_numpy() / value.sum(), sat.to_numpy()
+    upper = np.full(len(v), budget) if cap is None else np.minimum(cap.to_numpy(), budget)
+    best = minimize(
+        lambda h: -np.sum(v * -np.expm1(-h / s)),
+        np.minimum(upper, budget / len(v)),
+        jac=lambda h: -v / s * np.exp(-h / s),
+        method="SLSQP",
+        bounds=list(zip(np.zeros(len(v)), upper, strict=True)),
+        constraints=[{"type": "eq", "fun": lambda h: h.sum() - budget, "jac": np.ones_like}],
+        options={"ftol": 1e-14, "maxiter": 1000},
+    )
+    assert best.success, best.message
+    return best.x, -best.fun * value.sum()
+
+
+def test_no_general_purpose_solver_finds_a_better_allocation():
+    value, sat = random_case(8, seed=3)
+    result = allocate_hours(value, 150.0, saturation_hours=sat)
+    hours, gain = scipy_optimum(value, sat, 150.0)
+    assert result.totals["optimal_gain"] >= gain - 1e-6
+    np.testing.assert_allclose(result.table["hours"], hours, atol=1e-3)
+
+
+def test_no_single_transfer_of_hours_improves_the_gain():
+    value, sat = random_case(40, seed=4)
+    result = allocate_hours(value, 800.0, saturation_hours=sat)
+    hours = result.table["hours"].to_numpy()
+    base = response_gain(hours, value, sat).sum()
+    rng = np.random.default_rng(0)
+    for _ in range(200):
+        i, j = rng.choice(len(hours), 2, replace=False)
+        moved = min(hours[i], rng.uniform(0, 5))
+        trial = hours.copy()
+        trial[i] -= moved
+        trial[j] += moved
+        assert response_gain(trial, value, sat).sum() <= base + 1e-9
+
+
+def test_optimum_beats_equal_split_and_current_allocation():
+    value, sat = random_case(25, seed=5)
+    current = pd.Series(np.linspace(1, 40, 25), index=value.index)
+    budget = math.fsum(current)
+    result = allocate_hours(value, budget, saturation_hours=sat, current_hours=current)
+    totals = result.totals
+    assert totals["optimal_gain"] > totals["equal_gain"]
+    assert totals["optimal_gain"] > totals["current_gain"]
+    assert totals["gain_over_current"] == pytest.approx(
+        totals["optimal_gain"] - totals["current_gain"]
+    )
+    np.testing.assert_allclose(result.table["equal_hours"], budget / 25)
+    assert set(result.table.columns) >= {"current_hours", "current_gain"}
+
+
+# --------------------------------------------------------------------------- caps
+
+
+def test_caps_are_respected_and_capped_accounts_would_take_more():
+    value, sat = random_case(100, seed=6)
+    cap = pd.Series(np.where(np.arange(100) % 3 == 0, 10.0, np.inf), index=value.index)
+    result = allocate_hours(value, 1_200.0, saturation_hours=sat, max_hours=cap)
+    table, lam = result.table, result.shadow_price
+    assert (table["hours"] <= cap + 1e-12).all()
+    assert math.fsum(table["hours"]) == pytest.approx(1_200.0, rel=1e-9)
+    at_cap = table["hours"] >= cap - 1e-9
+    free = (table["hours"] > 0) & ~at_cap
+    assert at_cap.any() and free.any()
+    np.testing.assert_allclose(table.loc[free, "marginal_gain_per_hour"], lam, rtol=1e-9)
+    assert (table.loc[at_cap, "marginal_gain_per_hour"] >= lam * (1 - 1e-9)).all()
+    np.testing.assert_array_less(table["equal_hours"], cap + 1e-12)
+
+
+def test_caps_match_a_general_purpose_solver():
+    value, sat = random_case(6, seed=7)
+    cap = pd.Series([5.0, 50.0, 8.0, 100.0, 3.0, 30.0], index=value.index)
+    result = allocate_hours(value, 90.0, saturation_hours=sat, max_hours=cap)
+    hours, gain = scipy_optimum(value, sat, 90.0, cap)
+    assert result.totals["optimal_gain"] >= gain - 1e-6
+    np.testing.assert_allclose(result.table["hours"], hours, atol=1e-3)
+
+
+def test_budget_beyond_the_caps_allocates_every_cap_and_reports_unused_hours():
+    result = allocate_hours(accounts([3000.0, 1000.0, 0.0]), 500.0, max_hours=60.0)
+    np.testing.assert_array_equal(result.table["hours"], [60.0, 60.0, 0.0])
+    assert result.hours_used == 120.0
+    assert result.totals["unused_hours"] == 380.0
+    assert result.shadow_price == 0.0
+    assert "380 hours are left unused" in result.describe()
+
+
+def test_zero_cap_gives_no_hours():
+    cap = pd.Series([0.0, np.inf], index=["big", "small"])
+    value = pd.Series([9000.0, 100.0], index=["big", "small"])
+    result = allocate_hours(value, 50.0, max_hours=cap)
+    assert result.table["hours"].tolist() == pytest.approx([0.0, 50.0])
+
+
+# --------------------------------------------------------------------------- inputs
+
+
+def test_series_parameters_are_aligned_by_account_id_not_position():
+    value = pd.Series([1000.0, 4000.0], index=["a", "b"])
+    sat = pd.Series([80.0, 20.0], index=["b", "a"])
+    result = allocate_hours(value, 30.0, saturation_hours=sat)
+    assert result.table.loc["a", "saturation_hours"] == 20.0
+    assert result.table.loc["b", "saturation_hours"] == 80.0
+
+
+def test_large_portfolio_is_solved_whole():
+    value, sat = random_case(100_000, seed=8)
+    result = allocate_hours(value, 1e6, saturation_hours=sat)
+    assert result.hours_used == pytest.approx(1e6, rel=1e-9)
+    assert result.hours_used <= 1e6
+
+
+def test_no_accounts_gives_an_empty_allocation():
+    result = allocate_hours(pd.Series([], dtype="float64"), 100.0)
+    assert isinstance(result, Allocation)
+    assert result.table.empty
+    assert result.totals["unused_hours"] == 100.0
+
+
+VALUE = pd.Series([100.0, 200.0, 300.0], index=["north", "south", "east"])
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"value_at_stake": VALUE.set_axis(["n", "s", "n"])}, "duplicate account ids: n"),
+        ({"value_at_stake": VALUE * [1, -1, 1]}, "negative for 1 account(s): south"),
+        ({"value_at_stake": VALUE.where(VALUE != 300)}, "missing or not finite"),
+        ({"budget_hours": -5.0}, "budget_hours must be a finite number >= 0"),
+        ({"budget_hours": float("nan")}, "budget_hours must be a finite number >= 0"),
+        ({"budget_hours": "lots"}, "budget_hours must be a number"),
+        ({"saturation_hours": 0.0}, "saturation_hours is not > 0 for 3 account(s)"),
+        (
+            {"saturation_hours": pd.Series([40.0, -1.0, 40.0], index=VALUE.index)},
+            "saturation_hours is not > 0 for 1 account(s): south",
+        ),
+        (
+            {"saturation_hours": pd.Series([40.0, 40.0], index=["north", "south"])},
+            "saturation_hours has no value for 1 account(s): east",
+        ),
+        (
+            {"max_hours": pd.Series([1.0, np.nan, -2.0], index=VALUE.index)},
+            "max_hours is missing or not finite for 1 account(s): south",
+        ),
+        ({"max_hours": -1.0}, "max_hours is negative"),
+        (
+            {"current_hours": pd.Series([1.0, 2.0], index=["north", "south"])},
+            "current_hours has no value for 1 account(s): east",
+        ),
+        (
+            {"current_hours": pd.Series([1.0, 2.0, 3.0, 4.0], index=[*VALUE.index, "west"])},
+            "not in value_at_stake: west",
+        ),
+        (
+            {"current_hours": pd.Series([1.0, -2.0, 3.0], index=VALUE.index)},
+            "current_hours is negative for 1 account(s): south",
+        ),
+    ],
+)
+def test_bad_inputs_raise_input_error_naming_the_accounts(kwargs, message):
+    args = {"value_at_stake": VALUE, "budget_hours": 100.0} | kwargs
+    with pytest.raises(InputError) as error:
+        allocate_hours(**args)
+    assert message in str(error.value)
+
+
+def test_value_at_stake_must_be_a_series():
+    with pytest.raises(InputError, match="pandas Series"):
+        allocate_hours([1.0, 2.0], 10.0)
+
+
+# --------------------------------------------------------------------------- describe
+
+
+def test_describe_gives_the_numbers_in_a_sentence():
+    value = pd.Series([6000.0, 2000.0, 0.0], index=["a", "b", "c"])
+    value.attrs["currency"] = "EUR"
+    current = pd.Series([10.0, 10.0, 10.0], index=value.index)
+    result = allocate_hours(value, 60.0, current_hours=current)
+    text = result.describe()
+    assert text.startswith("Allocating 60 of 60 account-manager hours to 2 of 3 accounts")
+    assert f"EUR {result.totals['optimal_gain']:,.0f}" in text
+    assert "more than an equal split (20.0 h each)" in text
+    assert "more than the current allocation" in text
+    assert "which uses 30 hours, not the 60 budgeted" in text
+    assert f"EUR {result.shadow_price:,.2f}" in text
+
+
+# --------------------------------------------------------------------------- charts
+
+
+@pytest.fixture
+def allocation():
+    value, sat = random_case(30, seed=9)
+    current = pd.Series(20.0, index=value.index)
+    return allocate_hours(value, 600.0, saturation_hours=sat, current_hours=current)
+
+
+def test_allocation_chart_compares_optimal_with_current_hours(allocation):
+    fig, ax = plt.subplots()
+    best = allocation.table["value_at_stake"].idxmax()
+    out = allocation_chart(allocation, top=10, names=pd.Series({best: "Smith $ Sons $ Ltd"}), ax=ax)
+    assert out is ax and isinstance(out, Axes)
+    assert "optimal vs current" in ax.get_title()
+    assert "top 10 of 30" in ax.get_title()
+    assert ax.get_xlabel() and ax.get_ylabel()
+    assert len(ax.patches) == 20
+    top_label = ax.get_yticklabels()[-1]  # largest value at stake at the top, as plain text
+    assert top_label.get_text() == "Smith $ Sons $ Ltd" and not top_label.get_parse_math()
+    fig.canvas.draw()
+    plt.close(fig)
+
+
+def test_allocation_chart_falls_back_to_equal_split_and_handles_no_accounts():
+    fig, (left, right) = plt.subplots(1, 2)
+    allocation_chart(allocate_hours(accounts([10.0, 20.0]), 10.0), ax=left)
+    assert "optimal vs equal split" in left.get_title()
+    allocation_chart(allocate_hours(pd.Series([], dtype="float64"), 10.0), ax=right)
+    assert right.get_title()
+    plt.close(fig)
+
+
+def test_response_curves_mark_the_chosen_hours(allocation):
+    fig, ax = plt.subplots()
+    out = response_curves(allocation, n=3, ax=ax)
+    assert out is ax
+    assert "Diminishing returns" in ax.get_title()
+    assert "GBP" in ax.get_ylabel() and "hours" in ax.get_xlabel()
+    top = allocation.table["value_at_stake"].nlargest(3).index
+    curves = [line for line in ax.get_lines() if len(line.get_xdata()) == 200]
+    assert len(curves) == 3
+    dots = [line for line in ax.get_lines() if len(line.get_xdata()) == 1]
+    chosen = allocation.table.loc[top, "hours"].to_numpy()
+    assert np.isin(chosen, [d.get_xdata()[0] for d in dots]).all()
+    fig.canvas.draw()
+    plt.close(fig)
+
+
+def test_response_curves_for_named_accounts():
+    fig, ax = plt.subplots()
+    result = allocate_hours(accounts([500.0, 900.0, 0.0]), 40.0)
+    response_curves(result, accounts=["acct2", "acct0"], names=pd.Series({"acct0": "$A$"}), ax=ax)
+    texts = ax.get_legend().get_texts()
+    assert texts[1].get_text() == "$A$" and not texts[1].get_parse_math()
+    with pytest.raises(KeyError, match="nope"):
+        response_curves(result, accounts=["nope"], ax=ax)
+    plt.close(fig)
