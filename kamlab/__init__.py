@@ -3,7 +3,9 @@
 Read customer data whatever its layout (:func:`read_transactions`,
 :func:`read_accounts`), summarise it per account (:func:`summarize`,
 :func:`period_panel`), and generate a realistic sample portfolio
-(:func:`kamlab.datasets.make_sample`).
+(:func:`kamlab.datasets.make_sample`); segment, value and retention models
+(:class:`Segmenter`, :func:`customer_value`, :func:`retention_uplift`); and the key
+account portfolio (:func:`build_portfolio`, :func:`allocate_hours`).
 """
 
 from kamlab.errors import ConfigError, InputError, KamlabError, MissingColumnError
@@ -16,6 +18,7 @@ from kamlab.models import (
     ParetoNBD,
     ShiftedBetaGeometric,
 )
+from kamlab.portfolio import Portfolio, allocate_hours, build_portfolio, load_criteria
 from kamlab.segment import Segmenter, StabilityWarning, account_features, transitions
 from kamlab.summary import period_panel, summarize
 from kamlab.value import (
@@ -32,6 +35,10 @@ from kamlab.value import (
 __version__ = "0.1.0"
 
 __all__ = [
+    "Portfolio",
+    "allocate_hours",
+    "build_portfolio",
+    "load_criteria",
     "BetaGeo",
     "ConvergenceWarning",
     "ModifiedBetaGeo",

@@ -15,7 +15,12 @@ from pathlib import Path
 
 from kamlab.errors import KamlabError
 
-COMMAND_MODULES: list[str] = ["kamlab.segment", "kamlab.models.commands", "kamlab.value.commands"]
+COMMAND_MODULES: list[str] = [
+    "kamlab.segment",
+    "kamlab.models.commands",
+    "kamlab.value.commands",
+    "kamlab.portfolio.commands",
+]
 """Modules that add their own commands: each has ``add_commands(subparsers, input_options)``,
 where ``input_options`` is the parent parser with the shared reading options (use
 :func:`read_input` on the parsed arguments) and each command sets ``func``."""

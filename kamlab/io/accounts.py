@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from kamlab.errors import InputError
 from kamlab.io.files import read_table
 from kamlab.io.mapping import ACCOUNT_ROLES, resolve_mapping
 from kamlab.io.parse import parse_ids
@@ -83,3 +84,21 @@ def read_accounts(
         else []
     )
     return Accounts(data, reasons.quarantine(frame), mapping, raw.source, len(frame), notes)
+
+
+def accounts_by_id(accounts: Accounts | pd.DataFrame | None) -> pd.DataFrame | None:
+    """The accounts table indexed by account id (as strings), or ``None``; a repeated id
+    is an :class:`~kamlab.errors.InputError` (read files with :func:`read_accounts`)."""
+    if accounts is None:
+        return None
+    frame = accounts.data if isinstance(accounts, Accounts) else accounts
+    if "account_id" in frame.columns:
+        frame = frame.set_index("account_id")
+    frame = frame.copy()
+    frame.index = frame.index.astype("string")
+    if frame.index.has_duplicates:
+        first = frame.index[frame.index.duplicated()][0]
+        raise InputError(
+            f"accounts table repeats account {first}; read it with kamlab.read_accounts"
+        )
+    return frame

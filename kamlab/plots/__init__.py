@@ -4,12 +4,20 @@ Each draws on ``ax`` (or a new figure's axes), titles and labels it, and never
 shows or saves the figure. Grouped by the notebook that uses them.
 """
 
+from kamlab.plots.allocation import allocation_chart, response_curves
 from kamlab.plots.explore import (
     accounts_by,
     concentration_curve,
     interpurchase_histogram,
     monthly_revenue,
     quarantine_reasons,
+)
+from kamlab.plots.portfolio import box_summary, movement_heatmap, portfolio_matrix
+from kamlab.plots.relationships import (
+    buyer_heatmap,
+    buyer_radar,
+    stage_box_heatmap,
+    stage_distribution,
 )
 from kamlab.plots.segments import (
     k_selection,
@@ -30,6 +38,15 @@ from kamlab.plots.value import (
 )
 
 __all__ = [
+    "allocation_chart",
+    "response_curves",
+    "box_summary",
+    "movement_heatmap",
+    "portfolio_matrix",
+    "buyer_heatmap",
+    "buyer_radar",
+    "stage_box_heatmap",
+    "stage_distribution",
     "k_selection",
     "profile_heatmap",
     "segment_colour",

@@ -28,3 +28,55 @@ def thousands(value: float, _pos=None) -> str:
 def no_data(ax: Axes, message: str) -> None:
     """Write ``message`` in the middle of an empty chart."""
     ax.text(0.5, 0.5, message, ha="center", va="center", transform=ax.transAxes, color="0.4")
+
+
+_OFFSETS = [
+    (6, 6),
+    (6, -10),
+    (-6, 6),
+    (-6, -10),
+    (10, 0),
+    (-10, 0),
+    (0, 12),
+    (0, -14),
+    (14, 14),
+    (-14, 14),
+    (14, -18),
+    (-14, -18),
+]  # points from the marker
+
+
+def label_points(ax: Axes, xs, ys, texts, *, fontsize: float = 7) -> None:
+    """Name points without labels overlapping where it can be helped: each label takes
+    the first of a few positions around its point whose box overlaps no label already
+    placed (else the least-overlapping one). Texts are drawn literally (no mathtext)."""
+    renderer = ax.figure.canvas.get_renderer()
+    placed = []
+    for x, y, text in zip(xs, ys, texts, strict=True):
+        best, best_overlap = None, None
+        for dx, dy in _OFFSETS:
+            ann = ax.annotate(
+                str(text),
+                (x, y),
+                xytext=(dx, dy),
+                textcoords="offset points",
+                fontsize=fontsize,
+                color="0.15",
+                ha="left" if dx >= 0 else "right",
+                parse_math=False,
+            )
+            box = ann.get_window_extent(renderer)
+            overlap = sum(
+                max(0, min(box.x1, b.x1) - max(box.x0, b.x0))
+                * max(0, min(box.y1, b.y1) - max(box.y0, b.y0))
+                for b in placed
+            )
+            if best is None or overlap < best_overlap:
+                if best is not None:
+                    best.remove()
+                best, best_overlap, best_box = ann, overlap, box
+            else:
+                ann.remove()
+            if overlap == 0:
+                break
+        placed.append(best_box)

@@ -54,7 +54,7 @@ import pandas as pd
 
 from kamlab.errors import InputError
 
-__all__ = ["Allocation", "allocate_hours", "response_gain"]
+__all__ = ["Allocation", "allocate_hours", "response_gain", "value_at_stake"]
 
 
 def response_gain(hours, value_at_stake, saturation_hours):
@@ -320,3 +320,14 @@ def _versus(diff: float, base: float, currency: str, what: str) -> str:
         return f"the same as {what}"
     share = f" ({abs(diff) / base:.0%})" if base > 0 else ""
     return f"{currency} {abs(diff):,.0f}{share} {'more' if diff > 0 else 'less'} than {what}"
+
+
+def value_at_stake(value, points: float = 5.0) -> pd.Series:
+    """Each account's value at stake: its retention-driven profit uplift when retention
+    rises by ``points`` (:func:`kamlab.value.retention_uplift` on ``value``, a
+    :class:`~kamlab.value.clv.CustomerValue`; no interval), floored at 0, since hours
+    spent keeping a loss-maker longer earn nothing."""
+    from kamlab.value.uplift import retention_uplift
+
+    uplift = retention_uplift(value, points=points, n_draws=0)
+    return uplift.table["uplift"].clip(lower=0.0).rename("value_at_stake")

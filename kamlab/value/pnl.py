@@ -30,7 +30,7 @@ import pandas as pd
 import yaml
 
 from kamlab.errors import ConfigError, InputError
-from kamlab.io import Accounts, Transactions
+from kamlab.io import Accounts, Transactions, accounts_by_id
 from kamlab.summary import accepted_rows, summarize
 
 __all__ = [
@@ -266,22 +266,6 @@ def cost_lines(pnl: pd.DataFrame) -> list[str]:
     return [c for c in pnl.columns if str(c).startswith("cts_")]
 
 
-def _accounts_frame(accounts: Accounts | pd.DataFrame | None) -> pd.DataFrame | None:
-    if accounts is None:
-        return None
-    frame = accounts.data if isinstance(accounts, Accounts) else accounts
-    if "account_id" in frame.columns:
-        frame = frame.set_index("account_id")
-    frame = frame.copy()
-    frame.index = frame.index.astype("string")
-    if frame.index.has_duplicates:
-        first = frame.index[frame.index.duplicated()][0]
-        raise InputError(
-            f"accounts table repeats account {first}; read it with kamlab.read_accounts"
-        )
-    return frame
-
-
 def _line_cost(lines: pd.DataFrame, share: float) -> tuple[pd.Series, pd.Series]:
     """Cost of goods per line (signed like revenue) and whether it was assumed."""
     if "cost" in lines.columns:
@@ -411,7 +395,7 @@ def customer_pnl(
     """
     rates = _rates(rates)
     upto, lines, end, start = _window(accepted_rows(transactions), until, window)
-    acc = _accounts_frame(accounts)
+    acc = accounts_by_id(accounts)
     notes: list[str] = []
     money = _money(lines, rates)
     index = money.index

@@ -1,0 +1,251 @@
+"""``kamlab portfolio`` and ``kamlab allocate``: the portfolio table and the hours plan."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import textwrap
+from pathlib import Path
+
+import pandas as pd
+
+from kamlab.errors import ConfigError
+
+__all__ = ["add_commands"]
+
+_EPILOG_PORTFOLIO = """
+example:
+  kamlab portfolio data/sample/transactions.csv --accounts data/sample/accounts.csv \\
+      --period 2026Q3 --out portfolio.csv --chart portfolio.png
+
+One row per account that bought in the 12 months to the period's end: attractiveness
+and strength (1-10, weighted factors), box (Strategic / Star / Status / Streamline),
+tier (key / key development / maintain / transactional), relationship stage, and the
+exit recommendation with its reasons. Factors, weights, cut-offs, the key-account cap
+and the exit rules are in the criteria file: copy kamlab/portfolio/criteria.yaml, edit
+it, and pass it with --config. Without --accounts (no judgement scores), the criteria
+fall back to data measures and say so.
+"""
+
+_EPILOG_ALLOCATE = """
+example:
+  kamlab allocate data/sample/transactions.csv --accounts data/sample/accounts.csv \\
+      --period 2026Q3 --hours 2000 --out hours.csv
+
+Each account's value at stake is its retention-driven profit uplift (Pareto/NBD +
+Gamma-Gamma, retention up by --retention-points). The gain from h hours is
+value x (1 - exp(-h / saturation)): the first hours earn most. The plan maximising the
+total expected gain within the budget is solved exactly and compared with an equal split
+and, when the accounts file has kam_hours, with today's hours.
+"""
+
+
+def _period_end(args) -> str | None:
+    from kamlab.periods import parse_period
+
+    if args.period and args.until:
+        raise ConfigError("give --period or --until, not both")
+    if args.period:
+        return str(parse_period(args.period).end.date())
+    if args.until:
+        try:
+            return str(pd.Timestamp(args.until).date())
+        except (ValueError, TypeError):
+            raise ConfigError(
+                f"--until {args.until!r}: expected a date such as 2026-09-30"
+            ) from None
+    return None
+
+
+def _read(args, out: Path):
+    from kamlab.cli import read_input, write_quarantine
+
+    tx, accounts = read_input(args)
+    print(tx.report(), file=sys.stderr)
+    write_quarantine(tx, args, out.with_name(out.stem + "_quarantine.csv"))
+    return tx, accounts
+
+
+def _previous_accounts(path):
+    from kamlab.io import read_accounts
+
+    return read_accounts(path).data if path else None
+
+
+def cmd_portfolio(args) -> None:
+    from kamlab.portfolio.portfolio import build_portfolio
+    from kamlab.safe import write_csv
+
+    out = Path(args.out)
+    until = _period_end(args)
+    tx, accounts = _read(args, out)
+    value = None
+    if args.value:
+        from kamlab.value.commands import run_value
+
+        value = run_value(tx, accounts, until=until, model="pareto-nbd").value
+    portfolio = build_portfolio(
+        tx,
+        accounts,
+        until=until,
+        criteria=args.config,
+        value=value,
+        previous_accounts=_previous_accounts(args.previous_accounts),
+    )
+    table = portfolio.table_
+    write_csv(table.reset_index(), out, index=False)
+    if args.chart:
+        _chart(table, portfolio.criteria_, args.chart)
+    counts = table["box"].value_counts().reindex(table["box"].cat.categories, fill_value=0)
+    tiers = table["tier"].value_counts().reindex(table["tier"].cat.categories, fill_value=0)
+    exits = table["exit_recommendation"].replace("", pd.NA).value_counts()
+    print(
+        f"{len(table):,} accounts, 12 months to {table.attrs.get('until') or until or 'the last date'}"
+    )
+    print("boxes: " + ", ".join(f"{b} {n}" for b, n in counts.items()))
+    print("tiers: " + ", ".join(f"{t} {n}" for t, n in tiers.items()))
+    print("exits: " + (", ".join(f"{e} {n}" for e, n in exits.items()) or "none proposed"))
+    for note in portfolio.notes_:
+        print(f"note: {note}", file=sys.stderr)
+    print(f"portfolio: {len(table):,} accounts -> {out}", file=sys.stderr)
+
+
+def _chart(table, criteria, path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from kamlab.plots.portfolio import portfolio_matrix
+    from kamlab.safe import atomic_path
+
+    fig, ax = plt.subplots(figsize=(9, 7))
+    portfolio_matrix(
+        table,
+        ax=ax,
+        attractiveness_cutoff=criteria.attractiveness_cutoff,
+        strength_cutoff=criteria.strength_cutoff,
+    )
+    with atomic_path(Path(path)) as tmp:
+        fig.savefig(tmp, dpi=120, bbox_inches="tight", format=Path(path).suffix[1:] or "png")
+    plt.close(fig)
+    print(f"chart: {path}", file=sys.stderr)
+
+
+def cmd_allocate(args) -> None:
+    from kamlab.portfolio.planning import plan_hours
+    from kamlab.portfolio.portfolio import build_portfolio
+    from kamlab.safe import write_csv
+
+    if args.hours is not None and not args.hours >= 0:
+        raise ConfigError(f"--hours {args.hours:g}: expected a number of hours >= 0")
+    out = Path(args.out)
+    until = _period_end(args)
+    tx, accounts = _read(args, out)
+    portfolio = build_portfolio(tx, accounts, until=until, criteria=args.config)
+    table = portfolio.table_
+    tiers = [t.strip() for t in args.tiers.split(",") if t.strip()]
+    try:
+        plan, notes = plan_hours(
+            tx,
+            accounts,
+            table,
+            until=until,
+            budget_hours=args.hours,
+            tiers=tiers,
+            saturation_hours=args.saturation_hours,
+            retention_points=args.retention_points,
+        )
+    except ConfigError as exc:
+        raise ConfigError(f"--tiers/--hours: {exc}") from None
+    labels = [c for c in ("account_name", "box", "tier") if c in table.columns]
+    result = plan.table.join(table[labels])
+    write_csv(result.reset_index(), out, index=False)
+    print(
+        f"{len(result):,} accounts in tiers {', '.join(tiers)}; budget {plan.budget_hours:,.0f} hours"
+    )
+    print(plan.describe())
+    for note in notes + portfolio.notes_:
+        print(f"note: {note}", file=sys.stderr)
+    print(f"allocation: {len(result):,} accounts -> {out}", file=sys.stderr)
+
+
+def _period_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--period", metavar="PERIOD", help="2026Q3, 2026-09 or 2026: use data to its end"
+    )
+    p.add_argument("--until", metavar="DATE", help="or: last day of the data used")
+    p.add_argument(
+        "--config",
+        metavar="YAML",
+        help="selection criteria and portfolio rules (a copy of kamlab/portfolio/criteria.yaml)",
+    )
+
+
+def add_commands(subparsers, input_options: argparse.ArgumentParser) -> None:
+    """Add ``kamlab portfolio`` and ``kamlab allocate``."""
+    raw = argparse.RawDescriptionHelpFormatter
+    p = subparsers.add_parser(
+        "portfolio",
+        parents=[input_options],
+        formatter_class=raw,
+        help="key account portfolio: scores, box, tier, stage and exits per account",
+        description="Score every account on weighted selection criteria, place it in the "
+        "McDonald & Woodburn matrix, tier it, assess its relationship stage and propose exits.",
+        epilog=textwrap.dedent(_EPILOG_PORTFOLIO),
+    )
+    p.add_argument("input", metavar="TRANSACTIONS", help="CSV, TXT, Parquet or XLSX file")
+    _period_options(p)
+    p.add_argument(
+        "--value",
+        action="store_true",
+        help="also fit Pareto/NBD + Gamma-Gamma for each account's lifetime value (clv): "
+        "used by criteria and exit rules that name clv, and in profit at stake",
+    )
+    p.add_argument(
+        "--previous-accounts",
+        metavar="FILE",
+        help="the accounts table of an earlier period: stages that fell show as Declining",
+    )
+    p.add_argument("--chart", metavar="FILE.png", help="also draw the portfolio matrix here")
+    p.add_argument("--out", required=True, metavar="FILE.csv", help="where to write the table")
+    p.set_defaults(func=cmd_portfolio)
+
+    p = subparsers.add_parser(
+        "allocate",
+        parents=[input_options],
+        formatter_class=raw,
+        help="allocate account-manager hours across accounts to maximise expected uplift",
+        description="Share a budget of account-manager hours across the key accounts so the "
+        "expected retention-driven profit uplift is largest (solved exactly).",
+        epilog=textwrap.dedent(_EPILOG_ALLOCATE),
+    )
+    p.add_argument("input", metavar="TRANSACTIONS", help="CSV, TXT, Parquet or XLSX file")
+    _period_options(p)
+    p.add_argument(
+        "--hours",
+        type=float,
+        help="the budget of hours to allocate (default: the accounts' current kam_hours in "
+        "total, so the plan moves today's hours)",
+    )
+    p.add_argument(
+        "--tiers",
+        default="key,key development",
+        help="tiers whose accounts share the hours, comma separated (default: key,key development)",
+    )
+    p.add_argument(
+        "--saturation-hours",
+        type=float,
+        default=40.0,
+        metavar="H",
+        help="hours at which an account yields 63%% of its value at stake (default 40)",
+    )
+    p.add_argument(
+        "--retention-points",
+        type=float,
+        default=5.0,
+        metavar="X",
+        help="the retention gain full attention could win, in points (default 5)",
+    )
+    p.add_argument("--out", required=True, metavar="FILE.csv", help="where to write the plan")
+    p.set_defaults(func=cmd_allocate)

@@ -1,0 +1,303 @@
+"""Selection criteria as configuration: factors, weights, sources, and the portfolio rules.
+
+The shipped defaults are ``kamlab/portfolio/criteria.yaml`` (commented: read it first).
+:func:`load_criteria` reads a user's file (or a dict) over those defaults; each top-level
+section the user gives replaces the default section whole, so the weights of a group are
+always the user's own and must sum to 100.
+
+The Python equivalent of the YAML::
+
+    Criteria(
+        attractiveness=(Factor("revenue", 60, measure="revenue"),
+                        Factor("strategic_alignment", 40, judgement="strategic_alignment")),
+        strength=(Factor("quality", 100, judgement="quality"),),
+    )
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from importlib import resources
+from pathlib import Path
+
+import yaml
+
+from kamlab.errors import ConfigError
+
+__all__ = [
+    "BOXES",
+    "GROUPS",
+    "MEASURES",
+    "SCALE",
+    "Criteria",
+    "ExitRule",
+    "Factor",
+    "load_criteria",
+]
+
+SCALE = (1.0, 10.0)
+"""Every score, and attractiveness and strength, run from 1 to 10."""
+
+GROUPS = ("attractiveness", "strength")
+
+BOXES = ("Strategic", "Star", "Status", "Streamline")
+"""The McDonald & Woodburn key customer portfolio boxes."""
+
+MEASURES: dict[str, str] = {
+    "revenue": "net revenue in the last 12 months",
+    "growth": "revenue trend, last 12 months vs the 12 before, from -1 (stopped) to +1 (started)",
+    "contribution": "profit after cost to serve in the last 12 months (customer P&L)",
+    "clv": "customer lifetime value (discounted, from a purchase and spend model)",
+    "share_of_wallet": "our share of the account's spend in the category (accounts file)",
+    "purchase_frequency": "purchase days per month of tenure",
+    "tenure": "months since the first purchase",
+}
+"""Data measures a factor can score, with their meaning (columns of the measures table)."""
+
+RULES = ("deciles", "linear")
+
+
+@dataclass(frozen=True)
+class Factor:
+    """One selection factor: a weight and one source, a data ``measure`` or a ``judgement``
+    column of the accounts table scored 1-10 by people.
+
+    ``rule`` turns a measure into 1-10: ``"deciles"`` (1 = bottom tenth of the portfolio,
+    10 = top tenth) or ``"linear"`` (1 at or below ``low``, 10 at or above ``high``; by
+    default the portfolio's 5th and 95th percentiles).
+    """
+
+    name: str
+    weight: float
+    measure: str | None = None
+    judgement: str | None = None
+    rule: str = "deciles"
+    low: float | None = None
+    high: float | None = None
+
+    @property
+    def source(self) -> str:
+        return f"judgement column {self.judgement!r}" if self.judgement else self.measure
+
+
+@dataclass(frozen=True)
+class ExitRule:
+    """Propose ``action`` ("exit completely" or "exit to a lower tier") for accounts where
+    every condition in ``when`` holds; ``why`` is the reason given."""
+
+    action: str
+    why: str
+    boxes: tuple[str, ...] | None = None
+    bounds: tuple[tuple[str, str, float], ...] = ()  # (column, "below" | "above", value)
+
+
+@dataclass(frozen=True)
+class Criteria:
+    """The whole portfolio configuration (see ``criteria.yaml`` for each part)."""
+
+    attractiveness: tuple[Factor, ...]
+    strength: tuple[Factor, ...]
+    fallback: dict[str, tuple[Factor, ...]] = field(default_factory=dict)
+    attractiveness_cutoff: float = 5.5
+    strength_cutoff: float = 5.5
+    key_cap: int = 25
+    exits: tuple[ExitRule, ...] = ()
+    source: str = "kamlab defaults"
+
+    def __post_init__(self):
+        for group in GROUPS:
+            _check_group(getattr(self, group), group, self.source)
+            if group in self.fallback:
+                _check_group(self.fallback[group], f"fallback.{group}", self.source)
+        for name in ("attractiveness_cutoff", "strength_cutoff"):
+            value = getattr(self, name)
+            if not SCALE[0] < value <= SCALE[1]:
+                raise ConfigError(
+                    f"{self.source}: {name} must be above 1 and at most 10, got {value}"
+                )
+        if self.key_cap < 1:
+            raise ConfigError(
+                f"{self.source}: tiers.key_cap must be at least 1, got {self.key_cap}"
+            )
+
+    def factors(self, group: str) -> tuple[Factor, ...]:
+        return getattr(self, group)
+
+    def with_weights(self, group: str, weights: Mapping[str, float]) -> Criteria:
+        """A copy with new weights for ``group`` (factor name -> weight; they must sum to
+        100): the exercise of changing the weights and seeing who becomes key."""
+        factors = self.factors(group)
+        unknown = set(weights) - {f.name for f in factors}
+        if unknown:
+            raise ConfigError(
+                f"no {group} factor {sorted(unknown)[0]!r}; factors: "
+                f"{', '.join(f.name for f in factors)}"
+            )
+        new = tuple(replace(f, weight=float(weights.get(f.name, f.weight))) for f in factors)
+        return replace(self, **{group: new})
+
+
+def _check_group(factors: tuple[Factor, ...], group: str, where: str) -> None:
+    if not factors:
+        raise ConfigError(f"{where}: {group} has no factors")
+    for f in factors:
+        if (f.measure is None) == (f.judgement is None):
+            raise ConfigError(
+                f"{where}: {group}.{f.name} needs exactly one source: 'measure: NAME' or "
+                f"'judgement: COLUMN'"
+            )
+        if f.measure is not None and f.measure not in MEASURES:
+            raise ConfigError(
+                f"{where}: {group}.{f.name}: unknown measure {f.measure!r}; measures: "
+                f"{', '.join(MEASURES)}"
+            )
+        if f.rule not in RULES:
+            raise ConfigError(
+                f"{where}: {group}.{f.name}: unknown rule {f.rule!r}; rules: {', '.join(RULES)}"
+            )
+        if f.low is not None and f.high is not None and not f.low < f.high:
+            raise ConfigError(
+                f"{where}: {group}.{f.name}: low ({f.low}) must be below high ({f.high})"
+            )
+        if not (math.isfinite(f.weight) and f.weight > 0):
+            raise ConfigError(f"{where}: {group}.{f.name}: weight must be above 0, got {f.weight}")
+    total = sum(f.weight for f in factors)
+    if abs(total - 100) > 1e-6:
+        listed = ", ".join(f"{f.name} {f.weight:g}" for f in factors)
+        raise ConfigError(f"{where}: the {group} weights sum to {total:g}, not 100 ({listed})")
+
+
+# --- reading YAML -----------------------------------------------------------------------
+
+_TOP = ("attractiveness", "strength", "fallback", "matrix", "tiers", "exits")
+_FACTOR_KEYS = ("weight", "measure", "judgement", "rule", "low", "high")
+
+
+def _default_path():
+    return resources.files("kamlab.portfolio").joinpath("criteria.yaml")
+
+
+def _mapping(value, where: str, what: str) -> dict:
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where}: {what} must be 'key: value' lines, got {value!r}")
+    return value
+
+
+def _number(value, where: str, what: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise ConfigError(f"{where}: {what} must be a number, got {value!r}")
+    return float(value)
+
+
+def _factors(data, where: str, group: str) -> tuple[Factor, ...]:
+    out = []
+    for name, spec in _mapping(data, where, group).items():
+        spec = _mapping(spec, where, f"{group}.{name}")
+        extra = [k for k in spec if k not in _FACTOR_KEYS]
+        if extra:
+            raise ConfigError(
+                f"{where}: unknown key {extra[0]!r} in {group}.{name}; known: "
+                f"{', '.join(_FACTOR_KEYS)}"
+            )
+        if "weight" not in spec:
+            raise ConfigError(f"{where}: {group}.{name} has no weight")
+        out.append(
+            Factor(
+                name=str(name),
+                weight=_number(spec["weight"], where, f"{group}.{name}.weight"),
+                measure=spec.get("measure"),
+                judgement=None if spec.get("judgement") is None else str(spec["judgement"]),
+                rule=spec.get("rule", "deciles"),
+                low=None if spec.get("low") is None else _number(spec["low"], where, "low"),
+                high=None if spec.get("high") is None else _number(spec["high"], where, "high"),
+            )
+        )
+    return tuple(out)
+
+
+def _exit_rules(data, where: str) -> tuple[ExitRule, ...]:
+    if not isinstance(data, list):
+        raise ConfigError(f"{where}: exits must be a list of rules ('- action: ...')")
+    rules = []
+    for k, spec in enumerate(data, start=1):
+        spec = _mapping(spec, where, f"exit rule {k}")
+        action = spec.get("action")
+        if action not in ("exit completely", "exit to a lower tier"):
+            raise ConfigError(
+                f"{where}: exit rule {k}: action must be 'exit completely' or "
+                f"'exit to a lower tier', got {action!r}"
+            )
+        boxes, bounds = None, []
+        for column, test in _mapping(spec.get("when") or {}, where, f"exit rule {k} when").items():
+            if column == "box":
+                boxes = tuple(test) if isinstance(test, list) else (test,)
+                unknown = [b for b in boxes if b not in BOXES]
+                if unknown:
+                    raise ConfigError(
+                        f"{where}: exit rule {k}: unknown box {unknown[0]!r}; boxes: "
+                        f"{', '.join(BOXES)}"
+                    )
+                continue
+            for side, value in _mapping(test, where, f"exit rule {k} {column}").items():
+                if side not in ("below", "above"):
+                    raise ConfigError(
+                        f"{where}: exit rule {k} {column}: use 'below' or 'above', got {side!r}"
+                    )
+                bounds.append((str(column), side, _number(value, where, f"{column}.{side}")))
+        rules.append(ExitRule(str(action), str(spec.get("why") or action), boxes, tuple(bounds)))
+    return tuple(rules)
+
+
+def _parse(data: dict, where: str) -> Criteria:
+    extra = [k for k in data if k not in _TOP]
+    if extra:
+        raise ConfigError(f"{where}: unknown section {extra[0]!r}; sections: {', '.join(_TOP)}")
+    fallback = {
+        group: _factors(spec, where, f"fallback.{group}")
+        for group, spec in _mapping(data.get("fallback") or {}, where, "fallback").items()
+    }
+    matrix = _mapping(data.get("matrix") or {}, where, "matrix")
+    tiers = _mapping(data.get("tiers") or {}, where, "tiers")
+    cap = tiers.get("key_cap", 25)
+    if isinstance(cap, bool) or not isinstance(cap, int):
+        raise ConfigError(f"{where}: tiers.key_cap must be a whole number, got {cap!r}")
+    return Criteria(
+        attractiveness=_factors(data.get("attractiveness"), where, "attractiveness"),
+        strength=_factors(data.get("strength"), where, "strength"),
+        fallback=fallback,
+        attractiveness_cutoff=_number(
+            matrix.get("attractiveness_cutoff", 5.5), where, "attractiveness_cutoff"
+        ),
+        strength_cutoff=_number(matrix.get("strength_cutoff", 5.5), where, "strength_cutoff"),
+        key_cap=cap,
+        exits=_exit_rules(data.get("exits") or [], where),
+        source=where,
+    )
+
+
+def _read(path, where: str) -> dict:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise ConfigError(f"{where}: cannot read the criteria ({exc})") from exc
+    return _mapping(data or {}, where, "the file")
+
+
+def load_criteria(config: str | Path | Mapping | Criteria | None = None) -> Criteria:
+    """The portfolio configuration: the shipped defaults with ``config``'s sections over
+    them (a YAML path or a dict in the same shape; a :class:`Criteria` is returned as is).
+    Raises :class:`~kamlab.errors.ConfigError` saying what is wrong and where."""
+    if isinstance(config, Criteria):
+        return config
+    data = _read(_default_path(), "kamlab/portfolio/criteria.yaml")
+    where = "kamlab defaults"
+    if config is not None:
+        if isinstance(config, Mapping):
+            user, where = dict(config), "criteria"
+        else:
+            path = Path(config)
+            user, where = _read(path, str(path)), str(path)
+        data.update(user)
+    return _parse(data, where)

@@ -1,0 +1,58 @@
+"""The data measures a selection factor can score, one row per account.
+
+Built from the transactions (and, when given, the accounts table and a fitted customer
+value) for the portfolio at ``until``: the accounts with any line in the last 12 months.
+Columns are the keys of :data:`kamlab.portfolio.criteria.MEASURES`, plus
+``account_name`` when known.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from kamlab.io import Accounts, Transactions, accounts_by_id
+from kamlab.segment import account_features
+from kamlab.value import customer_pnl
+
+__all__ = ["portfolio_measures"]
+
+WINDOW = "12M"
+
+
+def portfolio_measures(
+    transactions: Transactions | pd.DataFrame,
+    accounts: Accounts | pd.DataFrame | None = None,
+    *,
+    until=None,
+    value=None,
+    pnl: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """One row per account that bought in the 12 months to ``until``.
+
+    ``revenue`` and ``contribution`` come from the customer P&L over those 12 months
+    (:func:`kamlab.customer_pnl`, passed as ``pnl`` when already computed, or computed with
+    the default cost-to-serve rates); ``growth``, ``purchase_frequency`` and ``tenure`` from
+    :func:`kamlab.account_features`; ``share_of_wallet`` from the accounts table when it
+    has that column; ``clv`` from ``value`` (a :class:`~kamlab.value.clv.CustomerValue`)
+    when given.
+    """
+    acc = accounts_by_id(accounts)
+    if pnl is None:
+        pnl = customer_pnl(transactions, acc, until=until, window=WINDOW)
+    until = pnl.attrs.get("until", until)
+    features = account_features(transactions, until=until).reindex(pnl.index)
+    out = pd.DataFrame(index=pnl.index)
+    if "account_name" in pnl:
+        out["account_name"] = pnl["account_name"]
+    out["revenue"] = pnl["net_revenue"].astype("float64")
+    out["contribution"] = pnl["contribution"].astype("float64")
+    out["growth"] = features["growth"].astype("float64")
+    out["purchase_frequency"] = features["purchases_per_month"].astype("float64")
+    out["tenure"] = features["tenure_months"].astype("float64")
+    if acc is not None and "share_of_wallet" in acc.columns:
+        wallet = pd.to_numeric(acc["share_of_wallet"], errors="coerce")
+        out["share_of_wallet"] = wallet.reindex(out.index).astype("float64")
+    if value is not None:
+        out["clv"] = value.table["clv"].reindex(out.index).astype("float64")
+    out.attrs.update(until=until, window=WINDOW, notes=list(pnl.attrs.get("notes", [])))
+    return out

@@ -1,0 +1,166 @@
+"""The key account portfolio in one estimator: scores, box, tier, stage and exits.
+
+    portfolio = Portfolio("criteria.yaml").fit(measures, accounts)
+    portfolio.table_        # one row per account (columns: TABLE_COLUMNS)
+
+``measures`` is :func:`~kamlab.portfolio.measures.portfolio_measures` (data measures per
+account); ``accounts`` the accounts table (judgement scores, relationship-stage
+indicators, buyer questionnaire). Without an accounts table the judgement factors fall
+back as the criteria say, and stages are unknown.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping
+from pathlib import Path
+
+import pandas as pd
+
+from kamlab.errors import MissingColumnError
+from kamlab.io import Accounts, accounts_by_id
+from kamlab.portfolio.criteria import GROUPS, Criteria, load_criteria
+from kamlab.portfolio.exits import recommend_exits
+from kamlab.portfolio.matrix import STRATEGIES, assign_boxes, assign_tiers
+from kamlab.portfolio.measures import portfolio_measures
+from kamlab.portfolio.scoring import PortfolioWarning, score_group
+from kamlab.portfolio.stages import assess_stages
+
+__all__ = ["TABLE_COLUMNS", "Portfolio", "build_portfolio"]
+
+TABLE_COLUMNS: dict[str, str] = {
+    "account_name": "the account's name (when known)",
+    "attractiveness": "weighted attractiveness score, 1-10",
+    "strength": "weighted relative-strength score, 1-10",
+    "box": "Strategic, Star, Status or Streamline",
+    "strategy": "the box's recommended strategy",
+    "tier": "key, key development, maintain or transactional",
+    "key_rank": "rank among Strategic accounts by attractiveness (1 = first)",
+    "tier_reason": "why the account is in its tier",
+    "stage": "relationship stage, Exploratory to Integrated",
+    "declining": "True when the stage indicators fell since the previous accounts table",
+    "stage_reason": "the indicators behind the stage",
+    "exit_recommendation": "exit completely, exit to a lower tier, or empty",
+    "exit_reasons": "every exit rule that holds",
+    "profit_at_stake": "contribution (last 12 months) + lifetime value when known",
+    "revenue": "net revenue, last 12 months",
+    "growth": "revenue trend, -1 to +1",
+    "contribution": "profit after cost to serve, last 12 months",
+    "imputed": "factors scored at the portfolio median for lack of a value",
+}
+"""Columns of :attr:`Portfolio.table_` (plus every other measure, e.g. ``clv``)."""
+
+
+class Portfolio:
+    """Score, place and tier every account on explicit criteria (McDonald & Woodburn).
+
+    ``criteria``: a :class:`~kamlab.portfolio.criteria.Criteria`, a YAML path, a dict,
+    or ``None`` for the shipped defaults (``kamlab/portfolio/criteria.yaml``).
+
+    After :meth:`fit`: ``table_`` (one row per account), ``scores_`` (group ->
+    :class:`~kamlab.portfolio.scoring.GroupScores`), ``criteria_`` and ``notes_``
+    (what was assumed or dropped, in plain words).
+    """
+
+    def __init__(self, criteria: Criteria | str | Path | Mapping | None = None):
+        self.criteria = criteria
+
+    @classmethod
+    def from_yaml(cls, path: str | Path) -> Portfolio:
+        return cls(load_criteria(path))
+
+    def fit(
+        self,
+        measures: pd.DataFrame,
+        accounts: Accounts | pd.DataFrame | None = None,
+        *,
+        previous_accounts: pd.DataFrame | None = None,
+        indicators: Mapping[str, str] | None = None,
+    ) -> Portfolio:
+        """Fit on ``measures`` (one row per account) and the optional ``accounts`` table;
+        ``previous_accounts`` (an earlier accounts table) lets stages show Declining."""
+        crit = load_criteria(self.criteria)
+        acc = accounts_by_id(accounts)
+        notes = list(measures.attrs.get("notes", []))
+        scores = {g: score_group(crit, g, measures, acc) for g in GROUPS}
+        for g in GROUPS:
+            notes += scores[g].notes
+
+        table = pd.DataFrame(index=measures.index)
+        if "account_name" in measures:
+            table["account_name"] = measures["account_name"]
+        elif acc is not None and "account_name" in acc:
+            table["account_name"] = acc["account_name"].reindex(table.index)
+        table["attractiveness"] = scores["attractiveness"].value
+        table["strength"] = scores["strength"].value
+        table["box"] = assign_boxes(
+            table["attractiveness"],
+            table["strength"],
+            attractiveness_cutoff=crit.attractiveness_cutoff,
+            strength_cutoff=crit.strength_cutoff,
+        )
+        table["strategy"] = table["box"].astype("object").map(STRATEGIES)
+        for column in measures.columns.drop("account_name", errors="ignore"):
+            table[column] = measures[column]
+        table = table.join(assign_tiers(table, crit.key_cap))
+        table = table.join(self._stages(acc, previous_accounts, indicators, table.index, notes))
+        table = table.join(recommend_exits(table, crit.exits))
+        imputed = pd.concat([scores[g].imputed for g in GROUPS], axis=1)
+        table["imputed"] = imputed.apply(lambda r: ", ".join(imputed.columns[r]), axis=1)
+
+        table.attrs.update(until=measures.attrs.get("until"), window=measures.attrs.get("window"))
+        self.criteria_ = crit
+        self.scores_ = scores
+        self.notes_ = notes
+        self.table_ = table
+        return self
+
+    @staticmethod
+    def _stages(acc, previous, indicators, index, notes) -> pd.DataFrame:
+        empty = pd.DataFrame(
+            {
+                "stage": pd.Series(pd.NA, index=index, dtype="object"),
+                "declining": False,
+                "stage_reason": "",
+            },
+            index=index,
+        )
+        if acc is None:
+            notes.append("no accounts table: relationship stages are unknown")
+            return empty
+        try:
+            stages = assess_stages(acc, indicators=indicators, previous=previous)
+        except MissingColumnError as exc:  # no indicator column at all
+            notes.append(f"relationship stages are unknown: {exc}")
+            return empty
+        return stages[["stage", "declining", "stage_reason"]].reindex(index)
+
+    def summary(self) -> pd.DataFrame:
+        """Accounts, revenue and contribution per box, with the strategy."""
+        t = self.table_
+        out = t.groupby("box", observed=False).agg(
+            accounts=("attractiveness", "size"),
+            revenue=("revenue", "sum"),
+            contribution=("contribution", "sum"),
+        )
+        out["revenue_share"] = out["revenue"] / out["revenue"].sum()
+        out["strategy"] = out.index.astype("object").map(STRATEGIES)
+        return out
+
+
+def build_portfolio(
+    transactions,
+    accounts=None,
+    *,
+    until=None,
+    criteria=None,
+    value=None,
+    previous_accounts=None,
+) -> Portfolio:
+    """Measures (:func:`~kamlab.portfolio.measures.portfolio_measures`) and the fitted
+    :class:`Portfolio` in one call; what was assumed is in ``notes_`` (the warnings are not
+    shown again)."""
+    measures = portfolio_measures(transactions, accounts, until=until, value=value)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PortfolioWarning)
+        return Portfolio(criteria).fit(measures, accounts, previous_accounts=previous_accounts)

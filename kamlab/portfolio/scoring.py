@@ -1,0 +1,163 @@
+"""Scores 1-10 per factor, and the weighted attractiveness and strength.
+
+For each account and group (attractiveness, strength)::
+
+    group score = sum over factors (weight x score) / 100        (weights sum to 100)
+
+Scores come from a data measure by a rule, or from a judgement column scored by people:
+
+- ``deciles``: ``score = 1 + floor(10 (rank - 1) / n)``, ``rank`` the account's rank
+  from the smallest value (ties share the lowest rank), ``n`` the accounts with a value:
+  the bottom tenth scores 1, the top tenth 10.
+- ``linear``: ``score = 1 + 9 (x - low) / (high - low)``, clipped to 1-10; ``low`` and
+  ``high`` default to the portfolio's 5th and 95th percentiles.
+- judgement: the value as given; it must lie in 1-10 (anything else is an error naming
+  the accounts).
+
+Missing values: an account without a value for a factor is scored at the median score of
+the other accounts on it and flagged in ``imputed``; the accounts are listed in a
+:class:`PortfolioWarning`. A factor with no value at all (column or measure absent) is
+dropped and the group's other weights are scaled to sum to 100. A group with no usable
+factor uses its ``fallback`` factors. Each of these is said in the notes.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from kamlab.errors import ConfigError, InputError
+from kamlab.portfolio.criteria import SCALE, Criteria, Factor
+
+__all__ = ["GroupScores", "PortfolioWarning", "score_factor", "score_group"]
+
+
+class PortfolioWarning(UserWarning):
+    """Something in the portfolio was assumed (imputed scores, dropped factors)."""
+
+
+def listed(ids, limit: int = 8) -> str:
+    """``"A1, A2, A3"`` or ``"A1, ... (and 12 more)"``: account ids for a message."""
+    ids = [str(i) for i in ids]
+    more = f" (and {len(ids) - limit} more)" if len(ids) > limit else ""
+    return ", ".join(ids[:limit]) + more
+
+
+def _deciles(values: pd.Series) -> pd.Series:
+    known = values.dropna()
+    rank = known.rank(method="min")
+    score = 1 + np.floor(10 * (rank - 1) / max(len(known), 1))
+    return score.reindex(values.index)
+
+
+def _linear(values: pd.Series, low: float | None, high: float | None) -> pd.Series:
+    low = values.quantile(0.05) if low is None else low
+    high = values.quantile(0.95) if high is None else high
+    if not high > low:  # every account alike: all sit in the middle
+        return values.where(values.isna(), (SCALE[0] + SCALE[1]) / 2)
+    return (1 + 9 * (values - low) / (high - low)).clip(*SCALE)
+
+
+def _judgement(values: pd.Series, factor: Factor) -> pd.Series:
+    numbers = pd.to_numeric(values, errors="coerce").astype("float64")
+    bad = values.notna() & (numbers.isna() | (numbers < SCALE[0]) | (numbers > SCALE[1]))
+    if bad.any():
+        raise InputError(
+            f"judgement column {factor.judgement!r} ({factor.name}) must hold scores from 1 to "
+            f"10; accounts {listed(values.index[bad])} have "
+            f"{listed(values[bad].astype(str).unique(), 4)}"
+        )
+    return numbers
+
+
+def score_factor(factor: Factor, measures: pd.DataFrame, accounts: pd.DataFrame | None):
+    """Scores 1-10 of one factor for the accounts of ``measures`` (NaN where unknown),
+    or ``None`` when its column or measure is absent."""
+    if factor.judgement is not None:
+        if accounts is None or factor.judgement not in accounts.columns:
+            return None
+        return _judgement(accounts[factor.judgement].reindex(measures.index), factor)
+    if factor.measure not in measures.columns:
+        return None
+    values = pd.to_numeric(measures[factor.measure], errors="coerce").astype("float64")
+    if factor.rule == "deciles":
+        return _deciles(values)
+    return _linear(values, factor.low, factor.high)
+
+
+@dataclass
+class GroupScores:
+    """One group's result: ``scores`` (account x factor, 1-10, imputed filled in),
+    ``imputed`` (same shape, True where imputed), ``factors`` scored and their
+    ``weights`` (scaled to sum to 100), ``value`` (the weighted group score per account)
+    and ``notes``."""
+
+    scores: pd.DataFrame
+    imputed: pd.DataFrame
+    factors: tuple[Factor, ...]
+    weights: dict[str, float]
+    value: pd.Series
+    notes: list[str]
+
+
+def _available(factors, measures, accounts):
+    scored, missing = {}, []
+    for f in factors:
+        s = score_factor(f, measures, accounts)
+        if s is None or s.isna().all():
+            missing.append(f)
+        else:
+            scored[f.name] = s
+    return scored, missing
+
+
+def score_group(
+    criteria: Criteria, group: str, measures: pd.DataFrame, accounts: pd.DataFrame | None
+) -> GroupScores:
+    """Score every factor of ``group`` and combine them by weight (see the module doc)."""
+    factors = criteria.factors(group)
+    notes: list[str] = []
+    scored, missing = _available(factors, measures, accounts)
+    if not scored:
+        fallback = criteria.fallback.get(group)
+        if not fallback:
+            raise ConfigError(
+                f"no {group} factor can be scored ({', '.join(f.source for f in missing)} "
+                f"missing) and the criteria give no fallback.{group}"
+            )
+        notes.append(
+            f"{group}: none of its factors could be scored ({', '.join(f.source for f in missing)}"
+            f" missing), so it falls back to {', '.join(f.name for f in fallback)}"
+        )
+        factors = fallback
+        scored, missing = _available(factors, measures, accounts)
+        if not scored:
+            raise ConfigError(f"{group}: the fallback factors cannot be scored either")
+    elif missing:
+        notes.append(
+            f"{group}: dropped {', '.join(f'{f.name} ({f.source})' for f in missing)}, which "
+            f"the data do not have; the other weights are scaled to sum to 100"
+        )
+    used = [f for f in factors if f.name in scored]
+    total = sum(f.weight for f in used)
+    weights = {f.name: 100 * f.weight / total for f in used}
+
+    scores = pd.DataFrame(scored, index=measures.index)[list(weights)]
+    imputed = scores.isna()
+    if imputed.any().any():
+        for name in scores.columns[imputed.any()]:
+            ids = scores.index[imputed[name]]
+            median = float(scores[name].median())
+            notes.append(
+                f"{group}.{name}: {len(ids)} account(s) without a score were given the "
+                f"portfolio median {median:g}: {listed(ids)}"
+            )
+            scores[name] = scores[name].fillna(median)
+    for note in notes:
+        warnings.warn(note, PortfolioWarning, stacklevel=3)
+    value = scores.to_numpy() @ np.array(list(weights.values())) / 100
+    value = pd.Series(value, index=scores.index)
+    return GroupScores(scores, imputed, tuple(used), weights, value, notes)
