@@ -8,6 +8,7 @@ single quote, which spreadsheets show as text. Plain numbers are left alone.
 
 from __future__ import annotations
 
+import html
 import os
 import re
 import tempfile
@@ -66,3 +67,12 @@ def write_csv(frame: pd.DataFrame, path: str | os.PathLike, *, index: bool = Tru
     with atomic_path(path) as tmp:
         neutralise_frame(frame).to_csv(tmp, index=index)
     return Path(path)
+
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|>~<$])")
+
+
+def markdown_text(value: object) -> str:
+    """``value`` as literal text inside Markdown: HTML-escaped (``<script>`` shows as
+    text, not a tag) and Markdown punctuation backslash-escaped (``*`` stays a star)."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", html.escape(str(value), quote=True))

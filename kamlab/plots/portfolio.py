@@ -7,10 +7,16 @@ import pandas as pd
 import seaborn as sns
 from matplotlib.axes import Axes
 
-from kamlab.plots._common import axes, label_points, no_data
+from kamlab.plots._common import axes, label_points, no_data, thousands
 from kamlab.portfolio.criteria import BOXES, SCALE
 
-__all__ = ["BOX_COLOURS", "box_summary", "movement_heatmap", "portfolio_matrix"]
+__all__ = [
+    "BOX_COLOURS",
+    "account_trend",
+    "box_summary",
+    "movement_heatmap",
+    "portfolio_matrix",
+]
 
 BOX_COLOURS = {
     "Strategic": "#4c72b0",
@@ -136,4 +142,32 @@ def movement_heatmap(transitions: pd.DataFrame, *, ax: Axes | None = None) -> Ax
     ax.set_title(f"Accounts by {what}: previous period (rows) to this one")
     ax.tick_params(axis="x", labelrotation=30)
     ax.tick_params(axis="y", labelrotation=0)
+    return ax
+
+
+def account_trend(
+    panel: pd.DataFrame,
+    account,
+    *,
+    periods: int = 8,
+    title: str | None = None,
+    ax: Axes | None = None,
+) -> Axes:
+    """Revenue and gross margin of one account over its last ``periods`` periods
+    (:func:`kamlab.period_panel`), periods without purchases shown as zero."""
+    ax = axes(ax)
+    rows = panel[panel["account_id"] == account].set_index("period").sort_index()
+    if rows.empty:
+        no_data(ax, "no purchases")
+        return ax
+    every = pd.period_range(end=panel["period"].max(), periods=periods, freq="Q").astype(str)
+    rows = rows[["revenue", "gross_margin"]].reindex(every, fill_value=0)
+    x = np.arange(len(rows))
+    ax.bar(x - 0.2, rows["revenue"], 0.4, label="revenue", color="#4c72b0")
+    ax.bar(x + 0.2, rows["gross_margin"], 0.4, label="gross margin", color="#55a868")
+    ax.set_xticks(x, rows.index, rotation=30)
+    ax.yaxis.set_major_formatter(thousands)
+    ax.set_ylabel("per quarter")
+    ax.set_title(title or f"{account}: revenue and gross margin by quarter")
+    ax.legend(frameon=False, fontsize=8)
     return ax

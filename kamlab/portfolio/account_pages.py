@@ -1,0 +1,188 @@
+"""One page per key account: where it stands, its P&L, its history, risks, the KAM question.
+
+The page is Markdown built from the portfolio table, the customer P&L, the box history
+(:func:`~kamlab.portfolio.history.portfolio_history`) and the buyer's scorecard. Every
+string from the data is escaped (:func:`kamlab.safe.markdown_text`), so an account named
+``<script>...`` shows as text.
+
+Risks flagged (:data:`RISK_RULES`, each a plain sentence on the page):
+
+- revenue falling: ``growth`` below -0.2 (the last 12 months well below the 12 before);
+- loses money: ``contribution`` below 0 after cost to serve;
+- relationship declining: the stage indicators fell (``declining``);
+- under-developed: a Strategic or Star account still at Exploratory or Basic;
+- moved down: a worse box than in the previous period;
+- the buyer's plans work against ours: a buyer heading scored 3 or less;
+- low share of wallet: below 20% of the customer's spend (when known).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from kamlab.portfolio.buyer import BUYER_QUESTIONS, HEADING_LABELS
+from kamlab.portfolio.criteria import BOXES
+from kamlab.portfolio.matrix import STRATEGIES
+from kamlab.safe import markdown_text as md
+
+__all__ = ["RISK_RULES", "account_page", "account_risks"]
+
+RISK_RULES = {
+    "falling_growth": -0.2,
+    "buyer_score": 3,
+    "share_of_wallet": 0.2,
+}
+"""Thresholds of the risks in the module docstring."""
+
+_RANK = {box: k for k, box in enumerate(BOXES)}  # Strategic 0 (best) ... Streamline 3
+
+
+def account_risks(
+    table: pd.DataFrame,
+    history: pd.DataFrame | None = None,
+    scorecard: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """The risks of the accounts of ``table`` (``Portfolio.table_``), one row per risk:
+    ``account_id``, ``risk`` (its kind, for counting) and ``detail`` (the sentence for the
+    page). ``history`` (:func:`portfolio_history`) adds box moves, ``scorecard``
+    (:func:`~kamlab.portfolio.buyer.buyer_scorecard`) the buyer's low scores."""
+    parts = []
+
+    def add(risk: str, mask, details) -> None:
+        mask = pd.Series(mask, index=table.index).fillna(False).astype(bool)
+        ids = table.index[mask.to_numpy()]
+        parts.append(pd.DataFrame({"account_id": ids, "risk": risk, "detail": list(details)}))
+
+    growth = table["growth"] if "growth" in table else pd.Series(float("nan"), index=table.index)
+    falling = growth < RISK_RULES["falling_growth"]
+    add(
+        "revenue falling",
+        falling,
+        (f"revenue falling (trend {g:+.2f}, -1 to +1)" for g in growth[falling]),
+    )
+    losing = table["contribution"] < 0
+    add(
+        "loses money",
+        losing,
+        (f"loses {-c:,.0f} a year after cost to serve" for c in table.loc[losing, "contribution"]),
+    )
+    if "declining" in table:
+        declining = table["declining"].fillna(False).astype(bool)
+        add(
+            "relationship declining",
+            declining,
+            ["relationship indicators falling"] * int(declining.sum()),
+        )
+    box, stage = table["box"].astype("object"), table["stage"].astype("object")
+    early = box.isin(["Strategic", "Star"]) & stage.isin(["Exploratory", "Basic"])
+    add(
+        "relationship under-developed",
+        early,
+        (
+            f"relationship still {s}: under-developed for a {b} account"
+            for b, s in zip(box[early], stage[early], strict=True)
+        ),
+    )
+    if history is not None and history.index.get_level_values("period").nunique() > 1:
+        last = sorted(history.index.get_level_values("period").unique())[-2]
+        before = history.xs(last, level="period")["box"].reindex(table.index)
+        worse = before.map(_RANK) < box.map(_RANK)
+        add(
+            "moved to a worse box",
+            worse,
+            (
+                f"moved down from {b} to {a} since {last}"
+                for b, a in zip(before[worse], box[worse], strict=True)
+            ),
+        )
+    if scorecard is not None and len(scorecard):
+        card = scorecard.reindex(table.index)
+        low = card["weakest_score"] <= RISK_RULES["buyer_score"]
+        add(
+            "buyer's plans against ours",
+            low,
+            (
+                f"the buyer's {HEADING_LABELS[h].lower()} works against our plan ({v:g}/10)"
+                for h, v in zip(
+                    card.loc[low, "weakest_heading"], card.loc[low, "weakest_score"], strict=True
+                )
+            ),
+        )
+    if "share_of_wallet" in table:
+        wallet = table["share_of_wallet"]
+        thin = wallet < RISK_RULES["share_of_wallet"]
+        add("low share of wallet", thin, (f"low share of wallet ({w:.0%})" for w in wallet[thin]))
+    return pd.concat(parts, ignore_index=True)
+
+
+def _money(value: float, currency: str) -> str:
+    return f"{currency} {value:,.0f}" if pd.notna(value) else "n/a"
+
+
+def account_page(
+    account,
+    table: pd.DataFrame,
+    *,
+    number: int | None = None,
+    pnl: pd.DataFrame | None = None,
+    history: pd.DataFrame | None = None,
+    scorecard: pd.DataFrame | None = None,
+    risks: pd.DataFrame | None = None,
+    currency: str = "GBP",
+) -> str:
+    """The Markdown page of one account (a row of ``table``)."""
+    row = table.loc[account]
+    name = md(row.get("account_name", account))
+    head = f"{number}. " if number is not None else ""
+    lines = [f"### {head}{name} ({md(account)})", ""]
+    rank = f" (rank {int(row['key_rank'])})" if pd.notna(row.get("key_rank")) else ""
+    stage = row.get("stage")
+    lines.append(
+        f"**{row['box']}** box, **{row['tier']}** tier{rank}; relationship stage "
+        f"**{stage if pd.notna(stage) else 'unknown'}**; attractiveness "
+        f"{row['attractiveness']:.1f}, strength {row['strength']:.1f} (1-10). "
+        f"Strategy: {STRATEGIES[row['box']]}."
+    )
+    lines += ["", "| last 12 months | |", "|---|---:|"]
+    if pnl is not None and account in pnl.index:
+        p = pnl.loc[account]
+        for label, column in (
+            ("net revenue", "net_revenue"),
+            ("gross margin", "gross_margin"),
+            ("cost to serve", "cost_to_serve"),
+            ("contribution", "contribution"),
+        ):
+            lines.append(f"| {label} | {_money(p[column], currency)} |")
+    else:
+        lines.append(f"| net revenue | {_money(row['revenue'], currency)} |")
+        lines.append(f"| contribution | {_money(row['contribution'], currency)} |")
+    if pd.notna(row.get("growth")):
+        lines.append(f"| revenue trend (-1 to +1) | {row['growth']:+.2f} |")
+    if history is not None and account in history.index.get_level_values("account_id"):
+        past = history.xs(account, level="account_id")
+        lines += [
+            "",
+            "Box and stage by period: "
+            + " → ".join(
+                f"{p} {b}" + (f" ({s})" if pd.notna(s) else "")
+                for p, b, s in zip(
+                    past.index, past["box"], past.get("stage", [None] * len(past)), strict=True
+                )
+            )
+            + ".",
+        ]
+    found = [] if risks is None else list(risks.loc[risks["account_id"] == account, "detail"])
+    lines += [
+        "",
+        "**Risks:** " + ("; ".join(md(r) for r in found) + "." if found else "none flagged."),
+    ]
+    if scorecard is not None and account in scorecard.index:
+        heading = scorecard.at[account, "weakest_heading"]
+        if pd.notna(heading):
+            score = scorecard.at[account, "weakest_score"]
+            lines += [
+                "",
+                f"**The KAM question** (the buyer's weakest heading, {HEADING_LABELS[heading]}, "
+                f"{score:g}/10): *{BUYER_QUESTIONS[heading]}*",
+            ]
+    return "\n".join(lines)

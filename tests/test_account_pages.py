@@ -1,0 +1,119 @@
+"""Key account pages: risks by rule, escaped Markdown, box history."""
+
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import pandas as pd
+import pytest
+
+import kamlab as kl
+from kamlab.plots.portfolio import account_trend
+from kamlab.portfolio.account_pages import account_page, account_risks
+from kamlab.portfolio.history import period_ends, portfolio_history
+from kamlab.safe import markdown_text
+
+SCRIPT = "<script>alert(1)</script>"
+
+
+def table() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "account_name": [SCRIPT, "Plain *Ltd*", "Calm PLC"],
+            "box": ["Strategic", "Star", "Status"],
+            "tier": ["key", "key development", "maintain"],
+            "key_rank": [1, pd.NA, pd.NA],
+            "stage": ["Basic", "Cooperative", "Integrated"],
+            "declining": [False, True, False],
+            "attractiveness": [8.0, 7.0, 4.0],
+            "strength": [7.0, 3.0, 8.0],
+            "revenue": [1000.0, 500.0, 200.0],
+            "contribution": [-50.0, 80.0, 20.0],
+            "growth": [-0.5, 0.1, 0.0],
+            "share_of_wallet": [0.1, 0.5, 0.9],
+        },
+        index=pd.Index(["A", "B", "C"], name="account_id"),
+    )
+
+
+def test_each_risk_rule_flags_the_accounts_it_describes():
+    risks = account_risks(table())
+    by_account = risks.groupby("account_id")["risk"].apply(set).to_dict()
+    assert by_account["A"] == {
+        "revenue falling",
+        "loses money",
+        "relationship under-developed",
+        "low share of wallet",
+    }
+    assert by_account["B"] == {"relationship declining"}
+    assert "C" not in by_account
+
+
+def test_a_move_to_a_worse_box_and_a_low_buyer_score_are_risks():
+    t = table()
+    history = pd.DataFrame(
+        {"box": ["Strategic", "Strategic", "Strategic", "Status"]},
+        index=pd.MultiIndex.from_tuples(
+            [("A", "2026Q2"), ("B", "2026Q2"), ("A", "2026Q3"), ("C", "2026Q3")],
+            names=["account_id", "period"],
+        ),
+    )
+    card = pd.DataFrame(
+        {"weakest_heading": ["innovation"], "weakest_score": [2.0]}, index=pd.Index(["C"])
+    )
+    risks = account_risks(t, history, card)
+    assert "moved down from Strategic to Star since 2026Q2" in set(risks["detail"])
+    assert "the buyer's supplier innovation works against our plan (2/10)" in set(risks["detail"])
+
+
+def test_the_page_escapes_names_and_shows_risks_and_the_kam_question():
+    t = table()
+    card = pd.DataFrame(
+        {"weakest_heading": ["consolidation"], "weakest_score": [4.0]}, index=pd.Index(["A"])
+    )
+    page = account_page("A", t, number=1, risks=account_risks(t), scorecard=card)
+    assert SCRIPT not in page and "&lt;script&gt;" in page
+    assert page.startswith("### 1. ")
+    assert "**Strategic** box, **key** tier (rank 1)" in page
+    assert "loses 50 a year after cost to serve" in page
+    assert "Has your customer the right number of suppliers" in page
+    assert "Risks:** none flagged" in account_page("C", t, risks=account_risks(t))
+
+
+def test_markdown_text_keeps_punctuation_literal():
+    assert markdown_text("Plain *Ltd*") == r"Plain \*Ltd\*"
+    assert markdown_text('=HYPERLINK("x")') == r"=HYPERLINK\(&quot;x&quot;\)"
+
+
+def test_period_ends_run_oldest_first():
+    assert period_ends("2026Q3", 3) == [
+        ("2026Q1", "2026-03-31"),
+        ("2026Q2", "2026-06-30"),
+        ("2026Q3", "2026-09-30"),
+    ]
+
+
+@pytest.fixture(scope="module")
+def bundled():
+    sample = Path(__file__).resolve().parent.parent / "data" / "sample"
+    acc = kl.read_accounts(sample / "accounts.csv")
+    return kl.read_transactions(sample / "transactions.csv", accounts=acc.data), acc
+
+
+def test_history_has_one_row_per_account_and_quarter(bundled):
+    tx, acc = bundled
+    history = portfolio_history(tx, acc, period="2026Q3", count=2)
+    assert set(history.index.get_level_values("period")) == {"2026Q2", "2026Q3"}
+    assert history.index.is_unique
+    now = kl.build_portfolio(tx, acc, until="2026-09-30").table_
+    assert (
+        history.xs("2026Q3", level="period")["box"].to_dict() == now["box"].astype(object).to_dict()
+    )
+
+
+def test_account_trend_draws_eight_quarters(bundled):
+    tx, _ = bundled
+    panel = kl.period_panel(tx, until="2026-09-30")
+    fig, ax = plt.subplots()
+    account_trend(panel, "A0088", ax=ax)
+    assert len(ax.get_xticks()) == 8 and "A0088" in ax.get_title()
+    plt.close(fig)
