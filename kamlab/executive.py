@@ -1,0 +1,70 @@
+"""The executive summary: the portfolio's headline numbers, this period against the last,
+and the value model behind the retention headline.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from kamlab.portfolio.criteria import BOXES
+
+__all__ = ["fit_uplift_model", "headline_table"]
+
+
+def _headline(table: pd.DataFrame) -> dict[str, float]:
+    key = table["tier"].astype("object") == "key"
+    revenue, contribution = table["revenue"].sum(), table["contribution"].sum()
+    out = {
+        "accounts (bought in the last 12 months)": len(table),
+        "net revenue, last 12 months": revenue,
+        "contribution after cost to serve, last 12 months": contribution,
+        "key accounts": int(key.sum()),
+        "key accounts' share of revenue": table.loc[key, "revenue"].sum() / revenue,
+        "key accounts' share of contribution": table.loc[key, "contribution"].sum() / contribution
+        if contribution
+        else float("nan"),
+    }
+    for box in BOXES:
+        out[f"{box} accounts"] = int((table["box"].astype("object") == box).sum())
+    out["exit proposals"] = int((table["exit_recommendation"] != "").sum())
+    return out
+
+
+def headline_table(
+    table: pd.DataFrame, previous: pd.DataFrame | None = None, *, formatted: bool = False
+) -> pd.DataFrame:
+    """One row per headline number (``Portfolio.table_``): ``this period`` and, given the
+    previous period's table, ``previous period`` and ``change``; ``rounded``: shares to
+    3 decimals, everything else to whole units."""
+    out = pd.DataFrame({"this period": pd.Series(_headline(table))}, dtype="float64")
+    if previous is not None:
+        out["previous period"] = pd.Series(_headline(previous), dtype="float64")
+        out["change"] = out["this period"] - out["previous period"]
+    out.index.name = "headline"
+    if formatted:
+        share = out.index.str.contains("share")
+        for column in out.columns:
+            sign = "+" if column == "change" else ""
+            out[column] = [
+                "" if pd.isna(v) else f"{v:{sign}.1%}" if is_share else f"{v:{sign},.0f}"
+                for v, is_share in zip(out[column], share, strict=True)
+            ]
+    return out
+
+
+def fit_uplift_model(
+    transactions, accounts=None, *, until=None, horizon_months=36, discount=0.10, rates=None
+):
+    """The value model for the retention headline, chosen as the value notebook chooses it:
+    Pareto/NBD (annual retention) when it converges, else BG/NBD (both with Gamma-Gamma
+    spend). Returns ``(name, CustomerValue, parameter draws it supports, note, notes)``
+    (:func:`kamlab.value.report_tables.choose_uplift_model`)."""
+    from kamlab.value.commands import run_value
+    from kamlab.value.report_tables import choose_uplift_model
+
+    kw = dict(until=until, horizon_months=horizon_months, discount=discount, rates=rates)
+    runs = {"Pareto/NBD": run_value(transactions, accounts, model="pareto-nbd", **kw)}
+    if not runs["Pareto/NBD"].purchases.converged_:
+        runs["BG/NBD"] = run_value(transactions, accounts, model="bgnbd", **kw)
+    name, value, draws, note = choose_uplift_model({k: r.value for k, r in runs.items()})
+    return name, value, draws, note, runs[name].notes
