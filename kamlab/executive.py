@@ -1,6 +1,4 @@
-"""The executive summary: the portfolio's headline numbers, this period against the last,
-and the value model behind the retention headline.
-"""
+"""The executive summary: the portfolio's headline numbers, this period against the last."""
 
 from __future__ import annotations
 
@@ -8,7 +6,7 @@ import pandas as pd
 
 from kamlab.portfolio.criteria import BOXES
 
-__all__ = ["fit_uplift_model", "headline_table"]
+__all__ = ["headline_table"]
 
 
 def _headline(table: pd.DataFrame) -> dict[str, float]:
@@ -50,21 +48,3 @@ def headline_table(
                 for v, is_share in zip(out[column], share, strict=True)
             ]
     return out
-
-
-def fit_uplift_model(
-    transactions, accounts=None, *, until=None, horizon_months=36, discount=0.10, rates=None
-):
-    """The value model for the retention headline, chosen as the value notebook chooses it:
-    Pareto/NBD (annual retention) when it converges, else BG/NBD (both with Gamma-Gamma
-    spend). Returns ``(name, CustomerValue, parameter draws it supports, note, notes)``
-    (:func:`kamlab.value.report_tables.choose_uplift_model`)."""
-    from kamlab.value.commands import run_value
-    from kamlab.value.report_tables import choose_uplift_model
-
-    kw = dict(until=until, horizon_months=horizon_months, discount=discount, rates=rates)
-    runs = {"Pareto/NBD": run_value(transactions, accounts, model="pareto-nbd", **kw)}
-    if not runs["Pareto/NBD"].purchases.converged_:
-        runs["BG/NBD"] = run_value(transactions, accounts, model="bgnbd", **kw)
-    name, value, draws, note = choose_uplift_model({k: r.value for k, r in runs.items()})
-    return name, value, draws, note, runs[name].notes

@@ -1,7 +1,8 @@
 """The hours plan from data: value at stake per account, today's hours, the budget.
 
 The steps of ``kamlab allocate`` and of the portfolio notebook's allocation section:
-fit Pareto/NBD + Gamma-Gamma (:func:`kamlab.value.commands.run_value`), take each chosen
+fit the value model (Pareto/NBD, else BG/NBD, with Gamma-Gamma:
+:func:`kamlab.value.commands.fit_uplift_model`), take each chosen
 account's retention-driven uplift as its value at stake
 (:func:`~kamlab.portfolio.allocate.value_at_stake`), read today's hours from the accounts
 table's ``kam_hours`` and solve :func:`~kamlab.portfolio.allocate.allocate_hours`.
@@ -40,7 +41,7 @@ def plan_hours(
     ``tiers``; with no budget, today's hours of those accounts in total (so the plan moves
     today's hours), or ``default_hours_per_account`` each when the accounts table has no
     ``hours_column`` (said in the notes). Returns the allocation and notes."""
-    from kamlab.value.commands import run_value
+    from kamlab.value.commands import fit_uplift_model
 
     unknown = [t for t in tiers if t not in table["tier"].cat.categories]
     if unknown:
@@ -48,13 +49,13 @@ def plan_hours(
             f"unknown tier {unknown[0]!r}; tiers: {', '.join(table['tier'].cat.categories)}"
         )
     chosen = table.index[table["tier"].astype("object").isin(list(tiers))]
-    run = run_value(transactions, accounts, until=until, model="pareto-nbd")
+    _, run, _, note = fit_uplift_model(transactions, accounts, until=until)
     stake = value_at_stake(run.value, points=retention_points).reindex(chosen, fill_value=0.0)
     acc = accounts_by_id(accounts)
     current = None
     if acc is not None and hours_column in acc.columns:
         current = pd.to_numeric(acc[hours_column], errors="coerce").reindex(chosen).fillna(0.0)
-    notes = list(run.notes)
+    notes = [note, *run.notes]
     if budget_hours is None and current is not None:
         budget_hours = float(current.sum())
     elif budget_hours is None:

@@ -247,6 +247,23 @@ def run_value(
     return ValueRun(summary, pnl, purchases, spend, value, notes)
 
 
+def fit_uplift_model(
+    transactions, accounts=None, *, until=None, horizon_months=36, discount=0.10, rates=None
+):
+    """The value model for the retention headline, chosen as the value notebook chooses it:
+    Pareto/NBD (annual retention) when it converges, else BG/NBD (both with Gamma-Gamma
+    spend). Returns ``(name, ValueRun, parameter draws it supports, note)``, the note
+    saying which model and why (:func:`kamlab.value.report_tables.choose_uplift_model`)."""
+    from kamlab.value.report_tables import choose_uplift_model
+
+    kw = dict(until=until, horizon_months=horizon_months, discount=discount, rates=rates)
+    runs = {"Pareto/NBD": run_value(transactions, accounts, model="pareto-nbd", **kw)}
+    if not runs["Pareto/NBD"].purchases.converged_:
+        runs["BG/NBD"] = run_value(transactions, accounts, model="bgnbd", **kw)
+    name, _, draws, note = choose_uplift_model({k: r.value for k, r in runs.items()})
+    return name, runs[name], draws, note
+
+
 def _read(args, out: Path):
     from kamlab.cli import read_input, write_quarantine
 
