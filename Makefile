@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 PERIOD ?= 2026Q3
 SAMPLE := data/sample
 
-.PHONY: setup report test sample lint lab clean
+.PHONY: setup report test sample teach lint lab clean
 
 setup: $(STAMP)
 
@@ -21,6 +21,7 @@ $(STAMP): pyproject.toml constraints.txt
 report: setup
 	$(BIN)/kamlab report --period $(PERIOD) --transactions $(SAMPLE)/transactions.csv \
 		--accounts $(SAMPLE)/accounts.csv --out reports
+	@echo "The report: $(CURDIR)/reports/$(PERIOD)/index.html (and report.pdf, summary.xlsx beside it)"
 
 test: setup
 	$(BIN)/python -m pytest -q --nbval-lax tests notebooks
@@ -28,6 +29,11 @@ test: setup
 # Regenerate the bundled sample (it is committed; this is how it was made).
 sample: setup
 	$(BIN)/kamlab sample --seed 0 --accounts 300 --faults 0.01 --out $(SAMPLE)
+
+# The teaching packs: each student's notebooks on their own data, and the lecturer's copy.
+SEEDS ?= 1 2 3
+teach: setup
+	$(BIN)/kamlab teach --seeds $(SEEDS) --out teaching_packs
 
 lint: setup
 	$(BIN)/ruff check kamlab tests benchmarks

@@ -20,6 +20,7 @@ COMMAND_MODULES: list[str] = [
     "kamlab.models.commands",
     "kamlab.value.commands",
     "kamlab.portfolio.commands",
+    "kamlab.teaching.commands",
 ]
 """Modules that add their own commands: each has ``add_commands(subparsers, input_options)``,
 where ``input_options`` is the parent parser with the shared reading options (use

@@ -1,11 +1,19 @@
-"""The period report: papermill run, HTML with code hidden, atomic publication."""
+"""The period report: papermill run, one HTML/PDF/workbook report, atomic publication.
+
+One report is built for the whole module (it runs every notebook), on a tiny sample whose
+two largest accounts have hostile names and with one quarantined line whose order id is
+a formula; the tests then check its parts.
+"""
 
 import json
+import re
 import shutil
+from html import unescape
 
 import nbformat
 import pandas as pd
 import pytest
+from openpyxl import load_workbook
 
 import kamlab.report as report
 from kamlab.datasets import make_sample
@@ -13,11 +21,45 @@ from kamlab.report import ReportError, run_report
 
 XSS = "<script>alert(1)</script>"
 FORMULA = '=HYPERLINK("http://x","y")'
+EXTERNAL = re.compile(
+    r"""(?:src|href)\s*=\s*["']?\s*(?:https?:)?//|url\(\s*["']?\s*(?:https?:)?//|@import""", re.I
+)
+SHEETS = [
+    "Contents",
+    "headline",
+    "summary_watch_list",
+    "data_quality",
+    "overview",
+    "by_industry",
+    "by_region",
+    "accounts_by_revenue",
+    "monthly_revenue",
+    "segment_profiles",
+    "segment_members",
+    "segments_by_industry",
+    "segment_moves",
+    "pnl_statement",
+    "pnl_by_account",
+    "customer_value",
+    "model_comparison",
+    "uplift_by_horizon",
+    "uplift_by_tier",
+    "watch_list",
+    "portfolio_by_box",
+    "key_accounts",
+    "stage_gaps",
+    "buyer_scorecard",
+    "exit_candidates",
+    "allocation",
+    "movers",
+    "key_account_risks",
+]
 
 
 @pytest.fixture(scope="module")
 def tiny_sample(tmp_path_factory):
-    """150 accounts (enough for the value models to fit); the two biggest renamed to hostile names."""
+    """150 accounts (enough for the value models to fit); the two biggest renamed to hostile
+    names; one extra line with a formula as order id and no account (quarantined)."""
     folder = tmp_path_factory.mktemp("sample")
     sample = make_sample(150, seed=1)
     revenue = (
@@ -30,36 +72,130 @@ def tiny_sample(tmp_path_factory):
     names.loc[top] = [XSS, FORMULA]
     sample.accounts["account_name"] = names.to_numpy()
     sample.write(folder)
+    frame = pd.read_csv(folder / "transactions.csv")
+    frame.loc[len(frame)] = ["=cmd()", "", "2026-01-05", "P1", 1, 1.0, 0.5]
+    frame.to_csv(folder / "transactions.csv", index=False)
     return folder
 
 
-def test_report_writes_html_notebook_quarantine_and_manifest(tiny_sample, tmp_path):
-    out = run_report(
+@pytest.fixture(scope="module")
+def built(tiny_sample, tmp_path_factory):
+    out = tmp_path_factory.mktemp("reports")
+    path = run_report(
         "2026Q3",
         tiny_sample / "transactions.csv",
         accounts=tiny_sample / "accounts.csv",
-        out=tmp_path,
+        out=out,
     )
-    assert out == tmp_path / "2026Q3"
-    assert {p.name for p in out.iterdir()} >= {
-        "01_explore.ipynb",
-        "01_explore.html",
+    return out, path
+
+
+@pytest.fixture(scope="module")
+def html(built):
+    return (built[1] / "index.html").read_text(encoding="utf-8")
+
+
+def test_report_writes_every_output_and_the_manifest_lists_them(built):
+    out, path = built
+    assert path == out / "2026Q3"
+    names = {p.name for p in path.iterdir()}
+    assert names == {
+        *report.NOTEBOOKS,
+        "index.html",
+        "report.pdf",
+        "summary.xlsx",
+        "figures",
         "quarantine.csv",
         "manifest.json",
     }
-    html = (out / "01_explore.html").read_text(encoding="utf-8")
-    assert "<script>alert(1)</script>" not in html
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
-    assert "read_transactions(" not in html  # code is hidden
-    manifest = json.loads((out / "manifest.json").read_text())
+    manifest = json.loads((path / "manifest.json").read_text())
     assert manifest["run_date"] == str(pd.Timestamp.now().date())
     assert manifest["period"] == {"label": "2026Q3", "start": "2026-07-01", "end": "2026-09-30"}
     rows = manifest["rows"]["transactions"]
     assert rows["accepted"] + rows["quarantined"] == rows["read"]
+    assert rows["by_reason"]["missing_account_id"] == 1
     assert all(len(v["sha256"]) == 64 for v in manifest["inputs"].values())
-    executed = nbformat.read(out / "01_explore.ipynb", as_version=4)
+    files = {str(p.relative_to(path)) for p in path.rglob("*") if p.is_file()}
+    assert set(manifest["outputs"]) == files - {"manifest.json"}
+    assert manifest["workbook_sheets"] == SHEETS
+    assert set(manifest["timings_s"]) >= {"validate", *report.NOTEBOOKS, "report.pdf"}
+    executed = nbformat.read(path / "01_explore.ipynb", as_version=4)
     assert any("injected-parameters" in c.metadata.get("tags", []) for c in executed.cells)
-    assert not list(tmp_path.glob(".*"))  # no build folder left behind
+    assert not list(out.glob(".*"))  # no build folder left behind
+
+
+def _headings(markdown: str) -> list[str]:
+    return [
+        line.lstrip("#").strip().replace("*", "").replace("`", "")
+        for line in markdown.splitlines()
+        if re.match(r"^#{1,6} ", line)
+    ]
+
+
+def test_html_has_every_heading_of_every_notebook_in_order(built, html):
+    shown = [
+        " ".join(unescape(re.sub(r"<[^>]+>", "", text)).split())
+        for text in re.findall(r"<h[1-6] id=\"[^\"]+\"[^>]*>(.*?)</h[1-6]>", html, re.S)
+    ]
+    position = 0
+    for name in report.NOTEBOOKS:
+        nb = nbformat.read(built[1] / name, as_version=4)
+        for cell in nb.cells:
+            if cell.cell_type == "markdown":
+                for heading in _headings(cell.source):
+                    assert heading in shown[position:], f"{name}: {heading!r}"
+                    position = shown.index(heading, position)
+    assert "Key account portfolio report, 2026Q3" in html
+    assert html.count('<section class="notebook"') == len(report.NOTEBOOKS)
+    assert 'href="#01-explore-1-what-was-read-data-quality"' in html  # contents
+    assert "About this report" in html and "quarantined" in html
+
+
+def test_html_escapes_data_hides_code_and_loads_nothing(html):
+    assert XSS not in html and "<script" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert FORMULA in html or FORMULA.replace('"', "&quot;") in html  # shown as text
+    assert "read_transactions(" not in html  # code is hidden
+    assert not EXTERNAL.search(html)
+    assert "<link" not in html and "stderr" not in html
+    assert html.count('<img src="data:image/png;base64,') >= 10
+
+
+def test_pdf_has_pages(built):
+    from pypdf import PdfReader
+
+    reader = PdfReader(built[1] / "report.pdf")
+    manifest = json.loads((built[1] / "manifest.json").read_text())
+    assert len(reader.pages) == manifest["pdf_pages"] > len(report.NOTEBOOKS)
+
+
+def test_figures_are_pngs_named_by_notebook(built):
+    figures = sorted(p.name for p in (built[1] / "figures").iterdir())
+    assert "01_explore-1.png" in figures and "03_value-1.png" in figures
+    assert all(re.fullmatch(r"0\d_[a-z_]+-\d+\.png", name) for name in figures)
+    assert (built[1] / "figures" / figures[0]).read_bytes().startswith(b"\x89PNG")
+
+
+def test_workbook_has_the_tables_and_hostile_names_are_inert_text(built):
+    wb = load_workbook(built[1] / "summary.xlsx")
+    assert wb.sheetnames == SHEETS
+    ws = wb["accounts_by_revenue"]
+    header = [c.value for c in ws[1]]
+    assert header[:3] == ["account_id", "rank", "account_name"]
+    assert ws.freeze_panes == "A2" and ws.auto_filter.ref
+    names = {c.value: c for c in ws["C"][1:]}
+    assert names[XSS].data_type == "s"
+    assert "'" + FORMULA in names and names["'" + FORMULA].data_type == "s"
+    assert FORMULA not in names
+    for sheet in wb.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                assert cell.data_type != "f", f"{sheet.title}!{cell.coordinate} is a formula"
+
+
+def test_quarantine_csv_is_neutralised(built):
+    quarantine = pd.read_csv(built[1] / "quarantine.csv", dtype=str)
+    assert quarantine["order_id"].tolist() == ["'=cmd()"]
 
 
 def test_a_failing_notebook_names_the_cell_and_keeps_the_previous_report(
@@ -83,7 +219,7 @@ def test_a_failing_notebook_names_the_cell_and_keeps_the_previous_report(
     }
     nbformat.write(broken, notebooks / "99_broken.ipynb")
     monkeypatch.setattr(report, "notebooks_dir", lambda: notebooks)
-    monkeypatch.setattr(report, "NOTEBOOKS", [*report.NOTEBOOKS, "99_broken.ipynb"])
+    monkeypatch.setattr(report, "NOTEBOOKS", ["01_explore.ipynb", "99_broken.ipynb"])
 
     with pytest.raises(
         ReportError, match=r"99_broken.ipynb, cell 2: ValueError: accounts file is broken"
@@ -94,6 +230,105 @@ def test_a_failing_notebook_names_the_cell_and_keeps_the_previous_report(
     assert (previous / "index.html").read_text() == "last good report"
 
 
+def test_a_failing_publish_step_is_named_and_keeps_the_previous_report(
+    tiny_sample, tmp_path, monkeypatch
+):
+    import kamlab.publish.build as build
+
+    previous = tmp_path / "reports" / "2026Q3"
+    previous.mkdir(parents=True)
+    (previous / "index.html").write_text("last good report")
+    notebooks = tmp_path / "notebooks"
+    notebooks.mkdir()
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell("# Tiny"), nbformat.v4.new_code_cell("print(1)")]
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    nbformat.write(nb, notebooks / "01_tiny.ipynb")
+    monkeypatch.setattr(report, "notebooks_dir", lambda: notebooks)
+    monkeypatch.setattr(report, "NOTEBOOKS", ["01_tiny.ipynb"])
+
+    def broken_pdf(html, path):
+        raise OSError("no fonts")
+
+    monkeypatch.setattr(build, "write_pdf", broken_pdf)
+    with pytest.raises(ReportError, match=r"writing report.pdf: OSError: no fonts"):
+        run_report("2026Q3", tiny_sample / "transactions.csv", out=tmp_path / "reports")
+    assert [p.name for p in (tmp_path / "reports").iterdir()] == ["2026Q3"]
+    assert (previous / "index.html").read_text() == "last good report"
+
+
+def test_a_cell_that_runs_too_long_is_named(tiny_sample, tmp_path, monkeypatch):
+    notebooks = tmp_path / "notebooks"
+    notebooks.mkdir()
+    slow = nbformat.v4.new_notebook()
+    slow.cells = [
+        nbformat.v4.new_code_cell("period = None", metadata={"tags": ["parameters"]}),
+        nbformat.v4.new_code_cell("x = 1"),
+        nbformat.v4.new_code_cell("import time\ntime.sleep(30)"),
+        nbformat.v4.new_code_cell("y = 2"),
+    ]
+    slow.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    nbformat.write(slow, notebooks / "98_slow.ipynb")
+    monkeypatch.setattr(report, "notebooks_dir", lambda: notebooks)
+    monkeypatch.setattr(report, "NOTEBOOKS", ["98_slow.ipynb"])
+    monkeypatch.setattr(report, "CELL_TIMEOUT_S", 2)
+    with pytest.raises(
+        ReportError, match=r"98_slow.ipynb, cell 3: CellTimeoutError: did not finish within 2 s"
+    ):
+        run_report("2026Q3", tiny_sample / "transactions.csv", out=tmp_path / "reports")
+    assert not (tmp_path / "reports" / "2026Q3").exists()
+
+
+def test_a_notebook_waits_for_the_notebooks_it_needs(tiny_sample, tmp_path, monkeypatch):
+    """A notebook naming others in its metadata (kamlab.needs) runs after them and can
+    read their saved tables; its section still comes where NOTEBOOKS puts it."""
+    notebooks = tmp_path / "notebooks"
+    notebooks.mkdir()
+    code = nbformat.v4.new_code_cell
+    first = nbformat.v4.new_notebook()
+    first.cells = [
+        nbformat.v4.new_markdown_cell("# Summary first"),
+        code("tables_dir = None", metadata={"tags": ["parameters"]}),
+        code(
+            "from pathlib import Path\nfrom kamlab.publish import load_tables\n"
+            "t = load_tables(Path(tables_dir).parent / '02_detail')[0].frame\n"
+            "print('detail says', int(t['n'].sum()))"
+        ),
+    ]
+    first.metadata["kamlab"] = {"needs": ["02_detail.ipynb"]}
+    second = nbformat.v4.new_notebook()
+    second.cells = [
+        nbformat.v4.new_markdown_cell("# The detail"),
+        code("tables_dir = None", metadata={"tags": ["parameters"]}),
+        code(
+            "import pandas as pd\nfrom kamlab.publish import save_table\n"
+            "save_table(pd.DataFrame({'n': [40, 2]}), 'detail', tables_dir)"
+        ),
+    ]
+    for nb, name in ((first, "01_summary.ipynb"), (second, "02_detail.ipynb")):
+        nb.metadata["kernelspec"] = {
+            "name": "python3",
+            "display_name": "Python 3",
+            "language": "python",
+        }
+        nbformat.write(nb, notebooks / name)
+    monkeypatch.setattr(report, "notebooks_dir", lambda: notebooks)
+    monkeypatch.setattr(report, "NOTEBOOKS", ["01_summary.ipynb", "02_detail.ipynb"])
+    path = run_report("2026Q3", tiny_sample / "transactions.csv", out=tmp_path / "reports")
+    html = (path / "index.html").read_text()
+    assert "detail says 42" in html
+    assert html.index("Summary first") < html.index("The detail")
+    assert load_workbook(path / "summary.xlsx").sheetnames == ["Contents", "detail"]
+
+
 def test_bad_inputs_fail_before_anything_is_built(tmp_path, write):
     accounts = write("accounts.csv", "Name\nAlpha\n")
     transactions = write("t.csv", "account_id,date,revenue\nA,2026-01-01,5\n")
@@ -102,12 +337,3 @@ def test_bad_inputs_fail_before_anything_is_built(tmp_path, write):
     assert not (tmp_path / "reports").exists() or not any((tmp_path / "reports").iterdir())
     with pytest.raises(Exception, match="expected a quarter"):
         run_report("Q3", transactions, out=tmp_path / "reports")
-
-
-def test_quarantine_csv_is_neutralised(tiny_sample, tmp_path):
-    frame = pd.read_csv(tiny_sample / "transactions.csv")
-    frame.loc[len(frame)] = ["=cmd()", "", "2026-01-05", "P1", 1, 1.0, 0.5]
-    frame.to_csv(tmp_path / "t.csv", index=False)
-    out = run_report("2026Q3", tmp_path / "t.csv", out=tmp_path / "reports")
-    quarantine = pd.read_csv(out / "quarantine.csv", dtype=str)
-    assert quarantine["order_id"].tolist() == ["'=cmd()"]

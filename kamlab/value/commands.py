@@ -212,7 +212,28 @@ def run_value(
     rates=None,
 ) -> ValueRun:
     """Summarise, fit ``model`` and Gamma-Gamma, build the P&L over all history and value
-    every account that bought up to ``until`` (the steps of ``kamlab value``)."""
+    every account that bought up to ``until`` (the steps of ``kamlab value``). Within a
+    report run the result is shared between notebooks (:mod:`kamlab.cache`)."""
+    from kamlab.cache import fingerprint, memo
+    from kamlab.io import accounts_by_id
+
+    key = (
+        len(getattr(tx, "data", tx)),
+        fingerprint(accounts_by_id(accounts)),
+        until,
+        model,
+        horizon_months,
+        discount,
+        repr(rates),
+    )
+    return memo(
+        "value",
+        key,
+        lambda: _run_value(tx, accounts, until, model, horizon_months, discount, rates),
+    )
+
+
+def _run_value(tx, accounts, until, model, horizon_months, discount, rates) -> ValueRun:
     import kamlab.models as models
     from kamlab.summary import summarize
     from kamlab.value.clv import customer_value

@@ -1,0 +1,226 @@
+"""Benchmark: the whole period report on 1M transactions of 100k accounts.
+
+Run from the project root (the first run writes the data set to ``benchmarks/_data/``,
+which later runs reuse)::
+
+    .venv/bin/python benchmarks/report.py                  # 100k accounts, ~1M lines
+    .venv/bin/python benchmarks/report.py --accounts 20k   # a smaller run
+    .venv/bin/python benchmarks/report.py --json results.json
+
+Data: :func:`kamlab.datasets.make_sample` with ``--accounts`` accounts (seed 0, the four
+default segments with purchase rates divided by 21 (``--rate-divisor``), so that the
+base has about ten order lines per account: 100k accounts give 995k lines, plus 1% faulty
+lines that are quarantined, as in the bundled sample: 1.005M lines read), written as CSV like the bundled sample
+(``transactions.csv`` with cost, ``accounts.csv`` with names, industries, scores). Two
+account names are replaced by hostile ones (``<script>alert(1)</script>`` and
+``=HYPERLINK("http://x","y")``) so the benchmark exercises the escaping too.
+
+What is measured: :func:`kamlab.report.run_report` end to end (read and validate, every
+notebook in its own kernel, tables, figures, ``index.html``, ``report.pdf``,
+``summary.xlsx``, publish), in this process. Wall time is the whole call. Peak memory is
+that of the whole process tree, kernels included: a thread samples every 0.1 s the
+resident memory (RSS) of this process and all its descendants, sums it, and keeps the
+maximum (RSS counts shared pages once per process, so the sum slightly overstates; the
+proportional set size, PSS, which shares them out, is printed beside it). The per-step
+times come from the report's manifest; CPU time (this process and its children) is
+printed too, as it moves much less than wall time when the machine is shared. Targets (issue 7): under 60 s wall and under 2 GB
+peak on the 2-core reference machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import DATA, ROOT, parse_size, size_label  # noqa: E402
+
+TARGET_SECONDS = 60.0
+TARGET_MB = 2048.0
+RATE_DIVISOR = 21.0
+"""Purchase rates of the default segments are divided by this: ~10 lines per account."""
+FAULT_RATE = 0.01
+DATA_VERSION = 3
+HOSTILE = ("<script>alert(1)</script>", '=HYPERLINK("http://x","y")')
+
+
+def ensure_data(n_accounts: int, seed: int = 0, divisor: float = RATE_DIVISOR) -> Path:
+    """``benchmarks/_data/report_<n>_seed<seed>[_div<d>]_v<version>/``: transactions, accounts."""
+    tag = "" if divisor == RATE_DIVISOR else f"_div{divisor:g}"
+    folder = DATA / f"report_{size_label(n_accounts)}_seed{seed}{tag}_v{DATA_VERSION}"
+    if (folder / "accounts.csv").exists():
+        return folder
+    import dataclasses
+
+    from kamlab.datasets import DEFAULT_SEGMENTS, add_faults, make_sample
+
+    print(f"generating {folder.relative_to(ROOT)} ...", flush=True)
+    t0 = time.perf_counter()
+    segments = [dataclasses.replace(s, alpha=s.alpha * divisor) for s in DEFAULT_SEGMENTS]
+    sample = make_sample(n_accounts, seed=seed, segments=segments)
+    revenue = (
+        sample.transactions.assign(v=lambda t: t.quantity * t.unit_price)
+        .groupby("account_id")["v"]
+        .sum()
+        .sort_values(ascending=False)
+    )
+    names = sample.accounts.set_index("account_id")["account_name"]
+    names.loc[revenue.index[: len(HOSTILE)]] = list(HOSTILE)
+    sample.accounts["account_name"] = names.to_numpy()
+    tmp = folder.with_name(folder.name + ".tmp")
+    tmp.mkdir(parents=True, exist_ok=True)
+    transactions, _ = add_faults(sample.transactions, FAULT_RATE, seed=seed)
+    transactions.to_csv(tmp / "transactions.csv", index=False)
+    sample.accounts.to_csv(tmp / "accounts.csv", index=False)
+    tmp.rename(folder)
+    print(
+        f"  {len(transactions):,} lines, {len(sample.accounts):,} accounts "
+        f"in {time.perf_counter() - t0:.1f}s",
+        flush=True,
+    )
+    return folder
+
+
+class TreeMemory:
+    """Samples the summed RSS (and PSS) of this process and its descendants in a thread."""
+
+    def __init__(self, interval: float = 0.1):
+        import psutil
+
+        self._psutil = psutil
+        self.interval = interval
+        self.peak_rss = 0.0
+        self.peak_pss = 0.0
+        self.peak_processes = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _sample(self) -> None:
+        me = self._psutil.Process()
+        rss = pss = 0
+        procs = [me, *me.children(recursive=True)]
+        for proc in procs:
+            try:
+                info = proc.memory_full_info()
+            except (self._psutil.NoSuchProcess, self._psutil.AccessDenied):
+                continue
+            rss += info.rss
+            pss += getattr(info, "pss", info.rss)
+        self.peak_rss = max(self.peak_rss, rss / 2**20)
+        self.peak_pss = max(self.peak_pss, pss / 2**20)
+        self.peak_processes = max(self.peak_processes, len(procs))
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self._sample()
+            self._stop.wait(self.interval)
+
+    def __enter__(self) -> TreeMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+        self._sample()
+
+
+def _cpu_seconds() -> float:
+    """User + system CPU time of this process and its finished children (kernels, helpers)."""
+    import resource
+
+    total = 0.0
+    for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN):
+        usage = resource.getrusage(who)
+        total += usage.ru_utime + usage.ru_stime
+    return total
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--accounts", default="100k", help="accounts to generate (default 100k)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--period", default="2026Q3")
+    parser.add_argument(
+        "--rate-divisor",
+        type=float,
+        default=RATE_DIVISOR,
+        help=f"divide the segments' purchase rates by this (default {RATE_DIVISOR:g})",
+    )
+    parser.add_argument("--out", help="report folder (default: a temporary folder, removed)")
+    parser.add_argument("--json", help="also write the results to this JSON file")
+    parser.add_argument(
+        "--notebooks",
+        help="comma-separated notebooks to run instead of kamlab.report.NOTEBOOKS "
+        "(e.g. 00_summary.ipynb,01_explore.ipynb,...)",
+    )
+    parser.add_argument("--jobs", type=int, help="notebooks at once (default: the report's)")
+    args = parser.parse_args(argv)
+
+    folder = ensure_data(parse_size(args.accounts), args.seed, args.rate_divisor)
+    import kamlab.report as report
+
+    if args.notebooks:
+        report.NOTEBOOKS = [n.strip() for n in args.notebooks.split(",") if n.strip()]
+    print(f"notebooks: {', '.join(report.NOTEBOOKS)}; jobs: {args.jobs or report.default_jobs()}")
+    with tempfile.TemporaryDirectory(prefix="kamlab-report-bench-") as tmp:
+        out = Path(args.out) if args.out else Path(tmp)
+        t0, cpu0 = time.perf_counter(), _cpu_seconds()
+        with TreeMemory() as memory:
+            path = report.run_report(
+                args.period,
+                folder / "transactions.csv",
+                accounts=folder / "accounts.csv",
+                out=out,
+                jobs=args.jobs,
+            )
+        wall, cpu = time.perf_counter() - t0, _cpu_seconds() - cpu0
+        manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
+
+    rows = manifest["rows"]["transactions"]
+    steps = manifest.get("timings_s", {})
+    print()
+    print(f"data: {folder.relative_to(ROOT)}")
+    print(
+        f"transactions: {rows['read']:,} read, {rows['accepted']:,} accepted, "
+        f"{rows['quarantined']:,} quarantined; "
+        f"accounts: {manifest['rows'].get('accounts', {}).get('accepted', 0):,}"
+    )
+    if steps:
+        print()
+        print(f"{'step':<28}{'seconds':>9}")
+        for name, seconds in steps.items():
+            print(f"{name:<28}{seconds:>9.1f}")
+    print()
+    print(f"wall time        {wall:7.1f} s   (target < {TARGET_SECONDS:.0f} s)")
+    print(f"CPU time         {cpu:7.1f} s   (this process and its children, all cores)")
+    print(
+        f"peak memory      {memory.peak_rss:7.0f} MB  (RSS of the process tree, target < "
+        f"{TARGET_MB:.0f} MB; PSS {memory.peak_pss:.0f} MB, up to "
+        f"{memory.peak_processes} processes)"
+    )
+    ok_time, ok_mem = wall < TARGET_SECONDS, memory.peak_rss < TARGET_MB
+    print(f"{'PASS' if ok_time else 'FAIL'}: report in under {TARGET_SECONDS:.0f} s")
+    print(f"{'PASS' if ok_mem else 'FAIL'}: peak memory under {TARGET_MB / 1024:.0f} GB")
+    if args.json:
+        result = {
+            "data": str(folder),
+            "rows": manifest["rows"],
+            "wall_s": wall,
+            "cpu_s": cpu,
+            "peak_rss_mb": memory.peak_rss,
+            "peak_pss_mb": memory.peak_pss,
+            "steps_s": steps,
+        }
+        Path(args.json).write_text(json.dumps(result, indent=2), encoding="utf-8")
+    return 0 if ok_time and ok_mem else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
