@@ -108,10 +108,22 @@ def parse_numbers(values: pd.Series, *, decimal_comma: bool = False) -> pd.Serie
     if pd.api.types.is_numeric_dtype(values):
         numbers = values.astype("float64")
     else:
-        text = values.astype("string").str.strip().str.replace(r"^[£$€]|[£$€]$", "", regex=True)
-        if decimal_comma:
-            text = text.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
-        else:
-            text = text.str.replace(_THOUSANDS_COMMA, "", regex=True)
-        numbers = pd.to_numeric(text, errors="coerce").astype("float64")
+        text = values.astype("string").str.strip()
+        if decimal_comma:  # "1.234" means 1234 here: every value needs the rewrite
+            numbers = _cleaned_numbers(text, decimal_comma=True)
+        else:  # most values are plain numbers: clean only those that are not
+            numbers = pd.to_numeric(text, errors="coerce").astype("float64")
+            odd = numbers.isna() & text.notna()
+            if odd.any():
+                numbers[odd] = _cleaned_numbers(text[odd], decimal_comma=False)
     return numbers.where(np.isfinite(numbers))
+
+
+def _cleaned_numbers(text: pd.Series, *, decimal_comma: bool) -> pd.Series:
+    """Numbers from text with currency signs and thousands separators removed."""
+    text = text.str.replace(r"^[£$€]|[£$€]$", "", regex=True)
+    if decimal_comma:
+        text = text.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
+    else:
+        text = text.str.replace(_THOUSANDS_COMMA, "", regex=True)
+    return pd.to_numeric(text, errors="coerce").astype("float64")
