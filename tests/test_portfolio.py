@@ -280,3 +280,10 @@ def test_accounts_made_attractive_and_strong_land_in_strategic_far_more_often_th
     chance = (t["box"] == "Strategic").mean()
     assert strategic.sum() >= 20
     assert hit >= 0.8 and hit > 2 * chance, (hit, chance)
+
+
+def test_the_imputed_column_names_every_factor_scored_at_the_median():
+    acc = accounts(fit=(10, np.nan, 1, 10), quality=(8, np.nan, 9, 6))
+    with pytest.warns(PortfolioWarning):
+        t = Portfolio(SMALL).fit(measures(contribution=(10, 20, -5, 30)), acc).table_
+    assert t["imputed"].tolist() == ["", "fit, quality", "", ""]

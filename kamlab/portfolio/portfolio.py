@@ -52,6 +52,16 @@ TABLE_COLUMNS: dict[str, str] = {
 """Columns of :attr:`Portfolio.table_` (plus every other measure, e.g. ``clv``)."""
 
 
+def _imputed_labels(imputed: pd.DataFrame) -> pd.Series:
+    """"fit, quality" per account: the factors imputed (columns of ``imputed`` that are
+    True), "" when none; looping over the few factors, not the many accounts."""
+    labels = pd.Series("", index=imputed.index, dtype="object")
+    for column in imputed.columns[imputed.any()]:
+        rows = imputed[column].to_numpy()
+        labels[rows] = [f"{text}, {column}" if text else column for text in labels[rows]]
+    return labels
+
+
 class Portfolio:
     """Score, place and tier every account on explicit criteria (McDonald & Woodburn).
 
@@ -107,7 +117,7 @@ class Portfolio:
         table = table.join(self._stages(acc, previous_accounts, indicators, table.index, notes))
         table = table.join(recommend_exits(table, crit.exits))
         imputed = pd.concat([scores[g].imputed for g in GROUPS], axis=1)
-        table["imputed"] = imputed.apply(lambda r: ", ".join(imputed.columns[r]), axis=1)
+        table["imputed"] = _imputed_labels(imputed)
 
         table.attrs.update(until=measures.attrs.get("until"), window=measures.attrs.get("window"))
         self.criteria_ = crit
