@@ -33,3 +33,21 @@ def test_summarize_with_recognised_columns(online_retail, tmp_path, capsys):
     # cancellations are netted, not dropped
     assert summary["returns_value"].sum() > 0
     assert (tmp_path / "summary_quarantine.csv").exists()
+
+
+def test_the_2011q3_report_completes_without_an_accounts_file_and_says_what_fell_back(
+    online_retail, tmp_path
+):
+    import re
+    from html import unescape
+
+    from kamlab.report import run_report
+
+    folder = run_report("2011Q3", online_retail, out=tmp_path)
+    assert {"index.html", "report.pdf", "summary.xlsx"} <= {p.name for p in folder.iterdir()}
+    text = unescape(re.sub(r"<[^>]+>", " ", (folder / "index.html").read_text("utf-8")))
+    text = re.sub(r"\s+", " ", text)
+    assert "strength: none of its factors could be scored" in text  # judgement fallback
+    assert "falls back to tenure, purchase_frequency" in text
+    assert "No accounts file: no buyer's view." in text
+    assert "12 months to 2011-09-30" in text
