@@ -3,7 +3,7 @@
 import pandas as pd
 
 from kamlab.models import GammaGamma
-from kamlab.value.commands import _usable_spend
+from kamlab.value.clv import usable_spend
 
 
 def test_q_at_most_1_falls_back_to_observed_mean_spend_and_says_so():
@@ -14,7 +14,7 @@ def test_q_at_most_1_falls_back_to_observed_mean_spend_and_says_so():
     gg = GammaGamma()
     gg.params_ = pd.Series({"p": 2.0, "q": 0.8, "gamma": 50.0})
     notes: list[str] = []
-    spend = _usable_spend(gg, summary, notes)
+    spend = usable_spend(gg, summary, notes)
     assert spend.tolist() == [100.0, 200.0, 300.0]  # B, no repeat purchase: the mean
     assert "q = 0.8 <= 1" in notes[0] and "observed mean spend" in notes[0]
 
@@ -22,4 +22,4 @@ def test_q_at_most_1_falls_back_to_observed_mean_spend_and_says_so():
 def test_a_usable_gamma_gamma_is_kept():
     gg = GammaGamma()
     gg.params_ = pd.Series({"p": 2.0, "q": 3.0, "gamma": 50.0})
-    assert _usable_spend(gg, pd.DataFrame(), []) is gg
+    assert usable_spend(gg, pd.DataFrame(), []) is gg

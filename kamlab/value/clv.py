@@ -38,6 +38,7 @@ __all__ = [
     "contract_value",
     "customer_value",
     "discount_schedule",
+    "usable_spend",
 ]
 
 YEAR_DAYS = 365.25
@@ -322,3 +323,19 @@ def contract_value(
         discount=discount,
         inputs={"renewals": ren_arr, "margin": m},
     )
+
+
+def usable_spend(spend: GammaGamma, summary: pd.DataFrame, notes: list[str]):
+    """The Gamma-Gamma model, or, when its q <= 1 (infinite mean spend: spend too
+    heavy-tailed for the model), each account's observed mean spend per repeat purchase
+    (the portfolio's mean for accounts without repeat purchases), said in the notes."""
+    if spend.params_["q"] > 1:
+        return spend
+    repeat = summary["frequency"] > 0
+    mean = float(summary.loc[repeat, "monetary_value"].mean()) if repeat.any() else 0.0
+    notes.append(
+        f"Gamma-Gamma q = {spend.params_['q']:.3g} <= 1 (spend too heavy-tailed for the model): "
+        "each account's observed mean spend is used instead, and the uplift interval "
+        "reflects the purchase model's uncertainty only"
+    )
+    return summary["monetary_value"].where(repeat, mean)

@@ -236,7 +236,7 @@ def run_value(
 def _run_value(tx, accounts, until, model, horizon_months, discount, rates) -> ValueRun:
     import kamlab.models as models
     from kamlab.summary import summarize
-    from kamlab.value.clv import customer_value
+    from kamlab.value.clv import customer_value, usable_spend
     from kamlab.value.pnl import customer_pnl
     from kamlab.value.report_tables import clv_inputs
 
@@ -260,28 +260,12 @@ def _run_value(tx, accounts, until, model, horizon_months, discount, rates) -> V
     value = customer_value(
         summary,
         purchases,
-        _usable_spend(spend, summary, notes),
+        usable_spend(spend, summary, notes),
         horizon_months=horizon_months,
         discount=discount,
         **clv_inputs(pnl, summary),
     )
     return ValueRun(summary, pnl, purchases, spend, value, notes)
-
-
-def _usable_spend(spend, summary: pd.DataFrame, notes: list[str]):
-    """The Gamma-Gamma model, or, when its q <= 1 (infinite mean spend: spend too
-    heavy-tailed for the model), each account's observed mean spend per repeat purchase
-    (the portfolio's mean for accounts without repeat purchases), said in the notes."""
-    if spend.params_["q"] > 1:
-        return spend
-    repeat = summary["frequency"] > 0
-    mean = float(summary.loc[repeat, "monetary_value"].mean()) if repeat.any() else 0.0
-    notes.append(
-        f"Gamma-Gamma q = {spend.params_['q']:.3g} <= 1 (spend too heavy-tailed for the model): "
-        "each account's observed mean spend is used instead, and the uplift interval "
-        "reflects the purchase model's uncertainty only"
-    )
-    return summary["monetary_value"].where(repeat, mean)
 
 
 def fit_uplift_model(
