@@ -185,10 +185,13 @@ def cmd_report(args) -> None:
         columns=columns,
         out=args.out,
         read_options=read_options,
+        criteria=args.config,
+        cost_rates=args.cost_rates,
+        jobs=args.jobs,
     )
     print(f"report: {path}")
-    for html in sorted(path.glob("*.html")):
-        print(f"  {html}")
+    for name in ("index.html", "report.pdf", "summary.xlsx"):
+        print(f"  {path / name}")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -296,8 +299,9 @@ def build_parser() -> argparse.ArgumentParser:
         parents=[inp],
         formatter_class=raw,
         help="run the report notebooks for a period into reports/<period>/",
-        description="Execute the analysis notebooks with papermill for one period and render them "
-        "as HTML (code hidden), atomically: a failed run leaves the previous report in place.",
+        description="Execute the analysis notebooks with papermill for one period and publish "
+        "them as one report, reports/<period>/index.html, report.pdf and summary.xlsx (code "
+        "hidden), atomically: a failed run leaves the previous report in place.",
         epilog=_EPILOG_INPUT
         + textwrap.dedent("""
             example:
@@ -310,6 +314,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--transactions", dest="input", required=True, metavar="FILE", help="transactions file"
+    )
+    p.add_argument(
+        "--config",
+        metavar="YAML",
+        help="selection criteria and portfolio rules (a copy of kamlab/portfolio/criteria.yaml)",
+    )
+    p.add_argument(
+        "--cost-rates",
+        metavar="YAML",
+        help="cost-to-serve rates (a copy of kamlab/cost_to_serve.yaml with your figures)",
+    )
+    p.add_argument(
+        "--jobs",
+        type=int,
+        metavar="N",
+        help="notebooks run at once (default 2, or $KAMLAB_REPORT_JOBS); 1 uses least memory",
     )
     p.add_argument("--out", default="reports", help="reports folder (default reports)")
     p.set_defaults(func=cmd_report)

@@ -44,8 +44,10 @@ from kamlab.cache import CACHE_ENV
 from kamlab.errors import ConfigError, KamlabError
 from kamlab.io import read_accounts, read_transactions
 from kamlab.periods import parse_period
+from kamlab.portfolio.criteria import load_criteria
 from kamlab.publish.build import TABLES, publish_report, report_facts
 from kamlab.safe import write_csv
+from kamlab.value.pnl import load_cost_rates
 
 NOTEBOOKS = [
     "00_summary.ipynb",
@@ -302,13 +304,17 @@ def run_report(
     columns: dict[str, str] | None = None,
     out: str | Path = "reports",
     read_options: dict | None = None,
+    criteria: str | Path | None = None,
+    cost_rates: str | Path | None = None,
     jobs: int | None = None,
 ) -> Path:
     """Build ``<out>/<period>/`` for the given data; return its path.
 
     Data after the period's last day are ignored (the period end is the summary's
-    ``until``); earlier history is used in full. ``jobs`` notebooks run at once
-    (default :func:`default_jobs`).
+    ``until``); earlier history is used in full. ``criteria`` and ``cost_rates`` are YAML
+    files (the portfolio's selection criteria, the cost-to-serve rates) handed to the
+    notebooks that take them. ``jobs`` notebooks run at once (default
+    :func:`default_jobs`).
     """
     when = parse_period(period)
     jobs = jobs or default_jobs()
@@ -347,6 +353,8 @@ def run_report(
             "read_options": read_options,
             "until": str(when.end.date()),
             "period": when.label,
+            "criteria_path": _checked_file(criteria, "criteria"),
+            "cost_rates_path": _checked_file(cost_rates, "cost rates"),
         }
         timings.update(
             _run_notebooks(NOTEBOOKS, build, parameters, jobs, bar, _previous_timings(final))
@@ -409,6 +417,18 @@ def run_report(
         if build.exists():
             shutil.rmtree(build, ignore_errors=True)
     return final
+
+
+def _checked_file(path: str | Path | None, what: str) -> str | None:
+    """The absolute path of a configuration file (the kernels run elsewhere), or None."""
+    if path is None:
+        return None
+    path = Path(path).resolve()
+    if not path.is_file():
+        raise ConfigError(f"{what} file {path} not found")
+    load = load_criteria if what == "criteria" else load_cost_rates
+    load(path)  # a mistake in it stops the run now, with the file's own error
+    return str(path)
 
 
 def _readable(build: Path) -> None:

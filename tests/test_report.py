@@ -81,10 +81,13 @@ def tiny_sample(tmp_path_factory):
 @pytest.fixture(scope="module")
 def built(tiny_sample, tmp_path_factory):
     out = tmp_path_factory.mktemp("reports")
+    criteria = tiny_sample / "criteria.yaml"
+    criteria.write_text("tiers:\n  key_cap: 5\n", encoding="utf-8")
     path = run_report(
         "2026Q3",
         tiny_sample / "transactions.csv",
         accounts=tiny_sample / "accounts.csv",
+        criteria=criteria,
         out=out,
     )
     return out, path
@@ -327,6 +330,22 @@ def test_a_notebook_waits_for_the_notebooks_it_needs(tiny_sample, tmp_path, monk
     assert "detail says 42" in html
     assert html.index("Summary first") < html.index("The detail")
     assert load_workbook(path / "summary.xlsx").sheetnames == ["Contents", "detail"]
+
+
+def test_the_criteria_file_reaches_the_portfolio_notebooks(built, html):
+    manifest = json.loads((built[1] / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["parameters"]["criteria_path"].endswith("criteria.yaml")
+    assert "key-account cap: 5" in html
+
+
+def test_a_bad_criteria_file_stops_the_run_before_any_notebook(tiny_sample, tmp_path):
+    criteria = tmp_path / "criteria.yaml"
+    criteria.write_text("strength:\n  quality: {weight: 90, judgement: quality}\n", "utf-8")
+    with pytest.raises(Exception, match="strength weights sum to 90, not 100"):
+        run_report(
+            "2026Q3", tiny_sample / "transactions.csv", criteria=criteria, out=tmp_path / "r"
+        )
+    assert not any((tmp_path / "r").iterdir())
 
 
 def test_bad_inputs_fail_before_anything_is_built(tmp_path, write):

@@ -83,12 +83,15 @@ def cmd_portfolio(args) -> None:
     if args.value:
         from kamlab.value.commands import run_value
 
-        value = run_value(tx, accounts, until=until, model="pareto-nbd").value
+        value = run_value(
+            tx, accounts, until=until, model="pareto-nbd", rates=args.cost_rates
+        ).value
     portfolio = build_portfolio(
         tx,
         accounts,
         until=until,
         criteria=args.config,
+        rates=args.cost_rates,
         value=value,
         previous_accounts=_previous_accounts(args.previous_accounts),
     )
@@ -142,7 +145,9 @@ def cmd_allocate(args) -> None:
     out = Path(args.out)
     until = _period_end(args)
     tx, accounts = _read(args, out)
-    portfolio = build_portfolio(tx, accounts, until=until, criteria=args.config)
+    portfolio = build_portfolio(
+        tx, accounts, until=until, criteria=args.config, rates=args.cost_rates
+    )
     table = portfolio.table_
     tiers = [t.strip() for t in args.tiers.split(",") if t.strip()]
     try:
@@ -155,6 +160,7 @@ def cmd_allocate(args) -> None:
             tiers=tiers,
             saturation_hours=args.saturation_hours,
             retention_points=args.retention_points,
+            rates=args.cost_rates,
         )
     except ConfigError as exc:
         raise ConfigError(f"--tiers/--hours: {exc}") from None
@@ -179,6 +185,11 @@ def _period_options(p: argparse.ArgumentParser) -> None:
         "--config",
         metavar="YAML",
         help="selection criteria and portfolio rules (a copy of kamlab/portfolio/criteria.yaml)",
+    )
+    p.add_argument(
+        "--cost-rates",
+        metavar="YAML",
+        help="cost-to-serve rates (a copy of kamlab/cost_to_serve.yaml with your figures)",
     )
 
 

@@ -29,14 +29,16 @@ def period_ends(period: str, count: int) -> list[tuple[str, str]]:
 
 
 def portfolio_history(
-    transactions, accounts=None, *, period: str, count: int = 4, criteria=None
+    transactions, accounts=None, *, period: str, count: int = 4, criteria=None, rates=None
 ) -> pd.DataFrame:
     """Long table ``account_id, period`` x :data:`HISTORY_COLUMNS` for the ``count``
     periods ending with ``period`` (accounts appear in the periods they were in the
     portfolio, i.e. bought in the 12 months to its end)."""
     frames = []
     for label, end in period_ends(period, count):
-        table = build_portfolio(transactions, accounts, until=end, criteria=criteria).table_
+        table = build_portfolio(
+            transactions, accounts, until=end, criteria=criteria, rates=rates
+        ).table_
         part = table[[c for c in HISTORY_COLUMNS if c in table.columns]].copy()
         for column in ("box", "tier", "stage"):
             if column in part:

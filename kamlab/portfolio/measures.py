@@ -26,19 +26,21 @@ def portfolio_measures(
     until=None,
     value=None,
     pnl: pd.DataFrame | None = None,
+    rates=None,
 ) -> pd.DataFrame:
     """One row per account that bought in the 12 months to ``until``.
 
     ``revenue`` and ``contribution`` come from the customer P&L over those 12 months
     (:func:`kamlab.customer_pnl`, passed as ``pnl`` when already computed, or computed with
-    the default cost-to-serve rates); ``growth``, ``purchase_frequency`` and ``tenure`` from
+    ``rates``, the cost-to-serve rates: a YAML path, dict or ``None`` for the defaults);
+    ``growth``, ``purchase_frequency`` and ``tenure`` from
     :func:`kamlab.account_features`; ``share_of_wallet`` from the accounts table when it
     has that column; ``clv`` from ``value`` (a :class:`~kamlab.value.clv.CustomerValue`)
     when given.
     """
     acc = accounts_by_id(accounts)
     if pnl is None:
-        pnl = customer_pnl(transactions, acc, until=until, window=WINDOW)
+        pnl = customer_pnl(transactions, acc, until=until, window=WINDOW, rates=rates)
     until = pnl.attrs.get("until", until)
     features = account_features(transactions, until=until).reindex(pnl.index)
     out = pd.DataFrame(index=pnl.index)

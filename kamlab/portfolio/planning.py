@@ -36,6 +36,7 @@ def plan_hours(
     retention_points: float = 5.0,
     hours_column: str = "kam_hours",
     default_hours_per_account: float = 20.0,
+    rates=None,
 ) -> tuple[Allocation, list[str]]:
     """Allocate ``budget_hours`` across the accounts of ``table`` (``Portfolio.table_``) in
     ``tiers``; with no budget, today's hours of those accounts in total (so the plan moves
@@ -49,7 +50,7 @@ def plan_hours(
             f"unknown tier {unknown[0]!r}; tiers: {', '.join(table['tier'].cat.categories)}"
         )
     chosen = table.index[table["tier"].astype("object").isin(list(tiers))]
-    _, run, _, note = fit_uplift_model(transactions, accounts, until=until)
+    _, run, _, note = fit_uplift_model(transactions, accounts, until=until, rates=rates)
     stake = value_at_stake(run.value, points=retention_points).reindex(chosen, fill_value=0.0)
     acc = accounts_by_id(accounts)
     current = None

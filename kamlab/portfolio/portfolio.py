@@ -53,7 +53,7 @@ TABLE_COLUMNS: dict[str, str] = {
 
 
 def _imputed_labels(imputed: pd.DataFrame) -> pd.Series:
-    """"fit, quality" per account: the factors imputed (columns of ``imputed`` that are
+    """ "fit, quality" per account: the factors imputed (columns of ``imputed`` that are
     True), "" when none; looping over the few factors, not the many accounts."""
     labels = pd.Series("", index=imputed.index, dtype="object")
     for column in imputed.columns[imputed.any()]:
@@ -167,6 +167,7 @@ def build_portfolio(
     criteria=None,
     value=None,
     previous_accounts=None,
+    rates=None,
 ) -> Portfolio:
     """Measures (:func:`~kamlab.portfolio.measures.portfolio_measures`) and the fitted
     :class:`Portfolio` in one call; what was assumed is in ``notes_`` (the warnings are not
@@ -174,7 +175,7 @@ def build_portfolio(
     notebooks (:mod:`kamlab.cache`)."""
 
     def compute() -> Portfolio:
-        measures = portfolio_measures(transactions, accounts, until=until, value=value)
+        measures = portfolio_measures(transactions, accounts, until=until, value=value, rates=rates)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", PortfolioWarning)
             return Portfolio(criteria).fit(measures, accounts, previous_accounts=previous_accounts)
@@ -187,5 +188,6 @@ def build_portfolio(
         fingerprint(accounts_by_id(previous_accounts)),
         until,
         repr(criteria if criteria is None or isinstance(criteria, Mapping) else str(criteria)),
+        repr(rates),
     )
     return memo("portfolio", key, compute)
