@@ -35,7 +35,8 @@ SUMMARY_COLUMNS = {
     "first_purchase": "first purchase day",
     "last_purchase": "last purchase day in the window",
 }
-"""The columns of :func:`summarize`, with their meaning (also in README)."""
+"""The columns of :func:`summarize`, with their meaning (also in README); ``orders`` and
+``products`` are left out with ``distinct_counts=False``."""
 
 
 def _sql(name: str) -> str:
@@ -56,19 +57,42 @@ def accepted_rows(transactions: Transactions | pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def _fill(query: str, frame: pd.DataFrame) -> str:
-    """Fill the SQL placeholders for the optional columns the frame has or lacks."""
+def _breadth(ids: set[str]) -> str:
+    """The ``{breadth}`` query of account_summary.sql: exact distinct orders and products
+    of the purchase lines in the window, per account, for the ``ids`` counted (of
+    ``order_id``, ``product_id``); a query with no rows when there are none."""
+    if not ids:
+        return (
+            "SELECT account_id, NULL AS orders, CAST(NULL AS BIGINT) AS products "
+            "FROM transactions WHERE false"
+        )
+    orders = "COUNT(DISTINCT order_id)" if "order_id" in ids else "NULL"
+    products = "COUNT(DISTINCT product_id)" if "product_id" in ids else "CAST(NULL AS BIGINT)"
+    return (
+        f"SELECT account_id, {orders} AS orders, {products} AS products FROM transactions "
+        "WHERE CAST(date AS DATE) <= $until AND NOT is_return GROUP BY account_id"
+    )
+
+
+def _fill_summary(query: str, frame: pd.DataFrame, distinct_counts: bool) -> str:
+    """Fill the placeholders of account_summary.sql for the columns the frame has."""
+    has = set(frame.columns)
+    counted = has & {"order_id", "product_id"} if distinct_counts else set()
+    return query.format(
+        gross_margin="gross_margin" if "gross_margin" in has else "CAST(NULL AS DOUBLE)",
+        breadth=_breadth(counted),
+        orders="b.orders" if "order_id" in counted else "a.purchase_days",
+    )
+
+
+def _fill_panel(query: str, frame: pd.DataFrame) -> str:
+    """Fill the placeholders of period_panel.sql for the columns the frame has."""
     has = set(frame.columns)
     return query.format(
-        order_key="order_id" if "order_id" in has else "CAST(date AS DATE)",
         order_count="COUNT(DISTINCT order_id) FILTER (WHERE NOT is_return)"
         if "order_id" in has
         else "COUNT(DISTINCT CAST(date AS DATE)) FILTER (WHERE NOT is_return)",
         margin_sum="SUM(gross_margin)" if "gross_margin" in has else "CAST(NULL AS DOUBLE)",
-        breadth="SELECT account_id, COUNT(DISTINCT product_id) AS products FROM transactions "
-        "WHERE CAST(date AS DATE) <= $until AND NOT is_return GROUP BY account_id"
-        if "product_id" in has
-        else "SELECT account_id, CAST(NULL AS BIGINT) AS products FROM occasions",
     )
 
 
@@ -86,27 +110,36 @@ def _run(query: str, frame: pd.DataFrame, params: dict) -> pd.DataFrame:
 
 
 def summarize(
-    transactions: Transactions | pd.DataFrame, *, until=None, period: str = "week"
+    transactions: Transactions | pd.DataFrame,
+    *,
+    until=None,
+    period: str = "week",
+    distinct_counts: bool = True,
 ) -> pd.DataFrame:
     """One row per account that bought in the window ending ``until`` (inclusive).
 
-    Columns are described in :data:`SUMMARY_COLUMNS`; the index is ``account_id``.
-    ``until`` defaults to the last transaction date; ``period`` is the time unit of
-    ``recency`` and ``T``: ``day``, ``week`` (days / 7) or ``month``. Accounts
+    Columns are described in :data:`SUMMARY_COLUMNS`; the index is ``account_id``,
+    sorted. ``until`` defaults to the last transaction date; ``period`` is the time
+    unit of ``recency`` and ``T``: ``day``, ``week`` (days / 7) or ``month``. Accounts
     whose only lines in the window are returns have no purchase and are left out.
+    ``distinct_counts=False`` leaves out ``orders`` and ``products``: their exact
+    distinct counts cost more than the rest of the summary on large logs (see
+    ``benchmarks/README.md``), and the BTYD models do not need them.
     """
     if period not in PERIOD_DAYS:
         raise InputError(f"period {period!r}: expected one of {', '.join(PERIOD_DAYS)}")
     frame = accepted_rows(transactions)
     end = _until(frame, until)
-    query = _fill(_sql("account_summary"), frame)
+    query = _fill_summary(_sql("account_summary"), frame, distinct_counts)
     out = _run(query, frame, {"until": end.date(), "unit_days": PERIOD_DAYS[period]})
     if out.empty:
         raise InputError(f"no purchases on or before {end.date()}: nothing to summarise")
-    out["account_id"] = out["account_id"].astype("string")
+    if not distinct_counts:
+        out = out.drop(columns=["orders", "products"])
     for col in ("first_purchase", "last_purchase"):
         out[col] = pd.to_datetime(out[col])
-    out = out.set_index("account_id").sort_index()
+    # the query sorts by account id as text, which is the order of the index
+    out = out.set_index(out.pop("account_id").astype("string"))
     out.attrs.update(until=str(end.date()), period=period)
     return out
 
@@ -120,7 +153,7 @@ def period_panel(
         raise InputError(f"panel period {freq!r}: expected one of {', '.join(PANEL_PERIODS)}")
     frame = accepted_rows(transactions)
     end = _until(frame, until)
-    query = _fill(_sql("period_panel"), frame)
+    query = _fill_panel(_sql("period_panel"), frame)
     out = _run(query, frame, {"until": end.date(), "period": freq})
     out["account_id"] = out["account_id"].astype("string")
     start = pd.to_datetime(out["period_start"])

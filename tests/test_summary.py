@@ -1,10 +1,11 @@
 """The per-account summary: hand-computed cases and the published CDNOW summary."""
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from kamlab import InputError, read_transactions, summarize
-from kamlab.summary import period_panel
+from kamlab.summary import SUMMARY_COLUMNS, period_panel
 
 CDNOW_NAMES = ["master_id", "sample_id", "date", "cds", "dollars"]
 CDNOW_COLUMNS = {"account_id": "sample_id", "revenue": "dollars"}
@@ -93,3 +94,97 @@ def test_cdnow_sample_reproduces_the_published_summary(reference_data, keep_dupl
             index_col="ID",
         )["zbar"]
         assert (ours["monetary_value"] - zbar).abs().max() < 0.01
+
+
+def _random_lines(seed: int, n: int = 3000) -> pd.DataFrame:
+    """Order lines as kamlab.io accepts them: same-day orders, returns, missing ids."""
+    rng = np.random.default_rng(seed)
+    day = pd.Timestamp("2025-01-01") + pd.to_timedelta(rng.integers(0, 60, n), unit="D")
+    is_return = rng.random(n) < 0.1
+    revenue = np.round(rng.gamma(2.0, 20.0, n), 2) * np.where(is_return, -1, 1)
+    frame = pd.DataFrame(
+        {
+            "account_id": pd.array([f"K{i:03d}" for i in rng.integers(0, 150, n)], "string"),
+            "date": day + pd.to_timedelta(rng.integers(0, 86_400, n), unit="s"),
+            "revenue": revenue,
+            "is_return": is_return,
+            "order_id": pd.array([f"O{i}" for i in rng.integers(0, 900, n)], "string"),
+            "product_id": pd.array([f"P{i}" for i in rng.integers(0, 40, n)], "string"),
+            "gross_margin": np.round(revenue * 0.3, 2),
+        }
+    )
+    frame.loc[rng.random(n) < 0.05, "product_id"] = pd.NA
+    frame.loc[rng.random(n) < 0.05, "order_id"] = pd.NA
+    return frame
+
+
+def _by_hand(frame: pd.DataFrame, until: str, unit: float) -> pd.DataFrame:
+    """The summary's definitions, spelled out in pandas (the reference for the SQL)."""
+    lines = frame[frame["date"].dt.normalize() <= pd.Timestamp(until)].copy()
+    lines["day"] = lines["date"].dt.normalize()
+    buys = lines[~lines["is_return"]]
+    days = buys.groupby(["account_id", "day"])["revenue"].sum().reset_index()
+    rows = {}
+    for account, d in days.groupby("account_id"):
+        d = d.sort_values("day")
+        n = len(d)
+        a = lines[lines["account_id"] == account]
+        b = buys[buys["account_id"] == account]
+        rows[account] = {
+            "frequency": n - 1,
+            "recency": (d["day"].iloc[-1] - d["day"].iloc[0]).days / unit,
+            "T": (pd.Timestamp(until) - d["day"].iloc[0]).days / unit,
+            "monetary_value": d["revenue"].iloc[1:].mean() if n > 1 else 0.0,
+            "orders": b["order_id"].nunique(),
+            "order_lines": len(b),
+            "products": b["product_id"].nunique(),
+            "revenue": a["revenue"].sum(),
+            "returns_value": -a.loc[a["is_return"], "revenue"].sum(),
+            "return_lines": int(a["is_return"].sum()),
+            "gross_margin": a["gross_margin"].sum(),
+            "first_purchase": d["day"].iloc[0],
+            "last_purchase": d["day"].iloc[-1],
+        }
+    return pd.DataFrame.from_dict(rows, orient="index").sort_index()
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_summary_matches_its_definitions_spelled_out(seed):
+    frame = _random_lines(seed)
+    ours = summarize(frame, until="2025-02-15", period="week")
+    ref = _by_hand(frame, "2025-02-15", 7.0)
+    assert list(ours.index) == list(ref.index)
+    for col in ref.columns:
+        got, want = ours[col], ref[col]
+        if col.endswith("_purchase"):
+            assert (got.to_numpy() == want.to_numpy()).all(), col
+        else:
+            np.testing.assert_allclose(
+                got.astype(float), want.astype(float), rtol=1e-9, err_msg=col
+            )
+
+
+def test_without_distinct_counts_the_other_columns_are_unchanged():
+    frame = _random_lines(2)
+    full = summarize(frame, period="day")
+    lean = summarize(frame, period="day", distinct_counts=False)
+    assert "orders" not in lean.columns and "products" not in lean.columns
+    pd.testing.assert_frame_equal(lean, full.drop(columns=["orders", "products"]))
+    assert lean.attrs == full.attrs
+
+
+def test_optional_columns_absent():
+    frame = _random_lines(3).drop(columns=["order_id", "product_id", "gross_margin"])
+    s = summarize(frame, period="day")
+    # with no order id, an order is a purchase day
+    assert (s["orders"] == s["frequency"] + 1).all()
+    assert s["products"].isna().all() and s["gross_margin"].isna().all()
+    assert list(s.columns) == list(SUMMARY_COLUMNS)
+
+
+def test_index_is_sorted_as_text_whatever_the_id_type():
+    frame = _random_lines(4)
+    frame["account_id"] = frame["account_id"].str[1:].astype(int)  # 0 .. 149, as numbers
+    s = summarize(frame)
+    assert s.index.dtype == "string"
+    assert list(s.index) == sorted(s.index)  # "10" before "2", as before

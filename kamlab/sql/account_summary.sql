@@ -7,69 +7,73 @@
 --   recency        = (last purchase day - first purchase day) / $unit_days
 --   T              = ($until - first purchase day) / $unit_days
 --   monetary_value = mean sales of the repeat purchase days (0 when frequency = 0)
--- One pass over the lines groups them by account, day, order and kind (sale or
--- return); every later step works on those far fewer rows, except the distinct
--- products per account, which needs the lines again. Placeholders {order_key},
--- {margin_sum} and {breadth} are filled by kamlab.summary for the optional columns.
-WITH orders AS (
+-- Plan: one pass groups the lines by account, day and kind (sale or return); one
+-- row per account follows from those far fewer rows, with no window function. The
+-- exact distinct counts of orders and products need the lines themselves: each is
+-- one more hash aggregation (account x order, account x product pairs), which on
+-- large logs costs more than all the rest, so `breadth` can be left out. The
+-- result is sorted by the account id as text (the order of the summary's index).
+-- Placeholders, filled by kamlab.summary for the optional columns:
+--   {gross_margin}  gross_margin, or CAST(NULL AS DOUBLE) when the cost is unknown
+--   {breadth}       a query with one row per account that bought: orders (distinct
+--                   order ids), products (distinct product ids); no rows when
+--                   neither is counted
+--   {orders}        b.orders, or a.purchase_days when there is no order id
+WITH lines AS (
     SELECT
         account_id,
         CAST(date AS DATE) AS day,
-        {order_key} AS order_key,
+        is_return,
+        revenue,
+        {gross_margin} AS gross_margin
+    FROM transactions
+    WHERE CAST(date AS DATE) <= $until
+),
+days AS (
+    SELECT
+        account_id,
+        day,
         is_return,
         SUM(revenue) AS revenue,
         COUNT(*) AS lines,
-        {margin_sum} AS gross_margin
-    FROM transactions
-    WHERE CAST(date AS DATE) <= $until
-    GROUP BY ALL
+        SUM(gross_margin) AS gross_margin
+    FROM lines
+    GROUP BY account_id, day, is_return
 ),
-purchase_days AS (
-    SELECT account_id, day, SUM(revenue) AS sales
-    FROM orders
-    WHERE NOT is_return
-    GROUP BY account_id, day
-),
-occasions AS (
+accounts AS (
     SELECT
         account_id,
-        COUNT(*) AS purchase_days,
-        MIN(day) AS first_purchase,
-        MAX(day) AS last_purchase,
-        SUM(sales) AS sales,
-        arg_min(sales, day) AS first_day_sales
-    FROM purchase_days
-    GROUP BY account_id
-),
-totals AS (
-    SELECT
-        account_id,
+        COUNT(*) FILTER (WHERE NOT is_return) AS purchase_days,
+        MIN(day) FILTER (WHERE NOT is_return) AS first_purchase,
+        MAX(day) FILTER (WHERE NOT is_return) AS last_purchase,
+        SUM(revenue) FILTER (WHERE NOT is_return) AS sales,
+        arg_min(revenue, day) FILTER (WHERE NOT is_return) AS first_day_sales,
         SUM(revenue) AS revenue,
         -SUM(revenue) FILTER (WHERE is_return) AS returns_value,
         SUM(lines) FILTER (WHERE is_return) AS return_lines,
         SUM(lines) FILTER (WHERE NOT is_return) AS order_lines,
-        COUNT(DISTINCT order_key) FILTER (WHERE NOT is_return) AS orders,
         SUM(gross_margin) AS gross_margin
-    FROM orders
+    FROM days
     GROUP BY account_id
 ),
 breadth AS ({breadth})
 SELECT
-    o.account_id,
-    o.purchase_days - 1 AS frequency,
-    date_diff('day', o.first_purchase, o.last_purchase) / $unit_days AS recency,
-    date_diff('day', o.first_purchase, $until) / $unit_days AS T,
-    CASE WHEN o.purchase_days > 1
-         THEN (o.sales - o.first_day_sales) / (o.purchase_days - 1) ELSE 0 END AS monetary_value,
-    t.orders,
-    t.order_lines,
+    account_id,
+    a.purchase_days - 1 AS frequency,
+    date_diff('day', a.first_purchase, a.last_purchase) / $unit_days AS recency,
+    date_diff('day', a.first_purchase, $until) / $unit_days AS T,
+    CASE WHEN a.purchase_days > 1
+         THEN (a.sales - a.first_day_sales) / (a.purchase_days - 1) ELSE 0 END AS monetary_value,
+    {orders} AS orders,
+    a.order_lines,
     b.products,
-    t.revenue,
-    COALESCE(t.returns_value, 0) AS returns_value,
-    COALESCE(t.return_lines, 0) AS return_lines,
-    t.gross_margin,
-    o.first_purchase,
-    o.last_purchase
-FROM occasions o
-JOIN totals t USING (account_id)
+    a.revenue,
+    COALESCE(a.returns_value, 0) AS returns_value,
+    COALESCE(a.return_lines, 0) AS return_lines,
+    a.gross_margin,
+    a.first_purchase,
+    a.last_purchase
+FROM accounts a
 LEFT JOIN breadth b USING (account_id)
+WHERE a.purchase_days > 0
+ORDER BY CAST(account_id AS VARCHAR)
