@@ -14,14 +14,22 @@ class InputError(KamlabError):
 class MissingColumnError(InputError):
     """A required role (e.g. ``account_id``) has no column in the file."""
 
-    def __init__(self, role: str, expected: list[str], found: list[str], source: str = ""):
+    def __init__(
+        self,
+        role: str,
+        expected: list[str],
+        found: list[str],
+        source: str = "",
+        *,
+        hint: str | None = None,
+    ):
         self.role, self.expected, self.found = role, expected, found
         where = f" in {source}" if source else ""
+        hint = hint or f"Name yours with --column {role}=YOUR_COLUMN."
         super().__init__(
             f"no column for required role '{role}'{where}: expected one of "
             f"{', '.join(expected[:8])}{', ...' if len(expected) > 8 else ''}; "
-            f"found columns {', '.join(map(str, found))}. "
-            f"Name yours with --column {role}=YOUR_COLUMN."
+            f"found columns {', '.join(map(str, found))}. {hint}"
         )
 
 

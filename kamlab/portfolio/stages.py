@@ -181,13 +181,8 @@ def _sample(values: Iterable, n: int = 5) -> str:
 
 
 def _missing_columns(what: str, expected: list[str], found: list[str], hint: str):
-    """A MissingColumnError whose message fits the Python API (no CLI flag)."""
-    err = MissingColumnError(what, expected, found)
-    err.args = (
-        f"no {what} column: expected {', '.join(expected)}; found columns "
-        f"{_sample(map(str, found), 12)}. {hint}",
-    )
-    return err
+    """A MissingColumnError whose hint fits the Python API (no CLI flag)."""
+    return MissingColumnError(what, expected, found, hint=hint)
 
 
 def _resolve(
