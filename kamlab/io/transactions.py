@@ -107,7 +107,12 @@ def read_transactions(
         ids = accounts.index if isinstance(accounts, pd.DataFrame) else pd.Index(list(accounts))
     return memo(
         "transactions",
-        (file_key(path), columns or None, sorted(options.items()), fingerprint(pd.DataFrame(index=ids))),
+        (
+            file_key(path),
+            columns or None,
+            sorted(options.items()),
+            fingerprint(pd.DataFrame(index=ids)),
+        ),
         lambda: _read_transactions(path, columns, accounts=accounts, **options),
     )
 
