@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from kamlab.errors import ConfigError, InputError
-from kamlab.portfolio.criteria import Criteria, Factor, load_criteria
+from kamlab.portfolio.criteria import Factor, load_criteria
 from kamlab.portfolio.exits import recommend_exits
 from kamlab.portfolio.matrix import assign_boxes, assign_tiers
 from kamlab.portfolio.movement import portfolio_movement
