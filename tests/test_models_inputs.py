@@ -219,3 +219,21 @@ def test_pareto_nbd_expectation_is_continuous_at_s_equal_one():
     assert near[1] == pytest.approx(near[0], rel=1e-7) == pytest.approx(near[2], rel=1e-7)
     exact = integrate.quad(lambda t: (1 / 5) * (10 / (10 + t)) ** 1, 0, 52)[0]  # E[lambda] S(t)
     assert near[1] == pytest.approx(exact, rel=1e-8)
+
+
+def test_a_search_that_runs_out_of_time_stops_and_says_so(monkeypatch):
+    """An unattended report must end: the quasi-Newton search has a time budget."""
+    import kamlab.models._base as base
+    from kamlab.models import BetaGeo
+
+    rng = np.random.default_rng(0)
+    n = 500
+    T = rng.uniform(20, 40, n)
+    x = rng.poisson(3, n).astype(float)
+    tx = np.where(x > 0, T * rng.uniform(0.2, 1, n), 0.0)
+    data = pd.DataFrame({"frequency": x, "recency": tx, "T": T})
+    monkeypatch.setattr(base, "SEARCH_BUDGET_S", 0.0)  # out of time at the first check
+    model = BetaGeo().fit(data)
+    assert not model.converged_
+    assert model.convergence_message_.startswith("the search was stopped after 0 s; stopped")
+    assert model.params_.notna().all()

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import contextlib
 import inspect
+import time
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -216,10 +217,16 @@ def _maximize(
             "values the model cannot explain"
         )
 
+    started, timed_out = time.perf_counter(), False
+
     def on_ridge(xk) -> None:  # stop once the search runs off along a ridge or to an edge
+        nonlocal timed_out
         if any(xk[i] > RIDGE_LOG and xk[j] > RIDGE_LOG for i, j in ridges):
             raise StopIteration
         if np.any(np.abs(xk) > EDGE_LOG):
+            raise StopIteration
+        if time.perf_counter() - started > SEARCH_BUDGET_S:  # an unattended run must end
+            timed_out = True
             raise StopIteration
 
     res = optimize.minimize(
@@ -274,6 +281,8 @@ def _maximize(
         hess = hessian(theta)
 
     converged, message = _diagnose(theta, f, g, hess, names, n, res)
+    if timed_out and not converged:
+        message = f"the search was stopped after {SEARCH_BUDGET_S:.0f} s; {message}"
     return Optimum(theta, f, g, hess, converged, message, n_iter, evaluations)
 
 
@@ -293,6 +302,12 @@ def _step_tolerance(hess: np.ndarray, n: float) -> np.ndarray:
         se = np.zeros(hess.shape[0])
     return np.maximum(STEP_TOL, 1e-3 * se)
 
+
+SEARCH_BUDGET_S = 120.0
+"""The quasi-Newton search stops after this many seconds (checked between iterations): near
+the edge of the parameter space some likelihoods (Pareto/NBD with s -> 0, beta -> infinity)
+get slower to evaluate at every step, and an unattended report must end. The end point is
+then diagnosed as usual; a fit stopped short is reported as not converged, saying why."""
 
 RIDGE_LOG = np.log(30.0)
 """Both parameters of a mixing distribution above exp(RIDGE_LOG) = 30 (time rescaled so that
