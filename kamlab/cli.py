@@ -105,6 +105,25 @@ def read_input(args) -> tuple:
     return tx, accounts
 
 
+def read_input_for(args, out: Path) -> tuple:
+    """:func:`read_input`, with the read report on stderr and the quarantine written beside
+    ``out`` (``<out>_quarantine.csv``) unless ``--quarantine`` says where."""
+    tx, accounts = read_input(args)
+    print(tx.report(), file=sys.stderr)
+    write_quarantine(tx, args, out.with_name(out.stem + "_quarantine.csv"))
+    return tx, accounts
+
+
+def add_cost_rates_option(p: argparse.ArgumentParser) -> None:
+    """``--cost-rates YAML``, the same on every command that computes a customer P&L."""
+    p.add_argument(
+        "--cost-rates",
+        metavar="YAML",
+        help="cost-to-serve rates (a copy of kamlab/cost_to_serve.yaml with your figures; "
+        "keys left out keep the defaults)",
+    )
+
+
 def write_quarantine(tx, args, default: Path | None) -> None:
     from kamlab.safe import write_csv
 
@@ -320,11 +339,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="YAML",
         help="selection criteria and portfolio rules (a copy of kamlab/portfolio/criteria.yaml)",
     )
-    p.add_argument(
-        "--cost-rates",
-        metavar="YAML",
-        help="cost-to-serve rates (a copy of kamlab/cost_to_serve.yaml with your figures)",
-    )
+    add_cost_rates_option(p)
     p.add_argument(
         "--jobs",
         type=int,

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from kamlab.cli import add_cost_rates_option, read_input_for
 from kamlab.errors import ConfigError
 
 __all__ = ["add_commands"]
@@ -57,15 +58,6 @@ def _period_end(args) -> str | None:
     return None
 
 
-def _read(args, out: Path):
-    from kamlab.cli import read_input, write_quarantine
-
-    tx, accounts = read_input(args)
-    print(tx.report(), file=sys.stderr)
-    write_quarantine(tx, args, out.with_name(out.stem + "_quarantine.csv"))
-    return tx, accounts
-
-
 def _previous_accounts(path):
     from kamlab.io import read_accounts
 
@@ -78,7 +70,7 @@ def cmd_portfolio(args) -> None:
 
     out = Path(args.out)
     until = _period_end(args)
-    tx, accounts = _read(args, out)
+    tx, accounts = read_input_for(args, out)
     value = None
     if args.value:
         from kamlab.value.commands import run_value
@@ -144,7 +136,7 @@ def cmd_allocate(args) -> None:
         raise ConfigError(f"--hours {args.hours:g}: expected a number of hours >= 0")
     out = Path(args.out)
     until = _period_end(args)
-    tx, accounts = _read(args, out)
+    tx, accounts = read_input_for(args, out)
     portfolio = build_portfolio(
         tx, accounts, until=until, criteria=args.config, rates=args.cost_rates
     )
@@ -186,11 +178,7 @@ def _period_options(p: argparse.ArgumentParser) -> None:
         metavar="YAML",
         help="selection criteria and portfolio rules (a copy of kamlab/portfolio/criteria.yaml)",
     )
-    p.add_argument(
-        "--cost-rates",
-        metavar="YAML",
-        help="cost-to-serve rates (a copy of kamlab/cost_to_serve.yaml with your figures)",
-    )
+    add_cost_rates_option(p)
 
 
 def add_commands(subparsers, input_options: argparse.ArgumentParser) -> None:

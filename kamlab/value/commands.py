@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from kamlab.cli import add_cost_rates_option, read_input_for
 from kamlab.errors import ConfigError, InputError
 
 __all__ = ["MODELS", "ValueRun", "add_commands", "read_ids", "run_value"]
@@ -285,19 +286,10 @@ def fit_uplift_model(
     return name, runs[name], draws, note
 
 
-def _read(args, out: Path):
-    from kamlab.cli import read_input, write_quarantine
-
-    tx, accounts = read_input(args)
-    print(tx.report(), file=sys.stderr)
-    write_quarantine(tx, args, out.with_name(out.stem + "_quarantine.csv"))
-    return tx, accounts
-
-
 def _run_from_args(args, out: Path) -> tuple[object, object, ValueRun]:
     _check_numbers(args)
     until = _until(args.until)
-    tx, accounts = _read(args, out)
+    tx, accounts = read_input_for(args, out)
     run = run_value(
         tx,
         accounts,
@@ -338,7 +330,7 @@ def cmd_pnl(args) -> None:
 
     out = Path(args.out)
     until = _until(args.until)
-    tx, accounts = _read(args, out)
+    tx, accounts = read_input_for(args, out)
     pnl = customer_pnl(tx, accounts, until=until, window=args.window, rates=args.cost_rates)
     write_csv(pnl, out)
     currency = pnl.attrs["currency"]
@@ -511,12 +503,7 @@ def _value_options(p: argparse.ArgumentParser, *, default_model: str) -> None:
         default=default_model,
         help=f"purchase and dropout model: BG/NBD or Pareto/NBD (default {default_model})",
     )
-    p.add_argument(
-        "--cost-rates",
-        metavar="YAML",
-        help="cost-to-serve rates (a copy of kamlab/cost_to_serve.yaml with your figures; "
-        "keys left out keep the defaults)",
-    )
+    add_cost_rates_option(p)
 
 
 def add_commands(subparsers, input_options: argparse.ArgumentParser) -> None:
@@ -608,10 +595,6 @@ def add_commands(subparsers, input_options: argparse.ArgumentParser) -> None:
         metavar="LENGTH",
         help="length of the window: days (365), 90D, 13W, 12M, 1Y (default: all history)",
     )
-    p.add_argument(
-        "--cost-rates",
-        metavar="YAML",
-        help="cost-to-serve rates (a copy of kamlab/cost_to_serve.yaml with your figures)",
-    )
+    add_cost_rates_option(p)
     p.add_argument("--out", required=True, metavar="FILE.csv", help="where to write the P&L")
     p.set_defaults(func=cmd_pnl)
