@@ -2,7 +2,9 @@
 
 The SQL lives in ``kamlab/sql/`` (one query per table) so that it can run
 unchanged on another engine that speaks SQL. Inputs are the accepted rows of
-:func:`kamlab.io.read_transactions` (or any frame with the same columns).
+:func:`kamlab.io.read_transactions` (or any frame with the same columns). The summary
+groups on the lines' integer keys (:mod:`kamlab.io.keys`), which come with the
+:class:`Transactions` and are made in the call for a plain frame.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import pandas as pd
 
 from kamlab.errors import InputError
 from kamlab.io import Transactions
+from kamlab.io.keys import LineKeys, keys_for
 
 PERIOD_DAYS = {"day": 1.0, "week": 7.0, "month": 365.25 / 12}
 """Length of one time unit in days: ``week`` is days / 7, ``month`` days / 30.4375."""
@@ -35,8 +38,10 @@ SUMMARY_COLUMNS = {
     "first_purchase": "first purchase day",
     "last_purchase": "last purchase day in the window",
 }
-"""The columns of :func:`summarize`, with their meaning (also in README); ``orders`` and
-``products`` are left out with ``distinct_counts=False``."""
+"""The columns of :func:`summarize`, with their meaning (also in README)."""
+
+_KEYED_COLUMNS = pd.Index(["date", "revenue", "is_return", "gross_margin"])
+"""The columns of the lines that account_summary.sql reads besides their keys."""
 
 
 def _sql(name: str) -> str:
@@ -57,31 +62,18 @@ def accepted_rows(transactions: Transactions | pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def _breadth(ids: set[str]) -> str:
-    """The ``{breadth}`` query of account_summary.sql: exact distinct orders and products
-    of the purchase lines in the window, per account, for the ``ids`` counted (of
-    ``order_id``, ``product_id``); a query with no rows when there are none."""
-    if not ids:
-        return (
-            "SELECT account_id, NULL AS orders, CAST(NULL AS BIGINT) AS products "
-            "FROM transactions WHERE false"
-        )
-    orders = "COUNT(DISTINCT order_id)" if "order_id" in ids else "NULL"
-    products = "COUNT(DISTINCT product_id)" if "product_id" in ids else "CAST(NULL AS BIGINT)"
-    return (
-        f"SELECT account_id, {orders} AS orders, {products} AS products FROM transactions "
-        "WHERE CAST(date AS DATE) <= $until AND NOT is_return GROUP BY account_id"
-    )
-
-
-def _fill_summary(query: str, frame: pd.DataFrame, distinct_counts: bool) -> str:
+def _fill_summary(query: str, frame: pd.DataFrame, keys: LineKeys) -> str:
     """Fill the placeholders of account_summary.sql for the columns the frame has."""
-    has = set(frame.columns)
-    counted = has & {"order_id", "product_id"} if distinct_counts else set()
+    flags = set(keys.lines.columns)
+
+    def flag(name: str) -> str:
+        return f"CAST({name} AS INTEGER)" if name in flags else "CAST(NULL AS INTEGER)"
+
     return query.format(
-        gross_margin="gross_margin" if "gross_margin" in has else "CAST(NULL AS DOUBLE)",
-        breadth=_breadth(counted),
-        orders="b.orders" if "order_id" in counted else "a.purchase_days",
+        gross_margin="gross_margin" if "gross_margin" in frame.columns else "CAST(NULL AS DOUBLE)",
+        first_order=flag("first_order"),
+        first_product=flag("first_product"),
+        orders="a.orders" if "first_order" in flags else "a.purchase_days",
     )
 
 
@@ -110,11 +102,7 @@ def _run(query: str, frame: pd.DataFrame, params: dict) -> pd.DataFrame:
 
 
 def summarize(
-    transactions: Transactions | pd.DataFrame,
-    *,
-    until=None,
-    period: str = "week",
-    distinct_counts: bool = True,
+    transactions: Transactions | pd.DataFrame, *, until=None, period: str = "week"
 ) -> pd.DataFrame:
     """One row per account that bought in the window ending ``until`` (inclusive).
 
@@ -122,24 +110,23 @@ def summarize(
     sorted. ``until`` defaults to the last transaction date; ``period`` is the time
     unit of ``recency`` and ``T``: ``day``, ``week`` (days / 7) or ``month``. Accounts
     whose only lines in the window are returns have no purchase and are left out.
-    ``distinct_counts=False`` leaves out ``orders`` and ``products``: their exact
-    distinct counts cost more than the rest of the summary on large logs (see
-    ``benchmarks/README.md``), and the BTYD models do not need them.
+    The lines' integer keys (:mod:`kamlab.io.keys`) come with a :class:`Transactions`
+    and are made here for a frame: summarise the ``Transactions`` when you can.
     """
     if period not in PERIOD_DAYS:
         raise InputError(f"period {period!r}: expected one of {', '.join(PERIOD_DAYS)}")
     frame = accepted_rows(transactions)
     end = _until(frame, until)
-    query = _fill_summary(_sql("account_summary"), frame, distinct_counts)
-    out = _run(query, frame, {"until": end.date(), "unit_days": PERIOD_DAYS[period]})
+    keys = keys_for(frame, transactions.keys if isinstance(transactions, Transactions) else None)
+    keyed = pd.concat([frame[_KEYED_COLUMNS.intersection(frame.columns)], keys.lines], axis=1)
+    query = _fill_summary(_sql("account_summary"), frame, keys)
+    out = _run(query, keyed, {"until": end.date(), "unit_days": PERIOD_DAYS[period]})
     if out.empty:
         raise InputError(f"no purchases on or before {end.date()}: nothing to summarise")
-    if not distinct_counts:
-        out = out.drop(columns=["orders", "products"])
     for col in ("first_purchase", "last_purchase"):
         out[col] = pd.to_datetime(out[col])
-    # the query sorts by account id as text, which is the order of the index
-    out = out.set_index(out.pop("account_id").astype("string"))
+    # the query sorts by account key, which is the order of the sorted ids
+    out.index = keys.accounts.take(out.pop("account_key").to_numpy())
     out.attrs.update(until=str(end.date()), period=period)
     return out
 

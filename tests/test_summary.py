@@ -164,15 +164,6 @@ def test_summary_matches_its_definitions_spelled_out(seed):
             )
 
 
-def test_without_distinct_counts_the_other_columns_are_unchanged():
-    frame = _random_lines(2)
-    full = summarize(frame, period="day")
-    lean = summarize(frame, period="day", distinct_counts=False)
-    assert "orders" not in lean.columns and "products" not in lean.columns
-    pd.testing.assert_frame_equal(lean, full.drop(columns=["orders", "products"]))
-    assert lean.attrs == full.attrs
-
-
 def test_optional_columns_absent():
     frame = _random_lines(3).drop(columns=["order_id", "product_id", "gross_margin"])
     s = summarize(frame, period="day")

@@ -32,6 +32,7 @@ half the order ids do, so that ordinary ids beginning with C are not mistaken). 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -40,6 +41,7 @@ import pandas as pd
 from kamlab.cache import file_key, fingerprint, memo
 from kamlab.errors import MissingColumnError
 from kamlab.io.files import RawTable, read_table
+from kamlab.io.keys import LineKeys, line_keys
 from kamlab.io.mapping import TRANSACTION_ROLES, ColumnMapping, resolve_mapping
 from kamlab.io.parse import is_blank, parse_dates, parse_ids, parse_numbers, uses_decimal_comma
 from kamlab.io.validated import Reasons, Validated
@@ -61,6 +63,7 @@ _TEXT_ROLES = ["account_id", "order_id", "product_id", "account_name"]
 _AMOUNT_ROLES = ["revenue", "quantity", "unit_price", "unit_cost", "cost", "gross_margin"]
 
 
+@dataclass(repr=False)
 class Transactions(Validated):
     """Validated transactions plus the rows that were set aside.
 
@@ -69,8 +72,14 @@ class Transactions(Validated):
     row in the source) and, when mapped, ``order_id``, ``product_id``,
     ``quantity``, ``unit_price``, ``cost``, ``gross_margin``, ``account_name``.
     ``quarantine`` has the rejected rows as read, with ``row``, ``reason`` and
-    ``detail``.
+    ``detail``. ``keys`` are the lines' integer keys (:mod:`kamlab.io.keys`), made
+    here once so that every summary of these lines can reuse them.
     """
+
+    keys: LineKeys = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.keys = line_keys(self.data)
 
 
 def read_transactions(

@@ -69,7 +69,7 @@ def account_features(
     basket, at what margin); the others describe the segments.
     """
     frame = accepted_rows(transactions)
-    summary = summarize(frame, until=until, period="day")
+    summary = summarize(transactions, until=until, period="day")  # reuses the read keys
     end = pd.Timestamp(summary.attrs["until"])
     tenure_days = summary["T"].astype("float64") + 1.0  # the first purchase day counts
     months = np.maximum(tenure_days / DAYS_PER_MONTH, MIN_TENURE_MONTHS)
