@@ -22,7 +22,6 @@ that is not the one they were made from.
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -50,32 +49,21 @@ class LineKeys:
 
 def line_keys(frame: pd.DataFrame) -> LineKeys:
     """The keys of ``frame`` (``account_id``, ``date``, ``is_return`` and optionally
-    ``order_id``, ``product_id``); an error if an account id is missing.
-
-    The id columns are encoded in threads: pandas' hashing releases the GIL, so on 10M
-    lines this takes about two thirds of the time it takes one column after another.
-    """
-    counted = [col for col in FLAGS if col in frame.columns]
-    with ThreadPoolExecutor(max_workers=1 + len(counted)) as pool:
-        accounts_job = pool.submit(pd.factorize, frame["account_id"].astype("string"), sort=True)
-        id_jobs = {col: pool.submit(lambda c: pd.factorize(frame[c])[0], col) for col in counted}
-        codes, accounts = accounts_job.result()
-        if (codes < 0).any():
-            raise InputError(
-                f"{int((codes < 0).sum()):,} lines have no account id; "
-                "read the file with kamlab.read_transactions, which quarantines them"
-            )
-        order = _date_order(frame["date"]) if counted else None
-        buys = ~frame["is_return"].to_numpy(dtype=bool)
-        flag_jobs = {
-            FLAGS[col]: pool.submit(_first_of_pairs, codes, job.result(), buys, order)
-            for col, job in id_jobs.items()
-        }
-        lines = pd.DataFrame(
-            {"account_key": codes.astype(np.int32)}
-            | {name: job.result() for name, job in flag_jobs.items()},
-            index=frame.index,
+    ``order_id``, ``product_id``); an error if an account id is missing."""
+    codes, accounts = pd.factorize(frame["account_id"].astype("string"), sort=True)
+    if (codes < 0).any():
+        raise InputError(
+            f"{int((codes < 0).sum()):,} lines have no account id; "
+            "read the file with kamlab.read_transactions, which quarantines them"
         )
+    lines = pd.DataFrame({"account_key": codes.astype(np.int32)}, index=frame.index)
+    counted = [col for col in FLAGS if col in frame.columns]
+    if counted:
+        earliest_first = _date_order(frame["date"])
+        buys = ~frame["is_return"].to_numpy(dtype=bool)
+        for col in counted:
+            id_codes = pd.factorize(frame[col])[0]
+            lines[FLAGS[col]] = _first_of_pairs(codes, id_codes, buys, earliest_first)
     return LineKeys(pd.Index(accounts, dtype="string", name="account_id"), lines)
 
 
