@@ -6,7 +6,8 @@ the environment variable :data:`CACHE_ENV` names a folder (``run_report`` sets i
 folder inside the report's temporary build, removed with it), :func:`memo` keeps each
 result there as a pickle, under a key made of the function's name and the arguments
 that vary within a run; the first notebook to need a result computes it, the others
-load it. Outside a report run (the variable unset) :func:`memo` just calls the function.
+load it (a notebook that needs a result another is computing waits for it). Outside a
+report run (the variable unset) :func:`memo` just calls the function.
 
 The key leaves out what is fixed within a run (the transactions a notebook was given),
 so the cache must never outlive its run: it lives and dies with the build folder.
@@ -14,6 +15,7 @@ so the cache must never outlive its run: it lives and dies with the build folder
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import pickle
@@ -46,16 +48,35 @@ def memo(name: str, key: object, compute: Callable[[], T]) -> T:
         return compute()
     digest = hashlib.sha256(repr(key).encode()).hexdigest()[:24]
     path = Path(folder) / f"{name}-{digest}.pkl"
-    if path.exists():
-        with path.open("rb") as f:
-            return pickle.load(f)
-    result = compute()
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".part")
-    with os.fdopen(fd, "wb") as f:
-        pickle.dump(result, f, protocol=pickle.HIGHEST_PROTOCOL)
-    os.replace(tmp, path)  # atomic: a notebook never loads a half-written result
+    with _locked(path.with_suffix(".lock")):  # a second notebook waits, then loads
+        if path.exists():
+            with path.open("rb") as f:
+                return pickle.load(f)
+        result = compute()
+        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".part")
+        with os.fdopen(fd, "wb") as f:
+            pickle.dump(result, f, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)  # atomic: a notebook never loads a half-written result
     return result
+
+
+@contextlib.contextmanager
+def _locked(lock: Path):
+    """Hold an exclusive lock on the file ``lock`` (POSIX ``flock``; no lock where there is
+    none): two notebooks that need the same result at once compute it once, not twice on
+    the same cores."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover (Windows)
+        yield
+        return
+    with lock.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def file_key(path) -> tuple:

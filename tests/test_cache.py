@@ -1,0 +1,43 @@
+"""The report run's cache: notebooks share what one of them computed."""
+
+import threading
+import time
+
+from kamlab.cache import CACHE_ENV, memo
+
+
+def test_outside_a_report_run_memo_just_calls_the_function(monkeypatch):
+    monkeypatch.delenv(CACHE_ENV, raising=False)
+    calls = []
+    assert memo("x", 1, lambda: calls.append(1) or "a") == "a"
+    assert memo("x", 1, lambda: calls.append(1) or "a") == "a"
+    assert len(calls) == 2
+
+
+def test_in_a_run_a_result_is_computed_once_per_key(monkeypatch, tmp_path):
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path))
+    calls = []
+    assert memo("x", 1, lambda: calls.append(1) or {"v": 1}) == {"v": 1}
+    assert memo("x", 1, lambda: calls.append(1) or {"v": 2}) == {"v": 1}
+    assert memo("x", 2, lambda: calls.append(1) or {"v": 3}) == {"v": 3}
+    assert len(calls) == 2
+
+
+def test_two_notebooks_asking_at_once_compute_it_once(monkeypatch, tmp_path):
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path))
+    calls, results = [], []
+
+    def slow():
+        calls.append(1)
+        time.sleep(0.3)  # long enough for the other to ask meanwhile
+        return "fitted"
+
+    workers = [
+        threading.Thread(target=lambda: results.append(memo("fit", "k", slow))) for _ in range(2)
+    ]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    assert results == ["fitted", "fitted"]
+    assert len(calls) == 1
