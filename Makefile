@@ -20,7 +20,8 @@ $(STAMP): pyproject.toml constraints.txt
 
 report: setup
 	$(BIN)/kamlab report --period $(PERIOD) --transactions $(SAMPLE)/transactions.csv \
-		--accounts $(SAMPLE)/accounts.csv --out reports
+		--accounts $(SAMPLE)/accounts.csv --previous-accounts $(SAMPLE)/accounts_previous.csv \
+		--out reports
 	@echo "The report: $(CURDIR)/reports/$(PERIOD)/index.html (and report.pdf, summary.xlsx beside it)"
 
 test: setup

@@ -201,6 +201,7 @@ def cmd_report(args) -> None:
         args.period,
         args.input,
         accounts=args.accounts,
+        previous_accounts=args.previous_accounts,
         columns=columns,
         out=args.out,
         read_options=read_options,
@@ -231,8 +232,10 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=raw,
         description="Generate a realistic synthetic supplier's customer base, deterministic by seed.",
         epilog=textwrap.dedent("""
-            Writes DIR/transactions.csv, DIR/accounts.csv and DIR/truth.csv (the hidden
-            segments, alive status and parameters, for checking models).
+            Writes DIR/transactions.csv, DIR/accounts.csv, DIR/truth.csv (the hidden
+            segments, alive status and parameters, for checking models) and
+            DIR/accounts_previous.csv (the accounts table a quarter earlier, for the
+            report's --previous-accounts).
 
             example:
               kamlab sample --seed 7 --accounts 500 --out my_sample
@@ -325,7 +328,8 @@ def build_parser() -> argparse.ArgumentParser:
         + textwrap.dedent("""
             example:
               kamlab report --period 2026Q3 --transactions data/sample/transactions.csv \\
-                  --accounts data/sample/accounts.csv --out reports
+                  --accounts data/sample/accounts.csv \\
+                  --previous-accounts data/sample/accounts_previous.csv --out reports
         """),
     )
     p.add_argument(
@@ -333,6 +337,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--transactions", dest="input", required=True, metavar="FILE", help="transactions file"
+    )
+    p.add_argument(
+        "--previous-accounts",
+        metavar="FILE",
+        help="the accounts table of the previous period: relationships whose stage "
+        "indicators fell show as Declining, and the movement since then uses its scores",
     )
     p.add_argument(
         "--config",

@@ -74,6 +74,15 @@ to 1-10) and a true relationship stage:
 - ``employees`` = ``exp(1 + 0.5 ln(expected annual spend) + 0.25 (A_i - 5.5) + N(0,
   0.6))``: heavy-tailed, larger for bigger and more attractive accounts.
 
+**A quarter earlier.** ``accounts_previous`` is the accounts table as the team had it
+three months before ``end``, for "what changed since the last period": 10% of the
+accounts were one stage less developed then, 5% of the accounts still buying (30% of
+those that stopped) one stage *more* developed (their relationship is declining now),
+with stage indicators drawn afresh at that stage (the others' indicators are as
+today's); 15% had one judgement score a point different. ``truth.previous_stage``
+holds the stage then. It comes from a random stream of its own, so the other tables
+are what they would be without it.
+
 The BG/NBD process is stationary, so "growth accounts" show their potential through
 attractiveness, size and a low share of wallet, not through a trend in the orders.
 """
@@ -182,6 +191,7 @@ TRUTH_COLUMNS: tuple[str, ...] = (
     "gg_p",
     "gg_q",
     "gg_gamma",
+    "previous_stage",
 )
 
 
@@ -336,21 +346,24 @@ The McDonald-Woodburn boxes (midpoint 5.5) are Strategic, Star, Status and Strea
 
 @dataclass
 class SamplePortfolio:
-    """A generated sample: ``transactions``, ``accounts`` and the hidden ``truth``."""
+    """A generated sample: ``transactions``, ``accounts``, the hidden ``truth`` and
+    ``accounts_previous``, the accounts table as it stood a quarter before the end."""
 
     transactions: pd.DataFrame
     accounts: pd.DataFrame
     truth: pd.DataFrame
+    accounts_previous: pd.DataFrame
 
     def write(self, out_dir: str | Path) -> dict[str, Path]:
-        """Write ``transactions.csv``, ``accounts.csv`` and ``truth.csv`` (UTF-8, no index).
+        """Write ``transactions.csv``, ``accounts.csv``, ``truth.csv`` and
+        ``accounts_previous.csv`` (UTF-8, no index).
 
         The directory is created if needed. Returns the paths by table name.
         """
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
         paths = {}
-        for name in ("transactions", "accounts", "truth"):
+        for name in ("transactions", "accounts", "truth", "accounts_previous"):
             path = out / f"{name}.csv"
             frame: pd.DataFrame = getattr(self, name)
             float_format = "%.2f" if name == "transactions" else None
@@ -407,6 +420,10 @@ _MARGIN_CONCENTRATION = 500.0  # Beta concentration of account margins: sd ~0.02
 _PRODUCT_MARGIN_SD = 0.02
 _LATENT_SD = 0.9  # account latent attractiveness / strength around the segment mean
 _SCORE_SD = 1.0  # judgement score noise around the latent value
+_PROGRESSED = 0.10  # share of accounts one stage further on than a quarter ago
+_DECLINED = 0.05  # share of buying accounts one stage lower than a quarter ago
+_DECLINED_LOST = 0.30  # the same among accounts that have stopped buying
+_RESCORED = 0.15  # share of accounts with one judgement score changed by a point
 _STAGE_CONTACTS = np.array([0.3, 1.0, 3.0, 7.0, 14.0])
 _STAGE_FUNCTIONS = np.array([1.0, 1.6, 3.0, 5.0, 7.0])
 _STAGE_WALLET = np.array([0.04, 0.12, 0.30, 0.60, 0.85])
@@ -574,9 +591,11 @@ def make_sample(
             "gg_gamma": par["gamma"][seg],
         }
     )
+    previous, stage_before = _previous_accounts(seed, accounts, stage, orders["alive"])
+    truth["previous_stage"] = np.array(STAGES)[stage_before]
     tx["account_id"] = account_ids[tx.pop("account")]
     tx["date"] = dates[tx.pop("day")]
-    return SamplePortfolio(tx[list(TRANSACTION_COLUMNS)], accounts, truth)
+    return SamplePortfolio(tx[list(TRANSACTION_COLUMNS)], accounts, truth, previous)
 
 
 def _catalog(rng: np.random.Generator) -> dict[str, np.ndarray]:
@@ -774,13 +793,7 @@ def _accounts(
         cols[col] = _scores(rng, attract, _SCORE_SD, 1, 10)
     for col in STRENGTH_CRITERIA:
         cols[col] = _scores(rng, strength, _SCORE_SD, 1, 10)
-    cols["contacts"] = 1 + rng.poisson(_STAGE_CONTACTS[stage])
-    cols["functions_involved"] = _scores(rng, _STAGE_FUNCTIONS[stage], 0.6, 1, 8)
-    wallet = _STAGE_WALLET[stage]
-    cols["share_of_wallet"] = np.round(rng.beta(wallet * 20, (1 - wallet) * 20), 3)
-    cols["information_sharing"] = _scores(rng, stage + 1.0, 0.5, 1, 5)
-    cols["joint_planning"] = _scores(rng, _STAGE_PLANNING[stage], 0.45, 0, 3)
-    cols["executive_sponsor"] = rng.random(n) < _STAGE_SPONSOR[stage]
+    cols.update(_stage_indicators(rng, stage))
     latent = np.column_stack((attract - 1, strength - 1, stage))
     for col, weights in zip(BUYER_HEADINGS, _BUYER_WEIGHTS, strict=True):
         cols[col] = _scores(rng, 1 + latent @ weights, 1.0, 1, 10)
@@ -791,6 +804,53 @@ def _accounts(
         8 * np.exp(0.75 * stage + 0.2 * (attract - 5.5) + rng.normal(0, 0.35, n)), 1
     )
     return pd.DataFrame(cols)[list(ACCOUNT_COLUMNS)]
+
+
+def _stage_indicators(rng: np.random.Generator, stage: np.ndarray) -> dict[str, np.ndarray]:
+    """The relationship-stage indicators of accounts at ``stage`` (module docstring table)."""
+    wallet = _STAGE_WALLET[stage]
+    return {
+        "contacts": 1 + rng.poisson(_STAGE_CONTACTS[stage]),
+        "functions_involved": _scores(rng, _STAGE_FUNCTIONS[stage], 0.6, 1, 8),
+        "share_of_wallet": np.round(rng.beta(wallet * 20, (1 - wallet) * 20), 3),
+        "information_sharing": _scores(rng, stage + 1.0, 0.5, 1, 5),
+        "joint_planning": _scores(rng, _STAGE_PLANNING[stage], 0.45, 0, 3),
+        "executive_sponsor": rng.random(stage.size) < _STAGE_SPONSOR[stage],
+    }
+
+
+def _previous_accounts(
+    seed: int, accounts: pd.DataFrame, stage: np.ndarray, alive: np.ndarray
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """The accounts table as it stood a quarter earlier, and the stage index then.
+
+    Drawn from a random stream of its own (``seed``, 1), so adding it changed nothing
+    else. A relationship one stage further on now was there for ``_PROGRESSED`` of the
+    accounts (they developed this quarter); one stage *higher* a quarter ago for
+    ``_DECLINED`` of the accounts still buying and ``_DECLINED_LOST`` of those that
+    stopped (relationships cool before the orders stop). Changed accounts get their
+    stage indicators drawn afresh at the earlier stage; the rest keep theirs (the team's
+    record did not change). One judgement score of ``_RESCORED`` of the accounts was a
+    point higher or lower.
+    """
+    rng = np.random.default_rng([seed, 1])
+    n = stage.size
+    u = rng.random(n)
+    declined = (stage < len(STAGES) - 1) & (u < np.where(alive, _DECLINED, _DECLINED_LOST))
+    progressed = ~declined & (stage > 0) & (u > 1 - _PROGRESSED)
+    before = stage + declined - progressed
+    previous = accounts.copy()
+    changed = np.flatnonzero(declined | progressed)
+    for col, values in _stage_indicators(rng, before[changed]).items():
+        previous.loc[changed, col] = values
+    criteria = ATTRACTIVENESS_CRITERIA + STRENGTH_CRITERIA
+    rescored = np.flatnonzero(rng.random(n) < _RESCORED)
+    which = rng.integers(0, len(criteria), rescored.size)
+    step = rng.choice([-1, 1], rescored.size)
+    for k, col in enumerate(criteria):
+        rows = rescored[which == k]
+        previous.loc[rows, col] = np.clip(previous.loc[rows, col] + step[which == k], 1, 10)
+    return previous, before
 
 
 def _company_names(rng: np.random.Generator, industry: np.ndarray) -> np.ndarray:

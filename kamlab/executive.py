@@ -6,7 +6,7 @@ import pandas as pd
 
 from kamlab.portfolio.criteria import BOXES
 
-__all__ = ["headline_table"]
+__all__ = ["declining_sentence", "headline_table"]
 
 
 def _headline(table: pd.DataFrame) -> dict[str, float]:
@@ -48,3 +48,17 @@ def headline_table(
                 for v, is_share in zip(out[column], share, strict=True)
             ]
     return out
+
+
+def declining_sentence(table: pd.DataFrame, *, previous_accounts_given: bool) -> str:
+    """One sentence on the relationships declining since the previous period's accounts
+    file (``Portfolio.table_``'s ``declining``), naming the key accounts among them."""
+    if not previous_accounts_given:
+        return "Declining relationships cannot be seen without the previous period's accounts file."
+    declining = table[table["declining"].astype(bool)]
+    key = declining[declining["tier"].astype("object") == "key"]
+    names = key["account_name"] if "account_name" in key.columns else key.index.to_series()
+    sentence = f"{len(declining)} relationships declining since the previous accounts file"
+    if key.empty:
+        return sentence + "; no key account among them."
+    return sentence + f"; key accounts among them: {', '.join(names.astype(str))}."

@@ -301,6 +301,7 @@ def run_report(
     transactions: str | Path,
     *,
     accounts: str | Path | None = None,
+    previous_accounts: str | Path | None = None,
     columns: dict[str, str] | None = None,
     out: str | Path = "reports",
     read_options: dict | None = None,
@@ -311,7 +312,9 @@ def run_report(
     """Build ``<out>/<period>/`` for the given data; return its path.
 
     Data after the period's last day are ignored (the period end is the summary's
-    ``until``); earlier history is used in full. ``criteria`` and ``cost_rates`` are YAML
+    ``until``); earlier history is used in full. ``previous_accounts`` is the accounts
+    table of the previous period (stages that fell show as Declining; the movement since
+    then uses its judgement scores). ``criteria`` and ``cost_rates`` are YAML
     files (the portfolio's selection criteria, the cost-to-serve rates) handed to the
     notebooks that take them. ``jobs`` notebooks run at once (default
     :func:`default_jobs`).
@@ -320,6 +323,7 @@ def run_report(
     jobs = jobs or default_jobs()
     transactions = Path(transactions).resolve()
     accounts = Path(accounts).resolve() if accounts else None
+    previous_accounts = Path(previous_accounts).resolve() if previous_accounts else None
     read_options = dict(read_options or {})
     steps = ["validate", *NOTEBOOKS, *PUBLISH_STEPS, "publish"]
     bar = tqdm(total=len(steps), desc=f"report {when.label}", unit="step", disable=None)
@@ -341,6 +345,8 @@ def run_report(
             transactions, columns, accounts=acc.data if acc else None, **read_options
         )
         rows = {"transactions": tx.counts(), **({"accounts": acc.counts()} if acc else {})}
+        if previous_accounts:
+            rows["previous_accounts"] = read_accounts(previous_accounts).counts()
         bar.update()
         write_csv(tx.quarantine, build / "quarantine.csv", index=False)
         del tx, acc
@@ -349,6 +355,7 @@ def run_report(
         parameters = {
             "transactions_path": str(transactions),
             "accounts_path": str(accounts) if accounts else None,
+            "previous_accounts_path": str(previous_accounts) if previous_accounts else None,
             "columns": dict(columns or {}),
             "read_options": read_options,
             "until": str(when.end.date()),
@@ -368,7 +375,7 @@ def run_report(
             },
             "inputs": {
                 str(p): {"sha256": _sha256(p), "bytes": p.stat().st_size}
-                for p in [transactions, accounts]
+                for p in [transactions, accounts, previous_accounts]
                 if p is not None
             },
             "parameters": parameters,

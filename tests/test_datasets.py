@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -23,6 +24,7 @@ from kamlab.datasets import (
     TRUTH_COLUMNS,
     SamplePortfolio,
     SegmentSpec,
+    add_faults,
     make_sample,
 )
 
@@ -502,9 +504,33 @@ def test_segment_spec_refuses_impossible_parameters(field, value):
         SegmentSpec(**params)
 
 
+def test_the_earlier_accounts_table_changes_only_what_moved(sample):
+    now, before = sample.accounts, sample.accounts_previous
+    assert list(before.columns) == list(now.columns)
+    assert (before["account_id"] == now["account_id"]).all()
+    truth = sample.truth
+    moved = (truth["previous_stage"] != truth["stage"]).to_numpy()
+    indicators = ["contacts", "functions_involved", "share_of_wallet", "information_sharing"]
+    kept = (before[indicators] == now[indicators]).all(axis=1).to_numpy()
+    assert kept[~moved].all()  # a stage that held keeps the team's record
+    assert 0 < moved.mean() < 0.3
+    fixed = ["account_name", "industry", "region", "employees", "kam_hours"]
+    pd.testing.assert_frame_equal(before[fixed], now[fixed])
+
+
+def test_the_bundled_sample_is_what_make_sample_writes(tmp_path):
+    # `make sample`: kamlab sample --seed 0 --accounts 300 --faults 0.01 --out data/sample
+    sample = make_sample(300, seed=0)
+    sample.transactions, _ = add_faults(sample.transactions, 0.01, seed=0)
+    written = sample.write(tmp_path)
+    bundled = Path(__file__).resolve().parent.parent / "data" / "sample"
+    for name, path in written.items():
+        assert path.read_bytes() == (bundled / path.name).read_bytes(), name
+
+
 def test_write_creates_the_folder_and_csvs_that_read_back(tmp_path, sample):
     paths = sample.write(tmp_path / "nested" / "sample")
-    assert set(paths) == {"transactions", "accounts", "truth"}
+    assert set(paths) == {"transactions", "accounts", "truth", "accounts_previous"}
     tx = pd.read_csv(paths["transactions"], dtype={"order_id": str})
     assert len(tx) == len(sample.transactions)
     np.testing.assert_array_equal(tx.quantity, sample.transactions.quantity)
@@ -534,7 +560,6 @@ def test_generation_speed_is_measured(capsys):
 
 def test_planted_faults_are_each_quarantined_with_their_reason(tmp_path):
     from kamlab import read_transactions
-    from kamlab.datasets import add_faults
 
     clean = make_sample(60, seed=3).transactions
     dirty, planted = add_faults(clean, 0.02, seed=3)

@@ -48,6 +48,7 @@ SHEETS = [
     "portfolio_by_box",
     "key_accounts",
     "stage_gaps",
+    "declining",
     "buyer_scorecard",
     "exit_candidates",
     "allocation",
@@ -87,6 +88,7 @@ def built(tiny_sample, tmp_path_factory):
         "2026Q3",
         tiny_sample / "transactions.csv",
         accounts=tiny_sample / "accounts.csv",
+        previous_accounts=tiny_sample / "accounts_previous.csv",
         criteria=criteria,
         out=out,
     )
@@ -117,6 +119,8 @@ def test_report_writes_every_output_and_the_manifest_lists_them(built):
     rows = manifest["rows"]["transactions"]
     assert rows["accepted"] + rows["quarantined"] == rows["read"]
     assert rows["by_reason"]["missing_account_id"] == 1
+    assert manifest["rows"]["previous_accounts"]["accepted"] == 150
+    assert manifest["parameters"]["previous_accounts_path"].endswith("accounts_previous.csv")
     assert all(len(v["sha256"]) == 64 for v in manifest["inputs"].values())
     files = {str(p.relative_to(path)) for p in path.rglob("*") if p.is_file()}
     assert set(manifest["outputs"]) == files - {"manifest.json"}
@@ -356,3 +360,7 @@ def test_bad_inputs_fail_before_anything_is_built(tmp_path, write):
     assert not (tmp_path / "reports").exists() or not any((tmp_path / "reports").iterdir())
     with pytest.raises(Exception, match="expected a quarter"):
         run_report("Q3", transactions, out=tmp_path / "reports")
+
+
+def test_declining_relationships_are_shown_given_the_previous_accounts(html):
+    assert re.search(r"\d+ relationships declining since the previous accounts file", html)

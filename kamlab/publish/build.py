@@ -63,7 +63,7 @@ def report_facts(manifest: dict) -> list[tuple[str, str]]:
     for what, rows in manifest.get("rows", {}).items():
         facts.append(
             (
-                f"Rows of {what}",
+                f"Rows of {what.replace('_', ' ')}",
                 f"{rows['read']:,} read, {rows['accepted']:,} accepted, "
                 f"{rows['quarantined']:,} quarantined",
             )
