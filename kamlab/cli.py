@@ -65,6 +65,13 @@ def _input_options() -> argparse.ArgumentParser:
         help="keep lines that repeat an earlier line exactly (default: quarantine them)",
     )
     g.add_argument(
+        "--today",
+        metavar="DATE",
+        type=_date_option,
+        help="quarantine dates after DATE as date_in_future (default: the day of the run); "
+        "give it to make a rerun validate exactly as the first run did",
+    )
+    g.add_argument(
         "--accounts",
         metavar="FILE",
         help="accounts table; transactions of accounts not in it are quarantined",
@@ -75,6 +82,16 @@ def _input_options() -> argparse.ArgumentParser:
         help="write quarantined rows here (default: beside --out, *_quarantine.csv)",
     )
     return p
+
+
+def _date_option(text: str) -> str:
+    """A command-line date as ``YYYY-MM-DD``; a clear error otherwise."""
+    import pandas as pd
+
+    try:
+        return str(pd.Timestamp(text).date())
+    except (ValueError, TypeError):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date such as 2026-09-30") from None
 
 
 def reading_options(args) -> tuple[dict[str, str], dict]:
@@ -90,6 +107,8 @@ def reading_options(args) -> tuple[dict[str, str], dict]:
         options["encoding"] = args.encoding
     if args.names:
         options["names"] = [n.strip() for n in args.names.split(",")]
+    if args.today:
+        options["today"] = args.today
     return columns, options
 
 

@@ -367,7 +367,9 @@ def run_report(
             _run_notebooks(NOTEBOOKS, build, parameters, jobs, bar, _previous_timings(final))
         )
         manifest = {
-            "run_date": str(pd.Timestamp.now().date()),  # dates after it were quarantined
+            "run_date": str(pd.Timestamp.now().date()),
+            # dates after this day were quarantined (date_in_future): --today, else the run date
+            "today": str(pd.Timestamp(read_options.get("today") or pd.Timestamp.now()).date()),
             "period": {
                 "label": when.label,
                 "start": str(when.start.date()),

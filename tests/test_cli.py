@@ -57,6 +57,21 @@ def test_summarize_writes_summary_panel_and_quarantine(write, tmp_path):
     assert quarantine["reason"].tolist() == ["missing_account_id"]
 
 
+def test_today_option_judges_future_dates_against_that_day(write, capsys):
+    path = str(write("t.csv", GOOD))
+    assert main(["validate", path, "--json", "--today", "2026-01-31"]) == 0
+    counts = json.loads(capsys.readouterr().out)
+    assert counts["by_reason"] == {"missing_account_id": 1, "date_in_future": 1}  # 2026-02-05
+    assert counts["read"] == counts["accepted"] + counts["quarantined"]
+
+
+def test_today_option_that_is_not_a_date_is_a_usage_error(write, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["validate", str(write("t.csv", GOOD)), "--today", "someday"])
+    assert exit_.value.code == 2
+    assert "'someday' is not a date such as 2026-09-30" in capsys.readouterr().err
+
+
 def test_column_option_maps_a_renamed_column(write, capsys):
     path = write("t.csv", "Kunde,Datum,Betrag\nK1,2026-01-05,10\n")
     code = main(

@@ -56,6 +56,8 @@ def report_facts(manifest: dict) -> list[tuple[str, str]]:
         ("Period", f"{period['label']} ({period['start']} to {period['end']})"),
         ("Run date", manifest["run_date"]),
     ]
+    if manifest.get("today", manifest["run_date"]) != manifest["run_date"]:
+        facts.append(("Dates in the future from", f"after {manifest['today']} (--today)"))
     for path, info in manifest.get("inputs", {}).items():
         facts.append(
             (f"Input {Path(path).name}", f"{info['bytes']:,} bytes, sha256 {info['sha256']}")
