@@ -74,10 +74,12 @@ def account_features(
     tenure_days = summary["T"].astype("float64") + 1.0  # the first purchase day counts
     months = np.maximum(tenure_days / DAYS_PER_MONTH, MIN_TENURE_MONTHS)
     orders = summary["orders"].astype("float64").clip(lower=1.0)
-    revenue = summary["revenue"].astype("float64")
-    returned = summary["returns_value"].astype("float64")
+    # money to the cent: the last bits of a parallel sum vary from run to run, and features
+    # (and the report's tables of them) must not
+    revenue = summary["revenue"].astype("float64").round(2)
+    returned = summary["returns_value"].astype("float64").round(2)
     sales = revenue + returned
-    margin = summary["gross_margin"].astype("float64")
+    margin = summary["gross_margin"].astype("float64").round(2)
 
     out = pd.DataFrame(index=summary.index)
     out["purchases_per_month"] = (summary["frequency"].astype("float64") + 1.0) / months
