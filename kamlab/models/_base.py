@@ -10,7 +10,8 @@ per customer, so its size does not grow with the data. The fit is:
    (L-BFGS-B's tiny products otherwise wait on idle BLAS threads). The search stops
    early when a mixing distribution degenerates (its shape and rate both above 30:
    a ridge to infinity) or a parameter passes ``1e-4``/``1e4``: the likelihood rises
-   towards that edge without a maximum, and only slowly;
+   towards that edge without a maximum, and only slowly. A model may add its own edge
+   test (``edge``), which stops the search with its message and skips steps 2-3;
 2. Newton polishing: a numerical Hessian (central differences of the gradient, or of
    the values when there is no analytic gradient) and damped Newton steps until the
    step is below ``max(1e-6, 1e-3 se)`` in every log-parameter (relative precision
@@ -143,6 +144,7 @@ def maximize_likelihood(
     n: float,
     max_iter: int = 1000,
     ridges: tuple[tuple[int, int], ...] = (),
+    edge: Callable[[np.ndarray, float], str | None] | None = None,
 ) -> Optimum:
     """Minimise the mean negative log-likelihood ``nll(theta)`` over log-parameters (see
     :func:`_maximize`), with BLAS single-threaded."""
@@ -155,6 +157,7 @@ def maximize_likelihood(
             n=n,
             max_iter=max_iter,
             ridges=ridges,
+            edge=edge,
         )
 
 
@@ -167,6 +170,7 @@ def _maximize(
     n: float,
     max_iter: int,
     ridges: tuple[tuple[int, int], ...],
+    edge: Callable[[np.ndarray, float], str | None] | None = None,
 ) -> Optimum:
     """Minimise the mean negative log-likelihood ``nll(theta)`` over log-parameters.
 
@@ -175,6 +179,10 @@ def _maximize(
     index pairs (shape, rate) of mixing distributions; when both run above ``RIDGE_LOG``,
     or any log-parameter beyond ``+-EDGE_LOG``, the search stops early (the likelihood
     rises only slowly towards the edge, without a maximum); the end point is diagnosed.
+    ``edge(theta, value)``, called after every iteration of the search, is a model's own
+    test for a search running off to an edge of its parameter space: when it returns a
+    message the fit ends there, not converged, with that message (no polishing, no
+    Hessian: near such edges an evaluation can cost a hundred times more than inside).
     """
     evaluations = 0
 
@@ -217,16 +225,21 @@ def _maximize(
             "values the model cannot explain"
         )
 
-    started, timed_out = time.perf_counter(), False
+    started, timed_out, halted, edge_message = time.perf_counter(), False, False, None
 
-    def on_ridge(xk) -> None:  # stop once the search runs off along a ridge or to an edge
-        nonlocal timed_out
-        if any(xk[i] > RIDGE_LOG and xk[j] > RIDGE_LOG for i, j in ridges):
-            raise StopIteration
-        if np.any(np.abs(xk) > EDGE_LOG):
-            raise StopIteration
-        if time.perf_counter() - started > SEARCH_BUDGET_S:  # an unattended run must end
-            timed_out = True
+    def on_ridge(intermediate_result) -> None:  # stop once the search runs off to an edge
+        nonlocal timed_out, halted, edge_message
+        xk = intermediate_result.x
+        if edge is not None:
+            edge_message = edge(np.array(xk, dtype=float), float(intermediate_result.fun))
+        halted = bool(
+            edge_message
+            or any(xk[i] > RIDGE_LOG and xk[j] > RIDGE_LOG for i, j in ridges)
+            or np.any(np.abs(xk) > EDGE_LOG)
+        )
+        if not halted and time.perf_counter() - started > SEARCH_BUDGET_S:
+            timed_out = halted = True  # an unattended run must end
+        if halted:
             raise StopIteration
 
     res = optimize.minimize(
@@ -240,6 +253,10 @@ def _maximize(
     )
     theta = np.asarray(res.x, dtype=float)
     n_iter = int(res.nit)
+    if edge_message:  # the model recognised an edge: report it as it stands
+        nan = np.full((theta.size, theta.size), np.nan)
+        grad = np.asarray(res.jac, dtype=float)
+        return Optimum(theta, float(res.fun), grad, nan, False, edge_message, n_iter, evaluations)
 
     # Newton polishing with a numerical Hessian.
     def hessian(theta):
@@ -249,7 +266,7 @@ def _maximize(
 
     f, g = fun_grad(theta)
     hess = hessian(theta)
-    stopped_on_ridge = "StopIteration" in str(res.message)
+    stopped_on_ridge = halted  # our own flag, not scipy's message text
     fresh = True  # is hess evaluated at theta? (steps reuse it: a chord method, cheaper)
     for _ in range(0 if stopped_on_ridge else 50):  # on a ridge, Newton would walk out along it
         step, pd_ok = _newton_step(hess, g)

@@ -22,6 +22,13 @@ log J(t_x)))`` and added to the first term with ``logaddexp``. Rows where the
 hypergeometric is not finite (large ``s`` or ``r + x`` with ``z`` near 1) fall back to
 Gauss-Legendre quadrature of ``I`` (:func:`_log_i_gl`). The gradient is by finite
 differences in the log-parameters (there is no closed form for d/dr, d/ds).
+
+No dropout is an edge of the parameter space: as ``s -> 0`` the dropout rates pile up at
+0, and the likelihood tends to the NBD's, ``Gamma(r+x) alpha^r / Gamma(r) (alpha+T)^-(r+x)``,
+whatever ``beta``. On data where the NBD fits at least as well, the likelihood rises
+towards that edge without a maximum (typically ``s -> 0`` with ``beta -> infinity``),
+ever more slowly, while ``2F1`` at ``z -> 1`` makes every evaluation slower (~70 times by
+``s = 0.002``). The search stops there (:func:`_no_dropout_edge`).
 """
 
 from __future__ import annotations
@@ -122,6 +129,59 @@ def _pnbd_nll(theta, xu, xinv, tx, T, w):
     return -(w @ ll) / w.sum()
 
 
+def _nbd_nll(theta, xu, xinv, T, w):
+    """Mean negative log-likelihood per account at the no-dropout edge ``s = 0``: the NBD
+    (Ehrenberg 1959), ``Gamma(r+x) alpha^r / (Gamma(r) (alpha+T)^(r+x))``."""
+    r, alpha = np.exp(theta[:2])
+    lg = gammaln(r + xu) - gammaln(r)
+    ll = lg[xinv] + r * np.log(alpha) - (r + xu[xinv]) * np.log(alpha + T)
+    return -(w @ ll) / w.sum()
+
+
+DROPOUT_EDGE = 1e-3
+"""The search stops at the no-dropout edge once fewer than this share of accounts would drop
+out within the longest window (and the NBD fits as well; see :func:`_no_dropout_edge`)."""
+
+
+def _no_dropout_edge(xu, xinv, T, w, scale):
+    """Edge test for :func:`~kamlab.models._base.maximize_likelihood`: is the search running
+    off to "no dropout"?
+
+    It fires at an iterate (time rescaled by ``scale``) where, all three,
+
+    * the model lets fewer than ``DROPOUT_EDGE`` of accounts drop out within the longest
+      window: ``P(tau < T_max) = 1 - (beta / (beta + T_max))^s`` (a Gamma(s, beta) mixture
+      of exponential lifetimes);
+    * the NBD (the limit ``s -> 0``) at the same ``r, alpha`` fits at least as well: the
+      dropout process explains nothing;
+    * ``s`` has fallen since the previous iterate: the search is still heading there.
+
+    Where the data show dropout, the Pareto/NBD near its optimum beats its own limit
+    ``s = 0``, so the second condition fails there; the first keeps the test away from
+    any fit whose dropout is visible (simulated fits ending at s ~ 0.02, even s ~ 0.003
+    on 50,000 accounts, converge untouched). Fires once; the message says what it means.
+    """
+    t_max = float(T.max())
+    previous = {}
+
+    def test(theta, value):
+        r, alpha, s, beta = np.exp(theta)
+        falling = "s" in previous and s < previous["s"]
+        previous["s"] = s
+        p_drop = -np.expm1(-s * np.log1p(t_max / beta))
+        if not falling or p_drop >= DROPOUT_EDGE or _nbd_nll(theta, xu, xinv, T, w) > value:
+            return None
+        return (
+            f"s -> 0 (s = {s:.3g}, beta = {beta / scale:.3g}): almost no account seems to drop "
+            f"out. The model lets only {p_drop:.2%} of accounts drop out within the longest "
+            "window and fits no better than with no dropout at all (the NBD), so the "
+            "likelihood keeps rising towards that edge and these data do not identify the "
+            "dropout process; BG/NBD, whose dropout happens at purchases, may fit"
+        )
+
+    return test
+
+
 class ParetoNBD(LikelihoodModel):
     """Pareto/NBD model of repeat purchases and unobserved dropout.
 
@@ -158,6 +218,7 @@ class ParetoNBD(LikelihoodModel):
             n=n,
             max_iter=self.max_iter,
             ridges=self._ridge_index(),
+            edge=_no_dropout_edge(xu, xinv, T_c, w, scale),
         )
         self.n_accounts_ = n
         self.time_unit_ = summary.attrs.get("period")
