@@ -98,6 +98,7 @@ class TreeMemory:
         self.peak_rss = 0.0
         self.peak_pss = 0.0
         self.peak_processes = 0
+        self.at_peak: list[tuple[str, float]] = []  # (process, RSS MB) at the peak
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -105,13 +106,18 @@ class TreeMemory:
         me = self._psutil.Process()
         rss = pss = 0
         procs = [me, *me.children(recursive=True)]
+        each = []
         for proc in procs:
             try:
                 info = proc.memory_full_info()
+                label = "this process" if proc.pid == me.pid else _label(proc.cmdline())
             except (self._psutil.NoSuchProcess, self._psutil.AccessDenied):
                 continue
             rss += info.rss
             pss += getattr(info, "pss", info.rss)
+            each.append((label, info.rss / 2**20))
+        if rss / 2**20 > self.peak_rss:
+            self.at_peak = sorted(each, key=lambda e: -e[1])
         self.peak_rss = max(self.peak_rss, rss / 2**20)
         self.peak_pss = max(self.peak_pss, pss / 2**20)
         self.peak_processes = max(self.peak_processes, len(procs))
@@ -129,6 +135,14 @@ class TreeMemory:
         self._stop.set()
         self._thread.join()
         self._sample()
+
+
+def _label(cmdline: list[str]) -> str:
+    """A short name for a child process: a notebook kernel, or its program."""
+    text = " ".join(cmdline)
+    if "ipykernel" in text:
+        return "notebook kernel"
+    return Path(cmdline[0]).name if cmdline else "?"
 
 
 def _cpu_seconds() -> float:
@@ -205,6 +219,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{TARGET_MB:.0f} MB; PSS {memory.peak_pss:.0f} MB, up to "
         f"{memory.peak_processes} processes)"
     )
+    print("  at the peak: " + ", ".join(f"{name} {mb:.0f} MB" for name, mb in memory.at_peak))
     ok_time, ok_mem = wall < TARGET_SECONDS, memory.peak_rss < TARGET_MB
     print(f"{'PASS' if ok_time else 'FAIL'}: report in under {TARGET_SECONDS:.0f} s")
     print(f"{'PASS' if ok_mem else 'FAIL'}: peak memory under {TARGET_MB / 1024:.0f} GB")

@@ -7,6 +7,7 @@ import pytest
 from kamlab.errors import ConfigError, InputError
 from kamlab.models import BetaGeo, GammaGamma, ParetoNBD, ShiftedBetaGeometric
 from kamlab.models.simulate import simulate_bgnbd
+from kamlab.value import clv
 from kamlab.value.clv import contract_value, customer_value, discount_schedule
 
 WEEKS_PER_MONTH = 365.25 / 12 / 7
@@ -104,6 +105,22 @@ def test_cost_to_serve_per_purchase_and_per_year(portfolio):
     # at most an annuity of 100 a year for 3 years, discounted, for an account sure to stay
     annuity = sum(100 / 12 * 1.1 ** (-k / 12) for k in range(1, 37))
     assert yearly["discounted_cost_to_serve"].max() <= annuity
+
+
+def test_large_portfolios_are_valued_in_blocks_with_the_same_result(portfolio, monkeypatch):
+    data, bg, gg = portfolio
+    costs = {"cost_per_purchase": 2.0, "cost_per_year": 50.0}
+    whole = customer_value(data, bg, gg, horizon_months=120, **costs).table
+    monkeypatch.setattr(clv, "BLOCK_CELLS", 120 * 150)  # 120 months: blocks of 150 accounts
+    monkeypatch.setattr(clv, "_MIN_BLOCK", 150)  # 400 accounts: 150, 150 and 100
+    blocked = customer_value(data, bg, gg, horizon_months=120, **costs)
+    pd.testing.assert_frame_equal(blocked.table, whole, rtol=1e-12)
+    scenario = {"points": 5}
+    np.testing.assert_allclose(
+        blocked.revalue(scenario=scenario),
+        customer_value(data, bg, gg, horizon_months=120, **costs).revalue(scenario=scenario),
+        rtol=1e-12,
+    )
 
 
 def test_a_yearly_cost_for_accounts_that_never_leave_is_a_discounted_annuity():

@@ -200,7 +200,35 @@ def _on_unique(fn, t, post: dict) -> np.ndarray:
     return fn(t, reduced)[inverse.ravel()]
 
 
+BLOCK_CELLS = 2_000_000
+"""Accounts are valued in blocks of at most this many accounts x steps (16 MB a matrix):
+the horizon's matrices of 100k accounts x 120 months would otherwise take ~0.4 GB."""
+
+_MIN_BLOCK = 1_000  # accounts: fewer per block would only add Python overhead
+_PER_ACCOUNT_INPUTS = ("margin", "cost_per_purchase", "cost_per_year")
+
+
 def _noncontractual(model, post: dict, z: np.ndarray, inp: dict) -> dict:
+    """:func:`_noncontractual_block` over blocks of accounts (:data:`BLOCK_CELLS`)."""
+    n, steps = len(post["p_alive"]), len(inp["t_model"])
+    size = max(_MIN_BLOCK, BLOCK_CELLS // max(steps, 1))
+    if n <= size:
+        return _noncontractual_block(model, post, z, inp)
+
+    def rows(value, part: slice):
+        is_column = isinstance(value, np.ndarray) and value.ndim >= 1 and len(value) == n
+        return value[part] if is_column else value
+
+    blocks = []
+    for start in range(0, n, size):
+        part = slice(start, start + size)
+        block_post = {k: rows(v, part) for k, v in post.items()}
+        block_inp = {k: rows(v, part) if k in _PER_ACCOUNT_INPUTS else v for k, v in inp.items()}
+        blocks.append(_noncontractual_block(model, block_post, rows(z, part), block_inp))
+    return {key: np.concatenate([block[key] for block in blocks]) for key in blocks[0]}
+
+
+def _noncontractual_block(model, post: dict, z: np.ndarray, inp: dict) -> dict:
     t = inp["t_model"]
     factor, dt_years = inp["factor"], inp["dt_years"]
     p_alive = post["p_alive"]
