@@ -1,5 +1,6 @@
 """``kamlab value``, ``kamlab uplift`` and ``kamlab pnl`` (kamlab.value.commands)."""
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -214,6 +215,16 @@ def test_uplift_without_a_converged_model_asks_for_draws_0(tmp_path, capsys):
     assert code == 2
     assert "did not converge" in err
     assert err.strip().splitlines()[-1].endswith("use --draws 0")
+
+
+def test_uplift_by_default_gives_the_estimate_alone_when_there_is_no_interval(tmp_path, capsys):
+    paths = make_sample(60, seed=2).write(tmp_path / "s2")
+    code, out, _ = run(capsys, "uplift", paths["transactions"], "--out", tmp_path / "u.csv")
+    assert code == 0
+    assert "0 parameter draws" in out
+    assert "note: no interval: the fit has no covariance (Pareto/NBD: " in out
+    total = pd.read_csv(tmp_path / "u.csv").set_index("account_id").loc["TOTAL"]
+    assert np.isfinite(total["uplift"]) and np.isnan(total["uplift_lower"])
 
 
 # --------------------------------------------------------------------------- ids

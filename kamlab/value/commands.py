@@ -416,11 +416,28 @@ def _uplift_frame(uplift, names, level: float) -> pd.DataFrame:
     return out
 
 
+DEFAULT_DRAWS = 200
+"""Parameter draws behind ``kamlab uplift``'s interval when ``--draws`` is not given."""
+
+
+def _draws_for(asked: int | None, run: ValueRun) -> tuple[int, str | None]:
+    """The draws to make, and why there is no interval when the default falls to 0: the
+    fit has no covariance. Draws asked for explicitly are made (or refused) as asked."""
+    if asked is not None:
+        return asked, None
+    models = [m for m in (run.purchases, run.spend) if m is not None]
+    broken = [m for m in models if not np.all(np.isfinite(m.log_covariance_.to_numpy()))]
+    if not broken:
+        return DEFAULT_DRAWS, None
+    why = "; ".join(f"{m._model_name}: {m.convergence_message_}" for m in broken)
+    return 0, f"no interval: the fit has no covariance ({why}); the estimate only"
+
+
 def cmd_uplift(args) -> None:
     from kamlab.safe import write_csv
     from kamlab.value.uplift import retention_uplift
 
-    if args.draws < 0:
+    if args.draws is not None and args.draws < 0:
         raise ConfigError(f"--draws {args.draws}: expected 0 (no interval) or more draws")
     points = args.retention_points
     if points is None and args.churn_reduction is None:
@@ -429,13 +446,14 @@ def cmd_uplift(args) -> None:
     _, _, run = _run_from_args(args, out)
     until = run.summary.attrs["until"]
     chosen = _selection(args, run.value.table.index, until)
+    draws, no_interval = _draws_for(args.draws, run)
     try:
         uplift = retention_uplift(
             run.value,
             points=points,
             churn_reduction=args.churn_reduction,
             accounts=chosen,
-            n_draws=args.draws,
+            n_draws=draws,
             level=args.level,
             seed=args.seed,
         )
@@ -450,8 +468,10 @@ def cmd_uplift(args) -> None:
     print(
         f"input: {args.input}, until {until}: {len(run.summary):,} accounts; value over "
         f"{args.horizon_months:g} months at {args.discount:.0%} a year ({args.model}, "
-        f"{args.draws} parameter draws, seed {args.seed})"
+        f"{draws} parameter draws, seed {args.seed})"
     )
+    if no_interval:
+        print(f"note: {no_interval}")
     print(uplift.definition)
     t = uplift.total
     print(
@@ -567,9 +587,9 @@ def add_commands(subparsers, input_options: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--draws",
         type=int,
-        default=200,
         metavar="N",
-        help="parameter draws for the interval (default 200; 0 for the estimate only)",
+        help=f"parameter draws for the interval (default {DEFAULT_DRAWS}, or 0 with a note "
+        "when the fit has no covariance; 0 for the estimate only)",
     )
     p.add_argument("--seed", type=int, default=0, help="random seed of the draws (default 0)")
     p.add_argument("--level", type=float, default=0.90, help="interval level (default 0.90 = 90%%)")
