@@ -79,6 +79,17 @@ def test_the_page_escapes_names_and_shows_risks_and_the_kam_question():
     assert "Risks:** none flagged" in account_page("C", t, risks=account_risks(t))
 
 
+def test_the_title_names_the_account_and_its_id_once_each():
+    t = table()
+    assert account_page("A", t, number=1).startswith(
+        f"### 1. {markdown_text(t.loc['A', 'account_name'])} (A)\n"
+    )
+    nameless = t.drop(columns="account_name")
+    assert account_page("A", nameless, number=1).startswith("### 1. A\n")
+    named_by_id = t.assign(account_name=t.index.to_series())
+    assert account_page("A", named_by_id).startswith("### A\n")
+
+
 def test_markdown_text_keeps_punctuation_literal():
     assert markdown_text("Plain *Ltd*") == r"Plain \*Ltd\*"
     assert markdown_text('=HYPERLINK("x")') == r"=HYPERLINK\(&quot;x&quot;\)"

@@ -132,9 +132,10 @@ def account_page(
 ) -> str:
     """The Markdown page of one account (a row of ``table``)."""
     row = table.loc[account]
-    name = md(row.get("account_name", account))
+    name = row.get("account_name")
     head = f"{number}. " if number is not None else ""
-    lines = [f"### {head}{name} ({md(account)})", ""]
+    title = md(account) if pd.isna(name) or name == account else f"{md(name)} ({md(account)})"
+    lines = [f"### {head}{title}", ""]
     rank = f" (rank {int(row['key_rank'])})" if pd.notna(row.get("key_rank")) else ""
     stage = row.get("stage")
     lines.append(

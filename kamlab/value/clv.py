@@ -353,6 +353,27 @@ def contract_value(
     )
 
 
+ZERO_SPEND = 1e-9
+"""The spend per purchase given to accounts whose repeat purchases were of no value."""
+
+
+def spend_data(summary: pd.DataFrame, notes: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``(fit_on, summary)``: the accounts to fit Gamma-Gamma on, and the summary to value.
+
+    Gamma-Gamma needs positive spend: accounts whose repeat purchases were of no value
+    (free goods, fully discounted orders) are left out of the fit, and valued at
+    :data:`ZERO_SPEND` per purchase (said in the notes)."""
+    zero = (summary["frequency"] > 0) & (summary["monetary_value"] <= 0)
+    if not zero.any():
+        return summary, summary
+    notes.append(
+        f"{int(zero.sum()):,} account(s) with repeat purchases of no value: left out of the "
+        "Gamma-Gamma fit"
+    )
+    valued = summary.assign(monetary_value=summary["monetary_value"].where(~zero, ZERO_SPEND))
+    return valued[~zero], valued
+
+
 def usable_spend(spend: GammaGamma, summary: pd.DataFrame, notes: list[str]):
     """The Gamma-Gamma model, or, when its q <= 1 (infinite mean spend: spend too
     heavy-tailed for the model), each account's observed mean spend per repeat purchase

@@ -35,8 +35,6 @@ MODELS = {"bgnbd": "BetaGeo", "pareto-nbd": "ParetoNBD"}
 TOTAL_ROW = "TOTAL"
 """account_id of the portfolio row that ``kamlab uplift`` appends to its output."""
 
-_ZERO_SPEND = 1e-9
-
 _EPILOG_VALUE = """
 Steps: read and validate; summarise per account until --until (repeat purchase days,
 recency, T in weeks); fit the purchase model (--model) and Gamma-Gamma (spend per
@@ -237,7 +235,7 @@ def run_value(
 def _run_value(tx, accounts, until, model, horizon_months, discount, rates) -> ValueRun:
     import kamlab.models as models
     from kamlab.summary import summarize
-    from kamlab.value.clv import customer_value, usable_spend
+    from kamlab.value.clv import customer_value, spend_data, usable_spend
     from kamlab.value.pnl import customer_pnl
     from kamlab.value.report_tables import clv_inputs
 
@@ -248,16 +246,8 @@ def _run_value(tx, accounts, until, model, horizon_months, discount, rates) -> V
     pnl = customer_pnl(tx, accounts, until=summary.attrs["until"], rates=rates)
     purchases = _fit(getattr(models, MODELS[model])(), summary, notes)
 
-    # Gamma-Gamma needs positive spend: repeat purchases of no value (free goods) are
-    # left out of the fit and valued at (almost) nothing per purchase.
-    zero = (summary["frequency"] > 0) & (summary["monetary_value"] <= 0)
-    if zero.any():
-        notes.append(
-            f"{int(zero.sum()):,} account(s) with repeat purchases of no value: left out of "
-            "the Gamma-Gamma fit"
-        )
-        summary = summary.assign(monetary_value=summary["monetary_value"].where(~zero, _ZERO_SPEND))
-    spend = _fit(models.GammaGamma(), summary[~zero], notes)
+    fit_on, summary = spend_data(summary, notes)  # repeat purchases of no value left out
+    spend = _fit(models.GammaGamma(), fit_on, notes)
     value = customer_value(
         summary,
         purchases,
