@@ -228,6 +228,18 @@ def test_portfolio_fit_on_the_hand_table():
     assert any("stages are unknown" in n for n in p.notes_)
 
 
+def test_a_previous_accounts_table_without_stage_indicators_leaves_todays_stages_standing():
+    acc = accounts().assign(contacts=[9, 2, 4, 16], joint_planning=[2, 0, 1, 3])
+    previous = accounts()  # judgement scores only: nothing to compare stages with
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # the indicators acc lacks
+        p = Portfolio(SMALL).fit(measures(), acc, previous_accounts=previous)
+    t = p.table_
+    assert t["stage"].notna().all()
+    assert not t["declining"].any()
+    assert any(n.startswith("the previous accounts table cannot show decline") for n in p.notes_)
+
+
 # --- movement -------------------------------------------------------------------------------
 
 
