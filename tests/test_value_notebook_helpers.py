@@ -2,6 +2,7 @@
 
 import math
 import warnings
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -302,6 +303,15 @@ def test_describe_convexity_and_uplift(portfolio):
     assert text.startswith("The quarter of accounts with the lowest retention")
     total = portfolio["uplift"].total
     assert f"({total['uplift_pct']:+.1f}%)" in rt.describe_uplift(portfolio["uplift"])
+    assert "worth less than nothing" not in rt.describe_uplift(portfolio["uplift"])
+
+
+def test_a_portfolio_worth_less_than_nothing_is_explained(portfolio):
+    uplift = portfolio["uplift"]
+    losing = SimpleNamespace(total=uplift.total.mul(-1).rename("total"))
+    text = rt.describe_uplift(losing)
+    assert "The portfolio is worth less than nothing here" in text
+    assert "fix the cost to serve before paying for retention" in text
 
 
 def test_uplift_by_horizon_grows_with_the_horizon(portfolio):

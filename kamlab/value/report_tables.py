@@ -531,13 +531,21 @@ def uplift_chart_data(uplift, names: pd.Series | None = None) -> pd.DataFrame:
 
 
 def describe_uplift(uplift, currency: str = "GBP") -> str:
-    """The uplift's point estimate in money, to three significant figures."""
+    """The uplift's point estimate in money, to three significant figures; and, when the
+    portfolio is worth less than nothing, why more retention then loses money."""
     t = uplift.total
-    return (
+    text = (
         f"Point estimate: portfolio value {_money(t['value'], currency)} -> "
         f"{_money(t['value_scenario'], currency)}, {_money(t['uplift'], currency)} "
         f"({t['uplift_pct']:+.1f}%)."
     )
+    if t["value"] < 0:
+        text += (
+            " The portfolio is worth less than nothing here: its accounts are expected to "
+            "cost more to serve than they earn, so keeping them longer loses more. Check the "
+            "cost-to-serve rates, and fix the cost to serve before paying for retention."
+        )
+    return text
 
 
 def uplift_by_tier(uplift, tiers: Sequence[float] = (0.2, 0.5)) -> pd.DataFrame:
