@@ -12,6 +12,7 @@ from __future__ import annotations
 from importlib import resources
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from kamlab.errors import InputError
@@ -125,8 +126,11 @@ def summarize(
         raise InputError(f"no purchases on or before {end.date()}: nothing to summarise")
     for col in ("first_purchase", "last_purchase"):
         out[col] = pd.to_datetime(out[col])
-    # the query sorts by account key, which is the order of the sorted ids
-    out.index = keys.accounts.take(out.pop("account_key").to_numpy())
+    # account keys follow the sorted ids: in key order, the index is sorted
+    account_key = out.pop("account_key").to_numpy()
+    order = np.argsort(account_key, kind="stable")  # a radix sort for integer keys
+    out = out.take(order)
+    out.index = keys.accounts.take(account_key[order])
     out.attrs.update(until=str(end.date()), period=period)
     return out
 
