@@ -28,5 +28,8 @@ def test_accounts_keep_every_column_and_quarantine_bad_ids(write):
 
 
 def test_accounts_need_an_id_column(write):
-    with pytest.raises(MissingColumnError, match="account_id"):
+    with pytest.raises(MissingColumnError, match="account_id") as error:
         read_accounts(write("acc.csv", "Name,Sector\nAlpha,Retail\n"))
+    # the command line has no --column for the accounts file: the hint says what to do
+    assert "Name the accounts file's id column account_id" in str(error.value)
+    assert "--column" not in str(error.value)

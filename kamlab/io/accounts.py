@@ -56,7 +56,13 @@ def _read_accounts(path, columns, *, sep, encoding, names) -> Accounts:
     raw = read_table(path, sep=sep, encoding=encoding, names=names)
     frame = raw.frame
     mapping = resolve_mapping(
-        list(frame.columns), columns, ACCOUNT_ROLES, required=["account_id"], source=raw.source
+        list(frame.columns),
+        columns,
+        ACCOUNT_ROLES,
+        required=["account_id"],
+        source=raw.source,
+        hint="Name the accounts file's id column account_id (in Python: "
+        "read_accounts(path, columns={'account_id': 'YOUR_COLUMN'})).",
     )
     cols = mapping.columns
     reasons = Reasons(len(frame))

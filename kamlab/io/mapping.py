@@ -140,11 +140,13 @@ def resolve_mapping(
     *,
     required: list[str],
     source: str = "",
+    hint: str | None = None,
 ) -> ColumnMapping:
     """Map roles to the file's columns: the user's choices first, then recognised names.
 
     Raises :class:`ConfigError` for an unknown role or a named column that is not in
-    the file, and :class:`MissingColumnError` when a required role stays unfilled.
+    the file, and :class:`MissingColumnError` (with ``hint``, else the default of
+    naming the column with ``--column``) when a required role stays unfilled.
     """
     given = dict(given or {})
     found = [str(c) for c in found]
@@ -174,5 +176,5 @@ def resolve_mapping(
                 break
     for role in required:
         if role not in mapping.columns:
-            raise MissingColumnError(role, roles[role], found, source)
+            raise MissingColumnError(role, roles[role], found, source, hint=hint)
     return mapping

@@ -278,6 +278,6 @@ def _headline(
     if capped:
         text += (
             f"; capped for {capped:,} account(s) whose churn is already below "
-            f"{scenario['points']:g} points (consider churn_reduction=)"
+            f"{scenario['points']:g} points (a churn reduction in percent avoids the cap)"
         )
     return text
