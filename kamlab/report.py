@@ -1,7 +1,8 @@
 """The period report: run the analysis notebooks with papermill, publish them as one report.
 
 ``reports/<period>/`` holds ``index.html`` (the notebooks in :data:`NOTEBOOKS` order as
-one self-contained document, code hidden), ``report.pdf`` (the same on A4),
+one self-contained document, code hidden; each notebook's section is also a page of its
+own, e.g. ``01_explore.html``), ``report.pdf`` (the same on A4),
 ``summary.xlsx`` (the tables the notebooks saved), ``figures/*.png``, the executed
 notebooks, ``quarantine.csv`` and ``manifest.json`` (inputs with checksums,
 parameters, row counts, versions, outputs, timings).
@@ -187,15 +188,6 @@ def _needs(path: Path, names: list[str]) -> set[str]:
             "metadata (kamlab.needs)"
         )
     return set(needs)
-
-
-def render_html(notebook_path: Path, html_path: Path) -> None:
-    """Render one executed notebook to a self-contained HTML page, code hidden."""
-    from kamlab.publish.html import render_report
-
-    nb = nbformat.read(notebook_path, as_version=4)
-    stem = Path(notebook_path).stem
-    html_path.write_text(render_report([(stem, nb)], title=stem), encoding="utf-8")
 
 
 def _previous_timings(final: Path) -> dict[str, float]:

@@ -106,6 +106,7 @@ def test_report_writes_every_output_and_the_manifest_lists_them(built):
     names = {p.name for p in path.iterdir()}
     assert names == {
         *report.NOTEBOOKS,
+        *(name.replace(".ipynb", ".html") for name in report.NOTEBOOKS),  # a page each
         "index.html",
         "report.pdf",
         "summary.xlsx",
@@ -166,6 +167,17 @@ def test_html_escapes_data_hides_code_and_loads_nothing(html):
     assert not EXTERNAL.search(html)
     assert "<link" not in html and "stderr" not in html
     assert html.count('<img src="data:image/png;base64,') >= 10
+
+
+def test_each_section_page_is_as_safe_and_stands_alone(built):
+    pages = {p.name: p.read_text(encoding="utf-8") for p in built[1].glob("0*.html")}
+    assert set(pages) == {name.replace(".ipynb", ".html") for name in report.NOTEBOOKS}
+    for name, page in pages.items():
+        assert XSS not in page and "<script" not in page, name
+        assert "read_transactions(" not in page and not EXTERNAL.search(page), name
+    assert "Exploring a customer base" in pages["01_explore.html"]
+    assert "Exploring a customer base" not in pages["04_portfolio.html"]
+    assert all("About this report" in page and "sha256" in page for page in pages.values())
 
 
 def test_pdf_has_pages(built):

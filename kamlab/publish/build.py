@@ -46,6 +46,7 @@ class Published:
     pages: int = 0
     sheets: list[str] = field(default_factory=list)
     figures: list[str] = field(default_factory=list)
+    notebook_pages: list[str] = field(default_factory=list)
     timings_s: dict[str, float] = field(default_factory=dict)
 
 
@@ -87,7 +88,8 @@ def publish_report(
     facts: list[tuple[str, object]] = (),
     on_step: Callable[[str], None] | None = None,
 ) -> Published:
-    """Write figures, ``index.html``, ``report.pdf`` and ``summary.xlsx`` into ``build``.
+    """Write figures, ``index.html`` (and each notebook's section as ``<stem>.html``),
+    ``report.pdf`` and ``summary.xlsx`` into ``build``.
 
     ``notebooks`` are the executed notebooks' file names in ``build``, in report order.
     """
@@ -112,6 +114,14 @@ def publish_report(
     t0 = step("index.html")
     html = render_report(executed, title=title, subtitle=subtitle, facts=list(facts))
     (build / done.html).write_text(html, encoding="utf-8")
+    for stem, nb in executed:  # each section also as a page of its own (to send alone)
+        page = f"{stem}.html"
+        heading = f"{title}: {_title(nb, stem)}"
+        (build / page).write_text(
+            render_report([(stem, nb)], title=heading, subtitle=subtitle, facts=list(facts)),
+            encoding="utf-8",
+        )
+        done.notebook_pages.append(page)
     done.timings_s["index.html"] = time.perf_counter() - t0
 
     # The workbook is written in a second process while this one lays out the PDF: both

@@ -61,8 +61,8 @@ def strip_solutions(source: Path, target: Path) -> int:
 def render_html_with_code(notebook_path: Path, html_path: Path) -> None:
     """Render an executed notebook to HTML with the code shown (prompts hidden).
 
-    :func:`kamlab.report.render_html` hides the code, as a report should; a teaching
-    notebook needs it shown."""
+    The report's pages hide the code, as a report should; a teaching notebook needs it
+    shown."""
     exporter = HTMLExporter(exclude_input_prompt=True, exclude_output_prompt=True)
     body, _ = exporter.from_notebook_node(nbformat.read(notebook_path, as_version=4))
     html_path.write_text(body, encoding="utf-8")
