@@ -11,18 +11,15 @@ self, fitted values end in ``_`` (``params_``, ``standard_errors_``, ``covarianc
 by account id.
 """
 
-from kamlab.models._base import ConvergenceWarning, NotFittedError
-from kamlab.models.betageo import BetaGeo, ModifiedBetaGeo
-from kamlab.models.gammagamma import GammaGamma
-from kamlab.models.pareto import ParetoNBD
-from kamlab.models.sbg import ShiftedBetaGeometric
+from kamlab._lazy import lazy_exports
 
-__all__ = [
-    "BetaGeo",
-    "ConvergenceWarning",
-    "GammaGamma",
-    "ModifiedBetaGeo",
-    "NotFittedError",
-    "ParetoNBD",
-    "ShiftedBetaGeometric",
-]
+__getattr__, __dir__, __all__ = lazy_exports(
+    __name__,
+    {
+        "kamlab.models._base": ["ConvergenceWarning", "NotFittedError"],
+        "kamlab.models.betageo": ["BetaGeo", "ModifiedBetaGeo"],
+        "kamlab.models.gammagamma": ["GammaGamma"],
+        "kamlab.models.pareto": ["ParetoNBD"],
+        "kamlab.models.sbg": ["ShiftedBetaGeometric"],
+    },
+)

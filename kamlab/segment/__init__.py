@@ -13,25 +13,20 @@ is chosen, stability, names) are in the docstrings of :mod:`kamlab.segment.model
     next_quarter = seg.predict(account_features(tx, until="2026-12-31"))
 """
 
-from kamlab.segment.cli import add_commands
-from kamlab.segment.features import FEATURE_COLUMNS, account_features
-from kamlab.segment.model import (
-    DEFAULT_FEATURES,
-    LOG_FEATURES,
-    Segmenter,
-    StabilityWarning,
-    transitions,
-)
-from kamlab.segment.naming import feature_label
+from kamlab._lazy import lazy_exports
 
-__all__ = [
-    "DEFAULT_FEATURES",
-    "FEATURE_COLUMNS",
-    "LOG_FEATURES",
-    "Segmenter",
-    "StabilityWarning",
-    "account_features",
-    "add_commands",
-    "feature_label",
-    "transitions",
-]
+__getattr__, __dir__, __all__ = lazy_exports(
+    __name__,
+    {
+        "kamlab.segment.cli": ["add_commands"],
+        "kamlab.segment.features": ["FEATURE_COLUMNS", "account_features"],
+        "kamlab.segment.model": [
+            "DEFAULT_FEATURES",
+            "LOG_FEATURES",
+            "Segmenter",
+            "StabilityWarning",
+            "transitions",
+        ],
+        "kamlab.segment.naming": ["feature_label"],
+    },
+)

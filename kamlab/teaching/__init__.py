@@ -23,34 +23,29 @@ notebooks, :mod:`kamlab.teaching.commands` adds ``kamlab teach``.
 from __future__ import annotations
 
 import importlib
+from typing import TYPE_CHECKING
 
-from kamlab.teaching.checks import CheckResult, Exercise, Mistake, Workbook
-from kamlab.teaching.data import (
-    STUDENT_ACCOUNTS,
-    ContractBase,
-    StudentPortfolio,
-    contract_customers,
-    student_key_portfolio,
-    student_measures,
-    student_portfolio,
+from kamlab._lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from kamlab.teaching.checks import Workbook
+
+__getattr__, __dir__, _exports = lazy_exports(
+    __name__,
+    {
+        "kamlab.teaching.checks": ["CheckResult", "Exercise", "Mistake", "Workbook"],
+        "kamlab.teaching.data": [
+            "STUDENT_ACCOUNTS",
+            "ContractBase",
+            "StudentPortfolio",
+            "contract_customers",
+            "student_key_portfolio",
+            "student_measures",
+            "student_portfolio",
+        ],
+    },
 )
-
-__all__ = [
-    "LESSONS",
-    "STUDENT_ACCOUNTS",
-    "CheckResult",
-    "ContractBase",
-    "Exercise",
-    "Mistake",
-    "StudentPortfolio",
-    "Workbook",
-    "contract_customers",
-    "lesson_for",
-    "student_key_portfolio",
-    "student_measures",
-    "student_portfolio",
-    "workbook_for",
-]
+__all__ = sorted([*_exports, "LESSONS", "lesson_for", "workbook_for"])
 
 LESSONS: dict[str, str] = {
     "01_what_is_a_key_account.ipynb": "kamlab.teaching.lesson01",
@@ -75,4 +70,6 @@ def lesson_for(notebook: str):
 def workbook_for(notebook: str, seed: int, *, show_solutions: bool = False) -> Workbook:
     """The exercises of ``notebook`` for the student with ``seed``, as the notebook builds
     them (for tests, and for a lecturer checking one student's answers)."""
+    from kamlab.teaching.data import student_portfolio
+
     return lesson_for(notebook).workbook(student_portfolio(seed), show_solutions=show_solutions)

@@ -16,12 +16,14 @@ import shutil
 import tempfile
 import textwrap
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from kamlab.errors import ConfigError
-from kamlab.report import _publish, _versions
-from kamlab.teaching.runner import Run, run_all, teaching_dir, teaching_notebooks
+
+if TYPE_CHECKING:
+    from kamlab.teaching.runner import Run
 
 __all__ = ["MANIFEST", "add_commands", "build_packs", "choose_notebooks"]
 
@@ -32,6 +34,8 @@ _KIND = "kamlab teaching packs"
 def choose_notebooks(wanted: list[str] | None, available: list[str] | None = None) -> list[str]:
     """The notebooks asked for: file names, names without ``.ipynb`` or their numbers
     (``1``, ``01``); all teaching notebooks when ``wanted`` is empty."""
+    from kamlab.teaching.runner import teaching_notebooks
+
     available = teaching_notebooks() if available is None else available
     if not wanted:
         return list(available)
@@ -88,6 +92,9 @@ def build_packs(
     notebooks run at once (each in its own kernel).
     """
     from tqdm.auto import tqdm
+
+    from kamlab.report import _publish, _versions  # imported here: --help stays quick
+    from kamlab.teaching.runner import Run, run_all, teaching_dir
 
     seeds = list(dict.fromkeys(int(s) for s in seeds))
     if not seeds:

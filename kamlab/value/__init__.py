@@ -7,34 +7,22 @@ cost to serve by activity-based costing with rates from :func:`load_cost_rates`)
 measure how much profit the best earn and the worst destroy.
 """
 
-from kamlab.value.churn import watch_list
-from kamlab.value.clv import CustomerValue, contract_value, customer_value
-from kamlab.value.pnl import (
-    PNL_COLUMNS,
-    TRANSACTION_DRIVERS,
-    CostRates,
-    cost_lines,
-    customer_pnl,
-    load_cost_rates,
-)
-from kamlab.value.uplift import RetentionUplift, gupta_lehmann_clv, retention_uplift
-from kamlab.value.whale import describe_whale, whale_curve, whale_summary
+from kamlab._lazy import lazy_exports
 
-__all__ = [
-    "CustomerValue",
-    "RetentionUplift",
-    "contract_value",
-    "customer_value",
-    "gupta_lehmann_clv",
-    "retention_uplift",
-    "watch_list",
-    "PNL_COLUMNS",
-    "TRANSACTION_DRIVERS",
-    "CostRates",
-    "cost_lines",
-    "customer_pnl",
-    "describe_whale",
-    "load_cost_rates",
-    "whale_curve",
-    "whale_summary",
-]
+__getattr__, __dir__, __all__ = lazy_exports(
+    __name__,
+    {
+        "kamlab.value.churn": ["watch_list"],
+        "kamlab.value.clv": ["CustomerValue", "contract_value", "customer_value"],
+        "kamlab.value.pnl": [
+            "PNL_COLUMNS",
+            "TRANSACTION_DRIVERS",
+            "CostRates",
+            "cost_lines",
+            "customer_pnl",
+            "load_cost_rates",
+        ],
+        "kamlab.value.uplift": ["RetentionUplift", "gupta_lehmann_clv", "retention_uplift"],
+        "kamlab.value.whale": ["describe_whale", "whale_curve", "whale_summary"],
+    },
+)
