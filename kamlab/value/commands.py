@@ -413,10 +413,11 @@ DEFAULT_DRAWS = 200
 def _draws_for(asked: int | None, run: ValueRun) -> tuple[int, str | None]:
     """The draws to make, and why there is no interval when the default falls to 0: the
     fit has no covariance. Draws asked for explicitly are made (or refused) as asked."""
+    from kamlab.value.uplift import without_covariance
+
     if asked is not None:
         return asked, None
-    models = [m for m in (run.purchases, run.spend) if m is not None]
-    broken = [m for m in models if not np.all(np.isfinite(m.log_covariance_.to_numpy()))]
+    broken = without_covariance(run.value)
     if not broken:
         return DEFAULT_DRAWS, None
     why = "; ".join(f"{m._model_name}: {m.convergence_message_}" for m in broken)

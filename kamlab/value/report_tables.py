@@ -31,6 +31,7 @@ import pandas as pd
 from kamlab.errors import InputError
 from kamlab.summary import PERIOD_DAYS
 from kamlab.value.pnl import TRANSACTION_DRIVERS, cost_lines
+from kamlab.value.uplift import without_covariance
 from kamlab.value.whale import describe_whale, whale_summary
 
 __all__ = [
@@ -663,9 +664,7 @@ def choose_uplift_model(values: dict, *, n_draws: int = 200) -> tuple[str, objec
     """
     for position, (name, value) in enumerate(values.items()):
         if getattr(value.model, "converged_", False):
-            spend = value.inputs.get("spend_model")
-            covariances = [m.log_covariance_.to_numpy() for m in (value.model, spend) if m]
-            draws = n_draws if all(np.all(np.isfinite(c)) for c in covariances) else 0
+            draws = 0 if without_covariance(value) else n_draws
             note = f"Retention uplift with {name}" + (
                 "" if draws else " (no interval: no covariance)"
             )

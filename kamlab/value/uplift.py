@@ -213,17 +213,27 @@ def retention_uplift(
     )
 
 
+def without_covariance(value: CustomerValue) -> list:
+    """The models behind ``value`` (purchases, spend) with no covariance to draw from: a
+    fit that did not converge. An interval needs this list to be empty."""
+    models = (value.model, value.inputs.get("spend_model"))
+    return [
+        m for m in models if m is not None and not np.all(np.isfinite(m.log_covariance_.to_numpy()))
+    ]
+
+
 def _draws(value, scenario, where, n_draws, seed, account_intervals, progress):
     if not n_draws:
         return None
     model = value.model
     spend = value.inputs.get("spend_model")
-    for m in (model, spend):
-        if m is not None and not np.all(np.isfinite(m.log_covariance_.to_numpy())):
-            raise InputError(
-                f"{m._model_name} has no covariance (its fit did not converge: "
-                f"{m.convergence_message_}); no interval possible; use n_draws=0"
-            )
+    broken = without_covariance(value)
+    if broken:
+        m = broken[0]
+        raise InputError(
+            f"{m._model_name} has no covariance (its fit did not converge: "
+            f"{m.convergence_message_}); no interval possible; use n_draws=0"
+        )
     rng = np.random.default_rng(seed)
     purchase_draws = model.sample_params(n_draws, rng)
     spend_draws = spend.sample_params(n_draws, rng) if spend is not None else None
