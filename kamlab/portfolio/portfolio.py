@@ -140,15 +140,14 @@ class Portfolio:
             notes.append("no accounts table: relationship stages are unknown")
             return empty
         try:
-            stages = assess_stages(acc, indicators=indicators)
-        except MissingColumnError as exc:  # no indicator column at all
-            notes.append(f"relationship stages are unknown: {exc}")
-            return empty
-        if previous is not None:
-            try:
-                stages = assess_stages(acc, indicators=indicators, previous=previous)
-            except MissingColumnError as exc:  # today's stages stand; decline is unknown
-                notes.append(f"the previous accounts table cannot show decline: {exc}")
+            stages = assess_stages(acc, indicators=indicators, previous=previous)
+        except MissingColumnError as exc:
+            try:  # without the previous table: a fault of that table leaves today's stages
+                stages = assess_stages(acc, indicators=indicators)
+            except MissingColumnError as today:  # no indicator column at all
+                notes.append(f"relationship stages are unknown: {today}")
+                return empty
+            notes.append(f"the previous accounts table cannot show decline: {exc}")
         return stages[["stage", "declining", "stage_reason"]].reindex(index)
 
     def summary(self) -> pd.DataFrame:
