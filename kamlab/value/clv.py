@@ -152,20 +152,20 @@ class CustomerValue:
         """
         model = self.model if model is None else model
         if self.kind == "contractual":
-            post = model._posterior(self.inputs["renewals"])
+            post = model.posterior(self.inputs["renewals"])
             if scenario:
-                post = _apply(model, post, scenario, where)
-            return self.inputs["margin"] * model._derl_posterior(post, self.discount)
-        post = model._posterior(self.inputs["summary"])
+                post = _apply(model, post, scenario, where, year=None)
+            return self.inputs["margin"] * model.derl_posterior(post, self.discount)
+        post = model.posterior(self.inputs["summary"])
         if scenario:
             post = _apply(model, post, scenario, where, year=self.inputs["year"])
         z = self.inputs["spend"] if spend is None else _spend(spend, self.inputs["summary"])
         return _noncontractual(model, post, z, self.inputs)["clv"]
 
 
-def _apply(model, post, scenario, where, **kw):
-    new, _ = model._raise_retention(
-        post, scenario.get("points"), scenario.get("churn_reduction"), **kw
+def _apply(model, post, scenario, where, *, year):
+    new, _ = model.raise_retention(
+        post, scenario.get("points"), scenario.get("churn_reduction"), year=year
     )
     if where is None:
         return new
@@ -232,7 +232,7 @@ def _noncontractual_block(model, post: dict, z: np.ndarray, inp: dict) -> dict:
     t = inp["t_model"]
     factor, dt_years = inp["factor"], inp["dt_years"]
     p_alive = post["p_alive"]
-    cum = _on_unique(model._expected_given_alive, t, post)  # accounts x steps, given alive
+    cum = _on_unique(model.expected_purchases_given_alive, t, post)  # accounts x steps, given alive
     increments = np.diff(cum, axis=1, prepend=0.0)
     disc_purchases = p_alive * (increments @ factor)
     out = {
@@ -245,7 +245,7 @@ def _noncontractual_block(model, post: dict, z: np.ndarray, inp: dict) -> dict:
     gm = revenue * inp["margin"]
     cost = disc_purchases * inp["cost_per_purchase"]
     if np.any(inp["cost_per_year"] != 0):
-        active = _on_unique(model._survival_given_alive, t, post)
+        active = _on_unique(model.survival_given_alive, t, post)
         cost = cost + inp["cost_per_year"] * p_alive * (active @ (dt_years * factor))
     out.update(
         margin_share=inp["margin"],
@@ -272,8 +272,8 @@ def customer_value(
 ) -> CustomerValue:
     """Discounted customer lifetime value per account over ``horizon_months``.
 
-    ``purchases``: a fitted :class:`~kamlab.models.BetaGeo`, ``ModifiedBetaGeo`` or
-    :class:`~kamlab.models.ParetoNBD`; ``spend``: a fitted
+    ``purchases``: a fitted :class:`~kamlab.models.PurchaseModel` (``BetaGeo``,
+    ``ModifiedBetaGeo``, ``ParetoNBD``), used through its public protocol; ``spend``: a fitted
     :class:`~kamlab.models.GammaGamma` (or a number / Series of spend per purchase).
     ``discount`` is the annual rate; ``margin`` the gross-margin share of revenue (a
     number or a Series by account; default: the summary's ``gross_margin / revenue``,
@@ -299,7 +299,7 @@ def customer_value(
     }
     inputs["spend"] = _spend(spend, summary)
     inputs["spend_model"] = spend if isinstance(spend, GammaGamma) else None
-    post = purchases._posterior(summary)
+    post = purchases.posterior(summary)
     table = pd.DataFrame(_noncontractual(purchases, post, inputs["spend"], inputs), index=index)
     table.attrs.update(horizon_months=horizon_months, discount=discount, time_unit=unit)
     return CustomerValue(
@@ -332,12 +332,12 @@ def contract_value(
         raise ConfigError(f"discount (rate per period) must be > 0, got {discount!r}")
     ren_arr = ren.to_numpy(dtype=float)
     m = _per_account(margin, renewals.index, "margin")
-    post = model._posterior(ren_arr)
-    derl = model._derl_posterior(post, discount)
+    post = model.posterior(ren_arr)
+    derl = model.derl_posterior(post, discount)
     table = pd.DataFrame(
         {
             "renewals": ren_arr,
-            "retention": model._retention(post),
+            "retention": model.retention(post),
             "derl": derl,
             "margin_per_period": m,
             "clv": m * derl,
