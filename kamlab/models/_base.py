@@ -428,6 +428,7 @@ class LikelihoodModel(BaseEstimator):
     """(parameter, "high"/"low") -> what it means when a failed fit runs off that way."""
 
     def __init__(self, max_iter: int = 1000):
+        """``max_iter``: the most quasi-Newton iterations of the likelihood search."""
         self.max_iter = max_iter
 
     @property

@@ -90,9 +90,6 @@ class BetaGeo(PurchaseModel):
     _time_scaled = ("alpha",)
     _first_dropout = 0  # dropout occasions before the first repeat purchase (MBG/NBD: 1)
 
-    def __init__(self, max_iter: int = 1000):
-        self.max_iter = max_iter
-
     @property
     def retention_definition(self) -> str:
         """What "retention" means for this model, in one sentence."""

@@ -60,9 +60,6 @@ class GammaGamma(LikelihoodModel):
     }
     display_name = "Gamma-Gamma"
 
-    def __init__(self, max_iter: int = 1000):
-        self.max_iter = max_iter
-
     def fit(self, summary: pd.DataFrame) -> GammaGamma:
         """Fit by maximum likelihood on the accounts with repeat purchases; returns self."""
         self._validate_params()

@@ -212,9 +212,6 @@ class ParetoNBD(PurchaseModel):
     _time_scaled = ("alpha", "beta")
     _analytic_gradient = False
 
-    def __init__(self, max_iter: int = 1000):
-        self.max_iter = max_iter
-
     # -- fitting hooks -------------------------------------------------------------------
     def _start(self, rate: float) -> np.ndarray:
         return np.log([1.0, 1.0 / rate, 1.0, 10.0])

@@ -115,9 +115,6 @@ class ShiftedBetaGeometric(LikelihoodModel):
     )
     """What "retention" means for this model, in one sentence (for reports)."""
 
-    def __init__(self, max_iter: int = 1000):
-        self.max_iter = max_iter
-
     def fit(self, survivors) -> ShiftedBetaGeometric:
         """Fit to survivor counts by period, starting with the cohort size at period 0."""
         self._validate_params()
