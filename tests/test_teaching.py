@@ -565,7 +565,7 @@ def test_kamlab_teach_refuses_to_replace_a_folder_that_is_not_a_pack(tmp_path):
 
 def test_a_failing_notebook_leaves_the_previous_packs_in_place(tmp_path, monkeypatch):
     from kamlab import teaching
-    from kamlab.report import ReportError
+    from kamlab.publish.runner import NotebookError as ReportError
 
     source = tmp_path / "notebooks"
     source.mkdir()
