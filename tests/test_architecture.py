@@ -65,3 +65,23 @@ def _cross_package_private_imports() -> list[str]:
 def test_no_module_imports_a_private_name_from_another_kamlab_package():
     found = _cross_package_private_imports()
     assert not found, "private names imported across kamlab packages:\n" + "\n".join(found)
+
+
+def test_every_top_level_module_is_in_a_layer():
+    """A new kamlab.x outside the layers contract would escape the check: name it there
+    (pyproject.toml, [tool.importlinter]) and in docs/architecture.md."""
+    import tomllib
+
+    config = tomllib.loads((PACKAGE.parent / "pyproject.toml").read_text(encoding="utf-8"))
+    (layers,) = [
+        c["layers"] for c in config["tool"]["importlinter"]["contracts"] if c["type"] == "layers"
+    ]
+    named = {m.strip(" ()") for layer in layers for m in layer.replace(":", "|").split("|")}
+    present = {
+        f"kamlab.{p.stem if p.suffix == '.py' else p.name}"
+        for p in PACKAGE.iterdir()
+        if (p.suffix == ".py" and p.stem != "__init__") or (p / "__init__.py").is_file()
+    }
+    assert present <= named, f"not in any layer: {sorted(present - named)}"
+    architecture = (PACKAGE.parent / "docs" / "architecture.md").read_text(encoding="utf-8")
+    assert all(m in architecture for m in named), sorted(m for m in named if m not in architecture)
