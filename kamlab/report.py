@@ -62,6 +62,12 @@ SPEC_FILE = "report.yaml"
 JOBS_ENV = "KAMLAB_REPORT_JOBS"
 PUBLISH_STEPS = ["figures", "index.html", "report.pdf", "summary.xlsx"]
 
+REPORT_PARAMETERS = (
+    "transactions_path", "accounts_path", "previous_accounts_path", "columns",
+    "read_options", "until", "period", "criteria_path", "cost_rates_path", "tables_dir",
+)  # fmt: skip
+"""The parameters :func:`run_report` can hand the notebooks (``report.yaml`` picks)."""
+
 ReportError = NotebookError
 """A report step failed; the message names the notebook, the cell and the error (the
 runner's :class:`~kamlab.publish.runner.NotebookError`)."""
@@ -132,13 +138,6 @@ def report_spec(folder: Path | None = None) -> ReportSpec:
         cell_timeout_s=timeout,
         parameters=list(raw.get("parameters") or REPORT_PARAMETERS),
     )
-
-
-REPORT_PARAMETERS = (
-    "transactions_path", "accounts_path", "previous_accounts_path", "columns",
-    "read_options", "until", "period", "criteria_path", "cost_rates_path", "tables_dir",
-)  # fmt: skip
-"""The parameters :func:`run_report` can hand the notebooks (``report.yaml`` picks)."""
 
 
 def default_jobs() -> int:
