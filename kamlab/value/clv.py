@@ -31,10 +31,12 @@ import pandas as pd
 from kamlab.errors import ConfigError, InputError
 from kamlab.models import GammaGamma, ShiftedBetaGeometric
 from kamlab.summary import PERIOD_DAYS
+from kamlab.value.pnl import TRANSACTION_DRIVERS, cost_lines
 
 __all__ = [
     "VALUE_COLUMNS",
     "CustomerValue",
+    "clv_inputs",
     "contract_value",
     "customer_value",
     "discount_schedule",
@@ -388,3 +390,51 @@ def usable_spend(spend: GammaGamma, summary: pd.DataFrame, notes: list[str]):
         "reflects the purchase model's uncertainty only"
     )
     return summary["monetary_value"].where(repeat, mean)
+
+
+# --------------------------------------------------------------------------- inputs
+
+
+def _transaction_lines(pnl: pd.DataFrame) -> list[str]:
+    driven = {f"cts_{c}" for c in TRANSACTION_DRIVERS.values()} | {"cts_financing"}
+    return [c for c in cost_lines(pnl) if c in driven]
+
+
+def clv_inputs(pnl: pd.DataFrame, summary: pd.DataFrame) -> pd.DataFrame:
+    """The per-account inputs of :func:`kamlab.value.customer_value` taken from the P&L.
+
+    ``pnl`` should cover the same window as ``summary`` (``customer_pnl(tx, ...,
+    until=summary.attrs["until"])``, all history). One row per account of the summary:
+
+    - ``margin``: gross margin / net revenue (the portfolio's share where net revenue
+      <= 0), clipped to [-1, 1];
+    - ``cost_per_purchase``: the transaction-driven cost to serve (orders, lines,
+      returns, deliveries) and financing, per purchase day (``frequency + 1``): the
+      purchases the models count;
+    - ``cost_per_year``: the account-driven cost to serve (service calls, KAM hours,
+      ...) per year the account was charged for.
+
+    Raises :class:`~kamlab.errors.InputError` when accounts of the summary have no P&L row.
+    """
+    missing = summary.index.difference(pnl.index)
+    if len(missing):
+        raise InputError(
+            f"the P&L has no row for {len(missing):,} account(s) of the summary (e.g. "
+            f"{', '.join(map(str, missing[:3]))}); build both over the same window"
+        )
+    p = pnl.reindex(summary.index)
+    net = p["net_revenue"].astype(float)
+    gm = p["gross_margin"].astype(float)
+    positive = net > 0
+    portfolio = gm[positive].sum() / net[positive].sum() if positive.any() else 0.0
+    margin = (gm / net.where(positive)).fillna(portfolio).clip(-1.0, 1.0)
+    purchase_days = summary["frequency"].astype(float) + 1.0
+    by_tx = _transaction_lines(p)
+    by_account = [c for c in cost_lines(p) if c not in by_tx]
+    per_purchase = p[by_tx].sum(axis=1) / purchase_days
+    years = p["years"].astype(float).where(p["years"] > 0)
+    per_year = (p[by_account].sum(axis=1) / years).fillna(0.0)
+    return pd.DataFrame(
+        {"margin": margin, "cost_per_purchase": per_purchase, "cost_per_year": per_year},
+        index=summary.index,
+    )
