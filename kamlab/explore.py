@@ -77,7 +77,7 @@ def _values(summary: pd.DataFrame | pd.Series, column: str) -> pd.Series:
 # --------------------------------------------------------------------------- data quality
 
 
-def _rule_order(reason: str) -> tuple[int, str]:
+def rule_order(reason: str) -> tuple[int, str]:
     """Sort key: the order in which :mod:`kamlab.io` applies its rules, then the name."""
     return (REASONS.index(reason) if reason in REASONS else len(REASONS), str(reason))
 
@@ -99,7 +99,7 @@ def data_quality_table(tx: Validated | Mapping) -> pd.DataFrame:
     labels = ["read", "accepted", "quarantined"]
     rows = [read, int(counts["accepted"]), int(counts["quarantined"])]
     by_reason = counts.get("by_reason", {}).items()
-    for reason, n in sorted(by_reason, key=lambda item: (-item[1], *_rule_order(item[0]))):
+    for reason, n in sorted(by_reason, key=lambda item: (-item[1], *rule_order(item[0]))):
         labels.append(f"quarantined: {reason}")
         rows.append(int(n))
     table = pd.DataFrame({"rows": rows}, index=pd.Index(labels, name="outcome"))
