@@ -5,8 +5,8 @@ labelled for reading. Nothing here computes a result the domain does not already
 - :mod:`kamlab.presentation.explore`: the first look at the data in sentences;
 - :mod:`kamlab.presentation.value`: the value notebook's tables and sentences (P&L
   statement, whale headline, model parameters, value, uplift, watch list);
-- :mod:`kamlab.presentation.portfolio`: criteria, key accounts, exit candidates and one
-  Markdown page per key account;
+- :mod:`kamlab.presentation.portfolio`: criteria, key accounts, exit candidates, the
+  movement and the allocation of hours in sentences, one Markdown page per key account;
 - :mod:`kamlab.presentation.executive`: the executive summary's headline numbers.
 """
 
@@ -21,6 +21,9 @@ __getattr__, __dir__, __all__ = lazy_exports(
         "kamlab.presentation.portfolio": [
             "account_page",
             "criteria_table",
+            "describe_allocation",
+            "describe_key_changes",
+            "describe_movement",
             "exit_candidates",
             "key_accounts",
         ],

@@ -1,5 +1,6 @@
 """The portfolio for people to read: tables of criteria, key accounts and exit candidates,
-and one Markdown page per key account.
+the movement between periods and the allocation of hours in sentences, and one Markdown
+page per key account.
 
 A page (:func:`account_page`) is built from the portfolio table, the customer P&L, the
 box history (:func:`~kamlab.portfolio.history.portfolio_history`), the buyer's
@@ -10,15 +11,25 @@ string from the data is escaped (:func:`kamlab.safe.markdown_text`), so an accou
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 
 from kamlab.portfolio.buyer import BUYER_QUESTIONS, HEADING_LABELS
 from kamlab.portfolio.criteria import GROUPS, Criteria
 from kamlab.portfolio.matrix import STRATEGIES
-from kamlab.presentation.format import money
+from kamlab.presentation.format import count, money
 from kamlab.safe import markdown_text as md
 
-__all__ = ["account_page", "criteria_table", "exit_candidates", "key_accounts"]
+__all__ = [
+    "account_page",
+    "criteria_table",
+    "describe_allocation",
+    "describe_key_changes",
+    "describe_movement",
+    "exit_candidates",
+    "key_accounts",
+]
 
 
 def criteria_table(criteria: Criteria, scores: dict | None = None) -> pd.DataFrame:
@@ -141,3 +152,76 @@ def account_page(
                 f"{score:g}/10): *{BUYER_QUESTIONS[heading]}*",
             ]
     return "\n".join(lines)
+
+
+def describe_movement(movement) -> str:
+    """A :class:`~kamlab.portfolio.movement.Movement` in a sentence: how many accounts in
+    both periods changed box, became key and stopped being key."""
+    stayed = len(movement.movers)
+    changed = int((movement.movers["box_before"] != movement.movers["box_after"]).sum())
+    return (
+        f"{changed} of {stayed} accounts in both periods changed box; "
+        f"{len(movement.new_key)} became key accounts and {len(movement.lost_key)} stopped "
+        "being key."
+    )
+
+
+def describe_key_changes(movement, before: pd.DataFrame, after: pd.DataFrame) -> str:
+    """Two lines naming the new and the lost key accounts of a
+    :class:`~kamlab.portfolio.movement.Movement` between the portfolio tables ``before``
+    and ``after`` (names when known, else ids)."""
+
+    def named(ids: pd.Index, table: pd.DataFrame) -> str:
+        names = table["account_name"] if "account_name" in table else table.index.to_series()
+        return ", ".join(names.loc[ids].astype(str)) or "none"
+
+    return (
+        f"new key accounts: {named(movement.new_key, after)}\n"
+        f"no longer key: {named(movement.lost_key, before)}"
+    )
+
+
+def _versus(diff: float, base: float, currency: str, what: str) -> str:
+    """'GBP 1,200 (15%) more than <what>' (or 'less than', or 'the same as')."""
+    if abs(diff) < 0.5:
+        return f"the same as {what}"
+    share = f" ({abs(diff) / base:.0%})" if base > 0 else ""
+    return f"{money(abs(diff), currency)}{share} {'more' if diff > 0 else 'less'} than {what}"
+
+
+def describe_allocation(allocation) -> str:
+    """An :class:`~kamlab.portfolio.allocate.Allocation` of account-manager hours in one or
+    two plain-English sentences, with the numbers."""
+    a = allocation
+    t, cur, n = a.totals, a.currency, len(a.table)
+    funded = int((a.table["hours"] > 0).sum())
+    text = (
+        f"Allocating {count(a.hours_used)} of {count(a.budget_hours)} account-manager "
+        f"hours to {funded:,} of {n:,} accounts is expected to add "
+        f"{money(t['optimal_gain'], cur)} of profit, "
+        + _versus(t["gain_over_equal"], t["equal_gain"], cur, "an equal split")
+    )
+    if n:
+        capped = ", at most max_hours" if "max_hours" in a.table else ""
+        text += f" ({a.budget_hours / n:,.1f} h each{capped})"
+    if "current_gain" in t:
+        text += " and " + _versus(
+            t["gain_over_current"], t["current_gain"], cur, "the current allocation"
+        )
+        if not math.isclose(t["current_hours"], a.budget_hours, rel_tol=1e-6):
+            text += (
+                f" (which uses {count(t['current_hours'])} hours, not the "
+                f"{count(a.budget_hours)} budgeted; not rescaled)"
+            )
+    text += "."
+    if t["unused_hours"] > 0:
+        text += (
+            f" {count(t['unused_hours'])} hours are left unused: no account can take more "
+            "(all at max_hours or with no value at stake)."
+        )
+    elif funded:
+        text += (
+            f" The last hour earns {cur} {a.shadow_price:,.2f} at every funded account "
+            "below its cap: more hours pay only if an hour costs less."
+        )
+    return text
