@@ -8,6 +8,10 @@ labelled for reading. Nothing here computes a result the domain does not already
 - :mod:`kamlab.presentation.portfolio`: criteria, key accounts, exit candidates, the
   movement and the allocation of hours in sentences, one Markdown page per key account;
 - :mod:`kamlab.presentation.executive`: the executive summary's headline numbers.
+
+The formats (``money``, ``percent``, ``count``) and the few sentences of the summary are
+exported here; import the other modules themselves, e.g. ``from kamlab.presentation
+import value as pv`` (each is imported on first use).
 """
 
 from kamlab._lazy import lazy_exports
@@ -18,21 +22,5 @@ __getattr__, __dir__, __all__ = lazy_exports(
         "kamlab.presentation.executive": ["declining_sentence", "headline_table"],
         "kamlab.presentation.explore": ["describe_concentration"],
         "kamlab.presentation.format": ["count", "money", "percent"],
-        "kamlab.presentation.portfolio": [
-            "account_page",
-            "criteria_table",
-            "describe_allocation",
-            "describe_key_changes",
-            "describe_movement",
-            "exit_candidates",
-            "key_accounts",
-        ],
-        "kamlab.presentation.value": [
-            "describe_uplift",
-            "describe_value",
-            "describe_whale",
-            "pnl_statement",
-            "whale_headline",
-        ],
     },
 )
