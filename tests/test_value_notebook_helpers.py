@@ -1,4 +1,4 @@
-"""The helpers behind notebooks/03_value.ipynb (kamlab.value.report_tables)."""
+"""The helpers behind notebooks/03_value.ipynb (kamlab.presentation.value)."""
 
 import math
 import warnings
@@ -12,7 +12,7 @@ import kamlab as kl
 from kamlab.datasets import make_sample
 from kamlab.errors import InputError
 from kamlab.models import BetaGeo, GammaGamma, ParetoNBD, ShiftedBetaGeometric
-from kamlab.value import report_tables as rt
+from kamlab.presentation import value as rt
 from kamlab.value.clv import customer_value
 from kamlab.value.uplift import retention_uplift
 
@@ -342,7 +342,7 @@ def test_uplift_model_choice_falls_back_when_the_preferred_model_did_not_converg
     import numpy as np
     import pandas as pd
 
-    from kamlab.value.report_tables import choose_uplift_model
+    from kamlab.presentation.value import choose_uplift_model
 
     def value(converged, covariance):
         model = SimpleNamespace(converged_=converged, log_covariance_=pd.DataFrame(covariance))

@@ -7,7 +7,7 @@ then runs the same steps as ``notebooks/03_value.ipynb``:
 - ``pnl``: :func:`kamlab.value.customer_pnl` over a window, and the whale headline;
 - ``value``: the P&L, a purchase model (BG/NBD or Pareto/NBD) and Gamma-Gamma fitted on
   :func:`kamlab.summarize`, and :func:`kamlab.value.clv.customer_value` with margin and
-  cost to serve taken from each account's P&L (:func:`~kamlab.value.report_tables.clv_inputs`);
+  cost to serve taken from each account's P&L (:func:`~kamlab.presentation.value.clv_inputs`);
 - ``uplift``: the value, then :func:`kamlab.value.uplift.retention_uplift` with an
   interval from parameter draws.
 """
@@ -234,10 +234,10 @@ def run_value(
 
 def _run_value(tx, accounts, until, model, horizon_months, discount, rates) -> ValueRun:
     import kamlab.models as models
+    from kamlab.presentation.value import clv_inputs
     from kamlab.summary import summarize
     from kamlab.value.clv import customer_value, spend_data, usable_spend
     from kamlab.value.pnl import customer_pnl
-    from kamlab.value.report_tables import clv_inputs
 
     if model not in MODELS:
         raise ConfigError(f"model {model!r}: expected one of {', '.join(MODELS)}")
@@ -265,8 +265,8 @@ def fit_uplift_model(
     """The value model for the retention headline, chosen as the value notebook chooses it:
     Pareto/NBD (annual retention) when it converges, else BG/NBD (both with Gamma-Gamma
     spend). Returns ``(name, ValueRun, parameter draws it supports, note)``, the note
-    saying which model and why (:func:`kamlab.value.report_tables.choose_uplift_model`)."""
-    from kamlab.value.report_tables import choose_uplift_model
+    saying which model and why (:func:`kamlab.presentation.value.choose_uplift_model`)."""
+    from kamlab.presentation.value import choose_uplift_model
 
     kw = dict(until=until, horizon_months=horizon_months, discount=discount, rates=rates)
     runs = {"Pareto/NBD": run_value(transactions, accounts, model="pareto-nbd", **kw)}
@@ -314,9 +314,9 @@ def _print_notes(notes) -> None:
 
 
 def cmd_pnl(args) -> None:
+    from kamlab.presentation.value import pnl_statement, whale_headline
     from kamlab.safe import write_csv
     from kamlab.value.pnl import customer_pnl
-    from kamlab.value.report_tables import pnl_statement, whale_headline
 
     out = Path(args.out)
     until = _until(args.until)
@@ -338,9 +338,9 @@ def cmd_pnl(args) -> None:
 
 
 def cmd_value(args) -> None:
+    from kamlab.presentation.value import describe_value, value_table, whale_headline
     from kamlab.safe import write_csv
     from kamlab.value.pnl import customer_pnl
-    from kamlab.value.report_tables import describe_value, value_table, whale_headline
 
     out = Path(args.out)
     tx, accounts, run = _run_from_args(args, out)
@@ -375,7 +375,7 @@ def cmd_value(args) -> None:
 
 
 def _uplift_frame(uplift, names, level: float) -> pd.DataFrame:
-    from kamlab.value.report_tables import names_for
+    from kamlab.presentation.value import names_for
 
     table = uplift.table.copy()
     table.insert(0, "account_name", names_for(table.index, names))
