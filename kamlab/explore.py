@@ -25,7 +25,6 @@ __all__ = [
     "breakdown",
     "concentration_curve",
     "data_quality_table",
-    "describe_concentration",
     "gini",
     "interpurchase_days",
     "monthly_revenue",
@@ -78,7 +77,7 @@ def _values(summary: pd.DataFrame | pd.Series, column: str) -> pd.Series:
 # --------------------------------------------------------------------------- data quality
 
 
-def _rule_order(reason: str) -> tuple[int, str]:
+def rule_order(reason: str) -> tuple[int, str]:
     """Sort key: the order in which :mod:`kamlab.io` applies its rules, then the name."""
     return (REASONS.index(reason) if reason in REASONS else len(REASONS), str(reason))
 
@@ -100,7 +99,7 @@ def data_quality_table(tx: Validated | Mapping) -> pd.DataFrame:
     labels = ["read", "accepted", "quarantined"]
     rows = [read, int(counts["accepted"]), int(counts["quarantined"])]
     by_reason = counts.get("by_reason", {}).items()
-    for reason, n in sorted(by_reason, key=lambda item: (-item[1], *_rule_order(item[0]))):
+    for reason, n in sorted(by_reason, key=lambda item: (-item[1], *rule_order(item[0]))):
         labels.append(f"quarantined: {reason}")
         rows.append(int(n))
     table = pd.DataFrame({"rows": rows}, index=pd.Index(labels, name="outcome"))
@@ -285,29 +284,6 @@ def revenue_concentration(
         "accounts_for_target": needed,
         "accounts_for_target_fraction": needed / n,
     }
-
-
-def describe_concentration(concentration: Mapping) -> str:
-    """The numbers of :func:`revenue_concentration` as sentences a manager can read."""
-    c = concentration
-    lines = [
-        f"{c['accounts']:,} accounts bought in the window.",
-        f"The top {c['top_fraction']:.0%} of accounts (about {c['top_accounts']:,}) bring "
-        f"{c['top_share']:.0%} of net revenue.",
-        f"The {min(c['top_n'], c['accounts'])} largest accounts alone bring "
-        f"{c['top_n_share']:.0%}.",
-        f"{c['target_share']:.0%} of net revenue comes from {c['accounts_for_target']:,} "
-        f"accounts ({c['accounts_for_target_fraction']:.0%} of them).",
-        f"Gini coefficient: {c['gini']:.2f} (0 = every account buys the same, "
-        "1 = one account buys everything).",
-    ]
-    if c.get("nonpositive_accounts"):
-        n = c["nonpositive_accounts"]
-        lines.append(
-            f"{n:,} {'account' if n == 1 else 'accounts'} returned as much as "
-            f"{'it' if n == 1 else 'they'} bought or more, counted as 0."
-        )
-    return "\n".join(lines)
 
 
 def top_accounts(

@@ -8,8 +8,9 @@ import pytest
 
 import kamlab as kl
 from kamlab.plots.portfolio import account_trend
-from kamlab.portfolio.account_pages import account_page, account_risks
+from kamlab.portfolio.account_pages import account_risks
 from kamlab.portfolio.history import period_ends, portfolio_history
+from kamlab.presentation.portfolio import account_page
 from kamlab.safe import markdown_text
 
 SCRIPT = "<script>alert(1)</script>"

@@ -22,6 +22,7 @@ from scipy.optimize import minimize  # noqa: E402
 from kamlab.errors import InputError  # noqa: E402
 from kamlab.plots.allocation import allocation_chart, response_curves  # noqa: E402
 from kamlab.portfolio.allocate import Allocation, allocate_hours, response_gain  # noqa: E402
+from kamlab.presentation.portfolio import describe_allocation  # noqa: E402
 
 
 def accounts(values, name="acct") -> pd.Series:
@@ -207,7 +208,7 @@ def test_budget_beyond_the_caps_allocates_every_cap_and_reports_unused_hours():
     assert result.hours_used == 120.0
     assert result.totals["unused_hours"] == 380.0
     assert result.shadow_price == 0.0
-    assert "380 hours are left unused" in result.describe()
+    assert "380 hours are left unused" in describe_allocation(result)
 
 
 def test_zero_cap_gives_no_hours():
@@ -302,7 +303,7 @@ def test_describe_gives_the_numbers_in_a_sentence():
     value.attrs["currency"] = "EUR"
     current = pd.Series([10.0, 10.0, 10.0], index=value.index)
     result = allocate_hours(value, 60.0, current_hours=current)
-    text = result.describe()
+    text = describe_allocation(result)
     assert text.startswith("Allocating 60 of 60 account-manager hours to 2 of 3 accounts")
     assert f"EUR {result.totals['optimal_gain']:,.0f}" in text
     assert "more than an equal split (20.0 h each)" in text

@@ -2,7 +2,7 @@
 
 import pandas as pd
 
-from kamlab.executive import declining_sentence
+from kamlab.presentation.executive import declining_sentence
 
 TABLE = pd.DataFrame(
     {

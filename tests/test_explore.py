@@ -9,6 +9,7 @@ import pytest
 from kamlab import explore
 from kamlab.errors import InputError
 from kamlab.io import read_transactions
+from kamlab.presentation.explore import describe_concentration
 
 
 def _summary(revenues: dict[str, float]) -> pd.DataFrame:
@@ -90,7 +91,7 @@ def test_concentration_curve_ranks_largest_first_ties_by_id():
 
 
 def test_describe_concentration_reads_as_prose():
-    text = explore.describe_concentration(explore.revenue_concentration(FIVE))
+    text = describe_concentration(explore.revenue_concentration(FIVE))
     assert "top 20% of accounts (about 1) bring 50% of net revenue" in text
     assert "80% of net revenue comes from 3 accounts (60% of them)" in text
     assert "Gini coefficient: 0.36" in text

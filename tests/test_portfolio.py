@@ -16,6 +16,7 @@ from kamlab.portfolio.matrix import assign_boxes, assign_tiers
 from kamlab.portfolio.movement import portfolio_movement
 from kamlab.portfolio.portfolio import Portfolio
 from kamlab.portfolio.scoring import PortfolioWarning, score_factor, score_group
+from kamlab.presentation.portfolio import describe_movement
 
 IDS = pd.Index(["A", "B", "C", "D"], name="account_id")
 
@@ -268,7 +269,7 @@ def test_movement_counts_transitions_and_names_new_and_lost_key_accounts():
     assert boxes.loc["Status", "gone"] == 1 and boxes.loc["new", "Strategic"] == 1
     assert list(m.new_key) == ["B", "D"] and list(m.lost_key) == ["A"]
     assert m.movers.index[0] == "A" and m.movers.loc["A", "moved"] == pytest.approx(3.0)
-    assert "2 of 2 accounts in both periods changed box" in m.describe()
+    assert "2 of 2 accounts in both periods changed box" in describe_movement(m)
 
 
 # --- on the generator's portfolio -----------------------------------------------------------

@@ -1,4 +1,4 @@
-"""The helpers behind notebooks/03_value.ipynb (kamlab.value.report_tables)."""
+"""The helpers behind notebooks/03_value.ipynb (kamlab.presentation.value)."""
 
 import math
 import warnings
@@ -12,7 +12,7 @@ import kamlab as kl
 from kamlab.datasets import make_sample
 from kamlab.errors import InputError
 from kamlab.models import BetaGeo, GammaGamma, ParetoNBD, ShiftedBetaGeometric
-from kamlab.value import report_tables as rt
+from kamlab.presentation import value as rt
 from kamlab.value.clv import clv_inputs, customer_value
 from kamlab.value.uplift import retention_uplift
 

@@ -10,7 +10,8 @@ import pytest
 
 import kamlab
 from kamlab.errors import InputError
-from kamlab.value import customer_pnl, describe_whale, whale_curve, whale_summary
+from kamlab.presentation.value import describe_whale
+from kamlab.value import customer_pnl, whale_curve, whale_summary
 
 SAMPLE = Path(__file__).resolve().parent.parent / "data" / "sample"
 

@@ -1,9 +1,13 @@
-"""Helpers shared by the chart modules: colours, axes, tick labels."""
+"""Helpers shared by the chart modules: colours, axes, titles, legends, notes, tick labels.
+
+Used inside :mod:`kamlab.plots` only; a chart function still takes and returns an Axes.
+"""
 
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
 from matplotlib.axes import Axes
+from matplotlib.ticker import FuncFormatter, PercentFormatter
 
 BAR = "#4c72b0"  # seaborn "deep" blue
 RETURN = "#c44e52"  # seaborn "deep" red
@@ -13,6 +17,39 @@ LINE = "#222222"
 def axes(ax: Axes | None) -> Axes:
     """``ax``, or the current axes when ``None``."""
     return plt.gca() if ax is None else ax
+
+
+def titled(ax: Axes, title: str, xlabel: str | None = None, ylabel: str | None = None) -> Axes:
+    """Set the title and, when given, the axis labels (which say their units)."""
+    ax.set_title(title)
+    if xlabel is not None:
+        ax.set_xlabel(xlabel)
+    if ylabel is not None:
+        ax.set_ylabel(ylabel)
+    return ax
+
+
+def legend(ax: Axes, loc: str | None = None, **kwargs):
+    """The house legend: no frame, small type; ``loc`` as matplotlib's (its default
+    when ``None``)."""
+    if loc is not None:
+        kwargs["loc"] = loc
+    return ax.legend(frameon=False, fontsize="small", **kwargs)
+
+
+def note(ax: Axes, text: str, xy, offset: tuple[float, float], **kwargs):
+    """Annotate ``xy`` with ``text`` placed ``offset`` points away, in small type."""
+    return ax.annotate(
+        text, xy, xytext=offset, textcoords="offset points", **{"fontsize": "small", **kwargs}
+    )
+
+
+def ticks(ax: Axes, which: str = "y", *, percent: bool = False) -> None:
+    """Tick labels of ``which`` axis ("x", "y" or "xy"): :func:`thousands` (1,234 / 12k /
+    4.5M), or, ``percent``, percentages of 100."""
+    for name in which:
+        axis = getattr(ax, f"{name}axis")
+        axis.set_major_formatter(PercentFormatter() if percent else FuncFormatter(thousands))
 
 
 def thousands(value: float, _pos=None) -> str:

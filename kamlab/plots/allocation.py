@@ -13,13 +13,8 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
-from matplotlib.ticker import FuncFormatter
 
-from kamlab.plots._common import BAR as _BAR
-from kamlab.plots._common import LINE as _LINE
-from kamlab.plots._common import axes as _axes
-from kamlab.plots._common import no_data as _no_data
-from kamlab.plots._common import thousands as _thousands
+from kamlab.plots._common import BAR, LINE, axes, legend, no_data, ticks, titled
 
 __all__ = ["allocation_chart", "response_curves"]
 
@@ -61,25 +56,28 @@ def allocation_chart(
     the current allocation when one was given to :func:`allocate_hours`, else the equal
     split. ``names`` maps account id to a display name.
     """
-    ax = _axes(ax)
+    ax = axes(ax)
     table = allocation.table
     column, label = _comparison(table)
     shown = _top(table, top)
     scope = "" if len(shown) == len(table) else f", top {len(shown)} of {len(table):,} by value"
-    ax.set_title(f"Account-manager hours: optimal vs {label}{scope}")
-    ax.set_xlabel("account-manager hours per account")
-    ax.set_ylabel("account (largest value at stake at the top)")
+    titled(
+        ax,
+        f"Account-manager hours: optimal vs {label}{scope}",
+        "account-manager hours per account",
+        "account (largest value at stake at the top)",
+    )
     if shown.empty:
-        _no_data(ax, "no accounts")
+        no_data(ax, "no accounts")
         return ax
     shown = shown.iloc[::-1]
     y = np.arange(len(shown))
-    ax.barh(y + 0.2, shown["hours"].to_numpy(dtype="float64"), 0.4, color=_BAR, label="optimal")
+    ax.barh(y + 0.2, shown["hours"].to_numpy(dtype="float64"), 0.4, color=BAR, label="optimal")
     ax.barh(y - 0.2, shown[column].to_numpy(dtype="float64"), 0.4, color=_OTHER, label=label)
     ax.set_yticks(y, _labels(shown.index, names), fontsize="small", parse_math=False)
     ax.set_xlim(left=0)
-    ax.xaxis.set_major_formatter(FuncFormatter(_thousands))
-    ax.legend(loc="lower right", frameon=False, fontsize="small")
+    ticks(ax, "x")
+    legend(ax, "lower right")
     return ax
 
 
@@ -97,7 +95,7 @@ def response_curves(
     marks the optimal hours, an open one the current hours (when given). Each curve
     flattens towards its value at stake: the diminishing returns the optimiser trades off.
     """
-    ax = _axes(ax)
+    ax = axes(ax)
     table = allocation.table
     if accounts is None:
         shown = _top(table[table["value_at_stake"] > 0], n)
@@ -107,11 +105,14 @@ def response_curves(
         if len(unknown):
             raise KeyError(f"accounts not in the allocation: {', '.join(map(str, unknown[:5]))}")
         shown = table.loc[wanted]
-    ax.set_title("Diminishing returns: expected gain against account-manager hours")
-    ax.set_xlabel("account-manager hours")
-    ax.set_ylabel(f"expected profit uplift ({allocation.currency})")
+    titled(
+        ax,
+        "Diminishing returns: expected gain against account-manager hours",
+        "account-manager hours",
+        f"expected profit uplift ({allocation.currency})",
+    )
     if shown.empty:
-        _no_data(ax, "no accounts with value at stake")
+        no_data(ax, "no accounts with value at stake")
         return ax
     value = shown["value_at_stake"].to_numpy(dtype="float64")
     sat = shown["saturation_hours"].to_numpy(dtype="float64")
@@ -126,13 +127,12 @@ def response_curves(
         if np.isfinite(current[i]):
             gain = value[i] * -np.expm1(-current[i] / sat[i])
             ax.plot(current[i], gain, "o", mfc="white", mec=color)
-    ax.plot([], [], "o", color=_LINE, label="optimal hours")
+    ax.plot([], [], "o", color=LINE, label="optimal hours")
     if "current_hours" in shown.columns:
-        ax.plot([], [], "o", mfc="white", mec=_LINE, label="current hours")
+        ax.plot([], [], "o", mfc="white", mec=LINE, label="current hours")
     ax.set_xlim(0, right)
     ax.set_ylim(bottom=0)
-    ax.yaxis.set_major_formatter(FuncFormatter(_thousands))
-    legend = ax.legend(loc="best", frameon=False, fontsize="small")
-    for text in legend.get_texts():
+    ticks(ax)
+    for text in legend(ax, "best").get_texts():
         text.set_parse_math(False)
     return ax

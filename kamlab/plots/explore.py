@@ -19,15 +19,10 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
-from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
+from matplotlib.ticker import MaxNLocator
 
-from kamlab.explore import _rule_order
-from kamlab.plots._common import BAR as _BAR
-from kamlab.plots._common import LINE as _LINE
-from kamlab.plots._common import RETURN as _RETURN
-from kamlab.plots._common import axes as _axes
-from kamlab.plots._common import no_data as _no_data
-from kamlab.plots._common import thousands as _thousands
+from kamlab.explore import rule_order
+from kamlab.plots._common import BAR, LINE, RETURN, axes, legend, no_data, note, ticks, titled
 
 __all__ = [
     "accounts_by",
@@ -51,21 +46,19 @@ def _by_reason(counts) -> pd.Series:
     return pd.Series(dict(counts) if isinstance(counts, Mapping) else counts, dtype="int64")
 
 
-def quarantine_reasons(counts, *, ax: Axes | None = None, color: str = _BAR) -> Axes:
+def quarantine_reasons(counts, *, ax: Axes | None = None, color: str = BAR) -> Axes:
     """Horizontal bars: quarantined rows per reason, largest at the top, counts written on.
 
     ``counts`` is a :class:`~kamlab.io.Transactions`, its ``counts()`` dict, a
     ``{reason: rows}`` mapping or Series, or a :func:`kamlab.explore.data_quality_table`.
     """
-    ax = _axes(ax)
+    ax = axes(ax)
     reasons = _by_reason(counts)
-    order = sorted(reasons.index, key=lambda r: (-reasons[r], *_rule_order(r)), reverse=True)
+    order = sorted(reasons.index, key=lambda r: (-reasons[r], *rule_order(r)), reverse=True)
     reasons = reasons[order]  # largest at the top; ties in the order the rules apply
-    ax.set_title("Quarantined rows by reason")
-    ax.set_xlabel("rows quarantined (count)")
-    ax.set_ylabel("reason")
+    titled(ax, "Quarantined rows by reason", "rows quarantined (count)", "reason")
     if reasons.empty or reasons.sum() == 0:
-        _no_data(ax, "no rows quarantined: every row was accepted")
+        no_data(ax, "no rows quarantined: every row was accepted")
         ax.set_yticks([])
         return ax
     positions = np.arange(len(reasons))
@@ -75,7 +68,7 @@ def quarantine_reasons(counts, *, ax: Axes | None = None, color: str = _BAR) -> 
         ax.annotate(f" {n:,}", (n, y), va="center", ha="left", fontsize="small")
     ax.set_xlim(0, reasons.max() * 1.15)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.xaxis.set_major_formatter(FuncFormatter(_thousands))
+    ticks(ax, "x")
     return ax
 
 
@@ -84,7 +77,7 @@ def concentration_curve(
     *,
     ax: Axes | None = None,
     top_fraction: float = 0.2,
-    color: str = _BAR,
+    color: str = BAR,
 ) -> Axes:
     """The Pareto curve: cumulative % of net revenue against cumulative % of accounts.
 
@@ -94,7 +87,7 @@ def concentration_curve(
     above it, the more revenue depends on a few accounts. The point at
     ``top_fraction`` of the accounts (20%) is marked with its revenue share.
     """
-    ax = _axes(ax)
+    ax = axes(ax)
     x = np.concatenate([[0.0], curve["cum_accounts_share"].to_numpy(dtype="float64")]) * 100
     y = np.concatenate([[0.0], curve["cum_revenue_share"].to_numpy(dtype="float64")]) * 100
     ax.plot([0, 100], [0, 100], linestyle="--", color="0.6", label="every account equal")
@@ -103,22 +96,23 @@ def concentration_curve(
         px, py = top_fraction * 100, float(np.interp(top_fraction * 100, x, y))
         ax.plot([px, px, 0], [0, py, py], color="0.35", linewidth=0.8, linestyle=":")
         ax.plot([px], [py], "o", color=color)
-        ax.annotate(
+        note(
+            ax,
             f"top {top_fraction:.0%} of accounts:\n{py / 100:.0%} of revenue",
             (px, py),
-            xytext=(12, -28),
-            textcoords="offset points",
-            fontsize="small",
+            (12, -28),
             arrowprops={"arrowstyle": "-", "color": "0.35"},
         )
     ax.set_xlim(0, 100)
     ax.set_ylim(0, 102)
-    ax.xaxis.set_major_formatter(PercentFormatter())
-    ax.yaxis.set_major_formatter(PercentFormatter())
-    ax.set_title("Revenue concentration (Pareto curve)")
-    ax.set_xlabel("accounts, largest first (cumulative % of accounts)")
-    ax.set_ylabel("net revenue (cumulative % of total)")
-    ax.legend(loc="lower right", frameon=False, fontsize="small")
+    ticks(ax, "xy", percent=True)
+    titled(
+        ax,
+        "Revenue concentration (Pareto curve)",
+        "accounts, largest first (cumulative % of accounts)",
+        "net revenue (cumulative % of total)",
+    )
+    legend(ax, "lower right")
     return ax
 
 
@@ -134,27 +128,23 @@ def monthly_revenue(
     (``Period`` or timestamp), columns ``sales``, ``returns`` (positive) and ``net``.
     ``currency`` names the unit of the y axis.
     """
-    ax = _axes(ax)
-    ax.set_title("Monthly revenue: sales, returns and net")
-    ax.set_xlabel("month")
-    ax.set_ylabel(f"revenue ({currency})")
+    ax = axes(ax)
+    titled(ax, "Monthly revenue: sales, returns and net", "month", f"revenue ({currency})")
     if table.empty:
-        _no_data(ax, "no transactions")
+        no_data(ax, "no transactions")
         return ax
     index = table.index
     months = index.to_timestamp() if isinstance(index, pd.PeriodIndex) else pd.DatetimeIndex(index)
     x = np.arange(len(months))
-    sales = ax.bar(x, table["sales"].to_numpy(), color=_BAR, width=0.8, label="sales")
-    returns = ax.bar(x, -table["returns"].to_numpy(), color=_RETURN, width=0.8, label="returns")
-    (net,) = ax.plot(x, table["net"].to_numpy(), color=_LINE, marker="o", markersize=3, label="net")
+    sales = ax.bar(x, table["sales"].to_numpy(), color=BAR, width=0.8, label="sales")
+    returns = ax.bar(x, -table["returns"].to_numpy(), color=RETURN, width=0.8, label="returns")
+    (net,) = ax.plot(x, table["net"].to_numpy(), color=LINE, marker="o", markersize=3, label="net")
     ax.axhline(0, color="0.3", linewidth=0.8)
     step = max(1, int(np.ceil(len(x) / 12)))
     ax.set_xticks(x[::step], [m.strftime("%Y-%m") for m in months[::step]])
     ax.tick_params(axis="x", labelrotation=45)
-    ax.yaxis.set_major_formatter(FuncFormatter(_thousands))
-    ax.legend(
-        handles=[sales, returns, net], loc="upper left", frameon=False, fontsize="small", ncols=3
-    )
+    ticks(ax)
+    legend(ax, "upper left", handles=[sales, returns, net], ncols=3)
     return ax
 
 
@@ -164,7 +154,7 @@ def interpurchase_histogram(
     ax: Axes | None = None,
     max_days: float | None = None,
     bins: int = 40,
-    color: str = _BAR,
+    color: str = BAR,
 ) -> Axes:
     """Histogram of the days between an account's consecutive purchase days.
 
@@ -173,13 +163,12 @@ def interpurchase_histogram(
     not squash the rest); the gaps beyond it are counted in the legend. The
     dashed line is the median gap.
     """
-    ax = _axes(ax)
-    ax.set_title("Time between purchases")
-    ax.set_xlabel("days between consecutive purchase days of an account")
+    ax = axes(ax)
+    titled(ax, "Time between purchases", "days between consecutive purchase days of an account")
     values = pd.Series(days, dtype="float64").dropna().to_numpy()
     if values.size == 0:
         ax.set_ylabel("gaps (count)")
-        _no_data(ax, "no repeat purchases: every account bought on one day only")
+        no_data(ax, "no repeat purchases: every account bought on one day only")
         return ax
     limit = float(np.quantile(values, 0.99)) if max_days is None else float(max_days)
     limit = max(limit, 1.0)
@@ -189,15 +178,15 @@ def interpurchase_histogram(
     ax.hist(shown, bins=edges, color=color)
     ax.set_ylabel("gaps (count)" if width == 1 else f"gaps (count per {width}-day bar)")
     median = float(np.median(values))
-    ax.axvline(median, color=_LINE, linestyle="--", linewidth=1.2, label=f"median: {median:g} days")
+    ax.axvline(median, color=LINE, linestyle="--", linewidth=1.2, label=f"median: {median:g} days")
     hidden = values.size - shown.size
     if hidden:
         noun = "gap" if hidden == 1 else "gaps"
         ax.plot([], [], " ", label=f"{hidden:,} {noun} over {limit:,.0f} days not shown")
     ax.set_xlim(0, limit)
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.yaxis.set_major_formatter(FuncFormatter(_thousands))
-    ax.legend(loc="upper right", frameon=False, fontsize="small")
+    ticks(ax)
+    legend(ax, "upper right")
     return ax
 
 
@@ -207,7 +196,7 @@ def accounts_by(
     *,
     ax: Axes | None = None,
     top: int = 15,
-    color: str = _BAR,
+    color: str = BAR,
 ) -> Axes:
     """Horizontal bars: number of accounts per value of ``column`` (industry, region...).
 
@@ -216,7 +205,7 @@ def accounts_by(
     ``column``) or a Series of counts. The ``top`` largest groups are shown, the
     rest summed as "other".
     """
-    ax = _axes(ax)
+    ax = axes(ax)
     if isinstance(data, pd.Series):
         counts = data
     elif column in data.columns:
@@ -233,11 +222,9 @@ def accounts_by(
         counts = pd.concat([counts.iloc[:top], pd.Series({"other": counts.iloc[top:].sum()})])
     counts = counts.iloc[::-1]
     label = column.replace("_", " ")
-    ax.set_title(f"Accounts by {label}")
-    ax.set_xlabel("accounts (count)")
-    ax.set_ylabel(label)
+    titled(ax, f"Accounts by {label}", "accounts (count)", label)
     if counts.empty:
-        _no_data(ax, "no accounts")
+        no_data(ax, "no accounts")
         return ax
     positions = np.arange(len(counts))
     ax.barh(positions, counts.to_numpy(), color=color)

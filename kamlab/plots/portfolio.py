@@ -7,7 +7,7 @@ import pandas as pd
 import seaborn as sns
 from matplotlib.axes import Axes
 
-from kamlab.plots._common import axes, label_points, no_data, thousands
+from kamlab.plots._common import axes, label_points, no_data, thousands, titled
 from kamlab.portfolio.criteria import BOXES, SCALE
 
 __all__ = [
@@ -113,8 +113,7 @@ def box_summary(summary: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     )
     ax.set_xticks(x, BOXES)
     ax.yaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
-    ax.set_ylabel("share of the portfolio")
-    ax.set_title("Accounts and revenue by box")
+    titled(ax, "Accounts and revenue by box", None, "share of the portfolio")
     ax.legend(frameon=False)
     return ax
 
@@ -167,7 +166,6 @@ def account_trend(
     ax.bar(x + 0.2, rows["gross_margin"], 0.4, label="gross margin", color="#55a868")
     ax.set_xticks(x, rows.index, rotation=30)
     ax.yaxis.set_major_formatter(thousands)
-    ax.set_ylabel("per quarter")
-    ax.set_title(title or f"{account}: revenue and gross margin by quarter")
+    titled(ax, title or f"{account}: revenue and gross margin by quarter", None, "per quarter")
     ax.legend(frameon=False, fontsize=8)
     return ax

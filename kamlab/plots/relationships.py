@@ -16,17 +16,13 @@ from matplotlib.axes import Axes
 from matplotlib.patches import Patch, Rectangle
 from matplotlib.ticker import MaxNLocator
 
-from kamlab.plots._common import BAR as _BAR
-from kamlab.plots._common import LINE as _LINE
-from kamlab.plots._common import RETURN as _RETURN
-from kamlab.plots._common import axes as _axes
-from kamlab.plots._common import no_data as _no_data
+from kamlab.plots._common import BAR, LINE, RETURN, axes, legend, no_data, note, titled
 from kamlab.portfolio.buyer import HEADING_LABELS, HEADINGS
 from kamlab.portfolio.stages import GAP_RULES, STAGES, stage_crosstab
 
 __all__ = ["buyer_heatmap", "buyer_radar", "stage_box_heatmap", "stage_distribution"]
 
-_GAP_COLOURS = {"under-developed": _RETURN, "over-invested": "#dd8452"}  # deep red / orange
+_GAP_COLOURS = {"under-developed": RETURN, "over-invested": "#dd8452"}  # deep red / orange
 
 
 def _short(label: str, width: int = 32) -> str:
@@ -122,8 +118,8 @@ def buyer_radar(
     ax.plot(closed, ring, color="0.45", linestyle="--", linewidth=1.2, label="portfolio mean")
     values = row.to_numpy(dtype="float64")
     ring = np.append(values, values[0])
-    ax.plot(closed, ring, color=_BAR, linewidth=2, marker="o", label=_short(label, 40))
-    ax.fill(closed, np.nan_to_num(np.append(values, values[0])), color=_BAR, alpha=0.15)
+    ax.plot(closed, ring, color=BAR, linewidth=2, marker="o", label=_short(label, 40))
+    ax.fill(closed, np.nan_to_num(np.append(values, values[0])), color=BAR, alpha=0.15)
 
     title = f"Buyer's view: {_short(label, 48)}"
     if np.isfinite(values).any():
@@ -133,16 +129,16 @@ def buyer_radar(
             [angles[weakest]],
             [values[weakest]],
             "o",
-            color=_RETURN,
+            color=RETURN,
             markersize=11,
             zorder=5,
             label=f"weakest: {name}",
         )
         title += f"\nweakest: {name} ({values[weakest]:g}/10)"
     else:
-        _no_data(ax, "no scores for this account")
+        no_data(ax, "no scores for this account")
     ax.set_title(title, pad=18)
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), frameon=False, fontsize="small")
+    legend(ax, "upper center", bbox_to_anchor=(0.5, -0.14))
     return ax
 
 
@@ -161,7 +157,7 @@ def buyer_heatmap(
     threaten ours) unless ``sort=False``; ``top`` keeps the first ``top`` rows. Each
     row's weakest heading is outlined. Red is 1 (against our plan), green 10.
     """
-    ax = _axes(ax)
+    ax = axes(ax)
     scores = _heading_table(scorecard)
     labels = _names(scorecard, names)
     if sort:
@@ -172,11 +168,14 @@ def buyer_heatmap(
         scores, labels = scores.head(top), labels.head(top)
     shown = f"{len(scores)} of {len(scorecard)}" if len(scores) < len(scorecard) else "all"
     order_note = ", weakest first" if sort else ""
-    ax.set_title(f"Buyer's view by account ({shown} accounts{order_note})")
-    ax.set_xlabel("supplier-management heading")
-    ax.set_ylabel("account")
+    titled(
+        ax,
+        f"Buyer's view by account ({shown} accounts{order_note})",
+        "supplier-management heading",
+        "account",
+    )
     if scores.empty:
-        _no_data(ax, "no accounts")
+        no_data(ax, "no accounts")
         return ax
     values = scores.to_numpy()
     image = ax.imshow(values, cmap=cmap, vmin=1, vmax=10, aspect="auto")
@@ -205,7 +204,7 @@ def buyer_heatmap(
     rows = np.flatnonzero(has)
     cols = filled[has].argmin(axis=1)
     for i, j in zip(rows, cols, strict=True):
-        ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, edgecolor=_LINE, lw=2))
+        ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, edgecolor=LINE, lw=2))
     bar = ax.figure.colorbar(image, ax=ax, fraction=0.04, pad=0.02)
     bar.set_label("score (1 against our plan - 10 for it)")
     return ax
@@ -228,11 +227,14 @@ def stage_box_heatmap(
     Exploratory/Basic, Streamline at Interdependent/Integrated) are outlined, red for
     under-developed and orange for over-invested, whether or not they hold accounts.
     """
-    ax = _axes(ax)
+    ax = axes(ax)
     counts = stage_crosstab(table, box_column=box_column, stage_column=stage_column)
-    ax.set_title("Relationship stage by portfolio box (gaps outlined)")
-    ax.set_xlabel("relationship stage")
-    ax.set_ylabel("portfolio box")
+    titled(
+        ax,
+        "Relationship stage by portfolio box (gaps outlined)",
+        "relationship stage",
+        "portfolio box",
+    )
     values = counts.to_numpy(dtype="float64")
     image = ax.imshow(values, cmap=cmap, vmin=0, vmax=max(1.0, values.max()), aspect="auto")
     ax.set_xticks(np.arange(len(STAGES)), list(STAGES))
@@ -257,27 +259,20 @@ def stage_box_heatmap(
             kind = GAP_RULES.get((str(box), stage))
             if kind:
                 kinds.add(kind)
-                colour = _GAP_COLOURS.get(kind, _RETURN)
+                colour = _GAP_COLOURS.get(kind, RETURN)
                 ax.add_patch(
                     Rectangle((j - 0.45, i - 0.45), 0.9, 0.9, fill=False, edgecolor=colour, lw=2.5)
                 )
     if kinds:
         handles = [
-            Patch(facecolor="none", edgecolor=_GAP_COLOURS.get(k, _RETURN), lw=2, label=k)
+            Patch(facecolor="none", edgecolor=_GAP_COLOURS.get(k, RETURN), lw=2, label=k)
             for k in sorted(kinds, reverse=True)
         ]
-        ax.legend(
-            handles=handles,
-            loc="upper center",
-            bbox_to_anchor=(0.5, -0.3),
-            ncol=len(handles),
-            frameon=False,
-            fontsize="small",
-        )
+        legend(ax, "upper center", handles=handles, bbox_to_anchor=(0.5, -0.3), ncol=len(handles))
     bar = ax.figure.colorbar(image, ax=ax, fraction=0.04, pad=0.02)
     bar.set_label("accounts")
     if values.sum() == 0:
-        _no_data(ax, "no accounts with a box and a stage")
+        no_data(ax, "no accounts with a box and a stage")
     return ax
 
 
@@ -293,7 +288,7 @@ def stage_distribution(
     stages). When it has a ``declining`` column, the declining accounts of each stage
     are stacked on top in red.
     """
-    ax = _axes(ax)
+    ax = axes(ax)
     if isinstance(table, pd.Series):
         stage, declining = table, None
     else:
@@ -303,9 +298,12 @@ def stage_distribution(
         declining = table["declining"] if "declining" in table.columns else None
     stage = pd.Categorical(stage.astype("string"), categories=list(STAGES), ordered=True)
     x = np.arange(len(STAGES))
-    ax.set_title("Relationship stages of the accounts")
-    ax.set_xlabel("relationship stage (least developed first)")
-    ax.set_ylabel("accounts")
+    titled(
+        ax,
+        "Relationship stages of the accounts",
+        "relationship stage (least developed first)",
+        "accounts",
+    )
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xticks(x, list(STAGES))
     ax.tick_params(axis="x", labelrotation=20)
@@ -317,21 +315,14 @@ def stage_distribution(
     total = pd.Series(stage).value_counts().reindex(list(STAGES), fill_value=0)
     total = total.to_numpy(dtype="float64")
     if total.sum() == 0:
-        _no_data(ax, "no accounts with a stage")
+        no_data(ax, "no accounts with a stage")
         return ax
     steady = total - fall
-    ax.bar(x, steady, color=_BAR, label="steady or improving" if fall.any() else "accounts")
+    ax.bar(x, steady, color=BAR, label="steady or improving" if fall.any() else "accounts")
     if fall.any():
-        ax.bar(x, fall, bottom=steady, color=_RETURN, label="declining")
-        ax.legend(frameon=False, fontsize="small")
+        ax.bar(x, fall, bottom=steady, color=RETURN, label="declining")
+        legend(ax)
     for xi, n in zip(x, total, strict=True):
-        ax.annotate(
-            f"{n:.0f}",
-            (xi, n),
-            xytext=(0, 3),
-            textcoords="offset points",
-            ha="center",
-            fontsize="small",
-        )
+        note(ax, f"{n:.0f}", (xi, n), (0, 3), ha="center")
     ax.set_ylim(0, total.max() * 1.12)
     return ax

@@ -12,12 +12,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
-from matplotlib.ticker import MaxNLocator, PercentFormatter
+from matplotlib.ticker import MaxNLocator
 
-from kamlab.plots._common import BAR as _BAR
-from kamlab.plots._common import LINE as _LINE
-from kamlab.plots._common import axes as _axes
-from kamlab.plots._common import no_data as _no_data
+from kamlab.plots._common import BAR, LINE, axes, legend, no_data, note, ticks, titled
 from kamlab.segment.naming import feature_label
 
 __all__ = [
@@ -68,7 +65,7 @@ def k_selection(
     *,
     score: str | None = None,
     ax: Axes | None = None,
-    color: str = _BAR,
+    color: str = BAR,
 ) -> Axes:
     """One score of the search for k, against k, with the chosen k marked.
 
@@ -77,20 +74,20 @@ def k_selection(
     to draw (default: ``calinski_harabasz``, or ``bic`` for a mixture). Draw one
     chart per score side by side to compare them.
     """
-    ax = _axes(ax)
+    ax = axes(ax)
     table = scores.reset_index() if "k" not in scores.columns else scores
     if score is None:
         score = "bic" if "bic" in table.columns else "calinski_harabasz"
     if score not in table.columns:
         raise ValueError(f"k_selection: no column {score!r}; scores have {list(table.columns)}")
     label, hint = _SCORES.get(score, (score.replace("_", " "), ""))
-    ax.set_title(f"Choosing k: {label}" + (f" ({hint})" if hint else ""))
-    ax.set_xlabel("number of segments k")
-    ax.set_ylabel(label)
+    titled(
+        ax, f"Choosing k: {label}" + (f" ({hint})" if hint else ""), "number of segments k", label
+    )
     ks = table["k"].to_numpy()
     values = table[score].to_numpy(dtype="float64")
     if len(ks) == 0 or np.isnan(values).all():
-        _no_data(ax, "no scores")
+        no_data(ax, "no scores")
         return ax
     ax.plot(ks, values, marker="o", color=color)
     chosen = (
@@ -99,15 +96,9 @@ def k_selection(
     if len(chosen):
         k = int(chosen["k"].iloc[0])
         y = float(chosen[score].iloc[0])
-        ax.axvline(k, color=_LINE, linestyle="--", linewidth=1)
-        ax.plot([k], [y], "o", color=_LINE, markersize=9, fillstyle="none")
-        ax.annotate(
-            f" chosen k = {k}",
-            (k, y),
-            xytext=(6, 6),
-            textcoords="offset points",
-            fontsize="small",
-        )
+        ax.axvline(k, color=LINE, linestyle="--", linewidth=1)
+        ax.plot([k], [y], "o", color=LINE, markersize=9, fillstyle="none")
+        note(ax, f" chosen k = {k}", (k, y), (6, 6))
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     return ax
 
@@ -130,13 +121,16 @@ def profile_heatmap(
     ``percentiles`` is ``Segmenter.percentiles_``; ``names`` (``Segmenter.names_``)
     labels the rows.
     """
-    ax = _axes(ax)
+    ax = axes(ax)
     table = _percentile_table(percentiles)
-    ax.set_title("Segment profiles: percentile of the segment median among all accounts")
-    ax.set_xlabel("feature")
-    ax.set_ylabel("segment")
+    titled(
+        ax,
+        "Segment profiles: percentile of the segment median among all accounts",
+        "feature",
+        "segment",
+    )
     if table.empty:
-        _no_data(ax, "no profile features")
+        no_data(ax, "no profile features")
         return ax
     values = table.to_numpy(dtype="float64")
     image = ax.imshow(values, cmap=cmap, vmin=0, vmax=100, aspect="auto")
@@ -174,13 +168,16 @@ def snake_plot(
 
     ``percentiles`` is ``Segmenter.percentiles_``; ``names`` labels the legend.
     """
-    ax = _axes(ax)
+    ax = axes(ax)
     table = _percentile_table(percentiles)
-    ax.set_title("Segment profiles (snake plot)")
-    ax.set_xlabel("feature")
-    ax.set_ylabel("percentile of the segment median among all accounts")
+    titled(
+        ax,
+        "Segment profiles (snake plot)",
+        "feature",
+        "percentile of the segment median among all accounts",
+    )
     if table.empty:
-        _no_data(ax, "no profile features")
+        no_data(ax, "no profile features")
         return ax
     x = np.arange(table.shape[1])
     ax.axhline(50, color="0.6", linestyle="--", linewidth=1, label="all accounts (median)")
@@ -197,7 +194,7 @@ def snake_plot(
     for label in ax.get_xticklabels():
         label.set_horizontalalignment("right")
     ax.set_ylim(0, 100)
-    ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False, fontsize="small")
+    legend(ax, "center left", bbox_to_anchor=(1.01, 0.5))
     return ax
 
 
@@ -217,7 +214,7 @@ def segment_scatter(
     variance and main features, for the axis labels). Above ``max_points`` accounts a
     random sample of that size is drawn, so the chart stays readable and quick.
     """
-    ax = _axes(ax)
+    ax = axes(ax)
     ax.set_title("Accounts by segment, on the first two principal components")
     explained = projection.attrs.get("explained", [np.nan, np.nan])
     loadings = projection.attrs.get("loadings", ["", ""])
@@ -226,7 +223,7 @@ def segment_scatter(
         main = ", ".join(feature_label(f.strip()) for f in loadings[i].split(",") if f.strip())
         set_label(f"component {i + 1}{share}" + (f"\nmostly {main}" if main else ""))
     if projection.empty:
-        _no_data(ax, "no accounts")
+        no_data(ax, "no accounts")
         return ax
     shown = projection
     if len(projection) > max_points:
@@ -246,7 +243,7 @@ def segment_scatter(
         )
     if len(shown) < len(projection):
         ax.plot([], [], " ", label=f"{len(shown):,} of {len(projection):,} accounts shown")
-    ax.legend(loc="best", frameon=False, fontsize="small", markerscale=1.5)
+    legend(ax, "best", markerscale=1.5)
     return ax
 
 
@@ -262,21 +259,21 @@ def segment_shares(
     ``profiles`` is ``Segmenter.profiles_`` (``segment_name``, ``share_of_accounts``
     and, when known, ``share_of_revenue``, ``share_of_margin``).
     """
-    ax = _axes(ax)
-    ax.set_title("Share of accounts vs share of revenue, by segment")
-    ax.set_xlabel("share of the total (%)")
-    ax.set_ylabel("segment")
+    ax = axes(ax)
+    titled(
+        ax, "Share of accounts vs share of revenue, by segment", "share of the total (%)", "segment"
+    )
     columns = [
         (c, label, shade)
         for c, label, shade in (
             ("share_of_accounts", "accounts", "0.7"),
-            ("share_of_revenue", "net revenue", _BAR),
+            ("share_of_revenue", "net revenue", BAR),
             ("share_of_margin", "gross margin", "#55a868"),
         )
         if c in profiles.columns and profiles[c].notna().any()
     ]
     if profiles.empty or not columns:
-        _no_data(ax, "no segments")
+        no_data(ax, "no segments")
         return ax
     positions = np.arange(len(profiles))[::-1]  # segment 1 at the top
     height = 0.8 / len(columns)
@@ -289,8 +286,8 @@ def segment_shares(
                 ax.annotate(f" {v:.0f}%", (max(v, 0), yi), va="center", fontsize="x-small")
     names = profiles["segment_name"] if "segment_name" in profiles.columns else None
     ax.set_yticks(positions, _segment_labels(profiles.index, names))
-    ax.xaxis.set_major_formatter(PercentFormatter())
+    ticks(ax, "x", percent=True)
     top = np.nanmax([profiles[c].max() for c, _, _ in columns]) * 100
     ax.set_xlim(min(0, np.nanmin([profiles[c].min() for c, _, _ in columns]) * 100), top * 1.15)
-    ax.legend(loc="lower right", frameon=False, fontsize="small")
+    legend(ax, "lower right")
     return ax

@@ -15,14 +15,20 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
-from matplotlib.ticker import FuncFormatter, PercentFormatter
+from matplotlib.ticker import PercentFormatter
 
-from kamlab.plots._common import BAR as _BAR
-from kamlab.plots._common import LINE as _LINE
-from kamlab.plots._common import RETURN as _RETURN
-from kamlab.plots._common import axes as _axes
-from kamlab.plots._common import no_data as _no_data
-from kamlab.plots._common import thousands as _thousands
+from kamlab.plots._common import (
+    BAR,
+    LINE,
+    RETURN,
+    axes,
+    legend,
+    no_data,
+    note,
+    thousands,
+    ticks,
+    titled,
+)
 
 __all__ = [
     "contribution_by_account",
@@ -70,7 +76,7 @@ def _account_labels(frame: pd.DataFrame, width: int = 32) -> pd.Series:
 
 
 def whale_curve(
-    curve: pd.DataFrame, *, ax: Axes | None = None, top_fraction: float = 0.2, color: str = _BAR
+    curve: pd.DataFrame, *, ax: Axes | None = None, top_fraction: float = 0.2, color: str = BAR
 ) -> Axes:
     """Cumulative profit (% of total) against cumulative % of accounts, most profitable first.
 
@@ -79,14 +85,18 @@ def whale_curve(
     ``top_fraction`` of accounts are marked. Where total profit is <= 0 there is no
     percentage to show, so the curve is drawn in money and the chart says why.
     """
-    ax = _axes(ax)
+    ax = axes(ax)
     currency = _currency(curve, None)
     ax.set_xlabel("accounts, most profitable first (cumulative % of accounts)")
-    ax.xaxis.set_major_formatter(PercentFormatter())
+    ticks(ax, "x", percent=True)
     if curve.empty:
-        ax.set_title("Whale curve of customer profitability")
-        ax.set_ylabel("contribution (cumulative % of total profit)")
-        _no_data(ax, "no accounts")
+        titled(
+            ax,
+            "Whale curve of customer profitability",
+            None,
+            "contribution (cumulative % of total profit)",
+        )
+        no_data(ax, "no accounts")
         return ax
     x = np.concatenate([[0.0], curve["cum_accounts_share"].to_numpy(dtype="float64")]) * 100
     shares = curve["cum_profit_share"].to_numpy(dtype="float64")
@@ -95,46 +105,38 @@ def whale_curve(
         y = np.concatenate([[0.0], shares]) * 100
         ax.axhline(100, color="0.45", linestyle=":", linewidth=1, label="total profit (100%)")
         ax.set_ylabel("contribution (cumulative % of total profit)")
-        ax.yaxis.set_major_formatter(PercentFormatter())
+        ticks(ax, percent=True)
         ax.set_title("Whale curve of customer profitability")
     else:
         y = np.concatenate([[0.0], curve["cum_profit"].to_numpy(dtype="float64")])
         ax.set_ylabel(f"contribution (cumulative, {currency})")
-        ax.yaxis.set_major_formatter(FuncFormatter(_thousands))
+        ticks(ax)
         ax.set_title("Whale curve: total profit <= 0, shown in money")
     ax.axhline(0, color="0.3", linewidth=0.8)
     ax.plot(x, y, color=color, linewidth=2, label="accounts ranked by contribution")
     peak = int(np.argmax(y))
     if peak > 0:
-        ax.plot([x[peak]], [y[peak]], "o", color=_RETURN)
-        value = f"{y[peak]:.0f}% of profit" if percent else f"{currency} {_thousands(y[peak])}"
+        ax.plot([x[peak]], [y[peak]], "o", color=RETURN)
+        value = f"{y[peak]:.0f}% of profit" if percent else f"{currency} {thousands(y[peak])}"
         right = x[peak] > 70  # keep the label inside the axes
-        ax.annotate(
+        note(
+            ax,
             f"peak: {value}\nat {x[peak]:.0f}% of accounts",
             (x[peak], y[peak]),
-            xytext=(-10 if right else 10, 8),
-            textcoords="offset points",
+            (-10 if right else 10, 8),
             ha="right" if right else "left",
-            fontsize="small",
         )
     px, py = top_fraction * 100, float(np.interp(top_fraction * 100, x, y))
     ax.plot([px, px], [0, py], color="0.35", linewidth=0.8, linestyle=":")
     ax.plot([px], [py], "o", color=color)
-    value = f"{py:.0f}% of profit" if percent else f"{currency} {_thousands(py)}"
-    ax.annotate(
-        f"top {top_fraction:.0%} of accounts:\n{value}",
-        (px, py),
-        xytext=(8, -32),
-        textcoords="offset points",
-        ha="left",
-        fontsize="small",
-    )
+    value = f"{py:.0f}% of profit" if percent else f"{currency} {thousands(py)}"
+    note(ax, f"top {top_fraction:.0%} of accounts:\n{value}", (px, py), (8, -32), ha="left")
     if not percent:
-        _no_data(ax, "total profit <= 0: no share of total to show")
+        no_data(ax, "total profit <= 0: no share of total to show")
     ax.set_xlim(0, 100)
     low, high = min(0.0, float(y.min())), float(y.max())
     ax.set_ylim(low - 0.05 * (high - low or 1), high + 0.12 * (high - low or 1))
-    ax.legend(loc="lower right", frameon=False, fontsize="small")
+    legend(ax, "lower right")
     return ax
 
 
@@ -175,7 +177,7 @@ def pnl_waterfall(
     ("assumed" when the margin was assumed), gross margin, each cost-to-serve line,
     contribution. Subtotals are grey bars from 0; reductions red; increases blue.
     """
-    ax = _axes(ax)
+    ax = axes(ax)
     unit = _currency(pnl, currency)
     row, name = _pnl_row(pnl, account_id)
     basis = row.get("cost_of_goods_basis", "data")
@@ -201,16 +203,16 @@ def pnl_waterfall(
         else:
             bottoms.append(level)
             heights.append(value)
-            colors.append(_RETURN if value < 0 else _BAR)
+            colors.append(RETURN if value < 0 else BAR)
             level += value
     x = np.arange(len(steps))
     ax.bar(x, heights, bottom=bottoms, color=colors, width=0.7)
     for xi, b, h in zip(x, bottoms, heights, strict=True):
-        ax.annotate(
-            _thousands(h),
+        note(
+            ax,
+            thousands(h),
             (xi, b + h if h >= 0 else b),
-            xytext=(0, 2),
-            textcoords="offset points",
+            (0, 2),
             ha="center",
             va="bottom",
             fontsize="x-small",
@@ -221,10 +223,8 @@ def pnl_waterfall(
     ax.set_ylim(low - (pad if low < 0 else 0), high + pad)
     ax.axhline(0, color="0.3", linewidth=0.8)
     ax.set_xticks(x, [s[0] for s in steps], rotation=45, ha="right")
-    ax.yaxis.set_major_formatter(FuncFormatter(_thousands))
-    ax.set_title(f"Customer P&L: {name}")
-    ax.set_xlabel("P&L line")
-    ax.set_ylabel(f"amount ({unit})")
+    ticks(ax)
+    titled(ax, f"Customer P&L: {name}", "P&L line", f"amount ({unit})")
     return ax
 
 
@@ -237,29 +237,30 @@ def contribution_by_account(
     ``contribution`` column, indexed by account). Most profitable at the top; losses
     in red. With ``2 n`` accounts or fewer, all are shown.
     """
-    ax = _axes(ax)
+    ax = axes(ax)
     unit = _currency(pnl, currency)
     ranked = pnl.sort_index().sort_values("contribution", ascending=False, kind="stable")
     shown = ranked if len(ranked) <= 2 * n else pd.concat([ranked.head(n), ranked.tail(n)])
-    ax.set_title(
+    titled(
+        ax,
         "Contribution by account"
         if len(shown) == len(ranked)
-        else f"Most and least profitable accounts (top and bottom {n} of {len(ranked):,})"
+        else f"Most and least profitable accounts (top and bottom {n} of {len(ranked):,})",
+        f"contribution ({unit})",
+        "account",
     )
-    ax.set_xlabel(f"contribution ({unit})")
-    ax.set_ylabel("account")
     if shown.empty:
-        _no_data(ax, "no accounts")
+        no_data(ax, "no accounts")
         return ax
     values = shown["contribution"].to_numpy(dtype="float64")[::-1]
     labels = _account_labels(shown).to_numpy()[::-1]
     y = np.arange(len(values))
-    ax.barh(y, values, color=np.where(values < 0, _RETURN, _BAR))
+    ax.barh(y, values, color=np.where(values < 0, RETURN, BAR))
     if len(shown) < len(ranked):
         ax.axhline(n - 0.5, color="0.5", linestyle="--", linewidth=0.8)
     ax.set_yticks(y, labels, fontsize="small")
     ax.axvline(0, color="0.3", linewidth=0.8)
-    ax.xaxis.set_major_formatter(FuncFormatter(_thousands))
+    ticks(ax, "x")
     return ax
 
 
@@ -277,7 +278,7 @@ def cost_to_serve_breakdown(
     joined onto it), or a Series / mapping from account id to group. Each bar sums
     to 100%; its label gives the group's total cost to serve.
     """
-    ax = _axes(ax)
+    ax = axes(ax)
     unit = _currency(pnl, currency)
     lines = _cost_lines(pnl)
     if by is None:
@@ -287,12 +288,15 @@ def cost_to_serve_breakdown(
     else:
         groups = pd.Series(by).reindex(pnl.index)
         title = str(getattr(by, "name", None) or "group").replace("_", " ")
-    ax.set_title("Cost to serve by activity" + ("" if by is None else f", by {title}"))
-    ax.set_xlabel("share of cost to serve (%)")
-    ax.set_ylabel(title)
+    titled(
+        ax,
+        "Cost to serve by activity" + ("" if by is None else f", by {title}"),
+        "share of cost to serve (%)",
+        title,
+    )
     costs = pnl[lines].groupby(groups.astype("string").fillna("(none)"), sort=True).sum()
     if costs.empty or not lines:
-        _no_data(ax, "no cost-to-serve lines")
+        no_data(ax, "no cost-to-serve lines")
         return ax
     totals = costs.sum(axis=1)
     shares = costs.div(totals.where(totals > 0), axis=0).fillna(0.0) * 100
@@ -303,12 +307,10 @@ def cost_to_serve_breakdown(
         width = shares[column].to_numpy()
         ax.barh(y, width, left=left, color=color, label=_line_label(column))
         left += width
-    ax.set_yticks(y, [f"{g}\n({unit} {_thousands(t)})" for g, t in totals.items()])
+    ax.set_yticks(y, [f"{g}\n({unit} {thousands(t)})" for g, t in totals.items()])
     ax.set_xlim(0, 100)
-    ax.xaxis.set_major_formatter(PercentFormatter())
-    ax.legend(
-        loc="upper center", bbox_to_anchor=(0.5, -0.15), ncols=4, frameon=False, fontsize="small"
-    )
+    ticks(ax, "x", percent=True)
+    legend(ax, "upper center", bbox_to_anchor=(0.5, -0.15), ncols=4)
     return ax
 
 
@@ -329,7 +331,7 @@ def retention_curve(
     0-1 are read as shares of the cohort and shown in %; otherwise as counts of
     survivors. The x label is the index name (``period`` when unnamed).
     """
-    ax = _axes(ax)
+    ax = axes(ax)
     series = [s for s in (observed, fitted, projected) if s is not None]
     values = pd.concat([s.astype("float64") for s in series]).dropna()
     share = values.empty or bool(((values >= 0) & (values <= 1)).all())
@@ -338,32 +340,33 @@ def retention_curve(
         ax.plot(
             projected.index,
             projected.to_numpy(dtype="float64") * scale,
-            color=_BAR,
+            color=BAR,
             linestyle="--",
             label="projected",
         )
-    ax.plot(fitted.index, fitted.to_numpy(dtype="float64") * scale, color=_BAR, label="fitted")
+    ax.plot(fitted.index, fitted.to_numpy(dtype="float64") * scale, color=BAR, label="fitted")
     ax.plot(
         observed.index,
         observed.to_numpy(dtype="float64") * scale,
         "o",
-        color=_LINE,
+        color=LINE,
         markersize=4,
         label="observed",
     )
-    ax.set_title(
-        "Retention: observed and fitted" + (", with projection" if projected is not None else "")
+    titled(
+        ax,
+        "Retention: observed and fitted" + (", with projection" if projected is not None else ""),
+        str(observed.index.name or "period").replace("_", " "),
     )
-    ax.set_xlabel(str(observed.index.name or "period").replace("_", " "))
     if share:
         ax.set_ylabel(ylabel or "customers retained (% of cohort)")
-        ax.yaxis.set_major_formatter(PercentFormatter())
+        ticks(ax, percent=True)
         ax.set_ylim(0, 102)
     else:
         ax.set_ylabel(ylabel or "customers surviving (count)")
         ax.set_ylim(bottom=0)
-        ax.yaxis.set_major_formatter(FuncFormatter(_thousands))
-    ax.legend(loc="upper right", frameon=False, fontsize="small")
+        ticks(ax)
+    legend(ax, "upper right")
     return ax
 
 
@@ -380,13 +383,16 @@ def probability_alive_heatmap(
     alive in 0-1 (e.g. from a BG/NBD or Pareto/NBD fit). Cells are written in %
     when the table is small (``annotate=None``: at most 12 x 12). Adds a colour bar.
     """
-    ax = _axes(ax)
+    ax = axes(ax)
     values = table.to_numpy(dtype="float64")
-    ax.set_title("Probability alive by recency and frequency")
-    ax.set_xlabel(str(table.columns.name or "frequency (repeat purchases)").replace("_", " "))
-    ax.set_ylabel(str(table.index.name or "recency").replace("_", " "))
+    titled(
+        ax,
+        "Probability alive by recency and frequency",
+        str(table.columns.name or "frequency (repeat purchases)").replace("_", " "),
+        str(table.index.name or "recency").replace("_", " "),
+    )
     if values.size == 0:
-        _no_data(ax, "empty table")
+        no_data(ax, "empty table")
         return ax
     image = ax.imshow(values, origin="lower", aspect="auto", vmin=0, vmax=1, cmap=cmap)
     bar = ax.figure.colorbar(image, ax=ax, format=PercentFormatter(xmax=1))
@@ -419,14 +425,17 @@ def uplift_by_account(
     ``account_name`` or ``account_id`` (a column or the index) for the labels.
     Largest at the top.
     """
-    ax = _axes(ax)
+    ax = axes(ax)
     unit = _currency(uplift, currency)
     top = uplift.sort_values("delta_value", ascending=False, kind="stable").head(n)
-    ax.set_title(f"Profit uplift from better retention: top {len(top)} accounts")
-    ax.set_xlabel(f"change in expected value ({unit}), with interval")
-    ax.set_ylabel("account")
+    titled(
+        ax,
+        f"Profit uplift from better retention: top {len(top)} accounts",
+        f"change in expected value ({unit}), with interval",
+        "account",
+    )
     if top.empty:
-        _no_data(ax, "no accounts")
+        no_data(ax, "no accounts")
         return ax
     top = top.iloc[::-1]
     delta = top["delta_value"].to_numpy(dtype="float64")
@@ -436,11 +445,11 @@ def uplift_by_account(
     ax.barh(
         y,
         delta,
-        color=np.where(delta < 0, _RETURN, _BAR),
+        color=np.where(delta < 0, RETURN, BAR),
         xerr=np.nan_to_num(np.vstack([low, high])),
-        error_kw={"ecolor": _LINE, "capsize": 3, "linewidth": 1},
+        error_kw={"ecolor": LINE, "capsize": 3, "linewidth": 1},
     )
     ax.set_yticks(y, _account_labels(top).to_numpy(), fontsize="small")
     ax.axvline(0, color="0.3", linewidth=0.8)
-    ax.xaxis.set_major_formatter(FuncFormatter(_thousands))
+    ticks(ax, "x")
     return ax

@@ -1,9 +1,4 @@
-"""One page per key account: where it stands, its P&L, its history, risks, the KAM question.
-
-The page is Markdown built from the portfolio table, the customer P&L, the box history
-(:func:`~kamlab.portfolio.history.portfolio_history`) and the buyer's scorecard. Every
-string from the data is escaped (:func:`kamlab.safe.markdown_text`), so an account named
-``<script>...`` shows as text.
+"""The risks of each key account, for its page (:func:`kamlab.presentation.portfolio.account_page`).
 
 Risks flagged (:data:`RISK_RULES`, each a plain sentence on the page):
 
@@ -20,12 +15,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-from kamlab.portfolio.buyer import BUYER_QUESTIONS, HEADING_LABELS
+from kamlab.portfolio.buyer import HEADING_LABELS
 from kamlab.portfolio.criteria import BOXES
-from kamlab.portfolio.matrix import STRATEGIES
-from kamlab.safe import markdown_text as md
 
-__all__ = ["RISK_RULES", "account_page", "account_risks"]
+__all__ = ["RISK_RULES", "account_risks"]
 
 RISK_RULES = {
     "falling_growth": -0.2,
@@ -113,77 +106,3 @@ def account_risks(
         thin = wallet < RISK_RULES["share_of_wallet"]
         add("low share of wallet", thin, (f"low share of wallet ({w:.0%})" for w in wallet[thin]))
     return pd.concat(parts, ignore_index=True)
-
-
-def _money(value: float, currency: str) -> str:
-    return f"{currency} {value:,.0f}" if pd.notna(value) else "n/a"
-
-
-def account_page(
-    account,
-    table: pd.DataFrame,
-    *,
-    number: int | None = None,
-    pnl: pd.DataFrame | None = None,
-    history: pd.DataFrame | None = None,
-    scorecard: pd.DataFrame | None = None,
-    risks: pd.DataFrame | None = None,
-    currency: str = "GBP",
-) -> str:
-    """The Markdown page of one account (a row of ``table``)."""
-    row = table.loc[account]
-    name = row.get("account_name")
-    head = f"{number}. " if number is not None else ""
-    title = md(account) if pd.isna(name) or name == account else f"{md(name)} ({md(account)})"
-    lines = [f"### {head}{title}", ""]
-    rank = f" (rank {int(row['key_rank'])})" if pd.notna(row.get("key_rank")) else ""
-    stage = row.get("stage")
-    lines.append(
-        f"**{row['box']}** box, **{row['tier']}** tier{rank}; relationship stage "
-        f"**{stage if pd.notna(stage) else 'unknown'}**; attractiveness "
-        f"{row['attractiveness']:.1f}, strength {row['strength']:.1f} (1-10). "
-        f"Strategy: {STRATEGIES[row['box']]}."
-    )
-    lines += ["", "| last 12 months | |", "|---|---:|"]
-    if pnl is not None and account in pnl.index:
-        p = pnl.loc[account]
-        for label, column in (
-            ("net revenue", "net_revenue"),
-            ("gross margin", "gross_margin"),
-            ("cost to serve", "cost_to_serve"),
-            ("contribution", "contribution"),
-        ):
-            lines.append(f"| {label} | {_money(p[column], currency)} |")
-    else:
-        lines.append(f"| net revenue | {_money(row['revenue'], currency)} |")
-        lines.append(f"| contribution | {_money(row['contribution'], currency)} |")
-    if pd.notna(row.get("growth")):
-        lines.append(f"| revenue trend (-1 to +1) | {row['growth']:+.2f} |")
-    if history is not None and account in history.index.get_level_values("account_id"):
-        past = history.xs(account, level="account_id")
-        lines += [
-            "",
-            "Box and stage by period: "
-            + " → ".join(
-                f"{p} {b}" + (f" ({s})" if pd.notna(s) else "")
-                for p, b, s in zip(
-                    past.index, past["box"], past.get("stage", [None] * len(past)), strict=True
-                )
-            )
-            + ".",
-        ]
-    found = [] if risks is None else list(risks.loc[risks["account_id"] == account, "detail"])
-    lines += [
-        "",
-        "**Risks:** " + ("; ".join(md(r) for r in found) + "." if found else "none flagged."),
-    ]
-    if scorecard is not None and account in scorecard.index:
-        heading = scorecard.at[account, "weakest_heading"]
-        if pd.notna(heading):
-            score = scorecard.at[account, "weakest_score"]
-            lines += [
-                "",
-                f"**The KAM question** (the buyer's weakest heading, {HEADING_LABELS[heading]}, "
-                f"{score:g}/10): *{BUYER_QUESTIONS[heading]}*",
-            ]
-    return "\n".join(lines)

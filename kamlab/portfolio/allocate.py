@@ -91,41 +91,6 @@ class Allocation:
     totals: dict[str, float] = field(default_factory=dict)
     currency: str = "GBP"
 
-    def describe(self) -> str:
-        """The allocation in one or two plain-English sentences, with the numbers."""
-        t, cur, n = self.totals, self.currency, len(self.table)
-        funded = int((self.table["hours"] > 0).sum())
-        text = (
-            f"Allocating {self.hours_used:,.0f} of {self.budget_hours:,.0f} account-manager "
-            f"hours to {funded:,} of {n:,} accounts is expected to add {cur} "
-            f"{t['optimal_gain']:,.0f} of profit, "
-            + _versus(t["gain_over_equal"], t["equal_gain"], cur, "an equal split")
-        )
-        if n:
-            capped = ", at most max_hours" if "max_hours" in self.table else ""
-            text += f" ({self.budget_hours / n:,.1f} h each{capped})"
-        if "current_gain" in t:
-            text += " and " + _versus(
-                t["gain_over_current"], t["current_gain"], cur, "the current allocation"
-            )
-            if not math.isclose(t["current_hours"], self.budget_hours, rel_tol=1e-6):
-                text += (
-                    f" (which uses {t['current_hours']:,.0f} hours, not the "
-                    f"{self.budget_hours:,.0f} budgeted; not rescaled)"
-                )
-        text += "."
-        if t["unused_hours"] > 0:
-            text += (
-                f" {t['unused_hours']:,.0f} hours are left unused: no account can take more "
-                "(all at max_hours or with no value at stake)."
-            )
-        elif funded:
-            text += (
-                f" The last hour earns {cur} {self.shadow_price:,.2f} at every funded account "
-                "below its cap: more hours pay only if an hour costs less."
-            )
-        return text
-
 
 def allocate_hours(
     value_at_stake: pd.Series,
@@ -312,14 +277,6 @@ def _current(current_hours, index: pd.Index) -> np.ndarray:
     current = _column(current_hours, index, "current_hours", "hours")
     _reject(current < 0, index, "current_hours is negative", "give 0 or more hours")
     return current
-
-
-def _versus(diff: float, base: float, currency: str, what: str) -> str:
-    """'GBP 1,200 (15%) more than <what>' (or 'less than', or 'the same as')."""
-    if abs(diff) < 0.5:
-        return f"the same as {what}"
-    share = f" ({abs(diff) / base:.0%})" if base > 0 else ""
-    return f"{currency} {abs(diff):,.0f}{share} {'more' if diff > 0 else 'less'} than {what}"
 
 
 def value_at_stake(value, points: float = 5.0) -> pd.Series:

@@ -130,6 +130,7 @@ def _chart(table, criteria, path) -> None:
 def cmd_allocate(args) -> None:
     from kamlab.portfolio.planning import plan_hours
     from kamlab.portfolio.portfolio import build_portfolio
+    from kamlab.presentation.portfolio import describe_allocation
     from kamlab.safe import write_csv
 
     if args.hours is not None and not args.hours >= 0:
@@ -162,7 +163,7 @@ def cmd_allocate(args) -> None:
     print(
         f"{len(result):,} accounts in tiers {', '.join(tiers)}; budget {plan.budget_hours:,.0f} hours"
     )
-    print(plan.describe())
+    print(describe_allocation(plan))
     for note in notes + portfolio.notes_:
         print(f"note: {note}", file=sys.stderr)
     print(f"allocation: {len(result):,} accounts -> {out}", file=sys.stderr)

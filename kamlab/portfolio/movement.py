@@ -32,26 +32,6 @@ class Movement:
     lost_key: pd.Index
     movers: pd.DataFrame
 
-    def key_changes(self, before: pd.DataFrame, after: pd.DataFrame) -> str:
-        """Two lines naming the new and the lost key accounts (names when known, else ids)."""
-
-        def named(ids: pd.Index, table: pd.DataFrame) -> str:
-            names = table["account_name"] if "account_name" in table else table.index.to_series()
-            return ", ".join(names.loc[ids].astype(str)) or "none"
-
-        return (
-            f"new key accounts: {named(self.new_key, after)}\n"
-            f"no longer key: {named(self.lost_key, before)}"
-        )
-
-    def describe(self) -> str:
-        stayed = len(self.movers)
-        changed = int((self.movers["box_before"] != self.movers["box_after"]).sum())
-        return (
-            f"{changed} of {stayed} accounts in both periods changed box; "
-            f"{len(self.new_key)} became key accounts and {len(self.lost_key)} stopped being key."
-        )
-
 
 def _key(table: pd.DataFrame) -> pd.Index:
     return table.index[table["tier"].astype("object") == "key"]

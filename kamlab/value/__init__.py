@@ -23,6 +23,6 @@ __getattr__, __dir__, __all__ = lazy_exports(
             "load_cost_rates",
         ],
         "kamlab.value.uplift": ["RetentionUplift", "gupta_lehmann_clv", "retention_uplift"],
-        "kamlab.value.whale": ["describe_whale", "whale_curve", "whale_summary"],
+        "kamlab.value.whale": ["whale_curve", "whale_summary"],
     },
 )

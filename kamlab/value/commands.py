@@ -207,9 +207,9 @@ def _print_notes(notes) -> None:
 
 
 def cmd_pnl(args) -> None:
+    from kamlab.presentation.value import pnl_statement, whale_headline
     from kamlab.safe import write_csv
     from kamlab.value.pnl import customer_pnl
-    from kamlab.value.report_tables import pnl_statement, whale_headline
 
     out = Path(args.out)
     until = _until(args.until)
@@ -231,9 +231,9 @@ def cmd_pnl(args) -> None:
 
 
 def cmd_value(args) -> None:
+    from kamlab.presentation.value import describe_value, value_table, whale_headline
     from kamlab.safe import write_csv
     from kamlab.value.pnl import customer_pnl
-    from kamlab.value.report_tables import describe_value, value_table, whale_headline
 
     out = Path(args.out)
     tx, accounts, run = _run_from_args(args, out)
@@ -268,7 +268,7 @@ def cmd_value(args) -> None:
 
 
 def _uplift_frame(uplift, names, level: float) -> pd.DataFrame:
-    from kamlab.value.report_tables import names_for
+    from kamlab.presentation.value import names_for
 
     table = uplift.table.copy()
     table.insert(0, "account_name", names_for(table.index, names))

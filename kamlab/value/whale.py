@@ -24,7 +24,7 @@ import pandas as pd
 
 from kamlab.errors import InputError
 
-__all__ = ["describe_whale", "whale_curve", "whale_summary"]
+__all__ = ["whale_curve", "whale_summary"]
 
 _ZERO = 1e-9
 """Total profit within this fraction of the gross profit and loss counts as 0."""
@@ -141,33 +141,3 @@ def whale_summary(data: pd.DataFrame | pd.Series, *, top_fraction: float = 0.2) 
         "value_destroyed_share": share(destroyed),
         "note": "; ".join(notes),
     }
-
-
-def describe_whale(summary: dict, currency: str = "GBP") -> str:
-    """The figures of :func:`whale_summary` as sentences a manager can read."""
-    s = summary
-    money = f"{currency} {{:,.0f}}".format
-    lines = [f"{s['accounts']:,} accounts; total contribution {money(s['total_profit'])}."]
-    if s["profitable"]:
-        lines += [
-            f"The most profitable {s['top_fraction']:.0%} of accounts earn "
-            f"{s['top_share']:.0%} of total profit (Cooper & Kaplan 1991: typically "
-            "150-300%, 225% in their case).",
-            f"The curve peaks at {s['peak_share']:.0%} of total profit after "
-            f"{s['peak_accounts']:,} accounts ({s['peak_accounts_share']:.0%}).",
-        ]
-    else:
-        lines.append(
-            f"The profitable {s['peak_accounts']:,} accounts earn {money(s['peak_profit'])}, "
-            "but the portfolio as a whole does not make money, so there is no share of "
-            "total profit to report."
-        )
-    if s["destroying_accounts"]:
-        tail = f", {s['value_destroyed_share']:.0%} of total profit" if s["profitable"] else ""
-        lines.append(
-            f"{s['destroying_accounts']:,} accounts ({s['destroying_accounts_share']:.0%}) "
-            f"destroy value: they lose {money(s['value_destroyed'])}{tail}."
-        )
-    else:
-        lines.append("No account destroys value.")
-    return "\n".join(lines)

@@ -1,4 +1,4 @@
-"""Charts of the teaching notebooks that :mod:`kamlab.plots` does not have.
+"""Charts of the teaching notebooks (``notebooks/teaching/``) that the report's do not cover.
 
 Seaborn style, as :mod:`kamlab.plots`: each takes plain pandas objects, draws on ``ax``
 (the current axes when ``None``), titles and labels it with units, and returns it; none
@@ -10,9 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
-from matplotlib.ticker import FuncFormatter, PercentFormatter
 
-from kamlab.plots._common import BAR, LINE, RETURN, axes, thousands
+from kamlab.plots._common import BAR, LINE, RETURN, axes, legend, note, ticks, titled
 from kamlab.value import gupta_lehmann_clv
 
 __all__ = [
@@ -26,35 +25,28 @@ __all__ = [
 ]
 
 
+def _by_profit(ax: Axes, x: pd.Series, y: pd.Series, loss: pd.Series, *, size: float) -> None:
+    """Points of the accounts that make money (blue) and those that lose it (red)."""
+    ax.scatter(x[~loss], y[~loss], s=size, color=BAR, alpha=0.75, label="makes money")
+    ax.scatter(x[loss], y[loss], s=size, color=RETURN, alpha=0.85, label="loses money")
+
+
 def revenue_vs_profit(pnl: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     """Each account's net revenue (log scale) against its contribution; loss-makers red."""
     ax = axes(ax)
     data = pnl[pnl["net_revenue"] > 0]
     loss = data["contribution"] < 0
-    ax.scatter(
-        data.loc[~loss, "net_revenue"],
-        data.loc[~loss, "contribution"],
-        s=14,
-        color=BAR,
-        alpha=0.75,
-        label="makes money",
-    )
-    ax.scatter(
-        data.loc[loss, "net_revenue"],
-        data.loc[loss, "contribution"],
-        s=14,
-        color=RETURN,
-        alpha=0.85,
-        label="loses money",
-    )
+    _by_profit(ax, data["net_revenue"], data["contribution"], loss, size=14)
     ax.axhline(0, color="0.3", linewidth=0.8)
     ax.set_xscale("log")
-    ax.xaxis.set_major_formatter(FuncFormatter(thousands))
-    ax.yaxis.set_major_formatter(FuncFormatter(thousands))
-    ax.set_title("Bigger is not always more profitable")
-    ax.set_xlabel("net revenue, last 12 months (GBP, log scale)")
-    ax.set_ylabel("contribution (profit), GBP")
-    ax.legend(loc="upper left", frameon=False, fontsize="small")
+    ticks(ax, "xy")
+    titled(
+        ax,
+        "Bigger is not always more profitable",
+        "net revenue, last 12 months (GBP, log scale)",
+        "contribution (profit), GBP",
+    )
+    legend(ax, "upper left")
     return ax
 
 
@@ -69,18 +61,16 @@ def rank_comparison(pnl: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     loss = pnl["contribution"] < 0
     n = len(pnl)
     ax.plot([1, n], [1, n], color="0.5", linestyle=":", linewidth=1, label="same rank")
-    ax.scatter(
-        by_revenue[~loss], by_profit[~loss], s=12, color=BAR, alpha=0.75, label="makes money"
-    )
-    ax.scatter(
-        by_revenue[loss], by_profit[loss], s=12, color=RETURN, alpha=0.85, label="loses money"
-    )
+    _by_profit(ax, by_revenue, by_profit, loss, size=12)
     ax.set_xlim(0, n + 1)
     ax.set_ylim(n + 1, 0)  # rank 1 at the top
-    ax.set_title("Rank by revenue against rank by profit")
-    ax.set_xlabel("rank by net revenue (1 = largest)")
-    ax.set_ylabel("rank by contribution (1 = most profitable)")
-    ax.legend(loc="lower left", frameon=False, fontsize="small")
+    titled(
+        ax,
+        "Rank by revenue against rank by profit",
+        "rank by net revenue (1 = largest)",
+        "rank by contribution (1 = most profitable)",
+    )
+    legend(ax, "lower left")
     return ax
 
 
@@ -101,19 +91,15 @@ def clv_by_retention(
     for r0, r1 in steps:
         v0, v1 = gupta_lehmann_clv(1.0, [r0, r1], discount)
         ax.plot([r0 * 100, r1 * 100], [v0, v1], "o", color=RETURN)
-        ax.annotate(
-            f"{r0:.0%} -> {r1:.0%}: {v1 / v0 - 1:+.1%}",
-            (r1 * 100, v1),
-            xytext=(-8, 6),
-            textcoords="offset points",
-            ha="right",
-            fontsize="small",
-        )
-    ax.xaxis.set_major_formatter(PercentFormatter())
-    ax.set_title("Customer lifetime value rises ever faster with retention")
-    ax.set_xlabel("retention rate r (share of customers kept each year)")
-    ax.set_ylabel("CLV (multiples of one year's margin m)")
-    ax.legend(loc="upper left", frameon=False, fontsize="small")
+        note(ax, f"{r0:.0%} -> {r1:.0%}: {v1 / v0 - 1:+.1%}", (r1 * 100, v1), (-8, 6), ha="right")
+    ticks(ax, "x", percent=True)
+    titled(
+        ax,
+        "Customer lifetime value rises ever faster with retention",
+        "retention rate r (share of customers kept each year)",
+        "CLV (multiples of one year's margin m)",
+    )
+    legend(ax, "upper left")
     return ax
 
 
@@ -126,21 +112,23 @@ def cohort_retention(table: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
         if column.startswith("still here: type retaining "):
             level = float(column.rsplit(" ", 1)[-1].rstrip("%")) / 100
             ax.axhline(level * 100, color="0.55", linestyle=":", linewidth=1)
-            ax.annotate(
+            note(
+                ax,
                 f"type retaining {level:.0%}",
                 (table.index[0], level * 100),
-                xytext=(0, 4),
-                textcoords="offset points",
-                fontsize="small",
+                (0, 4),
                 color="0.4",
             )
     ax.plot(cohort.index, cohort * 100, "o-", color=BAR, label="the cohort as a whole")
-    ax.yaxis.set_major_formatter(PercentFormatter())
+    ticks(ax, percent=True)
     ax.set_ylim(0, 100)
-    ax.set_title("A cohort's retention rises as the likely leavers leave")
-    ax.set_xlabel("year since the cohort was won")
-    ax.set_ylabel("retention that year (% of those at its start)")
-    ax.legend(loc="lower right", frameon=False, fontsize="small")
+    titled(
+        ax,
+        "A cohort's retention rises as the likely leavers leave",
+        "year since the cohort was won",
+        "retention that year (% of those at its start)",
+    )
+    legend(ax, "lower right")
     return ax
 
 
@@ -163,12 +151,15 @@ def retention_by_year(
         label="sBG, projected",
     )
     ax.plot(seen, counts[1:] / counts[:-1] * 100, "o", color=LINE, markersize=4, label="observed")
-    ax.yaxis.set_major_formatter(PercentFormatter())
+    ticks(ax, percent=True)
     ax.set_ylim(0, 100)
-    ax.set_title("Retention rate by year of the contract cohort")
-    ax.set_xlabel("year since signing")
-    ax.set_ylabel("retention that year (% of those at its start)")
-    ax.legend(loc="lower right", frameon=False, fontsize="small")
+    titled(
+        ax,
+        "Retention rate by year of the contract cohort",
+        "year since signing",
+        "retention that year (% of those at its start)",
+    )
+    legend(ax, "lower right")
     return ax
 
 
@@ -177,10 +168,13 @@ def uplift_by_tenure(table: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     :func:`kamlab.teaching.lesson06.uplift_by_tenure`."""
     ax = axes(ax)
     ax.bar(table.index.astype(str), table["uplift_pct"], color=BAR)
-    ax.yaxis.set_major_formatter(PercentFormatter())
-    ax.set_title("What more retention adds, by how long customers have stayed")
-    ax.set_xlabel("renewals so far (years as a customer)")
-    ax.set_ylabel("value uplift (% of the group's value)")
+    ticks(ax, percent=True)
+    titled(
+        ax,
+        "What more retention adds, by how long customers have stayed",
+        "renewals so far (years as a customer)",
+        "value uplift (% of the group's value)",
+    )
     return ax
 
 
@@ -210,8 +204,11 @@ def key_changes(
     ax.plot([1, 10], [1, 10], color="0.5", linestyle=":", linewidth=1)
     ax.set_xlim(1, 10)
     ax.set_ylim(1, 10)
-    ax.set_title("Who is a key account depends on the weights")
-    ax.set_xlabel(f"attractiveness with {labels[0]} (1-10)")
-    ax.set_ylabel(f"attractiveness with {labels[1]} (1-10)")
-    ax.legend(loc="upper left", frameon=False, fontsize="small")
+    titled(
+        ax,
+        "Who is a key account depends on the weights",
+        f"attractiveness with {labels[0]} (1-10)",
+        f"attractiveness with {labels[1]} (1-10)",
+    )
+    legend(ax, "upper left")
     return ax

@@ -1,5 +1,5 @@
-"""Tables and sentences for the value notebook (``notebooks/03_value.ipynb``) and the
-``kamlab value`` / ``uplift`` / ``pnl`` commands.
+"""Value tables and sentences for people: the value notebook (``notebooks/03_value.ipynb``),
+the teaching packs and the ``kamlab value`` / ``uplift`` / ``pnl`` commands.
 
 Small pure functions: each takes the outputs of :mod:`kamlab.value` and
 :mod:`kamlab.models` and returns a pandas object or a string, so the notebook's cells
@@ -13,7 +13,7 @@ stay short and every number it shows is unit-tested here.
   :func:`describe_purchase_model`), P(alive) on a recency x frequency grid
   (:func:`alive_grid`);
 - customer value: the margin and cost-to-serve inputs of CLV taken from the P&L
-  (:func:`clv_inputs`), P&L and value side by side (:func:`value_table`), the
+  (:func:`kamlab.value.clv.clv_inputs`), P&L and value side by side (:func:`value_table`), the
   portfolio in a sentence (:func:`describe_value`);
 - the uplift: chart data (:func:`uplift_chart_data`), where it lands
   (:func:`uplift_by_tier`, :func:`describe_convexity`), against the horizon
@@ -28,9 +28,10 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from kamlab.presentation.format import money
 from kamlab.summary import PERIOD_DAYS
 from kamlab.value.pnl import cost_lines
-from kamlab.value.whale import describe_whale, whale_summary
+from kamlab.value.whale import whale_summary
 
 __all__ = [
     "PARAMETER_MEANINGS",
@@ -44,6 +45,7 @@ __all__ = [
     "describe_spend_check",
     "describe_uplift",
     "describe_value",
+    "describe_whale",
     "names_for",
     "parameter_table",
     "pnl_statement",
@@ -115,19 +117,6 @@ def round_significant(values, digits: int = 3):
     return out if out.ndim else float(out)
 
 
-def _money(value: float, currency: str = "GBP") -> str:
-    """GBP 7.90m, GBP 412k, GBP 950: three significant figures."""
-    if not math.isfinite(value):
-        return f"{currency} n/a"
-    size = abs(value)
-    sign = "-" if value < 0 else ""
-    if size >= 1e6:
-        return f"{sign}{currency} {size / 1e6:.3g}m"
-    if size >= 1e4:
-        return f"{sign}{currency} {size / 1e3:.3g}k"
-    return f"{sign}{currency} {size:,.0f}"
-
-
 # --------------------------------------------------------------------------- P&L
 
 
@@ -176,8 +165,41 @@ def whale_verdict(summary: dict) -> str:
     )
 
 
+def describe_whale(summary: dict, currency: str = "GBP") -> str:
+    """The figures of :func:`~kamlab.value.whale_summary` as sentences a manager can read."""
+    s = summary
+
+    def money_(amount: float) -> str:
+        return money(amount, currency)
+
+    lines = [f"{s['accounts']:,} accounts; total contribution {money_(s['total_profit'])}."]
+    if s["profitable"]:
+        lines += [
+            f"The most profitable {s['top_fraction']:.0%} of accounts earn "
+            f"{s['top_share']:.0%} of total profit (Cooper & Kaplan 1991: typically "
+            "150-300%, 225% in their case).",
+            f"The curve peaks at {s['peak_share']:.0%} of total profit after "
+            f"{s['peak_accounts']:,} accounts ({s['peak_accounts_share']:.0%}).",
+        ]
+    else:
+        lines.append(
+            f"The profitable {s['peak_accounts']:,} accounts earn {money_(s['peak_profit'])}, "
+            "but the portfolio as a whole does not make money, so there is no share of "
+            "total profit to report."
+        )
+    if s["destroying_accounts"]:
+        tail = f", {s['value_destroyed_share']:.0%} of total profit" if s["profitable"] else ""
+        lines.append(
+            f"{s['destroying_accounts']:,} accounts ({s['destroying_accounts_share']:.0%}) "
+            f"destroy value: they lose {money_(s['value_destroyed'])}{tail}."
+        )
+    else:
+        lines.append("No account destroys value.")
+    return "\n".join(lines)
+
+
 def whale_headline(pnl: pd.DataFrame) -> str:
-    """:func:`~kamlab.value.describe_whale` of a P&L, with :func:`whale_verdict` added."""
+    """:func:`describe_whale` of a P&L, with :func:`whale_verdict` added."""
     summary = whale_summary(pnl)
     text = describe_whale(summary, pnl.attrs.get("currency", "GBP"))
     return f"{text}\n{whale_verdict(summary)}"
@@ -403,7 +425,7 @@ def describe_value(value, currency: str = "GBP") -> str:
     horizon = f"{value.horizon_months:g} months" if value.horizon_months else "their lifetime"
     lines = [
         f"Customer value of {n:,} accounts over {horizon}, discounted at {value.discount:.0%} "
-        f"a year: {_money(value.total, currency)} ({value.model._model_name} purchases).",
+        f"a year: {money(value.total, currency, short=True)} ({value.model._model_name} purchases).",
     ]
     if math.isfinite(alive):
         lines.append(f"Expected active accounts now: {alive:,.0f} of {n:,} ({alive / n:.0%}).")
@@ -488,8 +510,8 @@ def describe_uplift(uplift, currency: str = "GBP") -> str:
     portfolio is worth less than nothing, why more retention then loses money."""
     t = uplift.total
     text = (
-        f"Point estimate: portfolio value {_money(t['value'], currency)} -> "
-        f"{_money(t['value_scenario'], currency)}, {_money(t['uplift'], currency)} "
+        f"Point estimate: portfolio value {money(t['value'], currency, short=True)} -> "
+        f"{money(t['value_scenario'], currency, short=True)}, {money(t['uplift'], currency, short=True)} "
         f"({t['uplift_pct']:+.1f}%)."
     )
     if t["value"] < 0:

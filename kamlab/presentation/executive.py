@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from kamlab.portfolio.criteria import BOXES
+from kamlab.presentation.format import count, percent
 
 __all__ = ["declining_sentence", "headline_table"]
 
@@ -42,9 +43,9 @@ def headline_table(
     if formatted:
         share = out.index.str.contains("share")
         for column in out.columns:
-            sign = "+" if column == "change" else ""
+            sign = column == "change"
             out[column] = [
-                "" if pd.isna(v) else f"{v:{sign}.1%}" if is_share else f"{v:{sign},.0f}"
+                "" if pd.isna(v) else percent(v, 1, sign=sign) if is_share else count(v, sign=sign)
                 for v, is_share in zip(out[column], share, strict=True)
             ]
     return out

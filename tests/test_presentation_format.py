@@ -1,0 +1,39 @@
+"""One way to write money, percentages and counts for people (kamlab.presentation.format)."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from kamlab.presentation.format import count, money, percent
+
+
+@pytest.mark.parametrize(
+    ("value", "short", "text"),
+    [
+        (1234.4, False, "GBP 1,234"),
+        (-950.0, False, "GBP -950"),
+        (7_901_000.0, True, "GBP 7.9m"),
+        (412_345.0, True, "GBP 412k"),
+        (-12_345.0, True, "-GBP 12.3k"),
+        (950.0, True, "GBP 950"),
+        (math.nan, False, "n/a"),
+        (math.inf, True, "GBP n/a"),
+    ],
+)
+def test_money_whole_units_or_three_significant_figures(value, short, text):
+    assert money(value, short=short) == text
+
+
+def test_money_names_its_currency():
+    assert money(2500, "EUR") == "EUR 2,500"
+
+
+def test_percent_and_count():
+    assert percent(0.275) == "28%"
+    assert percent(0.275, 1, sign=True) == "+27.5%"
+    assert percent(math.nan) == "n/a"
+    assert count(12345) == "12,345"
+    assert count(-3, sign=True) == "-3" and count(12, sign=True) == "+12"
+    assert count(None) == "n/a"
