@@ -37,9 +37,8 @@ import pandas as pd
 import yaml
 from tqdm.auto import tqdm
 
-from kamlab.cache import CACHE_ENV
 from kamlab.errors import ConfigError
-from kamlab.io import read_accounts, read_transactions
+from kamlab.io.files import sha256
 from kamlab.periods import parse_period
 from kamlab.portfolio.criteria import load_criteria
 from kamlab.publish.build import TABLES, publish_report, report_facts
@@ -51,11 +50,12 @@ from kamlab.publish.runner import (
     previous_timings,
     publish_folder,
     run_notebooks,
-    sha256,
     versions,
 )
 from kamlab.safe import write_csv
 from kamlab.value.pnl import load_cost_rates
+from kamlab.workflows.cache import CACHE_ENV
+from kamlab.workflows.period import read_inputs
 
 SPEC_FILE = "report.yaml"
 """The file beside the notebooks that declares the report (:func:`report_spec`)."""
@@ -244,16 +244,16 @@ def run_report(
     try:
         t0 = time.perf_counter()
         bar.set_postfix_str("validate")
-        acc = read_accounts(accounts) if accounts else None
-        tx = read_transactions(
-            transactions, columns, accounts=acc.data if acc else None, **read_options
+        # read once here; the notebooks load it from the run's cache
+        tx, acc, previous = read_inputs(
+            transactions, accounts, previous_accounts, columns=columns, read_options=read_options
         )
         rows = {"transactions": tx.counts(), **({"accounts": acc.counts()} if acc else {})}
-        if previous_accounts:
-            rows["previous_accounts"] = read_accounts(previous_accounts).counts()
+        if previous is not None:
+            rows["previous_accounts"] = previous.counts()
         bar.update()
         write_csv(tx.quarantine, build / "quarantine.csv", index=False)
-        del tx, acc
+        del tx, acc, previous
         _release_memory()
         timings["validate"] = time.perf_counter() - t0
         parameters = {

@@ -10,12 +10,12 @@ import pytest
 
 import kamlab.report as report
 from kamlab.errors import ConfigError
+from kamlab.io.files import sha256
 from kamlab.publish.runner import (
     file_checksums,
     previous_timings,
     publish_folder,
     run_notebooks,
-    sha256,
     versions,
 )
 

@@ -21,7 +21,6 @@ from pathlib import Path
 
 import pandas as pd
 
-from kamlab.cache import file_key, memo
 from kamlab.errors import InputError
 from kamlab.io.files import read_table
 from kamlab.io.mapping import ACCOUNT_ROLES, resolve_mapping
@@ -42,17 +41,7 @@ def read_accounts(
     encoding: str | None = None,
     names: list[str] | None = None,
 ) -> Accounts:
-    """Read an accounts file (CSV, Parquet, Excel) and validate it. Within a report run
-    the result is shared between notebooks (:mod:`kamlab.cache`)."""
-    options = dict(sep=sep, encoding=encoding, names=names)
-    return memo(
-        "accounts",
-        (file_key(path), columns or None, sorted(options.items())),
-        lambda: _read_accounts(path, columns, **options),
-    )
-
-
-def _read_accounts(path, columns, *, sep, encoding, names) -> Accounts:
+    """Read an accounts file (CSV, Parquet, Excel) and validate it."""
     raw = read_table(path, sep=sep, encoding=encoding, names=names)
     frame = raw.frame
     mapping = resolve_mapping(

@@ -17,6 +17,7 @@ Rules (documented in README "Data contract"):
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import re
 from dataclasses import dataclass
@@ -206,3 +207,12 @@ def _read_delimited(
         separator="whitespace" if sep is None else sep,
         has_header=has_header,
     )
+
+
+def sha256(path: Path) -> str:
+    """Hex SHA-256 of a file's bytes."""
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

@@ -38,7 +38,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from kamlab.cache import file_key, fingerprint, memo
 from kamlab.errors import MissingColumnError
 from kamlab.io.files import RawTable, read_table
 from kamlab.io.keys import LineKeys, line_keys
@@ -98,37 +97,10 @@ def read_transactions(
 
     ``columns`` maps roles to the file's column names (``{"account_id": "Customer ID"}``);
     roles not given are recognised from common names. ``accounts`` (ids, or an
-    accounts frame indexed by id) turns on the ``unknown_account`` rule. Within a report
-    run the result is shared between notebooks (:mod:`kamlab.cache`).
+    accounts frame indexed by id) turns on the ``unknown_account`` rule.
     """
-    options = dict(
-        sep=sep,
-        encoding=encoding,
-        names=names,
-        dayfirst=dayfirst,
-        keep_duplicates=keep_duplicates,
-        today=today,
-    )
     if isinstance(accounts, Validated):
         accounts = accounts.data
-    ids = None
-    if accounts is not None:
-        ids = accounts.index if isinstance(accounts, pd.DataFrame) else pd.Index(list(accounts))
-    return memo(
-        "transactions",
-        (
-            file_key(path),
-            columns or None,
-            sorted(options.items()),
-            fingerprint(pd.DataFrame(index=ids)),
-        ),
-        lambda: _read_transactions(path, columns, accounts=accounts, **options),
-    )
-
-
-def _read_transactions(
-    path, columns, *, accounts, sep, encoding, names, dayfirst, keep_duplicates, today
-) -> Transactions:
     raw = read_table(path, sep=sep, encoding=encoding, names=names)
     mapping = resolve_mapping(
         list(raw.frame.columns),

@@ -128,10 +128,10 @@ def _chart(table, criteria, path) -> None:
 
 
 def cmd_allocate(args) -> None:
-    from kamlab.portfolio.planning import plan_hours
     from kamlab.portfolio.portfolio import build_portfolio
     from kamlab.presentation.portfolio import describe_allocation
     from kamlab.safe import write_csv
+    from kamlab.workflows.value import hours_plan
 
     if args.hours is not None and not args.hours >= 0:
         raise ConfigError(f"--hours {args.hours:g}: expected a number of hours >= 0")
@@ -144,16 +144,16 @@ def cmd_allocate(args) -> None:
     table = portfolio.table_
     tiers = [t.strip() for t in args.tiers.split(",") if t.strip()]
     try:
-        plan, notes = plan_hours(
+        plan, notes = hours_plan(
             tx,
             accounts,
             table,
             until=until,
+            rates=args.cost_rates,
             budget_hours=args.hours,
             tiers=tiers,
             saturation_hours=args.saturation_hours,
             retention_points=args.retention_points,
-            rates=args.cost_rates,
         )
     except ConfigError as exc:
         raise ConfigError(f"--tiers/--hours: {exc}") from None

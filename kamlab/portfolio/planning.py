@@ -1,9 +1,8 @@
-"""The hours plan from data: value at stake per account, today's hours, the budget.
+"""The hours plan from a value run: value at stake per account, today's hours, the budget.
 
-The steps of ``kamlab allocate`` and of the portfolio notebook's allocation section:
-fit the value model (Pareto/NBD, else BG/NBD, with Gamma-Gamma:
-:func:`kamlab.workflows.value.fit_uplift_model`), take each chosen
-account's retention-driven uplift as its value at stake
+The steps of ``kamlab allocate`` and of the portfolio notebook's allocation section,
+given the run's value model (:func:`kamlab.workflows.value.fit_uplift_model` chooses it):
+take each chosen account's retention-driven uplift as its value at stake
 (:func:`~kamlab.portfolio.allocate.value_at_stake`), read today's hours from the accounts
 table's ``kam_hours`` and solve :func:`~kamlab.portfolio.allocate.allocate_hours`.
 """
@@ -18,45 +17,48 @@ from kamlab.errors import ConfigError
 from kamlab.io import accounts_by_id
 from kamlab.portfolio.allocate import Allocation, allocate_hours, value_at_stake
 
-__all__ = ["KAM_TIERS", "plan_hours"]
+__all__ = ["KAM_TIERS", "check_tiers", "plan_hours"]
 
 KAM_TIERS = ("key", "key development")
 """The tiers that get account-manager hours by default."""
 
 
+def check_tiers(table: pd.DataFrame, tiers: Sequence[str]) -> None:
+    """A :class:`~kamlab.errors.ConfigError` naming the tiers there are when one of
+    ``tiers`` is not a tier of ``table``."""
+    unknown = [t for t in tiers if t not in table["tier"].cat.categories]
+    if unknown:
+        raise ConfigError(
+            f"unknown tier {unknown[0]!r}; tiers: {', '.join(table['tier'].cat.categories)}"
+        )
+
+
 def plan_hours(
-    transactions,
+    run,
     accounts,
     table: pd.DataFrame,
     *,
-    until=None,
     budget_hours: float | None = None,
     tiers: Sequence[str] = KAM_TIERS,
     saturation_hours: float = 40.0,
     retention_points: float = 5.0,
     hours_column: str = "kam_hours",
     default_hours_per_account: float = 20.0,
-    rates=None,
 ) -> tuple[Allocation, list[str]]:
     """Allocate ``budget_hours`` across the accounts of ``table`` (``Portfolio.table_``) in
     ``tiers``; with no budget, today's hours of those accounts in total (so the plan moves
     today's hours), or ``default_hours_per_account`` each when the accounts table has no
-    ``hours_column`` (said in the notes). Returns the allocation and notes."""
-    from kamlab.workflows.value import fit_uplift_model
-
-    unknown = [t for t in tiers if t not in table["tier"].cat.categories]
-    if unknown:
-        raise ConfigError(
-            f"unknown tier {unknown[0]!r}; tiers: {', '.join(table['tier'].cat.categories)}"
-        )
+    ``hours_column`` (said in the notes). ``run`` is the value run of the chosen model
+    (:class:`kamlab.workflows.ValueRun`: its ``value``, ``pnl`` and ``notes``). Returns the
+    allocation and notes."""
+    check_tiers(table, tiers)
     chosen = table.index[table["tier"].astype("object").isin(list(tiers))]
-    _, run, _, note = fit_uplift_model(transactions, accounts, until=until, rates=rates)
     stake = value_at_stake(run.value, points=retention_points).reindex(chosen, fill_value=0.0)
     acc = accounts_by_id(accounts)
     current = None
     if acc is not None and hours_column in acc.columns:
         current = pd.to_numeric(acc[hours_column], errors="coerce").reindex(chosen).fillna(0.0)
-    notes = [note, *run.notes]
+    notes = list(run.notes)
     if budget_hours is None and current is not None:
         budget_hours = float(current.sum())
     elif budget_hours is None:

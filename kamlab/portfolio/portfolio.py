@@ -19,7 +19,6 @@ import pandas as pd
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
-from kamlab.cache import fingerprint, memo
 from kamlab.errors import MissingColumnError
 from kamlab.io import Accounts, accounts_by_id
 from kamlab.portfolio.criteria import GROUPS, Criteria, load_criteria
@@ -194,23 +193,9 @@ def build_portfolio(
 ) -> Portfolio:
     """Measures (:func:`~kamlab.portfolio.measures.portfolio_measures`) and the fitted
     :class:`Portfolio` in one call; what was assumed is in ``notes_`` (the warnings are not
-    shown again). Within a report run (and without ``value``) the result is shared between
-    notebooks (:mod:`kamlab.cache`)."""
+    shown again)."""
 
-    def compute() -> Portfolio:
-        measures = portfolio_measures(transactions, accounts, until=until, value=value, rates=rates)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", PortfolioWarning)
-            return Portfolio(criteria).fit(measures, accounts, previous_accounts=previous_accounts)
-
-    if value is not None or isinstance(criteria, Criteria):
-        return compute()
-    key = (
-        len(getattr(transactions, "data", transactions)),
-        fingerprint(accounts_by_id(accounts)),
-        fingerprint(accounts_by_id(previous_accounts)),
-        until,
-        repr(criteria if criteria is None or isinstance(criteria, Mapping) else str(criteria)),
-        repr(rates),
-    )
-    return memo("portfolio", key, compute)
+    measures = portfolio_measures(transactions, accounts, until=until, value=value, rates=rates)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PortfolioWarning)
+        return Portfolio(criteria).fit(measures, accounts, previous_accounts=previous_accounts)

@@ -11,13 +11,12 @@ both run their notebooks through these public functions:
   needs, the longest first;
 - :func:`publish_folder`: swap a finished build folder into place (a failed run leaves
   the previous one untouched);
-- :func:`sha256`, :func:`file_checksums`, :func:`versions`, :func:`previous_timings`,
+- :func:`file_checksums`, :func:`versions`, :func:`previous_timings`,
   :func:`make_readable`: the manifest's parts.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import platform
@@ -29,6 +28,7 @@ from importlib import metadata
 from pathlib import Path
 
 from kamlab.errors import ConfigError, KamlabError
+from kamlab.io.files import sha256
 
 __all__ = [
     "CELL_TIMEOUT_S",
@@ -39,7 +39,6 @@ __all__ = [
     "previous_timings",
     "publish_folder",
     "run_notebooks",
-    "sha256",
     "versions",
 ]
 
@@ -210,15 +209,6 @@ def publish_folder(build: Path, final: Path) -> None:
         raise
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
-
-
-def sha256(path: Path) -> str:
-    """Hex SHA-256 of a file's bytes."""
-    digest = hashlib.sha256()
-    with Path(path).open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def file_checksums(folder: Path, *, skip: tuple[str, ...] = ("manifest.json",)) -> dict[str, dict]:

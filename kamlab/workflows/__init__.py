@@ -3,6 +3,9 @@
 The command line, the notebooks and the report call these instead of chaining the
 domain functions themselves, so each step is written once:
 
+- :mod:`kamlab.workflows.period`: one period's run (:func:`period_run`): the inputs read
+  once, the portfolio now and a period earlier, the value models, the hours plan; every
+  report notebook starts from it;
 - :mod:`kamlab.workflows.value`: summarise, fit a purchase model and Gamma-Gamma, build
   the P&L and value every account (:func:`run_value`); the model that the run uses for
   retention and value at risk (:func:`fit_uplift_model`, :func:`choose_uplift_model`);
@@ -15,12 +18,15 @@ from kamlab._lazy import lazy_exports
 __getattr__, __dir__, __all__ = lazy_exports(
     __name__,
     {
+        "kamlab.workflows.period": ["PeriodRun", "period_run", "read_inputs"],
         "kamlab.workflows.value": [
             "DEFAULT_DRAWS",
             "MODELS",
             "ValueRun",
             "choose_uplift_model",
             "fit_uplift_model",
+            "hours_plan",
+            "pick_uplift_run",
             "run_value",
         ],
     },

@@ -10,6 +10,7 @@ converges, else BG/NBD.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pandas as pd
@@ -24,6 +25,8 @@ __all__ = [
     "choose_uplift_model",
     "fit_model",
     "fit_uplift_model",
+    "hours_plan",
+    "pick_uplift_run",
     "run_value",
 ]
 
@@ -45,6 +48,9 @@ class ValueRun:
     spend: object
     value: object
     notes: list[str]
+    spend_used: object = None
+    """The spend that valued the accounts: ``spend``, or the observed mean spend where
+    Gamma-Gamma's mean is infinite (:func:`~kamlab.value.clv.usable_spend`)."""
 
 
 def fit_model(model, data, notes: list[str]):
@@ -73,28 +79,8 @@ def run_value(
     rates=None,
 ) -> ValueRun:
     """Summarise, fit ``model`` and Gamma-Gamma, build the P&L over all history and value
-    every account that bought up to ``until`` (the steps of ``kamlab value``). Within a
-    report run the result is shared between notebooks (:mod:`kamlab.workflows.cache`)."""
-    from kamlab.io import accounts_by_id
-    from kamlab.cache import fingerprint, memo
-
-    key = (
-        fingerprint(getattr(tx, "data", tx)),
-        fingerprint(accounts_by_id(accounts)),
-        until,
-        model,
-        horizon_months,
-        discount,
-        repr(rates),
-    )
-    return memo(
-        "value",
-        key,
-        lambda: _run_value(tx, accounts, until, model, horizon_months, discount, rates),
-    )
-
-
-def _run_value(tx, accounts, until, model, horizon_months, discount, rates) -> ValueRun:
+    every account that bought up to ``until`` (the steps of ``kamlab value``). A
+    :class:`~kamlab.workflows.PeriodRun` keeps the result for the rest of the run."""
     import kamlab.models as models
     from kamlab.summary import summarize
     from kamlab.value.clv import clv_inputs, customer_value, spend_data, usable_spend
@@ -109,28 +95,35 @@ def _run_value(tx, accounts, until, model, horizon_months, discount, rates) -> V
 
     fit_on, summary = spend_data(summary, notes)  # repeat purchases of no value left out
     spend = fit_model(models.GammaGamma(), fit_on, notes)
+    used = usable_spend(spend, summary, notes)
     value = customer_value(
         summary,
         purchases,
-        usable_spend(spend, summary, notes),
+        used,
         horizon_months=horizon_months,
         discount=discount,
         **clv_inputs(pnl, summary),
     )
-    return ValueRun(summary, pnl, purchases, spend, value, notes)
+    return ValueRun(summary, pnl, purchases, spend, value, notes, used)
 
 
 def fit_uplift_model(
     transactions, accounts=None, *, until=None, horizon_months=36, discount=0.10, rates=None
 ):
-    """The value model for the retention headline: Pareto/NBD (annual retention) when it
-    converges, else BG/NBD (both with Gamma-Gamma spend). Returns ``(name, ValueRun,
-    parameter draws it supports, note)``, the note saying which model and why
-    (:func:`choose_uplift_model`)."""
+    """The value model for the retention headline (:func:`pick_uplift_run` over
+    :func:`run_value`): ``(name, ValueRun, parameter draws it supports, note)``."""
     kw = dict(until=until, horizon_months=horizon_months, discount=discount, rates=rates)
-    runs = {"Pareto/NBD": run_value(transactions, accounts, model="pareto-nbd", **kw)}
+    return pick_uplift_run(lambda model: run_value(transactions, accounts, model=model, **kw))
+
+
+def pick_uplift_run(value_of: Callable[[str], ValueRun]):
+    """Pareto/NBD (annual retention) when it converges, else BG/NBD, both with Gamma-Gamma
+    spend; ``value_of(model)`` gives the :class:`ValueRun` of a model of :data:`MODELS`.
+    Returns ``(name, ValueRun, parameter draws it supports, note)``, the note saying which
+    model and why (:func:`choose_uplift_model`)."""
+    runs = {"Pareto/NBD": value_of("pareto-nbd")}
     if not runs["Pareto/NBD"].purchases.converged_:
-        runs["BG/NBD"] = run_value(transactions, accounts, model="bgnbd", **kw)
+        runs["BG/NBD"] = value_of("bgnbd")
     name, _, draws, note = choose_uplift_model({k: r.value for k, r in runs.items()})
     return name, runs[name], draws, note
 
@@ -165,3 +158,20 @@ def choose_uplift_model(
             "without an interval: treat it with caution."
         ),
     )
+
+
+def hours_plan(transactions, accounts, table, *, until=None, rates=None, choice=None, **options):
+    """Account-manager hours for the accounts of ``table`` (``Portfolio.table_``), valued by
+    the run's uplift model, then :func:`kamlab.portfolio.planning.plan_hours` with
+    ``options``. ``choice()`` gives the model (default :func:`fit_uplift_model`). Returns
+    the allocation and notes (which model, and why, first)."""
+    from kamlab.portfolio.planning import KAM_TIERS, check_tiers, plan_hours
+
+    check_tiers(table, options.get("tiers", KAM_TIERS))  # before the models are fitted
+
+    def fitted():
+        return fit_uplift_model(transactions, accounts, until=until, rates=rates)
+
+    _, run, _, note = (choice or fitted)()
+    plan, notes = plan_hours(run, accounts, table, **options)
+    return plan, [note, *notes]

@@ -1,16 +1,18 @@
-"""A cache for one report run: the notebooks share what one of them computed.
+"""The one cache: the notebooks of a report run share what one of them computed.
 
 ``kamlab report`` runs every notebook in its own kernel on the same inputs. Without a
-cache each would read and validate the same file and fit the same models again. When
+cache each would read and validate the same files and fit the same models again. When
 the environment variable :data:`CACHE_ENV` names a folder (``run_report`` sets it to a
 folder inside the report's temporary build, removed with it), :func:`memo` keeps each
-result there as a pickle, under a key made of the function's name and the arguments
-that vary within a run; the first notebook to need a result computes it, the others
-load it (a notebook that needs a result another is computing waits for it). Outside a
-report run (the variable unset) :func:`memo` just calls the function.
+result there as a pickle, under a key made of the step's name and what it was computed
+from: the *content* of the input files (their SHA-256, the checksums the report's
+manifest records) and the parameters. The first notebook to need a result computes it,
+the others load it (a notebook that needs a result another is computing waits for it).
+Outside a report run (the variable unset) :func:`memo` just calls the function, and the
+key is never computed.
 
-The key leaves out what is fixed within a run (the transactions a notebook was given),
-so the cache must never outlive its run: it lives and dies with the build folder.
+Only the workflows layer caches (:class:`kamlab.workflows.PeriodRun`); the domain's
+functions are plain.
 """
 
 from __future__ import annotations
@@ -26,7 +28,9 @@ from typing import TypeVar
 
 import pandas as pd
 
-__all__ = ["CACHE_ENV", "file_key", "fingerprint", "memo"]
+from kamlab.io.files import sha256
+
+__all__ = ["CACHE_ENV", "content_key", "fingerprint", "memo"]
 
 CACHE_ENV = "KAMLAB_RUN_CACHE"
 
@@ -41,11 +45,19 @@ def fingerprint(frame: pd.DataFrame | None) -> str:
     return hashlib.sha256(digest + repr(list(frame.columns)).encode()).hexdigest()[:16]
 
 
-def memo(name: str, key: object, compute: Callable[[], T]) -> T:
-    """``compute()``, kept in the run's cache under ``name`` and ``repr(key)``."""
+def content_key(*paths: str | Path | None) -> tuple[str, ...]:
+    """The SHA-256 of each file (``"none"`` for a path not given): equal content, equal
+    key, whatever the file's name, place or modification time."""
+    return tuple("none" if p is None else sha256(Path(p)) for p in paths)
+
+
+def memo(name: str, key: object | Callable[[], object], compute: Callable[[], T]) -> T:
+    """``compute()``, kept in the run's cache under ``name`` and ``repr(key)`` (``key`` may
+    be a function giving the key: it is called only within a report run)."""
     folder = os.environ.get(CACHE_ENV)
     if not folder:
         return compute()
+    key = key() if callable(key) else key
     digest = hashlib.sha256(repr(key).encode()).hexdigest()[:24]
     path = Path(folder) / f"{name}-{digest}.pkl"
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -77,14 +89,3 @@ def _locked(lock: Path):
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-def file_key(path) -> tuple:
-    """A file's identity for a key: resolved path, size and modification time (the path
-    alone when it cannot be read: the reader then raises its own error)."""
-    path = Path(path)
-    try:
-        stat = path.stat()
-    except OSError:
-        return (str(path),)
-    return (str(path.resolve()), stat.st_size, stat.st_mtime_ns)

@@ -3,7 +3,7 @@
 import threading
 import time
 
-from kamlab.cache import CACHE_ENV, memo
+from kamlab.workflows.cache import CACHE_ENV, memo
 
 
 def test_outside_a_report_run_memo_just_calls_the_function(monkeypatch):

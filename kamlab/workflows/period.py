@@ -1,0 +1,254 @@
+"""One period's run: the inputs read once, and what every notebook computes from them.
+
+Every report notebook, and an analyst in JupyterLab, starts from the same call::
+
+    run = period_run(transactions_path, accounts_path, previous_accounts_path,
+                     columns=columns, read_options=read_options, until=until,
+                     period=period, criteria=criteria_path, cost_rates=cost_rates_path)
+    run.transactions, run.accounts            # read and validated once
+    run.portfolio.table_, run.previous_table  # this period's and the previous one's
+    name, value_run, draws, note = run.uplift_model()
+
+Each step is computed on first use. Within a report run (``kamlab report``) the results
+are shared between the notebooks through :mod:`kamlab.workflows.cache`, keyed on the
+input files' content and the step's parameters: the first notebook to need the
+portfolio builds it, the others load it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import pandas as pd
+
+from kamlab.io import Accounts, Transactions, read_accounts, read_transactions
+from kamlab.periods import ReportPeriod, parse_period, period_of
+from kamlab.workflows.cache import content_key, fingerprint, memo
+from kamlab.workflows.value import ValueRun, hours_plan, pick_uplift_run, run_value
+
+__all__ = ["PeriodRun", "period_run", "read_inputs"]
+
+
+@dataclass
+class PeriodRun:
+    """A period's inputs and, computed on first use and shared within a report run, its
+    portfolio, the previous period's portfolio and the value models.
+
+    ``until`` is the period's last day (None: the last date in the data); ``period`` its
+    label when known ("2026Q3"). ``criteria`` and ``rates`` are the selection-criteria and
+    cost-rate files (None: kamlab's defaults). Build it with :func:`period_run`.
+    """
+
+    transactions: Transactions
+    accounts: Accounts | None = None
+    previous_accounts: pd.DataFrame | None = None
+    until: str | None = None
+    period: str | None = None
+    criteria: str | None = None
+    rates: str | None = None
+    sources: tuple = field(default=(), repr=False)
+    """What the inputs were read from: file paths, column mapping, reading options."""
+
+    @cached_property
+    def key(self) -> tuple:
+        """What the run's results depend on: the content of every input and configuration
+        file, the reading options (the cache key of every step, with its parameters)."""
+        if self.sources:
+            inputs = _input_key(*self.sources)
+        else:  # built from frames, not files
+            frames = [getattr(self.transactions, "data", self.transactions)]
+            frames += [getattr(self.accounts, "data", self.accounts), self.previous_accounts]
+            inputs = tuple(fingerprint(f) for f in frames)
+        return (inputs, content_key(self.criteria, self.rates))
+
+    _results: dict = field(default_factory=dict, init=False, repr=False)
+
+    def _memo(self, name: str, parameters: tuple, compute):
+        """``compute()`` once per run: kept on this object, and within a report run in the
+        cache shared by its notebooks."""
+        if (name, parameters) not in self._results:
+            self._results[name, parameters] = memo(name, lambda: (self.key, parameters), compute)
+        return self._results[name, parameters]
+
+    # -- the portfolio, now and a period earlier ----------------------------------------------
+    @cached_property
+    def portfolio(self):
+        """This period's :class:`~kamlab.portfolio.Portfolio` (12 months to ``until``)."""
+        from kamlab.portfolio import build_portfolio
+
+        return self._memo(
+            "portfolio",
+            (self.until,),
+            lambda: build_portfolio(
+                self.transactions,
+                self.accounts,
+                until=self.until,
+                criteria=self.criteria,
+                previous_accounts=self.previous_accounts,
+                rates=self.rates,
+            ),
+        )
+
+    @property
+    def end(self) -> str:
+        """The last day the run covers (``until``, or the last date in the data)."""
+        return self.portfolio.table_.attrs["until"]
+
+    @cached_property
+    def reporting_period(self) -> ReportPeriod:
+        """The period reported on: ``period`` when given, else the quarter of :attr:`end`."""
+        return parse_period(self.period) if self.period else period_of(self.end)
+
+    @property
+    def label(self) -> str:
+        return self.reporting_period.label
+
+    @cached_property
+    def previous_period(self) -> ReportPeriod:
+        """The period before :attr:`reporting_period` ("a quarter earlier" for quarters)."""
+        return self.reporting_period.previous()
+
+    @cached_property
+    def previous_table(self) -> pd.DataFrame:
+        """The previous period's portfolio table: the data up to its end, scored with the
+        previous accounts file when given (else today's judgement scores stand in)."""
+        from kamlab.portfolio import build_portfolio
+
+        end = str(self.previous_period.end.date())
+        accounts = self.previous_accounts if self.previous_accounts is not None else self.accounts
+        return self._memo(
+            "previous_portfolio",
+            (end,),
+            lambda: (
+                build_portfolio(
+                    self.transactions, accounts, until=end, criteria=self.criteria, rates=self.rates
+                ).table_
+            ),
+        )
+
+    def history(self, count: int = 4) -> pd.DataFrame:
+        """Box, tier and stage of each account over the ``count`` periods to this one
+        (:func:`kamlab.portfolio.history.portfolio_history`)."""
+        from kamlab.portfolio.history import portfolio_history
+
+        return self._memo(
+            "history",
+            (self.label, count),
+            lambda: portfolio_history(
+                self.transactions,
+                self.accounts,
+                period=self.label,
+                count=count,
+                criteria=self.criteria,
+                rates=self.rates,
+            ),
+        )
+
+    # -- value ----------------------------------------------------------------------------------
+    def value(
+        self, model: str = "bgnbd", *, horizon_months: float = 36, discount: float = 0.10
+    ) -> ValueRun:
+        """:func:`~kamlab.workflows.value.run_value` for ``model`` ("bgnbd", "pareto-nbd")
+        on the data up to ``until``."""
+        return self._memo(
+            "value",
+            (self.until, model, horizon_months, discount),
+            lambda: run_value(
+                self.transactions,
+                self.accounts,
+                until=self.until,
+                model=model,
+                horizon_months=horizon_months,
+                discount=discount,
+                rates=self.rates,
+            ),
+        )
+
+    def uplift_model(self, *, horizon_months: float = 36, discount: float = 0.10):
+        """The run's purchase model for retention and value at risk, Pareto/NBD unless it
+        does not converge (:func:`~kamlab.workflows.value.pick_uplift_run`): ``(name,
+        ValueRun, parameter draws it supports, note)``."""
+        return pick_uplift_run(
+            lambda model: self.value(model, horizon_months=horizon_months, discount=discount)
+        )
+
+    def hours_plan(self, **options):
+        """Account-manager hours for this period's portfolio
+        (:func:`~kamlab.workflows.value.hours_plan`): the allocation and notes."""
+        return hours_plan(
+            self.transactions,
+            self.accounts,
+            self.portfolio.table_,
+            until=self.until,
+            rates=self.rates,
+            choice=self.uplift_model,
+            **options,
+        )
+
+
+def _input_key(paths: tuple, columns: dict | None, options: dict) -> tuple:
+    return (content_key(*paths), columns or None, sorted(options.items()))
+
+
+def read_inputs(
+    transactions_path: str | Path,
+    accounts_path: str | Path | None = None,
+    previous_accounts_path: str | Path | None = None,
+    *,
+    columns: dict[str, str] | None = None,
+    read_options: dict | None = None,
+) -> tuple[Transactions, Accounts | None, Accounts | None]:
+    """Read and validate the transactions (against the accounts when given), the accounts
+    and the previous period's accounts: ``(transactions, accounts, previous accounts)``.
+    Within a report run each file is read once, whichever notebook needs it first."""
+    options = dict(read_options or {})
+
+    def accounts_file(path):
+        if not path:
+            return None
+        return memo("accounts", lambda: content_key(path), lambda: read_accounts(path))
+
+    accounts = accounts_file(accounts_path)
+    tx = memo(
+        "transactions",
+        lambda: _input_key((transactions_path, accounts_path), columns, options),
+        lambda: read_transactions(
+            transactions_path,
+            columns or None,
+            accounts=accounts.data if accounts else None,
+            **options,
+        ),
+    )
+    return tx, accounts, accounts_file(previous_accounts_path)
+
+
+def period_run(
+    transactions_path: str | Path,
+    accounts_path: str | Path | None = None,
+    previous_accounts_path: str | Path | None = None,
+    *,
+    columns: dict[str, str] | None = None,
+    read_options: dict | None = None,
+    until: str | None = None,
+    period: str | None = None,
+    criteria: str | Path | None = None,
+    cost_rates: str | Path | None = None,
+) -> PeriodRun:
+    """The run of one period: its inputs read once (:func:`read_inputs`) and the period's
+    last day: ``until``, else the end of ``period`` ("2026Q3"), else the last date in the
+    data."""
+    paths = (transactions_path, accounts_path, previous_accounts_path)
+    tx, accounts, previous = read_inputs(*paths, columns=columns, read_options=read_options)
+    until = until or (str(parse_period(period).end.date()) if period else None)
+    return PeriodRun(
+        tx,
+        accounts,
+        previous.data if previous is not None else None,
+        until=until,
+        period=period,
+        criteria=str(criteria) if criteria else None,
+        rates=str(cost_rates) if cost_rates else None,
+        sources=(paths, columns, dict(read_options or {})),
+    )

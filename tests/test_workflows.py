@@ -1,0 +1,95 @@
+"""The run context: inputs read once, the previous period, one model for the run, and a
+cache that knows inputs by their content."""
+
+import shutil
+
+import pytest
+
+import kamlab.workflows.period as period_module
+from kamlab.datasets import make_sample
+from kamlab.errors import ConfigError
+from kamlab.workflows import PeriodRun, period_run
+from kamlab.workflows.cache import CACHE_ENV
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory):
+    return make_sample(80, seed=5).write(tmp_path_factory.mktemp("sample"))
+
+
+@pytest.fixture
+def reads(monkeypatch):
+    """Counts the transactions files actually read (not loaded from the cache)."""
+    calls = []
+    original = period_module.read_transactions
+
+    def counting(path, *args, **kwargs):
+        calls.append(str(path))
+        return original(path, *args, **kwargs)
+
+    monkeypatch.setattr(period_module, "read_transactions", counting)
+    return calls
+
+
+def run_of(paths, **kw):
+    return period_run(paths["transactions"], paths["accounts"], paths["accounts_previous"], **kw)
+
+
+def test_the_period_sets_the_last_day_and_the_previous_period(sample):
+    run = run_of(sample, period="2026Q3")
+    assert run.until == "2026-09-30"
+    assert (run.label, run.previous_period.label) == ("2026Q3", "2026Q2")
+    assert run.previous_table.attrs["until"] == "2026-06-30"
+    assert run.portfolio.table_.attrs["until"] == "2026-09-30"
+
+
+def test_without_a_period_the_quarter_of_the_last_day_is_reported(sample):
+    run = run_of(sample, until="2026-08-15")
+    assert (run.label, run.previous_period.label) == ("2026Q3", "2026Q2")
+
+
+def test_each_step_runs_once_per_run(sample):
+    run = run_of(sample, period="2026Q3")
+    assert run.portfolio is run.portfolio
+    assert run.value("bgnbd") is run.value("bgnbd")
+    name, chosen, _, note = run.uplift_model()
+    assert chosen is run.value("pareto-nbd" if name == "Pareto/NBD" else "bgnbd")
+    assert name in note
+
+
+def test_within_a_report_run_the_inputs_are_read_once(sample, reads, tmp_path, monkeypatch):
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path / "cache"))
+    first = run_of(sample, period="2026Q3")
+    second = run_of(sample, period="2026Q3")  # another notebook of the same run
+    assert len(reads) == 1
+    assert second.transactions.counts() == first.transactions.counts()
+
+
+def test_the_cache_knows_a_file_by_its_content_not_its_name(sample, reads, tmp_path, monkeypatch):
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path / "cache"))
+    copy = dict(sample, transactions=tmp_path / "copy.csv")
+    shutil.copy(sample["transactions"], copy["transactions"])
+    run_of(sample)
+    run_of(copy)
+    assert len(reads) == 1  # same bytes elsewhere: loaded, not read again
+
+    text = copy["transactions"].read_text().splitlines()
+    text[1] += "1"  # one unit cost changed (22.98 -> 22.981): the same number of rows
+    copy["transactions"].write_text("\n".join(text) + "\n")
+    changed = run_of(copy)
+    assert len(reads) == 2
+    assert len(changed.transactions.data) == len(run_of(sample).transactions.data)
+
+
+def test_a_run_built_from_frames_has_a_key_too(sample):
+    run = run_of(sample)
+    again = PeriodRun(run.transactions, run.accounts, run.previous_accounts)
+    assert again.key == PeriodRun(run.transactions, run.accounts, run.previous_accounts).key
+
+
+def test_an_unknown_tier_is_refused_before_any_model_is_fitted(sample, monkeypatch):
+    run = run_of(sample, period="2026Q3")
+    _ = run.portfolio
+    monkeypatch.setattr(run, "uplift_model", lambda **_: pytest.fail("fitted first"))
+    with pytest.raises(ConfigError, match="unknown tier 'gold'"):
+        run.hours_plan(tiers=["gold"])
