@@ -17,8 +17,9 @@ its headings from its own Markdown, its tables from its
 :func:`kamlab.publish.save_table` calls (it gets a ``tables_dir`` parameter). The
 notebooks run in parallel, :func:`default_jobs` at a time, each in its own kernel,
 through the generic runner :mod:`kamlab.publish.runner`; a notebook that ``needs``
-others runs after them and can read their tables with :func:`kamlab.publish.load_tables`
-(``Path(tables_dir).parent / "03_value"``).
+others runs after them. What the notebooks share (the inputs read once, the portfolio,
+the fitted models) comes from the run context, :func:`kamlab.workflows.period_run`,
+through the run's cache.
 """
 
 from __future__ import annotations

@@ -269,7 +269,6 @@ def test_purchase_models_share_one_public_protocol(cls):
     for name in PROTOCOL:
         assert callable(getattr(model, name)), name
     assert model.display_name == DISPLAY[cls.__name__]
-    assert model._model_name == model.display_name  # the deprecated alias, for now
     assert isinstance(model.retention_definition, str) and model.display_name in (
         model.retention_definition
     )

@@ -11,13 +11,13 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from kamlab.publish import load_tables, save_table
+from kamlab.publish import save_table
 from kamlab.publish import workbook as wbk
 from kamlab.publish.html import render_report
 from kamlab.publish.notebook import figures
 from kamlab.publish.pdf import write_pdf
 from kamlab.publish.sanitize import sanitize_html
-from kamlab.publish.tables import SavedTable
+from kamlab.publish.tables import SavedTable, load_report_tables
 
 XSS = "<script>alert(1)</script>"
 FORMULA = '=HYPERLINK("http://x","y")'
@@ -45,12 +45,12 @@ def test_saved_tables_come_back_in_order_with_titles_and_formats(tmp_path):
     folder = tmp_path / "tables" / "01_x"
     save_table(pd.DataFrame({"b": [2.5]}), "second_first", folder, title="B")
     save_table(pd.Series([1, 2], name="a"), "then_a", folder, formats={"a": "money"})
-    tables = load_tables(folder)
+    tables = load_report_tables(tmp_path / "tables", ["01_x.ipynb"])
     assert [t.name for t in tables] == ["second_first", "then_a"]
     assert [t.title for t in tables] == ["B", "then a"]
     assert tables[1].formats == {"a": "money"} and tables[1].source == "01_x"
     pd.testing.assert_frame_equal(tables[1].frame, pd.DataFrame({"a": [1, 2]}))
-    assert load_tables(tmp_path / "none") == []
+    assert load_report_tables(tmp_path / "none", ["01_x.ipynb"]) == []
 
 
 @pytest.mark.parametrize("name", ["", "a b", "../x", "x" * 65, "=x"])

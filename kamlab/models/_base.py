@@ -431,11 +431,6 @@ class LikelihoodModel(BaseEstimator):
         """``max_iter``: the most quasi-Newton iterations of the likelihood search."""
         self.max_iter = max_iter
 
-    @property
-    def _model_name(self) -> str:
-        """Deprecated alias of :attr:`display_name` (kept while other packages still read it)."""
-        return self.display_name
-
     def _validate_params(self) -> None:
         """Check the configuration given to ``__init__`` (called by ``fit``)."""
         max_iter = self.max_iter

@@ -159,7 +159,7 @@ def _human(model, name: str) -> str:
     n = getattr(model, "n_accounts_", None)
     what = f"{n:,} accounts" if n is not None else f"a cohort of {model.cohort_size_:,.0f}"
     status = "converged" if model.converged_ else "DID NOT CONVERGE"
-    lines = [f"{model._model_name} ({name}) fitted on {what}: {status}"]
+    lines = [f"{model.display_name} ({name}) fitted on {what}: {status}"]
     lines.append(f"{'parameter':<10} {'estimate':>12} {'std_error':>12}   95% interval")
     for param, row in table.iterrows():
         lines.append(

@@ -302,7 +302,7 @@ def parameter_table(model, digits: int = 3) -> pd.DataFrame:
     figures) and ``meaning`` (from :data:`PARAMETER_MEANINGS`)."""
     table = model.summary()[["estimate", "std_error"]]
     table = round_significant(table, digits)
-    name = _MODEL_NAMES.get(model._model_name, model._model_name)
+    name = _MODEL_NAMES.get(model.display_name, model.display_name)
     meanings = PARAMETER_MEANINGS.get(name, {})
     table["meaning"] = [meanings.get(p, "") for p in table.index]
     return table
@@ -323,7 +323,7 @@ def describe_purchase_model(model) -> str:
     fitted = f" on {n:,} accounts" if n is not None else ""
     status = "converged." if model.converged_ else f"DID NOT CONVERGE: {model.convergence_message_}"
     lines = [
-        f"{model._model_name}{fitted} (time unit: {unit}); {status}",
+        f"{model.display_name}{fitted} (time unit: {unit}); {status}",
         f"An active account buys on average {rate * per_year:.3g} times a year "
         f"(r / alpha = {rate:.3g} per {unit}).",
     ]
@@ -425,7 +425,7 @@ def describe_value(value, currency: str = "GBP") -> str:
     horizon = f"{value.horizon_months:g} months" if value.horizon_months else "their lifetime"
     lines = [
         f"Customer value of {n:,} accounts over {horizon}, discounted at {value.discount:.0%} "
-        f"a year: {money(value.total, currency, short=True)} ({value.model._model_name} purchases).",
+        f"a year: {money(value.total, currency, short=True)} ({value.model.display_name} purchases).",
     ]
     if math.isfinite(alive):
         lines.append(f"Expected active accounts now: {alive:,.0f} of {n:,} ({alive / n:.0%}).")

@@ -10,9 +10,9 @@ Only :mod:`kamlab.publish.tables` is imported eagerly, so that notebooks importi
 :func:`save_table` stay quick to start.
 """
 
-from kamlab.publish.tables import SavedTable, load_tables, save_table
+from kamlab.publish.tables import SavedTable, save_table
 
-__all__ = ["SavedTable", "load_tables", "publish_report", "save_table"]
+__all__ = ["SavedTable", "publish_report", "save_table"]
 
 
 def __getattr__(name: str):

@@ -1,10 +1,12 @@
-"""Tables a notebook hands to the report: :func:`save_table` in the notebook, :func:`load_tables` after.
+"""Tables a notebook hands to the report: :func:`save_table` in the notebook.
 
 A notebook that the report runs gets a ``tables_dir`` parameter (``None`` when it runs
 on its own, where :func:`save_table` does nothing). Each saved table is a pickle of the
 frame (any dtypes, index and column labels survive) plus one line in ``tables.jsonl``
 with its name, title and number formats, in the order the notebook saved them. The
-files are private to the build: the report publishes them as ``summary.xlsx``.
+files are private to the build: the report publishes them as ``summary.xlsx``
+(:func:`load_report_tables`). Notebooks do not read each other's tables: what they
+share comes from the run context (:func:`kamlab.workflows.period_run`).
 """
 
 from __future__ import annotations
@@ -81,7 +83,7 @@ def _read_index(index: Path) -> list[dict]:
     return [json.loads(line) for line in index.read_text(encoding="utf-8").splitlines() if line]
 
 
-def load_tables(tables_dir: str | os.PathLike) -> list[SavedTable]:
+def _load_tables(tables_dir: str | os.PathLike) -> list[SavedTable]:
     """The tables saved in ``tables_dir``, in the order they were saved (none: empty list)."""
     folder = Path(tables_dir)
     out = []
@@ -98,5 +100,5 @@ def load_report_tables(tables_root: str | os.PathLike, notebooks: list[str]) -> 
     root = Path(tables_root)
     out = []
     for notebook in notebooks:
-        out.extend(load_tables(root / Path(notebook).stem))
+        out.extend(_load_tables(root / Path(notebook).stem))
     return out
