@@ -32,8 +32,9 @@ import pandas as pd
 
 from kamlab.models import _checks
 from kamlab.models._base import LikelihoodModel, maximize_likelihood
+from kamlab.models._special import raise_beta_retention
 
-__all__ = ["PurchaseModel"]
+__all__ = ["BetaChurnScenarios", "PurchaseModel"]
 
 
 class PurchaseModel(LikelihoodModel, metaclass=ABCMeta):
@@ -178,3 +179,14 @@ class PurchaseModel(LikelihoodModel, metaclass=ABCMeta):
                 np.broadcast_to(values, len(idx)), index=idx, name="expected_purchases"
             )
         return values if np.ndim(values) else float(values)
+
+
+class BetaChurnScenarios:
+    """:meth:`~PurchaseModel.raise_retention` for the models whose posterior churn per
+    occasion is Beta(a, b) (BG/NBD, MBG/NBD, sBG): E[1 - p] raised by ``points``/100 (or
+    E[p] cut by the share ``churn_reduction``), the concentration a + b kept (uncertainty
+    unchanged), a rise larger than 99% of an account's E[p] capped there. ``year`` is
+    accepted for the protocol and not used: this retention is per occasion."""
+
+    def raise_retention(self, post: dict, points=None, churn_reduction=None, *, year=None):
+        return raise_beta_retention(post, points, churn_reduction)

@@ -20,8 +20,8 @@ import pandas as pd
 from scipy.special import betaln, digamma, expit, gammaln
 
 from kamlab.models import _checks
-from kamlab.models._special import bg_expected, bg_survival, raise_beta_retention
-from kamlab.models.base import PurchaseModel
+from kamlab.models._special import bg_expected, bg_survival
+from kamlab.models.base import BetaChurnScenarios, PurchaseModel
 
 __all__ = ["BetaGeo", "ModifiedBetaGeo"]
 
@@ -62,7 +62,7 @@ def _bg_nll(theta, xu, xinv, tx, T, w, shift=0):
     return nll, grad
 
 
-class BetaGeo(PurchaseModel):
+class BetaGeo(BetaChurnScenarios, PurchaseModel):
     """BG/NBD model of repeat purchases and dropout (Fader, Hardie & Lee 2005).
 
     Parameters ``r, alpha`` (purchase rate ``lambda ~ Gamma(r, alpha)`` per time unit of
@@ -170,21 +170,6 @@ class BetaGeo(PurchaseModel):
         """Expected retention per purchase occasion, E[1 - p] = (b+x)/(a+b+x), given alive
         (``year`` is not used: this retention is per purchase, not per year)."""
         return post["b"] / (post["a"] + post["b"])
-
-    def raise_retention(
-        self,
-        post: dict,
-        points: float | None = None,
-        churn_reduction: float | None = None,
-        *,
-        year: float | None = None,
-    ) -> tuple[dict, np.ndarray]:
-        """Posterior with E[1-p] raised by ``points``/100 (or E[p] cut by ``churn_reduction``).
-
-        The posterior Beta(a', b') keeps its concentration a'+b' (uncertainty unchanged).
-        A rise larger than 99% of an account's expected dropout is capped there.
-        """
-        return raise_beta_retention(post, points, churn_reduction)
 
 
 class ModifiedBetaGeo(BetaGeo):

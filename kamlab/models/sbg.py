@@ -32,7 +32,7 @@ from scipy.special import betaln, digamma, hyp2f1
 
 from kamlab.errors import InputError
 from kamlab.models._base import LikelihoodModel, maximize_likelihood
-from kamlab.models._special import raise_beta_retention
+from kamlab.models.base import BetaChurnScenarios
 
 
 def _sbg_nll(theta, died, alive_end, n0):
@@ -97,7 +97,7 @@ def derl_sum(alpha, beta, discount, renewals, terms: int = 100_000) -> float:
     return float(np.sum(np.exp(log_ratio - k * np.log1p(discount))))
 
 
-class ShiftedBetaGeometric(LikelihoodModel):
+class ShiftedBetaGeometric(BetaChurnScenarios, LikelihoodModel):
     """sBG model of a contractual cohort's renewals; parameters ``alpha, beta``.
 
     >>> sbg = ShiftedBetaGeometric().fit([1000, 631, 468, 382, 326, 289, 262, 241])
@@ -236,19 +236,6 @@ class ShiftedBetaGeometric(LikelihoodModel):
     def derl_posterior(self, post: dict, discount: float) -> np.ndarray:
         """DERL with the posterior Beta(a, b): b/(a+b) 2F1(1, b+1; a+b+1; 1/(1+d))."""
         return derl_posterior(post["a"], post["b"], discount)
-
-    def raise_retention(
-        self,
-        post: dict,
-        points: float | None = None,
-        churn_reduction: float | None = None,
-        *,
-        year: float | None = None,
-    ) -> tuple[dict, np.ndarray]:
-        """Posterior Beta with E[1-theta] raised by ``points``/100 (or E[theta] cut by
-        ``churn_reduction``), concentration a+b kept; capped at 99% of the churn.
-        ``year`` is accepted for the purchase models' protocol and not used."""
-        return raise_beta_retention(post, points, churn_reduction)
 
 
 def _check_discount(discount: float) -> None:
