@@ -97,6 +97,7 @@ def test_column_option_maps_a_renamed_column(write, capsys):
         (["summarize", "EMPTY", "--out", "x.csv"], "empty"),
         (["validate", "GOOD", "--column", "account_id"], "expected ROLE=COLUMN"),
         (["validate", "GOOD", "--column", "colour=x"], "unknown role 'colour'"),
+        (["summarize", "GOOD", "--until", "someday", "--out", "x.csv"], "--until 'someday'"),
     ],
 )
 def test_bad_input_exits_2_with_a_one_line_reason(args, message, write, capsys):
