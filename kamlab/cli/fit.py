@@ -128,18 +128,23 @@ def cmd_fit(args) -> None:
     print(_human(model, args.model))
 
 
-def _human(model, name: str) -> str:
-    table = model.summary()
+def parameter_lines(model, name: str, *, digits: str = ".4f", indent: str = "") -> list[str]:
+    """A fitted model's parameters with standard errors and 95% intervals, as lines."""
     n = getattr(model, "n_accounts_", None)
     what = f"{n:,} accounts" if n is not None else f"a cohort of {model.cohort_size_:,.0f}"
     status = "converged" if model.converged_ else "DID NOT CONVERGE"
     lines = [f"{model._model_name} ({name}) fitted on {what}: {status}"]
-    lines.append(f"{'parameter':<10} {'estimate':>12} {'std_error':>12}   95% interval")
-    for param, row in table.iterrows():
+    lines.append(f"{indent}{'parameter':<10} {'estimate':>12} {'std_error':>12}   95% interval")
+    for param, row in model.summary().iterrows():
         lines.append(
-            f"{param:<10} {row['estimate']:>12.4f} {row['std_error']:>12.4f}   "
-            f"{row['lower 95%']:.4f} - {row['upper 95%']:.4f}"
+            f"{indent}{param:<10} {row['estimate']:>12{digits}} {row['std_error']:>12{digits}}   "
+            f"{row['lower 95%']:{digits}} - {row['upper 95%']:{digits}}"
         )
+    return lines
+
+
+def _human(model, name: str) -> str:
+    lines = parameter_lines(model, name)
     lines.append(f"log-likelihood: {model.log_likelihood_:.2f}")
     if not model.converged_:
         lines.append(f"why: {model.convergence_message_}")

@@ -16,6 +16,7 @@ import math
 import sys
 from pathlib import Path
 
+from kamlab.cli.fit import parameter_lines
 from kamlab.cli.options import (
     add_command,
     add_cost_rates,
@@ -172,19 +173,6 @@ def _run_from_args(args, out: Path):
     return tx, accounts, run
 
 
-def _fit_lines(model, name: str) -> list[str]:
-    n = getattr(model, "n_accounts_", None)
-    status = "converged" if model.converged_ else "DID NOT CONVERGE"
-    lines = [f"{model._model_name} ({name}) fitted on {n:,} accounts: {status}"]
-    lines.append(f"  {'parameter':<10} {'estimate':>12} {'std_error':>12}   95% interval")
-    for param, row in model.summary().iterrows():
-        lines.append(
-            f"  {param:<10} {row['estimate']:>12.4g} {row['std_error']:>12.4g}   "
-            f"{row['lower 95%']:.4g} - {row['upper 95%']:.4g}"
-        )
-    return lines
-
-
 # --------------------------------------------------------------------------- commands
 
 
@@ -245,8 +233,8 @@ def cmd_value(args) -> None:
         f"input: {args.input}, until {run.summary.attrs['until']}: "
         f"{len(run.summary):,} accounts with purchases"
     )
-    print("\n".join(_fit_lines(run.purchases, args.model)))
-    print("\n".join(_fit_lines(run.spend, "gamma-gamma")))
+    print("\n".join(parameter_lines(run.purchases, args.model, digits=".4g", indent="  ")))
+    print("\n".join(parameter_lines(run.spend, "gamma-gamma", digits=".4g", indent="  ")))
     print(f"P&L {pnl.attrs['start']} to {pnl.attrs['until']} (rates: {pnl.attrs['rates']}):")
     print(whale_headline(pnl))
     print(describe_value(run.value, currency))
