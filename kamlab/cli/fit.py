@@ -43,26 +43,6 @@ examples:
 """
 
 
-def add_commands(sub, inputs) -> None:
-    """Add ``kamlab fit`` (``inputs`` is unused: it reads a summary, not transactions)."""
-    p = add_command(sub, cmd_fit, epilog=_EPILOG)
-    p.add_argument("model", choices=list(MODELS), help="the model to fit")
-    p.add_argument("summary", nargs="?", metavar="SUMMARY.csv", help="per-account summary (CSV)")
-    p.add_argument(
-        "--survivors",
-        metavar="N0,N1,...",
-        help="sbg: customers left at the start and after each period, comma separated",
-    )
-    p.add_argument(
-        "--column",
-        action="append",
-        default=[],
-        metavar="NAME=COLUMN",
-        help="read summary column NAME (frequency, recency, T, monetary_value) from COLUMN",
-    )
-    p.add_argument("--json", action="store_true", help="print one JSON object")
-
-
 def _renames(items: list[str]) -> dict[str, str]:
     """``--column NAME=COLUMN`` items as ``{COLUMN: NAME}``."""
     from kamlab.io.tables import SUMMARY_COLUMNS
@@ -149,3 +129,23 @@ def _human(model, name: str) -> str:
     if not model.converged_:
         lines.append(f"why: {model.convergence_message_}")
     return "\n".join(lines)
+
+
+def add_commands(sub, inputs) -> None:
+    """Add ``kamlab fit`` (``inputs`` is unused: it reads a summary, not transactions)."""
+    p = add_command(sub, cmd_fit, epilog=_EPILOG)
+    p.add_argument("model", choices=list(MODELS), help="the model to fit")
+    p.add_argument("summary", nargs="?", metavar="SUMMARY.csv", help="per-account summary (CSV)")
+    p.add_argument(
+        "--survivors",
+        metavar="N0,N1,...",
+        help="sbg: customers left at the start and after each period, comma separated",
+    )
+    p.add_argument(
+        "--column",
+        action="append",
+        default=[],
+        metavar="NAME=COLUMN",
+        help="read summary column NAME (frequency, recency, T, monetary_value) from COLUMN",
+    )
+    p.add_argument("--json", action="store_true", help="print one JSON object")
