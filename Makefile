@@ -1,6 +1,7 @@
 # kamlab: two commands on a fresh clone.
 #   make report   set up .venv, then build the period report on the bundled sample
-#   make test     set up .venv, then run the whole test suite (unit tests + nbval)
+#   make test     set up .venv, then check the layer contract and run the whole test suite
+#                 (unit tests, the wheel test, nbval)
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -24,8 +25,10 @@ report: setup
 		--out reports
 	@echo "The report: $(CURDIR)/reports/$(PERIOD)/index.html (and report.pdf, summary.xlsx beside it)"
 
+# lint-imports: the layer contract in pyproject.toml ([tool.importlinter], docs/architecture.md)
 test: setup
-	$(BIN)/python -m pytest -q --nbval-lax tests notebooks
+	$(BIN)/lint-imports
+	$(BIN)/python -m pytest -q --nbval-lax tests kamlab/notebooks
 
 # Regenerate the bundled sample (it is committed; this is how it was made).
 sample: setup
@@ -40,7 +43,7 @@ lint: setup
 	$(BIN)/ruff check kamlab tests benchmarks
 
 lab: setup
-	$(BIN)/jupyter lab notebooks
+	$(BIN)/jupyter lab kamlab/notebooks
 
 clean:
 	rm -rf $(VENV) reports/*/ .pytest_cache

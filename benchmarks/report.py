@@ -30,6 +30,7 @@ peak on the 2-core reference machine.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 import tempfile
@@ -171,7 +172,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", help="also write the results to this JSON file")
     parser.add_argument(
         "--notebooks",
-        help="comma-separated notebooks to run instead of kamlab.report.NOTEBOOKS "
+        help="comma-separated notebooks to run instead of all in kamlab/notebooks/report.yaml "
         "(e.g. 00_summary.ipynb,01_explore.ipynb,...)",
     )
     parser.add_argument("--jobs", type=int, help="notebooks at once (default: the report's)")
@@ -180,9 +181,12 @@ def main(argv: list[str] | None = None) -> int:
     folder = ensure_data(parse_size(args.accounts), args.seed, args.rate_divisor)
     import kamlab.report as report
 
+    spec = report.report_spec()
     if args.notebooks:
-        report.NOTEBOOKS = [n.strip() for n in args.notebooks.split(",") if n.strip()]
-    print(f"notebooks: {', '.join(report.NOTEBOOKS)}; jobs: {args.jobs or report.default_jobs()}")
+        chosen = [n.strip() for n in args.notebooks.split(",") if n.strip()]
+        needs = {n: spec.needs.get(n, set()) & set(chosen) for n in chosen}
+        spec = dataclasses.replace(spec, notebooks=chosen, needs=needs)
+    print(f"notebooks: {', '.join(spec.notebooks)}; jobs: {args.jobs or report.default_jobs()}")
     with tempfile.TemporaryDirectory(prefix="kamlab-report-bench-") as tmp:
         out = Path(args.out) if args.out else Path(tmp)
         t0, cpu0 = time.perf_counter(), _cpu_seconds()
@@ -193,6 +197,7 @@ def main(argv: list[str] | None = None) -> int:
                 accounts=folder / "accounts.csv",
                 out=out,
                 jobs=args.jobs,
+                spec=spec,
             )
         wall, cpu = time.perf_counter() - t0, _cpu_seconds() - cpu0
         manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))

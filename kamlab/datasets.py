@@ -96,22 +96,25 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from kamlab.vocabulary import (
+    ATTRACTIVENESS_CRITERIA,
+    BUYER_HEADINGS,
+    STAGE_INDICATORS,
+    STAGES,
+    STRENGTH_CRITERIA,
+)
+
 __all__ = [
     "ACCOUNT_COLUMNS",
-    "BUYER_HEADINGS",
     "DEFAULT_SEGMENTS",
     "INDUSTRIES",
     "REGIONS",
-    "STAGES",
     "TRANSACTION_COLUMNS",
     "TRUTH_COLUMNS",
     "SamplePortfolio",
     "SegmentSpec",
     "make_sample",
 ]
-
-STAGES: tuple[str, ...] = ("Exploratory", "Basic", "Cooperative", "Interdependent", "Integrated")
-"""Relationship stages (Woodburn & McDonald 2011), from least to most developed."""
 
 INDUSTRIES: tuple[str, ...] = (
     "Food & Beverage",
@@ -122,36 +125,6 @@ INDUSTRIES: tuple[str, ...] = (
     "Electronics",
 )
 REGIONS: tuple[str, ...] = ("North", "South", "Midlands", "Scotland")
-
-ATTRACTIVENESS_CRITERIA = (
-    "strategic_alignment",
-    "cultural_fit",
-    "willingness_to_partner",
-    "technological_synergy",
-)
-STRENGTH_CRITERIA = (
-    "price_competitiveness",
-    "quality",
-    "delivery_reliability",
-    "relationship",
-    "technical_support",
-)
-STAGE_INDICATORS = (
-    "contacts",
-    "functions_involved",
-    "share_of_wallet",
-    "information_sharing",
-    "joint_planning",
-    "executive_sponsor",
-)
-BUYER_HEADINGS: tuple[str, ...] = (
-    "buyer_collaboration",
-    "buyer_consolidation",
-    "buyer_evaluation",
-    "buyer_risk_management",
-    "buyer_innovation",
-    "buyer_development",
-)
 
 TRANSACTION_COLUMNS: tuple[str, ...] = (
     "order_id",

@@ -1,6 +1,6 @@
 """First look at a customer base: data quality, concentration, purchase timing.
 
-Small pure functions behind ``notebooks/01_explore.ipynb``. Each takes what
+Small pure functions behind ``kamlab/notebooks/01_explore.ipynb``. Each takes what
 :func:`kamlab.read_transactions`, :func:`kamlab.read_accounts` or
 :func:`kamlab.summarize` return and gives back a pandas object (or a dict of
 headline numbers); nothing here reads files or draws. The matching charts are

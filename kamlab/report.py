@@ -1,6 +1,6 @@
 """The period report: run the analysis notebooks with papermill, publish them as one report.
 
-``reports/<period>/`` holds ``index.html`` (the notebooks in :data:`NOTEBOOKS` order as
+``reports/<period>/`` holds ``index.html`` (the notebooks in ``report.yaml``'s order as
 one self-contained document, code hidden; each notebook's section is also a page of its
 own, e.g. ``01_explore.html``), ``report.pdf`` (the same on A4),
 ``summary.xlsx`` (the tables the notebooks saved), ``figures/*.png``, the executed
@@ -10,13 +10,14 @@ parameters, row counts, versions, outputs, timings).
 It is built in a temporary folder beside it and moved into place only when every step
 succeeded, so a failed run leaves the previous report for that period untouched.
 
-Adding a notebook to the report is adding its file name to :data:`NOTEBOOKS`: its
-section comes in list order, its headings from its own Markdown, its tables from its
+The notebooks, their order, what each needs and the shared parameters are declared
+in one file beside them, ``kamlab/notebooks/report.yaml`` (:func:`report_spec`).
+Adding a notebook to the report is adding it there: its section comes in list order,
+its headings from its own Markdown, its tables from its
 :func:`kamlab.publish.save_table` calls (it gets a ``tables_dir`` parameter). The
-notebooks run in parallel, :func:`default_jobs` at a time, each in its own kernel; a
-notebook that needs the tables of others names them in its metadata,
-``{"kamlab": {"needs": ["03_value.ipynb"]}}`` (or ``"needs": "all"``), and then runs
-after them and can read their tables with :func:`kamlab.publish.load_tables`
+notebooks run in parallel, :func:`default_jobs` at a time, each in its own kernel,
+through the generic runner :mod:`kamlab.publish.runner`; a notebook that ``needs``
+others runs after them and can read their tables with :func:`kamlab.publish.load_tables`
 (``Path(tables_dir).parent / "03_value"``).
 """
 
@@ -24,56 +25,119 @@ from __future__ import annotations
 
 import ctypes
 import gc
-import hashlib
 import json
 import os
-import platform
 import shutil
 import tempfile
 import time
-from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
-from importlib import metadata
+from dataclasses import dataclass, field
 from pathlib import Path
 
-import nbformat
 import pandas as pd
-import papermill as pm
-from nbclient.exceptions import CellTimeoutError, DeadKernelError
+import yaml
 from tqdm.auto import tqdm
 
 from kamlab.cache import CACHE_ENV
-from kamlab.errors import ConfigError, KamlabError
+from kamlab.errors import ConfigError
 from kamlab.io import read_accounts, read_transactions
 from kamlab.periods import parse_period
 from kamlab.portfolio.criteria import load_criteria
 from kamlab.publish.build import TABLES, publish_report, report_facts
+from kamlab.publish.runner import (
+    NotebookError,
+    execute_notebook,
+    file_checksums,
+    make_readable,
+    previous_timings,
+    publish_folder,
+    run_notebooks,
+    sha256,
+    versions,
+)
 from kamlab.safe import write_csv
 from kamlab.value.pnl import load_cost_rates
 
-NOTEBOOKS = [
-    "00_summary.ipynb",
-    "01_explore.ipynb",
-    "02_segments.ipynb",
-    "03_value.ipynb",
-    "04_portfolio.ipynb",
-    "05_key_accounts.ipynb",
-]
-"""The notebooks a report runs, in the order their sections appear."""
-
-CELL_TIMEOUT_S = 600
+SPEC_FILE = "report.yaml"
+"""The file beside the notebooks that declares the report (:func:`report_spec`)."""
 JOBS_ENV = "KAMLAB_REPORT_JOBS"
 PUBLISH_STEPS = ["figures", "index.html", "report.pdf", "summary.xlsx"]
-KERNEL_OPTIONS = ["--IPKernelApp.log_level=CRITICAL"]  # no TCP/shutdown chatter on the terminal
 
+REPORT_PARAMETERS = (
+    "transactions_path", "accounts_path", "previous_accounts_path", "columns",
+    "read_options", "until", "period", "criteria_path", "cost_rates_path", "tables_dir",
+)  # fmt: skip
+"""The parameters :func:`run_report` can hand the notebooks (``report.yaml`` picks)."""
 
-class ReportError(KamlabError):
-    """A report step failed; the message names the notebook, the cell and the error."""
+ReportError = NotebookError
+"""A report step failed; the message names the notebook, the cell and the error (the
+runner's :class:`~kamlab.publish.runner.NotebookError`)."""
 
 
 def notebooks_dir() -> Path:
-    """``notebooks/`` of the kamlab checkout (kamlab is installed from its repository)."""
-    here = Path(__file__).resolve().parent.parent / "notebooks"
-    return here if here.is_dir() else Path.cwd() / "notebooks"
+    """The report's notebooks, shipped inside the kamlab package (``kamlab/notebooks/``)."""
+    return Path(__file__).resolve().parent / "notebooks"
+
+
+@dataclass(frozen=True)
+class ReportSpec:
+    """The report as ``report.yaml`` declares it: ``notebooks`` in section order (files
+    in ``folder``), ``needs`` (notebook -> the notebooks it runs after),
+    ``cell_timeout_s`` and the shared ``parameters`` names."""
+
+    folder: Path
+    notebooks: list[str]
+    needs: dict[str, set[str]] = field(default_factory=dict)
+    cell_timeout_s: float = 600
+    parameters: list[str] = field(default_factory=list)
+
+
+def report_spec(folder: Path | None = None) -> ReportSpec:
+    """Read ``report.yaml`` in ``folder`` (default :func:`notebooks_dir`); a mistake in it
+    is a :class:`~kamlab.errors.ConfigError` naming the file."""
+    folder = Path(folder or notebooks_dir())
+    path = folder / SPEC_FILE
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(f"report declaration {path}: {exc}") from exc
+    if not isinstance(raw, dict) or not isinstance(raw.get("notebooks"), list):
+        raise ConfigError(f"report declaration {path}: expected a 'notebooks:' list")
+    names: list[str] = []
+    declared_needs: dict[str, object] = {}
+    for entry in raw["notebooks"]:
+        entry = {"name": entry} if isinstance(entry, str) else entry
+        if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
+            raise ConfigError(f"report declaration {path}: {entry!r} is not a notebook")
+        names.append(entry["name"])
+        declared_needs[entry["name"]] = entry.get("needs") or []
+    if len(set(names)) != len(names):
+        raise ConfigError(f"report declaration {path}: a notebook is listed twice")
+    needs: dict[str, set[str]] = {}
+    for name, wanted in declared_needs.items():
+        wanted = [n for n in names if n != name] if wanted == "all" else list(wanted)
+        if unknown := set(wanted) - set(names):
+            raise ConfigError(
+                f"{path}: {name} needs {', '.join(sorted(unknown))}, which the report does "
+                "not run; add them to its notebooks or remove them from its needs"
+            )
+        needs[name] = set(wanted)
+    unknown = set(raw.get("parameters") or []) - set(REPORT_PARAMETERS)
+    if unknown:
+        raise ConfigError(
+            f"{path}: unknown parameter(s) {', '.join(sorted(unknown))}; the report hands "
+            f"the notebooks {', '.join(REPORT_PARAMETERS)}"
+        )
+    try:
+        timeout = float(raw.get("cell_timeout_s", 600))
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"{path}: cell_timeout_s must be a number of seconds") from exc
+    return ReportSpec(
+        folder=folder,
+        notebooks=names,
+        needs=needs,
+        cell_timeout_s=timeout,
+        parameters=list(raw.get("parameters") or REPORT_PARAMETERS),
+    )
 
 
 def default_jobs() -> int:
@@ -94,159 +158,28 @@ def default_jobs() -> int:
     return max(1, min(2, os.cpu_count() or 1))
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def _versions() -> dict[str, str]:
-    names = [
-        "kamlab", "pandas", "numpy", "scipy", "scikit-learn", "duckdb", "papermill",
-        "weasyprint", "openpyxl",
-    ]  # fmt: skip
-    out = {"python": platform.python_version()}
-    for name in names:
-        try:
-            out[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            out[name] = "not installed"
-    return out
-
-
-def _execute(
-    source: Path, target: Path, parameters: dict, cwd: Path, *, only_declared: bool = False
-) -> None:
-    """Run ``source`` into ``target`` with papermill; a failing cell raises :class:`ReportError`.
-
-    ``only_declared``: pass only the parameters the notebook's ``parameters`` cell
-    declares (papermill warns about the others), when it has one.
-    """
-    if only_declared and (declared := pm.inspect_notebook(str(source))):
-        parameters = {k: v for k, v in parameters.items() if k in declared}
-    try:
-        pm.execute_notebook(
-            str(source),
-            str(target),
-            parameters=parameters,
-            kernel_name="python3",
-            cwd=str(cwd),
-            progress_bar=False,
-            execution_timeout=CELL_TIMEOUT_S,
-            extra_arguments=KERNEL_OPTIONS,
-        )
-    except pm.PapermillExecutionError as exc:
-        raise ReportError(
-            f"{source.name}, cell {_source_cell(target, exc.cell_index)}: {exc.ename}: {exc.evalue}"
-        ) from exc
-    except (CellTimeoutError, DeadKernelError) as exc:  # not a PapermillExecutionError
-        index = _running_cell(target)
-        where = f"cell {_source_cell(target, index)}" if index is not None else "a cell"
-        what = (
-            f"did not finish within {CELL_TIMEOUT_S} s"
-            if isinstance(exc, CellTimeoutError)
-            else f"the kernel died ({str(exc).splitlines()[0] if str(exc) else 'no reason given'})"
-        )
-        raise ReportError(f"{source.name}, {where}: {type(exc).__name__}: {what}") from exc
-
-
-def _running_cell(executed: Path) -> int | None:
-    """Index of the last cell papermill started in the (partly) executed notebook."""
-    try:
-        cells = nbformat.read(executed, as_version=4).cells
-    except (OSError, ValueError):
-        return None
-    started = [i for i, c in enumerate(cells) if c.metadata.get("papermill", {}).get("start_time")]
-    return started[-1] if started else None
-
-
-def _source_cell(executed: Path, index: int) -> int:
-    """1-based number, in the source notebook, of cell ``index`` of the executed one
-    (papermill inserts an ``injected-parameters`` cell, and error banners on failure)."""
-    try:
-        cells = nbformat.read(executed, as_version=4).cells
-    except (OSError, ValueError):
-        return index + 1
-    tags = [c.metadata.get("tags", []) for c in cells]
-    tags = [t for t in tags if "papermill-error-cell-tag" not in t][:index]
-    injected = sum("injected-parameters" in t for t in tags)
-    return index + 1 - injected
-
-
-def _needs(path: Path, names: list[str]) -> set[str]:
-    """The notebooks of ``names`` that notebook ``path`` must run after (its metadata)."""
-    needs = nbformat.read(path, as_version=4).metadata.get("kamlab", {}).get("needs", [])
-    if needs == "all":
-        return {n for n in names if n != path.name}
-    unknown = set(needs) - set(names)
-    if unknown:
-        raise ConfigError(
-            f"{path.name} needs {', '.join(sorted(unknown))}, which the report does not run; "
-            "add them to kamlab.report.NOTEBOOKS or remove them from the notebook's "
-            "metadata (kamlab.needs)"
-        )
-    return set(needs)
-
-
-def _previous_timings(final: Path) -> dict[str, float]:
-    try:
-        return json.loads((final / "manifest.json").read_text(encoding="utf-8"))["timings_s"]
-    except (OSError, ValueError, KeyError, TypeError):
-        return {}
-
-
 def _run_notebooks(
-    names: list[str], build: Path, parameters: dict, jobs: int, bar, expected: dict
+    spec: ReportSpec, build: Path, parameters: dict, jobs: int, bar, expected: dict
 ) -> dict[str, float]:
-    """Execute ``names`` into ``build``, up to ``jobs`` at once; return seconds per notebook.
+    """Execute the report's notebooks into ``build`` (the generic runner, by ``needs``)."""
+    source = spec.folder
 
-    The longest first (by the previous report's timings, else by file size), so that
-    the short ones fill in beside it. On a failure no further notebook starts, those
-    running finish, and the first failure is raised.
-    """
-    source = notebooks_dir()
-    needs = {name: _needs(source / name, names) for name in names}
+    def run(name: str) -> None:
+        stem = {"tables_dir": str(build / TABLES / Path(name).stem)}
+        shared = {k: v for k, v in {**parameters, **stem}.items() if k in spec.parameters}
+        execute_notebook(
+            source / name,
+            build / name,
+            shared,
+            source,
+            only_declared=True,
+            timeout_s=spec.cell_timeout_s,
+        )
 
     def cost(name: str) -> float:
         return expected.get(name, (source / name).stat().st_size / 1e5)
 
-    pending = sorted(names, key=cost, reverse=True)
-    done: dict[str, float] = {}
-    running: dict = {}
-    failure: Exception | None = None
-
-    def run(name: str) -> float:
-        t0 = time.perf_counter()
-        stem_parameters = {**parameters, "tables_dir": str(build / TABLES / Path(name).stem)}
-        _execute(source / name, build / name, stem_parameters, source, only_declared=True)
-        return time.perf_counter() - t0
-
-    with ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="notebook") as pool:
-        while pending or running:
-            while failure is None and len(running) < jobs:
-                ready = next((n for n in pending if needs[n] <= done.keys()), None)
-                if ready is None:
-                    break
-                pending.remove(ready)
-                running[pool.submit(run, ready)] = ready
-            if not running:
-                if failure is None and pending:
-                    raise ConfigError(f"notebooks wait for each other: {', '.join(pending)}")
-                break
-            bar.set_postfix_str(", ".join(sorted(running.values())))
-            finished, _ = wait(running, return_when=FIRST_COMPLETED)
-            for future in finished:
-                name = running.pop(future)
-                try:
-                    done[name] = future.result()
-                except Exception as exc:
-                    failure = failure or exc
-                bar.update()
-    if failure is not None:
-        raise failure
-    return {name: done[name] for name in names}
+    return run_notebooks(spec.notebooks, run, needs=spec.needs, jobs=jobs, cost=cost, progress=bar)
 
 
 def _release_memory() -> None:
@@ -264,30 +197,6 @@ def _release_memory() -> None:
         pass
 
 
-def _publish(build: Path, final: Path) -> None:
-    """Swap ``build`` into ``final``; the old report is removed only after the swap."""
-    old = None
-    if final.exists():
-        old = final.with_name(f".{final.name}.old-{os.getpid()}")
-        final.rename(old)
-    try:
-        build.rename(final)
-    except OSError:
-        if old is not None:
-            old.rename(final)
-        raise
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
-
-
-def _outputs(build: Path) -> dict[str, dict]:
-    return {
-        str(p.relative_to(build)): {"bytes": p.stat().st_size, "sha256": _sha256(p)}
-        for p in sorted(build.rglob("*"))
-        if p.is_file() and p.name != "manifest.json"
-    }
-
-
 def run_report(
     period: str,
     transactions: str | Path,
@@ -300,6 +209,7 @@ def run_report(
     criteria: str | Path | None = None,
     cost_rates: str | Path | None = None,
     jobs: int | None = None,
+    spec: ReportSpec | None = None,
 ) -> Path:
     """Build ``<out>/<period>/`` for the given data; return its path.
 
@@ -309,7 +219,8 @@ def run_report(
     then uses its judgement scores). ``criteria`` and ``cost_rates`` are YAML
     files (the portfolio's selection criteria, the cost-to-serve rates) handed to the
     notebooks that take them. ``jobs`` notebooks run at once (default
-    :func:`default_jobs`).
+    :func:`default_jobs`). ``spec``: the notebooks to run (default :func:`report_spec`,
+    ``kamlab/notebooks/report.yaml``).
     """
     when = parse_period(period)
     jobs = jobs or default_jobs()
@@ -317,7 +228,8 @@ def run_report(
     accounts = Path(accounts).resolve() if accounts else None
     previous_accounts = Path(previous_accounts).resolve() if previous_accounts else None
     read_options = dict(read_options or {})
-    steps = ["validate", *NOTEBOOKS, *PUBLISH_STEPS, "publish"]
+    spec = spec or report_spec()
+    steps = ["validate", *spec.notebooks, *PUBLISH_STEPS, "publish"]
     bar = tqdm(total=len(steps), desc=f"report {when.label}", unit="step", disable=None)
     timings: dict[str, float] = {}
 
@@ -355,9 +267,7 @@ def run_report(
             "criteria_path": _checked_file(criteria, "criteria"),
             "cost_rates_path": _checked_file(cost_rates, "cost rates"),
         }
-        timings.update(
-            _run_notebooks(NOTEBOOKS, build, parameters, jobs, bar, _previous_timings(final))
-        )
+        timings.update(_run_notebooks(spec, build, parameters, jobs, bar, previous_timings(final)))
         manifest = {
             "run_date": str(pd.Timestamp.now().date()),
             # dates after this day were quarantined (date_in_future): --today, else the run date
@@ -368,14 +278,14 @@ def run_report(
                 "end": str(when.end.date()),
             },
             "inputs": {
-                str(p): {"sha256": _sha256(p), "bytes": p.stat().st_size}
+                str(p): {"sha256": sha256(p), "bytes": p.stat().st_size}
                 for p in [transactions, accounts, previous_accounts]
                 if p is not None
             },
             "parameters": parameters,
             "rows": rows,
-            "notebooks": NOTEBOOKS,
-            "versions": _versions(),
+            "notebooks": spec.notebooks,
+            "versions": versions(),
         }
 
         current = [PUBLISH_STEPS[0]]
@@ -389,7 +299,7 @@ def run_report(
         try:
             published = publish_report(
                 build,
-                NOTEBOOKS,
+                spec.notebooks,
                 title=f"Key account portfolio report, {when.label}",
                 subtitle=f"{when.start:%d %B %Y} to {when.end:%d %B %Y}",
                 facts=report_facts(manifest),
@@ -399,14 +309,14 @@ def run_report(
             raise ReportError(f"writing {current[0]}: {type(exc).__name__}: {exc}") from exc
         bar.update()
         timings.update(published.timings_s)
-        manifest["outputs"] = _outputs(build)
+        manifest["outputs"] = file_checksums(build)
         manifest["pdf_pages"] = published.pages
         manifest["workbook_sheets"] = published.sheets
         manifest["timings_s"] = {k: round(v, 2) for k, v in timings.items()}
         (build / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
-        _readable(build)
+        make_readable(build)
         bar.set_postfix_str("publish")
-        _publish(build, final)
+        publish_folder(build, final)
         bar.update()
     finally:
         bar.close()
@@ -430,11 +340,3 @@ def _checked_file(path: str | Path | None, what: str) -> str | None:
     load = load_criteria if what == "criteria" else load_cost_rates
     load(path)  # a mistake in it stops the run now, with the file's own error
     return str(path)
-
-
-def _readable(build: Path) -> None:
-    """Modes as for any new file (the temporary folder and files were private: 0700/0600)."""
-    mask = os.umask(0)
-    os.umask(mask)
-    for path in [build, *build.rglob("*")]:
-        path.chmod((0o777 if path.is_dir() else 0o666) & ~mask)

@@ -12,7 +12,7 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.axes import Axes  # noqa: E402
 
-from kamlab.datasets import BUYER_HEADINGS, make_sample  # noqa: E402
+from kamlab.datasets import make_sample  # noqa: E402
 from kamlab.errors import ConfigError, InputError, MissingColumnError  # noqa: E402
 from kamlab.plots.relationships import buyer_heatmap, buyer_radar  # noqa: E402
 from kamlab.portfolio.buyer import (  # noqa: E402
@@ -22,6 +22,7 @@ from kamlab.portfolio.buyer import (  # noqa: E402
     buyer_scorecard,
     portfolio_buyer_summary,
 )
+from kamlab.vocabulary import BUYER_HEADINGS  # noqa: E402
 
 # columns: collaboration, consolidation, evaluation, risk_management, innovation, development
 HAND = pd.DataFrame(

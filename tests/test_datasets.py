@@ -15,11 +15,9 @@ from sklearn.preprocessing import StandardScaler
 
 from kamlab.datasets import (
     ACCOUNT_COLUMNS,
-    BUYER_HEADINGS,
     DEFAULT_SEGMENTS,
     INDUSTRIES,
     REGIONS,
-    STAGES,
     TRANSACTION_COLUMNS,
     TRUTH_COLUMNS,
     SamplePortfolio,
@@ -27,6 +25,7 @@ from kamlab.datasets import (
     add_faults,
     make_sample,
 )
+from kamlab.vocabulary import BUYER_HEADINGS, STAGES
 
 START, END = pd.Timestamp("2024-01-01"), pd.Timestamp("2026-09-30")
 ATTRACTIVENESS = [

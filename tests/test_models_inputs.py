@@ -155,7 +155,7 @@ def test_models_follow_the_scikit_learn_estimator_contract():
     assert bg.get_params() == {"max_iter": 50}
     assert bg.set_params(max_iter=200) is bg and bg.max_iter == 200
     assert repr(bg) == "BetaGeo(max_iter=200)"
-    with pytest.raises(ValueError, match="no parameter"):
+    with pytest.raises(ValueError, match="Invalid parameter 'tol'"):  # scikit-learn's message
         bg.set_params(tol=1)
 
 

@@ -13,6 +13,7 @@ from html import unescape
 import nbformat
 import pandas as pd
 import pytest
+import yaml
 from openpyxl import load_workbook
 
 import kamlab.report as report
@@ -55,6 +56,16 @@ SHEETS = [
     "movers",
     "key_account_risks",
 ]
+
+
+def _declare(monkeypatch, folder, notebooks, needs=None, **settings):
+    """Run the report on ``folder``'s notebooks, declared in its report.yaml."""
+    entries = [
+        {"name": n, **({"needs": needs[n]} if n in (needs or {}) else {})} for n in notebooks
+    ]
+    declared = {"notebooks": entries, "parameters": list(report.REPORT_PARAMETERS), **settings}
+    (folder / report.SPEC_FILE).write_text(yaml.safe_dump(declared), encoding="utf-8")
+    monkeypatch.setattr(report, "notebooks_dir", lambda: folder)
 
 
 @pytest.fixture(scope="module")
@@ -105,8 +116,10 @@ def test_report_writes_every_output_and_the_manifest_lists_them(built):
     assert path == out / "2026Q3"
     names = {p.name for p in path.iterdir()}
     assert names == {
-        *report.NOTEBOOKS,
-        *(name.replace(".ipynb", ".html") for name in report.NOTEBOOKS),  # a page each
+        *report.report_spec().notebooks,
+        *(
+            name.replace(".ipynb", ".html") for name in report.report_spec().notebooks
+        ),  # a page each
         "index.html",
         "report.pdf",
         "summary.xlsx",
@@ -126,7 +139,7 @@ def test_report_writes_every_output_and_the_manifest_lists_them(built):
     files = {str(p.relative_to(path)) for p in path.rglob("*") if p.is_file()}
     assert set(manifest["outputs"]) == files - {"manifest.json"}
     assert manifest["workbook_sheets"] == SHEETS
-    assert set(manifest["timings_s"]) >= {"validate", *report.NOTEBOOKS, "report.pdf"}
+    assert set(manifest["timings_s"]) >= {"validate", *report.report_spec().notebooks, "report.pdf"}
     executed = nbformat.read(path / "01_explore.ipynb", as_version=4)
     assert any("injected-parameters" in c.metadata.get("tags", []) for c in executed.cells)
     assert not list(out.glob(".*"))  # no build folder left behind
@@ -146,7 +159,7 @@ def test_html_has_every_heading_of_every_notebook_in_order(built, html):
         for text in re.findall(r"<h[1-6] id=\"[^\"]+\"[^>]*>(.*?)</h[1-6]>", html, re.S)
     ]
     position = 0
-    for name in report.NOTEBOOKS:
+    for name in report.report_spec().notebooks:
         nb = nbformat.read(built[1] / name, as_version=4)
         for cell in nb.cells:
             if cell.cell_type == "markdown":
@@ -154,7 +167,7 @@ def test_html_has_every_heading_of_every_notebook_in_order(built, html):
                     assert heading in shown[position:], f"{name}: {heading!r}"
                     position = shown.index(heading, position)
     assert "Key account portfolio report, 2026Q3" in html
-    assert html.count('<section class="notebook"') == len(report.NOTEBOOKS)
+    assert html.count('<section class="notebook"') == len(report.report_spec().notebooks)
     assert 'href="#01-explore-1-what-was-read-data-quality"' in html  # contents
     assert "About this report" in html and "quarantined" in html
 
@@ -171,7 +184,9 @@ def test_html_escapes_data_hides_code_and_loads_nothing(html):
 
 def test_each_section_page_is_as_safe_and_stands_alone(built):
     pages = {p.name: p.read_text(encoding="utf-8") for p in built[1].glob("0*.html")}
-    assert set(pages) == {name.replace(".ipynb", ".html") for name in report.NOTEBOOKS}
+    assert set(pages) == {
+        name.replace(".ipynb", ".html") for name in report.report_spec().notebooks
+    }
     for name, page in pages.items():
         assert XSS not in page and "<script" not in page, name
         assert "read_transactions(" not in page and not EXTERNAL.search(page), name
@@ -185,7 +200,7 @@ def test_pdf_has_pages(built):
 
     reader = PdfReader(built[1] / "report.pdf")
     manifest = json.loads((built[1] / "manifest.json").read_text())
-    assert len(reader.pages) == manifest["pdf_pages"] > len(report.NOTEBOOKS)
+    assert len(reader.pages) == manifest["pdf_pages"] > len(report.report_spec().notebooks)
 
 
 def test_figures_are_pngs_named_by_notebook(built):
@@ -237,8 +252,7 @@ def test_a_failing_notebook_names_the_cell_and_keeps_the_previous_report(
         "language": "python",
     }
     nbformat.write(broken, notebooks / "99_broken.ipynb")
-    monkeypatch.setattr(report, "notebooks_dir", lambda: notebooks)
-    monkeypatch.setattr(report, "NOTEBOOKS", ["01_explore.ipynb", "99_broken.ipynb"])
+    _declare(monkeypatch, notebooks, ["01_explore.ipynb", "99_broken.ipynb"])
 
     with pytest.raises(
         ReportError, match=r"99_broken.ipynb, cell 2: ValueError: accounts file is broken"
@@ -267,8 +281,7 @@ def test_a_failing_publish_step_is_named_and_keeps_the_previous_report(
         "language": "python",
     }
     nbformat.write(nb, notebooks / "01_tiny.ipynb")
-    monkeypatch.setattr(report, "notebooks_dir", lambda: notebooks)
-    monkeypatch.setattr(report, "NOTEBOOKS", ["01_tiny.ipynb"])
+    _declare(monkeypatch, notebooks, ["01_tiny.ipynb"])
 
     def broken_pdf(html, path):
         raise OSError("no fonts")
@@ -296,9 +309,7 @@ def test_a_cell_that_runs_too_long_is_named(tiny_sample, tmp_path, monkeypatch):
         "language": "python",
     }
     nbformat.write(slow, notebooks / "98_slow.ipynb")
-    monkeypatch.setattr(report, "notebooks_dir", lambda: notebooks)
-    monkeypatch.setattr(report, "NOTEBOOKS", ["98_slow.ipynb"])
-    monkeypatch.setattr(report, "CELL_TIMEOUT_S", 2)
+    _declare(monkeypatch, notebooks, ["98_slow.ipynb"], cell_timeout_s=2)
     with pytest.raises(
         ReportError, match=r"98_slow.ipynb, cell 3: CellTimeoutError: did not finish within 2 s"
     ):
@@ -307,8 +318,8 @@ def test_a_cell_that_runs_too_long_is_named(tiny_sample, tmp_path, monkeypatch):
 
 
 def test_a_notebook_waits_for_the_notebooks_it_needs(tiny_sample, tmp_path, monkeypatch):
-    """A notebook naming others in its metadata (kamlab.needs) runs after them and can
-    read their saved tables; its section still comes where NOTEBOOKS puts it."""
+    """A notebook naming others in its ``needs`` (report.yaml) runs after them and can
+    read their saved tables; its section still comes where report.yaml lists it."""
     notebooks = tmp_path / "notebooks"
     notebooks.mkdir()
     code = nbformat.v4.new_code_cell
@@ -322,7 +333,6 @@ def test_a_notebook_waits_for_the_notebooks_it_needs(tiny_sample, tmp_path, monk
             "print('detail says', int(t['n'].sum()))"
         ),
     ]
-    first.metadata["kamlab"] = {"needs": ["02_detail.ipynb"]}
     second = nbformat.v4.new_notebook()
     second.cells = [
         nbformat.v4.new_markdown_cell("# The detail"),
@@ -339,8 +349,12 @@ def test_a_notebook_waits_for_the_notebooks_it_needs(tiny_sample, tmp_path, monk
             "language": "python",
         }
         nbformat.write(nb, notebooks / name)
-    monkeypatch.setattr(report, "notebooks_dir", lambda: notebooks)
-    monkeypatch.setattr(report, "NOTEBOOKS", ["01_summary.ipynb", "02_detail.ipynb"])
+    _declare(
+        monkeypatch,
+        notebooks,
+        ["01_summary.ipynb", "02_detail.ipynb"],
+        needs={"01_summary.ipynb": ["02_detail.ipynb"]},
+    )
     path = run_report("2026Q3", tiny_sample / "transactions.csv", out=tmp_path / "reports")
     html = (path / "index.html").read_text()
     assert "detail says 42" in html

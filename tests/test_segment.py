@@ -5,6 +5,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.exceptions import NotFittedError
 from sklearn.metrics import adjusted_rand_score
 
 from kamlab import cli
@@ -361,7 +362,7 @@ def test_bad_settings_are_config_errors(settings, message):
 def test_duplicate_accounts_and_unfitted_use():
     with pytest.raises(InputError, match="appear more than once"):
         Segmenter().fit(pd.concat([blobs(), blobs().iloc[:2]]))
-    with pytest.raises(ConfigError, match="not fitted"):
+    with pytest.raises(NotFittedError, match="not fitted"):  # scikit-learn's, not ConfigError
         Segmenter().predict(blobs())
     seg = Segmenter(n_bootstrap=0).fit(blobs())
     with pytest.raises(InputError, match="lacks the segmentation feature"):

@@ -18,7 +18,7 @@ import pytest  # noqa: E402
 from matplotlib.axes import Axes  # noqa: E402
 from matplotlib.patches import Rectangle  # noqa: E402
 
-from kamlab.datasets import STAGES, make_sample  # noqa: E402
+from kamlab.datasets import make_sample  # noqa: E402
 from kamlab.errors import ConfigError, InputError, MissingColumnError  # noqa: E402
 from kamlab.plots.relationships import stage_box_heatmap, stage_distribution  # noqa: E402
 from kamlab.portfolio.stages import (  # noqa: E402
@@ -28,7 +28,9 @@ from kamlab.portfolio.stages import (  # noqa: E402
     assess_stages,
     stage_crosstab,
     stage_gaps,
+    stage_of,
 )
+from kamlab.vocabulary import INDICATOR_SCALE, STAGES  # noqa: E402
 
 COLUMNS = [
     "account_id",
@@ -122,6 +124,29 @@ def test_threshold_table_is_documented_for_every_indicator():
     for role, (edges, levels) in INDICATOR_LEVELS.items():
         assert len(levels) == len(edges) + 1
         assert role in stages.__doc__
+
+
+def test_every_example_of_the_indicator_scale_gets_its_level():
+    from kamlab.portfolio.stages import _levels
+
+    assert set(INDICATOR_SCALE) == set(INDICATOR_LEVELS)
+    for role, scale in INDICATOR_SCALE.items():
+        for step in scale:
+            got = _levels(role, pd.Series([float(step.example)])).iloc[0]
+            assert got == step.level, (role, step)
+
+
+def test_stage_of_rounds_halves_up():
+    assert [stage_of(s) for s in (0, 0.49, 0.5, 1.5, 2.4, 3.5, 4, 5)] == [
+        "Exploratory",
+        "Exploratory",
+        "Basic",
+        "Cooperative",
+        "Cooperative",
+        "Integrated",
+        "Integrated",
+        "Integrated",
+    ]
 
 
 def test_halves_round_up_to_the_next_stage():

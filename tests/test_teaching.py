@@ -320,16 +320,12 @@ def test_portfolio_lesson_hints_name_the_misread_axis_not_the_answer():
             assert lesson03.MILLMAN_WILSON[chosen] in hint
 
 
-def test_stage_lesson_scale_and_rounding_agree_with_kamlab():
+def test_stage_lesson_rounding_and_workings_agree_with_kamlab():
+    """The lesson's scale is kamlab.vocabulary's (no copy); its stage rounding and
+    workings give assess_stages' answers."""
     from kamlab.portfolio import assess_stages
-    from kamlab.portfolio.stages import INDICATOR_LEVELS, _levels
     from kamlab.teaching import lesson04, student_portfolio
 
-    assert set(lesson04.INDICATOR_SCALE) == set(INDICATOR_LEVELS) == set(lesson04.INDICATORS)
-    for role, scale in lesson04.INDICATOR_SCALE.items():
-        assert sorted({level for level, _, _ in scale}) == sorted(set(INDICATOR_LEVELS[role][1]))
-        for level, _, example in scale:
-            assert _levels(role, pd.Series([float(example)])).iloc[0] == level, (role, example)
     stages = assess_stages(student_portfolio(3).accounts)
     mine = stages["stage_score"].map(lesson04.stage_of)
     assert (mine == stages["stage"].astype(str)).all()
@@ -566,7 +562,7 @@ def test_kamlab_teach_refuses_to_replace_a_folder_that_is_not_a_pack(tmp_path):
 
 def test_a_failing_notebook_leaves_the_previous_packs_in_place(tmp_path, monkeypatch):
     from kamlab import teaching
-    from kamlab.report import ReportError
+    from kamlab.publish.runner import NotebookError as ReportError
 
     source = tmp_path / "notebooks"
     source.mkdir()

@@ -13,7 +13,7 @@ from kamlab.datasets import make_sample
 from kamlab.errors import InputError
 from kamlab.models import BetaGeo, GammaGamma, ParetoNBD, ShiftedBetaGeometric
 from kamlab.value import report_tables as rt
-from kamlab.value.clv import customer_value
+from kamlab.value.clv import clv_inputs, customer_value
 from kamlab.value.uplift import retention_uplift
 
 REGULAR = [1000, 631, 468, 382, 326, 289, 262, 241]  # Fader & Hardie (2007)
@@ -34,7 +34,7 @@ def portfolio(tmp_path_factory):
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # the fixture must converge cleanly
         bg, gg, pnbd = BetaGeo().fit(summary), GammaGamma().fit(summary), ParetoNBD().fit(summary)
-    inputs = rt.clv_inputs(pnl_all, summary)
+    inputs = clv_inputs(pnl_all, summary)
     value = customer_value(summary, bg, gg, horizon_months=36, discount=0.10, **inputs)
     value_pnbd = customer_value(summary, pnbd, gg, horizon_months=36, discount=0.10, **inputs)
     uplift = retention_uplift(value_pnbd, points=5, n_draws=20, seed=0)
@@ -225,7 +225,7 @@ def test_alive_grid_is_the_models_probability_on_a_grid():
 def test_clv_inputs_from_the_pnl():
     pnl = _pnl(net_revenue=None)
     summary = pd.DataFrame({"frequency": [9, 4]}, index=pd.Index(["A", "B"], name="account_id"))
-    inputs = rt.clv_inputs(pnl, summary)
+    inputs = clv_inputs(pnl, summary)
     # per purchase day: orders, lines, financing (A: 45 / 10, B: 80 / 5)
     assert inputs["cost_per_purchase"].tolist() == [4.5, 16.0]
     assert inputs["cost_per_year"].tolist() == [50.0, 40.0]  # KAM hours per year
@@ -235,9 +235,9 @@ def test_clv_inputs_from_the_pnl():
 def test_clv_inputs_portfolio_margin_for_accounts_without_revenue_and_missing_accounts():
     pnl = _pnl(gross_sales=[1000.0, 0.0], cost_of_goods=[600.0, 0.0])
     summary = pd.DataFrame({"frequency": [1, 1]}, index=pd.Index(["A", "B"]))
-    assert rt.clv_inputs(pnl, summary)["margin"].tolist() == pytest.approx([300 / 900] * 2)
+    assert clv_inputs(pnl, summary)["margin"].tolist() == pytest.approx([300 / 900] * 2)
     with pytest.raises(InputError, match="no row for 1 account"):
-        rt.clv_inputs(pnl, pd.DataFrame({"frequency": [1]}, index=pd.Index(["Z"])))
+        clv_inputs(pnl, pd.DataFrame({"frequency": [1]}, index=pd.Index(["Z"])))
 
 
 def test_clv_inputs_cover_every_account_of_a_real_summary(portfolio):
@@ -342,7 +342,7 @@ def test_uplift_model_choice_falls_back_when_the_preferred_model_did_not_converg
     import numpy as np
     import pandas as pd
 
-    from kamlab.value.report_tables import choose_uplift_model
+    from kamlab.workflows.value import choose_uplift_model
 
     def value(converged, covariance):
         model = SimpleNamespace(converged_=converged, log_covariance_=pd.DataFrame(covariance))

@@ -113,7 +113,7 @@ def parameter_lines(model, name: str, *, digits: str = ".4f", indent: str = "") 
     n = getattr(model, "n_accounts_", None)
     what = f"{n:,} accounts" if n is not None else f"a cohort of {model.cohort_size_:,.0f}"
     status = "converged" if model.converged_ else "DID NOT CONVERGE"
-    lines = [f"{model._model_name} ({name}) fitted on {what}: {status}"]
+    lines = [f"{model.display_name} ({name}) fitted on {what}: {status}"]
     lines.append(f"{indent}{'parameter':<10} {'estimate':>12} {'std_error':>12}   95% interval")
     for param, row in model.summary().iterrows():
         lines.append(

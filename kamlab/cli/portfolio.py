@@ -63,7 +63,7 @@ def cmd_portfolio(args) -> None:
     tx, accounts = read_input_for(args, out)
     value = None
     if args.value:
-        from kamlab.value.commands import run_value
+        from kamlab.workflows.value import run_value
 
         value = run_value(
             tx, accounts, until=until, model="pareto-nbd", rates=args.cost_rates

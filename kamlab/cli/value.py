@@ -4,7 +4,7 @@ Each reads a transactions file (and optionally the accounts table) with the shar
 reading options, then runs the steps of ``notebooks/03_value.ipynb``:
 
 - ``pnl``: :func:`kamlab.value.customer_pnl` over a window, and the whale headline;
-- ``value``: :func:`~kamlab.value.commands.run_value` (the P&L, a purchase model and
+- ``value``: :func:`~kamlab.workflows.value.run_value` (the P&L, a purchase model and
   Gamma-Gamma fitted on the summary, each account's customer value);
 - ``uplift``: the value, then :func:`kamlab.value.uplift.retention_uplift` with an
   interval from parameter draws.
@@ -29,7 +29,7 @@ from kamlab.cli.options import (
     until_date,
 )
 from kamlab.errors import ConfigError, InputError
-from kamlab.value.commands import DEFAULT_DRAWS, MODELS
+from kamlab.workflows.value import DEFAULT_DRAWS, MODELS
 
 _EPILOG_VALUE = """
 Steps: read and validate; summarise per account until --until (repeat purchase days,
@@ -151,12 +151,12 @@ def _draws_for(asked: int | None, run) -> tuple[int, str | None]:
     broken = without_covariance(run.value)
     if not broken:
         return DEFAULT_DRAWS, None
-    why = "; ".join(f"{m._model_name}: {m.convergence_message_}" for m in broken)
+    why = "; ".join(f"{m.display_name}: {m.convergence_message_}" for m in broken)
     return 0, f"no interval: the fit has no covariance ({why}); the estimate only"
 
 
 def _run_from_args(args, out: Path):
-    from kamlab.value.commands import run_value
+    from kamlab.workflows.value import run_value
 
     _check_numbers(args)
     until = until_date(args.until)

@@ -5,10 +5,16 @@
 - :class:`GammaGamma`: spend per purchase (Fader, Hardie & Lee 2005, JMR);
 - :class:`ShiftedBetaGeometric`: renewals in a contractual setting (Fader & Hardie 2007).
 
-Each is a scikit-learn-style estimator: configuration in ``__init__``, ``fit`` returns
-self, fitted values end in ``_`` (``params_``, ``standard_errors_``, ``covariance_``,
-``log_likelihood_``, ``converged_``), predictions take and return pandas objects indexed
-by account id.
+Each is a scikit-learn estimator (:class:`sklearn.base.BaseEstimator`): configuration in
+``__init__``, ``fit`` returns self, fitted values end in ``_`` (``params_``,
+``standard_errors_``, ``covariance_``, ``log_likelihood_``, ``converged_``), use before
+``fit`` raises scikit-learn's :class:`~sklearn.exceptions.NotFittedError` (re-exported
+here), predictions take and return pandas objects indexed by account id.
+
+The purchase models share one public protocol, :class:`PurchaseModel`
+(:mod:`kamlab.models.base`): ``posterior``, ``expected_purchases_given_alive``,
+``survival_given_alive``, ``retention``, ``raise_retention``, ``display_name`` and
+``retention_definition``; the value code (:mod:`kamlab.value`) uses nothing else.
 """
 
 from kamlab._lazy import lazy_exports
@@ -17,6 +23,7 @@ __getattr__, __dir__, __all__ = lazy_exports(
     __name__,
     {
         "kamlab.models._base": ["ConvergenceWarning", "NotFittedError"],
+        "kamlab.models.base": ["PurchaseModel"],
         "kamlab.models.betageo": ["BetaGeo", "ModifiedBetaGeo"],
         "kamlab.models.gammagamma": ["GammaGamma"],
         "kamlab.models.pareto": ["ParetoNBD"],

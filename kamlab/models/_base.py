@@ -31,7 +31,6 @@ intervals symmetric in log space (``exp(theta +- z se_theta)``).
 from __future__ import annotations
 
 import contextlib
-import inspect
 import time
 import warnings
 from collections.abc import Callable
@@ -40,6 +39,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from scipy import optimize
+from sklearn.base import BaseEstimator
+from sklearn.exceptions import NotFittedError
+from sklearn.utils.validation import check_is_fitted
+
+from kamlab.errors import ConfigError
+
+__all__ = ["ConvergenceWarning", "LikelihoodModel", "NotFittedError", "maximize_likelihood"]
 
 LOG_BOUND = 25.0
 """Box bound on every log-parameter: parameters live in [exp(-25), exp(25)]."""
@@ -50,10 +56,6 @@ STEP_TOL = 1e-6
 
 class ConvergenceWarning(UserWarning):
     """A maximum-likelihood fit did not converge; ``converged_`` is False and the message says why."""
-
-
-class NotFittedError(ValueError, AttributeError):
-    """A model was used before ``fit``."""
 
 
 @dataclass
@@ -411,38 +413,36 @@ def _diagnose(theta, f, g, hess, names, n, res) -> tuple[bool, str]:
     return True, "converged: gradient ~ 0, Hessian positive definite, Newton step below tolerance"
 
 
-class LikelihoodModel:
-    """Base class: scikit-learn-style parameters, the fitted-attribute contract, summaries."""
+class LikelihoodModel(BaseEstimator):
+    """Base class of the maximum-likelihood models: scikit-learn's estimator contract
+    (``get_params``/``set_params``/``repr`` from :class:`~sklearn.base.BaseEstimator`,
+    :class:`~sklearn.exceptions.NotFittedError` before ``fit``), the fitted attributes
+    (``params_``, ``standard_errors_``, ...) and their summaries."""
 
+    display_name: str = "model"
+    """The model's name for people (e.g. "BG/NBD"), used in messages and reports."""
     _param_names: tuple[str, ...] = ()
-    _model_name = "model"
     _ridges: tuple[tuple[str, str, str], ...] = ()
     """(shape, rate, what varies) of each mixing distribution, for non-convergence messages."""
     _edge_hints: dict[tuple[str, str], str] = {}
     """(parameter, "high"/"low") -> what it means when a failed fit runs off that way."""
 
-    # -- scikit-learn estimator protocol (without importing scikit-learn) -----------------
-    @classmethod
-    def _get_param_names(cls) -> list[str]:
-        sig = inspect.signature(cls.__init__)
-        return [p for p in sig.parameters if p != "self"]
+    def __init__(self, max_iter: int = 1000):
+        """``max_iter``: the most quasi-Newton iterations of the likelihood search."""
+        self.max_iter = max_iter
 
-    def get_params(self, deep: bool = True) -> dict:
-        """Configuration given to ``__init__`` (scikit-learn protocol)."""
-        return {name: getattr(self, name) for name in self._get_param_names()}
+    @property
+    def _model_name(self) -> str:
+        """Deprecated alias of :attr:`display_name` (kept while other packages still read it)."""
+        return self.display_name
 
-    def set_params(self, **params) -> LikelihoodModel:
-        """Set configuration (scikit-learn protocol); returns self."""
-        valid = self._get_param_names()
-        for key, value in params.items():
-            if key not in valid:
-                raise ValueError(f"{type(self).__name__} has no parameter {key!r}; valid: {valid}")
-            setattr(self, key, value)
-        return self
-
-    def __repr__(self) -> str:
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
-        return f"{type(self).__name__}({args})"
+    def _validate_params(self) -> None:
+        """Check the configuration given to ``__init__`` (called by ``fit``)."""
+        max_iter = self.max_iter
+        if isinstance(max_iter, bool) or not isinstance(max_iter, int | np.integer) or max_iter < 1:
+            raise ConfigError(
+                f"{type(self).__name__}: max_iter must be a whole number >= 1, got {max_iter!r}"
+            )
 
     @classmethod
     def _ridge_index(cls) -> tuple[tuple[int, int], ...]:
@@ -451,11 +451,12 @@ class LikelihoodModel:
 
     # -- fitted state ---------------------------------------------------------------------
     def _check_fitted(self) -> None:
-        if not hasattr(self, "params_"):
-            raise NotFittedError(
-                f"this {type(self).__name__} is not fitted yet: call fit(...) first, or "
-                "set_estimates(...) with known parameters"
-            )
+        check_is_fitted(
+            self,
+            "params_",
+            msg="this %(name)s is not fitted yet: call fit(...) first, or set_estimates(...) "
+            "with known parameters",
+        )
 
     def _store(
         self,
@@ -489,7 +490,7 @@ class LikelihoodModel:
                 or opt.message
             )
             warnings.warn(
-                f"{self._model_name} fit did not converge: {self.convergence_message_}",
+                f"{self.display_name} fit did not converge: {self.convergence_message_}",
                 ConvergenceWarning,
                 stacklevel=3,
             )
@@ -515,7 +516,7 @@ class LikelihoodModel:
         params = pd.Series(params, dtype=float)
         missing = [n for n in names if n not in params.index]
         if missing or (params.reindex(names) <= 0).any():
-            raise ValueError(f"{self._model_name} needs positive {', '.join(names)}")
+            raise ValueError(f"{self.display_name} needs positive {', '.join(names)}")
         values = params.reindex(names).to_numpy()
         if covariance is None:
             cov_log = np.full((len(names), len(names)), np.nan)
@@ -550,7 +551,7 @@ class LikelihoodModel:
         cov = self.log_covariance_.to_numpy()
         if not np.all(np.isfinite(cov)):
             raise ValueError(
-                f"{self._model_name} has no covariance (not converged or set without one): "
+                f"{self.display_name} has no covariance (not converged or set without one): "
                 "cannot draw parameters"
             )
         rng = np.random.default_rng(random_state)

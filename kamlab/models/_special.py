@@ -138,3 +138,20 @@ def pnbd_survival(t, s, beta) -> np.ndarray:
     """E[exp(-mu t)] = (beta / (beta + t))^s: still active after ``t`` given active now."""
     t, s, beta = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (t, s, beta)))
     return np.exp(-s * np.log1p(t / beta))
+
+
+def raise_beta_retention(post: dict, points, churn_reduction) -> tuple[dict, np.ndarray]:
+    """A Beta(a, b) dropout posterior with E[1-p] raised by ``points``/100 (or E[p] cut by
+    ``churn_reduction``), concentration ``a + b`` kept, the rise capped at 99% of E[p]."""
+    a, b = post["a"], post["b"]
+    mean_p = a / (a + b)
+    if churn_reduction is not None:
+        cut = churn_reduction * mean_p
+        capped = np.zeros(a.shape, dtype=bool)
+    else:
+        cut = np.minimum(points / 100.0, 0.99 * mean_p)
+        capped = points / 100.0 > 0.99 * mean_p
+    new = dict(post)
+    new["a"] = (mean_p - cut) * (a + b)
+    new["b"] = (1 - mean_p + cut) * (a + b)
+    return new, capped

@@ -20,8 +20,10 @@ import pandas as pd
 from scipy.special import betaln, digamma, expit, gammaln
 
 from kamlab.models import _checks
-from kamlab.models._base import LikelihoodModel, maximize_likelihood
-from kamlab.models._special import bg_expected, bg_survival
+from kamlab.models._special import bg_expected, bg_survival, raise_beta_retention
+from kamlab.models.base import PurchaseModel
+
+__all__ = ["BetaGeo", "ModifiedBetaGeo"]
 
 
 def _bg_nll(theta, xu, xinv, tx, T, w, shift=0):
@@ -60,7 +62,7 @@ def _bg_nll(theta, xu, xinv, tx, T, w, shift=0):
     return nll, grad
 
 
-class BetaGeo(LikelihoodModel):
+class BetaGeo(PurchaseModel):
     """BG/NBD model of repeat purchases and dropout (Fader, Hardie & Lee 2005).
 
     Parameters ``r, alpha`` (purchase rate ``lambda ~ Gamma(r, alpha)`` per time unit of
@@ -71,9 +73,10 @@ class BetaGeo(LikelihoodModel):
     >>> bg.probability_alive(summary)        # Series by account id
     >>> bg.conditional_expected_purchases(52, summary)
 
-    Fitted attributes: ``params_``, ``standard_errors_``, ``covariance_`` (natural scale),
-    ``log_covariance_`` (of the log-parameters), ``log_likelihood_``, ``converged_``,
-    ``convergence_message_``, ``n_accounts_``, ``time_unit_`` (from ``summary.attrs``).
+    ``P(alive) = 1 / (1 + 1{x>0} a/(b+x-1) ((alpha+T)/(alpha+t_x))^(r+x))`` (Fader,
+    Hardie & Lee 2008, note 021); E[purchases in (T, T+t] | history] is FHL 2005 eq. 10
+    and E[X(t)] of a new customer eq. 9. Fitted attributes as in
+    :class:`~kamlab.models.PurchaseModel`.
     """
 
     _param_names = ("r", "alpha", "a", "b")
@@ -83,45 +86,36 @@ class BetaGeo(LikelihoodModel):
         ("b", "high"): "b -> infinity: almost no account seems to drop out",
         ("b", "low"): "b -> 0: almost every account seems to drop out at once",
     }
-    _model_name = "BG/NBD"
+    display_name = "BG/NBD"
+    _time_scaled = ("alpha",)
     _first_dropout = 0  # dropout occasions before the first repeat purchase (MBG/NBD: 1)
 
-    def __init__(self, max_iter: int = 1000):
-        self.max_iter = max_iter
+    @property
+    def retention_definition(self) -> str:
+        """What "retention" means for this model, in one sentence."""
+        return (
+            "retention = 1 - p, the chance that an account stays active after a purchase, "
+            f"E[1 - p | history] ({self.display_name})"
+        )
 
-    def fit(self, summary: pd.DataFrame) -> BetaGeo:
-        """Fit by maximum likelihood to a per-account summary (frequency, recency, T)."""
-        _, x, tx, T = _checks.rfm(summary, self._model_name, fitting=True)
-        n = len(x)
-        scale = 10.0 / T.max() if T.max() > 0 else 1.0  # time rescaled so that max T = 10
-        (x_c, tx_c, T_c), w = _checks.compress(x, tx * scale, T * scale)
-        xu, xinv = np.unique(x_c, return_inverse=True)
-        rate = max((w @ x_c) / max(w @ T_c, 1e-12), 1e-6)
-        theta0 = np.log([1.0, 1.0 / rate, 1.0, 3.0])
-        opt = maximize_likelihood(
-            lambda th: _bg_nll(th, xu, xinv, tx_c, T_c, w, self._first_dropout),
-            theta0,
-            list(self._param_names),
-            analytic_gradient=True,
-            n=n,
-            max_iter=self.max_iter,
-            ridges=self._ridge_index(),
-        )
-        self.n_accounts_ = n
-        self.time_unit_ = summary.attrs.get("period")
-        self._store(
-            opt,
-            n,
-            theta_shift=np.array([0.0, -np.log(scale), 0.0, 0.0]),
-            log_likelihood_shift=x.sum() * np.log(scale),
-        )
-        return self
+    # -- fitting hooks -------------------------------------------------------------------
+    def _start(self, rate: float) -> np.ndarray:
+        return np.log([1.0, 1.0 / rate, 1.0, 3.0])
+
+    def _objective(self, xu, xinv, tx, T, w):
+        return lambda th: _bg_nll(th, xu, xinv, tx, T, w, self._first_dropout)
+
+    def _population_expected(self, t):
+        r, alpha, a, b = self.params_.to_numpy()
+        survive = b / (a + b) if self._first_dropout else 1.0  # MBG: may drop at once
+        b_new = b + self._first_dropout
+        return survive * bg_expected(np.asarray(t, dtype=float), r, alpha, a, b_new)
 
     # -- per-account quantities -------------------------------------------------------
     def score_samples(self, data: pd.DataFrame) -> pd.Series:
         """Log-likelihood of each account's (frequency, recency, T) under the fitted model."""
         self._check_fitted()
-        idx, x, tx, T = _checks.rfm(data, self._model_name, fitting=False)
+        idx, x, tx, T = _checks.rfm(data, self.display_name, fitting=False)
         xu, xinv = np.unique(x, return_inverse=True)
         r, alpha, a, b = self.params_.to_numpy()
         k = x + self._first_dropout
@@ -134,14 +128,14 @@ class BetaGeo(LikelihoodModel):
         ll = lg[xinv] + r * np.log(alpha) + np.logaddexp(u1, u2)
         return pd.Series(ll, index=idx, name="log_likelihood")
 
-    def _posterior(self, data: pd.DataFrame) -> dict:
+    def posterior(self, summary: pd.DataFrame) -> dict:
         """Each account's posterior given its history: P(alive) and the latents' Gamma/Beta.
 
         Given alive at T, ``lambda ~ Gamma(r+x, alpha+T)`` and ``p ~ Beta(a, b+k)``, with
         ``k = x`` dropout occasions survived (``x + 1`` for MBG/NBD).
         """
         self._check_fitted()
-        idx, x, tx, T = _checks.rfm(data, self._model_name, fitting=False)
+        idx, x, tx, T = _checks.rfm(summary, self.display_name, fitting=False)
         r, alpha, a, b = self.params_.to_numpy()
         k = x + self._first_dropout
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -161,88 +155,36 @@ class BetaGeo(LikelihoodModel):
             "x": x,
         }
 
-    @staticmethod
-    def _expected_given_alive(t: np.ndarray, post: dict) -> np.ndarray:
+    def expected_purchases_given_alive(self, t, post: dict) -> np.ndarray:
         """(accounts x len(t)) expected purchases in the next t, given alive now."""
         col = (post[k][:, None] for k in ("r", "alpha", "a", "b"))
         return bg_expected(np.asarray(t, dtype=float)[None, :], *col)
 
-    @staticmethod
-    def _survival_given_alive(t: np.ndarray, post: dict) -> np.ndarray:
+    def survival_given_alive(self, t, post: dict) -> np.ndarray:
         """(accounts x len(t)) chance of still being active after t, given alive now."""
         col = (post[k][:, None] for k in ("r", "alpha", "a", "b"))
         return bg_survival(np.asarray(t, dtype=float)[None, :], *col)
 
-    def probability_alive(self, data: pd.DataFrame, t: float = 0.0) -> pd.Series:
-        """P(active) at the end of the window (``t = 0``) or ``t`` time units after it.
-
-        ``P(alive) = 1 / (1 + 1{x>0} a/(b+x-1) ((alpha+T)/(alpha+t_x))^(r+x))`` (Fader,
-        Hardie & Lee 2008, note 021); times the chance of surviving the next ``t``.
-        """
-        post = self._posterior(data)
-        p = post["p_alive"]
-        if t:
-            p = p * self._survival_given_alive(np.array([t]), post)[:, 0]
-        return pd.Series(p, index=post["index"], name="probability_alive")
-
-    def conditional_expected_purchases(self, t, data: pd.DataFrame):
-        """E[purchases in (T, T+t] | history] (FHL 2005 eq. 10), per account.
-
-        A number ``t`` gives a Series; a list of times gives a DataFrame (one column per t).
-        """
-        post = self._posterior(data)
-        ts = np.atleast_1d(np.asarray(t, dtype=float))
-        values = post["p_alive"][:, None] * self._expected_given_alive(ts, post)
-        if np.ndim(t) == 0:
-            return pd.Series(values[:, 0], index=post["index"], name="expected_purchases")
-        return pd.DataFrame(values, index=post["index"], columns=ts)
-
-    def expected_purchases(self, t, data: pd.DataFrame | None = None):
-        """E[X(t)]: expected repeat purchases of a new customer in its first ``t`` (FHL eq. 9).
-
-        ``t`` a number or array (returns the same shape), or a Series by account (e.g.
-        ``summary["T"]``, the model's expectation over each account's own window, to set
-        against its observed frequency). With ``data``, a Series by account of E[X(t)].
-        """
-        self._check_fitted()
-        r, alpha, a, b = self.params_.to_numpy()
-        survive = b / (a + b) if self._first_dropout else 1.0  # MBG: may drop at once
-        b_new = b + self._first_dropout
-        values = survive * bg_expected(np.asarray(t, dtype=float), r, alpha, a, b_new)
-        if isinstance(t, pd.Series):
-            return pd.Series(values, index=t.index, name="expected_purchases")
-        if data is not None:
-            idx = _checks.rfm(data, self._model_name, fitting=False)[0]
-            return pd.Series(
-                np.broadcast_to(values, len(idx)), index=idx, name="expected_purchases"
-            )
-        return values if np.ndim(values) else float(values)
-
     # -- scenarios ---------------------------------------------------------------------
-    @staticmethod
-    def _retention(post: dict) -> np.ndarray:
-        """Expected retention per purchase occasion, E[1 - p] = (b+x)/(a+b+x), given alive."""
+    def retention(self, post: dict, *, year: float | None = None) -> np.ndarray:
+        """Expected retention per purchase occasion, E[1 - p] = (b+x)/(a+b+x), given alive
+        (``year`` is not used: this retention is per purchase, not per year)."""
         return post["b"] / (post["a"] + post["b"])
 
-    @staticmethod
-    def _raise_retention(post: dict, points: float | None, churn_reduction: float | None, **_):
+    def raise_retention(
+        self,
+        post: dict,
+        points: float | None = None,
+        churn_reduction: float | None = None,
+        *,
+        year: float | None = None,
+    ) -> tuple[dict, np.ndarray]:
         """Posterior with E[1-p] raised by ``points``/100 (or E[p] cut by ``churn_reduction``).
 
         The posterior Beta(a', b') keeps its concentration a'+b' (uncertainty unchanged).
         A rise larger than 99% of an account's expected dropout is capped there.
         """
-        a, b = post["a"], post["b"]
-        mean_p = a / (a + b)
-        if churn_reduction is not None:
-            cut = churn_reduction * mean_p
-            capped = np.zeros(a.shape, dtype=bool)
-        else:
-            cut = np.minimum(points / 100.0, 0.99 * mean_p)
-            capped = points / 100.0 > 0.99 * mean_p
-        new = dict(post)
-        new["a"] = (mean_p - cut) * (a + b)
-        new["b"] = (1 - mean_p + cut) * (a + b)
-        return new, capped
+        return raise_beta_retention(post, points, churn_reduction)
 
 
 class ModifiedBetaGeo(BetaGeo):
@@ -256,5 +198,5 @@ class ModifiedBetaGeo(BetaGeo):
     interface as :class:`BetaGeo`.
     """
 
-    _model_name = "MBG/NBD"
+    display_name = "MBG/NBD"
     _first_dropout = 1

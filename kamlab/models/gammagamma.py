@@ -58,14 +58,12 @@ class GammaGamma(LikelihoodModel):
         ("p", "high"): "p -> infinity: spend hardly varies between an account's purchases",
         ("q", "high"): "q -> infinity: mean spend hardly varies between accounts",
     }
-    _model_name = "Gamma-Gamma"
-
-    def __init__(self, max_iter: int = 1000):
-        self.max_iter = max_iter
+    display_name = "Gamma-Gamma"
 
     def fit(self, summary: pd.DataFrame) -> GammaGamma:
-        """Fit by maximum likelihood on the accounts with repeat purchases."""
-        _, x, m = _checks.spend(summary, self._model_name, fitting=True)
+        """Fit by maximum likelihood on the accounts with repeat purchases; returns self."""
+        self._validate_params()
+        _, x, m = _checks.spend(summary, self.display_name, fitting=True)
         keep = x > 0
         x, m = x[keep], m[keep]
         n = len(x)
@@ -95,7 +93,7 @@ class GammaGamma(LikelihoodModel):
     def score_samples(self, data: pd.DataFrame) -> pd.Series:
         """Log-likelihood of each repeat buyer's mean spend (NaN for frequency 0)."""
         self._check_fitted()
-        idx, x, m = _checks.spend(data, self._model_name, fitting=False)
+        idx, x, m = _checks.spend(data, self.display_name, fitting=False)
         p, q, gamma = self.params_.to_numpy()
         keep = x > 0
         ll = np.full(len(x), np.nan)
@@ -125,7 +123,7 @@ class GammaGamma(LikelihoodModel):
         purchases get the population mean. Needs ``q > 1``.
         """
         self._check_fitted()
-        idx, x, m = _checks.spend(data, self._model_name, fitting=False)
+        idx, x, m = _checks.spend(data, self.display_name, fitting=False)
         p, q, gamma = self.params_.to_numpy()
         if q <= 1:
             raise InputError(

@@ -41,8 +41,10 @@ from scipy import integrate
 from scipy.special import gammaln, hyp2f1, logsumexp
 
 from kamlab.models import _checks
-from kamlab.models._base import LikelihoodModel, maximize_likelihood
 from kamlab.models._special import pnbd_expected, pnbd_survival
+from kamlab.models.base import PurchaseModel
+
+__all__ = ["ParetoNBD"]
 
 _GL_NODES, _GL_WEIGHTS = np.polynomial.legendre.leggauss(24)
 _GL_PANELS = 6
@@ -182,12 +184,18 @@ def _no_dropout_edge(xu, xinv, T, w, scale):
     return test
 
 
-class ParetoNBD(LikelihoodModel):
+class ParetoNBD(PurchaseModel):
     """Pareto/NBD model of repeat purchases and unobserved dropout.
 
     Parameters ``r, alpha`` (purchase rate ``lambda ~ Gamma(r, alpha)``) and ``s, beta``
     (dropout rate ``mu ~ Gamma(s, beta)``), per time unit of the summary. Same interface
-    and fitted attributes as :class:`~kamlab.models.BetaGeo`.
+    and fitted attributes as :class:`~kamlab.models.BetaGeo`
+    (:class:`~kamlab.models.PurchaseModel`).
+
+    ``P(alive) = (alpha+T)^-(r+x) (beta+T)^-s / (L / (Gamma(r+x) alpha^r beta^s / Gamma(r)))``,
+    times ``((beta+T)/(beta+T+t))^s`` for the next ``t``; E[purchases in (T, T+t] | history]
+    ``= P(alive) (r+x)(beta+T) / ((alpha+T)(s-1)) [1 - ((beta+T)/(beta+T+t))^(s-1)]``;
+    E[X(t)] ``= r beta / (alpha (s-1)) [1 - (beta/(beta+t))^(s-1)]`` for a new customer.
     """
 
     _param_names = ("r", "alpha", "s", "beta")
@@ -196,44 +204,33 @@ class ParetoNBD(LikelihoodModel):
         ("s", "low"): "s -> 0: almost no account seems to drop out",
         ("beta", "high"): "beta -> infinity: almost no account seems to drop out",
     }
-    _model_name = "Pareto/NBD"
+    display_name = "Pareto/NBD"
+    retention_definition = (
+        "retention = annual retention, the chance that an account active now is still "
+        "active a year later (Pareto/NBD)"
+    )
+    _time_scaled = ("alpha", "beta")
+    _analytic_gradient = False
 
-    def __init__(self, max_iter: int = 1000):
-        self.max_iter = max_iter
+    # -- fitting hooks -------------------------------------------------------------------
+    def _start(self, rate: float) -> np.ndarray:
+        return np.log([1.0, 1.0 / rate, 1.0, 10.0])
 
-    def fit(self, summary: pd.DataFrame) -> ParetoNBD:
-        """Fit by maximum likelihood to a per-account summary (frequency, recency, T)."""
-        _, x, tx, T = _checks.rfm(summary, self._model_name, fitting=True)
-        n = len(x)
-        scale = 10.0 / T.max() if T.max() > 0 else 1.0
-        (x_c, tx_c, T_c), w = _checks.compress(x, tx * scale, T * scale)
-        xu, xinv = np.unique(x_c, return_inverse=True)
-        rate = max((w @ x_c) / max(w @ T_c, 1e-12), 1e-6)
-        theta0 = np.log([1.0, 1.0 / rate, 1.0, 10.0])
-        opt = maximize_likelihood(
-            lambda th: _pnbd_nll(th, xu, xinv, tx_c, T_c, w),
-            theta0,
-            list(self._param_names),
-            analytic_gradient=False,
-            n=n,
-            max_iter=self.max_iter,
-            ridges=self._ridge_index(),
-            edge=_no_dropout_edge(xu, xinv, T_c, w, scale),
-        )
-        self.n_accounts_ = n
-        self.time_unit_ = summary.attrs.get("period")
-        self._store(
-            opt,
-            n,
-            theta_shift=np.array([0.0, -np.log(scale), 0.0, -np.log(scale)]),
-            log_likelihood_shift=x.sum() * np.log(scale),
-        )
-        return self
+    def _objective(self, xu, xinv, tx, T, w):
+        return lambda th: _pnbd_nll(th, xu, xinv, tx, T, w)
 
+    def _search_edge(self, xu, xinv, T, w, scale):
+        return _no_dropout_edge(xu, xinv, T, w, scale)
+
+    def _population_expected(self, t):
+        r, alpha, s, beta = self.params_.to_numpy()
+        return pnbd_expected(np.asarray(t, dtype=float), r, alpha, s, beta)
+
+    # -- per-account quantities -------------------------------------------------------
     def score_samples(self, data: pd.DataFrame) -> pd.Series:
         """Log-likelihood of each account's (frequency, recency, T) under the fitted model."""
         self._check_fitted()
-        idx, x, tx, T = _checks.rfm(data, self._model_name, fitting=False)
+        idx, x, tx, T = _checks.rfm(data, self.display_name, fitting=False)
         r, alpha, s, beta = self.params_.to_numpy()
         u1, log_si = _log_terms(r, alpha, s, beta, x, tx, T)
         ll = (
@@ -245,10 +242,10 @@ class ParetoNBD(LikelihoodModel):
         )
         return pd.Series(ll, index=idx, name="log_likelihood")
 
-    def _posterior(self, data: pd.DataFrame) -> dict:
+    def posterior(self, summary: pd.DataFrame) -> dict:
         """P(alive) and, given alive, ``lambda ~ Gamma(r+x, alpha+T)``, ``mu ~ Gamma(s, beta+T)``."""
         self._check_fitted()
-        idx, x, tx, T = _checks.rfm(data, self._model_name, fitting=False)
+        idx, x, tx, T = _checks.rfm(summary, self.display_name, fitting=False)
         r, alpha, s, beta = self.params_.to_numpy()
         u1, log_si = _log_terms(r, alpha, s, beta, x, tx, T)
         p_alive = np.exp(u1 - np.logaddexp(u1, log_si))
@@ -262,79 +259,55 @@ class ParetoNBD(LikelihoodModel):
             "x": x,
         }
 
-    @staticmethod
-    def _expected_given_alive(t: np.ndarray, post: dict) -> np.ndarray:
+    def expected_purchases_given_alive(self, t, post: dict) -> np.ndarray:
+        """(accounts x len(t)) expected purchases in the next t, given alive now."""
         col = (post[k][:, None] for k in ("r", "alpha", "s", "beta"))
         return pnbd_expected(np.asarray(t, dtype=float)[None, :], *col)
 
-    @staticmethod
-    def _survival_given_alive(t: np.ndarray, post: dict) -> np.ndarray:
+    def survival_given_alive(self, t, post: dict) -> np.ndarray:
+        """(accounts x len(t)) chance of still being active after t, given alive now:
+        ``((beta+T)/(beta+T+t))^s``."""
         t = np.asarray(t, dtype=float)[None, :]
         return pnbd_survival(t, post["s"][:, None], post["beta"][:, None])
 
-    def probability_alive(self, data: pd.DataFrame, t: float = 0.0) -> pd.Series:
-        """P(alive) at the end of the window, or ``t`` time units after it.
-
-        ``P(alive) = (alpha+T)^-(r+x) (beta+T)^-s / (L / (Gamma(r+x) alpha^r beta^s / Gamma(r)))``,
-        times ``((beta+T)/(beta+T+t))^s`` for the next ``t``.
-        """
-        post = self._posterior(data)
-        p = post["p_alive"]
-        if t:
-            p = p * self._survival_given_alive(np.array([t]), post)[:, 0]
-        return pd.Series(p, index=post["index"], name="probability_alive")
-
-    def conditional_expected_purchases(self, t, data: pd.DataFrame):
-        """E[purchases in (T, T+t] | history] = P(alive) (r+x)(beta+T) / ((alpha+T)(s-1))
-        [1 - ((beta+T)/(beta+T+t))^(s-1)]; Series for a number ``t``, DataFrame for a list."""
-        post = self._posterior(data)
-        ts = np.atleast_1d(np.asarray(t, dtype=float))
-        values = post["p_alive"][:, None] * self._expected_given_alive(ts, post)
-        if np.ndim(t) == 0:
-            return pd.Series(values[:, 0], index=post["index"], name="expected_purchases")
-        return pd.DataFrame(values, index=post["index"], columns=ts)
-
-    def expected_purchases(self, t, data: pd.DataFrame | None = None):
-        """E[X(t)] = r beta / (alpha (s-1)) [1 - (beta/(beta+t))^(s-1)] for a new customer.
-
-        Accepts the same ``t`` and ``data`` as :meth:`BetaGeo.expected_purchases`.
-        """
-        self._check_fitted()
-        r, alpha, s, beta = self.params_.to_numpy()
-        values = pnbd_expected(np.asarray(t, dtype=float), r, alpha, s, beta)
-        if isinstance(t, pd.Series):
-            return pd.Series(values, index=t.index, name="expected_purchases")
-        if data is not None:
-            idx = _checks.rfm(data, self._model_name, fitting=False)[0]
-            return pd.Series(
-                np.broadcast_to(values, len(idx)), index=idx, name="expected_purchases"
-            )
-        return values if np.ndim(values) else float(values)
-
     # -- scenarios ---------------------------------------------------------------------
-    @staticmethod
-    def _retention(post: dict, year: float) -> np.ndarray:
-        """Annual retention given alive: E[exp(-mu Y)] = ((beta+T)/(beta+T+Y))^s, Y = one year."""
-        return pnbd_survival(year, post["s"], post["beta"])
+    def retention(self, post: dict, *, year: float | None = None) -> np.ndarray:
+        """Annual retention given alive: E[exp(-mu Y)] = ((beta+T)/(beta+T+Y))^s, with
+        ``Y = year``, one year in the summary's time unit (required)."""
+        return pnbd_survival(_year(year), post["s"], post["beta"])
 
-    @classmethod
-    def _raise_retention(
-        cls, post: dict, points: float | None, churn_reduction: float | None, *, year: float
-    ):
+    def raise_retention(
+        self,
+        post: dict,
+        points: float | None = None,
+        churn_reduction: float | None = None,
+        *,
+        year: float | None = None,
+    ) -> tuple[dict, np.ndarray]:
         """Posterior with annual retention raised by ``points``/100 (or mu scaled by 1 - cut).
 
         ``points``: ``beta'`` solves ``(beta'/(beta'+Y))^s = rho + points/100`` (capped at
         99% of the way to retention 1). ``churn_reduction`` c: ``mu' = (1-c) mu``, i.e.
-        ``beta' = (beta+T)/(1-c)``.
+        ``beta' = (beta+T)/(1-c)``. ``year``: one year in the summary's time unit.
         """
         new = dict(post)
         if churn_reduction is not None:
             new["beta"] = post["beta"] / (1.0 - churn_reduction)
             return new, np.zeros(post["beta"].shape, dtype=bool)
-        rho = cls._retention(post, year)
+        year = _year(year)
+        rho = self.retention(post, year=year)
         target = rho + points / 100.0
         cap = rho + 0.99 * (1.0 - rho)
         capped = target > cap
         u = np.exp(np.log(np.minimum(target, cap)) / post["s"])
         new["beta"] = year * u / (1.0 - u)
         return new, capped
+
+
+def _year(year: float | None) -> float:
+    if year is None or not np.isfinite(year) or year <= 0:
+        raise ValueError(
+            "Pareto/NBD retention is annual: give year=, the length of a year in the "
+            f"summary's time unit (e.g. 365.25 / 7 for weeks); got {year!r}"
+        )
+    return year

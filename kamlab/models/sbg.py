@@ -32,6 +32,7 @@ from scipy.special import betaln, digamma, hyp2f1
 
 from kamlab.errors import InputError
 from kamlab.models._base import LikelihoodModel, maximize_likelihood
+from kamlab.models._special import raise_beta_retention
 
 
 def _sbg_nll(theta, died, alive_end, n0):
@@ -107,13 +108,16 @@ class ShiftedBetaGeometric(LikelihoodModel):
 
     _param_names = ("alpha", "beta")
     _ridges = (("alpha", "beta", "churn probabilities"),)
-    _model_name = "sBG"
-
-    def __init__(self, max_iter: int = 1000):
-        self.max_iter = max_iter
+    display_name = "sBG"
+    retention_definition = (
+        "retention = the chance of renewing at the next period, E[1 - theta | renewals so "
+        "far] (sBG)"
+    )
+    """What "retention" means for this model, in one sentence (for reports)."""
 
     def fit(self, survivors) -> ShiftedBetaGeometric:
         """Fit to survivor counts by period, starting with the cohort size at period 0."""
+        self._validate_params()
         counts = self._check_survivors(survivors)
         died = -np.diff(counts)
         n0 = counts[0]
@@ -168,8 +172,16 @@ class ShiftedBetaGeometric(LikelihoodModel):
         out = np.exp(betaln(alpha, beta + t) - betaln(alpha, beta))
         return out if out.ndim else float(out)
 
-    def retention(self, t) -> np.ndarray | float:
-        """r_t = (beta+t-1)/(alpha+beta+t-1): chance that a customer of t-1 periods renews at t."""
+    def retention(self, t, *, year: float | None = None) -> np.ndarray | float:
+        """r_t = (beta+t-1)/(alpha+beta+t-1): chance that a customer of t-1 periods renews at t.
+
+        Given a posterior (a dict from :meth:`posterior`) instead of ``t``: each account's
+        expected renewal probability at its next period, ``E[1 - theta] = b / (a + b)``
+        (the same quantity, ``t - 1`` being the account's renewals so far). ``year`` is
+        accepted for the purchase models' protocol and not used.
+        """
+        if isinstance(t, dict):
+            return t["b"] / (t["a"] + t["b"])
         self._check_fitted()
         alpha, beta = self.params_.to_numpy()
         t = np.asarray(t, dtype=float)
@@ -213,34 +225,30 @@ class ShiftedBetaGeometric(LikelihoodModel):
         return out if np.ndim(out) else float(out)
 
     # -- per-account posteriors for value and scenarios --------------------------------
-    def _posterior(self, renewals: np.ndarray) -> dict:
-        """After ``n-1`` renewals, ``theta ~ Beta(alpha, beta + n - 1)``."""
+    def posterior(self, renewals) -> dict:
+        """Each account's churn posterior after ``n-1`` renewals (an array of renewal
+        counts): ``theta ~ Beta(a, b)`` with ``a = alpha``, ``b = beta + n - 1``."""
+        self._check_fitted()
         alpha, beta = self.params_.to_numpy()
         renewals = np.asarray(renewals, dtype=float)
         return {"a": np.full(renewals.shape, alpha), "b": beta + renewals}
 
-    @staticmethod
-    def _derl_posterior(post: dict, discount: float) -> np.ndarray:
+    def derl_posterior(self, post: dict, discount: float) -> np.ndarray:
         """DERL with the posterior Beta(a, b): b/(a+b) 2F1(1, b+1; a+b+1; 1/(1+d))."""
         return derl_posterior(post["a"], post["b"], discount)
 
-    @staticmethod
-    def _retention(post: dict) -> np.ndarray:
-        """Expected renewal probability at the next period: E[1 - theta] = b / (a + b)."""
-        return post["b"] / (post["a"] + post["b"])
-
-    @staticmethod
-    def _raise_retention(post: dict, points: float | None, churn_reduction: float | None, **_):
+    def raise_retention(
+        self,
+        post: dict,
+        points: float | None = None,
+        churn_reduction: float | None = None,
+        *,
+        year: float | None = None,
+    ) -> tuple[dict, np.ndarray]:
         """Posterior Beta with E[1-theta] raised by ``points``/100 (or E[theta] cut by
-        ``churn_reduction``), concentration a+b kept; capped at 99% of the churn."""
-        a, b = post["a"], post["b"]
-        mean = a / (a + b)
-        if churn_reduction is not None:
-            cut, capped = churn_reduction * mean, np.zeros(a.shape, dtype=bool)
-        else:
-            cut = np.minimum(points / 100.0, 0.99 * mean)
-            capped = points / 100.0 > 0.99 * mean
-        return {"a": (mean - cut) * (a + b), "b": (1 - mean + cut) * (a + b)}, capped
+        ``churn_reduction``), concentration a+b kept; capped at 99% of the churn.
+        ``year`` is accepted for the purchase models' protocol and not used."""
+        return raise_beta_retention(post, points, churn_reduction)
 
 
 def _check_discount(discount: float) -> None:

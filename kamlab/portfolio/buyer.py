@@ -15,7 +15,7 @@ is the weakest. Charts: :func:`kamlab.plots.relationships.buyer_radar` and
 Rules:
 
 - Columns: heading -> column via ``headings`` (default ``buyer_<heading>``, as in
-  :data:`kamlab.datasets.BUYER_HEADINGS`). All six are required.
+  :data:`kamlab.vocabulary.BUYER_HEADINGS`). All six are required.
 - Scores are numbers from 1 to 10 (fractions such as questionnaire averages are kept);
   anything else is an :class:`~kamlab.errors.InputError` naming accounts and column.
 - A blank score means "not assessed": the mean and the weakest heading use the headings
@@ -32,9 +32,9 @@ from collections.abc import Iterable, Mapping
 import numpy as np
 import pandas as pd
 
-from kamlab.datasets import BUYER_HEADINGS
 from kamlab.errors import InputError
 from kamlab.portfolio.stages import _account_frame, _missing_columns, _numeric, _resolve, _sample
+from kamlab.vocabulary import BUYER_HEADINGS
 
 __all__ = [
     "BUYER_QUESTIONS",

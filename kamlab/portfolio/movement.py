@@ -13,10 +13,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from kamlab.datasets import STAGES
 from kamlab.portfolio.criteria import BOXES
 from kamlab.portfolio.matrix import TIERS
 from kamlab.segment import transitions
+from kamlab.vocabulary import STAGES
 
 __all__ = ["Movement", "portfolio_movement"]
 

@@ -2,7 +2,7 @@
 
 The steps of ``kamlab allocate`` and of the portfolio notebook's allocation section:
 fit the value model (Pareto/NBD, else BG/NBD, with Gamma-Gamma:
-:func:`kamlab.value.commands.fit_uplift_model`), take each chosen
+:func:`kamlab.workflows.value.fit_uplift_model`), take each chosen
 account's retention-driven uplift as its value at stake
 (:func:`~kamlab.portfolio.allocate.value_at_stake`), read today's hours from the accounts
 table's ``kam_hours`` and solve :func:`~kamlab.portfolio.allocate.allocate_hours`.
@@ -42,7 +42,7 @@ def plan_hours(
     ``tiers``; with no budget, today's hours of those accounts in total (so the plan moves
     today's hours), or ``default_hours_per_account`` each when the accounts table has no
     ``hours_column`` (said in the notes). Returns the allocation and notes."""
-    from kamlab.value.commands import fit_uplift_model
+    from kamlab.workflows.value import fit_uplift_model
 
     unknown = [t for t in tiers if t not in table["tier"].cat.categories]
     if unknown:

@@ -16,6 +16,8 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import pandas as pd
+from sklearn.base import BaseEstimator
+from sklearn.utils.validation import check_is_fitted
 
 from kamlab.cache import fingerprint, memo
 from kamlab.errors import MissingColumnError
@@ -62,19 +64,31 @@ def _imputed_labels(imputed: pd.DataFrame) -> pd.Series:
     return labels
 
 
-class Portfolio:
+class Portfolio(BaseEstimator):
     """Score, place and tier every account on explicit criteria (McDonald & Woodburn).
+
+    A scikit-learn estimator: configuration in ``__init__``, :meth:`fit` returns ``self``,
+    learned values end in ``_``; :meth:`summary` before :meth:`fit` raises
+    :class:`~sklearn.exceptions.NotFittedError`.
 
     ``criteria``: a :class:`~kamlab.portfolio.criteria.Criteria`, a YAML path, a dict,
     or ``None`` for the shipped defaults (``kamlab/portfolio/criteria.yaml``).
+    ``indicators``: the accounts table's column for each relationship-stage indicator,
+    when it names them differently (:func:`~kamlab.portfolio.stages.assess_stages`).
 
     After :meth:`fit`: ``table_`` (one row per account), ``scores_`` (group ->
     :class:`~kamlab.portfolio.scoring.GroupScores`), ``criteria_`` and ``notes_``
     (what was assumed or dropped, in plain words).
     """
 
-    def __init__(self, criteria: Criteria | str | Path | Mapping | None = None):
+    def __init__(
+        self,
+        criteria: Criteria | str | Path | Mapping | None = None,
+        *,
+        indicators: Mapping[str, str] | None = None,
+    ):
         self.criteria = criteria
+        self.indicators = indicators
 
     @classmethod
     def from_yaml(cls, path: str | Path) -> Portfolio:
@@ -86,10 +100,10 @@ class Portfolio:
         accounts: Accounts | pd.DataFrame | None = None,
         *,
         previous_accounts: pd.DataFrame | None = None,
-        indicators: Mapping[str, str] | None = None,
     ) -> Portfolio:
         """Fit on ``measures`` (one row per account) and the optional ``accounts`` table;
-        ``previous_accounts`` (an earlier accounts table) lets stages show Declining."""
+        ``previous_accounts`` (an earlier accounts table) lets stages show Declining.
+        Returns ``self``. The criteria are loaded and checked here (the one place)."""
         crit = load_criteria(self.criteria)
         acc = accounts_by_id(accounts)
         notes = list(measures.attrs.get("notes", []))
@@ -114,7 +128,9 @@ class Portfolio:
         for column in measures.columns.drop("account_name", errors="ignore"):
             table[column] = measures[column]
         table = table.join(assign_tiers(table, crit.key_cap))
-        table = table.join(self._stages(acc, previous_accounts, indicators, table.index, notes))
+        table = table.join(
+            self._stages(acc, previous_accounts, self.indicators, table.index, notes)
+        )
         table = table.join(recommend_exits(table, crit.exits))
         imputed = pd.concat([scores[g].imputed for g in GROUPS], axis=1)
         table["imputed"] = _imputed_labels(imputed)
@@ -152,6 +168,9 @@ class Portfolio:
 
     def summary(self) -> pd.DataFrame:
         """Accounts, revenue and contribution per box, with the strategy."""
+        check_is_fitted(
+            self, "table_", msg="this %(name)s is not fitted yet: call fit(measures) first"
+        )
         t = self.table_
         out = t.groupby("box", observed=False).agg(
             accounts=("attractiveness", "size"),

@@ -91,9 +91,9 @@ from collections.abc import Iterable, Mapping
 import numpy as np
 import pandas as pd
 
-from kamlab.datasets import STAGE_INDICATORS, STAGES
 from kamlab.errors import ConfigError, InputError, MissingColumnError
 from kamlab.portfolio.criteria import BOXES  # Strategic, Star, Status, Streamline
+from kamlab.vocabulary import INDICATOR_LEVELS, STAGE_INDICATORS, STAGES
 
 __all__ = [
     "BOXES",
@@ -106,21 +106,11 @@ __all__ = [
     "assess_stages",
     "stage_crosstab",
     "stage_gaps",
+    "stage_of",
 ]
 
 DECLINING = "Declining"
 """The ``stage_label`` of a relationship whose indicators fell since the previous period."""
-
-INDICATOR_LEVELS: dict[str, tuple[tuple[float, ...], tuple[float, ...]]] = {
-    # role: (edges, levels): a value v gets levels[k], k = number of edges <= v
-    "contacts": ((1, 2, 3, 6, 12), (0, 0.5, 1, 2, 3, 4)),
-    "functions_involved": ((1, 2, 4, 6), (0, 0.5, 2, 3, 4)),
-    "share_of_wallet": ((0.05, 0.20, 0.50, 0.75), (0, 1, 2, 3, 4)),
-    "information_sharing": ((1.5, 2.5, 3.5, 4.5), (0, 1, 2, 3, 4)),
-    "joint_planning": ((0.5, 1.5, 2.5), (0.5, 2, 3, 4)),
-    "executive_sponsor": ((0.5,), (1, 3)),  # no -> 1, yes -> 3
-}
-"""Thresholds of the module docstring's table, per indicator role."""
 
 DEFAULT_WEIGHTS: dict[str, float] = {role: 1.0 for role in STAGE_INDICATORS}
 DEFAULT_WEIGHTS["executive_sponsor"] = 0.5
@@ -312,6 +302,11 @@ def _stage_codes(score: pd.Series) -> np.ndarray:
     s = score.to_numpy(dtype="float64")
     codes = np.floor(np.nan_to_num(s, nan=-1.0) + 0.5)
     return np.where(np.isnan(s), -1, np.clip(codes, 0, len(STAGES) - 1)).astype(np.int64)
+
+
+def stage_of(score: float) -> str:
+    """The stage nearest to a stage score (0-4), halves rounding up (1.5 -> Cooperative)."""
+    return STAGES[int(_stage_codes(pd.Series([float(score)]))[0])]
 
 
 def _number_text(values: pd.Series) -> pd.Series:

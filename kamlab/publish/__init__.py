@@ -2,8 +2,12 @@
 
 In a notebook, :func:`save_table` hands a table to the report's workbook (a no-op when
 the notebook runs on its own). :func:`kamlab.report.run_report` then calls
-:func:`publish_report` on the executed notebooks. Only :mod:`kamlab.publish.tables` is
-imported eagerly, so that notebooks importing :func:`save_table` stay quick to start.
+:func:`publish_report` on the executed notebooks. :mod:`kamlab.publish.runner` is the
+generic notebook runner the report and the teaching packs share (execute, schedule by
+``needs``, publish a build folder atomically, manifest checksums and versions).
+
+Only :mod:`kamlab.publish.tables` is imported eagerly, so that notebooks importing
+:func:`save_table` stay quick to start.
 """
 
 from kamlab.publish.tables import SavedTable, load_tables, save_table

@@ -73,6 +73,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import adjusted_rand_score, calinski_harabasz_score, silhouette_score
 from sklearn.mixture import GaussianMixture
 from sklearn.preprocessing import StandardScaler
+from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
 from kamlab.errors import ConfigError, InputError
@@ -121,6 +122,7 @@ column is log-transformed when it has no negative value and a skewness above
 
 SKEWED = 2.0
 METHODS = ("kmeans", "gmm")
+COVARIANCE_TYPES = ("full", "tied", "diag", "spherical")
 STABILITY_LEVELS = ((0.85, "highly stable"), (0.75, "stable"), (0.6, "doubtful"))
 WEAK_SILHOUETTE = 0.25
 _ORDER_BY = ("revenue_per_year", "revenue", "monetary_value", "order_value")
@@ -277,6 +279,8 @@ class Segmenter(BaseEstimator):
     # ------------------------------------------------------------------ settings
 
     def _check_settings(self) -> None:
+        """Every check of the settings given to ``__init__``, in one place (called by
+        ``fit``); the ones that need the table (features, order_by) are checked with it."""
         if self.method not in METHODS:
             raise ConfigError(f"method {self.method!r}: expected one of {', '.join(METHODS)}")
         if not (isinstance(self.k, str) and self.k == "auto"):
@@ -291,6 +295,19 @@ class Segmenter(BaseEstimator):
             raise ConfigError(f"n_init={self.n_init!r}: expected a whole number >= 1")
         if int(self.n_bootstrap) < 0 or int(self.max_samples) < 10:
             raise ConfigError("n_bootstrap must be >= 0 and max_samples >= 10")
+        if int(self.silhouette_samples) < 2:
+            raise ConfigError(f"silhouette_samples={self.silhouette_samples!r}: expected >= 2")
+        if not 0 <= float(self.stability_threshold) <= 1:
+            raise ConfigError(
+                f"stability_threshold={self.stability_threshold!r}: expected an ARI between 0 and 1"
+            )
+        if self.method == "gmm" and self.covariance_type not in COVARIANCE_TYPES:
+            raise ConfigError(
+                f"covariance_type {self.covariance_type!r}: expected one of "
+                f"{', '.join(COVARIANCE_TYPES)}"
+            )
+        if self.method == "gmm" and not float(self.reg_covar) >= 0:
+            raise ConfigError(f"reg_covar={self.reg_covar!r}: expected a number >= 0")
 
     def _n_init(self) -> int:
         if self.n_init is not None:
@@ -675,8 +692,9 @@ class Segmenter(BaseEstimator):
     # ------------------------------------------------------------------ use
 
     def _check_fitted(self) -> None:
-        if not hasattr(self, "model_"):
-            raise ConfigError("this Segmenter is not fitted yet: call fit(features) first")
+        check_is_fitted(
+            self, "model_", msg="this %(name)s is not fitted yet: call fit(features) first"
+        )
 
     def _values(self, X: pd.DataFrame) -> pd.DataFrame:
         self._check_fitted()
@@ -704,6 +722,7 @@ class Segmenter(BaseEstimator):
 
     def label(self, X: pd.DataFrame | None = None) -> pd.DataFrame:
         """``segment`` and ``segment_name`` per account (of ``X``, or of the accounts fitted)."""
+        self._check_fitted()
         segment = self.labels_ if X is None else self.predict(X)
         names = self.names_.reindex(segment.to_numpy()).to_numpy()
         return pd.DataFrame({"segment": segment, "segment_name": names}, index=segment.index)

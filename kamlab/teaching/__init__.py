@@ -1,6 +1,6 @@
 """Teaching notebooks: each student's own data, exercises with automatic checks, packs.
 
-The notebooks in ``notebooks/teaching/`` teach one concept each, on a portfolio
+The notebooks in ``kamlab/notebooks/teaching/`` teach one concept each, on a portfolio
 generated from the student's seed (:func:`student_portfolio`). Each has a ``parameters``
 cell with ``student_seed`` and ``show_solutions`` and follows the same pattern::
 
@@ -56,7 +56,7 @@ LESSONS: dict[str, str] = {
     "06_retention_economics.ipynb": "kamlab.teaching.lesson06",
     "07_buyers_perspective.ipynb": "kamlab.teaching.lesson07",
 }
-"""Teaching notebook (file name in ``notebooks/teaching/``) -> its lesson module."""
+"""Teaching notebook (file name in ``kamlab/notebooks/teaching/``) -> its lesson module."""
 
 
 def lesson_for(notebook: str):

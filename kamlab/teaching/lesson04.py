@@ -18,12 +18,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from kamlab.datasets import STAGES
 from kamlab.io import Accounts, accounts_by_id
 from kamlab.portfolio import Criteria, assess_stages, stage_gaps
-from kamlab.portfolio.stages import DEFAULT_WEIGHTS
+from kamlab.portfolio.stages import DEFAULT_WEIGHTS, stage_of
 from kamlab.teaching.checks import Exercise, Mistake, Workbook
 from kamlab.teaching.data import StudentPortfolio, student_key_portfolio
+from kamlab.vocabulary import INDICATOR_MEANINGS as INDICATORS
+from kamlab.vocabulary import INDICATOR_SCALE, STAGES
 
 __all__ = [
     "INDICATORS",
@@ -77,57 +78,6 @@ STAGE_GUIDE = pd.DataFrame(
 )
 """The five relationship stages (Woodburn & McDonald 2011), as in the primer's table."""
 
-INDICATORS: dict[str, str] = {
-    "contacts": "people at the customer we deal with regularly",
-    "functions_involved": "customer functions in contact with us (buying, production, ...)",
-    "share_of_wallet": "our share of the customer's spend in our category (0-1)",
-    "information_sharing": "1 none, 2 minimal, 3 limited, 4 extensive, 5 open and sensitive",
-    "joint_planning": "0 none, 1 ad hoc, 2 annual joint plan, 3 joint strategic plan",
-    "executive_sponsor": "a senior executive of ours sponsors the relationship (yes/no)",
-}
-"""The stage indicators of the accounts table, in plain words."""
-
-# role -> [(level, the values that give it, an example value)], as INDICATOR_LEVELS in
-# kamlab.portfolio.stages (a test checks every example against it)
-INDICATOR_SCALE: dict[str, list[tuple[float, str, float]]] = {
-    "contacts": [
-        (0, "0", 0),
-        (0.5, "1", 1),
-        (1, "2", 2),
-        (2, "3 to 5", 4),
-        (3, "6 to 11", 8),
-        (4, "12 or more", 15),
-    ],
-    "functions_involved": [
-        (0, "0", 0),
-        (0.5, "1 (buying only)", 1),
-        (2, "2 or 3", 2),
-        (3, "4 or 5", 4),
-        (4, "6 or more", 7),
-    ],
-    "share_of_wallet": [
-        (0, "under 5%", 0.03),
-        (1, "5% to under 20%", 0.12),
-        (2, "20% to under 50%", 0.3),
-        (3, "50% to under 75%", 0.6),
-        (4, "75% or more", 0.85),
-    ],
-    "information_sharing": [
-        (0, "1 (none)", 1),
-        (1, "2 (minimal)", 2),
-        (2, "3 (limited)", 3),
-        (3, "4 (extensive)", 4),
-        (4, "5 (open)", 5),
-    ],
-    "joint_planning": [
-        (0.5, "0 (none)", 0),
-        (2, "1 (ad hoc)", 1),
-        (3, "2 (annual joint plan)", 2),
-        (4, "3 (joint strategic plan)", 3),
-    ],
-    "executive_sponsor": [(1, "no", 0), (3, "yes", 1)],
-}
-
 _LEVEL_COLUMNS = {
     0: "0 Exploratory",
     0.5: "0.5",
@@ -144,16 +94,11 @@ def indicator_guide() -> pd.DataFrame:
     rows = {}
     for role, scale in INDICATOR_SCALE.items():
         row = dict.fromkeys(_LEVEL_COLUMNS.values(), "")
-        for level, text, _ in scale:
-            row[_LEVEL_COLUMNS[level]] = text
+        for step in scale:
+            row[_LEVEL_COLUMNS[step.level]] = step.values
         row["weight"] = DEFAULT_WEIGHTS[role]
         rows[role] = row
     return pd.DataFrame.from_dict(rows, orient="index").rename_axis("indicator")
-
-
-def stage_of(score: float) -> str:
-    """The stage nearest to a stage score (0-4), halves rounding up."""
-    return STAGES[int(min(max(math.floor(score + 0.5), 0), len(STAGES) - 1))]
 
 
 def indicators(accounts: Accounts | pd.DataFrame, account: str) -> pd.DataFrame:

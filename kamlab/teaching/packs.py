@@ -91,7 +91,8 @@ def build_packs(
     """
     from tqdm.auto import tqdm
 
-    from kamlab.report import _publish, _versions  # imported here: --help stays quick
+    from kamlab.publish.runner import publish_folder as _publish  # here: --help stays quick
+    from kamlab.publish.runner import versions as _versions
     from kamlab.teaching.runner import Run, run_all, teaching_dir
 
     seeds = list(dict.fromkeys(int(s) for s in seeds))

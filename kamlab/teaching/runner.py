@@ -5,9 +5,10 @@ with papermill for the student's seed and ``show_solutions=False``; the lecturer
 keeps the solution cells and runs with ``show_solutions=True``. Both are rendered to
 HTML with the code shown: students learn from the code as much as from the prose.
 
-Execution goes through :func:`kamlab.report._execute` (papermill, kernel ``python3``,
-a per-cell timeout, errors that name the notebook and the cell), with the kernel
-started in ``notebooks/teaching/``.
+Execution goes through the generic runner's
+:func:`kamlab.publish.runner.execute_notebook` (papermill, kernel ``python3``, a per-cell
+timeout, errors that name the notebook and the cell), with the kernel started in
+``kamlab/notebooks/teaching/`` (the notebooks ship inside the package).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from pathlib import Path
 import nbformat
 from nbconvert import HTMLExporter
 
-from kamlab.report import ReportError, _execute, notebooks_dir
+from kamlab.publish.runner import NotebookError, execute_notebook
 
 __all__ = [
     "SOLUTION_TAG",
@@ -39,8 +40,9 @@ SOLUTION_TAG = "solution"
 
 
 def teaching_dir() -> Path:
-    """``notebooks/teaching/`` of the kamlab checkout."""
-    return notebooks_dir() / "teaching"
+    """The teaching notebooks, shipped inside the kamlab package
+    (``kamlab/notebooks/teaching/``)."""
+    return Path(__file__).resolve().parent.parent / "notebooks" / "teaching"
 
 
 def teaching_notebooks() -> list[str]:
@@ -70,7 +72,7 @@ def render_html_with_code(notebook_path: Path, html_path: Path) -> None:
 
 @dataclass(frozen=True)
 class Run:
-    """One execution: ``notebook`` (file name in ``notebooks/teaching/``) for ``seed``,
+    """One execution: ``notebook`` (file name in :func:`teaching_dir`) for ``seed``,
     as a lecturer's (``solutions``) or student's copy, written to ``target`` (.ipynb;
     the HTML beside it when ``html``)."""
 
@@ -93,10 +95,10 @@ def execute(run: Run, source_dir: Path | None = None) -> Path:
             strip_solutions(source, Path(tmp) / run.notebook)
             source = Path(tmp) / run.notebook
         try:
-            _execute(source, target, parameters, folder)
-        except ReportError as exc:
+            execute_notebook(source, target, parameters, folder)
+        except NotebookError as exc:
             who = "lecturer's copy" if run.solutions else "student's copy, without solution cells"
-            raise ReportError(f"{exc} (seed {run.seed}, {who})") from exc
+            raise NotebookError(f"{exc} (seed {run.seed}, {who})") from exc
     if run.html:
         render_html_with_code(target, target.with_suffix(".html"))
     return target

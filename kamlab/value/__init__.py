@@ -13,7 +13,7 @@ __getattr__, __dir__, __all__ = lazy_exports(
     __name__,
     {
         "kamlab.value.churn": ["watch_list"],
-        "kamlab.value.clv": ["CustomerValue", "contract_value", "customer_value"],
+        "kamlab.value.clv": ["CustomerValue", "clv_inputs", "contract_value", "customer_value"],
         "kamlab.value.pnl": [
             "PNL_COLUMNS",
             "TRANSACTION_DRIVERS",

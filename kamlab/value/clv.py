@@ -31,10 +31,12 @@ import pandas as pd
 from kamlab.errors import ConfigError, InputError
 from kamlab.models import GammaGamma, ShiftedBetaGeometric
 from kamlab.summary import PERIOD_DAYS
+from kamlab.value.pnl import TRANSACTION_DRIVERS, cost_lines
 
 __all__ = [
     "VALUE_COLUMNS",
     "CustomerValue",
+    "clv_inputs",
     "contract_value",
     "customer_value",
     "discount_schedule",
@@ -152,20 +154,20 @@ class CustomerValue:
         """
         model = self.model if model is None else model
         if self.kind == "contractual":
-            post = model._posterior(self.inputs["renewals"])
+            post = model.posterior(self.inputs["renewals"])
             if scenario:
-                post = _apply(model, post, scenario, where)
-            return self.inputs["margin"] * model._derl_posterior(post, self.discount)
-        post = model._posterior(self.inputs["summary"])
+                post = _apply(model, post, scenario, where, year=None)
+            return self.inputs["margin"] * model.derl_posterior(post, self.discount)
+        post = model.posterior(self.inputs["summary"])
         if scenario:
             post = _apply(model, post, scenario, where, year=self.inputs["year"])
         z = self.inputs["spend"] if spend is None else _spend(spend, self.inputs["summary"])
         return _noncontractual(model, post, z, self.inputs)["clv"]
 
 
-def _apply(model, post, scenario, where, **kw):
-    new, _ = model._raise_retention(
-        post, scenario.get("points"), scenario.get("churn_reduction"), **kw
+def _apply(model, post, scenario, where, *, year):
+    new, _ = model.raise_retention(
+        post, scenario.get("points"), scenario.get("churn_reduction"), year=year
     )
     if where is None:
         return new
@@ -232,7 +234,7 @@ def _noncontractual_block(model, post: dict, z: np.ndarray, inp: dict) -> dict:
     t = inp["t_model"]
     factor, dt_years = inp["factor"], inp["dt_years"]
     p_alive = post["p_alive"]
-    cum = _on_unique(model._expected_given_alive, t, post)  # accounts x steps, given alive
+    cum = _on_unique(model.expected_purchases_given_alive, t, post)  # accounts x steps, given alive
     increments = np.diff(cum, axis=1, prepend=0.0)
     disc_purchases = p_alive * (increments @ factor)
     out = {
@@ -245,7 +247,7 @@ def _noncontractual_block(model, post: dict, z: np.ndarray, inp: dict) -> dict:
     gm = revenue * inp["margin"]
     cost = disc_purchases * inp["cost_per_purchase"]
     if np.any(inp["cost_per_year"] != 0):
-        active = _on_unique(model._survival_given_alive, t, post)
+        active = _on_unique(model.survival_given_alive, t, post)
         cost = cost + inp["cost_per_year"] * p_alive * (active @ (dt_years * factor))
     out.update(
         margin_share=inp["margin"],
@@ -272,8 +274,8 @@ def customer_value(
 ) -> CustomerValue:
     """Discounted customer lifetime value per account over ``horizon_months``.
 
-    ``purchases``: a fitted :class:`~kamlab.models.BetaGeo`, ``ModifiedBetaGeo`` or
-    :class:`~kamlab.models.ParetoNBD`; ``spend``: a fitted
+    ``purchases``: a fitted :class:`~kamlab.models.PurchaseModel` (``BetaGeo``,
+    ``ModifiedBetaGeo``, ``ParetoNBD``), used through its public protocol; ``spend``: a fitted
     :class:`~kamlab.models.GammaGamma` (or a number / Series of spend per purchase).
     ``discount`` is the annual rate; ``margin`` the gross-margin share of revenue (a
     number or a Series by account; default: the summary's ``gross_margin / revenue``,
@@ -299,7 +301,7 @@ def customer_value(
     }
     inputs["spend"] = _spend(spend, summary)
     inputs["spend_model"] = spend if isinstance(spend, GammaGamma) else None
-    post = purchases._posterior(summary)
+    post = purchases.posterior(summary)
     table = pd.DataFrame(_noncontractual(purchases, post, inputs["spend"], inputs), index=index)
     table.attrs.update(horizon_months=horizon_months, discount=discount, time_unit=unit)
     return CustomerValue(
@@ -332,12 +334,12 @@ def contract_value(
         raise ConfigError(f"discount (rate per period) must be > 0, got {discount!r}")
     ren_arr = ren.to_numpy(dtype=float)
     m = _per_account(margin, renewals.index, "margin")
-    post = model._posterior(ren_arr)
-    derl = model._derl_posterior(post, discount)
+    post = model.posterior(ren_arr)
+    derl = model.derl_posterior(post, discount)
     table = pd.DataFrame(
         {
             "renewals": ren_arr,
-            "retention": model._retention(post),
+            "retention": model.retention(post),
             "derl": derl,
             "margin_per_period": m,
             "clv": m * derl,
@@ -388,3 +390,51 @@ def usable_spend(spend: GammaGamma, summary: pd.DataFrame, notes: list[str]):
         "reflects the purchase model's uncertainty only"
     )
     return summary["monetary_value"].where(repeat, mean)
+
+
+# --------------------------------------------------------------------------- inputs
+
+
+def _transaction_lines(pnl: pd.DataFrame) -> list[str]:
+    driven = {f"cts_{c}" for c in TRANSACTION_DRIVERS.values()} | {"cts_financing"}
+    return [c for c in cost_lines(pnl) if c in driven]
+
+
+def clv_inputs(pnl: pd.DataFrame, summary: pd.DataFrame) -> pd.DataFrame:
+    """The per-account inputs of :func:`kamlab.value.customer_value` taken from the P&L.
+
+    ``pnl`` should cover the same window as ``summary`` (``customer_pnl(tx, ...,
+    until=summary.attrs["until"])``, all history). One row per account of the summary:
+
+    - ``margin``: gross margin / net revenue (the portfolio's share where net revenue
+      <= 0), clipped to [-1, 1];
+    - ``cost_per_purchase``: the transaction-driven cost to serve (orders, lines,
+      returns, deliveries) and financing, per purchase day (``frequency + 1``): the
+      purchases the models count;
+    - ``cost_per_year``: the account-driven cost to serve (service calls, KAM hours,
+      ...) per year the account was charged for.
+
+    Raises :class:`~kamlab.errors.InputError` when accounts of the summary have no P&L row.
+    """
+    missing = summary.index.difference(pnl.index)
+    if len(missing):
+        raise InputError(
+            f"the P&L has no row for {len(missing):,} account(s) of the summary (e.g. "
+            f"{', '.join(map(str, missing[:3]))}); build both over the same window"
+        )
+    p = pnl.reindex(summary.index)
+    net = p["net_revenue"].astype(float)
+    gm = p["gross_margin"].astype(float)
+    positive = net > 0
+    portfolio = gm[positive].sum() / net[positive].sum() if positive.any() else 0.0
+    margin = (gm / net.where(positive)).fillna(portfolio).clip(-1.0, 1.0)
+    purchase_days = summary["frequency"].astype(float) + 1.0
+    by_tx = _transaction_lines(p)
+    by_account = [c for c in cost_lines(p) if c not in by_tx]
+    per_purchase = p[by_tx].sum(axis=1) / purchase_days
+    years = p["years"].astype(float).where(p["years"] > 0)
+    per_year = (p[by_account].sum(axis=1) / years).fillna(0.0)
+    return pd.DataFrame(
+        {"margin": margin, "cost_per_purchase": per_purchase, "cost_per_year": per_year},
+        index=summary.index,
+    )

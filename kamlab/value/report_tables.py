@@ -28,16 +28,13 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from kamlab.errors import InputError
 from kamlab.summary import PERIOD_DAYS
-from kamlab.value.pnl import TRANSACTION_DRIVERS, cost_lines
-from kamlab.value.uplift import without_covariance
+from kamlab.value.pnl import cost_lines
 from kamlab.value.whale import describe_whale, whale_summary
 
 __all__ = [
     "PARAMETER_MEANINGS",
     "alive_grid",
-    "clv_inputs",
     "cohort_curves",
     "compare_models",
     "convexity_table",
@@ -379,51 +376,6 @@ def alive_grid(
 # --------------------------------------------------------------------------- value
 
 
-def _transaction_lines(pnl: pd.DataFrame) -> list[str]:
-    driven = {f"cts_{c}" for c in TRANSACTION_DRIVERS.values()} | {"cts_financing"}
-    return [c for c in cost_lines(pnl) if c in driven]
-
-
-def clv_inputs(pnl: pd.DataFrame, summary: pd.DataFrame) -> pd.DataFrame:
-    """The per-account inputs of :func:`kamlab.value.customer_value` taken from the P&L.
-
-    ``pnl`` should cover the same window as ``summary`` (``customer_pnl(tx, ...,
-    until=summary.attrs["until"])``, all history). One row per account of the summary:
-
-    - ``margin``: gross margin / net revenue (the portfolio's share where net revenue
-      <= 0), clipped to [-1, 1];
-    - ``cost_per_purchase``: the transaction-driven cost to serve (orders, lines,
-      returns, deliveries) and financing, per purchase day (``frequency + 1``): the
-      purchases the models count;
-    - ``cost_per_year``: the account-driven cost to serve (service calls, KAM hours,
-      ...) per year the account was charged for.
-
-    Raises :class:`~kamlab.errors.InputError` when accounts of the summary have no P&L row.
-    """
-    missing = summary.index.difference(pnl.index)
-    if len(missing):
-        raise InputError(
-            f"the P&L has no row for {len(missing):,} account(s) of the summary (e.g. "
-            f"{', '.join(map(str, missing[:3]))}); build both over the same window"
-        )
-    p = pnl.reindex(summary.index)
-    net = p["net_revenue"].astype(float)
-    gm = p["gross_margin"].astype(float)
-    positive = net > 0
-    portfolio = gm[positive].sum() / net[positive].sum() if positive.any() else 0.0
-    margin = (gm / net.where(positive)).fillna(portfolio).clip(-1.0, 1.0)
-    purchase_days = summary["frequency"].astype(float) + 1.0
-    by_tx = _transaction_lines(p)
-    by_account = [c for c in cost_lines(p) if c not in by_tx]
-    per_purchase = p[by_tx].sum(axis=1) / purchase_days
-    years = p["years"].astype(float).where(p["years"] > 0)
-    per_year = (p[by_account].sum(axis=1) / years).fillna(0.0)
-    return pd.DataFrame(
-        {"margin": margin, "cost_per_purchase": per_purchase, "cost_per_year": per_year},
-        index=summary.index,
-    )
-
-
 def value_table(pnl: pd.DataFrame, value) -> pd.DataFrame:
     """The P&L and the customer value side by side: one row per account of either.
 
@@ -652,33 +604,3 @@ def watch_table(
     if "time_since_last_purchase" in table:
         table["time_since_last_purchase"] = table["time_since_last_purchase"].round(1)
     return table
-
-
-def choose_uplift_model(values: dict, *, n_draws: int = 200) -> tuple[str, object, int, str]:
-    """The first of ``values`` (name -> CustomerValue, in order of preference) whose
-    purchase model converged, the number of parameter draws it supports (0 when it has
-    no covariance, so no interval), and a sentence saying which and why.
-
-    An unattended report must not stop because one model does not fit a data set (e.g.
-    Pareto/NBD with almost no visible dropout): it falls back and says so.
-    """
-    for position, (name, value) in enumerate(values.items()):
-        if getattr(value.model, "converged_", False):
-            draws = 0 if without_covariance(value) else n_draws
-            note = f"Retention uplift with {name}" + (
-                "" if draws else " (no interval: no covariance)"
-            )
-            skipped = list(values)[:position]
-            if skipped:
-                note += f"; {', '.join(skipped)} did not converge on these data"
-            return name, value, draws, note + "."
-    name, value = next(iter(values.items()))
-    return (
-        name,
-        value,
-        0,
-        (
-            f"No purchase model converged on these data; the uplift below uses {name} as fitted, "
-            "without an interval: treat it with caution."
-        ),
-    )

@@ -42,7 +42,6 @@ import numpy as np
 import pandas as pd
 
 from kamlab.errors import ConfigError, InputError
-from kamlab.models import BetaGeo, ParetoNBD, ShiftedBetaGeometric
 from kamlab.value.clv import CustomerValue
 
 __all__ = [
@@ -61,23 +60,12 @@ def gupta_lehmann_clv(margin: float, retention, discount: float):
 
 
 def retention_definition(model) -> str:
-    """What "retention" means for this model, in one sentence (see the module docstring)."""
-    if isinstance(model, ShiftedBetaGeometric):
-        return (
-            "retention = the chance of renewing at the next period, E[1 - theta | renewals so "
-            "far] (sBG)"
-        )
-    if isinstance(model, ParetoNBD):
-        return (
-            "retention = annual retention, the chance that an account active now is still "
-            "active a year later (Pareto/NBD)"
-        )
-    if isinstance(model, BetaGeo):
-        return (
-            "retention = 1 - p, the chance that an account stays active after a purchase, "
-            f"E[1 - p | history] ({model._model_name})"
-        )
-    raise ConfigError(f"no retention scenario for {type(model).__name__}")
+    """What "retention" means for this model, in one sentence (see the module docstring):
+    the model's own ``retention_definition``."""
+    definition = getattr(model, "retention_definition", None)
+    if not isinstance(definition, str):
+        raise ConfigError(f"no retention scenario for {type(model).__name__}")
+    return definition
 
 
 @dataclass
@@ -132,15 +120,15 @@ def _scenario(points, churn_reduction) -> dict:
 def _retention_columns(value: CustomerValue, scenario: dict, where: np.ndarray):
     model = value.model
     if value.kind == "contractual":
-        post, kw = model._posterior(value.inputs["renewals"]), {}
+        post = model.posterior(value.inputs["renewals"])
     else:
-        post = model._posterior(value.inputs["summary"])
-        kw = {"year": value.inputs["year"]} if isinstance(model, ParetoNBD) else {}
-    new, capped = model._raise_retention(
-        post, scenario.get("points"), scenario.get("churn_reduction"), **kw
+        post = model.posterior(value.inputs["summary"])
+    year = value.inputs.get("year")  # used by the models whose retention is annual
+    new, capped = model.raise_retention(
+        post, scenario.get("points"), scenario.get("churn_reduction"), year=year
     )
-    before = model._retention(post, **kw)
-    after = np.where(where, model._retention(new, **kw), before)
+    before = model.retention(post, year=year)
+    after = np.where(where, model.retention(new, year=year), before)
     return before, after, capped & where
 
 
@@ -231,7 +219,7 @@ def _draws(value, scenario, where, n_draws, seed, account_intervals, progress):
     if broken:
         m = broken[0]
         raise InputError(
-            f"{m._model_name} has no covariance (its fit did not converge: "
+            f"{m.display_name} has no covariance (its fit did not converge: "
             f"{m.convergence_message_}); no interval possible; use n_draws=0"
         )
     rng = np.random.default_rng(seed)

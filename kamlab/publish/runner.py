@@ -1,0 +1,259 @@
+"""A generic notebook runner: execute notebooks with papermill, in the order their needs
+allow, and publish the build folder atomically, with the manifest's checksums and versions.
+
+The KAM report (:mod:`kamlab.report`) and the teaching packs (:mod:`kamlab.teaching`)
+both run their notebooks through these public functions:
+
+- :func:`execute_notebook`: one notebook, papermill, kernel ``python3``, a per-cell
+  timeout; a failing cell raises :class:`NotebookError` naming the notebook and the cell
+  (as numbered in the source notebook), a cell that runs too long or a dead kernel too;
+- :func:`run_notebooks`: many notebooks, ``jobs`` at a time, each after the ones it
+  needs, the longest first;
+- :func:`publish_folder`: swap a finished build folder into place (a failed run leaves
+  the previous one untouched);
+- :func:`sha256`, :func:`file_checksums`, :func:`versions`, :func:`previous_timings`,
+  :func:`make_readable`: the manifest's parts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import shutil
+import time
+from collections.abc import Callable, Mapping
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from importlib import metadata
+from pathlib import Path
+
+from kamlab.errors import ConfigError, KamlabError
+
+__all__ = [
+    "CELL_TIMEOUT_S",
+    "NotebookError",
+    "execute_notebook",
+    "file_checksums",
+    "make_readable",
+    "previous_timings",
+    "publish_folder",
+    "run_notebooks",
+    "sha256",
+    "versions",
+]
+
+CELL_TIMEOUT_S = 600
+"""Default seconds a cell may run."""
+KERNEL_OPTIONS = ["--IPKernelApp.log_level=CRITICAL"]  # no TCP/shutdown chatter on the terminal
+VERSIONED = (
+    "kamlab", "pandas", "numpy", "scipy", "scikit-learn", "duckdb", "papermill",
+    "weasyprint", "openpyxl",
+)  # fmt: skip
+
+
+class NotebookError(KamlabError):
+    """A notebook (or a step of publishing it) failed; the message names the notebook,
+    the cell and the error."""
+
+
+def execute_notebook(
+    source: Path,
+    target: Path,
+    parameters: Mapping,
+    cwd: Path,
+    *,
+    only_declared: bool = False,
+    timeout_s: float = CELL_TIMEOUT_S,
+) -> None:
+    """Run ``source`` into ``target`` with papermill, the kernel started in ``cwd``; a
+    failing cell raises :class:`NotebookError`.
+
+    ``only_declared``: pass only the parameters the notebook's ``parameters`` cell
+    declares (papermill warns about the others), when it has one.
+    """
+    import papermill as pm
+    from nbclient.exceptions import CellTimeoutError, DeadKernelError
+
+    source, target = Path(source), Path(target)
+    parameters = dict(parameters)
+    if only_declared and (declared := pm.inspect_notebook(str(source))):
+        parameters = {k: v for k, v in parameters.items() if k in declared}
+    try:
+        pm.execute_notebook(
+            str(source),
+            str(target),
+            parameters=parameters,
+            kernel_name="python3",
+            cwd=str(cwd),
+            progress_bar=False,
+            execution_timeout=timeout_s,
+            extra_arguments=KERNEL_OPTIONS,
+        )
+    except pm.PapermillExecutionError as exc:
+        raise NotebookError(
+            f"{source.name}, cell {_source_cell(target, exc.cell_index)}: {exc.ename}: {exc.evalue}"
+        ) from exc
+    except (CellTimeoutError, DeadKernelError) as exc:  # not a PapermillExecutionError
+        index = _running_cell(target)
+        where = f"cell {_source_cell(target, index)}" if index is not None else "a cell"
+        what = (
+            f"did not finish within {timeout_s:g} s"
+            if isinstance(exc, CellTimeoutError)
+            else f"the kernel died ({str(exc).splitlines()[0] if str(exc) else 'no reason given'})"
+        )
+        raise NotebookError(f"{source.name}, {where}: {type(exc).__name__}: {what}") from exc
+
+
+def _read_cells(executed: Path) -> list | None:
+    import nbformat
+
+    try:
+        return nbformat.read(executed, as_version=4).cells
+    except (OSError, ValueError):
+        return None
+
+
+def _running_cell(executed: Path) -> int | None:
+    """Index of the last cell papermill started in the (partly) executed notebook."""
+    cells = _read_cells(executed)
+    if cells is None:
+        return None
+    started = [i for i, c in enumerate(cells) if c.metadata.get("papermill", {}).get("start_time")]
+    return started[-1] if started else None
+
+
+def _source_cell(executed: Path, index: int) -> int:
+    """1-based number, in the source notebook, of cell ``index`` of the executed one
+    (papermill inserts an ``injected-parameters`` cell, and error banners on failure)."""
+    cells = _read_cells(executed)
+    if cells is None:
+        return index + 1
+    tags = [c.metadata.get("tags", []) for c in cells]
+    tags = [t for t in tags if "papermill-error-cell-tag" not in t][:index]
+    injected = sum("injected-parameters" in t for t in tags)
+    return index + 1 - injected
+
+
+def run_notebooks(
+    names: list[str],
+    run: Callable[[str], object],
+    *,
+    needs: Mapping[str, set[str]] | None = None,
+    jobs: int = 1,
+    cost: Callable[[str], float] | None = None,
+    progress=None,
+) -> dict[str, float]:
+    """Call ``run(name)`` for every name, up to ``jobs`` at once, each after the names
+    it ``needs``; return the seconds each took, in ``names`` order.
+
+    The most costly first (``cost(name)``, e.g. the previous run's timings), so that the
+    short ones fill in beside it. On a failure no further notebook starts, those
+    running finish, and the first failure is raised. ``progress`` is a tqdm-like bar
+    (``set_postfix_str``, ``update``) or None.
+    """
+    needs = {name: set((needs or {}).get(name, ())) for name in names}
+    for name, wanted in needs.items():
+        if unknown := wanted - set(names):
+            raise ConfigError(f"{name} needs {', '.join(sorted(unknown))}, which is not run")
+    pending = sorted(names, key=cost, reverse=True) if cost else list(names)
+    done: dict[str, float] = {}
+    running: dict = {}
+    failure: Exception | None = None
+
+    def timed(name: str) -> float:
+        t0 = time.perf_counter()
+        run(name)
+        return time.perf_counter() - t0
+
+    with ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="notebook") as pool:
+        while pending or running:
+            while failure is None and len(running) < max(1, jobs):
+                ready = next((n for n in pending if needs[n] <= done.keys()), None)
+                if ready is None:
+                    break
+                pending.remove(ready)
+                running[pool.submit(timed, ready)] = ready
+            if not running:
+                if failure is None and pending:
+                    raise ConfigError(f"notebooks wait for each other: {', '.join(pending)}")
+                break
+            if progress is not None:
+                progress.set_postfix_str(", ".join(sorted(running.values())))
+            finished, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in finished:
+                name = running.pop(future)
+                try:
+                    done[name] = future.result()
+                except Exception as exc:
+                    failure = failure or exc
+                if progress is not None:
+                    progress.update()
+    if failure is not None:
+        raise failure
+    return {name: done[name] for name in names}
+
+
+def publish_folder(build: Path, final: Path) -> None:
+    """Swap ``build`` into ``final`` (same file system); the old ``final`` is removed only
+    after the swap, and restored if the swap fails."""
+    build, final = Path(build), Path(final)
+    old = None
+    if final.exists():
+        old = final.with_name(f".{final.name}.old-{os.getpid()}")
+        final.rename(old)
+    try:
+        build.rename(final)
+    except OSError:
+        if old is not None:
+            old.rename(final)
+        raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def sha256(path: Path) -> str:
+    """Hex SHA-256 of a file's bytes."""
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def file_checksums(folder: Path, *, skip: tuple[str, ...] = ("manifest.json",)) -> dict[str, dict]:
+    """``{relative path: {"bytes", "sha256"}}`` of every file under ``folder`` (sorted),
+    leaving out files named in ``skip``."""
+    folder = Path(folder)
+    return {
+        str(p.relative_to(folder)): {"bytes": p.stat().st_size, "sha256": sha256(p)}
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and p.name not in skip
+    }
+
+
+def versions(names: tuple[str, ...] = VERSIONED) -> dict[str, str]:
+    """Python's version and the installed versions of ``names`` (``"not installed"``)."""
+    out = {"python": platform.python_version()}
+    for name in names:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+def previous_timings(final: Path) -> dict[str, float]:
+    """``timings_s`` of the manifest in ``final`` (a previous run), or {}."""
+    try:
+        return json.loads((Path(final) / "manifest.json").read_text(encoding="utf-8"))["timings_s"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+
+
+def make_readable(build: Path) -> None:
+    """Modes as for any new file (a temporary folder and its files are private: 0700/0600)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    for path in [Path(build), *Path(build).rglob("*")]:
+        path.chmod((0o777 if path.is_dir() else 0o666) & ~mask)

@@ -1,0 +1,27 @@
+"""Workflows: the steps that every entry point shares, run once per set of inputs.
+
+The command line, the notebooks and the report call these instead of chaining the
+domain functions themselves, so each step is written once:
+
+- :mod:`kamlab.workflows.value`: summarise, fit a purchase model and Gamma-Gamma, build
+  the P&L and value every account (:func:`run_value`); the model that the run uses for
+  retention and value at risk (:func:`fit_uplift_model`, :func:`choose_uplift_model`);
+- :mod:`kamlab.workflows.cache`: the one cache, shared by the notebooks of a report run
+  and keyed on the content of the inputs.
+"""
+
+from kamlab._lazy import lazy_exports
+
+__getattr__, __dir__, __all__ = lazy_exports(
+    __name__,
+    {
+        "kamlab.workflows.value": [
+            "DEFAULT_DRAWS",
+            "MODELS",
+            "ValueRun",
+            "choose_uplift_model",
+            "fit_uplift_model",
+            "run_value",
+        ],
+    },
+)

@@ -1,0 +1,167 @@
+"""The value run: summary, purchase and spend models, P&L and customer value, once.
+
+``kamlab value``, ``kamlab uplift``, ``kamlab allocate``, the value notebook and the
+report's executive summary all need the same chain of steps; :func:`run_value` is that
+chain, and :func:`fit_uplift_model` picks the purchase model that the whole run uses for
+retention: Pareto/NBD (annual retention, closest to Reichheld & Sasser's measure) when it
+converges, else BG/NBD.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import pandas as pd
+
+from kamlab.errors import ConfigError
+from kamlab.value.uplift import without_covariance
+
+__all__ = [
+    "DEFAULT_DRAWS",
+    "MODELS",
+    "ValueRun",
+    "choose_uplift_model",
+    "fit_model",
+    "fit_uplift_model",
+    "run_value",
+]
+
+MODELS = {"bgnbd": "BetaGeo", "pareto-nbd": "ParetoNBD"}
+"""Purchase models by their short name -> class in :mod:`kamlab.models`."""
+
+DEFAULT_DRAWS = 200
+"""Parameter draws behind the uplift's interval unless asked otherwise."""
+
+
+@dataclass
+class ValueRun:
+    """What :func:`run_value` computed: the summary, the P&L over all history (the CLV's
+    inputs), the fitted models and the :class:`~kamlab.value.clv.CustomerValue`."""
+
+    summary: pd.DataFrame
+    pnl: pd.DataFrame
+    purchases: object
+    spend: object
+    value: object
+    notes: list[str]
+
+
+def fit_model(model, data, notes: list[str]):
+    """``model.fit(data)``, with a failure to converge said in ``notes`` (not warned)."""
+    from kamlab.models import ConvergenceWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)  # reported through notes
+        model.fit(data)
+    if not model.converged_:
+        notes.append(
+            f"the {model.display_name} fit did not converge ({model.convergence_message_}); "
+            "its values are unreliable and it has no standard errors"
+        )
+    return model
+
+
+def run_value(
+    tx,
+    accounts=None,
+    *,
+    until=None,
+    model: str = "bgnbd",
+    horizon_months: float = 36,
+    discount: float = 0.10,
+    rates=None,
+) -> ValueRun:
+    """Summarise, fit ``model`` and Gamma-Gamma, build the P&L over all history and value
+    every account that bought up to ``until`` (the steps of ``kamlab value``). Within a
+    report run the result is shared between notebooks (:mod:`kamlab.workflows.cache`)."""
+    from kamlab.io import accounts_by_id
+    from kamlab.cache import fingerprint, memo
+
+    key = (
+        fingerprint(getattr(tx, "data", tx)),
+        fingerprint(accounts_by_id(accounts)),
+        until,
+        model,
+        horizon_months,
+        discount,
+        repr(rates),
+    )
+    return memo(
+        "value",
+        key,
+        lambda: _run_value(tx, accounts, until, model, horizon_months, discount, rates),
+    )
+
+
+def _run_value(tx, accounts, until, model, horizon_months, discount, rates) -> ValueRun:
+    import kamlab.models as models
+    from kamlab.summary import summarize
+    from kamlab.value.clv import clv_inputs, customer_value, spend_data, usable_spend
+    from kamlab.value.pnl import customer_pnl
+
+    if model not in MODELS:
+        raise ConfigError(f"model {model!r}: expected one of {', '.join(MODELS)}")
+    notes: list[str] = []
+    summary = summarize(tx, until=until)
+    pnl = customer_pnl(tx, accounts, until=summary.attrs["until"], rates=rates)
+    purchases = fit_model(getattr(models, MODELS[model])(), summary, notes)
+
+    fit_on, summary = spend_data(summary, notes)  # repeat purchases of no value left out
+    spend = fit_model(models.GammaGamma(), fit_on, notes)
+    value = customer_value(
+        summary,
+        purchases,
+        usable_spend(spend, summary, notes),
+        horizon_months=horizon_months,
+        discount=discount,
+        **clv_inputs(pnl, summary),
+    )
+    return ValueRun(summary, pnl, purchases, spend, value, notes)
+
+
+def fit_uplift_model(
+    transactions, accounts=None, *, until=None, horizon_months=36, discount=0.10, rates=None
+):
+    """The value model for the retention headline: Pareto/NBD (annual retention) when it
+    converges, else BG/NBD (both with Gamma-Gamma spend). Returns ``(name, ValueRun,
+    parameter draws it supports, note)``, the note saying which model and why
+    (:func:`choose_uplift_model`)."""
+    kw = dict(until=until, horizon_months=horizon_months, discount=discount, rates=rates)
+    runs = {"Pareto/NBD": run_value(transactions, accounts, model="pareto-nbd", **kw)}
+    if not runs["Pareto/NBD"].purchases.converged_:
+        runs["BG/NBD"] = run_value(transactions, accounts, model="bgnbd", **kw)
+    name, _, draws, note = choose_uplift_model({k: r.value for k, r in runs.items()})
+    return name, runs[name], draws, note
+
+
+def choose_uplift_model(
+    values: dict, *, n_draws: int = DEFAULT_DRAWS
+) -> tuple[str, object, int, str]:
+    """The first of ``values`` (name -> CustomerValue, in order of preference) whose
+    purchase model converged, the number of parameter draws it supports (0 when it has
+    no covariance, so no interval), and a sentence saying which and why.
+
+    An unattended report must not stop because one model does not fit a data set (e.g.
+    Pareto/NBD with almost no visible dropout): it falls back and says so.
+    """
+    for position, (name, value) in enumerate(values.items()):
+        if getattr(value.model, "converged_", False):
+            draws = 0 if without_covariance(value) else n_draws
+            note = f"Retention uplift with {name}" + (
+                "" if draws else " (no interval: no covariance)"
+            )
+            skipped = list(values)[:position]
+            if skipped:
+                note += f"; {', '.join(skipped)} did not converge on these data"
+            return name, value, draws, note + "."
+    name, value = next(iter(values.items()))
+    return (
+        name,
+        value,
+        0,
+        (
+            f"No purchase model converged on these data; the uplift below uses {name} as fitted, "
+            "without an interval: treat it with caution."
+        ),
+    )

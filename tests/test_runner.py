@@ -1,0 +1,103 @@
+"""The generic notebook runner (kamlab.publish.runner) and the report's declaration
+(kamlab/notebooks/report.yaml), without running a kernel."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+import kamlab.report as report
+from kamlab.errors import ConfigError
+from kamlab.publish.runner import (
+    file_checksums,
+    previous_timings,
+    publish_folder,
+    run_notebooks,
+    sha256,
+    versions,
+)
+
+
+def test_notebooks_run_after_what_they_need_and_the_costly_first():
+    order, lock = [], threading.Lock()
+
+    def run(name):
+        with lock:
+            order.append(name)
+        time.sleep(0.01)
+
+    cost = {"a": 1, "b": 3, "c": 2}.get
+    timings = run_notebooks(["a", "b", "c"], run, needs={"b": {"a"}}, jobs=1, cost=cost)
+    assert order == ["c", "a", "b"]  # b is the costliest but waits for a
+    assert list(timings) == ["a", "b", "c"] and all(t > 0 for t in timings.values())
+
+
+def test_needs_that_cannot_be_met_are_a_config_error():
+    with pytest.raises(ConfigError, match="x needs z, which is not run"):
+        run_notebooks(["x"], print, needs={"x": {"z"}})
+    with pytest.raises(ConfigError, match="wait for each other"):
+        run_notebooks(["x", "y"], print, needs={"x": {"y"}, "y": {"x"}})
+
+
+def test_the_first_failure_stops_the_run():
+    ran = []
+
+    def run(name):
+        ran.append(name)
+        if name == "a":
+            raise ValueError("broken")
+
+    with pytest.raises(ValueError, match="broken"):
+        run_notebooks(["a", "b"], run, needs={"b": {"a"}}, jobs=2)
+    assert ran == ["a"]
+
+
+def test_publish_folder_swaps_the_build_into_place(tmp_path):
+    final, build = tmp_path / "2026Q3", tmp_path / ".partial"
+    final.mkdir()
+    (final / "old.txt").write_text("old")
+    build.mkdir()
+    (build / "manifest.json").write_text('{"timings_s": {"a": 1.5}}')
+    (build / "index.html").write_text("new")
+    publish_folder(build, final)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["2026Q3"]
+    assert sorted(p.name for p in final.iterdir()) == ["index.html", "manifest.json"]
+    assert previous_timings(final) == {"a": 1.5} and previous_timings(tmp_path) == {}
+    sums = file_checksums(final)
+    assert list(sums) == ["index.html"]
+    assert sums["index.html"] == {"bytes": 3, "sha256": sha256(final / "index.html")}
+    assert {"python", "kamlab", "pandas"} <= set(versions())
+
+
+def test_the_report_is_declared_in_report_yaml():
+    spec = report.report_spec()
+    assert spec.folder == report.notebooks_dir()
+    assert spec.notebooks == sorted(p.name for p in spec.folder.glob("[0-9][0-9]_*.ipynb"))
+    assert spec.needs["00_summary.ipynb"] == {"04_portfolio.ipynb"}
+    assert set(spec.parameters) <= set(report.REPORT_PARAMETERS)
+    assert spec.cell_timeout_s == 600
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("notebooks: [a.ipynb]\nparameters: [nope]\n", "unknown parameter.*nope"),
+        ("notebooks:\n  - {name: a.ipynb, needs: [b.ipynb]}\n", "a.ipynb needs b.ipynb"),
+        ("notebooks: [a.ipynb, a.ipynb]\n", "listed twice"),
+        ("cell_timeout_s: 5\n", "expected a 'notebooks:' list"),
+        ("notebooks: [a.ipynb]\ncell_timeout_s: soon\n", "cell_timeout_s must be a number"),
+    ],
+)
+def test_a_mistake_in_report_yaml_is_named(tmp_path, text, message):
+    (tmp_path / report.SPEC_FILE).write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError, match=message):
+        report.report_spec(tmp_path)
+
+
+def test_needs_all_means_every_other_notebook(tmp_path):
+    text = "notebooks:\n  - {name: a.ipynb, needs: all}\n  - b.ipynb\n  - c.ipynb\n"
+    (tmp_path / report.SPEC_FILE).write_text(text, encoding="utf-8")
+    spec = report.report_spec(tmp_path)
+    assert spec.needs == {"a.ipynb": {"b.ipynb", "c.ipynb"}, "b.ipynb": set(), "c.ipynb": set()}
