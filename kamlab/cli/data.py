@@ -9,6 +9,7 @@ from pathlib import Path
 from kamlab.cli.options import (
     add_command,
     add_input,
+    add_number,
     add_out,
     add_until,
     quarantine_path,
@@ -128,12 +129,12 @@ def add_commands(sub, inputs) -> None:
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.add_argument("--accounts", type=int, default=300, help="number of accounts (default 300)")
     add_out(p, "output folder (default data/sample)", metavar=None, default="data/sample")
-    p.add_argument(
+    add_number(
+        p,
         "--faults",
-        type=float,
-        default=0.0,
-        metavar="RATE",
-        help="share of extra faulty lines to plant (blank ids, duplicates, bad dates, zero "
+        0.0,
+        "RATE",
+        "share of extra faulty lines to plant (blank ids, duplicates, bad dates, zero "
         "prices), each quarantined on reading; default 0 (the bundled sample uses 0.01)",
     )
 

@@ -135,6 +135,13 @@ def add_out(
     p.add_argument("--out", required=default is None, default=default, metavar=metavar, help=help)
 
 
+def add_number(
+    p: argparse.ArgumentParser, flag: str, default: float, metavar: str, help: str
+) -> None:
+    """A number option with a default (an int or a float, as ``default`` is)."""
+    p.add_argument(flag, type=type(default), default=default, metavar=metavar, help=help)
+
+
 def add_config(p: argparse.ArgumentParser) -> None:
     """``--config YAML``: the selection criteria and portfolio rules."""
     p.add_argument(
@@ -202,6 +209,11 @@ def period_end(args) -> str | None:
     if args.period:
         return str(parse_period(args.period).end.date())
     return until_date(args.until)
+
+
+def passed(args, *names: str) -> dict:
+    """The arguments ``names`` as keyword arguments of the same names."""
+    return {name: getattr(args, name) for name in names}
 
 
 def comma_list(text: str | None, *, keep_empty: bool = False) -> list[str]:

@@ -10,9 +10,11 @@ from kamlab.cli.options import (
     add_config,
     add_cost_rates,
     add_input,
+    add_number,
     add_out,
     add_period_or_until,
     comma_list,
+    passed,
     period_end,
     print_notes,
     read_accounts_table,
@@ -144,9 +146,8 @@ def cmd_allocate(args) -> None:
             until=until,
             budget_hours=args.hours,
             tiers=tiers,
-            saturation_hours=args.saturation_hours,
-            retention_points=args.retention_points,
             rates=args.cost_rates,
+            **passed(args, "saturation_hours", "retention_points"),
         )
     except ConfigError as exc:
         raise ConfigError(f"--tiers/--hours: {exc}") from None
@@ -199,18 +200,18 @@ def add_commands(sub, inputs) -> None:
         default="key,key development",
         help="tiers whose accounts share the hours, comma separated (default: key,key development)",
     )
-    p.add_argument(
+    add_number(
+        p,
         "--saturation-hours",
-        type=float,
-        default=40.0,
-        metavar="H",
-        help="hours at which an account yields 63%% of its value at stake (default 40)",
+        40.0,
+        "H",
+        "hours at which an account yields 63%% of its value at stake (default 40)",
     )
-    p.add_argument(
+    add_number(
+        p,
         "--retention-points",
-        type=float,
-        default=5.0,
-        metavar="X",
-        help="the retention gain full attention could win, in points (default 5)",
+        5.0,
+        "X",
+        "the retention gain full attention could win, in points (default 5)",
     )
     add_out(p, "where to write the plan")

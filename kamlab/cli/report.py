@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from kamlab.cli.options import add_command, add_config, add_cost_rates, add_out, reading_options
+from kamlab.cli.options import (
+    add_command,
+    add_config,
+    add_cost_rates,
+    add_out,
+    passed,
+    reading_options,
+)
 
 _EPILOG = """
     example:
@@ -22,17 +29,14 @@ def cmd_report(args) -> None:
     from kamlab.report import run_report
 
     columns, read_options = reading_options(args)
+    files = passed(args, "accounts", "previous_accounts", "out", "cost_rates", "jobs")
     path = run_report(
         args.period,
         args.input,
-        accounts=args.accounts,
-        previous_accounts=args.previous_accounts,
         columns=columns,
-        out=args.out,
         read_options=read_options,
         criteria=args.config,
-        cost_rates=args.cost_rates,
-        jobs=args.jobs,
+        **files,
     )
     print(f"report: {path}")
     for name in ("index.html", "report.pdf", "summary.xlsx"):

@@ -9,6 +9,7 @@ from pathlib import Path
 from kamlab.cli.options import (
     add_command,
     add_input,
+    add_number,
     add_out,
     add_until,
     comma_list,
@@ -147,12 +148,8 @@ def add_commands(sub, inputs) -> None:
         default="kmeans",
         help="KMeans (default) or a Gaussian mixture",
     )
-    p.add_argument(
-        "--bootstrap",
-        type=int,
-        default=20,
-        metavar="N",
-        help="bootstrap resamples for the stability (default 20; 0 to skip)",
+    add_number(
+        p, "--bootstrap", 20, "N", "bootstrap resamples for the stability (default 20; 0 to skip)"
     )
     add_until(p, "last day of the window (transactions; default: last date)")
     add_out(p, "account_id, segment, segment_name")

@@ -21,9 +21,11 @@ from kamlab.cli.options import (
     add_command,
     add_cost_rates,
     add_input,
+    add_number,
     add_out,
     add_until,
     comma_list,
+    passed,
     print_notes,
     read_input_for,
     until_date,
@@ -161,15 +163,8 @@ def _run_from_args(args, out: Path):
     _check_numbers(args)
     until = until_date(args.until)
     tx, accounts = read_input_for(args, out)
-    run = run_value(
-        tx,
-        accounts,
-        until=until,
-        model=args.model,
-        horizon_months=args.horizon_months,
-        discount=args.discount,
-        rates=args.cost_rates,
-    )
+    settings = passed(args, "model", "horizon_months", "discount")
+    run = run_value(tx, accounts, until=until, rates=args.cost_rates, **settings)
     return tx, accounts, run
 
 
@@ -321,20 +316,14 @@ def cmd_uplift(args) -> None:
 
 def _value_options(p, *, default_model: str) -> None:
     add_until(p, "last day of the data used (default: last date in it)")
-    p.add_argument(
+    add_number(
+        p,
         "--horizon-months",
-        type=float,
-        default=36.0,
-        metavar="M",
-        help="how far ahead customer value looks, in months (default 36)",
+        36.0,
+        "M",
+        "how far ahead customer value looks, in months (default 36)",
     )
-    p.add_argument(
-        "--discount",
-        type=float,
-        default=0.10,
-        metavar="RATE",
-        help="annual discount rate (default 0.10 = 10%%)",
-    )
+    add_number(p, "--discount", 0.10, "RATE", "annual discount rate (default 0.10 = 10%%)")
     p.add_argument(
         "--model",
         choices=list(MODELS),
