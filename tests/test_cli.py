@@ -97,6 +97,7 @@ def test_column_option_maps_a_renamed_column(write, capsys):
         (["summarize", "EMPTY", "--out", "x.csv"], "empty"),
         (["validate", "GOOD", "--column", "account_id"], "expected ROLE=COLUMN"),
         (["validate", "GOOD", "--column", "colour=x"], "unknown role 'colour'"),
+        (["summarize", "GOOD", "--until", "someday", "--out", "x.csv"], "--until 'someday'"),
     ],
 )
 def test_bad_input_exits_2_with_a_one_line_reason(args, message, write, capsys):
@@ -105,3 +106,34 @@ def test_bad_input_exits_2_with_a_one_line_reason(args, message, write, capsys):
     err = capsys.readouterr().err.strip()
     assert code == 2
     assert message in err and "\n" not in err and "Traceback" not in err
+
+
+def _imports(path):
+    """The modules a source file imports (``from kamlab import cli`` counts as kamlab.cli)."""
+    import ast
+
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            yield from (alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            yield node.module
+            yield from (f"{node.module}.{alias.name}" for alias in node.names)
+
+
+def test_the_cli_is_a_leaf_nothing_else_imports_argparse_or_it():
+    from pathlib import Path
+
+    import kamlab
+
+    package = Path(kamlab.__file__).parent
+    offenders = [
+        f"{path.relative_to(package.parent)}: {name}"
+        for path in sorted(package.rglob("*.py"))
+        if path.parent.relative_to(package).parts[:1] != ("cli",)
+        for name in _imports(path)
+        if name == "argparse"
+        or name.startswith("argparse.")
+        or name == "kamlab.cli"
+        or name.startswith("kamlab.cli.")
+    ]
+    assert offenders == []

@@ -5,14 +5,8 @@ import json
 import pandas as pd
 import pytest
 
-import kamlab.cli
 from kamlab.cli import main
 from kamlab.datasets import make_sample
-
-
-@pytest.fixture(autouse=True)
-def fit_command(monkeypatch):
-    monkeypatch.setattr(kamlab.cli, "COMMAND_MODULES", ["kamlab.models.commands"])
 
 
 def run(capsys, *argv):

@@ -1,4 +1,4 @@
-"""``kamlab portfolio`` and ``kamlab allocate`` (kamlab.portfolio.commands)."""
+"""``kamlab portfolio`` and ``kamlab allocate`` (kamlab.cli.portfolio)."""
 
 import pandas as pd
 import pytest

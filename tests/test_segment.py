@@ -24,12 +24,6 @@ from kamlab.segment.naming import name_segments, segment_percentiles
 SEEDS = [0, 1, 2]
 
 
-@pytest.fixture(autouse=True)
-def segment_command(monkeypatch):
-    """``kamlab segment`` is wired in through the CLI's hook for feature modules."""
-    monkeypatch.setattr(cli, "COMMAND_MODULES", ["kamlab.segment"])
-
-
 @pytest.fixture(scope="module")
 def sample_dir(tmp_path_factory):
     """``kamlab sample --seed 0 --accounts 400``, written to a folder."""

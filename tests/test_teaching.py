@@ -16,7 +16,7 @@ from kamlab import cli
 from kamlab.errors import ConfigError
 from kamlab.teaching import LESSONS, Exercise, Mistake, Workbook
 from kamlab.teaching import workbook_for as _workbook_for
-from kamlab.teaching.commands import build_packs, choose_notebooks
+from kamlab.teaching.packs import build_packs, choose_notebooks
 from kamlab.teaching.runner import SOLUTION_TAG, Run, run_all, teaching_dir
 
 NOTEBOOKS = list(LESSONS)
@@ -528,10 +528,7 @@ def test_choose_notebooks_by_name_or_number():
         choose_notebooks(["9"], available)
 
 
-def test_kamlab_teach_builds_lecturer_and_student_packs(tmp_path, monkeypatch, capsys):
-    modules = cli.COMMAND_MODULES
-    if "kamlab.teaching.commands" not in modules:
-        monkeypatch.setattr(cli, "COMMAND_MODULES", [*modules, "kamlab.teaching.commands"])
+def test_kamlab_teach_builds_lecturer_and_student_packs(tmp_path, capsys):
     out = tmp_path / "packs"
     argv = ["teach", "--seeds", "4", "--notebooks", "1", "--out", str(out), "--jobs", "2"]
     assert cli.main(argv) == 0

@@ -1,4 +1,4 @@
-"""``kamlab value``, ``kamlab uplift`` and ``kamlab pnl`` (kamlab.value.commands)."""
+"""``kamlab value``, ``kamlab uplift`` and ``kamlab pnl`` (kamlab.cli.value)."""
 
 import numpy as np
 import pandas as pd
@@ -6,16 +6,8 @@ import pytest
 
 import kamlab.cli as cli
 from kamlab.datasets import make_sample
-from kamlab.value.commands import TOTAL_ROW, read_ids
-
-MODULE = "kamlab.value.commands"
-
-
-@pytest.fixture(autouse=True)
-def value_commands(monkeypatch):
-    """The value commands registered as they will be in kamlab.cli.COMMAND_MODULES."""
-    modules = [m for m in cli.COMMAND_MODULES if m != MODULE] + [MODULE]
-    monkeypatch.setattr(cli, "COMMAND_MODULES", modules)
+from kamlab.io import read_ids
+from kamlab.presentation.uplift import TOTAL_ROW
 
 
 @pytest.fixture(scope="module")

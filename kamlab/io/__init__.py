@@ -8,6 +8,12 @@ __getattr__, __dir__, __all__ = lazy_exports(
         "kamlab.io.accounts": ["Accounts", "accounts_by_id", "read_accounts"],
         "kamlab.io.files": ["read_table"],
         "kamlab.io.mapping": ["load_mapping_file", "parse_column_options"],
+        "kamlab.io.tables": [
+            "SUMMARY_COLUMNS",
+            "read_feature_table",
+            "read_ids",
+            "read_summary",
+        ],
         "kamlab.io.transactions": ["REASONS", "Transactions", "read_transactions"],
     },
 )

@@ -2,8 +2,8 @@
 
 :func:`account_features` builds one row of features per account from transactions;
 :class:`Segmenter` chooses the number of segments, fits them, numbers them by revenue,
-names them from their profiles and measures their stability; :func:`add_commands`
-adds ``kamlab segment`` to the command line. The rules (features, transforms, how k
+names them from their profiles and measures their stability (``kamlab segment`` runs
+it from the command line). The rules (features, transforms, how k
 is chosen, stability, names) are in the docstrings of :mod:`kamlab.segment.model` and
 :mod:`kamlab.segment.naming`.
 
@@ -18,7 +18,6 @@ from kamlab._lazy import lazy_exports
 __getattr__, __dir__, __all__ = lazy_exports(
     __name__,
     {
-        "kamlab.segment.cli": ["add_commands"],
         "kamlab.segment.features": ["FEATURE_COLUMNS", "account_features"],
         "kamlab.segment.model": [
             "DEFAULT_FEATURES",

@@ -345,11 +345,11 @@ class Segmenter(BaseEstimator):
         """The segmentation features as floats, and notes on the columns left out."""
         notes: list[str] = []
         if self.features is not None:
-            names = (
-                [f.strip() for f in self.features.split(",") if f.strip()]
-                if isinstance(self.features, str)
-                else [str(f) for f in self.features]
-            )
+            if isinstance(self.features, str):
+                raise ConfigError(
+                    f"features={self.features!r}: expected a list of column names, not a string"
+                )
+            names = [str(f) for f in self.features]
             if not names:
                 raise ConfigError("features is empty: name at least one column")
             unknown = [f for f in names if f not in data.columns]
@@ -421,7 +421,10 @@ class Segmenter(BaseEstimator):
         if self.log_features is None:
             return []
         if isinstance(self.log_features, str) and self.log_features != "auto":
-            names = [f.strip() for f in self.log_features.split(",") if f.strip()]
+            raise ConfigError(
+                f"log_features={self.log_features!r}: expected 'auto', None or a list of "
+                "feature names"
+            )
         elif isinstance(self.log_features, str):
             chosen = []
             for f in values.columns:

@@ -17,7 +17,7 @@ name), ``workbook(data, *, show_solutions)`` and the tables its notebook shows;
 :data:`LESSONS` lists them. Notebooks 2, 3, 4 and 7 work on the student's key account
 portfolio, :func:`student_key_portfolio` (built once per seed and quarter end, shared by
 the notebook and its workbook). :mod:`kamlab.teaching.runner` executes and renders the
-notebooks, :mod:`kamlab.teaching.commands` adds ``kamlab teach``.
+notebooks, :mod:`kamlab.teaching.packs` builds the packs of ``kamlab teach``.
 """
 
 from __future__ import annotations

@@ -1,17 +1,13 @@
-"""``kamlab fit``: fit a customer-base model from the command line.
-
-Registered through ``kamlab.cli.COMMAND_MODULES`` (``add_commands``).
-"""
+"""``kamlab fit``: fit a customer-base model from the command line."""
 
 from __future__ import annotations
 
 import json
 import math
 import sys
-import textwrap
 import warnings
-from pathlib import Path
 
+from kamlab.cli.options import add_command, comma_list
 from kamlab.errors import InputError
 
 MODELS = {
@@ -21,7 +17,6 @@ MODELS = {
     "gamma-gamma": "GammaGamma",
     "sbg": "ShiftedBetaGeometric",
 }
-SUMMARY_NAMES = ("frequency", "recency", "T", "monetary_value")
 
 _EPILOG = """
 SUMMARY.csv is a per-account summary as written by 'kamlab summarize' (account_id
@@ -48,66 +43,19 @@ examples:
 """
 
 
-def add_commands(subparsers, input_options) -> None:
-    """Add ``kamlab fit`` (``input_options`` is unused: it reads a summary, not transactions)."""
-    import argparse
+def _renames(items: list[str]) -> dict[str, str]:
+    """``--column NAME=COLUMN`` items as ``{COLUMN: NAME}``."""
+    from kamlab.io.tables import SUMMARY_COLUMNS
 
-    p = subparsers.add_parser(
-        "fit",
-        help="fit a customer-base model (BG/NBD, Pareto/NBD, Gamma-Gamma, sBG) by maximum likelihood",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-        description="Fit a model to a per-account summary (or sBG to cohort survivors) and print "
-        "its parameters with standard errors and whether the fit converged.",
-        epilog=textwrap.dedent(_EPILOG),
-    )
-    p.add_argument("model", choices=list(MODELS), help="the model to fit")
-    p.add_argument("summary", nargs="?", metavar="SUMMARY.csv", help="per-account summary (CSV)")
-    p.add_argument(
-        "--survivors",
-        metavar="N0,N1,...",
-        help="sbg: customers left at the start and after each period, comma separated",
-    )
-    p.add_argument(
-        "--column",
-        action="append",
-        default=[],
-        metavar="NAME=COLUMN",
-        help="read summary column NAME (frequency, recency, T, monetary_value) from COLUMN",
-    )
-    p.add_argument("--json", action="store_true", help="print one JSON object")
-    p.set_defaults(func=cmd_fit)
-
-
-def read_summary(path: str, columns: list[str] | None = None):
-    """A summary CSV as a frame indexed by account id, with ``--column`` renames applied."""
-    import pandas as pd
-
-    file = Path(path)
-    if not file.is_file():
-        raise InputError(f"{path}: no such file (give the CSV written by 'kamlab summarize')")
     mapping = {}
-    for item in columns or []:
+    for item in items:
         name, sep, source = item.partition("=")
-        if not sep or name.strip() not in SUMMARY_NAMES or not source.strip():
+        if not sep or name.strip() not in SUMMARY_COLUMNS or not source.strip():
             raise InputError(
-                f"--column {item!r}: expected NAME=COLUMN with NAME one of {', '.join(SUMMARY_NAMES)}"
+                f"--column {item!r}: expected NAME=COLUMN with NAME one of {', '.join(SUMMARY_COLUMNS)}"
             )
         mapping[source.strip()] = name.strip()
-    try:
-        frame = pd.read_csv(file)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: cannot be read as CSV ({exc})") from exc
-    if frame.empty:
-        raise InputError(f"{path}: no rows")
-    missing = [src for src in mapping if src not in frame.columns]
-    if missing:
-        raise InputError(f"{path}: --column names {', '.join(missing)}, not in the file")
-    frame = frame.rename(columns=mapping)
-    if "account_id" in frame.columns:
-        frame = frame.set_index("account_id")
-    elif frame.columns[0] not in SUMMARY_NAMES:
-        frame = frame.set_index(frame.columns[0])
-    return frame
+    return mapping
 
 
 def _survivors(text: str | None) -> list[float]:
@@ -116,7 +64,7 @@ def _survivors(text: str | None) -> list[float]:
             "sbg needs --survivors N0,N1,... (the cohort size, then survivors after each period)"
         )
     try:
-        return [float(v) for v in text.replace(" ", "").split(",") if v != ""]
+        return [float(v) for v in comma_list(text.replace(" ", ""))]
     except ValueError as exc:
         raise InputError(f"--survivors {text!r}: expected numbers separated by commas") from exc
 
@@ -126,7 +74,13 @@ def _number(v: float):
 
 
 def cmd_fit(args) -> None:
+    """fit a customer-base model (BG/NBD, Pareto/NBD, Gamma-Gamma, sBG) by maximum likelihood
+
+    Fit a model to a per-account summary (or sBG to cohort survivors) and print its
+    parameters with standard errors and whether the fit converged.
+    """
     import kamlab.models as models
+    from kamlab.io.tables import read_summary
 
     model = getattr(models, MODELS[args.model])()
     if args.model == "sbg":
@@ -138,7 +92,7 @@ def cmd_fit(args) -> None:
             raise InputError("--survivors is for sbg only")
         if not args.summary:
             raise InputError(f"{args.model} needs SUMMARY.csv (from 'kamlab summarize')")
-        data = read_summary(args.summary, args.column)
+        data = read_summary(args.summary, _renames(args.column))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", models.ConvergenceWarning)  # reported below instead
         model.fit(data)
@@ -154,19 +108,44 @@ def cmd_fit(args) -> None:
     print(_human(model, args.model))
 
 
-def _human(model, name: str) -> str:
-    table = model.summary()
+def parameter_lines(model, name: str, *, digits: str = ".4f", indent: str = "") -> list[str]:
+    """A fitted model's parameters with standard errors and 95% intervals, as lines."""
     n = getattr(model, "n_accounts_", None)
     what = f"{n:,} accounts" if n is not None else f"a cohort of {model.cohort_size_:,.0f}"
     status = "converged" if model.converged_ else "DID NOT CONVERGE"
     lines = [f"{model.display_name} ({name}) fitted on {what}: {status}"]
-    lines.append(f"{'parameter':<10} {'estimate':>12} {'std_error':>12}   95% interval")
-    for param, row in table.iterrows():
+    lines.append(f"{indent}{'parameter':<10} {'estimate':>12} {'std_error':>12}   95% interval")
+    for param, row in model.summary().iterrows():
         lines.append(
-            f"{param:<10} {row['estimate']:>12.4f} {row['std_error']:>12.4f}   "
-            f"{row['lower 95%']:.4f} - {row['upper 95%']:.4f}"
+            f"{indent}{param:<10} {row['estimate']:>12{digits}} {row['std_error']:>12{digits}}   "
+            f"{row['lower 95%']:{digits}} - {row['upper 95%']:{digits}}"
         )
+    return lines
+
+
+def _human(model, name: str) -> str:
+    lines = parameter_lines(model, name)
     lines.append(f"log-likelihood: {model.log_likelihood_:.2f}")
     if not model.converged_:
         lines.append(f"why: {model.convergence_message_}")
     return "\n".join(lines)
+
+
+def add_commands(sub, inputs) -> None:
+    """Add ``kamlab fit`` (``inputs`` is unused: it reads a summary, not transactions)."""
+    p = add_command(sub, cmd_fit, epilog=_EPILOG)
+    p.add_argument("model", choices=list(MODELS), help="the model to fit")
+    p.add_argument("summary", nargs="?", metavar="SUMMARY.csv", help="per-account summary (CSV)")
+    p.add_argument(
+        "--survivors",
+        metavar="N0,N1,...",
+        help="sbg: customers left at the start and after each period, comma separated",
+    )
+    p.add_argument(
+        "--column",
+        action="append",
+        default=[],
+        metavar="NAME=COLUMN",
+        help="read summary column NAME (frequency, recency, T, monetary_value) from COLUMN",
+    )
+    p.add_argument("--json", action="store_true", help="print one JSON object")

@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
-import argparse
 import sys
-import textwrap
 from pathlib import Path
 
-import pandas as pd
-
-from kamlab.cli import add_cost_rates_option, read_input_for
+from kamlab.cli.options import (
+    add_command,
+    add_config,
+    add_cost_rates,
+    add_input,
+    add_number,
+    add_out,
+    add_period_or_until,
+    comma_list,
+    passed,
+    period_end,
+    print_notes,
+    read_accounts_table,
+    read_input_for,
+)
 from kamlab.errors import ConfigError
-
-__all__ = ["add_commands"]
 
 _EPILOG_PORTFOLIO = """
 example:
@@ -41,35 +49,19 @@ and, when the accounts file has kam_hours, with today's hours.
 """
 
 
-def _period_end(args) -> str | None:
-    from kamlab.periods import parse_period
-
-    if args.period and args.until:
-        raise ConfigError("give --period or --until, not both")
-    if args.period:
-        return str(parse_period(args.period).end.date())
-    if args.until:
-        try:
-            return str(pd.Timestamp(args.until).date())
-        except (ValueError, TypeError):
-            raise ConfigError(
-                f"--until {args.until!r}: expected a date such as 2026-09-30"
-            ) from None
-    return None
-
-
-def _previous_accounts(path):
-    from kamlab.io import read_accounts
-
-    return read_accounts(path).data if path else None
-
-
 def cmd_portfolio(args) -> None:
+    """key account portfolio: scores, box, tier, stage and exits per account
+
+    Score every account on weighted selection criteria, place it in the McDonald &
+    Woodburn matrix, tier it, assess its relationship stage and propose exits.
+    """
+    import pandas as pd
+
     from kamlab.portfolio.portfolio import build_portfolio
     from kamlab.safe import write_csv
 
     out = Path(args.out)
-    until = _period_end(args)
+    until = period_end(args)
     tx, accounts = read_input_for(args, out)
     value = None
     if args.value:
@@ -85,7 +77,7 @@ def cmd_portfolio(args) -> None:
         criteria=args.config,
         rates=args.cost_rates,
         value=value,
-        previous_accounts=_previous_accounts(args.previous_accounts),
+        previous_accounts=read_accounts_table(args.previous_accounts),
     )
     table = portfolio.table_
     write_csv(table.reset_index(), out, index=False)
@@ -100,8 +92,7 @@ def cmd_portfolio(args) -> None:
     print("boxes: " + ", ".join(f"{b} {n}" for b, n in counts.items()))
     print("tiers: " + ", ".join(f"{t} {n}" for t, n in tiers.items()))
     print("exits: " + (", ".join(f"{e} {n}" for e, n in exits.items()) or "none proposed"))
-    for note in portfolio.notes_:
-        print(f"note: {note}", file=sys.stderr)
+    print_notes(portfolio.notes_)
     print(f"portfolio: {len(table):,} accounts -> {out}", file=sys.stderr)
 
 
@@ -128,6 +119,11 @@ def _chart(table, criteria, path) -> None:
 
 
 def cmd_allocate(args) -> None:
+    """allocate account-manager hours across accounts to maximise expected uplift
+
+    Share a budget of account-manager hours across the key accounts so the expected
+    retention-driven profit uplift is largest (solved exactly).
+    """
     from kamlab.portfolio.portfolio import build_portfolio
     from kamlab.presentation.portfolio import describe_allocation
     from kamlab.safe import write_csv
@@ -136,13 +132,13 @@ def cmd_allocate(args) -> None:
     if args.hours is not None and not args.hours >= 0:
         raise ConfigError(f"--hours {args.hours:g}: expected a number of hours >= 0")
     out = Path(args.out)
-    until = _period_end(args)
+    until = period_end(args)
     tx, accounts = read_input_for(args, out)
     portfolio = build_portfolio(
         tx, accounts, until=until, criteria=args.config, rates=args.cost_rates
     )
     table = portfolio.table_
-    tiers = [t.strip() for t in args.tiers.split(",") if t.strip()]
+    tiers = comma_list(args.tiers)
     try:
         plan, notes = hours_plan(
             tx,
@@ -152,8 +148,7 @@ def cmd_allocate(args) -> None:
             rates=args.cost_rates,
             budget_hours=args.hours,
             tiers=tiers,
-            saturation_hours=args.saturation_hours,
-            retention_points=args.retention_points,
+            **passed(args, "saturation_hours", "retention_points"),
         )
     except ConfigError as exc:
         raise ConfigError(f"--tiers/--hours: {exc}") from None
@@ -164,38 +159,21 @@ def cmd_allocate(args) -> None:
         f"{len(result):,} accounts in tiers {', '.join(tiers)}; budget {plan.budget_hours:,.0f} hours"
     )
     print(describe_allocation(plan))
-    for note in notes + portfolio.notes_:
-        print(f"note: {note}", file=sys.stderr)
+    print_notes(notes + portfolio.notes_)
     print(f"allocation: {len(result):,} accounts -> {out}", file=sys.stderr)
 
 
-def _period_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--period", metavar="PERIOD", help="2026Q3, 2026-09 or 2026: use data to its end"
-    )
-    p.add_argument("--until", metavar="DATE", help="or: last day of the data used")
-    p.add_argument(
-        "--config",
-        metavar="YAML",
-        help="selection criteria and portfolio rules (a copy of kamlab/portfolio/criteria.yaml)",
-    )
-    add_cost_rates_option(p)
+def _common_options(p) -> None:
+    add_input(p)
+    add_period_or_until(p)
+    add_config(p)
+    add_cost_rates(p)
 
 
-def add_commands(subparsers, input_options: argparse.ArgumentParser) -> None:
+def add_commands(sub, inputs) -> None:
     """Add ``kamlab portfolio`` and ``kamlab allocate``."""
-    raw = argparse.RawDescriptionHelpFormatter
-    p = subparsers.add_parser(
-        "portfolio",
-        parents=[input_options],
-        formatter_class=raw,
-        help="key account portfolio: scores, box, tier, stage and exits per account",
-        description="Score every account on weighted selection criteria, place it in the "
-        "McDonald & Woodburn matrix, tier it, assess its relationship stage and propose exits.",
-        epilog=textwrap.dedent(_EPILOG_PORTFOLIO),
-    )
-    p.add_argument("input", metavar="TRANSACTIONS", help="CSV, TXT, Parquet or XLSX file")
-    _period_options(p)
+    p = add_command(sub, cmd_portfolio, inputs, _EPILOG_PORTFOLIO)
+    _common_options(p)
     p.add_argument(
         "--value",
         action="store_true",
@@ -208,20 +186,10 @@ def add_commands(subparsers, input_options: argparse.ArgumentParser) -> None:
         help="the accounts table of an earlier period: stages that fell show as Declining",
     )
     p.add_argument("--chart", metavar="FILE.png", help="also draw the portfolio matrix here")
-    p.add_argument("--out", required=True, metavar="FILE.csv", help="where to write the table")
-    p.set_defaults(func=cmd_portfolio)
+    add_out(p, "where to write the table")
 
-    p = subparsers.add_parser(
-        "allocate",
-        parents=[input_options],
-        formatter_class=raw,
-        help="allocate account-manager hours across accounts to maximise expected uplift",
-        description="Share a budget of account-manager hours across the key accounts so the "
-        "expected retention-driven profit uplift is largest (solved exactly).",
-        epilog=textwrap.dedent(_EPILOG_ALLOCATE),
-    )
-    p.add_argument("input", metavar="TRANSACTIONS", help="CSV, TXT, Parquet or XLSX file")
-    _period_options(p)
+    p = add_command(sub, cmd_allocate, inputs, _EPILOG_ALLOCATE)
+    _common_options(p)
     p.add_argument(
         "--hours",
         type=float,
@@ -233,19 +201,18 @@ def add_commands(subparsers, input_options: argparse.ArgumentParser) -> None:
         default="key,key development",
         help="tiers whose accounts share the hours, comma separated (default: key,key development)",
     )
-    p.add_argument(
+    add_number(
+        p,
         "--saturation-hours",
-        type=float,
-        default=40.0,
-        metavar="H",
-        help="hours at which an account yields 63%% of its value at stake (default 40)",
+        40.0,
+        "H",
+        "hours at which an account yields 63%% of its value at stake (default 40)",
     )
-    p.add_argument(
+    add_number(
+        p,
         "--retention-points",
-        type=float,
-        default=5.0,
-        metavar="X",
-        help="the retention gain full attention could win, in points (default 5)",
+        5.0,
+        "X",
+        "the retention gain full attention could win, in points (default 5)",
     )
-    p.add_argument("--out", required=True, metavar="FILE.csv", help="where to write the plan")
-    p.set_defaults(func=cmd_allocate)
+    add_out(p, "where to write the plan")

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
-import argparse
 import sys
-import textwrap
 import warnings
 from pathlib import Path
 
+from kamlab.cli.options import (
+    add_command,
+    add_input,
+    add_number,
+    add_out,
+    add_until,
+    comma_list,
+    read_input,
+    reading_options,
+    report_and_quarantine,
+    until_date,
+)
 from kamlab.errors import ConfigError, InputError, MissingColumnError
-
-__all__ = ["add_commands", "cmd_segment", "parse_k", "read_feature_table"]
 
 _EPILOG = """
 INPUT is either
@@ -51,20 +59,9 @@ def parse_k(text: str | int) -> int | str:
     return k
 
 
-def read_feature_table(path, id_column: str | None = None, **options):
-    """An account-by-feature file as :class:`~kamlab.io.Accounts`: ``data`` indexed by
-    account id, numeric columns parsed; rows without an id or repeating an earlier id
-    are quarantined. ``options``: ``sep``, ``encoding``, ``names``."""
-    from kamlab.io import read_accounts
-
-    keep = {key: options[key] for key in ("sep", "encoding", "names") if key in options}
-    columns = {"account_id": id_column} if id_column else None
-    return read_accounts(path, columns, **keep)
-
-
-def _features_of(args, out: Path):
+def _features_of(args, out: Path, until: str | None):
     """The feature table the arguments ask for, and a line saying where it came from."""
-    from kamlab.cli import read_input, reading_options, write_quarantine
+    from kamlab.io.tables import read_feature_table
     from kamlab.segment.features import account_features
 
     _, options = reading_options(args)
@@ -80,30 +77,34 @@ def _features_of(args, out: Path):
             if exc.role != "date":
                 raise
         else:
-            print(tx.report(), file=sys.stderr)
-            write_quarantine(tx, args, out.with_name(out.stem + "_quarantine.csv"))
-            features = account_features(tx, until=args.until)
+            report_and_quarantine(tx, args, out)
+            features = account_features(tx, until=until)
             return features, f"transactions, summarised until {features.attrs['until']}"
     table = read_feature_table(args.input, args.id, **options)
-    print(table.report(), file=sys.stderr)
-    write_quarantine(table, args, out.with_name(out.stem + "_quarantine.csv"))
+    report_and_quarantine(table, args, out)
     if table.data.empty:
         raise InputError(f"{args.input}: no account rows left to segment")
     return table.data, "account-by-feature table"
 
 
 def cmd_segment(args) -> None:
+    """segment accounts into named segments (k chosen automatically or fixed)
+
+    Segment accounts: choose k, fit, number the segments by revenue, name them from
+    their profiles and measure their stability.
+    """
     from kamlab.safe import write_csv
     from kamlab.segment.model import Segmenter, StabilityWarning
 
     k = parse_k(args.k)
     if args.bootstrap < 0:
         raise ConfigError(f"--bootstrap {args.bootstrap}: expected 0 or more resamples")
+    until = until_date(args.until)
     out = Path(args.out)
-    features, source = _features_of(args, out)
+    features, source = _features_of(args, out, until)
     seg = Segmenter(
         k=k,
-        features=args.features,
+        features=comma_list(args.features) if args.features is not None else None,
         method=args.method,
         n_bootstrap=args.bootstrap,
         random_state=args.seed,
@@ -123,20 +124,10 @@ def cmd_segment(args) -> None:
         print(f"profiles: {len(seg.profiles_)} segments -> {args.profiles}", file=sys.stderr)
 
 
-def add_commands(subparsers, input_options: argparse.ArgumentParser) -> None:
-    """Add ``kamlab segment`` to the ``kamlab`` command (see :data:`kamlab.cli.COMMAND_MODULES`)."""
-    p = subparsers.add_parser(
-        "segment",
-        parents=[input_options],
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-        help="segment accounts into named segments (k chosen automatically or fixed)",
-        description="Segment accounts: choose k, fit, number the segments by revenue, name "
-        "them from their profiles and measure their stability.",
-        epilog=textwrap.dedent(_EPILOG),
-    )
-    p.add_argument(
-        "input", metavar="INPUT", help="transactions or feature table (CSV, Parquet, XLSX)"
-    )
+def add_commands(sub, inputs) -> None:
+    """Add ``kamlab segment``."""
+    p = add_command(sub, cmd_segment, inputs, _EPILOG)
+    add_input(p, "INPUT", "transactions or feature table (CSV, Parquet, XLSX)")
     p.add_argument(
         "--id",
         metavar="COL",
@@ -157,18 +148,9 @@ def add_commands(subparsers, input_options: argparse.ArgumentParser) -> None:
         default="kmeans",
         help="KMeans (default) or a Gaussian mixture",
     )
-    p.add_argument(
-        "--bootstrap",
-        type=int,
-        default=20,
-        metavar="N",
-        help="bootstrap resamples for the stability (default 20; 0 to skip)",
+    add_number(
+        p, "--bootstrap", 20, "N", "bootstrap resamples for the stability (default 20; 0 to skip)"
     )
-    p.add_argument(
-        "--until", metavar="DATE", help="last day of the window (transactions; default: last date)"
-    )
-    p.add_argument(
-        "--out", required=True, metavar="FILE.csv", help="account_id, segment, segment_name"
-    )
+    add_until(p, "last day of the window (transactions; default: last date)")
+    add_out(p, "account_id, segment, segment_name")
     p.add_argument("--profiles", metavar="FILE.csv", help="also write the segment profiles here")
-    p.set_defaults(func=cmd_segment)

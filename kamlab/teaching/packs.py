@@ -1,4 +1,4 @@
-"""``kamlab teach``: the lecturer's pack and the students' packs of the teaching notebooks.
+"""The lecturer's pack and the students' packs of the teaching notebooks (``kamlab teach``).
 
 ``DIR/lecturer/`` holds every notebook run with the solutions (one seed), as HTML and
 notebook; ``DIR/students/seed-<s>/`` holds each student's notebooks, run on the
@@ -10,11 +10,9 @@ packs untouched.
 
 from __future__ import annotations
 
-import argparse
 import json
 import shutil
 import tempfile
-import textwrap
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -25,7 +23,7 @@ from kamlab.errors import ConfigError
 if TYPE_CHECKING:
     from kamlab.teaching.runner import Run
 
-__all__ = ["MANIFEST", "add_commands", "build_packs", "choose_notebooks"]
+__all__ = ["MANIFEST", "build_packs", "choose_notebooks"]
 
 MANIFEST = "manifest.json"
 _KIND = "kamlab teaching packs"
@@ -136,55 +134,3 @@ def _advance(bar, run: Run) -> None:
     who = "lecturer" if run.solutions else f"seed {run.seed}"
     bar.set_postfix_str(f"{run.notebook.removesuffix('.ipynb')} ({who})")
     bar.update()
-
-
-def cmd_teach(args) -> None:
-    path = build_packs(
-        args.seeds,
-        args.out,
-        notebooks=args.notebooks,
-        lecturer_seed=args.lecturer_seed,
-        jobs=args.jobs,
-    )
-    print(f"lecturer's pack: {path / 'lecturer'}")
-    print(f"students' packs: {path / 'students'} ({len(set(args.seeds))} students)")
-
-
-def add_commands(subparsers, input_options: argparse.ArgumentParser) -> None:
-    """Add ``kamlab teach`` (``input_options`` is not needed: the data are generated)."""
-    p = subparsers.add_parser(
-        "teach",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-        help="build the teaching notebooks: a lecturer's pack and one pack per student seed",
-        description="Run the teaching notebooks (notebooks/teaching/) on each student's own "
-        "generated data, without the solutions, and once with the solutions for the "
-        "lecturer; render them as HTML with the code shown. Atomic: a failed run leaves "
-        "earlier packs in DIR untouched.",
-        epilog=textwrap.dedent("""
-            Writes DIR/lecturer/*.html (and .ipynb), with the solutions, and
-            DIR/students/seed-<s>/*.ipynb + *.html, one folder per student seed, without
-            them. Give each student their seed's folder; the answers differ per seed.
-
-            examples:
-              kamlab teach --seeds 1 2 3 --out teaching_packs
-              kamlab teach --seeds 101 102 --notebooks 1 5 --out packs --jobs 2
-        """),
-    )
-    p.add_argument(
-        "--seeds", type=int, nargs="+", required=True, metavar="SEED", help="student seeds"
-    )
-    p.add_argument("--out", required=True, metavar="DIR", help="folder for the packs")
-    p.add_argument(
-        "--notebooks",
-        nargs="+",
-        metavar="NAME",
-        help="notebooks to run: file names or numbers, e.g. 1 5 (default: all)",
-    )
-    p.add_argument(
-        "--lecturer-seed",
-        type=int,
-        metavar="SEED",
-        help="seed of the lecturer's copy (default: the first of --seeds)",
-    )
-    p.add_argument("--jobs", type=int, default=1, help="notebooks to run at once (default 1)")
-    p.set_defaults(func=cmd_teach)

@@ -1,35 +1,37 @@
 """``kamlab value``, ``kamlab uplift`` and ``kamlab pnl``: customer value from the command line.
 
-Registered through :data:`kamlab.cli.COMMAND_MODULES` (``add_commands``). Each reads a
-transactions file (and optionally the accounts table) with the shared reading options,
-then runs the same steps as ``notebooks/03_value.ipynb``:
+Each reads a transactions file (and optionally the accounts table) with the shared
+reading options, then runs the steps of ``notebooks/03_value.ipynb``:
 
 - ``pnl``: :func:`kamlab.value.customer_pnl` over a window, and the whale headline;
-- ``value``: the P&L, a purchase model (BG/NBD or Pareto/NBD) and Gamma-Gamma fitted on
-  :func:`kamlab.summarize`, and :func:`kamlab.value.clv.customer_value` with margin and
-  cost to serve taken from each account's P&L (:func:`~kamlab.value.clv.clv_inputs`);
+- ``value``: :func:`~kamlab.workflows.value.run_value` (the P&L, a purchase model and
+  Gamma-Gamma fitted on the summary, each account's customer value);
 - ``uplift``: the value, then :func:`kamlab.value.uplift.retention_uplift` with an
   interval from parameter draws.
 """
 
 from __future__ import annotations
 
-import argparse
+import math
 import sys
-import textwrap
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
-
-from kamlab.cli import add_cost_rates_option, read_input_for
+from kamlab.cli.fit import parameter_lines
+from kamlab.cli.options import (
+    add_command,
+    add_cost_rates,
+    add_input,
+    add_number,
+    add_out,
+    add_until,
+    comma_list,
+    passed,
+    print_notes,
+    read_input_for,
+    until_date,
+)
 from kamlab.errors import ConfigError, InputError
-from kamlab.workflows.value import DEFAULT_DRAWS, MODELS, ValueRun, run_value
-
-__all__ = ["add_commands", "read_ids"]
-
-TOTAL_ROW = "TOTAL"
-"""account_id of the portfolio row that ``kamlab uplift`` appends to its output."""
+from kamlab.workflows.value import DEFAULT_DRAWS, MODELS
 
 _EPILOG_VALUE = """
 Steps: read and validate; summarise per account until --until (repeat purchase days,
@@ -104,45 +106,29 @@ example:
 """
 
 
-# --------------------------------------------------------------------------- parsing
+# --------------------------------------------------------------------------- arguments
 
 
-def _until(text: str | None) -> str | None:
-    if text is None:
-        return None
-    try:
-        return str(pd.Timestamp(text).date())
-    except (ValueError, TypeError):
-        raise ConfigError(f"--until {text!r}: expected a date such as 2026-09-30") from None
+def _check_numbers(args) -> None:
+    if not math.isfinite(args.horizon_months) or args.horizon_months <= 0:
+        raise ConfigError(f"--horizon-months {args.horizon_months:g}: expected months > 0, e.g. 36")
+    if not math.isfinite(args.discount) or not 0 <= args.discount < 1:
+        raise ConfigError(
+            f"--discount {args.discount:g}: expected an annual rate between 0 and 1, e.g. 0.10"
+        )
 
 
-def read_ids(path: str | Path) -> list[str]:
-    """Account ids from a file: one per line (a first line ``account_id`` is a header),
-    or a CSV whose ``account_id`` column (else its first column) holds them."""
-    file = Path(path)
-    try:
-        text = file.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"--accounts-only {path}: cannot read it ({exc})") from None
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    if lines and any(sep in lines[0] for sep in (",", ";", "\t")):
-        from io import StringIO
+def _selection(args, index, until: str) -> list[str] | None:
+    from kamlab.io.tables import read_ids
 
-        frame = pd.read_csv(StringIO(text), dtype=str, sep=None, engine="python")
-        column = "account_id" if "account_id" in frame.columns else frame.columns[0]
-        lines = [v.strip() for v in frame[column].dropna() if v.strip()]
-    elif lines and lines[0].lower() == "account_id":
-        lines = lines[1:]
-    if not lines:
-        raise InputError(f"--accounts-only {path}: no account ids in it (one id per line)")
-    return list(dict.fromkeys(lines))
-
-
-def _selection(args, index: pd.Index, until: str) -> list[str] | None:
     if args.accounts_only:
-        ids, where = read_ids(args.accounts_only), f"--accounts-only {args.accounts_only}"
+        where = f"--accounts-only {args.accounts_only}"
+        try:
+            ids = read_ids(args.accounts_only)
+        except InputError as exc:
+            raise InputError(f"--accounts-only {exc}") from None
     elif args.key_accounts:
-        ids = [v.strip() for v in args.key_accounts.split(",") if v.strip()]
+        ids = comma_list(args.key_accounts)
         where = "--key-accounts"
         if not ids:
             raise ConfigError("--key-accounts: give account ids separated by commas")
@@ -157,62 +143,46 @@ def _selection(args, index: pd.Index, until: str) -> list[str] | None:
     return ids
 
 
-def _check_numbers(args) -> None:
-    if not np.isfinite(args.horizon_months) or args.horizon_months <= 0:
-        raise ConfigError(f"--horizon-months {args.horizon_months:g}: expected months > 0, e.g. 36")
-    if not np.isfinite(args.discount) or not 0 <= args.discount < 1:
-        raise ConfigError(
-            f"--discount {args.discount:g}: expected an annual rate between 0 and 1, e.g. 0.10"
-        )
+def _draws_for(asked: int | None, run) -> tuple[int, str | None]:
+    """The draws to make, and why there is no interval when the default falls to 0: the
+    fit has no covariance. Draws asked for explicitly are made (or refused) as asked."""
+    from kamlab.value.uplift import without_covariance
+
+    if asked is not None:
+        return asked, None
+    broken = without_covariance(run.value)
+    if not broken:
+        return DEFAULT_DRAWS, None
+    why = "; ".join(f"{m.display_name}: {m.convergence_message_}" for m in broken)
+    return 0, f"no interval: the fit has no covariance ({why}); the estimate only"
 
 
-# --------------------------------------------------------------------------- the steps
+def _run_from_args(args, out: Path):
+    from kamlab.workflows.value import run_value
 
-
-def _run_from_args(args, out: Path) -> tuple[object, object, ValueRun]:
     _check_numbers(args)
-    until = _until(args.until)
+    until = until_date(args.until)
     tx, accounts = read_input_for(args, out)
-    run = run_value(
-        tx,
-        accounts,
-        until=until,
-        model=args.model,
-        horizon_months=args.horizon_months,
-        discount=args.discount,
-        rates=args.cost_rates,
-    )
+    settings = passed(args, "model", "horizon_months", "discount")
+    run = run_value(tx, accounts, until=until, rates=args.cost_rates, **settings)
     return tx, accounts, run
-
-
-def _fit_lines(model, name: str) -> list[str]:
-    n = getattr(model, "n_accounts_", None)
-    status = "converged" if model.converged_ else "DID NOT CONVERGE"
-    lines = [f"{model.display_name} ({name}) fitted on {n:,} accounts: {status}"]
-    lines.append(f"  {'parameter':<10} {'estimate':>12} {'std_error':>12}   95% interval")
-    for param, row in model.summary().iterrows():
-        lines.append(
-            f"  {param:<10} {row['estimate']:>12.4g} {row['std_error']:>12.4g}   "
-            f"{row['lower 95%']:.4g} - {row['upper 95%']:.4g}"
-        )
-    return lines
-
-
-def _print_notes(notes) -> None:
-    for note in notes:
-        print(f"note: {note}", file=sys.stderr)
 
 
 # --------------------------------------------------------------------------- commands
 
 
 def cmd_pnl(args) -> None:
+    """customer P&L per account with activity-based cost to serve; whale curve
+
+    Customer P&L per account, gross sales to contribution, with cost to serve by
+    activity-based costing, and the whale curve's headline.
+    """
     from kamlab.presentation.value import pnl_statement, whale_headline
     from kamlab.safe import write_csv
     from kamlab.value.pnl import customer_pnl
 
     out = Path(args.out)
-    until = _until(args.until)
+    until = until_date(args.until)
     tx, accounts = read_input_for(args, out)
     pnl = customer_pnl(tx, accounts, until=until, window=args.window, rates=args.cost_rates)
     write_csv(pnl, out)
@@ -226,11 +196,16 @@ def cmd_pnl(args) -> None:
         f"{currency} {statement['contribution']:,.0f}"
     )
     print(whale_headline(pnl))
-    _print_notes(pnl.attrs["notes"])
+    print_notes(pnl.attrs["notes"])
     print(f"pnl: {len(pnl):,} accounts -> {out}", file=sys.stderr)
 
 
 def cmd_value(args) -> None:
+    """customer value per account: P&L, probability alive and CLV
+
+    Fit the purchase and spend models and value every account over a horizon: its P&L
+    with cost to serve, probability alive and discounted CLV.
+    """
     from kamlab.presentation.value import describe_value, value_table, whale_headline
     from kamlab.safe import write_csv
     from kamlab.value.pnl import customer_pnl
@@ -253,8 +228,8 @@ def cmd_value(args) -> None:
         f"input: {args.input}, until {run.summary.attrs['until']}: "
         f"{len(run.summary):,} accounts with purchases"
     )
-    print("\n".join(_fit_lines(run.purchases, args.model)))
-    print("\n".join(_fit_lines(run.spend, "gamma-gamma")))
+    print("\n".join(parameter_lines(run.purchases, args.model, digits=".4g", indent="  ")))
+    print("\n".join(parameter_lines(run.spend, "gamma-gamma", digits=".4g", indent="  ")))
     print(f"P&L {pnl.attrs['start']} to {pnl.attrs['until']} (rates: {pnl.attrs['rates']}):")
     print(whale_headline(pnl))
     print(describe_value(run.value, currency))
@@ -263,57 +238,17 @@ def cmd_value(args) -> None:
         f"{currency} {pnl['contribution'].sum():,.0f}, customer value {currency} "
         f"{run.value.total:,.0f}"
     )
-    _print_notes(run.notes + list(pnl.attrs["notes"]))
+    print_notes(run.notes + list(pnl.attrs["notes"]))
     print(f"value: {len(table):,} accounts -> {out}", file=sys.stderr)
 
 
-def _uplift_frame(uplift, names, level: float) -> pd.DataFrame:
-    from kamlab.presentation.value import names_for
-
-    table = uplift.table.copy()
-    table.insert(0, "account_name", names_for(table.index, names))
-    order = ["account_name", "clv", "clv_scenario", "uplift", "uplift_lower", "uplift_upper"]
-    order += ["uplift_pct", "retention", "retention_scenario", "in_scenario", "capped"]
-    table = table[[c for c in order if c in table.columns]]
-    t = uplift.total
-    total = {
-        "account_name": f"portfolio ({len(table):,} accounts)",
-        "clv": t["value"],
-        "clv_scenario": t["value_scenario"],
-        "uplift": t["uplift"],
-        "uplift_lower": t.get("uplift_lower", np.nan),
-        "uplift_upper": t.get("uplift_upper", np.nan),
-        "uplift_pct": t["uplift_pct"],
-        "uplift_pct_lower": t.get("uplift_pct_lower", np.nan),
-        "uplift_pct_upper": t.get("uplift_pct_upper", np.nan),
-        "retention": table["retention"].mean(),
-        "retention_scenario": table["retention_scenario"].mean(),
-        "in_scenario": int(table["in_scenario"].sum()),
-        "capped": int(table["capped"].sum()),
-    }
-    label = TOTAL_ROW if TOTAL_ROW not in table.index else f"{TOTAL_ROW} (portfolio)"
-    row = pd.DataFrame([total], index=pd.Index([label], name="account_id"))
-    out = pd.concat([table.astype({"in_scenario": "int64", "capped": "int64"}), row])
-    out.index.name = "account_id"
-    out.attrs["level"] = level
-    return out
-
-
-def _draws_for(asked: int | None, run: ValueRun) -> tuple[int, str | None]:
-    """The draws to make, and why there is no interval when the default falls to 0: the
-    fit has no covariance. Draws asked for explicitly are made (or refused) as asked."""
-    from kamlab.value.uplift import without_covariance
-
-    if asked is not None:
-        return asked, None
-    broken = without_covariance(run.value)
-    if not broken:
-        return DEFAULT_DRAWS, None
-    why = "; ".join(f"{m.display_name}: {m.convergence_message_}" for m in broken)
-    return 0, f"no interval: the fit has no covariance ({why}); the estimate only"
-
-
 def cmd_uplift(args) -> None:
+    """profit uplift from better retention, per account and in total, with interval
+
+    What more retention is worth: the change in each account's discounted value when
+    retention rises, with an interval from the models' uncertainty.
+    """
+    from kamlab.presentation.uplift import uplift_table
     from kamlab.safe import write_csv
     from kamlab.value.uplift import retention_uplift
 
@@ -342,7 +277,7 @@ def cmd_uplift(args) -> None:
             raise InputError(str(exc).replace("n_draws=0", "--draws 0")) from exc
         raise
     names = run.pnl["account_name"] if "account_name" in run.pnl.columns else None
-    table = _uplift_frame(uplift, names, args.level)
+    table = uplift_table(uplift, names, args.level)
     write_csv(table, out)
     currency = run.pnl.attrs["currency"]
     print(
@@ -372,54 +307,36 @@ def cmd_uplift(args) -> None:
             "that many points of 100%); see --help on what retention means per model",
             file=sys.stderr,
         )
-    _print_notes(run.notes + list(run.pnl.attrs["notes"]))
+    print_notes(run.notes + list(run.pnl.attrs["notes"]))
     print(f"uplift: {len(table) - 1:,} accounts and the total -> {out}", file=sys.stderr)
 
 
 # --------------------------------------------------------------------------- parsers
 
 
-def _value_options(p: argparse.ArgumentParser, *, default_model: str) -> None:
-    p.add_argument(
-        "--until", metavar="DATE", help="last day of the data used (default: last date in it)"
-    )
-    p.add_argument(
+def _value_options(p, *, default_model: str) -> None:
+    add_until(p, "last day of the data used (default: last date in it)")
+    add_number(
+        p,
         "--horizon-months",
-        type=float,
-        default=36.0,
-        metavar="M",
-        help="how far ahead customer value looks, in months (default 36)",
+        36.0,
+        "M",
+        "how far ahead customer value looks, in months (default 36)",
     )
-    p.add_argument(
-        "--discount",
-        type=float,
-        default=0.10,
-        metavar="RATE",
-        help="annual discount rate (default 0.10 = 10%%)",
-    )
+    add_number(p, "--discount", 0.10, "RATE", "annual discount rate (default 0.10 = 10%%)")
     p.add_argument(
         "--model",
         choices=list(MODELS),
         default=default_model,
         help=f"purchase and dropout model: BG/NBD or Pareto/NBD (default {default_model})",
     )
-    add_cost_rates_option(p)
+    add_cost_rates(p)
 
 
-def add_commands(subparsers, input_options: argparse.ArgumentParser) -> None:
-    """Add ``kamlab value``, ``uplift`` and ``pnl`` (see :data:`kamlab.cli.COMMAND_MODULES`)."""
-    raw = argparse.RawDescriptionHelpFormatter
-
-    p = subparsers.add_parser(
-        "value",
-        parents=[input_options],
-        formatter_class=raw,
-        help="customer value per account: P&L, probability alive and CLV",
-        description="Fit the purchase and spend models and value every account over a "
-        "horizon: its P&L with cost to serve, probability alive and discounted CLV.",
-        epilog=textwrap.dedent(_EPILOG_VALUE),
-    )
-    p.add_argument("input", metavar="TRANSACTIONS", help="CSV, TXT, Parquet or XLSX file")
+def add_commands(sub, inputs) -> None:
+    """Add ``kamlab value``, ``uplift`` and ``pnl``."""
+    p = add_command(sub, cmd_value, inputs, _EPILOG_VALUE)
+    add_input(p)
     _value_options(p, default_model="bgnbd")
     p.add_argument(
         "--window",
@@ -427,19 +344,10 @@ def add_commands(subparsers, input_options: argparse.ArgumentParser) -> None:
         help="window of the P&L columns, e.g. 12M or 1Y (default: all history); the CLV "
         "always uses all history",
     )
-    p.add_argument("--out", required=True, metavar="FILE.csv", help="where to write the table")
-    p.set_defaults(func=cmd_value)
+    add_out(p, "where to write the table")
 
-    p = subparsers.add_parser(
-        "uplift",
-        parents=[input_options],
-        formatter_class=raw,
-        help="profit uplift from better retention, per account and in total, with interval",
-        description="What more retention is worth: the change in each account's discounted "
-        "value when retention rises, with an interval from the models' uncertainty.",
-        epilog=textwrap.dedent(_EPILOG_UPLIFT),
-    )
-    p.add_argument("input", metavar="TRANSACTIONS", help="CSV, TXT, Parquet or XLSX file")
+    p = add_command(sub, cmd_uplift, inputs, _EPILOG_UPLIFT)
+    add_input(p)
     scenario = p.add_mutually_exclusive_group()
     scenario.add_argument(
         "--retention-points",
@@ -474,27 +382,15 @@ def add_commands(subparsers, input_options: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=0, help="random seed of the draws (default 0)")
     p.add_argument("--level", type=float, default=0.90, help="interval level (default 0.90 = 90%%)")
     _value_options(p, default_model="pareto-nbd")
-    p.add_argument("--out", required=True, metavar="FILE.csv", help="where to write the table")
-    p.set_defaults(func=cmd_uplift)
+    add_out(p, "where to write the table")
 
-    p = subparsers.add_parser(
-        "pnl",
-        parents=[input_options],
-        formatter_class=raw,
-        help="customer P&L per account with activity-based cost to serve; whale curve",
-        description="Customer P&L per account, gross sales to contribution, with cost to "
-        "serve by activity-based costing, and the whale curve's headline.",
-        epilog=textwrap.dedent(_EPILOG_PNL),
-    )
-    p.add_argument("input", metavar="TRANSACTIONS", help="CSV, TXT, Parquet or XLSX file")
-    p.add_argument(
-        "--until", metavar="DATE", help="last day of the window (default: last date in the data)"
-    )
+    p = add_command(sub, cmd_pnl, inputs, _EPILOG_PNL)
+    add_input(p)
+    add_until(p)
     p.add_argument(
         "--window",
         metavar="LENGTH",
         help="length of the window: days (365), 90D, 13W, 12M, 1Y (default: all history)",
     )
-    add_cost_rates_option(p)
-    p.add_argument("--out", required=True, metavar="FILE.csv", help="where to write the P&L")
-    p.set_defaults(func=cmd_pnl)
+    add_cost_rates(p)
+    add_out(p, "where to write the P&L")

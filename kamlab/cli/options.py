@@ -1,0 +1,299 @@
+"""The options the ``kamlab`` commands share, each written once.
+
+A command module builds its parser with :func:`add_command` and the ``add_*`` helpers
+here, and reads its input with :func:`read_input` / :func:`read_input_for`. Dates
+(``--today``, ``--until``, ``--period``) are parsed by :func:`parse_date` alone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import inspect
+import sys
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+
+from kamlab.errors import ConfigError
+
+RAW = argparse.RawDescriptionHelpFormatter
+
+INPUT_FILE_HELP = "CSV, TXT, Parquet or XLSX file"
+
+EPILOG_INPUT = """
+Columns: kamlab recognises common names (CustomerID, Customer ID, InvoiceDate,
+InvoiceNo, Quantity, UnitPrice, Price, ...) and prints the mapping it chose.
+Name yours with --column ROLE=COLUMN (repeatable) or --columns-file map.yaml.
+Roles: account_id, date (required); revenue, or quantity and unit_price
+(required); order_id, product_id, unit_cost, cost, gross_margin, account_name.
+"""
+"""The epilog part that explains the column options (``validate``, ``summarize``, ``report``)."""
+
+
+# --------------------------------------------------------------------------- parsers
+
+
+def add_command(
+    subparsers,
+    func: Callable,
+    inputs: argparse.ArgumentParser | None = None,
+    epilog: str | None = None,
+    *,
+    explain_columns: bool = False,
+) -> argparse.ArgumentParser:
+    """The sub-command ``func`` runs (``cmd_NAME`` -> ``kamlab NAME``).
+
+    The first line of ``func``'s docstring is the command's one-line help, its second
+    paragraph the description; ``epilog`` (dedented) follows the options, after
+    :data:`EPILOG_INPUT` when ``explain_columns``. ``inputs`` (:func:`input_options`)
+    adds the reading options of a command that reads a transactions file.
+    """
+    help, _, rest = inspect.cleandoc(func.__doc__ or "").partition("\n\n")
+    description = " ".join(rest.split("\n\n")[0].split()) or None
+    if epilog is not None:
+        epilog = (EPILOG_INPUT if explain_columns else "") + textwrap.dedent(epilog)
+    p = subparsers.add_parser(
+        func.__name__.removeprefix("cmd_"),
+        parents=[inputs] if inputs is not None else [],
+        formatter_class=RAW,
+        help=help or None,
+        description=description,
+        epilog=epilog,
+    )
+    p.set_defaults(func=func)
+    return p
+
+
+def input_options() -> argparse.ArgumentParser:
+    """The parent parser of every command that reads a transactions file."""
+    p = argparse.ArgumentParser(add_help=False)
+    g = p.add_argument_group("reading the input")
+    g.add_argument(
+        "--column",
+        action="append",
+        metavar="ROLE=COLUMN",
+        default=[],
+        help="use COLUMN of the file for ROLE (repeatable), e.g. account_id='Customer ID'",
+    )
+    g.add_argument("--columns-file", metavar="YAML", help="a YAML file of 'role: column' pairs")
+    g.add_argument(
+        "--names",
+        metavar="A,B,C",
+        help="column names, comma separated (for a file without a header line)",
+    )
+    g.add_argument(
+        "--sep", help="field separator; sniffed when omitted ('whitespace' for runs of blanks)"
+    )
+    g.add_argument("--encoding", help="text encoding; UTF-8, else latin-1, when omitted")
+    g.add_argument(
+        "--dayfirst", action="store_true", help="read 01/02/2026 as 1 February (default 2 January)"
+    )
+    g.add_argument(
+        "--keep-duplicates",
+        action="store_true",
+        help="keep lines that repeat an earlier line exactly (default: quarantine them)",
+    )
+    g.add_argument(
+        "--today",
+        metavar="DATE",
+        type=date_option,
+        help="quarantine dates after DATE as date_in_future (default: the day of the run); "
+        "give it to make a rerun validate exactly as the first run did",
+    )
+    g.add_argument(
+        "--accounts",
+        metavar="FILE",
+        help="accounts table; transactions of accounts not in it are quarantined",
+    )
+    g.add_argument(
+        "--quarantine",
+        metavar="FILE",
+        help="write quarantined rows here (default: beside --out, *_quarantine.csv)",
+    )
+    return p
+
+
+def add_input(
+    p: argparse.ArgumentParser, metavar: str = "TRANSACTIONS", help: str = INPUT_FILE_HELP
+) -> None:
+    """The positional input file."""
+    p.add_argument("input", metavar=metavar, help=help)
+
+
+def add_until(
+    p: argparse.ArgumentParser,
+    help: str = "last day of the window (default: last date in the data)",
+) -> None:
+    """``--until DATE`` (read with :func:`until_date`)."""
+    p.add_argument("--until", metavar="DATE", help=help)
+
+
+def add_out(
+    p: argparse.ArgumentParser, help: str, *, metavar: str | None = "FILE.csv", default=None
+) -> None:
+    """``--out``: required unless it has a ``default``."""
+    p.add_argument("--out", required=default is None, default=default, metavar=metavar, help=help)
+
+
+def add_number(
+    p: argparse.ArgumentParser, flag: str, default: float, metavar: str, help: str
+) -> None:
+    """A number option with a default (an int or a float, as ``default`` is)."""
+    p.add_argument(flag, type=type(default), default=default, metavar=metavar, help=help)
+
+
+def add_config(p: argparse.ArgumentParser) -> None:
+    """``--config YAML``: the selection criteria and portfolio rules."""
+    p.add_argument(
+        "--config",
+        metavar="YAML",
+        help="selection criteria and portfolio rules (a copy of kamlab/portfolio/criteria.yaml)",
+    )
+
+
+def add_cost_rates(p: argparse.ArgumentParser) -> None:
+    """``--cost-rates YAML``, the same on every command that computes a customer P&L."""
+    p.add_argument(
+        "--cost-rates",
+        metavar="YAML",
+        help="cost-to-serve rates (a copy of kamlab/cost_to_serve.yaml with your figures; "
+        "keys left out keep the defaults)",
+    )
+
+
+def add_period_or_until(p: argparse.ArgumentParser) -> None:
+    """``--period`` or ``--until`` (read with :func:`period_end`)."""
+    p.add_argument(
+        "--period", metavar="PERIOD", help="2026Q3, 2026-09 or 2026: use data to its end"
+    )
+    add_until(p, "or: last day of the data used")
+
+
+# --------------------------------------------------------------------------- values
+
+
+def parse_date(text) -> str:
+    """A date as ``YYYY-MM-DD``; ``ValueError`` when ``text`` is not one."""
+    import pandas as pd
+
+    try:
+        return str(pd.Timestamp(text).date())
+    except (ValueError, TypeError):
+        raise ValueError(f"{text!r} is not a date such as 2026-09-30") from None
+
+
+def date_option(text: str) -> str:
+    """``type=`` of a date option that argparse itself refuses (``--today``)."""
+    try:
+        return parse_date(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def until_date(text: str | None) -> str | None:
+    """``--until`` as ``YYYY-MM-DD`` (None when not given); a :class:`ConfigError` otherwise."""
+    if text is None:
+        return None
+    try:
+        return parse_date(text)
+    except ValueError:
+        raise ConfigError(f"--until {text!r}: expected a date such as 2026-09-30") from None
+
+
+def period_end(args) -> str | None:
+    """The last day of ``--period`` or ``--until`` (not both), or None."""
+    from kamlab.periods import parse_period
+
+    if args.period and args.until:
+        raise ConfigError("give --period or --until, not both")
+    if args.period:
+        return str(parse_period(args.period).end.date())
+    return until_date(args.until)
+
+
+def passed(args, *names: str) -> dict:
+    """The arguments ``names`` as keyword arguments of the same names."""
+    return {name: getattr(args, name) for name in names}
+
+
+def comma_list(text: str | None, *, keep_empty: bool = False) -> list[str]:
+    """``"a, b,c"`` -> ``["a", "b", "c"]`` (empty items dropped unless ``keep_empty``)."""
+    if text is None:
+        return []
+    items = [item.strip() for item in text.split(",")]
+    return items if keep_empty else [item for item in items if item]
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def reading_options(args) -> tuple[dict[str, str], dict]:
+    """The column mapping and the reading options the command line asks for."""
+    from kamlab.io import load_mapping_file, parse_column_options
+
+    columns = load_mapping_file(args.columns_file) if args.columns_file else {}
+    columns.update(parse_column_options(args.column))
+    options = {"dayfirst": args.dayfirst, "keep_duplicates": args.keep_duplicates}
+    if args.sep and args.sep != "whitespace":
+        options["sep"] = args.sep.encode().decode("unicode_escape")  # "\t" -> tab
+    if args.encoding:
+        options["encoding"] = args.encoding
+    if args.names:
+        options["names"] = comma_list(args.names, keep_empty=True)
+    if args.today:
+        options["today"] = args.today
+    return columns, options
+
+
+def read_input(args) -> tuple:
+    """Read accounts (if given) and transactions as the options say."""
+    from kamlab.io import read_accounts, read_transactions
+
+    columns, options = reading_options(args)
+    accounts = read_accounts(args.accounts) if args.accounts else None
+    tx = read_transactions(
+        args.input, columns, accounts=accounts.data if accounts else None, **options
+    )
+    return tx, accounts
+
+
+def read_input_for(args, out: Path) -> tuple:
+    """:func:`read_input`, then :func:`report_and_quarantine` beside ``out``."""
+    tx, accounts = read_input(args)
+    report_and_quarantine(tx, args, out)
+    return tx, accounts
+
+
+def read_accounts_table(path):
+    """The accounts table of a file (``--previous-accounts``), or None without one."""
+    from kamlab.io import read_accounts
+
+    return read_accounts(path).data if path else None
+
+
+def report_and_quarantine(table, args, out: Path) -> None:
+    """The read report on stderr, and the quarantine written beside ``out``
+    (``<out>_quarantine.csv``) unless ``--quarantine`` says where."""
+    print(table.report(), file=sys.stderr)
+    write_quarantine(table, args, quarantine_path(out))
+
+
+def quarantine_path(out: Path) -> Path:
+    """Where the quarantine goes by default: ``<out>_quarantine.csv`` beside ``out``."""
+    return out.with_name(out.stem + "_quarantine.csv")
+
+
+def write_quarantine(table, args, default: Path | None) -> None:
+    """Quarantined rows to ``--quarantine`` (else ``default``; nowhere when both are None)."""
+    from kamlab.safe import write_csv
+
+    target = Path(args.quarantine) if args.quarantine else default
+    if target is not None and len(table.quarantine):
+        write_csv(table.quarantine, target, index=False)
+        print(f"quarantine: {len(table.quarantine):,} rows -> {target}", file=sys.stderr)
+
+
+def print_notes(notes) -> None:
+    """Each note on stderr as ``note: ...``."""
+    for note in notes:
+        print(f"note: {note}", file=sys.stderr)
