@@ -57,25 +57,20 @@ def cmd_portfolio(args) -> None:
     """
     import pandas as pd
 
-    from kamlab.portfolio.portfolio import build_portfolio
     from kamlab.safe import write_csv
 
     out = Path(args.out)
     until = period_end(args)
     tx, accounts = read_input_for(args, out)
     value = None
-    if args.value:
-        from kamlab.workflows.value import run_value
+    if args.value:  # the run's one purchase model: Pareto/NBD unless it does not converge
+        from kamlab.workflows.value import fit_uplift_model
 
-        value = run_value(
-            tx, accounts, until=until, model="pareto-nbd", rates=args.cost_rates
-        ).value
-    portfolio = build_portfolio(
+        value = fit_uplift_model(tx, accounts, until=until, rates=args.cost_rates)[1].value
+    portfolio = _portfolio(
+        args,
         tx,
         accounts,
-        until=until,
-        criteria=args.config,
-        rates=args.cost_rates,
         value=value,
         previous_accounts=read_accounts_table(args.previous_accounts),
     )
@@ -118,13 +113,21 @@ def _chart(table, criteria, path) -> None:
     print(f"chart: {path}", file=sys.stderr)
 
 
+def _portfolio(args, tx, accounts, **options):
+    """The portfolio at the period's end with the criteria and cost rates asked for."""
+    from kamlab.portfolio.portfolio import build_portfolio
+
+    return build_portfolio(
+        tx, accounts, until=period_end(args), criteria=args.config, rates=args.cost_rates, **options
+    )
+
+
 def cmd_allocate(args) -> None:
     """allocate account-manager hours across accounts to maximise expected uplift
 
     Share a budget of account-manager hours across the key accounts so the expected
     retention-driven profit uplift is largest (solved exactly).
     """
-    from kamlab.portfolio.portfolio import build_portfolio
     from kamlab.presentation.portfolio import describe_allocation
     from kamlab.safe import write_csv
     from kamlab.workflows.value import hours_plan
@@ -134,9 +137,7 @@ def cmd_allocate(args) -> None:
     out = Path(args.out)
     until = period_end(args)
     tx, accounts = read_input_for(args, out)
-    portfolio = build_portfolio(
-        tx, accounts, until=until, criteria=args.config, rates=args.cost_rates
-    )
+    portfolio = _portfolio(args, tx, accounts)
     table = portfolio.table_
     tiers = comma_list(args.tiers)
     try:
@@ -177,8 +178,9 @@ def add_commands(sub, inputs) -> None:
     p.add_argument(
         "--value",
         action="store_true",
-        help="also fit Pareto/NBD + Gamma-Gamma for each account's lifetime value (clv): "
-        "used by criteria and exit rules that name clv, and in profit at stake",
+        help="also fit Pareto/NBD (BG/NBD if it does not converge) + Gamma-Gamma for each "
+        "account's lifetime value (clv): used by criteria and exit rules that name clv, and "
+        "in profit at stake",
     )
     p.add_argument(
         "--previous-accounts",

@@ -12,11 +12,12 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from kamlab.errors import ConfigError
-from kamlab.value.uplift import without_covariance
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "DEFAULT_DRAWS",
@@ -138,6 +139,8 @@ def choose_uplift_model(
     An unattended report must not stop because one model does not fit a data set (e.g.
     Pareto/NBD with almost no visible dropout): it falls back and says so.
     """
+    from kamlab.value.uplift import without_covariance
+
     for position, (name, value) in enumerate(values.items()):
         if getattr(value.model, "converged_", False):
             draws = 0 if without_covariance(value) else n_draws
