@@ -8,7 +8,7 @@ Read customer data whatever its layout (:func:`read_transactions`,
 account portfolio (:func:`build_portfolio`, :func:`allocate_hours`).
 """
 
-from kamlab._lazy import lazy_exports
+from kamlab.lazy import lazy_exports
 
 __version__ = "0.1.0"
 

@@ -3,8 +3,7 @@
 
 No module imports a ``_private`` name from another kamlab package: ``from kamlab.x
 import _y``, ``from kamlab.x._y import z`` or ``import kamlab.x._y`` where ``kamlab.x``
-is not the importing module's own package. ``kamlab._lazy`` is the one private module
-every package may use (the packages' lazy exports).
+is not the importing module's own package.
 """
 
 from __future__ import annotations
@@ -15,7 +14,6 @@ from pathlib import Path
 import kamlab
 
 PACKAGE = Path(kamlab.__file__).resolve().parent
-SHARED_PRIVATE = {"kamlab._lazy"}
 
 
 def _owner(module: str) -> str:
@@ -26,9 +24,7 @@ def _owner(module: str) -> str:
 def _private(module: str, names: list[str]) -> list[str]:
     parts = module.split(".")
     found = []
-    if module not in SHARED_PRIVATE and any(
-        p.startswith("_") and not p.startswith("__") for p in parts[1:]
-    ):
+    if any(p.startswith("_") and not p.startswith("__") for p in parts[1:]):
         found.append(module)
     found += [f"{module}.{n}" for n in names if n.startswith("_") and not n.startswith("__")]
     return found
@@ -54,9 +50,7 @@ def _cross_package_private_imports() -> list[str]:
                 continue
             if imported == "kamlab":  # from kamlab import _x: a private module of the root
                 private = [f"kamlab.{n}" for n in names if n[0] == "_" and not n.startswith("__")]
-                out += [
-                    f"{module}:{node.lineno} -> {p}" for p in private if p not in SHARED_PRIVATE
-                ]
+                out += [f"{module}:{node.lineno} -> {p}" for p in private]
                 continue
             out += [f"{module}:{node.lineno} -> {p}" for p in _private(imported, names)]
     return out

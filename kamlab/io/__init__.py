@@ -1,6 +1,6 @@
 """Reading customer data: files of any layout -> validated frames plus a quarantine."""
 
-from kamlab._lazy import lazy_exports
+from kamlab.lazy import lazy_exports
 
 __getattr__, __dir__, __all__ = lazy_exports(
     __name__,

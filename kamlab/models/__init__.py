@@ -17,7 +17,7 @@ The purchase models share one public protocol, :class:`PurchaseModel`
 ``retention_definition``; the value code (:mod:`kamlab.value`) uses nothing else.
 """
 
-from kamlab._lazy import lazy_exports
+from kamlab.lazy import lazy_exports
 
 __getattr__, __dir__, __all__ = lazy_exports(
     __name__,

@@ -5,7 +5,7 @@ exits, movement and the allocation of account-manager hours.
     portfolio.table_   # one row per account: scores, box, tier, stage, exit proposal
 """
 
-from kamlab._lazy import lazy_exports
+from kamlab.lazy import lazy_exports
 
 __getattr__, __dir__, __all__ = lazy_exports(
     __name__,

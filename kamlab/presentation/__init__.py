@@ -14,7 +14,7 @@ exported here; import the other modules themselves, e.g. ``from kamlab.presentat
 import value as pv`` (each is imported on first use).
 """
 
-from kamlab._lazy import lazy_exports
+from kamlab.lazy import lazy_exports
 
 __getattr__, __dir__, __all__ = lazy_exports(
     __name__,

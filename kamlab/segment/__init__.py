@@ -13,7 +13,7 @@ is chosen, stability, names) are in the docstrings of :mod:`kamlab.segment.model
     next_quarter = seg.predict(account_features(tx, until="2026-12-31"))
 """
 
-from kamlab._lazy import lazy_exports
+from kamlab.lazy import lazy_exports
 
 __getattr__, __dir__, __all__ = lazy_exports(
     __name__,

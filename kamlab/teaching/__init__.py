@@ -25,7 +25,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING
 
-from kamlab._lazy import lazy_exports
+from kamlab.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from kamlab.teaching.checks import Workbook

@@ -7,7 +7,7 @@ cost to serve by activity-based costing with rates from :func:`load_cost_rates`)
 measure how much profit the best earn and the worst destroy.
 """
 
-from kamlab._lazy import lazy_exports
+from kamlab.lazy import lazy_exports
 
 __getattr__, __dir__, __all__ = lazy_exports(
     __name__,

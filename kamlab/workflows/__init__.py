@@ -13,7 +13,7 @@ domain functions themselves, so each step is written once:
   and keyed on the content of the inputs.
 """
 
-from kamlab._lazy import lazy_exports
+from kamlab.lazy import lazy_exports
 
 __getattr__, __dir__, __all__ = lazy_exports(
     __name__,
