@@ -12,6 +12,7 @@ from kamlab import cli
 from kamlab.datasets import make_sample
 from kamlab.errors import ConfigError, InputError
 from kamlab.io import read_transactions
+from kamlab.presentation.segments import describe_segments
 from kamlab.segment import (
     DEFAULT_FEATURES,
     Segmenter,
@@ -221,7 +222,7 @@ def test_stability_is_reported_per_run(fitted):
     assert s["resamples"] == 20 == len(fitted.stability_scores_)
     assert 0.9 <= s["ari_mean"] <= 1 and s["ari_min"] <= s["ari_p05"] <= s["ari_mean"]
     assert s["verdict"] == "highly stable"
-    assert "stability: mean bootstrap ARI" in fitted.describe()
+    assert "stability: mean bootstrap ARI" in describe_segments(fitted)
 
 
 def test_unstable_segments_raise_a_warning():

@@ -93,6 +93,7 @@ def cmd_segment(args) -> None:
     Segment accounts: choose k, fit, number the segments by revenue, name them from
     their profiles and measure their stability.
     """
+    from kamlab.presentation.segments import describe_segments
     from kamlab.safe import write_csv
     from kamlab.segment.model import Segmenter, StabilityWarning
 
@@ -118,7 +119,7 @@ def cmd_segment(args) -> None:
     if args.profiles:
         write_csv(seg.profiles_, args.profiles)
     print(f"input: {args.input} ({source}), seed {args.seed}")
-    print(seg.describe())
+    print(describe_segments(seg))
     print(f"accounts: {len(labels):,} -> {out}", file=sys.stderr)
     if args.profiles:
         print(f"profiles: {len(seg.profiles_)} segments -> {args.profiles}", file=sys.stderr)

@@ -249,6 +249,7 @@ def cmd_uplift(args) -> None:
     retention rises, with an interval from the models' uncertainty.
     """
     from kamlab.presentation.uplift import uplift_table
+    from kamlab.presentation.value import uplift_headline
     from kamlab.safe import write_csv
     from kamlab.value.uplift import retention_uplift
 
@@ -293,7 +294,7 @@ def cmd_uplift(args) -> None:
         f"portfolio value {currency} {t['value']:,.0f} -> {currency} "
         f"{t['value_scenario']:,.0f} (uplift {currency} {t['uplift']:,.0f})"
     )
-    print(uplift.headline)
+    print(uplift_headline(uplift))
     print(
         "Reichheld & Sasser (1990): 5 points fewer defections raised profits by 25-85% in "
         "the industries they studied (over the customer lifetime; a longer "

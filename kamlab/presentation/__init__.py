@@ -7,6 +7,8 @@ labelled for reading. Nothing here computes a result the domain does not already
   statement, whale headline, model parameters, value, uplift, watch list);
 - :mod:`kamlab.presentation.portfolio`: criteria, key accounts, exit candidates, the
   movement and the allocation of hours in sentences, one Markdown page per key account;
+- :mod:`kamlab.presentation.uplift`: the uplift table ``kamlab uplift`` writes;
+- :mod:`kamlab.presentation.segments`: a fitted segmentation in a few lines;
 - :mod:`kamlab.presentation.executive`: the executive summary's headline numbers.
 
 The formats (``money``, ``percent``, ``count``) and the few sentences of the summary are

@@ -55,6 +55,7 @@ __all__ = [
     "uplift_by_horizon",
     "uplift_by_tier",
     "uplift_chart_data",
+    "uplift_headline",
     "value_table",
     "watch_table",
     "whale_headline",
@@ -503,6 +504,32 @@ def uplift_chart_data(uplift, names: pd.Series | None = None) -> pd.DataFrame:
         },
         index=table.index,
     )
+
+
+def uplift_headline(uplift) -> str:
+    """The retention uplift in Reichheld & Sasser's terms, one line: "5 points more
+    retention -> +12.3% portfolio value (90% interval ...)", with the accounts in the
+    scenario when not all, and the accounts whose rise was capped."""
+    scenario, total, level = uplift.scenario, uplift.total, uplift.level
+    where = uplift.table["in_scenario"].to_numpy(dtype=bool)
+    capped = int(uplift.table["capped"].sum())
+    if "points" in scenario:
+        what = f"{scenario['points']:g} points more retention"
+    else:
+        what = f"{scenario['churn_reduction']:.0%} less churn"
+    scope = "" if where.all() else f" (on {int(where.sum()):,} of {where.size:,} accounts)"
+    text = f"{what}{scope} -> {total['uplift_pct']:+.1f}% portfolio value"
+    if "uplift_pct_lower" in total:
+        text += (
+            f" ({level:.0%} interval {total['uplift_pct_lower']:+.1f}% to "
+            f"{total['uplift_pct_upper']:+.1f}%)"
+        )
+    if capped:
+        text += (
+            f"; capped for {capped:,} account(s) whose churn is already below "
+            f"{scenario['points']:g} points (a churn reduction in percent avoids the cap)"
+        )
+    return text
 
 
 def describe_uplift(uplift, currency: str = "GBP") -> str:

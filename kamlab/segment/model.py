@@ -761,33 +761,6 @@ class Segmenter(BaseEstimator):
         out.attrs.update(explained=explained, loadings=loadings + [""] * (2 - len(loadings)))
         return out
 
-    def describe(self) -> str:
-        """The fit in a few printable lines: k and how it was chosen, scores, stability,
-        segments and notes."""
-        self._check_fitted()
-        how = self.rule_ if self.rule_ == "fixed" else f"chosen automatically: {self.rule_}"
-        logs = f" (log scale: {', '.join(self.log_features_)})" if self.log_features_ else ""
-        lines = [
-            f"segments: k = {self.k_} ({how}), method {self.method}, "
-            f"{len(self.labels_):,} accounts",
-            f"features: {', '.join(self.features_)}{logs}",
-            "scores:",
-            self.scores_.to_string(float_format=lambda v: f"{v:,.3f}"),
-        ]
-        if self.stability_ is not None:
-            s = self.stability_
-            lines.append(
-                f"stability: mean bootstrap ARI {s['ari_mean']:.3f} (min {s['ari_min']:.3f}, "
-                f"5th percentile {s['ari_p05']:.3f}, {s['resamples']} resamples): {s['verdict']}"
-            )
-        table = self.profiles_[["segment_name", "accounts", "share_of_accounts"]].copy()
-        for col in ("share_of_revenue", "share_of_margin"):
-            if col in self.profiles_.columns:
-                table[col] = self.profiles_[col]
-        lines += ["segments:", table.to_string(float_format=lambda v: f"{v:.1%}")]
-        lines += [f"note: {note}" for note in self.notes_]
-        return "\n".join(lines)
-
 
 def transitions(before: pd.Series, after: pd.Series) -> pd.DataFrame:
     """Accounts by segment in one period (rows) and the next (columns).

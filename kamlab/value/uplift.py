@@ -76,12 +76,16 @@ class RetentionUplift:
     ``retention``, ``retention_scenario``, ``in_scenario``, ``capped`` and, when computed,
     ``uplift_lower``/``uplift_upper``. ``total``: ``value``, ``value_scenario``, ``uplift``,
     ``uplift_pct`` (of the portfolio value) with ``*_lower``/``*_upper`` interval bounds.
-    ``draws``: one row per parameter draw. ``headline`` in Reichheld's terms.
+    ``draws``: one row per parameter draw. ``scenario``: ``{"points": X}`` or
+    ``{"churn_reduction": c}``; ``level``: the interval's level; ``definition``: what
+    retention means for the model. In Reichheld's terms:
+    :func:`kamlab.presentation.value.uplift_headline`.
     """
 
     table: pd.DataFrame
     total: pd.Series
-    headline: str
+    scenario: dict
+    level: float
     definition: str
     draws: pd.DataFrame = field(repr=False)
 
@@ -195,7 +199,8 @@ def retention_uplift(
     return RetentionUplift(
         table=table,
         total=total,
-        headline=_headline(scenario, total, level, where, int(capped.sum())),
+        scenario=scenario,
+        level=level,
         definition=retention_definition(value.model),
         draws=frame,
     )
@@ -257,25 +262,3 @@ def _draws(value, scenario, where, n_draws, seed, account_intervals, progress):
     if frame.empty:
         raise InputError("every parameter draw gave a non-finite value: no interval possible")
     return frame.reset_index(drop=True), per_account
-
-
-def _headline(
-    scenario: dict, total: pd.Series, level: float, where: np.ndarray, capped: int
-) -> str:
-    if "points" in scenario:
-        what = f"{scenario['points']:g} points more retention"
-    else:
-        what = f"{scenario['churn_reduction']:.0%} less churn"
-    scope = "" if where.all() else f" (on {int(where.sum()):,} of {where.size:,} accounts)"
-    text = f"{what}{scope} -> {total['uplift_pct']:+.1f}% portfolio value"
-    if "uplift_pct_lower" in total:
-        text += (
-            f" ({level:.0%} interval {total['uplift_pct_lower']:+.1f}% to "
-            f"{total['uplift_pct_upper']:+.1f}%)"
-        )
-    if capped:
-        text += (
-            f"; capped for {capped:,} account(s) whose churn is already below "
-            f"{scenario['points']:g} points (a churn reduction in percent avoids the cap)"
-        )
-    return text
