@@ -43,6 +43,7 @@ SHEETS = [
     "pnl_by_account",
     "customer_value",
     "model_comparison",
+    "model_choice",
     "uplift_by_horizon",
     "uplift_by_tier",
     "watch_list",

@@ -1,5 +1,7 @@
 """``kamlab value``, ``kamlab uplift`` and ``kamlab pnl`` (kamlab.cli.value)."""
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -62,7 +64,11 @@ def test_value_writes_pnl_and_clv_per_account(sample, tmp_path, capsys):
     for column in ("account_name", "contribution", "cost_to_serve", "probability_alive", "clv"):
         assert column in table.columns
     assert table["probability_alive"].between(0, 1).all()
-    assert "BG/NBD (bgnbd) fitted on 60 accounts: converged" in stdout
+    # the purchase model chosen out of sample, said and shown (kamlab fit compare)
+    assert "Purchase model: " in stdout and "chosen out of sample" in stdout
+    assert re.search(
+        r"(BG|MBG|Pareto)/NBD \((bgnbd|mbgnbd|pareto-nbd)\) fitted on 60 accounts", stdout
+    )
     assert "Gamma-Gamma (gamma-gamma) fitted on" in stdout
     assert "most profitable 20% of accounts" in stdout
     total = f"customer value GBP {table['clv'].sum():,.0f}"
@@ -116,6 +122,7 @@ def test_value_user_errors_exit_2_with_one_line(sample, tmp_path, capsys, option
 def test_uplift_per_account_and_total_with_interval(sample, tmp_path, capsys):
     out = tmp_path / "uplift.csv"
     argv = [*base(sample, "uplift"), "--retention-points", "5", "--draws", "20", "--seed", "3"]
+    argv += ["--model", "pareto-nbd"]
     code, stdout, err = run(capsys, *argv, "--out", out)
     assert code == 0, err
     table = pd.read_csv(out, index_col="account_id")
@@ -127,7 +134,7 @@ def test_uplift_per_account_and_total_with_interval(sample, tmp_path, capsys):
     assert total["uplift_pct_lower"] <= total["uplift_pct_upper"]
     assert accounts["in_scenario"].eq(1).all()
     assert "5 points more retention -> " in stdout and "90% interval" in stdout
-    assert "annual retention" in stdout  # pareto-nbd by default
+    assert "annual retention" in stdout  # pareto-nbd, as asked
     assert "Reichheld & Sasser" in stdout
     # the same seed gives the same interval (to rounding: BLAS sums are not bit-exact)
     again = tmp_path / "again.csv"
@@ -202,7 +209,8 @@ def test_uplift_scenarios_are_exclusive(sample, tmp_path, capsys):
 def test_uplift_without_a_converged_model_asks_for_draws_0(tmp_path, capsys):
     # seed 2: the Pareto/NBD dropout distribution collapses (no heterogeneity to see)
     paths = make_sample(60, seed=2).write(tmp_path / "s2")
-    argv = ["uplift", paths["transactions"], "--draws", "10", "--out", tmp_path / "u.csv"]
+    argv = ["uplift", paths["transactions"], "--model", "pareto-nbd", "--draws", "10"]
+    argv += ["--out", tmp_path / "u.csv"]
     code, _, err = run(capsys, *argv)
     assert code == 2
     assert "did not converge" in err
@@ -211,7 +219,8 @@ def test_uplift_without_a_converged_model_asks_for_draws_0(tmp_path, capsys):
 
 def test_uplift_by_default_gives_the_estimate_alone_when_there_is_no_interval(tmp_path, capsys):
     paths = make_sample(60, seed=2).write(tmp_path / "s2")
-    code, out, _ = run(capsys, "uplift", paths["transactions"], "--out", tmp_path / "u.csv")
+    argv = ["uplift", paths["transactions"], "--model", "pareto-nbd", "--out", tmp_path / "u.csv"]
+    code, out, _ = run(capsys, *argv)
     assert code == 0
     assert "0 parameter draws" in out
     assert "note: no interval: the fit has no covariance (Pareto/NBD: " in out

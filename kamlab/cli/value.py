@@ -5,7 +5,9 @@ reading options, then runs the steps of ``notebooks/03_value.ipynb``:
 
 - ``pnl``: :func:`kamlab.value.customer_pnl` over a window, and the whale headline;
 - ``value``: :func:`~kamlab.workflows.value.run_value` (the P&L, a purchase model and
-  Gamma-Gamma fitted on the summary, each account's customer value);
+  Gamma-Gamma fitted on the summary, each account's customer value); the purchase model
+  is the one :func:`~kamlab.workflows.value.fit_uplift_model` chooses out of sample
+  (``kamlab fit compare``) unless ``--model`` names one;
 - ``uplift``: the value, then :func:`kamlab.value.uplift.retention_uplift` with an
   interval from parameter draws.
 """
@@ -35,10 +37,14 @@ from kamlab.workflows.value import DEFAULT_DRAWS, MODELS
 
 _EPILOG_VALUE = """
 Steps: read and validate; summarise per account until --until (repeat purchase days,
-recency, T in weeks); fit the purchase model (--model) and Gamma-Gamma (spend per
+recency, T in weeks); fit the purchase model and Gamma-Gamma (spend per
 purchase, on the repeat buyers); build each account's P&L with activity-based cost to
 serve (rates: kamlab/cost_to_serve.yaml, or --cost-rates with the keys you change);
-value each account over --horizon-months at --discount a year:
+value each account over --horizon-months at --discount a year. The purchase model
+is the one 'kamlab fit compare' chooses out of sample (BG/NBD, MBG/NBD or Pareto/NBD:
+the lowest mean absolute error per account over the last --holdout-weeks weeks), the
+same as kamlab uplift and the report use; --model names one instead. The output says
+which model and why.
 
   CLV = margin share x expected spend x discounted expected purchases
         - cost to serve (per purchase, and per year while active), discounted
@@ -68,10 +74,12 @@ account or only for --accounts-only / --key-accounts, and recompute each account
 discounted value. The interval comes from --draws draws of the models' parameters
 (seeded by --seed).
 
-What "retention" means depends on the model:
-  pareto-nbd (default)  annual retention: the chance that an account active now is
+The purchase model is the one 'kamlab fit compare' chooses out of sample (the same
+as kamlab value and the report use; --model names one instead); the output says
+which and why. What "retention" means depends on the model:
+  pareto-nbd            annual retention: the chance that an account active now is
                         still active a year later, as Reichheld measured it;
-  bgnbd                 retention per purchase occasion, 1 - p; for accounts that
+  bgnbd, mbgnbd         retention per purchase occasion, 1 - p; for accounts that
                         buy often it is already within a few points of 100%, so a
                         rise of 5 points is capped at 99% of their dropout (the
                         output says how many; --churn-reduction avoids the cap).
@@ -158,14 +166,31 @@ def _draws_for(asked: int | None, run) -> tuple[int, str | None]:
 
 
 def _run_from_args(args, out: Path):
-    from kamlab.workflows.value import run_value
+    """Read, then value with ``--model`` or the model chosen out of sample; sets
+    ``args.model`` to the model used and returns ``(tx, accounts, run, which)``,
+    ``which`` saying which model and why."""
+    from kamlab.workflows.value import fit_uplift_model, run_value
 
     _check_numbers(args)
     until = until_date(args.until)
     tx, accounts = read_input_for(args, out)
-    settings = passed(args, "model", "horizon_months", "discount")
-    run = run_value(tx, accounts, until=until, rates=args.cost_rates, **settings)
-    return tx, accounts, run
+    settings = passed(args, "horizon_months", "discount")
+    if args.model is not None:
+        run = run_value(
+            tx, accounts, until=until, rates=args.cost_rates, model=args.model, **settings
+        )
+        which = f"Purchase model: {run.purchases.display_name} (--model {args.model})."
+        return tx, accounts, run, which
+    name, run, _, note = fit_uplift_model(
+        tx,
+        accounts,
+        until=until,
+        rates=args.cost_rates,
+        holdout_weeks=args.holdout_weeks,
+        **settings,
+    )
+    args.model = next(k for k, cls in MODELS.items() if cls == type(run.purchases).__name__)
+    return tx, accounts, run, note  # "Purchase model: NAME, chosen ... because ..."
 
 
 # --------------------------------------------------------------------------- commands
@@ -211,7 +236,7 @@ def cmd_value(args) -> None:
     from kamlab.value.pnl import customer_pnl
 
     out = Path(args.out)
-    tx, accounts, run = _run_from_args(args, out)
+    tx, accounts, run, which = _run_from_args(args, out)
     pnl = run.pnl
     if args.window is not None:
         pnl = customer_pnl(
@@ -228,6 +253,7 @@ def cmd_value(args) -> None:
         f"input: {args.input}, until {run.summary.attrs['until']}: "
         f"{len(run.summary):,} accounts with purchases"
     )
+    print(which)
     print("\n".join(parameter_lines(run.purchases, args.model, digits=".4g", indent="  ")))
     print("\n".join(parameter_lines(run.spend, "gamma-gamma", digits=".4g", indent="  ")))
     print(f"P&L {pnl.attrs['start']} to {pnl.attrs['until']} (rates: {pnl.attrs['rates']}):")
@@ -259,7 +285,7 @@ def cmd_uplift(args) -> None:
     if points is None and args.churn_reduction is None:
         points = 5.0
     out = Path(args.out)
-    _, _, run = _run_from_args(args, out)
+    _, _, run, which = _run_from_args(args, out)
     until = run.summary.attrs["until"]
     chosen = _selection(args, run.value.table.index, until)
     draws, no_interval = _draws_for(args.draws, run)
@@ -286,6 +312,7 @@ def cmd_uplift(args) -> None:
         f"{args.horizon_months:g} months at {args.discount:.0%} a year ({args.model}, "
         f"{draws} parameter draws, seed {args.seed})"
     )
+    print(which)
     if no_interval:
         print(f"note: {no_interval}")
     print(uplift.definition)
@@ -315,7 +342,7 @@ def cmd_uplift(args) -> None:
 # --------------------------------------------------------------------------- parsers
 
 
-def _value_options(p, *, default_model: str) -> None:
+def _value_options(p) -> None:
     add_until(p, "last day of the data used (default: last date in it)")
     add_number(
         p,
@@ -328,8 +355,15 @@ def _value_options(p, *, default_model: str) -> None:
     p.add_argument(
         "--model",
         choices=list(MODELS),
-        default=default_model,
-        help=f"purchase and dropout model: BG/NBD or Pareto/NBD (default {default_model})",
+        help="purchase and dropout model: BG/NBD, MBG/NBD or Pareto/NBD (default: the one "
+        "'kamlab fit compare' chooses out of sample)",
+    )
+    add_number(
+        p,
+        "--holdout-weeks",
+        26,
+        "N",
+        "the holdout that chooses the model: the last N weeks (default 26)",
     )
     add_cost_rates(p)
 
@@ -338,7 +372,7 @@ def add_commands(sub, inputs) -> None:
     """Add ``kamlab value``, ``uplift`` and ``pnl``."""
     p = add_command(sub, cmd_value, inputs, _EPILOG_VALUE)
     add_input(p)
-    _value_options(p, default_model="bgnbd")
+    _value_options(p)
     p.add_argument(
         "--window",
         metavar="LENGTH",
@@ -382,7 +416,7 @@ def add_commands(sub, inputs) -> None:
     )
     p.add_argument("--seed", type=int, default=0, help="random seed of the draws (default 0)")
     p.add_argument("--level", type=float, default=0.90, help="interval level (default 0.90 = 90%%)")
-    _value_options(p, default_model="pareto-nbd")
+    _value_options(p)
     add_out(p, "where to write the table")
 
     p = add_command(sub, cmd_pnl, inputs, _EPILOG_PNL)

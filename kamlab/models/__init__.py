@@ -26,6 +26,7 @@ __getattr__, __dir__, __all__ = lazy_exports(
         "kamlab.models.base": ["PurchaseModel"],
         "kamlab.models.betageo": ["BetaGeo", "ModifiedBetaGeo"],
         "kamlab.models.gammagamma": ["GammaGamma"],
+        "kamlab.models.holdout": ["ModelComparison", "compare_purchase_models"],
         "kamlab.models.pareto": ["ParetoNBD"],
         "kamlab.models.sbg": ["ShiftedBetaGeometric"],
     },

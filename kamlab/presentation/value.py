@@ -38,6 +38,8 @@ __all__ = [
     "alive_grid",
     "cohort_curves",
     "compare_models",
+    "describe_model_choice",
+    "model_choice_table",
     "convexity_table",
     "describe_convexity",
     "describe_heterogeneity",
@@ -476,6 +478,38 @@ def compare_models(values: dict) -> pd.DataFrame:
             "rank_correlation": round(float(table["clv"].corr(first, method="spearman")), 3),
         }
     return pd.DataFrame.from_dict(rows, orient="index").rename_axis("model")
+
+
+def model_choice_table(comparison) -> pd.DataFrame:
+    """The purchase models compared out of sample
+    (:class:`~kamlab.models.holdout.ModelComparison`), one row per model by display name:
+    converged, log-likelihood (1 decimal), holdout repeat purchases predicted and made
+    (totals, 1 decimal), mean absolute error, root mean squared error and bias per
+    account (3 decimals) and chosen."""
+    t = comparison.table.set_index("model")
+    out = pd.DataFrame(
+        {
+            "converged": t["converged"].map({True: "yes", False: "no"}),
+            "log_likelihood": t["log_likelihood"].round(1),
+            "holdout_predicted": t["predicted"].round(1),
+            "holdout_actual": t["actual"].round(1),
+            "mae_per_account": t["mae"].round(3),
+            "rmse_per_account": t["rmse"].round(3),
+            "bias_per_account": t["bias"].round(3),
+            "chosen": t["chosen"].map({True: "chosen", False: ""}),
+        }
+    )
+    return out.rename_axis("model")
+
+
+def describe_model_choice(comparison) -> str:
+    """Which purchase model the run uses and why, citing the holdout's errors
+    (:func:`kamlab.workflows.value.model_choice_note`, the note the run's value and
+    uplift carry), then the rule."""
+    from kamlab.models.holdout import CHOICE_RULE
+    from kamlab.workflows.value import model_choice_note
+
+    return f"{model_choice_note(comparison)} Rule: {CHOICE_RULE[comparison.rule]}."
 
 
 # --------------------------------------------------------------------------- uplift

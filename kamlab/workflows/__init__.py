@@ -26,6 +26,7 @@ __getattr__, __dir__, __all__ = lazy_exports(
             "choose_uplift_model",
             "fit_uplift_model",
             "hours_plan",
+            "model_choice_note",
             "pick_uplift_run",
             "run_value",
         ],

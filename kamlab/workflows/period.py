@@ -147,11 +147,29 @@ class PeriodRun:
         )
 
     # -- value ----------------------------------------------------------------------------------
+    def model_comparison(self, holdout_weeks: int | None = None):
+        """The purchase models compared out of sample on the data to ``until``
+        (:func:`~kamlab.models.holdout.compare_purchase_models`; the last 26 weeks as
+        holdout unless ``holdout_weeks``): computed once per run."""
+        from kamlab.models.holdout import HOLDOUT_WEEKS, compare_purchase_models
+
+        weeks = HOLDOUT_WEEKS if holdout_weeks is None else int(holdout_weeks)
+        return self._memo(
+            "model_comparison",
+            (self.until, weeks),
+            lambda: compare_purchase_models(
+                self.transactions, until=self.until, holdout_weeks=weeks
+            ),
+        )
+
     def value(
-        self, model: str = "bgnbd", *, horizon_months: float = 36, discount: float = 0.10
+        self, model: str | None = None, *, horizon_months: float = 36, discount: float = 0.10
     ) -> ValueRun:
-        """:func:`~kamlab.workflows.value.run_value` for ``model`` ("bgnbd", "pareto-nbd")
-        on the data up to ``until``."""
+        """:func:`~kamlab.workflows.value.run_value` for ``model`` ("bgnbd", "mbgnbd",
+        "pareto-nbd"; None: the run's purchase model, :meth:`uplift_model`) on the data
+        up to ``until``."""
+        if model is None:
+            return self.uplift_model(horizon_months=horizon_months, discount=discount)[1]
         return self._memo(
             "value",
             (self.until, model, horizon_months, discount),
@@ -167,11 +185,13 @@ class PeriodRun:
         )
 
     def uplift_model(self, *, horizon_months: float = 36, discount: float = 0.10):
-        """The run's purchase model for retention and value at risk, Pareto/NBD unless it
-        does not converge (:func:`~kamlab.workflows.value.pick_uplift_run`): ``(name,
-        ValueRun, parameter draws it supports, note)``."""
+        """The run's one purchase model, for value, retention and value at risk: the one
+        :meth:`model_comparison` chose out of sample, or the next by its rule when that
+        one does not converge on all the data (:func:`~kamlab.workflows.value.pick_uplift_run`):
+        ``(name, ValueRun, parameter draws it supports, note)``."""
         return pick_uplift_run(
-            lambda model: self.value(model, horizon_months=horizon_months, discount=discount)
+            lambda model: self.value(model, horizon_months=horizon_months, discount=discount),
+            self.model_comparison(),
         )
 
     def hours_plan(self, **options):

@@ -2,9 +2,10 @@
 
 ``kamlab value``, ``kamlab uplift``, ``kamlab allocate``, the value notebook and the
 report's executive summary all need the same chain of steps; :func:`run_value` is that
-chain, and :func:`fit_uplift_model` picks the purchase model that the whole run uses for
-retention: Pareto/NBD (annual retention, closest to Reichheld & Sasser's measure) when it
-converges, else BG/NBD.
+chain, and :func:`fit_uplift_model` picks the purchase model that the whole run uses:
+the one :func:`kamlab.models.holdout.compare_purchase_models` chooses out of sample
+(BG/NBD, MBG/NBD or Pareto/NBD, the lowest mean absolute error per account over the
+last 26 weeks), or the next by that rule when it does not converge on all the data.
 """
 
 from __future__ import annotations
@@ -27,11 +28,12 @@ __all__ = [
     "fit_model",
     "fit_uplift_model",
     "hours_plan",
+    "model_choice_note",
     "pick_uplift_run",
     "run_value",
 ]
 
-MODELS = {"bgnbd": "BetaGeo", "pareto-nbd": "ParetoNBD"}
+MODELS = {"bgnbd": "BetaGeo", "mbgnbd": "ModifiedBetaGeo", "pareto-nbd": "ParetoNBD"}
 """Purchase models by their short name -> class in :mod:`kamlab.models`."""
 
 DEFAULT_DRAWS = 200
@@ -109,24 +111,128 @@ def run_value(
 
 
 def fit_uplift_model(
-    transactions, accounts=None, *, until=None, horizon_months=36, discount=0.10, rates=None
+    transactions,
+    accounts=None,
+    *,
+    until=None,
+    horizon_months=36,
+    discount=0.10,
+    rates=None,
+    holdout_weeks=None,
+    comparison=None,
 ):
-    """The value model for the retention headline (:func:`pick_uplift_run` over
-    :func:`run_value`): ``(name, ValueRun, parameter draws it supports, note)``."""
+    """The run's purchase model (:func:`pick_uplift_run` over :func:`run_value`), chosen by
+    ``comparison`` (default: :func:`~kamlab.models.holdout.compare_purchase_models` with
+    ``holdout_weeks``, 26 unless given): ``(name, ValueRun, parameter draws it supports,
+    note)``."""
+    from kamlab.models.holdout import HOLDOUT_WEEKS, compare_purchase_models
+
+    if comparison is None:
+        weeks = HOLDOUT_WEEKS if holdout_weeks is None else holdout_weeks
+        comparison = compare_purchase_models(transactions, until=until, holdout_weeks=weeks)
     kw = dict(until=until, horizon_months=horizon_months, discount=discount, rates=rates)
-    return pick_uplift_run(lambda model: run_value(transactions, accounts, model=model, **kw))
+    return pick_uplift_run(
+        lambda model: run_value(transactions, accounts, model=model, **kw), comparison
+    )
 
 
-def pick_uplift_run(value_of: Callable[[str], ValueRun]):
-    """Pareto/NBD (annual retention) when it converges, else BG/NBD, both with Gamma-Gamma
-    spend; ``value_of(model)`` gives the :class:`ValueRun` of a model of :data:`MODELS`.
-    Returns ``(name, ValueRun, parameter draws it supports, note)``, the note saying which
-    model and why (:func:`choose_uplift_model`)."""
-    runs = {"Pareto/NBD": value_of("pareto-nbd")}
-    if not runs["Pareto/NBD"].purchases.converged_:
-        runs["BG/NBD"] = value_of("bgnbd")
-    name, _, draws, note = choose_uplift_model({k: r.value for k, r in runs.items()})
-    return name, runs[name], draws, note
+def pick_uplift_run(value_of: Callable[[str], ValueRun], comparison, *, n_draws=DEFAULT_DRAWS):
+    """The model ``comparison`` (a :class:`~kamlab.models.holdout.ModelComparison`) chose,
+    fitted on all the data with Gamma-Gamma spend; when that fit does not converge, the
+    next model by the comparison's rule that does (none: the chosen one, with a caution).
+    ``value_of(model)`` gives the :class:`ValueRun` of a model of :data:`MODELS`.
+
+    Returns ``(name, ValueRun, parameter draws it supports, note)``: the model's display
+    name, the draws (0 when the fit has no covariance, so no interval) and a note saying
+    which model and why, citing the holdout's mean absolute error
+    (:func:`model_choice_note`)."""
+    from kamlab.value.uplift import without_covariance
+
+    ranking = comparison.ranking
+    skipped = []
+    for short in ranking:
+        run = value_of(short)
+        if run.purchases.converged_:
+            break
+        skipped.append(run.purchases.display_name)
+    else:
+        run = value_of(ranking[0])
+    name = run.purchases.display_name
+    note = model_choice_note(comparison, used=name, skipped=skipped)
+    converged = run.purchases.converged_
+    draws = n_draws if converged and not without_covariance(run.value) else 0
+    if not converged:
+        note += (
+            " No purchase model converged on all the data; the values below use "
+            f"{name} as fitted, without an interval: treat them with caution."
+        )
+    elif not draws:
+        note += " No interval: the fit has no covariance."
+    return name, run, draws, note
+
+
+def _mae(value) -> str:
+    return "n/a" if value != value else f"{value:.3f}"
+
+
+def model_choice_note(comparison, *, used: str | None = None, skipped=()) -> str:
+    """Which purchase model the run uses and why, in a sentence or two: the holdout, each
+    model's mean absolute error per account (or log-likelihood in sample), any fallback,
+    and (``used``, ``skipped``) a chosen model that did not converge on all the data."""
+    from kamlab.models.holdout import MIN_HOLDOUT_WEEKS
+
+    t = comparison.table
+    chosen = comparison.chosen_name
+    others = [
+        f"{row['model']} {_mae(row['mae'])}" + ("" if row["converged"] else ", not converged")
+        for short, row in t.iterrows()
+        if short != comparison.chosen
+    ]
+    if comparison.rule == "in_sample":
+        lls = ", ".join(
+            f"{row['model']} {row['log_likelihood']:,.1f}"
+            for _, row in t.iterrows()
+            if row["log_likelihood"] == row["log_likelihood"]
+        )
+        why = {
+            "in_sample": f"the history ({comparison.history_weeks:.0f} weeks) is too short "
+            f"for a holdout of {comparison.requested_weeks} weeks, or of the shortest, "
+            f"{MIN_HOLDOUT_WEEKS} weeks, with a calibration window as long",
+            "calibration_unfit": "no model could be fitted on the data before a "
+            f"{comparison.requested_weeks}-week holdout",
+        }[comparison.fallback]
+        note = (
+            f"Purchase model: {chosen}, chosen in sample because {why}: the highest "
+            f"log-likelihood on all the data among the models that converged ({lls}); "
+            "not tested out of sample."
+        )
+    else:
+        row = t.loc[comparison.chosen]
+        note = (
+            f"Purchase model: {chosen}, chosen out of sample: "
+            + (
+                "the lowest mean absolute error per account"
+                if comparison.rule == "lowest_mae"
+                else "no model converged on the calibration window; the lowest mean "
+                "absolute error per account all the same"
+            )
+            + f" in the {comparison.holdout_weeks} weeks to {comparison.end} "
+            f"({_mae(row['mae'])} repeat purchases; {'; '.join(others)}), each fitted on "
+            f"the data to {comparison.calibration_end} ({row['predicted']:,.0f} repeat purchases "
+            f"predicted, {row['actual']:,.0f} made)."
+        )
+        if comparison.fallback == "shorter_holdout":
+            note += (
+                f" The history ({comparison.history_weeks:.0f} weeks) is shorter than twice "
+                f"the {comparison.requested_weeks}-week holdout asked for, so the holdout is "
+                f"its last {comparison.holdout_weeks} weeks."
+            )
+    if used is not None and used != chosen:
+        note += (
+            f" {', '.join(skipped)} did not converge on all the data, so the run uses {used}, "
+            "the next by the same rule."
+        )
+    return note
 
 
 def choose_uplift_model(
