@@ -52,8 +52,10 @@ def test_each_step_runs_once_per_run(sample):
     run = run_of(sample, period="2026Q3")
     assert run.portfolio is run.portfolio
     assert run.value("bgnbd") is run.value("bgnbd")
+    assert run.model_comparison() is run.model_comparison()
     name, chosen, _, note = run.uplift_model()
-    assert chosen is run.value("pareto-nbd" if name == "Pareto/NBD" else "bgnbd")
+    short = {"BG/NBD": "bgnbd", "MBG/NBD": "mbgnbd", "Pareto/NBD": "pareto-nbd"}[name]
+    assert chosen is run.value(short) and chosen is run.value()
     assert name in note
 
 

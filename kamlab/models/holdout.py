@@ -143,13 +143,13 @@ class ModelComparison:
         }
 
 
-def holdout_purchases(transactions, calibration_end, end) -> pd.Series:
+def holdout_purchases(transactions, calibration_end, end, *, calibration=None) -> pd.Series:
     """Purchase days in ``(calibration_end, end]`` of each account that bought up to
     ``calibration_end``: the summary's own count (days with a non-return line) to ``end``
-    less the one to ``calibration_end``."""
+    less the one to ``calibration_end`` (``calibration``: that summary, when at hand)."""
     from kamlab.summary import summarize
 
-    before = summarize(transactions, until=calibration_end)
+    before = summarize(transactions, until=calibration_end) if calibration is None else calibration
     after = summarize(transactions, until=end)
     days = after["frequency"].reindex(before.index) - before["frequency"]
     return days.astype("int64").rename("actual")
@@ -218,7 +218,7 @@ def compare_purchase_models(
     if fallback in ("in_sample", "calibration_unfit"):
         return _in_sample(transactions, end, requested, history, fallback)
 
-    actual = holdout_purchases(transactions, calibration_end, end)
+    actual = holdout_purchases(transactions, calibration_end, end, calibration=calibration)
     t = 7 * weeks / PERIOD_DAYS[calibration.attrs["period"]]
     per_account = pd.DataFrame({"actual": actual})
     rows = {}
