@@ -244,3 +244,15 @@ def test_model_overrides_the_choice_and_says_so(sample, tmp_path, capsys):
     assert code == 0, err
     assert "Purchase model: MBG/NBD (--model mbgnbd)." in out
     assert "MBG/NBD (mbgnbd) fitted on 400 accounts" in out
+
+
+def test_the_note_says_when_the_holdout_barely_tells_the_models_apart():
+    from kamlab.workflows import model_choice_note
+
+    close = _made_up([1.0, 1.01, 1.015], [True, True, True])
+    apart = _made_up([1.0, 1.5, 2.0], [True, True, True])
+    for c in (close, apart):
+        c.table["predicted"] = c.table["actual"] = 100.0
+    assert "barely tells them apart" in model_choice_note(close)
+    assert "barely" not in model_choice_note(apart)
+    assert model_choice_note(apart).startswith("Purchase model: BG/NBD, chosen out of sample")

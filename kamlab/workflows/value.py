@@ -221,6 +221,12 @@ def model_choice_note(comparison, *, used: str | None = None, skipped=()) -> str
             f"the data to {comparison.calibration_end} ({row['predicted']:,.0f} repeat purchases "
             f"predicted, {row['actual']:,.0f} made)."
         )
+        errors = t.loc[t["converged"], "mae"].dropna()
+        if len(errors) > 1 and errors.max() <= 1.02 * errors.min():
+            note += (
+                " The converged models' errors are within 2% of each other: the holdout "
+                "barely tells them apart."
+            )
         if comparison.fallback == "shorter_holdout":
             note += (
                 f" The history ({comparison.history_weeks:.0f} weeks) is shorter than twice "
