@@ -83,10 +83,14 @@ _AT_RISK = [
 def key_accounts_at_risk(table: pd.DataFrame) -> pd.DataFrame:
     """The key accounts whose health is not ``active`` (``Portfolio.table_``): lapsing key
     accounts (to call) and likely-lost accounts moved out of key (to win back or let
-    go), likely lost first, then by revenue. Empty when the table has no health."""
+    go), likely lost first, then by revenue; ``last_purchase`` as YYYY-MM-DD. Empty when
+    the table has no health."""
     if "health_action" not in table:
         return pd.DataFrame(columns=_AT_RISK)
     risky = table[table["health_action"] != ""]
     risky = risky.assign(_lost=(risky["health"].astype("object") != "likely lost").astype(int))
     risky = risky.sort_values(["_lost", "revenue"], ascending=[True, False], kind="stable")
-    return risky[[c for c in _AT_RISK if c in risky.columns]]
+    out = risky[[c for c in _AT_RISK if c in risky.columns]].copy()
+    if "last_purchase" in out:  # a day, not a timestamp
+        out["last_purchase"] = pd.to_datetime(out["last_purchase"]).dt.strftime("%Y-%m-%d")
+    return out

@@ -139,13 +139,15 @@ class PeriodRun:
         )
 
     def history(self, count: int = 4) -> pd.DataFrame:
-        """Box, tier and stage of each account over the ``count`` periods to this one
-        (:func:`kamlab.portfolio.history.portfolio_history`)."""
+        """Box, tier, stage and health of each account over the ``count`` periods to this
+        one (:func:`kamlab.portfolio.history.portfolio_history`, health from the run's
+        purchase model)."""
         from kamlab.portfolio.history import portfolio_history
 
+        name, value_run, _, _ = self.uplift_model()
         return self._memo(
             "history",
-            (self.label, count),
+            (self.label, count, name),
             lambda: portfolio_history(
                 self.transactions,
                 self.accounts,
@@ -153,6 +155,7 @@ class PeriodRun:
                 count=count,
                 criteria=self.criteria,
                 rates=self.rates,
+                health_value=value_run.value,
             ),
         )
 
