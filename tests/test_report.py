@@ -28,6 +28,7 @@ EXTERNAL = re.compile(
 SHEETS = [
     "Contents",
     "headline",
+    "key_accounts_at_risk",
     "summary_watch_list",
     "data_quality",
     "overview",
@@ -49,6 +50,7 @@ SHEETS = [
     "watch_list",
     "portfolio_by_box",
     "key_accounts",
+    "health_by_tier",
     "stage_gaps",
     "declining",
     "buyer_scorecard",

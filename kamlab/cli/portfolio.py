@@ -29,8 +29,12 @@ example:
 
 One row per account that bought in the 12 months to the period's end: attractiveness
 and strength (1-10, weighted factors), box (Strategic / Star / Status / Streamline),
-tier (key / key development / maintain / transactional), relationship stage, and the
-exit recommendation with its reasons. Factors, weights, cut-offs, the key-account cap
+tier (key / key development / maintain / transactional), relationship stage, the
+exit recommendation with its reasons, and account health: days since the last purchase,
+the typical gap, P(alive) and next quarter's expected purchases from the run's purchase
+model, and health (active / lapsing / likely lost) by the criteria's health rule. A
+likely-lost account cannot stay key (tier_reason says why); a lapsing key account gets
+health_action "call". Factors, weights, cut-offs, the key-account cap
 and the exit rules are in the criteria file: copy kamlab/portfolio/criteria.yaml, edit
 it, and pass it with --config. Without --accounts (no judgement scores), the criteria
 fall back to data measures and say so.
@@ -62,16 +66,13 @@ def cmd_portfolio(args) -> None:
     out = Path(args.out)
     until = period_end(args)
     tx, accounts = read_input_for(args, out)
-    value = None
-    if args.value:  # the run's one purchase model: Pareto/NBD unless it does not converge
-        from kamlab.workflows.value import fit_uplift_model
-
-        value = fit_uplift_model(tx, accounts, until=until, rates=args.cost_rates)[1].value
+    name, value, note = _run_model(args, tx, accounts, until)
     portfolio = _portfolio(
         args,
         tx,
         accounts,
-        value=value,
+        # --value: clv too; else the model gives account health only
+        **({"value": value} if args.value else {"health_value": value}),
         previous_accounts=read_accounts_table(args.previous_accounts),
     )
     table = portfolio.table_
@@ -87,8 +88,24 @@ def cmd_portfolio(args) -> None:
     print("boxes: " + ", ".join(f"{b} {n}" for b, n in counts.items()))
     print("tiers: " + ", ".join(f"{t} {n}" for t, n in tiers.items()))
     print("exits: " + (", ".join(f"{e} {n}" for e, n in exits.items()) or "none proposed"))
-    print_notes(portfolio.notes_)
+    health = table["health"].value_counts().reindex(table["health"].cat.categories, fill_value=0)
+    print(f"health ({name} P(alive)): " + ", ".join(f"{h} {n}" for h, n in health.items()))
+    actions = table["health_action"].value_counts()
+    print(
+        f"key accounts: {actions.get('call', 0)} lapsing (call), "
+        f"{actions.get('review', 0)} likely lost (moved to key development)"
+    )
+    print_notes([note, *portfolio.notes_])
     print(f"portfolio: {len(table):,} accounts -> {out}", file=sys.stderr)
+
+
+def _run_model(args, tx, accounts, until):
+    """The run's one purchase model (:func:`~kamlab.workflows.value.fit_uplift_model`):
+    ``(name, CustomerValue, note)``; it gives account health its P(alive)."""
+    from kamlab.workflows.value import fit_uplift_model
+
+    name, run, _, note = fit_uplift_model(tx, accounts, until=until, rates=args.cost_rates)
+    return name, run.value, note
 
 
 def _chart(table, criteria, path) -> None:
@@ -137,9 +154,12 @@ def cmd_allocate(args) -> None:
     out = Path(args.out)
     until = period_end(args)
     tx, accounts = read_input_for(args, out)
-    portfolio = _portfolio(args, tx, accounts)
-    table = portfolio.table_
     tiers = comma_list(args.tiers)
+    from kamlab.workflows.value import fit_uplift_model
+
+    fitted = fit_uplift_model(tx, accounts, until=until, rates=args.cost_rates)
+    portfolio = _portfolio(args, tx, accounts, health_value=fitted[1].value)
+    table = portfolio.table_
     try:
         plan, notes = hours_plan(
             tx,
@@ -147,6 +167,7 @@ def cmd_allocate(args) -> None:
             table,
             until=until,
             rates=args.cost_rates,
+            choice=lambda: fitted,
             budget_hours=args.hours,
             tiers=tiers,
             **passed(args, "saturation_hours", "retention_points"),
@@ -178,9 +199,9 @@ def add_commands(sub, inputs) -> None:
     p.add_argument(
         "--value",
         action="store_true",
-        help="also fit Pareto/NBD (BG/NBD if it does not converge) + Gamma-Gamma for each "
-        "account's lifetime value (clv): used by criteria and exit rules that name clv, and "
-        "in profit at stake",
+        help="also give each account its lifetime value (clv) from the run's purchase model "
+        "+ Gamma-Gamma: used by criteria and exit rules that name clv, and in profit at stake "
+        "(the model is fitted either way: it gives account health its P(alive))",
     )
     p.add_argument(
         "--previous-accounts",

@@ -2,7 +2,7 @@
 exits, movement and the allocation of account-manager hours.
 
     portfolio = build_portfolio(transactions, accounts, until="2026-09-30")
-    portfolio.table_   # one row per account: scores, box, tier, stage, exit proposal
+    portfolio.table_   # one row per account: scores, box, tier, stage, exit proposal, health
 """
 
 from kamlab.lazy import lazy_exports
@@ -17,7 +17,16 @@ __getattr__, __dir__, __all__ = lazy_exports(
             "value_at_stake",
         ],
         "kamlab.portfolio.buyer": ["BUYER_QUESTIONS", "buyer_scorecard", "portfolio_buyer_summary"],
-        "kamlab.portfolio.criteria": ["BOXES", "Criteria", "ExitRule", "Factor", "load_criteria"],
+        "kamlab.portfolio.criteria": [
+            "BOXES",
+            "Criteria",
+            "ExitRule",
+            "Factor",
+            "HealthLevel",
+            "HealthRule",
+            "load_criteria",
+        ],
+        "kamlab.portfolio.health": ["HEALTH", "classify_health", "guard_tiers", "health_measures"],
         "kamlab.portfolio.matrix": ["STRATEGIES", "TIERS"],
         "kamlab.portfolio.measures": ["portfolio_measures"],
         "kamlab.portfolio.movement": ["Movement", "portfolio_movement"],

@@ -8,7 +8,10 @@ Risks flagged (:data:`RISK_RULES`, each a plain sentence on the page):
 - under-developed: a Strategic or Star account still at Exploratory or Basic;
 - moved down: a worse box than in the previous period;
 - the buyer's plans work against ours: a buyer heading scored 3 or less;
-- low share of wallet: below 20% of the customer's spend (when known).
+- low share of wallet: below 20% of the customer's spend (when known);
+- lapsing / likely lost: the account's ``health`` (the criteria's health rule,
+  :mod:`kamlab.portfolio.health`), with its last purchase date, the days since, its
+  typical gap and P(alive); a lapsing key account is to be called this period.
 """
 
 from __future__ import annotations
@@ -105,4 +108,26 @@ def account_risks(
         wallet = table["share_of_wallet"]
         thin = wallet < RISK_RULES["share_of_wallet"]
         add("low share of wallet", thin, (f"low share of wallet ({w:.0%})" for w in wallet[thin]))
+    if "health" in table:
+        health = table["health"].astype("object")
+        for level in ("lapsing", "likely lost"):
+            hit = health == level
+            add(level, hit, (_health_detail(level, row) for _, row in table[hit].iterrows()))
     return pd.concat(parts, ignore_index=True)
+
+
+def _health_detail(level: str, row: pd.Series) -> str:
+    last = row.get("last_purchase")
+    when = f"last purchase {pd.Timestamp(last).date()}" if pd.notna(last) else "no purchase"
+    days = row.get("days_since_last_purchase")
+    gap = row.get("typical_gap_days")
+    alive = row.get("probability_alive")
+    detail = f"{level}: {when}, {days:.0f} days ago"
+    detail += f" (typically every {gap:.0f} days)" if pd.notna(gap) else " (one purchase day)"
+    detail += f", P(alive) {alive:.2f}" if pd.notna(alive) else ", P(alive) unknown"
+    action = row.get("health_action", "")
+    if action == "call":
+        detail += "; call the account this period"
+    elif action == "review":
+        detail += "; moved out of key: win it back or let it go"
+    return detail

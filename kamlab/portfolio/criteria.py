@@ -30,6 +30,8 @@ __all__ = [
     "BOXES",
     "GROUPS",
     "MEASURES",
+    "HealthLevel",
+    "HealthRule",
     "SCALE",
     "Criteria",
     "ExitRule",
@@ -94,6 +96,27 @@ class ExitRule:
 
 
 @dataclass(frozen=True)
+class HealthLevel:
+    """One level of the health rule: an account is at this level when P(alive) is below
+    ``p_alive_below``, or when the days since its last purchase exceed
+    ``max(days_above, gaps_above x its typical gap between purchase days)``."""
+
+    p_alive_below: float
+    days_above: float
+    gaps_above: float
+
+
+@dataclass(frozen=True)
+class HealthRule:
+    """The account health rule (``health:`` in ``criteria.yaml``): ``likely lost`` when
+    the ``likely_lost`` level holds, else ``lapsing`` when the ``lapsing`` level holds,
+    else ``active`` (:func:`kamlab.portfolio.health.classify_health`)."""
+
+    lapsing: HealthLevel = HealthLevel(p_alive_below=0.5, days_above=60, gaps_above=3)
+    likely_lost: HealthLevel = HealthLevel(p_alive_below=0.2, days_above=180, gaps_above=6)
+
+
+@dataclass(frozen=True)
 class Criteria:
     """The whole portfolio configuration (see ``criteria.yaml`` for each part)."""
 
@@ -104,6 +127,7 @@ class Criteria:
     strength_cutoff: float = 5.5
     key_cap: int = 25
     exits: tuple[ExitRule, ...] = ()
+    health: HealthRule = HealthRule()
     source: str = "kamlab defaults"
 
     def __post_init__(self):
@@ -121,6 +145,7 @@ class Criteria:
             raise ConfigError(
                 f"{self.source}: tiers.key_cap must be at least 1, got {self.key_cap}"
             )
+        _check_health(self.health, self.source)
 
     def factors(self, group: str) -> tuple[Factor, ...]:
         return getattr(self, group)
@@ -169,9 +194,36 @@ def _check_group(factors: tuple[Factor, ...], group: str, where: str) -> None:
         raise ConfigError(f"{where}: the {group} weights sum to {total:g}, not 100 ({listed})")
 
 
+def _check_health(rule: HealthRule, where: str) -> None:
+    for name in ("lapsing", "likely_lost"):
+        level = getattr(rule, name)
+        if not 0 <= level.p_alive_below <= 1:
+            raise ConfigError(
+                f"{where}: health.{name}.p_alive_below must be between 0 and 1, "
+                f"got {level.p_alive_below:g}"
+            )
+        if not level.days_above >= 0:
+            raise ConfigError(
+                f"{where}: health.{name}.days_above must be 0 or more, got {level.days_above:g}"
+            )
+        if not level.gaps_above > 0:
+            raise ConfigError(
+                f"{where}: health.{name}.gaps_above must be above 0, got {level.gaps_above:g}"
+            )
+    for key in ("p_alive_below", "days_above", "gaps_above"):
+        mild, severe = getattr(rule.lapsing, key), getattr(rule.likely_lost, key)
+        wrong = severe > mild if key == "p_alive_below" else severe < mild
+        if wrong:
+            raise ConfigError(
+                f"{where}: health.likely_lost.{key} ({severe:g}) must be at least as strict as "
+                f"health.lapsing.{key} ({mild:g}): a likely-lost account is also lapsing"
+            )
+
+
 # --- reading YAML -----------------------------------------------------------------------
 
-_TOP = ("attractiveness", "strength", "fallback", "matrix", "tiers", "exits")
+_TOP = ("attractiveness", "strength", "fallback", "matrix", "tiers", "exits", "health")
+_HEALTH_KEYS = ("p_alive_below", "days_above", "gaps_above")
 _FACTOR_KEYS = ("weight", "measure", "judgement", "rule", "low", "high")
 
 
@@ -250,6 +302,27 @@ def _exit_rules(data, where: str) -> tuple[ExitRule, ...]:
     return tuple(rules)
 
 
+def _health(data, where: str) -> HealthRule:
+    """The ``health:`` section; a level or key left out keeps the default."""
+    default = HealthRule()
+    levels = {}
+    for name, spec in _mapping(data, where, "health").items():
+        if name not in ("lapsing", "likely_lost"):
+            raise ConfigError(
+                f"{where}: unknown key {name!r} in health; known: lapsing, likely_lost"
+            )
+        spec = _mapping(spec or {}, where, f"health.{name}")
+        extra = [k for k in spec if k not in _HEALTH_KEYS]
+        if extra:
+            raise ConfigError(
+                f"{where}: unknown key {extra[0]!r} in health.{name}; known: "
+                f"{', '.join(_HEALTH_KEYS)}"
+            )
+        values = {k: _number(v, where, f"health.{name}.{k}") for k, v in spec.items()}
+        levels[name] = replace(getattr(default, name), **values)
+    return replace(default, **levels)
+
+
 def _parse(data: dict, where: str) -> Criteria:
     extra = [k for k in data if k not in _TOP]
     if extra:
@@ -273,6 +346,7 @@ def _parse(data: dict, where: str) -> Criteria:
         strength_cutoff=_number(matrix.get("strength_cutoff", 5.5), where, "strength_cutoff"),
         key_cap=cap,
         exits=_exit_rules(data.get("exits") or [], where),
+        health=_health(data.get("health") or {}, where),
         source=where,
     )
 

@@ -14,7 +14,16 @@ from kamlab.portfolio.portfolio import build_portfolio
 
 __all__ = ["HISTORY_COLUMNS", "period_ends", "portfolio_history"]
 
-HISTORY_COLUMNS = ("attractiveness", "strength", "box", "tier", "stage", "revenue", "contribution")
+HISTORY_COLUMNS = (
+    "attractiveness",
+    "strength",
+    "box",
+    "tier",
+    "stage",
+    "revenue",
+    "contribution",
+    "health",
+)
 
 
 def period_ends(period: str, count: int) -> list[tuple[str, str]]:
@@ -29,18 +38,32 @@ def period_ends(period: str, count: int) -> list[tuple[str, str]]:
 
 
 def portfolio_history(
-    transactions, accounts=None, *, period: str, count: int = 4, criteria=None, rates=None
+    transactions,
+    accounts=None,
+    *,
+    period: str,
+    count: int = 4,
+    criteria=None,
+    rates=None,
+    health_value=None,
 ) -> pd.DataFrame:
     """Long table ``account_id, period`` x :data:`HISTORY_COLUMNS` for the ``count``
     periods ending with ``period`` (accounts appear in the periods they were in the
-    portfolio, i.e. bought in the 12 months to its end)."""
+    portfolio, i.e. bought in the 12 months to its end). ``health_value``: the run's
+    ``CustomerValue``, whose purchase model gives each period's account health (and so
+    the key tier's guard); without it health rests on recency."""
     frames = []
     for label, end in period_ends(period, count):
         table = build_portfolio(
-            transactions, accounts, until=end, criteria=criteria, rates=rates
+            transactions,
+            accounts,
+            until=end,
+            criteria=criteria,
+            rates=rates,
+            health_value=health_value,
         ).table_
         part = table[[c for c in HISTORY_COLUMNS if c in table.columns]].copy()
-        for column in ("box", "tier", "stage"):
+        for column in ("box", "tier", "stage", "health"):
             if column in part:
                 part[column] = part[column].astype("object")
         frames.append(part.assign(period=label).reset_index())

@@ -3,7 +3,9 @@
 Built from the transactions (and, when given, the accounts table and a fitted customer
 value) for the portfolio at ``until``: the accounts with any line in the last 12 months.
 Columns are the keys of :data:`kamlab.portfolio.criteria.MEASURES`, plus
-``account_name`` when known.
+``account_name`` when known, plus the account health measures
+(:func:`kamlab.portfolio.health.health_measures`: last purchase, days since, typical gap,
+P(alive), expected purchases next quarter).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import pandas as pd
 
 from kamlab.io import Accounts, Transactions, accounts_by_id
+from kamlab.portfolio.health import health_measures
 from kamlab.segment import account_features
 from kamlab.value import customer_pnl
 
@@ -27,6 +30,7 @@ def portfolio_measures(
     value=None,
     pnl: pd.DataFrame | None = None,
     rates=None,
+    health_value=None,
 ) -> pd.DataFrame:
     """One row per account that bought in the 12 months to ``until``.
 
@@ -36,7 +40,8 @@ def portfolio_measures(
     ``growth``, ``purchase_frequency`` and ``tenure`` from
     :func:`kamlab.account_features`; ``share_of_wallet`` from the accounts table when it
     has that column; ``clv`` from ``value`` (a :class:`~kamlab.value.clv.CustomerValue`)
-    when given.
+    when given. The health measures use the purchase model of ``health_value`` (a
+    ``CustomerValue``; default ``value``), and recency alone when neither is given.
     """
     acc = accounts_by_id(accounts)
     if pnl is None:
@@ -56,5 +61,10 @@ def portfolio_measures(
         out["share_of_wallet"] = wallet.reindex(out.index).astype("float64")
     if value is not None:
         out["clv"] = value.table["clv"].reindex(out.index).astype("float64")
-    out.attrs.update(until=until, window=WINDOW, notes=list(pnl.attrs.get("notes", [])))
+    health = health_measures(
+        transactions, out.index, until=until, value=value if health_value is None else health_value
+    )
+    out = out.join(health)
+    notes = list(pnl.attrs.get("notes", [])) + health.attrs["notes"]
+    out.attrs.update(until=until, window=WINDOW, notes=notes)
     return out

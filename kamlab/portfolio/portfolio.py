@@ -23,6 +23,7 @@ from kamlab.errors import MissingColumnError
 from kamlab.io import Accounts, accounts_by_id
 from kamlab.portfolio.criteria import GROUPS, Criteria, load_criteria
 from kamlab.portfolio.exits import recommend_exits
+from kamlab.portfolio.health import HEALTH_COLUMNS, classify_health, guard_tiers
 from kamlab.portfolio.matrix import STRATEGIES, assign_boxes, assign_tiers
 from kamlab.portfolio.measures import portfolio_measures
 from kamlab.portfolio.scoring import PortfolioWarning, score_group
@@ -38,7 +39,7 @@ TABLE_COLUMNS: dict[str, str] = {
     "strategy": "the box's recommended strategy",
     "tier": "key, key development, maintain or transactional",
     "key_rank": "rank among Strategic accounts by attractiveness (1 = first)",
-    "tier_reason": "why the account is in its tier",
+    "tier_reason": "why the account is in its tier (and why it left key when likely lost)",
     "stage": "relationship stage, Exploratory to Integrated",
     "declining": "True when the stage indicators fell since the previous accounts table",
     "stage_reason": "the indicators behind the stage",
@@ -49,6 +50,7 @@ TABLE_COLUMNS: dict[str, str] = {
     "growth": "revenue trend, -1 to +1",
     "contribution": "profit after cost to serve, last 12 months",
     "imputed": "factors scored at the portfolio median for lack of a value",
+    **HEALTH_COLUMNS,
 }
 """Columns of :attr:`Portfolio.table_` (plus every other measure, e.g. ``clv``)."""
 
@@ -127,6 +129,13 @@ class Portfolio(BaseEstimator):
         for column in measures.columns.drop("account_name", errors="ignore"):
             table[column] = measures[column]
         table = table.join(assign_tiers(table, crit.key_cap))
+        if "days_since_last_purchase" in table:  # health, and its guard on the key tier
+            table = table.join(classify_health(table, crit.health))
+            guarded = guard_tiers(table)
+            table["tier"], table["tier_reason"] = guarded["tier"], guarded["tier_reason"]
+            table["health_action"] = guarded["health_action"]
+        else:
+            notes.append("no purchase history in the measures: account health is unknown")
         table = table.join(
             self._stages(acc, previous_accounts, self.indicators, table.index, notes)
         )
@@ -190,12 +199,20 @@ def build_portfolio(
     value=None,
     previous_accounts=None,
     rates=None,
+    health_value=None,
 ) -> Portfolio:
     """Measures (:func:`~kamlab.portfolio.measures.portfolio_measures`) and the fitted
     :class:`Portfolio` in one call; what was assumed is in ``notes_`` (the warnings are not
-    shown again)."""
+    shown again).
 
-    measures = portfolio_measures(transactions, accounts, until=until, value=value, rates=rates)
+    ``value`` (a :class:`~kamlab.value.clv.CustomerValue`) adds each account's ``clv``
+    and gives account health its purchase model; ``health_value`` gives health the
+    model without adding ``clv`` (the run context passes its one model this way).
+    Neither: health rests on recency alone (said in ``notes_``). No model is fitted here."""
+
+    measures = portfolio_measures(
+        transactions, accounts, until=until, value=value, rates=rates, health_value=health_value
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", PortfolioWarning)
         return Portfolio(criteria).fit(measures, accounts, previous_accounts=previous_accounts)

@@ -21,7 +21,11 @@ from kamlab.lazy import lazy_exports
 __getattr__, __dir__, __all__ = lazy_exports(
     __name__,
     {
-        "kamlab.presentation.executive": ["declining_sentence", "headline_table"],
+        "kamlab.presentation.executive": [
+            "declining_sentence",
+            "headline_table",
+            "key_accounts_at_risk",
+        ],
         "kamlab.presentation.explore": ["describe_concentration"],
         "kamlab.presentation.format": ["count", "money", "percent"],
     },

@@ -7,7 +7,7 @@ import pandas as pd
 from kamlab.portfolio.criteria import BOXES
 from kamlab.presentation.format import count, percent
 
-__all__ = ["declining_sentence", "headline_table"]
+__all__ = ["declining_sentence", "headline_table", "key_accounts_at_risk"]
 
 
 def _headline(table: pd.DataFrame) -> dict[str, float]:
@@ -63,3 +63,34 @@ def declining_sentence(table: pd.DataFrame, *, previous_accounts_given: bool) ->
     if key.empty:
         return sentence + "; no key account among them."
     return sentence + f"; key accounts among them: {', '.join(names.astype(str))}."
+
+
+_AT_RISK = [
+    "account_name",
+    "tier",
+    "health",
+    "health_action",
+    "last_purchase",
+    "days_since_last_purchase",
+    "typical_gap_days",
+    "probability_alive",
+    "expected_purchases_next_quarter",
+    "revenue",
+    "health_reason",
+]
+
+
+def key_accounts_at_risk(table: pd.DataFrame) -> pd.DataFrame:
+    """The key accounts whose health is not ``active`` (``Portfolio.table_``): lapsing key
+    accounts (to call) and likely-lost accounts moved out of key (to win back or let
+    go), likely lost first, then by revenue; ``last_purchase`` as YYYY-MM-DD. Empty when
+    the table has no health."""
+    if "health_action" not in table:
+        return pd.DataFrame(columns=_AT_RISK)
+    risky = table[table["health_action"] != ""]
+    risky = risky.assign(_lost=(risky["health"].astype("object") != "likely lost").astype(int))
+    risky = risky.sort_values(["_lost", "revenue"], ascending=[True, False], kind="stable")
+    out = risky[[c for c in _AT_RISK if c in risky.columns]].copy()
+    if "last_purchase" in out:  # a day, not a timestamp
+        out["last_purchase"] = pd.to_datetime(out["last_purchase"]).dt.strftime("%Y-%m-%d")
+    return out

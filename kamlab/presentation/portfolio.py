@@ -28,6 +28,7 @@ __all__ = [
     "describe_key_changes",
     "describe_movement",
     "exit_candidates",
+    "health_by_tier",
     "key_accounts",
 ]
 
@@ -62,6 +63,18 @@ def key_accounts(table: pd.DataFrame) -> pd.DataFrame:
     """The key tier, most attractive first, with the columns a reader needs."""
     key = table[table["tier"].astype("object") == "key"].sort_values("key_rank")
     return key[[c for c in ["key_rank", *_SHOW] if c in key.columns]]
+
+
+def health_by_tier(table: pd.DataFrame) -> pd.DataFrame:
+    """Accounts per tier (rows) and health (columns: active, lapsing, likely lost), with
+    totals; empty when the table has no health."""
+    if "health" not in table:
+        return pd.DataFrame()
+    out = pd.crosstab(
+        table["tier"], table["health"], margins=True, margins_name="all", dropna=False
+    )
+    out.columns.name, out.index.name = "health", "tier"
+    return out
 
 
 def exit_candidates(table: pd.DataFrame) -> pd.DataFrame:

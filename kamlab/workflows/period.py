@@ -75,12 +75,14 @@ class PeriodRun:
     # -- the portfolio, now and a period earlier ----------------------------------------------
     @cached_property
     def portfolio(self):
-        """This period's :class:`~kamlab.portfolio.Portfolio` (12 months to ``until``)."""
+        """This period's :class:`~kamlab.portfolio.Portfolio` (12 months to ``until``), its
+        account health from the run's purchase model (:meth:`uplift_model`)."""
         from kamlab.portfolio import build_portfolio
 
+        name, value_run, _, _ = self.uplift_model()
         return self._memo(
             "portfolio",
-            (self.until,),
+            (self.until, name),
             lambda: build_portfolio(
                 self.transactions,
                 self.accounts,
@@ -88,6 +90,7 @@ class PeriodRun:
                 criteria=self.criteria,
                 previous_accounts=self.previous_accounts,
                 rates=self.rates,
+                health_value=value_run.value,
             ),
         )
 
@@ -113,29 +116,38 @@ class PeriodRun:
     @cached_property
     def previous_table(self) -> pd.DataFrame:
         """The previous period's portfolio table: the data up to its end, scored with the
-        previous accounts file when given (else today's judgement scores stand in)."""
+        previous accounts file when given (else today's judgement scores stand in); account
+        health from the run's purchase model evaluated on the history to that end."""
         from kamlab.portfolio import build_portfolio
 
         end = str(self.previous_period.end.date())
         accounts = self.previous_accounts if self.previous_accounts is not None else self.accounts
+        name, value_run, _, _ = self.uplift_model()
         return self._memo(
             "previous_portfolio",
-            (end,),
+            (end, name),
             lambda: (
                 build_portfolio(
-                    self.transactions, accounts, until=end, criteria=self.criteria, rates=self.rates
+                    self.transactions,
+                    accounts,
+                    until=end,
+                    criteria=self.criteria,
+                    rates=self.rates,
+                    health_value=value_run.value,
                 ).table_
             ),
         )
 
     def history(self, count: int = 4) -> pd.DataFrame:
-        """Box, tier and stage of each account over the ``count`` periods to this one
-        (:func:`kamlab.portfolio.history.portfolio_history`)."""
+        """Box, tier, stage and health of each account over the ``count`` periods to this
+        one (:func:`kamlab.portfolio.history.portfolio_history`, health from the run's
+        purchase model)."""
         from kamlab.portfolio.history import portfolio_history
 
+        name, value_run, _, _ = self.uplift_model()
         return self._memo(
             "history",
-            (self.label, count),
+            (self.label, count, name),
             lambda: portfolio_history(
                 self.transactions,
                 self.accounts,
@@ -143,6 +155,7 @@ class PeriodRun:
                 count=count,
                 criteria=self.criteria,
                 rates=self.rates,
+                health_value=value_run.value,
             ),
         )
 

@@ -1,0 +1,216 @@
+"""Account health: is the account still buying, going quiet, or probably gone?
+
+For every account of the portfolio (:func:`health_measures`):
+
+- ``last_purchase``: its last purchase day up to the period end;
+- ``days_since_last_purchase``: days from that day to the period end;
+- ``typical_gap_days``: the median gap in days between its own purchase days (NaN with
+  a single purchase day);
+- ``probability_alive``: P(the account is still active at the period end), from the
+  run's fitted purchase model (BG/NBD, Pareto/NBD...; :class:`~kamlab.value.clv.CustomerValue`);
+- ``expected_purchases_next_quarter``: the model's expected purchases in the next
+  :data:`QUARTER_DAYS` days, given the account's history.
+
+The model is given, never fitted here. Without one, P(alive) and the expected
+purchases are missing and health rests on recency alone (said in the notes).
+
+:func:`classify_health` turns these into ``health``, one of :data:`HEALTH`, by the
+rule of the criteria file (``health:`` in ``criteria.yaml``, a
+:class:`~kamlab.portfolio.criteria.HealthRule`)::
+
+    likely lost  when P(alive) < likely_lost.p_alive_below
+                 or days since the last purchase > max(likely_lost.days_above,
+                                                       likely_lost.gaps_above x typical gap)
+    lapsing      (when not likely lost) by the same test with the lapsing thresholds
+    active       otherwise
+
+An account with one purchase day has no typical gap: only ``days_above`` applies.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from kamlab.io import Transactions
+from kamlab.portfolio.criteria import HealthRule
+from kamlab.summary import PERIOD_DAYS, accepted_rows, summarize
+
+__all__ = [
+    "HEALTH",
+    "HEALTH_ACTIONS",
+    "HEALTH_COLUMNS",
+    "QUARTER_DAYS",
+    "classify_health",
+    "guard_tiers",
+    "health_measures",
+]
+
+HEALTH = ("active", "lapsing", "likely lost")
+"""The health classes, best first."""
+
+QUARTER_DAYS = 91.0
+"""The "next quarter" of ``expected_purchases_next_quarter``: 13 weeks."""
+
+HEALTH_COLUMNS: dict[str, str] = {
+    "last_purchase": "last purchase day up to the period end",
+    "days_since_last_purchase": "days from the last purchase to the period end",
+    "typical_gap_days": "median days between the account's purchase days (NaN: one purchase day)",
+    "probability_alive": "P(still active at the period end), from the run's purchase model",
+    "expected_purchases_next_quarter": "expected purchases in the next 13 weeks (purchase model)",
+    "health": "active, lapsing or likely lost (the criteria's health rule)",
+    "health_reason": "which part of the health rule holds",
+    "health_action": "call (a lapsing key account) or review (likely lost, moved out of key)",
+}
+"""Columns of the portfolio table about health."""
+
+
+def _purchase_days(transactions, until: pd.Timestamp) -> pd.DataFrame:
+    frame = accepted_rows(transactions)
+    days = frame.loc[~frame["is_return"].astype(bool), ["account_id", "date"]]
+    days = days.assign(date=pd.to_datetime(days["date"]).dt.normalize())
+    days = days[days["date"] <= until].drop_duplicates()
+    return days.sort_values(["account_id", "date"], kind="stable")
+
+
+def _typical_gaps(days: pd.DataFrame) -> pd.Series:
+    gap = days.groupby("account_id", sort=False)["date"].diff().dt.days.astype("float64")
+    return gap.groupby(days["account_id"]).median()
+
+
+def _model_summary(value, transactions, until: pd.Timestamp) -> pd.DataFrame:
+    """The summary the model is evaluated on: the value's own when it ends at ``until``,
+    else the data summarised up to ``until`` in the value's time unit."""
+    summary = value.inputs["summary"]
+    if pd.Timestamp(summary.attrs.get("until")) == until:
+        return summary
+    unit = value.time_unit or summary.attrs.get("period") or "week"
+    return summarize(transactions, until=until, period=unit)
+
+
+def health_measures(
+    transactions: Transactions | pd.DataFrame,
+    index: pd.Index,
+    *,
+    until,
+    value=None,
+) -> pd.DataFrame:
+    """The health measures (module docstring) of the accounts of ``index`` at ``until``
+    (the period's last day). ``value``: the run's
+    :class:`~kamlab.value.clv.CustomerValue`; its purchase model gives P(alive) and the
+    expected purchases. When it was valued at another date (e.g. the previous period's
+    portfolio), its model is evaluated on the accounts' history up to ``until`` (the
+    parameters stay those fitted at its own date). Notes in ``attrs["notes"]``."""
+    end = pd.Timestamp(until).normalize()
+    days = _purchase_days(transactions, end)
+    last = days.groupby("account_id")["date"].max()
+    out = pd.DataFrame(index=index)
+    out["last_purchase"] = last.reindex(index)
+    out["days_since_last_purchase"] = (end - out["last_purchase"]).dt.days.astype("float64")
+    out["typical_gap_days"] = _typical_gaps(days).reindex(index).astype("float64")
+    notes = []
+    if value is None:
+        out["probability_alive"] = np.nan
+        out["expected_purchases_next_quarter"] = np.nan
+        notes.append(
+            "no purchase model given: account health rests on recency alone "
+            "(days since the last purchase against the typical gap), P(alive) unknown"
+        )
+    else:
+        summary = _model_summary(value, transactions, end)
+        model = value.model
+        unit = value.time_unit or summary.attrs.get("period") or "week"
+        if summary is value.inputs["summary"]:
+            alive = value.table["probability_alive"]
+        else:
+            alive = model.probability_alive(summary)
+            notes.append(
+                f"health at {end.date()}: the purchase model fitted at "
+                f"{value.inputs['summary'].attrs.get('until')} evaluated on the history to "
+                f"{end.date()}"
+            )
+        expected = model.conditional_expected_purchases(QUARTER_DAYS / PERIOD_DAYS[unit], summary)
+        out["probability_alive"] = alive.reindex(index).astype("float64")
+        out["expected_purchases_next_quarter"] = expected.reindex(index).astype("float64")
+    out.attrs["notes"] = notes
+    return out
+
+
+def _over(days: np.ndarray, gap: np.ndarray, floor: float, gaps: float) -> np.ndarray:
+    """days > max(floor, gaps x gap); a missing gap leaves the floor alone."""
+    limit = np.fmax(floor, gaps * gap)  # fmax ignores NaN
+    with np.errstate(invalid="ignore"):
+        return days > limit
+
+
+def classify_health(measures: pd.DataFrame, rule: HealthRule | None = None) -> pd.DataFrame:
+    """``health`` (ordered Categorical of :data:`HEALTH`) and ``health_reason`` for the
+    accounts of ``measures`` (columns of :func:`health_measures`), by ``rule``
+    (default: :class:`~kamlab.portfolio.criteria.HealthRule`'s defaults). A missing
+    P(alive) leaves the recency test alone; a missing recency, the P(alive) test."""
+    rule = rule or HealthRule()
+    days = measures["days_since_last_purchase"].to_numpy(dtype="float64")
+    gap = measures["typical_gap_days"].to_numpy(dtype="float64")
+    alive = measures["probability_alive"].to_numpy(dtype="float64")
+    reasons = [[] for _ in range(len(measures))]
+
+    def test(p_below: float, floor: float, gaps: float) -> np.ndarray:
+        with np.errstate(invalid="ignore"):
+            low = alive < p_below
+        quiet = _over(days, gap, floor, gaps)
+        return low, quiet
+
+    health = np.full(len(measures), HEALTH[0], dtype=object)
+    for name, level in (("lapsing", rule.lapsing), ("likely lost", rule.likely_lost)):
+        low, quiet = test(level.p_alive_below, level.days_above, level.gaps_above)
+        hit = low | quiet
+        health[hit] = name
+        for k in np.flatnonzero(hit):
+            why = []
+            if low[k]:
+                why.append(f"P(alive) {alive[k]:.2f} below {level.p_alive_below:g}")
+            if quiet[k]:
+                limit = level.days_above
+                if np.isfinite(gap[k]) and level.gaps_above * gap[k] > limit:
+                    limit_text = f"{level.gaps_above:g} x its typical gap of {gap[k]:.0f} days"
+                else:
+                    limit_text = f"{level.days_above:g}"
+                why.append(f"{days[k]:.0f} days since the last purchase, above {limit_text}")
+            reasons[k] = why  # the worse level's reasons replace the milder one's
+    return pd.DataFrame(
+        {
+            "health": pd.Categorical(health, categories=HEALTH, ordered=True),
+            "health_reason": ["; ".join(r) for r in reasons],
+        },
+        index=measures.index,
+    )
+
+
+HEALTH_ACTIONS = {
+    "call": "a lapsing key account: call it this period",
+    "review": "a likely-lost account moved out of key: win it back or let it go",
+}
+"""Values of ``health_action`` (empty for every other account)."""
+
+
+def guard_tiers(table: pd.DataFrame) -> pd.DataFrame:
+    """The health guard on a table with ``tier``, ``tier_reason``, ``health`` and
+    ``health_reason``: a ``likely lost`` account cannot stay ``key``; it moves to the
+    next tier down, ``key development`` (the key slot is not refilled: the cap is a
+    ceiling), and its ``tier_reason`` says why. Returns ``tier``, ``tier_reason`` and
+    ``health_action`` (:data:`HEALTH_ACTIONS`: "call" for a lapsing key account,
+    "review" for a likely-lost one moved out of key)."""
+    tier = table["tier"].copy()
+    reason = table["tier_reason"].astype("object").copy()
+    health = table["health"].astype("object")
+    was_key = tier.astype("object") == "key"
+    lost = was_key & (health == "likely lost")
+    tier[lost] = "key development"
+    reason[lost] = [
+        f"likely lost ({why}): moved from key to key development; was {before}"
+        for why, before in zip(table.loc[lost, "health_reason"], reason[lost], strict=True)
+    ]
+    action = pd.Series("", index=table.index, dtype="object")
+    action[was_key & (health == "lapsing")] = "call"
+    action[lost] = "review"
+    return pd.DataFrame({"tier": tier, "tier_reason": reason, "health_action": action})
