@@ -233,7 +233,10 @@ def model_choice_note(comparison, *, used: str | None = None, skipped=()) -> str
                 f"the {comparison.requested_weeks}-week holdout asked for, so the holdout is "
                 f"its last {comparison.holdout_weeks} weeks."
             )
-    if used is not None and used != chosen:
+    if used is not None and used != chosen:  # name the model the run uses first
+        note = note.replace(
+            f"Purchase model: {chosen}, chosen", f"Purchase model: {used}. {chosen} was chosen", 1
+        )
         note += (
             f" {', '.join(skipped)} did not converge on all the data, so the run uses {used}, "
             "the next by the same rule."
