@@ -368,16 +368,19 @@ def _value_options(p) -> None:
     add_cost_rates(p)
 
 
+def _add_window(p, help: str) -> None:
+    p.add_argument("--window", metavar="LENGTH", help=help)
+
+
 def add_commands(sub, inputs) -> None:
     """Add ``kamlab value``, ``uplift`` and ``pnl``."""
     p = add_command(sub, cmd_value, inputs, _EPILOG_VALUE)
     add_input(p)
     _value_options(p)
-    p.add_argument(
-        "--window",
-        metavar="LENGTH",
-        help="window of the P&L columns, e.g. 12M or 1Y (default: all history); the CLV "
-        "always uses all history",
+    _add_window(
+        p,
+        "window of the P&L columns, e.g. 12M or 1Y (default: all history); the CLV always "
+        "uses all history",
     )
     add_out(p, "where to write the table")
 
@@ -422,10 +425,6 @@ def add_commands(sub, inputs) -> None:
     p = add_command(sub, cmd_pnl, inputs, _EPILOG_PNL)
     add_input(p)
     add_until(p)
-    p.add_argument(
-        "--window",
-        metavar="LENGTH",
-        help="length of the window: days (365), 90D, 13W, 12M, 1Y (default: all history)",
-    )
+    _add_window(p, "length of the window: days (365), 90D, 13W, 12M, 1Y (default: all history)")
     add_cost_rates(p)
     add_out(p, "where to write the P&L")
