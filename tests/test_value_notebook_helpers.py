@@ -1,6 +1,5 @@
 """The helpers behind notebooks/03_value.ipynb (kamlab.presentation.value)."""
 
-import math
 import warnings
 from types import SimpleNamespace
 
@@ -114,16 +113,26 @@ def test_pnl_statement_rounded_for_display():
     assert statement.loc["contribution", "share_of_net_revenue"] == round(74.6 / 1389.6, 3)
 
 
+def _whale(*profits: float) -> dict:
+    return kl.whale_summary(pd.Series(profits, index=[f"A{i}" for i in range(len(profits))]))
+
+
 @pytest.mark.parametrize(
-    ("share", "words"),
-    [(1.03, "below the 150-300%"), (2.25, "within the 150-300%"), (3.4, "above the 150-300%")],
+    ("profits", "words"),
+    [
+        # top 20% = 300 of 300 (100%), tail 100 = 33%: shallow tail
+        ((300.0, 100.0, -20.0, -80.0, 0.0), "below the 150-300%"),
+        ((225.0, 25.0, 0.0, -50.0, -100.0), "within the 150-300%"),  # 225%
+        ((400.0, 0.0, 0.0, -50.0, -250.0), "above the 150-300%"),  # 400%
+    ],
 )
-def test_whale_verdict_places_the_top_share_against_cooper_and_kaplan(share, words):
-    assert words in rt.whale_verdict({"profitable": True, "top_share": share})
+def test_whale_verdict_places_the_top_share_against_cooper_and_kaplan(profits, words):
+    assert words in rt.whale_verdict(_whale(*profits))
 
 
 def test_whale_verdict_without_profit():
-    assert "no profit" in rt.whale_verdict({"profitable": False, "top_share": math.nan})
+    assert "no share of total profit" in rt.whale_verdict(_whale(50.0, -80.0, -20.0))
+    assert "No account makes a profit" in rt.whale_verdict(_whale(-5.0, -1.0))
 
 
 def test_whale_headline_is_describe_whale_plus_verdict():
@@ -131,7 +140,7 @@ def test_whale_headline_is_describe_whale_plus_verdict():
     text = rt.whale_headline(pnl)
     assert text.startswith("5 accounts; total contribution GBP 300.")
     assert "earn 100% of total profit" in text  # top 20% = account A = 300 of 300
-    assert text.endswith("than in their examples.")
+    assert text.endswith("the top 20% earn 75% of the peak.")  # 300 of 400
 
 
 # --------------------------------------------------------------------------- retention economics

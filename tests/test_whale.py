@@ -10,7 +10,7 @@ import pytest
 
 import kamlab
 from kamlab.errors import InputError
-from kamlab.presentation.value import describe_whale
+from kamlab.presentation.value import describe_whale, whale_verdict
 from kamlab.value import customer_pnl, whale_curve, whale_summary
 
 SAMPLE = Path(__file__).resolve().parent.parent / "data" / "sample"
@@ -98,6 +98,54 @@ def test_describe_cites_cooper_and_kaplan():
     assert "most profitable 20% of accounts earn 100% of total profit" in text
     assert "Cooper & Kaplan 1991" in text and "150% of total profit after 2 accounts (40%)" in text
     assert "2 accounts (40%) destroy value" in text
+    assert "give back 33% of the peak" in text  # 50 of 150
+    assert "the top 20% earn 67% of it" in text  # 100 of 150
+
+
+def test_the_tail_gives_back_a_share_of_the_peak_and_the_top_earn_a_share_of_it():
+    s = whale_summary(_profits(300, 100, 0, -20, -80))
+    assert s["peak_given_back"] == pytest.approx(100 / 400)
+    assert s["top_share_of_peak"] == pytest.approx(300 / 400)
+    # total = peak x (1 - given back), whatever the shape
+    assert s["total_profit"] == pytest.approx(s["peak_profit"] * (1 - s["peak_given_back"]))
+    losing = whale_summary(_profits(50, -80, -20))
+    assert losing["peak_given_back"] == pytest.approx(2.0)  # defined though P <= 0
+    assert math.isnan(whale_summary(_profits(-5, -1))["peak_given_back"])
+
+
+def test_a_low_top_share_with_a_shallow_tail_is_not_called_even_profit():
+    """The sample's shape: the top 20% earn all the profit (100%), the loss-makers lose
+    little. The verdict blames the shallow tail and says profit is concentrated."""
+    s = whale_summary(_profits(300, 100, 0, -20, -80))
+    verdict = whale_verdict(s)
+    assert "below the 150-300%" in verdict and "evenly" not in verdict
+    assert "because the loss-making tail loses 33% of total profit, below the 50-200%" in verdict
+    assert "Profit itself is concentrated: the top 20% earn 75% of the peak." in verdict
+
+
+def test_a_low_top_share_with_a_deep_tail_means_profit_is_spread():
+    s = whale_summary(_profits(100, 90, 80, 70, 60, 50, 40, 30, 20, -200))  # tail 59% of P
+    verdict = whale_verdict(s)
+    assert "although the loss-making tail loses 59% of total profit, within the 50-200%" in verdict
+    assert "spread beyond the top 20%, who earn only 35% of the peak" in verdict
+
+
+def test_the_verdict_within_and_above_the_range_names_the_tail():
+    within = whale_verdict(whale_summary(_profits(225, 25, 0, -50, -100)))
+    assert within.startswith("That is within the 150-300% of Cooper & Kaplan's cases;")
+    assert "loses 150% of total profit, within the 50-200%" in within  # 150 of 100
+    above = whale_verdict(whale_summary(_profits(400, 0, 0, -50, -250)))
+    assert "above the 150-300%" in above and "gives back 75% of the peak" in above
+
+
+def test_edge_cases_of_the_verdict_say_why_there_is_no_comparison():
+    none_lost = whale_verdict(whale_summary(_profits(10, 5, 3)))
+    assert none_lost.startswith("No account loses money") and "at most 100%" in none_lost
+    losing = whale_verdict(whale_summary(_profits(50, -80, -20)))
+    assert "more than the whole peak" in losing and "no share of total profit" in losing
+    assert "No account makes a profit" in whale_verdict(whale_summary(_profits(-5, -1)))
+    other = whale_verdict(whale_summary(_profits(300, 100, -20, -80, 0), top_fraction=0.1))
+    assert "cannot be set against it" in other
 
 
 @pytest.fixture(scope="module")
@@ -114,7 +162,7 @@ def test_sample_whale_curve_is_whale_shaped(sample_pnl):
     more than all the profit, and the small, frequently served tail destroys value."""
     s = whale_summary(sample_pnl)
     assert s["accounts"] == 300 and s["profitable"]
-    assert s["top_share"] > 1.0  # 103%: shallower than Cooper & Kaplan's 150-300%
+    assert s["top_share"] > 1.0  # shallower than Cooper & Kaplan's 150-300%
     assert s["peak_share"] > s["top_share"]
     assert 0.2 < s["destroying_accounts_share"] < 0.8
     assert s["value_destroyed"] > 0

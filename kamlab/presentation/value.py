@@ -6,7 +6,7 @@ Small pure functions: each takes the outputs of :mod:`kamlab.value` and
 stay short and every number it shows is unit-tested here.
 
 - the P&L as a statement (:func:`pnl_statement`) and the whale headline with a verdict
-  against Cooper & Kaplan's range (:func:`whale_headline`);
+  against Cooper & Kaplan's and Kaplan & Narayanan's ranges (:func:`whale_headline`);
 - retention economics: Gupta & Lehmann's CLV against retention (:func:`convexity_table`),
   an sBG cohort observed / fitted / projected (:func:`cohort_curves`);
 - the models' parameters with their meaning (:func:`parameter_table`,
@@ -149,27 +149,86 @@ def pnl_statement(pnl: pd.DataFrame, *, rounded: bool = False) -> pd.DataFrame:
     return out
 
 
+TOP_RANGE = (1.5, 3.0)
+"""Cooper & Kaplan (1991): the most profitable 20% of customers typically earn 150-300% of
+total profit (225% in their case)."""
+TAIL_RANGE = (0.5, 2.0)
+"""Kaplan & Narayanan (2001): the least profitable 10% typically lose 50-200% of total
+profit (the middle 70% about break even)."""
+
+
+def _against(value: float, bounds: tuple[float, float]) -> str:
+    low, high = bounds
+    return "below" if value < low else "above" if value > high else "within"
+
+
 def whale_verdict(summary: dict) -> str:
-    """Where the top-20% share of :func:`~kamlab.value.whale_summary` falls against
-    Cooper & Kaplan's typical 150-300%, in a sentence."""
-    if not summary["profitable"]:
-        return "The portfolio makes no profit overall, so there is no share to compare."
-    share = summary["top_share"]
-    if share < 1.5:
+    """:func:`~kamlab.value.whale_summary` set against Cooper & Kaplan (1991) and Kaplan &
+    Narayanan (2001), in a sentence or two that say only what its numbers support.
+
+    The top 20%'s share of total profit P is ``top_share_of_peak x (1 +
+    value_destroyed_share)``: it is high when profit is concentrated in the best accounts
+    *and* the loss-making tail gives much of it back. So a share below 150% is explained by
+    whichever is small: a tail losing under 50% of P caps it below 150% however
+    concentrated profit is; with a tail of 50% or more, profit is spread beyond the top
+    20%. Edge cases: no profitable account, total profit <= 0 (no shares), no
+    loss-making account (no tail: the curve ends at its peak), a fraction other than 20%.
+    """
+    s = summary
+    if not s["peak_profit"] > 0:
+        return "No account makes a profit, so there is no whale curve to set against Cooper & Kaplan's."
+    if not s["profitable"]:
         return (
-            "That is below the 150-300% typical of Cooper & Kaplan's cases: profit is spread "
-            "more evenly across the accounts than in their examples."
+            "The loss-making accounts give back more than the whole peak: the portfolio as a "
+            "whole loses money, so there is no share of total profit to set against Cooper & "
+            "Kaplan's 150-300%."
         )
-    if share <= 3.0:
-        return "That is within the 150-300% typical of Cooper & Kaplan's cases."
+    if not math.isclose(s["top_fraction"], 0.2):
+        return (
+            "Cooper & Kaplan's 150-300% is the share of the top 20%; the top "
+            f"{s['top_fraction']:.0%} cannot be set against it."
+        )
+    if not s["destroying_accounts"]:
+        return (
+            "No account loses money, so the curve ends at its peak and the top 20% can earn at "
+            "most 100% of total profit: Cooper & Kaplan's 150-300% arises where a loss-making "
+            "tail gives part of the profit back, and there is none here."
+        )
+    top, lost = s["top_share"], s["value_destroyed_share"]
+    concentration = s["top_share_of_peak"]
+    tail = (
+        f"the loss-making tail loses {lost:.0%} of total profit, {_against(lost, TAIL_RANGE)} "
+        "the 50-200% of Kaplan & Narayanan's usual shape (2001)"
+    )
+    where = _against(top, TOP_RANGE)
+    if where == "within":
+        return f"That is within the 150-300% of Cooper & Kaplan's cases; {tail}."
+    if where == "above":
+        return (
+            f"That is above the 150-300% of Cooper & Kaplan's cases: {tail}, and gives back "
+            f"{s['peak_given_back']:.0%} of the peak."
+        )
+    if lost < TAIL_RANGE[0]:
+        spread = (
+            f"Profit itself is concentrated: the top 20% earn {concentration:.0%} of the peak."
+            if concentration > 0.5
+            else f"Profit is also spread beyond the top 20%: they earn only "
+            f"{concentration:.0%} of the peak."
+        )
+        return (
+            f"That is below the 150-300% of Cooper & Kaplan's cases because {tail}: with a tail "
+            "under 50%, the top 20% stay below 150% even if they earn the whole peak. " + spread
+        )
     return (
-        "That is above the 150-300% typical of Cooper & Kaplan's cases: the loss-making "
-        "accounts give away much of what the best ones earn."
+        f"That is below the 150-300% of Cooper & Kaplan's cases although {tail}: profit is "
+        f"spread beyond the top 20%, who earn only {concentration:.0%} of the peak."
     )
 
 
 def describe_whale(summary: dict, currency: str = "GBP") -> str:
-    """The figures of :func:`~kamlab.value.whale_summary` as sentences a manager can read."""
+    """The figures of :func:`~kamlab.value.whale_summary` as sentences a manager can read:
+    the top 20%'s share of total profit, the peak (what the profitable accounts earn
+    together) and the share of it the loss-making tail gives back."""
     s = summary
 
     def money_(amount: float) -> str:
@@ -182,7 +241,9 @@ def describe_whale(summary: dict, currency: str = "GBP") -> str:
             f"{s['top_share']:.0%} of total profit (Cooper & Kaplan 1991: typically "
             "150-300%, 225% in their case).",
             f"The curve peaks at {s['peak_share']:.0%} of total profit after "
-            f"{s['peak_accounts']:,} accounts ({s['peak_accounts_share']:.0%}).",
+            f"{s['peak_accounts']:,} accounts ({s['peak_accounts_share']:.0%}): what the "
+            f"profitable accounts earn together; the top {s['top_fraction']:.0%} earn "
+            f"{s['top_share_of_peak']:.0%} of it.",
         ]
     else:
         lines.append(
@@ -192,9 +253,14 @@ def describe_whale(summary: dict, currency: str = "GBP") -> str:
         )
     if s["destroying_accounts"]:
         tail = f", {s['value_destroyed_share']:.0%} of total profit" if s["profitable"] else ""
+        back = (
+            f", and so give back {s['peak_given_back']:.0%} of the peak"
+            if s["peak_profit"] > 0
+            else ""
+        )
         lines.append(
             f"{s['destroying_accounts']:,} accounts ({s['destroying_accounts_share']:.0%}) "
-            f"destroy value: they lose {money_(s['value_destroyed'])}{tail}."
+            f"destroy value: they lose {money_(s['value_destroyed'])}{tail}{back}."
         )
     else:
         lines.append("No account destroys value.")

@@ -94,6 +94,12 @@ def whale_summary(data: pd.DataFrame | pd.Series, *, top_fraction: float = 0.2) 
     - ``destroying_accounts``: accounts with contribution < 0,
       ``destroying_accounts_share`` (of n), ``value_destroyed`` = -(sum of the negative
       contributions) >= 0, ``value_destroyed_share`` = value_destroyed / P.
+    - ``peak_given_back`` = value_destroyed / peak_profit: the share of the peak the
+      loss-making tail gives back (P = peak_profit x (1 - peak_given_back)), defined
+      whenever some account makes a profit, even when P <= 0 (then it is >= 1).
+    - ``top_share_of_peak`` = top_profit / peak_profit: how much of what the profitable
+      accounts earn together the top ``top_fraction`` earn (how concentrated profit is,
+      whatever the tail does).
     - ``note``: why shares are missing (P <= 0) or other caveats; ``""`` otherwise.
 
     When P <= 0 every share of P is ``nan`` and ``note`` says so: dividing by a total
@@ -113,6 +119,9 @@ def whale_summary(data: pd.DataFrame | pd.Series, *, top_fraction: float = 0.2) 
 
     def share(amount: float) -> float:
         return math.nan if degenerate else amount / total
+
+    def of_peak(amount: float) -> float:
+        return amount / peak if peak > 0 else math.nan
 
     notes = []
     if degenerate:
@@ -139,5 +148,7 @@ def whale_summary(data: pd.DataFrame | pd.Series, *, top_fraction: float = 0.2) 
         "destroying_accounts_share": destroying / n,
         "value_destroyed": destroyed,
         "value_destroyed_share": share(destroyed),
+        "peak_given_back": of_peak(destroyed),
+        "top_share_of_peak": of_peak(top_profit),
         "note": "; ".join(notes),
     }
