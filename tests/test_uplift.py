@@ -7,7 +7,7 @@ import pytest
 from kamlab.errors import ConfigError, InputError
 from kamlab.models import BetaGeo, GammaGamma, ParetoNBD, ShiftedBetaGeometric
 from kamlab.models.simulate import simulate_bgnbd
-from kamlab.presentation.value import uplift_headline
+from kamlab.presentation.value import compare_with_reichheld, reichheld_reasons, uplift_headline
 from kamlab.value.clv import contract_value, customer_value
 from kamlab.value.uplift import gupta_lehmann_clv, retention_uplift
 
@@ -126,3 +126,77 @@ def test_no_interval_without_a_covariance():
     value = contract_value(homogeneous_sbg(0.8), pd.Series([0], index=["a"]), 1.0)
     with pytest.raises(InputError, match="no covariance"):
         retention_uplift(value, points=5)
+
+
+# --------------------------------------------------------------------------- against Reichheld
+
+
+def _reason(reasons: list[str], start: str) -> str | None:
+    return next((r for r in reasons if r.startswith(start)), None)
+
+
+def test_the_comparison_with_reichheld_places_the_total_and_lists_its_reasons(value):
+    uplift = retention_uplift(value, points=5, n_draws=0)
+    text = compare_with_reichheld(uplift)
+    first, *reasons = text.splitlines()
+    assert first.startswith("Reichheld & Sasser (1990): 5 points fewer defections raised")
+    assert f"Here {uplift.total['uplift_pct']:+.1f}% of portfolio value, within that range" in first
+    small = retention_uplift(value, points=1, n_draws=0)
+    assert "below that range" in compare_with_reichheld(small).splitlines()[0]
+    assert all(line.startswith("- ") for line in reasons)
+    assert len(reasons) == len(reichheld_reasons(uplift))
+
+
+def test_bgnbd_reasons_horizon_tenure_and_retention_per_purchase(value):
+    uplift = retention_uplift(value, points=5, n_draws=0)
+    reasons = reichheld_reasons(uplift)
+    horizon = _reason(reasons, "the horizon:")
+    assert "36 months of profit, discounted at 10% a year" in horizon
+    assert _reason(reasons, "tenure effects are not modelled")
+    per_purchase = _reason(reasons, "retention per purchase, not per year: BG/NBD's")
+    assert f"for {int(uplift.table['capped'].sum())} account(s) already within 5" in per_purchase
+    # margin 30%, no cost to serve: no account is worth less than nothing
+    assert _reason(reasons, "value-destroying") is None
+    assert _reason(reasons, "the scenario:") is None  # 5 points: their scenario
+
+
+def test_pareto_nbd_retention_is_reichhelds_so_it_is_no_reason(value):
+    data = value.inputs["summary"]
+    pareto = customer_value(data, ParetoNBD().fit(data), GammaGamma().fit(data), margin=0.3)
+    reasons = reichheld_reasons(retention_uplift(pareto, points=5, n_draws=0))
+    assert not any(r.startswith("retention per") for r in reasons)
+
+
+def test_accounts_of_negative_value_are_a_reason_with_their_loss(value):
+    summary = value.inputs["summary"]
+    costly = pd.Series(0.0, index=summary.index)
+    costly.iloc[:30] = 1e5  # a cost to serve no margin covers
+    losing = customer_value(
+        summary, value.model, value.inputs["spend_model"], margin=0.3, cost_per_year=costly
+    )
+    uplift = retention_uplift(losing, points=5, n_draws=0)
+    negative = uplift.table["clv"] < 0
+    assert negative.sum() == 30
+    reason = _reason(reichheld_reasons(uplift), "value-destroying accounts: 30 of the 300")
+    assert "keeping them longer loses GBP" in reason
+    others = uplift.table[~negative]
+    assert (
+        f"(the others alone: {100 * others['uplift'].sum() / others['clv'].sum():+.1f}%)" in reason
+    )
+
+
+def test_a_churn_reduction_and_a_lifetime_contract_value_give_their_own_reasons(value):
+    churn = reichheld_reasons(retention_uplift(value, churn_reduction=0.2, n_draws=0))
+    assert _reason(churn, "the scenario: theirs is 5 points") == (
+        "the scenario: theirs is 5 points fewer defections, this one 20% less churn."
+    )
+    contracts = contract_value(homogeneous_sbg(0.8), pd.Series([0, 5], index=["a", "b"]), 1.0)
+    reasons = reichheld_reasons(retention_uplift(contracts, points=5, n_draws=0))
+    assert _reason(reasons, "the horizon:") is None  # a lifetime value: no horizon
+    assert _reason(reasons, "retention per contract period")
+
+
+def test_no_comparison_when_the_portfolio_is_worth_nothing(value):
+    uplift = retention_uplift(value, points=5, n_draws=0)
+    uplift.total["value"] = -1.0
+    assert "no comparison here" in compare_with_reichheld(uplift)

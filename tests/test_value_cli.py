@@ -135,7 +135,7 @@ def test_uplift_per_account_and_total_with_interval(sample, tmp_path, capsys):
     assert accounts["in_scenario"].eq(1).all()
     assert "5 points more retention -> " in stdout and "90% interval" in stdout
     assert "annual retention" in stdout  # pareto-nbd, as asked
-    assert "Reichheld & Sasser" in stdout
+    assert "Reichheld & Sasser" in stdout and "- the horizon: the value counts 36 months" in stdout
     # the same seed gives the same interval (to rounding: BLAS sums are not bit-exact)
     again = tmp_path / "again.csv"
     assert run(capsys, *argv, "--out", again)[0] == 0

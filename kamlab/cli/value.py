@@ -72,7 +72,10 @@ raised profits by 25-85%, asked of the fitted models: raise retention by
 --retention-points percentage points (or cut churn by --churn-reduction), for every
 account or only for --accounts-only / --key-accounts, and recompute each account's
 discounted value. The interval comes from --draws draws of the models' parameters
-(seeded by --seed).
+(seeded by --seed). The output sets the total against their 25-85% and lists each
+reason that applies why it differs: the horizon (--horizon-months, not a lifetime),
+tenure effects not modelled, accounts of negative value (keeping them longer loses
+money), and what retention means for the model.
 
 The purchase model is the one 'kamlab fit compare' chooses out of sample (the same
 as kamlab value and the report use; --model names one instead); the output says
@@ -275,7 +278,7 @@ def cmd_uplift(args) -> None:
     retention rises, with an interval from the models' uncertainty.
     """
     from kamlab.presentation.uplift import uplift_table
-    from kamlab.presentation.value import uplift_headline
+    from kamlab.presentation.value import compare_with_reichheld, uplift_headline
     from kamlab.safe import write_csv
     from kamlab.value.uplift import retention_uplift
 
@@ -322,11 +325,7 @@ def cmd_uplift(args) -> None:
         f"{t['value_scenario']:,.0f} (uplift {currency} {t['uplift']:,.0f})"
     )
     print(uplift_headline(uplift))
-    print(
-        "Reichheld & Sasser (1990): 5 points fewer defections raised profits by 25-85% in "
-        "the industries they studied (over the customer lifetime; a longer "
-        "--horizon-months gets closer to that)."
-    )
+    print(compare_with_reichheld(uplift, currency))
     capped = int(uplift.table["capped"].sum())
     if capped:
         print(

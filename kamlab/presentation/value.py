@@ -15,7 +15,8 @@ stay short and every number it shows is unit-tested here.
 - customer value: the margin and cost-to-serve inputs of CLV taken from the P&L
   (:func:`kamlab.value.clv.clv_inputs`), P&L and value side by side (:func:`value_table`), the
   portfolio in a sentence (:func:`describe_value`);
-- the uplift: chart data (:func:`uplift_chart_data`), where it lands
+- the uplift: chart data (:func:`uplift_chart_data`), against Reichheld & Sasser's 25-85%
+  with every reason it differs (:func:`compare_with_reichheld`), where it lands
   (:func:`uplift_by_tier`, :func:`describe_convexity`), against the horizon
   (:func:`uplift_by_horizon`), and the watch list with names (:func:`watch_table`).
 """
@@ -38,6 +39,7 @@ __all__ = [
     "alive_grid",
     "cohort_curves",
     "compare_models",
+    "compare_with_reichheld",
     "describe_model_choice",
     "model_choice_table",
     "convexity_table",
@@ -50,6 +52,7 @@ __all__ = [
     "describe_whale",
     "names_for",
     "parameter_table",
+    "reichheld_reasons",
     "pnl_statement",
     "retention_by_period",
     "round_significant",
@@ -633,8 +636,9 @@ def uplift_headline(uplift) -> str:
 
 
 def describe_uplift(uplift, currency: str = "GBP") -> str:
-    """The uplift's point estimate in money, to three significant figures; and, when the
-    portfolio is worth less than nothing, why more retention then loses money."""
+    """The uplift's point estimate in money, to three significant figures; when the
+    portfolio is worth less than nothing, why more retention then loses money; and, for a
+    :class:`~kamlab.value.uplift.RetentionUplift`, :func:`compare_with_reichheld`."""
     t = uplift.total
     text = (
         f"Point estimate: portfolio value {money(t['value'], currency, short=True)} -> "
@@ -647,7 +651,118 @@ def describe_uplift(uplift, currency: str = "GBP") -> str:
             "cost more to serve than they earn, so keeping them longer loses more. Check the "
             "cost-to-serve rates, and fix the cost to serve before paying for retention."
         )
+    if getattr(uplift, "table", None) is not None:
+        text += "\n" + compare_with_reichheld(uplift, currency)
     return text
+
+
+REICHHELD_RANGE = (25.0, 85.0)
+"""Reichheld & Sasser (1990): 5 points fewer defections raised profits by 25-85% (%)."""
+
+RETENTION_BASIS = {
+    "Pareto/NBD": "year",
+    "BG/NBD": "purchase",
+    "MBG/NBD": "purchase",
+    "sBG": "period",
+}
+"""What one unit of each model's retention is: a year (as Reichheld & Sasser measured
+defections), a purchase opportunity, or a contract period."""
+
+
+def reichheld_reasons(uplift, currency: str = "GBP") -> list[str]:
+    """Why a :class:`~kamlab.value.uplift.RetentionUplift`'s total differs from Reichheld &
+    Sasser's 25-85%, one sentence per reason that applies to it:
+
+    - the scenario, when it is not 5 points of retention;
+    - the horizon, when the value stops after ``horizon_months`` (theirs is the lifetime);
+    - tenure effects (rising spend, referrals, lower cost to serve with tenure): never
+      modelled here, so always listed;
+    - value-destroying accounts in the scenario (negative value: keeping them longer
+      loses money), with their loss and the uplift of the others alone;
+    - what retention means, when it is not per year: per purchase opportunity (BG/NBD,
+      MBG/NBD; with the accounts whose 5 points were capped near 100%) or per contract
+      period (sBG).
+    """
+    scenario, table = uplift.scenario, uplift.table
+    reasons = []
+    points = scenario.get("points")
+    if points != 5:
+        what = (
+            f"{points:g} points"
+            if points is not None
+            else f"{scenario['churn_reduction']:.0%} less churn"
+        )
+        reasons.append(f"the scenario: theirs is 5 points fewer defections, this one {what}.")
+    horizon = getattr(uplift, "horizon_months", None)
+    if horizon:
+        discount = getattr(uplift, "discount", None)
+        rate = f", discounted at {discount:.0%} a year" if discount is not None else ""
+        reasons.append(
+            f"the horizon: the value counts {horizon:g} months of profit{rate}, theirs the "
+            "customer's whole lifetime; retention compounds, so the uplift grows with the "
+            "horizon."
+        )
+    reasons.append(
+        "tenure effects are not modelled: in their cases profit per customer grew with tenure "
+        "(rising spend, referrals, lower cost to serve, a price premium); here an account "
+        "keeps its purchase rate, spend per purchase and cost to serve, so a longer life adds "
+        "more of the same."
+    )
+    in_scenario = table["in_scenario"].astype(bool)
+    negative = in_scenario & (table["clv"] < 0)
+    loss = float(table.loc[negative, "uplift"].sum())
+    if negative.any() and loss < 0:
+        positive = in_scenario & (table["clv"] >= 0)
+        base = float(table.loc[positive, "clv"].sum())
+        others = (
+            f" (the others alone: {100 * table.loc[positive, 'uplift'].sum() / base:+.1f}%)"
+            if base > 0
+            else ""
+        )
+        reasons.append(
+            f"value-destroying accounts: {int(negative.sum()):,} of the {int(in_scenario.sum()):,} "
+            "accounts in the scenario have negative value (expected cost to serve above their "
+            f"margin); keeping them longer loses {money(-loss, currency, short=True)}, netted "
+            f"off the total{others}."
+        )
+    model = getattr(uplift, "model", "")
+    basis = RETENTION_BASIS.get(model)
+    if basis == "purchase":
+        capped = int(table["capped"].sum())
+        cap = (
+            f"; for {capped:,} account(s) already within {points:g} points of 100% the rise "
+            "was capped"
+            if capped and points is not None
+            else ""
+        )
+        reasons.append(
+            f"retention per purchase, not per year: {model}'s retention is the chance of "
+            "staying after each purchase, theirs the customers kept a year; for an account "
+            f"buying several times a year a point per purchase is more than a point a year{cap}."
+        )
+    elif basis == "period":
+        reasons.append(
+            "retention per contract period (sBG's renewals), theirs per year: alike only when a "
+            "period is a year."
+        )
+    return reasons
+
+
+def compare_with_reichheld(uplift, currency: str = "GBP") -> str:
+    """The uplift against Reichheld & Sasser's (1990) 25-85%: where its total falls and
+    every reason (:func:`reichheld_reasons`) that it is not like for like, one per line."""
+    t = uplift.total
+    cited = "Reichheld & Sasser (1990): 5 points fewer defections raised profits by 25-85%"
+    if not t["value"] > 0:
+        return f"{cited}; no comparison here, the portfolio's value is not positive."
+    pct = float(t["uplift_pct"])
+    low, high = REICHHELD_RANGE
+    where = "below" if pct < low else "above" if pct > high else "within"
+    lines = [
+        f"{cited}. Here {pct:+.1f}% of portfolio value, {where} that range; not like for like:"
+    ]
+    lines += [f"- {reason}" for reason in reichheld_reasons(uplift, currency)]
+    return "\n".join(lines)
 
 
 def uplift_by_tier(uplift, tiers: Sequence[float] = (0.2, 0.5)) -> pd.DataFrame:

@@ -78,8 +78,10 @@ class RetentionUplift:
     ``uplift_pct`` (of the portfolio value) with ``*_lower``/``*_upper`` interval bounds.
     ``draws``: one row per parameter draw. ``scenario``: ``{"points": X}`` or
     ``{"churn_reduction": c}``; ``level``: the interval's level; ``definition``: what
-    retention means for the model. In Reichheld's terms:
-    :func:`kamlab.presentation.value.uplift_headline`.
+    retention means for the model. ``horizon_months`` (None: the customer's lifetime),
+    ``discount`` and ``model`` (its display name): what the value counted. In Reichheld's
+    terms: :func:`kamlab.presentation.value.uplift_headline` and
+    :func:`kamlab.presentation.value.compare_with_reichheld`.
     """
 
     table: pd.DataFrame
@@ -88,6 +90,9 @@ class RetentionUplift:
     level: float
     definition: str
     draws: pd.DataFrame = field(repr=False)
+    horizon_months: float | None = None
+    discount: float | None = None
+    model: str = ""
 
 
 def _selection(accounts, index: pd.Index) -> np.ndarray:
@@ -203,6 +208,9 @@ def retention_uplift(
         level=level,
         definition=retention_definition(value.model),
         draws=frame,
+        horizon_months=value.horizon_months,
+        discount=value.discount,
+        model=getattr(value.model, "display_name", type(value.model).__name__),
     )
 
 
