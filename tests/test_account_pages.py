@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 import kamlab as kl
+from kamlab.errors import ConfigError
 from kamlab.plots.portfolio import account_trend
 from kamlab.portfolio.account_pages import account_risks
 from kamlab.portfolio.history import period_ends, portfolio_history
@@ -104,11 +105,80 @@ def test_period_ends_run_oldest_first():
     ]
 
 
+def past(as_of=("today's", "snapshot", "current")) -> pd.DataFrame:
+    """Account A's history over three quarters, 2026Q1 scored with today's accounts file."""
+    periods = ["2026Q1", "2026Q2", "2026Q3"]
+    return pd.DataFrame(
+        {
+            "box": ["Star", "Strategic", "Strategic"],
+            "tier": ["key development", "key", "key"],
+            "stage": ["Cooperative", "Basic", "Basic"],
+            "health": ["active", "active", "lapsing"],
+            "revenue": [900.0, 950.0, 1000.0],
+            "contribution": [10.0, -20.0, -50.0],
+            "accounts_as_of": list(as_of),
+        },
+        index=pd.MultiIndex.from_product([["A"], periods], names=["account_id", "period"]),
+    )
+
+
+def test_the_page_shows_the_past_periods_and_which_stage_and_judgement_are_todays():
+    page = account_page("A", table(), history=past(), currency="GBP")
+    assert "| period | box | tier | stage | health | revenue, 12 months |" in page
+    assert "| 2026Q1 | Star | key development | Cooperative\\* | active | GBP 900 |" in page
+    assert "| 2026Q2 | Strategic | key | Basic | active | GBP 950 | GBP -20 |" in page
+    assert "\\* Stage and judgement scores of 2026Q1 are today's (no accounts file of that" in page
+
+
+def test_a_page_whose_past_periods_all_had_their_accounts_file_has_no_caveat():
+    page = account_page("A", table(), history=past(("snapshot", "snapshot", "current")))
+    assert "today's" not in page and "\\*" not in page
+
+
+def test_a_move_down_from_a_period_scored_with_todays_file_says_so():
+    history = past(("snapshot", "today's", "current")).assign(
+        box=["Strategic", "Strategic", "Star"]
+    )
+    t = table().assign(box=["Star", "Star", "Status"])
+    risks = account_risks(t, history)
+    assert (
+        "moved down from Strategic to Star since 2026Q2 (its box there scored with today's "
+        "judgement)" in set(risks["detail"])
+    )
+
+
+def test_snapshots_are_keyed_by_a_period_of_the_historys_kind():
+    with pytest.raises(
+        ConfigError, match="'2026-06' is a month, the history's periods are quarters"
+    ):
+        portfolio_history(None, None, period="2026Q3", snapshots={"2026-06": pd.DataFrame()})
+
+
 @pytest.fixture(scope="module")
 def bundled():
     sample = Path(__file__).resolve().parent.parent / "data" / "sample"
     acc = kl.read_accounts(sample / "accounts.csv")
     return kl.read_transactions(sample / "transactions.csv", accounts=acc.data), acc
+
+
+def test_a_past_period_with_its_accounts_snapshot_is_scored_and_staged_with_it(bundled):
+    tx, acc = bundled
+    sample = Path(__file__).resolve().parent.parent / "data" / "sample"
+    june = kl.read_accounts(sample / "accounts_previous.csv")
+    history = portfolio_history(tx, acc, period="2026Q3", count=2, snapshots={"2026-q2": june})
+    as_of = history["accounts_as_of"].groupby(level="period").unique().map(list).to_dict()
+    assert as_of == {"2026Q2": ["snapshot"], "2026Q3": ["current"]}
+    then = kl.build_portfolio(tx, june, until="2026-06-30").table_
+    q2 = history.xs("2026Q2", level="period")
+    assert q2["stage"].to_dict() == then["stage"].astype(object).to_dict()
+    assert q2["strength"].to_dict() == then["strength"].to_dict()
+
+    without = portfolio_history(tx, acc, period="2026Q3", count=2)
+    assert set(without.xs("2026Q2", level="period")["accounts_as_of"]) == {"today's"}
+    now = kl.build_portfolio(tx, acc, until="2026-06-30").table_
+    assert without.xs("2026Q2", level="period")["stage"].to_dict() == (
+        now["stage"].astype(object).to_dict()
+    )
 
 
 def test_history_has_one_row_per_account_and_quarter(bundled):

@@ -6,7 +6,8 @@ Risks flagged (:data:`RISK_RULES`, each a plain sentence on the page):
 - loses money: ``contribution`` below 0 after cost to serve;
 - relationship declining: the stage indicators fell (``declining``);
 - under-developed: a Strategic or Star account still at Exploratory or Basic;
-- moved down: a worse box than in the previous period;
+- moved down: a worse box than in the previous period (saying so when that period was
+  scored with today's accounts file, :func:`~kamlab.portfolio.history.portfolio_history`);
 - the buyer's plans work against ours: a buyer heading scored 3 or less;
 - low share of wallet: below 20% of the customer's spend (when known);
 - lapsing / likely lost: the account's ``health`` (the criteria's health rule,
@@ -81,14 +82,18 @@ def account_risks(
     )
     if history is not None and history.index.get_level_values("period").nunique() > 1:
         last = sorted(history.index.get_level_values("period").unique())[-2]
-        before = history.xs(last, level="period")["box"].reindex(table.index)
+        earlier = history.xs(last, level="period")
+        before = earlier["box"].reindex(table.index)
         worse = before.map(_RANK) < box.map(_RANK)
+        as_of = earlier.get("accounts_as_of", pd.Series(dtype=object)).reindex(table.index)
+        today = (as_of == "today's").fillna(False)
         add(
             "moved to a worse box",
             worse,
             (
                 f"moved down from {b} to {a} since {last}"
-                for b, a in zip(before[worse], box[worse], strict=True)
+                + (" (its box there scored with today's judgement)" if t else "")
+                for b, a, t in zip(before[worse], box[worse], today[worse], strict=True)
             ),
         )
     if scorecard is not None and len(scorecard):

@@ -25,12 +25,15 @@ __all__ = ["Movement", "portfolio_movement"]
 class Movement:
     """``transitions`` (column -> before x after table), ``new_key`` / ``lost_key``
     (accounts that became / stopped being key), ``movers`` (one row per account in both
-    periods, largest moves first)."""
+    periods, largest moves first), ``accounts_as_of``: which accounts table scored and
+    staged the earlier period (``before.attrs["accounts_as_of"]``: ``"snapshot"``, or
+    ``"today's"`` when its judgement and stages are today's; None when not known)."""
 
     transitions: dict[str, pd.DataFrame]
     new_key: pd.Index
     lost_key: pd.Index
     movers: pd.DataFrame
+    accounts_as_of: str | None = None
 
 
 def _key(table: pd.DataFrame) -> pd.Index:
@@ -63,4 +66,4 @@ def portfolio_movement(before: pd.DataFrame, after: pd.DataFrame) -> Movement:
     movers = movers.sort_values("moved", ascending=False, kind="stable")
     new_key = _key(after).difference(_key(before))
     lost_key = _key(before).difference(_key(after))
-    return Movement(tables, new_key, lost_key, movers)
+    return Movement(tables, new_key, lost_key, movers, before.attrs.get("accounts_as_of"))

@@ -3,7 +3,8 @@ the movement between periods and the allocation of hours in sentences, and one M
 page per key account.
 
 A page (:func:`account_page`) is built from the portfolio table, the customer P&L, the
-box history (:func:`~kamlab.portfolio.history.portfolio_history`), the buyer's
+past periods (:func:`~kamlab.portfolio.history.portfolio_history`, as a table by
+:func:`history_table`, saying which periods' stage and judgement are today's), the buyer's
 scorecard and the risks (:func:`~kamlab.portfolio.account_pages.account_risks`). Every
 string from the data is escaped (:func:`kamlab.safe.markdown_text`), so an account named
 ``<script>...`` shows as text.
@@ -27,9 +28,11 @@ __all__ = [
     "describe_allocation",
     "describe_key_changes",
     "describe_movement",
+    "history_table",
     "exit_candidates",
     "health_by_tier",
     "key_accounts",
+    "todays_judgement_note",
 ]
 
 
@@ -138,18 +141,7 @@ def account_page(
     if pd.notna(row.get("growth")):
         lines.append(f"| revenue trend (-1 to +1) | {row['growth']:+.2f} |")
     if history is not None and account in history.index.get_level_values("account_id"):
-        past = history.xs(account, level="account_id")
-        lines += [
-            "",
-            "Box and stage by period: "
-            + " → ".join(
-                f"{p} {b}" + (f" ({s})" if pd.notna(s) else "")
-                for p, b, s in zip(
-                    past.index, past["box"], past.get("stage", [None] * len(past)), strict=True
-                )
-            )
-            + ".",
-        ]
+        lines += ["", *history_table(history.xs(account, level="account_id"), currency)]
     found = [] if risks is None else list(risks.loc[risks["account_id"] == account, "detail"])
     lines += [
         "",
@@ -167,16 +159,82 @@ def account_page(
     return "\n".join(lines)
 
 
+_HISTORY = {
+    "box": "box",
+    "tier": "tier",
+    "stage": "stage",
+    "health": "health",
+    "revenue": "revenue, 12 months",
+    "contribution": "contribution, 12 months",
+}
+
+
+def todays_judgement_note(periods) -> str:
+    """The sentence a page or a movement text adds for past ``periods`` scored with
+    today's accounts file ("" when there are none)."""
+    periods = list(periods)
+    if not periods:
+        return ""
+    which = ", ".join(map(str, periods))
+    return (
+        f"Stage and judgement scores of {which} are today's (no accounts file of that time "
+        "was given): attractiveness, strength, box and tier there rest on them; only the "
+        "figures from the data (revenue, contribution, health) are that period's."
+    )
+
+
+def history_table(past: pd.DataFrame, currency: str = "GBP") -> list[str]:
+    """One account's past periods (its rows of
+    :func:`~kamlab.portfolio.history.portfolio_history`, by period) as Markdown lines: a
+    table of box, tier, stage, health, revenue and contribution, the stage of a period
+    scored with today's accounts file marked \\*, and :func:`todays_judgement_note`."""
+    columns = [c for c in _HISTORY if c in past.columns]
+    as_of = past.get("accounts_as_of", pd.Series("", index=past.index))
+    today = [p for p, a in zip(past.index, as_of, strict=True) if a == "today's"]
+    money_columns = {"revenue", "contribution"}
+    lines = [
+        "**By period** (each period's portfolio, from the data to its end):",
+        "",
+        "| period | " + " | ".join(_HISTORY[c] for c in columns) + " |",
+        "|---|" + "".join("---:|" if c in money_columns else "---|" for c in columns),
+    ]
+    for period, row in past.iterrows():
+        cells = []
+        for c in columns:
+            v = row[c]
+            if pd.isna(v):
+                cells.append("unknown" if c == "stage" else "")
+            elif c in money_columns:
+                cells.append(money(v, currency))
+            else:
+                cells.append(md(v))
+            if c == "stage" and period in today:
+                cells[-1] += "\\*"
+        lines.append(f"| {md(period)} | " + " | ".join(cells) + " |")
+    if today:
+        lines += ["", "\\* " + todays_judgement_note(today)]
+    return lines
+
+
 def describe_movement(movement) -> str:
     """A :class:`~kamlab.portfolio.movement.Movement` in a sentence: how many accounts in
-    both periods changed box, became key and stopped being key."""
+    both periods changed box, became key and stopped being key; and, when the earlier
+    period was scored with today's accounts file, that its stage and judgement are today's
+    (so the moves come from the data alone)."""
     stayed = len(movement.movers)
     changed = int((movement.movers["box_before"] != movement.movers["box_after"]).sum())
-    return (
+    text = (
         f"{changed} of {stayed} accounts in both periods changed box; "
         f"{len(movement.new_key)} became key accounts and {len(movement.lost_key)} stopped "
         "being key."
     )
+    if getattr(movement, "accounts_as_of", None) == "today's":
+        text += (
+            " The previous period is scored with today's accounts file (no previous accounts "
+            "file given): its stages and judgement scores are today's, so these moves come "
+            "from the data alone."
+        )
+    return text
 
 
 def describe_key_changes(movement, before: pd.DataFrame, after: pd.DataFrame) -> str:

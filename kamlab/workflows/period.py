@@ -17,6 +17,7 @@ portfolio builds it, the others load it.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -116,38 +117,56 @@ class PeriodRun:
     @cached_property
     def previous_table(self) -> pd.DataFrame:
         """The previous period's portfolio table: the data up to its end, scored with the
-        previous accounts file when given (else today's judgement scores stand in); account
-        health from the run's purchase model evaluated on the history to that end."""
+        previous accounts file when given (else today's judgement scores and stages stand
+        in: ``attrs["accounts_as_of"]`` is ``"snapshot"`` or ``"today's"``, see
+        :data:`~kamlab.portfolio.history.ACCOUNTS_AS_OF`); account health from the run's
+        purchase model evaluated on the history to that end."""
         from kamlab.portfolio import build_portfolio
 
         end = str(self.previous_period.end.date())
-        accounts = self.previous_accounts if self.previous_accounts is not None else self.accounts
+        given = self.previous_accounts is not None
+        accounts = self.previous_accounts if given else self.accounts
+        as_of = "snapshot" if given else "today's" if accounts is not None else "none"
         name, value_run, _, _ = self.uplift_model()
-        return self._memo(
-            "previous_portfolio",
-            (end, name),
-            lambda: (
-                build_portfolio(
-                    self.transactions,
-                    accounts,
-                    until=end,
-                    criteria=self.criteria,
-                    rates=self.rates,
-                    health_value=value_run.value,
-                ).table_
-            ),
-        )
 
-    def history(self, count: int = 4) -> pd.DataFrame:
+        def build() -> pd.DataFrame:
+            table = build_portfolio(
+                self.transactions,
+                accounts,
+                until=end,
+                criteria=self.criteria,
+                rates=self.rates,
+                health_value=value_run.value,
+            ).table_
+            table.attrs["accounts_as_of"] = as_of
+            return table
+
+        return self._memo("previous_portfolio", (end, name), build)
+
+    def snapshots(self, extra: Mapping | None = None) -> dict:
+        """The earlier accounts tables the run has, by period label: the previous accounts
+        file under the previous period's label, then ``extra`` (label -> table, e.g. older
+        files; it wins on the same label)."""
+        out = {}
+        if self.previous_accounts is not None:
+            out[self.previous_period.label] = self.previous_accounts
+        out.update(extra or {})
+        return out
+
+    def history(self, count: int = 4, snapshots: Mapping | None = None) -> pd.DataFrame:
         """Box, tier, stage and health of each account over the ``count`` periods to this
         one (:func:`kamlab.portfolio.history.portfolio_history`, health from the run's
-        purchase model)."""
+        purchase model). The previous period is scored with the previous accounts file when
+        the run has one, older periods with ``snapshots`` (label -> accounts table) where
+        given; the others with today's, said in ``accounts_as_of``."""
         from kamlab.portfolio.history import portfolio_history
 
         name, value_run, _, _ = self.uplift_model()
+        given = self.snapshots(snapshots)
+        tables = tuple(sorted((str(k), fingerprint(_frame(v))) for k, v in given.items()))
         return self._memo(
             "history",
-            (self.label, count, name),
+            (self.label, count, name, tables),
             lambda: portfolio_history(
                 self.transactions,
                 self.accounts,
@@ -156,6 +175,7 @@ class PeriodRun:
                 criteria=self.criteria,
                 rates=self.rates,
                 health_value=value_run.value,
+                snapshots=given,
             ),
         )
 
@@ -219,6 +239,11 @@ class PeriodRun:
             choice=self.uplift_model,
             **options,
         )
+
+
+def _frame(table) -> pd.DataFrame | None:
+    """The frame of an :class:`~kamlab.io.Accounts` (or the frame itself)."""
+    return getattr(table, "data", table)
 
 
 def _input_key(paths: tuple, columns: dict | None, options: dict) -> tuple:
