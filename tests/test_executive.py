@@ -29,3 +29,30 @@ def test_no_key_account_declining_is_said_so():
 
 def test_without_the_previous_accounts_file_decline_cannot_be_seen():
     assert "cannot be seen" in declining_sentence(TABLE, previous_accounts_given=False)
+
+
+def _movement(before_as_of):
+    from kamlab.portfolio.movement import portfolio_movement
+
+    before = pd.DataFrame(
+        {"box": ["Strategic", "Star"], "tier": ["key", "maintain"]},
+        index=pd.Index(["a", "b"], name="account_id"),
+    )
+    if before_as_of is not None:
+        before.attrs["accounts_as_of"] = before_as_of
+    after = before.assign(box=["Strategic", "Status"])
+    return portfolio_movement(before, after)
+
+
+def test_movement_from_a_previous_period_scored_with_todays_file_says_its_moves_are_data_only():
+    from kamlab.presentation.portfolio import describe_movement
+
+    text = describe_movement(_movement("today's"))
+    assert text.startswith("1 of 2 accounts in both periods changed box;")
+    assert text.endswith(
+        "The previous period is scored with today's accounts file (no previous accounts file "
+        "given): its stages and judgement scores are today's, so these moves come from the "
+        "data alone."
+    )
+    for as_of in ("snapshot", None):
+        assert "today's" not in describe_movement(_movement(as_of))

@@ -95,3 +95,21 @@ def test_an_unknown_tier_is_refused_before_any_model_is_fitted(sample, monkeypat
     monkeypatch.setattr(run, "uplift_model", lambda **_: pytest.fail("fitted first"))
     with pytest.raises(ConfigError, match="unknown tier 'gold'"):
         run.hours_plan(tiers=["gold"])
+
+
+def test_the_previous_accounts_file_scores_the_previous_period_and_says_so(sample):
+    run = run_of(sample, period="2026Q3")
+    assert run.previous_table.attrs["accounts_as_of"] == "snapshot"
+    history = run.history(2)
+    as_of = history["accounts_as_of"].groupby(level="period").unique().map(list).to_dict()
+    assert as_of == {"2026Q2": ["snapshot"], "2026Q3": ["current"]}
+    q2 = history.xs("2026Q2", level="period")["stage"]
+    assert q2.to_dict() == run.previous_table["stage"].astype(object).reindex(q2.index).to_dict()
+
+
+def test_without_a_previous_accounts_file_past_periods_say_they_use_todays(sample):
+    run = period_run(sample["transactions"], sample["accounts"], period="2026Q3")
+    assert run.previous_table.attrs["accounts_as_of"] == "today's"
+    history = run.history(3, snapshots={"2026Q1": run.accounts})
+    as_of = history["accounts_as_of"].groupby(level="period").unique().map(list).to_dict()
+    assert as_of == {"2026Q1": ["snapshot"], "2026Q2": ["today's"], "2026Q3": ["current"]}
