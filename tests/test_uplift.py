@@ -200,3 +200,10 @@ def test_no_comparison_when_the_portfolio_is_worth_nothing(value):
     uplift = retention_uplift(value, points=5, n_draws=0)
     uplift.total["value"] = -1.0
     assert "no comparison here" in compare_with_reichheld(uplift)
+
+
+def test_accounts_whose_rise_was_capped_are_a_reason_when_retention_is_not_per_purchase():
+    contracts = contract_value(homogeneous_sbg(0.97), pd.Series([0, 5], index=["a", "b"]), 1.0)
+    uplift = retention_uplift(contracts, points=5, n_draws=0)
+    assert uplift.table["capped"].all()
+    assert _reason(reichheld_reasons(uplift), "the cap: 2 account(s) were already within 5 points")

@@ -106,8 +106,10 @@ gross sales - returns - discounts = net revenue; - cost of goods = gross margin;
 return lines and deliveries counted from the transactions, service calls and KAM
 hours from the accounts table (annual counts), payment-term financing; each count
 times a rate from kamlab/cost_to_serve.yaml (or --cost-rates, a YAML file with the
-keys you change). Prints the whale headline (Cooper & Kaplan 1991: the top 20% of
-accounts typically earn 150-300% of total profit).
+keys you change). Prints the whale headline: the share of total profit the top 20%
+of accounts earn (Cooper & Kaplan 1991: typically 150-300%), the curve's peak, the
+share of it the loss-making tail gives back (Kaplan & Narayanan 2001: the tail
+typically loses 50-200% of total profit), and what explains the difference.
 
 example:
   kamlab pnl data/sample/transactions.csv --accounts data/sample/accounts.csv \\

@@ -681,7 +681,7 @@ def reichheld_reasons(uplift, currency: str = "GBP") -> list[str]:
       loses money), with their loss and the uplift of the others alone;
     - what retention means, when it is not per year: per purchase opportunity (BG/NBD,
       MBG/NBD; with the accounts whose 5 points were capped near 100%) or per contract
-      period (sBG).
+      period (sBG); for the other models, the accounts whose rise was capped, if any.
     """
     scenario, table = uplift.scenario, uplift.table
     reasons = []
@@ -744,6 +744,12 @@ def reichheld_reasons(uplift, currency: str = "GBP") -> list[str]:
         reasons.append(
             "retention per contract period (sBG's renewals), theirs per year: alike only when a "
             "period is a year."
+        )
+    capped = int(table["capped"].sum())
+    if basis != "purchase" and capped and points is not None:
+        reasons.append(
+            f"the cap: {capped:,} account(s) were already within {points:g} points of 100% "
+            "retention, so their rise was capped below the points asked."
         )
     return reasons
 
