@@ -28,9 +28,9 @@ __all__ = [
     "describe_allocation",
     "describe_key_changes",
     "describe_movement",
-    "history_table",
     "exit_candidates",
     "health_by_tier",
+    "history_table",
     "key_accounts",
     "todays_judgement_note",
 ]
