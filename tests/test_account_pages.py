@@ -130,6 +130,15 @@ def test_the_page_shows_the_past_periods_and_which_stage_and_judgement_are_today
     assert "\\* Stage and judgement scores of 2026Q1 are today's (no accounts file of that" in page
 
 
+def test_the_caveat_names_every_period_scored_with_todays_file():
+    from kamlab.presentation.portfolio import todays_judgement_note
+
+    assert todays_judgement_note(["2025Q4", "2026Q1", "2026Q2"]).startswith(
+        "Stage and judgement scores of 2025Q4, 2026Q1 and 2026Q2 are today's"
+    )
+    assert todays_judgement_note([]) == ""
+
+
 def test_a_page_whose_past_periods_all_had_their_accounts_file_has_no_caveat():
     page = account_page("A", table(), history=past(("snapshot", "snapshot", "current")))
     assert "today's" not in page and "\\*" not in page

@@ -175,7 +175,8 @@ def todays_judgement_note(periods) -> str:
     periods = list(periods)
     if not periods:
         return ""
-    which = ", ".join(map(str, periods))
+    names = [str(p) for p in periods]
+    which = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
     return (
         f"Stage and judgement scores of {which} are today's (no accounts file of that time "
         "was given): attractiveness, strength, box and tier there rest on them; only the "
