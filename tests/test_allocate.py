@@ -534,7 +534,9 @@ def test_describe_says_what_the_hours_cost_and_where_the_optimum_is():
     value = pd.Series([60_000.0, 20_000.0, 1_000.0], index=["a", "b", "c"])
     current = pd.Series([100.0, 100.0, 100.0], index=value.index)
     best = optimal_budget(value, 65.0).sum()
-    beyond = describe_allocation(allocate_hours(value, 3 * best, current_hours=current, hour_cost=65))
+    beyond = describe_allocation(
+        allocate_hours(value, 3 * best, current_hours=current, hour_cost=65)
+    )
     assert "At GBP 65.00 an hour (the loaded rate)" in beyond
     assert "net gain of GBP" in beyond
     assert "less than the GBP 65.00 it costs" in beyond and "lose money at the margin" in beyond
