@@ -488,9 +488,11 @@ def test_value_at_stake_is_retention_part_plus_growth_capture_times_potential(fi
         "potential": True,
     }
     assert plan.hour_cost == 65.0  # kamlab/cost_to_serve.yaml's account_drivers.kam_hours
-    assert not any("potential" in n for n in notes)
+    assert any(
+        "value at stake a year = retention part" in n and "25% of potential" in n for n in notes
+    )
     text = describe_allocation(plan)
-    assert "plus the growth part, 25% of its potential (the annual margin headroom)" in text
+    assert "plus the growth part, 25% of its potential, the annual margin headroom" in text
     assert "hours a year" in text
 
 

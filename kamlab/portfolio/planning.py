@@ -120,14 +120,23 @@ def plan_hours(
     notes = list(run.notes)
     retention = value_at_stake(run.value, points=retention_points, horizon_months=HORIZON_MONTHS)
     retention = retention.reindex(chosen, fill_value=0.0).rename("retention_at_stake")
+    uplift = (
+        f"the profit uplift over the next {HORIZON_MONTHS} months with retention "
+        f"{retention_points:g} points higher"
+    )
     if "potential" in table.columns:
         potential = pd.to_numeric(table["potential"], errors="coerce").reindex(chosen)
         growth = (capture * potential.fillna(0.0).clip(lower=0.0)).rename("growth_at_stake")
+        notes.append(
+            f"value at stake a year = retention part ({uplift}) + growth part ({capture:.0%} of "
+            "potential, the annual margin headroom); each hour is priced at the loaded rate"
+        )
     else:
         growth = pd.Series(0.0, index=chosen, name="growth_at_stake")
         notes.append(
             "the portfolio table has no potential column: value at stake is the retention "
-            "part only, so accounts valued for their growth (Star accounts) earn few hours"
+            f"part only, {uplift}, so "
+            "accounts valued for their growth (Star accounts) earn few hours"
         )
     stake = (retention + growth).rename("value_at_stake")
     acc = accounts_by_id(accounts)

@@ -312,6 +312,6 @@ def _value_at_stake_basis(a) -> str:
     return (
         head
         + retention
-        + f", plus the growth part, {b['growth_capture']:.0%} of its potential (the annual "
-        f"margin headroom){total('growth_at_stake')}."
+        + f", plus the growth part, {b['growth_capture']:.0%} of its potential, the annual "
+        f"margin headroom{total('growth_at_stake')}."
     )
