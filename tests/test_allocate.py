@@ -21,10 +21,15 @@ from matplotlib.axes import Axes  # noqa: E402
 from scipy.optimize import minimize  # noqa: E402
 
 from kamlab.errors import ConfigError, InputError  # noqa: E402
-from kamlab.plots.allocation import allocation_chart, response_curves  # noqa: E402
+from kamlab.plots.allocation import (  # noqa: E402
+    allocation_chart,
+    net_gain_chart,
+    response_curves,
+)
 from kamlab.portfolio.allocate import (  # noqa: E402
     Allocation,
     allocate_hours,
+    budget_curve,
     optimal_budget,
     response_gain,
 )
@@ -402,6 +407,25 @@ def test_the_headline_figures_are_plain_json():
     assert out["currency"] == "GBP" and out["accounts"] == 10
 
 
+def test_the_budget_curve_peaks_at_the_optimal_budget():
+    value, sat = random_case(40, seed=6)
+    current = pd.Series(25.0, index=value.index)
+    result = allocate_hours(
+        value, 1_000.0, saturation_hours=sat, current_hours=current, hour_cost=65
+    )
+    curve = budget_curve(result, points=401)
+    best = result.totals["optimal_budget_hours"]
+    assert curve["budget_hours"].iloc[-1] == pytest.approx(2 * max(1_000.0, best))
+    peak = curve.loc[curve["net_gain"].idxmax()]
+    assert abs(peak["budget_hours"] - best) <= curve["budget_hours"].diff().max()
+    assert curve["net_gain"].max() <= result.totals["optimal_budget_net_gain"] + 1e-6
+    # the last hour pays below the optimum and loses money beyond it
+    assert (curve.loc[curve["budget_hours"] < 0.99 * best, "marginal_gain"] > 65).all()
+    assert (curve.loc[curve["budget_hours"] > 1.01 * best, "marginal_gain"] < 65).all()
+    with pytest.raises(InputError, match="hour cost"):
+        budget_curve(allocate_hours(value, 10.0))
+
+
 # --------------------------------------------------------------------------- a year's value at stake
 
 
@@ -581,6 +605,21 @@ def test_allocation_chart_falls_back_to_equal_split_and_handles_no_accounts():
     assert "optimal vs equal split" in left.get_title()
     allocation_chart(allocate_hours(pd.Series([], dtype="float64"), 10.0), ax=right)
     assert right.get_title()
+    plt.close(fig)
+
+
+def test_net_gain_chart_marks_the_optimal_budget_and_todays_hours():
+    value, sat = random_case(30, seed=9)
+    current = pd.Series(20.0, index=value.index)
+    result = allocate_hours(value, 900.0, saturation_hours=sat, current_hours=current, hour_cost=65)
+    fig, ax = plt.subplots()
+    out = net_gain_chart(result, ax=ax)
+    assert out is ax and "GBP 65 an hour" in ax.get_title()
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "net gain" in labels
+    assert f"optimal budget: {result.totals['optimal_budget_hours']:,.0f} h" in labels
+    assert "today's hours: 600 h" in labels and "budget: 900 h" in labels
+    fig.canvas.draw()
     plt.close(fig)
 
 

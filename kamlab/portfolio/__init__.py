@@ -13,6 +13,7 @@ __getattr__, __dir__, __all__ = lazy_exports(
         "kamlab.portfolio.allocate": [
             "Allocation",
             "allocate_hours",
+            "budget_curve",
             "optimal_budget",
             "response_gain",
             "value_at_stake",

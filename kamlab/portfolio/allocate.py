@@ -72,6 +72,7 @@ from kamlab.errors import InputError
 __all__ = [
     "Allocation",
     "allocate_hours",
+    "budget_curve",
     "optimal_budget",
     "response_gain",
     "value_at_stake",
@@ -308,6 +309,36 @@ def optimal_budget(
         _reject(cap < 0, index, "max_hours is negative", "give 0 or more (np.inf for no cap)")
     hours = _optimal_hours(value, sat, cap, _hour_cost(hour_cost))
     return pd.Series(hours, index=index, name="optimal_budget_hours")
+
+
+def budget_curve(allocation: Allocation, budgets=None, *, points: int = 101) -> pd.DataFrame:
+    """Gain, cost and net gain of the best split of each budget, for the accounts of
+    ``allocation`` (their value at stake, saturation hours and caps) at its hour cost.
+
+    ``budgets``: hours (default ``points`` budgets from 0 to twice the largest of the
+    budget, today's hours and the optimal budget). One row per budget: ``budget_hours``,
+    ``hours_used``, ``gain``, ``hours_cost``, ``net_gain`` and ``marginal_gain``
+    (the shadow price). The net gain rises while the last hour earns more than it costs
+    and peaks at the optimal budget (module docstring)."""
+    if allocation.hour_cost is None:
+        raise InputError("budget_curve needs an allocation with an hour cost (hour_cost=)")
+    t, table = allocation.totals, allocation.table
+    if budgets is None:
+        top = max(allocation.budget_hours, t.get("current_hours", 0.0), t["optimal_budget_hours"])
+        budgets = np.linspace(0.0, 2 * top, points)
+    value = table["value_at_stake"].to_numpy(dtype="float64")
+    sat = table["saturation_hours"].to_numpy(dtype="float64")
+    cap = table["max_hours"].to_numpy(dtype="float64") if "max_hours" in table else None
+    caps = np.full(len(value), np.inf) if cap is None else cap
+    rows = []
+    for budget in np.asarray(budgets, dtype="float64"):
+        hours, log_lam = _solve(value, sat, caps, _budget(budget))
+        used = _total(hours)
+        gain = _total(response_gain(hours, value, sat)) if len(value) else 0.0
+        cost = used * allocation.hour_cost
+        rows.append((budget, used, gain, cost, gain - cost, float(np.exp(log_lam))))
+    columns = ["budget_hours", "hours_used", "gain", "hours_cost", "net_gain", "marginal_gain"]
+    return pd.DataFrame(rows, columns=columns)
 
 
 def _optimal_hours(value: np.ndarray, sat: np.ndarray, cap: np.ndarray, cost: float) -> np.ndarray:
