@@ -135,8 +135,8 @@ def plan_hours(
         growth = pd.Series(0.0, index=chosen, name="growth_at_stake")
         notes.append(
             "the portfolio table has no potential column: value at stake is the retention "
-            f"part only, {uplift}, so "
-            "accounts valued for their growth (Star accounts) earn few hours"
+            f"part only, {uplift}, so accounts valued for their growth (Star accounts) earn "
+            "few hours"
         )
     stake = (retention + growth).rename("value_at_stake")
     acc = accounts_by_id(accounts)
