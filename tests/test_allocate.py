@@ -457,6 +457,18 @@ def test_value_at_stake_is_the_uplift_over_the_next_12_months_not_the_clv_horizo
     assert stake.sum() < three_years.sum()
 
 
+def test_the_hours_charge_is_left_out_of_the_value_since_the_plan_prices_the_hours(fitted):
+    from kamlab.portfolio.allocate import value_at_stake
+    from kamlab.value.clv import customer_value
+
+    data, bg, gg, kw, value36 = fitted  # a yearly cost to serve of 50, all of it hours
+    charge = pd.Series(50.0, index=value36.table.index)
+    stake = value_at_stake(value36, hours_charge=charge)
+    free = customer_value(data, bg, gg, horizon_months=36, **{**kw, "cost_per_year": 0.0})
+    np.testing.assert_allclose(stake, value_at_stake(free), rtol=1e-12)
+    assert stake.sum() > value_at_stake(value36).sum()  # serving a kept account costs less
+
+
 def test_a_value_re_valued_over_another_horizon_keeps_its_models_and_inputs(fitted):
     from kamlab.value.clv import customer_value
 

@@ -472,7 +472,9 @@ def _current(current_hours, index: pd.Index) -> np.ndarray:
     return current
 
 
-def value_at_stake(value, points: float = 5.0, *, horizon_months: float = 12) -> pd.Series:
+def value_at_stake(
+    value, points: float = 5.0, *, horizon_months: float = 12, hours_charge=None
+) -> pd.Series:
     """Each account's retention part of the value at stake, on the hours' basis (a year):
     the profit uplift over the next ``horizon_months`` (12) when retention rises by
     ``points`` (:func:`kamlab.value.retention_uplift` on ``value``, a non-contractual
@@ -482,10 +484,18 @@ def value_at_stake(value, points: float = 5.0, *, horizon_months: float = 12) ->
 
     A 36-month CLV's uplift would set three years of profit against one year's hours; the
     12-month uplift counts only the profit the year's retention gain brings within that
-    year (conservative: the accounts kept also buy in later years)."""
+    year (conservative: the accounts kept also buy in later years). ``hours_charge``
+    (money a year by account id, e.g. the P&L's KAM-hours charge per year) is taken out
+    of the yearly cost to serve first: the allocation prices the hours itself, so the
+    value must not charge them too."""
     from kamlab.value.uplift import retention_uplift
 
-    if value.horizon_months != horizon_months:
+    if hours_charge is not None:
+        index = value.table.index
+        charge = pd.Series(hours_charge, dtype="float64").reindex(index).fillna(0.0)
+        cost = value.inputs["cost_per_year"] - charge.to_numpy()
+        value = value.with_horizon(horizon_months, cost_per_year=pd.Series(cost, index=index))
+    elif value.horizon_months != horizon_months:
         value = value.with_horizon(horizon_months)
     uplift = retention_uplift(value, points=points, n_draws=0)
     return uplift.table["uplift"].clip(lower=0.0).rename("value_at_stake")

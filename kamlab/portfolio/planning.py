@@ -7,7 +7,8 @@ Everything is on one time basis, a year:
 
 - **value at stake** (money a year) = **retention part** + **growth part**. The retention
   part is the profit uplift over the next 12 months when retention rises by
-  ``retention_points`` (:func:`~kamlab.portfolio.allocate.value_at_stake`); the growth
+  ``retention_points`` (:func:`~kamlab.portfolio.allocate.value_at_stake`), with the
+  P&L's KAM-hours charge left out of the cost to serve (the plan prices the hours); the growth
   part is ``growth_capture`` (e.g. 20%: what a year of full attention could win) times
   the account's ``potential``, the annual margin headroom of the portfolio table. A table
   without ``potential`` gives the retention part only (said in the notes).
@@ -85,6 +86,16 @@ def _growth_capture(share) -> float:
     return float(share)
 
 
+def _hours_charge(pnl: pd.DataFrame, hours_column: str) -> pd.Series | None:
+    """The P&L's charge for account-manager hours per year by account (``cts_<column>`` /
+    ``years``), or None when the P&L charges none."""
+    column = f"cts_{hours_column}"
+    if column not in pnl.columns or "years" not in pnl.columns:
+        return None
+    years = pnl["years"].astype("float64").where(pnl["years"] > 0)
+    return (pnl[column].astype("float64") / years).fillna(0.0)
+
+
 def plan_hours(
     run,
     accounts,
@@ -118,7 +129,12 @@ def plan_hours(
     cost = loaded_hour_cost(rates, hour_cost, hours_column)
     chosen = table.index[table["tier"].astype("object").isin(list(tiers))]
     notes = list(run.notes)
-    retention = value_at_stake(run.value, points=retention_points, horizon_months=HORIZON_MONTHS)
+    retention = value_at_stake(
+        run.value,
+        points=retention_points,
+        horizon_months=HORIZON_MONTHS,
+        hours_charge=_hours_charge(run.pnl, hours_column),
+    )
     retention = retention.reindex(chosen, fill_value=0.0).rename("retention_at_stake")
     uplift = (
         f"the profit uplift over the next {HORIZON_MONTHS} months with retention "
