@@ -44,19 +44,21 @@ If the caps cannot absorb the budget, every account gets its cap, the rest of th
 is reported as unused and the shadow price is 0. The solution is compared with an equal
 split (``B / n`` each, capped) and, when given, the current allocation.
 
-**Hours that pay for themselves.** An hour costs ``c`` (the loaded hourly rate of an
+**Hours that pay for themselves.** An hour costs ``k`` (the loaded hourly rate of an
 account manager, money per hour). The *net gain* of a plan is its gain minus the cost of
-its hours, ``N = sum_i g_i(h_i) - c sum_i h_i``; it is separable and concave, so it is
-largest where every account's last hour earns exactly its cost, ``g_i'(h_i) = c``:
+its hours, ``N = sum_i g_i(h_i) - k sum_i h_i``; it is separable and concave, so it is
+largest where every funded account below its cap earns exactly the cost from its last
+hour, ``g_i'(h_i) = k``:
 
-    h*_i = clip(s_i ln(V_i / (s_i c)), 0, c_i)          (:func:`optimal_budget`)
+    h*_i = clip(s_i ln(V_i / (s_i k)), 0, c_i)          (:func:`optimal_budget`)
 
-(none for an account whose first hour earns ``V_i / s_i <= c``). Their total
+(``c_i`` the cap, as above; none for an account whose first hour earns
+``V_i / s_i <= k``). Their total
 ``B* = sum_i h*_i`` is the *optimal budget*: :func:`allocate_hours` with ``B*`` gives the
-same plan with shadow price ``lam = c``. As a function of the budget the net gain
-``G(B) - c B`` has slope ``lam(B) - c``, which falls as ``B`` grows: below ``B*`` another
+same plan with shadow price ``lam = k``. As a function of the budget the net gain
+``G(B) - k B`` has slope ``lam(B) - k``, which falls as ``B`` grows: below ``B*`` another
 hour adds more than it costs, beyond it every extra hour loses money at the margin
-(``lam < c``), so ``B*`` is the budget with the largest net gain.
+(``lam < k``), so ``B*`` is the budget with the largest net gain.
 """
 
 from __future__ import annotations
