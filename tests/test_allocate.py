@@ -7,6 +7,7 @@ below can state the answer it expects rather than a tolerance on a search.
 from __future__ import annotations
 
 import math
+from types import SimpleNamespace
 
 import matplotlib
 
@@ -19,9 +20,19 @@ import pytest  # noqa: E402
 from matplotlib.axes import Axes  # noqa: E402
 from scipy.optimize import minimize  # noqa: E402
 
-from kamlab.errors import InputError  # noqa: E402
-from kamlab.plots.allocation import allocation_chart, response_curves  # noqa: E402
-from kamlab.portfolio.allocate import Allocation, allocate_hours, response_gain  # noqa: E402
+from kamlab.errors import ConfigError, InputError  # noqa: E402
+from kamlab.plots.allocation import (  # noqa: E402
+    allocation_chart,
+    net_gain_chart,
+    response_curves,
+)
+from kamlab.portfolio.allocate import (  # noqa: E402
+    Allocation,
+    allocate_hours,
+    budget_curve,
+    optimal_budget,
+    response_gain,
+)
 from kamlab.presentation.portfolio import describe_allocation  # noqa: E402
 
 
@@ -295,6 +306,251 @@ def test_value_at_stake_must_be_a_series():
         allocate_hours([1.0, 2.0], 10.0)
 
 
+# --------------------------------------------------------------------------- what hours cost
+
+
+def net_gain_at(value, sat, budget, cost, cap=None):
+    """The net gain of the best split of ``budget``: gain - budget x cost."""
+    result = allocate_hours(value, budget, saturation_hours=sat, max_hours=cap)
+    return result.totals["optimal_gain"] - result.hours_used * cost
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_optimal_budget_beats_every_budget_of_a_brute_force_scan(seed):
+    value, sat = random_case(30, seed)
+    cost = 65.0
+    best = optimal_budget(value, cost, saturation_hours=sat)
+    budget = best.sum()
+    assert 0 < budget
+    scan = np.linspace(0.0, 2.5 * budget, 501)
+    net = np.array([net_gain_at(value, sat, b, cost) for b in scan])
+    peak = scan[net.argmax()]
+    assert abs(peak - budget) <= scan[1]  # the scan's best budget is the closed form's
+    assert net_gain_at(value, sat, budget, cost) >= net.max() - 1e-6
+
+
+def test_closed_form_hours_are_the_budget_split_with_the_last_hour_earning_its_cost():
+    value, sat = random_case(50, seed=7)
+    cost = 65.0
+    best = optimal_budget(value, cost, saturation_hours=sat)
+    # h* = s ln(V / (s c)) where the first hour earns more than it costs, else 0
+    first_hour = value / sat
+    expected = np.where(first_hour > cost, sat * np.log(value / (sat * cost)), 0.0)
+    np.testing.assert_allclose(best, expected, rtol=1e-12)
+    result = allocate_hours(value, best.sum(), saturation_hours=sat, hour_cost=cost)
+    assert result.shadow_price == pytest.approx(cost, rel=1e-9)
+    np.testing.assert_allclose(result.table["hours"], best, atol=1e-7)
+    np.testing.assert_allclose(result.table["optimal_budget_hours"], best)
+    assert result.totals["net_gain"] == pytest.approx(result.totals["optimal_budget_net_gain"])
+
+
+def test_optimal_budget_respects_caps_and_matches_a_scan():
+    value, sat = random_case(20, seed=8)
+    cap = pd.Series(np.linspace(0, 60, 20), index=value.index)
+    cost = 40.0
+    best = optimal_budget(value, cost, saturation_hours=sat, max_hours=cap)
+    assert (best <= cap).all() and best.iloc[0] == 0
+    scan = np.linspace(0.0, cap.sum(), 401)
+    net = np.array([net_gain_at(value, sat, b, cost, cap) for b in scan])
+    assert net_gain_at(value, sat, best.sum(), cost, cap) >= net.max() - 1e-6
+
+
+def test_the_plan_is_priced_at_the_hour_cost_and_today_too():
+    value, sat = random_case(25, seed=5)
+    current = pd.Series(30.0, index=value.index)
+    result = allocate_hours(value, 500.0, saturation_hours=sat, current_hours=current, hour_cost=65)
+    t = result.totals
+    assert result.hour_cost == t["hour_cost"] == 65.0
+    assert t["gain"] == t["optimal_gain"]
+    assert t["hours_cost"] == pytest.approx(500.0 * 65)
+    assert t["net_gain"] == pytest.approx(t["optimal_gain"] - 500.0 * 65)
+    assert t["current_cost"] == pytest.approx(750.0 * 65)
+    assert t["current_net_gain"] == pytest.approx(t["current_gain"] - 750.0 * 65)
+    assert t["optimal_budget_cost"] == pytest.approx(t["optimal_budget_hours"] * 65)
+    # the optimal budget has the largest net gain of the three
+    assert t["optimal_budget_net_gain"] >= max(t["net_gain"], t["current_net_gain"])
+
+
+def test_an_account_whose_first_hour_earns_less_than_it_costs_gets_none_at_the_optimum():
+    value = accounts([6_500.0, 2_600.0, 2_500.0])  # first hour earns V / 40: 162.5, 65, 62.5
+    best = optimal_budget(value, 65.0, saturation_hours=40.0)
+    assert best.iloc[0] == pytest.approx(40 * math.log(2.5))
+    assert best.iloc[1] == 0 and best.iloc[2] == 0
+
+
+def test_without_an_hour_cost_there_are_no_cost_figures():
+    result = allocate_hours(accounts([100.0, 200.0]), 10.0)
+    assert result.hour_cost is None
+    assert "net_gain" not in result.totals and "optimal_budget_hours" not in result.table
+
+
+@pytest.mark.parametrize("cost", [0.0, -5.0, np.nan, np.inf, "a lot"])
+def test_hour_cost_must_be_a_positive_amount(cost):
+    with pytest.raises(InputError, match="hour_cost"):
+        allocate_hours(accounts([100.0]), 10.0, hour_cost=cost)
+    with pytest.raises(InputError, match="hour_cost"):
+        optimal_budget(accounts([100.0]), cost)
+
+
+def test_the_headline_figures_are_plain_json():
+    import json
+
+    value, sat = random_case(10, seed=2)
+    current = pd.Series(5.0, index=value.index)
+    result = allocate_hours(value, 80.0, saturation_hours=sat, current_hours=current, hour_cost=65)
+    out = json.loads(json.dumps(result.to_dict(), allow_nan=False))
+    for key in ("hour_cost", "optimal_budget_hours", "gain", "net_gain", "budget_hours"):
+        assert isinstance(out[key], float)
+    assert out["marginal_gain_last_hour"] == pytest.approx(result.shadow_price)
+    assert out["hours_used"] == pytest.approx(80.0)
+    assert out["current_net_gain"] == pytest.approx(result.totals["current_net_gain"])
+    assert out["currency"] == "GBP" and out["accounts"] == 10
+
+
+def test_the_budget_curve_peaks_at_the_optimal_budget():
+    value, sat = random_case(40, seed=6)
+    current = pd.Series(25.0, index=value.index)
+    result = allocate_hours(
+        value, 1_000.0, saturation_hours=sat, current_hours=current, hour_cost=65
+    )
+    curve = budget_curve(result, points=401)
+    best = result.totals["optimal_budget_hours"]
+    assert curve["budget_hours"].iloc[-1] == pytest.approx(2 * max(1_000.0, best))
+    peak = curve.loc[curve["net_gain"].idxmax()]
+    assert abs(peak["budget_hours"] - best) <= curve["budget_hours"].diff().max()
+    assert curve["net_gain"].max() <= result.totals["optimal_budget_net_gain"] + 1e-6
+    # the last hour pays below the optimum and loses money beyond it
+    assert (curve.loc[curve["budget_hours"] < 0.99 * best, "marginal_gain"] > 65).all()
+    assert (curve.loc[curve["budget_hours"] > 1.01 * best, "marginal_gain"] < 65).all()
+    with pytest.raises(InputError, match="hour cost"):
+        budget_curve(allocate_hours(value, 10.0))
+
+
+# --------------------------------------------------------------------------- a year's value at stake
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    """A BG/NBD + Gamma-Gamma value over 36 months, with a yearly cost to serve."""
+    from kamlab.models import BetaGeo, GammaGamma
+    from kamlab.models.simulate import simulate_bgnbd
+    from kamlab.value.clv import customer_value
+
+    ages = np.random.default_rng(0).uniform(26, 104, 300)
+    data = simulate_bgnbd(300, 0.8, 6.0, 1.2, 6.0, T=ages, spend=(4.0, 8.0, 300.0), seed=0)
+    bg, gg = BetaGeo().fit(data), GammaGamma().fit(data)
+    kw = dict(discount=0.10, margin=0.3, cost_per_year=50.0)
+    return data, bg, gg, kw, customer_value(data, bg, gg, horizon_months=36, **kw)
+
+
+def test_value_at_stake_is_the_uplift_over_the_next_12_months_not_the_clv_horizon(fitted):
+    from kamlab.portfolio.allocate import value_at_stake
+    from kamlab.value.clv import customer_value
+    from kamlab.value.uplift import retention_uplift
+
+    data, bg, gg, kw, value36 = fitted
+    year = customer_value(data, bg, gg, horizon_months=12, **kw)
+    stake = value_at_stake(value36, points=5)
+    expected = retention_uplift(year, points=5, n_draws=0).table["uplift"].clip(lower=0)
+    np.testing.assert_allclose(stake, expected, rtol=1e-12)
+    three_years = retention_uplift(value36, points=5, n_draws=0).table["uplift"].clip(lower=0)
+    assert stake.sum() < three_years.sum()
+
+
+def test_the_hours_charge_is_left_out_of_the_value_since_the_plan_prices_the_hours(fitted):
+    from kamlab.portfolio.allocate import value_at_stake
+    from kamlab.value.clv import customer_value
+
+    data, bg, gg, kw, value36 = fitted  # a yearly cost to serve of 50, all of it hours
+    charge = pd.Series(50.0, index=value36.table.index)
+    stake = value_at_stake(value36, hours_charge=charge)
+    free = customer_value(data, bg, gg, horizon_months=36, **{**kw, "cost_per_year": 0.0})
+    np.testing.assert_allclose(stake, value_at_stake(free), rtol=1e-12)
+    assert stake.sum() > value_at_stake(value36).sum()  # serving a kept account costs less
+
+
+def test_a_value_re_valued_over_another_horizon_keeps_its_models_and_inputs(fitted):
+    from kamlab.value.clv import customer_value
+
+    data, bg, gg, kw, value36 = fitted
+    np.testing.assert_allclose(value36.with_horizon(36).table["clv"], value36.table["clv"])
+    year = value36.with_horizon(12)
+    assert year.horizon_months == 12 and year.model is bg
+    direct = customer_value(data, bg, gg, horizon_months=12, **kw).table
+    pd.testing.assert_frame_equal(year.table, direct)
+
+
+def test_with_no_discount_and_no_cost_a_years_value_is_a_years_expected_margin():
+    from kamlab.models import BetaGeo
+    from kamlab.models.simulate import simulate_bgnbd
+    from kamlab.value.clv import customer_value
+
+    data = simulate_bgnbd(200, 0.8, 6.0, 1.2, 6.0, T=80.0, seed=1)
+    bg = BetaGeo().fit(data)
+    year = customer_value(data, bg, 100.0, horizon_months=36, discount=0.0, margin=0.3)
+    year = year.with_horizon(12)
+    weeks = 365.25 / 7
+    purchases = bg.conditional_expected_purchases(weeks, data)
+    np.testing.assert_allclose(year.table["clv"], 0.3 * 100.0 * purchases, rtol=1e-6)
+
+
+def plan_of(fitted, table_columns: dict, **options):
+    from kamlab.portfolio.planning import plan_hours
+
+    _, _, _, _, value36 = fitted
+    index = value36.table.index
+    table = pd.DataFrame(
+        {"tier": pd.Categorical(["key"] * len(index), categories=["key", "key development"])},
+        index=index,
+    )
+    table = table.assign(**table_columns)
+    pnl = pd.DataFrame(index=index)
+    pnl.attrs["currency"] = "GBP"
+    run = SimpleNamespace(value=value36, pnl=pnl, notes=[])
+    return plan_hours(run, None, table, budget_hours=500.0, **options)
+
+
+def test_value_at_stake_is_retention_part_plus_growth_capture_times_potential(fitted):
+    _, _, _, _, value36 = fitted
+    potential = pd.Series(np.linspace(0, 20_000, len(value36.table)), index=value36.table.index)
+    plan, notes = plan_of(fitted, {"potential": potential}, growth_capture=0.25)
+    t = plan.table
+    np.testing.assert_allclose(t["growth_at_stake"], 0.25 * potential)
+    np.testing.assert_allclose(t["value_at_stake"], t["retention_at_stake"] + t["growth_at_stake"])
+    assert plan.basis == {
+        "horizon_months": 12,
+        "retention_points": 5.0,
+        "growth_capture": 0.25,
+        "potential": True,
+    }
+    assert plan.hour_cost == 65.0  # kamlab/cost_to_serve.yaml's account_drivers.kam_hours
+    assert any(
+        "value at stake a year = retention part" in n and "25% of potential" in n for n in notes
+    )
+    text = describe_allocation(plan)
+    assert "plus the growth part, 25% of its potential, the annual margin headroom" in text
+    assert "hours a year" in text
+
+
+def test_without_potential_value_at_stake_is_retention_only_and_a_note_says_so(fitted):
+    plan, notes = plan_of(fitted, {})
+    assert (plan.table["growth_at_stake"] == 0).all()
+    np.testing.assert_allclose(plan.table["value_at_stake"], plan.table["retention_at_stake"])
+    assert any("no potential column" in n and "retention part only" in n for n in notes)
+    assert "the retention part only" in describe_allocation(plan)
+
+
+def test_the_hour_cost_comes_from_the_cost_rates_or_must_be_given(fitted):
+    plan, _ = plan_of(fitted, {}, rates={"account_drivers": {"kam_hours": 80}})
+    assert plan.hour_cost == 80.0
+    plan, _ = plan_of(fitted, {}, rates={"account_drivers": {"kam_hours": 80}}, hour_cost=50)
+    assert plan.hour_cost == 50.0
+    with pytest.raises(ConfigError, match="kam_hours.*--hour-cost"):
+        plan_of(fitted, {}, rates={"account_drivers": {"kam_hours": 0}})
+    with pytest.raises(ConfigError, match="growth capture"):
+        plan_of(fitted, {}, growth_capture=1.5)
+
+
 # --------------------------------------------------------------------------- describe
 
 
@@ -310,6 +566,24 @@ def test_describe_gives_the_numbers_in_a_sentence():
     assert "more than the current allocation" in text
     assert "which uses 30 hours, not the 60 budgeted" in text
     assert f"EUR {result.shadow_price:,.2f}" in text
+
+
+def test_describe_says_what_the_hours_cost_and_where_the_optimum_is():
+    value = pd.Series([60_000.0, 20_000.0, 1_000.0], index=["a", "b", "c"])
+    current = pd.Series([100.0, 100.0, 100.0], index=value.index)
+    best = optimal_budget(value, 65.0).sum()
+    beyond = describe_allocation(
+        allocate_hours(value, 3 * best, current_hours=current, hour_cost=65)
+    )
+    assert "At GBP 65.00 an hour (the loaded rate)" in beyond
+    assert "net gain of GBP" in beyond
+    assert "less than the GBP 65.00 it costs" in beyond and "lose money at the margin" in beyond
+    assert f"The budget at which the last hour earns its cost is {best:,.0f} hours" in beyond
+    assert "Today's 300 hours gain GBP" in beyond
+    below = describe_allocation(allocate_hours(value, best / 2, hour_cost=65))
+    assert "more than the GBP 65.00 it costs: more hours would pay" in below
+    at = describe_allocation(allocate_hours(value, best, hour_cost=65))
+    assert "what it costs (GBP 65.00): this budget is the optimum" in at
 
 
 # --------------------------------------------------------------------------- charts
@@ -343,6 +617,21 @@ def test_allocation_chart_falls_back_to_equal_split_and_handles_no_accounts():
     assert "optimal vs equal split" in left.get_title()
     allocation_chart(allocate_hours(pd.Series([], dtype="float64"), 10.0), ax=right)
     assert right.get_title()
+    plt.close(fig)
+
+
+def test_net_gain_chart_marks_the_optimal_budget_and_todays_hours():
+    value, sat = random_case(30, seed=9)
+    current = pd.Series(20.0, index=value.index)
+    result = allocate_hours(value, 900.0, saturation_hours=sat, current_hours=current, hour_cost=65)
+    fig, ax = plt.subplots()
+    out = net_gain_chart(result, ax=ax)
+    assert out is ax and "GBP 65 an hour" in ax.get_title()
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "net gain" in labels
+    assert f"optimal budget: {result.totals['optimal_budget_hours']:,.0f} h" in labels
+    assert "today's hours: 600 h" in labels and "budget: 900 h" in labels
+    fig.canvas.draw()
     plt.close(fig)
 
 

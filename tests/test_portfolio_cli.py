@@ -1,5 +1,7 @@
 """``kamlab portfolio`` and ``kamlab allocate`` (kamlab.cli.portfolio)."""
 
+import json
+
 import pandas as pd
 import pytest
 
@@ -110,3 +112,79 @@ def test_allocate_moves_todays_hours_and_never_exceeds_them(sample, tmp_path, ca
     assert plan["expected_gain"].sum() >= plan["current_gain"].sum()
     assert set(plan["tier"]) <= {"key", "key development"}
     assert "Allocating" in stdout
+
+
+def test_allocate_prices_the_hours_in_words(sample, tmp_path, capsys):
+    code, stdout, err = run(
+        capsys,
+        "allocate",
+        sample["transactions"],
+        "--accounts",
+        sample["accounts"],
+        "--period",
+        "2026Q3",
+        "--out",
+        tmp_path / "hours.csv",
+    )
+    assert code == 0, err
+    assert "hours a year; an hour costs GBP 65.00" in stdout
+    assert "At GBP 65.00 an hour (the loaded rate)" in stdout and "a net gain of GBP" in stdout
+    assert "The budget at which the last hour earns its cost is" in stdout
+    assert "Today's" in stdout and "Value at stake is" in stdout
+
+
+def test_allocate_needs_an_hour_cost_when_the_rates_charge_none(sample, tmp_path, capsys):
+    rates = tmp_path / "rates.yaml"
+    rates.write_text("account_drivers:\n  kam_hours: 0\n", encoding="utf-8")
+    argv = ["allocate", sample["transactions"], "--accounts", sample["accounts"]]
+    argv += ["--period", "2026Q3", "--cost-rates", rates, "--out", tmp_path / "h.csv"]
+    code, _, err = run(capsys, *argv)
+    assert code == 2 and "--hour-cost" in err and "kam_hours" in err
+    code, out, err = run(capsys, *argv, "--hour-cost", "50", "--json")
+    assert code == 0, err
+    assert json.loads(out)["hour_cost"] == 50.0
+
+
+@pytest.fixture(scope="module")
+def sample_600(tmp_path_factory) -> dict:
+    return make_sample(600, seed=11).write(tmp_path_factory.mktemp("sample600"))
+
+
+def test_at_the_optimal_budget_the_last_hour_earns_its_cost(sample_600, tmp_path, capsys):
+    """Issue 14's must-show: --json gives hour_cost, optimal_budget_hours, gain, net_gain;
+    run again with --hours at the optimal budget, the last funded hour earns its cost."""
+
+    def allocate(*extra) -> dict:
+        code, out, err = run(
+            capsys,
+            "allocate",
+            sample_600["transactions"],
+            "--accounts",
+            sample_600["accounts"],
+            "--period",
+            "2026Q3",
+            "--out",
+            tmp_path / "hours.csv",
+            "--json",
+            *extra,
+        )
+        assert code == 0, err
+        return json.loads(out)
+
+    today = allocate()
+    for key in ("hour_cost", "optimal_budget_hours", "gain", "net_gain", "budget_hours"):
+        assert isinstance(today[key], float)
+    for key in ("hours_used", "marginal_gain_last_hour", "current_hours", "current_net_gain"):
+        assert isinstance(today[key], float)
+    assert today["model"] in {"BG/NBD", "MBG/NBD", "Pareto/NBD"} and today["currency"] == "GBP"
+    assert today["hour_cost"] == 65.0  # kamlab/cost_to_serve.yaml
+    assert today["net_gain"] == pytest.approx(today["gain"] - today["hours_used"] * 65.0)
+    assert today["optimal_budget_hours"] > 0
+
+    best = allocate("--hours", repr(today["optimal_budget_hours"]))
+    assert best["budget_hours"] == pytest.approx(today["optimal_budget_hours"])
+    assert best["marginal_gain_last_hour"] == pytest.approx(best["hour_cost"], rel=0.05)
+    assert best["net_gain"] == pytest.approx(today["optimal_budget_net_gain"], rel=1e-6)
+    assert best["net_gain"] >= today["net_gain"] and best["net_gain"] >= today["current_net_gain"]
+    plan = pd.read_csv(tmp_path / "hours.csv")
+    assert plan["hours"].sum() == pytest.approx(best["budget_hours"])

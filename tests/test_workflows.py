@@ -113,3 +113,22 @@ def test_without_a_previous_accounts_file_past_periods_say_they_use_todays(sampl
     history = run.history(3, snapshots={"2026Q1": run.accounts})
     as_of = history["accounts_as_of"].groupby(level="period").unique().map(list).to_dict()
     assert as_of == {"2026Q1": ["snapshot"], "2026Q2": ["today's"], "2026Q3": ["current"]}
+
+
+def test_an_hours_plan_needs_an_hour_cost_before_any_model_is_fitted(sample, monkeypatch):
+    run = run_of(sample, period="2026Q3")
+    _ = run.portfolio
+    monkeypatch.setattr(run, "uplift_model", lambda **_: pytest.fail("fitted first"))
+    run.rates = {"account_drivers": {"kam_hours": 0}}
+    with pytest.raises(ConfigError, match="hour-cost"):
+        run.hours_plan()
+
+
+def test_the_hours_plan_is_a_year_priced_at_the_cost_rates_hour(sample):
+    run = run_of(sample, period="2026Q3")
+    plan, notes = run.hours_plan()
+    assert plan.hour_cost == 65.0 and plan.basis["horizon_months"] == 12
+    assert "net_gain" in plan.totals and "optimal_budget_hours" in plan.totals
+    assert "Purchase model" in notes[0]
+    plan, _ = run.hours_plan(budget_hours=100, hour_cost=40.0, growth_capture=0.1)
+    assert plan.hour_cost == 40.0 and plan.basis["growth_capture"] == 0.1

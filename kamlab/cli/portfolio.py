@@ -43,13 +43,26 @@ fall back to data measures and say so.
 _EPILOG_ALLOCATE = """
 example:
   kamlab allocate data/sample/transactions.csv --accounts data/sample/accounts.csv \\
-      --period 2026Q3 --hours 2000 --out hours.csv
+      --period 2026Q3 --hours 2000 --out hours.csv --json
 
-Each account's value at stake is its retention-driven profit uplift (Pareto/NBD +
-Gamma-Gamma, retention up by --retention-points). The gain from h hours is
-value x (1 - exp(-h / saturation)): the first hours earn most. The plan maximising the
-total expected gain within the budget is solved exactly and compared with an equal split
-and, when the accounts file has kam_hours, with today's hours.
+Everything is on one time basis, a year. Each account's value at stake (money a year) is
+its retention part plus its growth part: the retention part is the profit uplift over the
+next 12 months if retention rises by --retention-points (the run's purchase model +
+Gamma-Gamma; the KAM-hours charge is left out, as the plan prices the hours); the growth
+part is --growth-capture (default 20%) of the account's potential, the annual margin
+headroom of the portfolio table (no potential: retention only, and a note says so). The gain from h hours is value x (1 - exp(-h / saturation)):
+the first hours earn most. The plan maximising the total expected gain within the budget
+is solved exactly and compared with an equal split and, when the accounts file has
+kam_hours, with today's hours.
+
+Each hour costs the loaded rate of the cost rates (account_drivers.kam_hours, GBP 65 in
+kamlab/cost_to_serve.yaml; --hour-cost overrides it). The output gives the hours' cost and
+the net gain (gain - cost), the optimal budget (where the last hour earns exactly its
+cost: sum over accounts of clip(s ln(V / (s x cost)), 0)) with its gain and net gain, and
+the same for today's hours. A budget beyond the optimum loses money at the margin.
+--json prints one object: model, currency, hour_cost, budget_hours, hours_used, gain,
+hours_cost, net_gain, marginal_gain_last_hour, optimal_budget_hours (and its gain, cost,
+net gain), current_hours (and its gain, cost, net gain), value at stake by part, notes.
 """
 
 
@@ -140,23 +153,30 @@ def _portfolio(args, tx, accounts, **options):
 
 
 def cmd_allocate(args) -> None:
-    """allocate account-manager hours across accounts to maximise expected uplift
+    """allocate account-manager hours across accounts to maximise expected gain
 
-    Share a budget of account-manager hours across the key accounts so the expected
-    retention-driven profit uplift is largest (solved exactly).
+    Share a budget of account-manager hours (a year) across the key accounts so the
+    expected profit from retention and growth is largest (solved exactly), and price the
+    hours: their cost, the net gain and the budget at which the last hour earns its cost.
     """
+    import json
+
+    from kamlab.portfolio.planning import loaded_hour_cost
     from kamlab.presentation.portfolio import describe_allocation
     from kamlab.safe import write_csv
-    from kamlab.workflows.value import hours_plan
+    from kamlab.workflows.value import fit_uplift_model, hours_plan
 
     if args.hours is not None and not args.hours >= 0:
         raise ConfigError(f"--hours {args.hours:g}: expected a number of hours >= 0")
+    if not 0 <= args.growth_capture <= 1:
+        raise ConfigError(
+            f"--growth-capture {args.growth_capture:g}: expected a share between 0 and 1 (e.g. 0.2)"
+        )
+    cost = loaded_hour_cost(args.cost_rates, args.hour_cost)  # before any model is fitted
     out = Path(args.out)
     until = period_end(args)
     tx, accounts = read_input_for(args, out)
     tiers = comma_list(args.tiers)
-    from kamlab.workflows.value import fit_uplift_model
-
     fitted = fit_uplift_model(tx, accounts, until=until, rates=args.cost_rates)
     portfolio = _portfolio(args, tx, accounts, health_value=fitted[1].value)
     table = portfolio.table_
@@ -170,18 +190,24 @@ def cmd_allocate(args) -> None:
             choice=lambda: fitted,
             budget_hours=args.hours,
             tiers=tiers,
-            **passed(args, "saturation_hours", "retention_points"),
+            hour_cost=cost,
+            **passed(args, "saturation_hours", "retention_points", "growth_capture"),
         )
     except ConfigError as exc:
         raise ConfigError(f"--tiers/--hours: {exc}") from None
     labels = [c for c in ("account_name", "box", "tier") if c in table.columns]
     result = plan.table.join(table[labels])
     write_csv(result.reset_index(), out, index=False)
-    print(
-        f"{len(result):,} accounts in tiers {', '.join(tiers)}; budget {plan.budget_hours:,.0f} hours"
-    )
-    print(describe_allocation(plan))
-    print_notes(notes + portfolio.notes_)
+    notes = notes + portfolio.notes_
+    if args.json:
+        print(json.dumps({"model": fitted[0], "tiers": tiers, **plan.to_dict(), "notes": notes}))
+    else:
+        print(
+            f"{len(result):,} accounts in tiers {', '.join(tiers)}; budget "
+            f"{plan.budget_hours:,.0f} hours a year; an hour costs {plan.currency} {cost:,.2f}"
+        )
+        print(describe_allocation(plan))
+    print_notes(notes)
     print(f"allocation: {len(result):,} accounts -> {out}", file=sys.stderr)
 
 
@@ -216,7 +242,7 @@ def add_commands(sub, inputs) -> None:
     p.add_argument(
         "--hours",
         type=float,
-        help="the budget of hours to allocate (default: the accounts' current kam_hours in "
+        help="the budget of hours a year to allocate (default: the accounts' current kam_hours in "
         "total, so the plan moves today's hours)",
     )
     p.add_argument(
@@ -238,4 +264,20 @@ def add_commands(sub, inputs) -> None:
         "X",
         "the retention gain full attention could win, in points (default 5)",
     )
+    add_number(
+        p,
+        "--growth-capture",
+        0.2,
+        "SHARE",
+        "share of an account's potential (annual margin headroom) a year of full attention "
+        "could win: the growth part of its value at stake (default 0.2)",
+    )
+    p.add_argument(
+        "--hour-cost",
+        type=float,
+        metavar="MONEY",
+        help="the loaded cost of an account-manager hour (default: the cost rates' "
+        "account_drivers.kam_hours, GBP 65 in kamlab/cost_to_serve.yaml)",
+    )
+    p.add_argument("--json", action="store_true", help="print one JSON object")
     add_out(p, "where to write the plan")

@@ -16,7 +16,7 @@ from matplotlib.axes import Axes
 
 from kamlab.plots._common import BAR, LINE, axes, legend, no_data, ticks, titled
 
-__all__ = ["allocation_chart", "response_curves"]
+__all__ = ["allocation_chart", "net_gain_chart", "response_curves"]
 
 _OTHER = "0.65"
 
@@ -135,4 +135,38 @@ def response_curves(
     ticks(ax)
     for text in legend(ax, "best").get_texts():
         text.set_parse_math(False)
+    return ax
+
+
+def net_gain_chart(allocation, *, ax: Axes | None = None) -> Axes:
+    """Gain, cost of the hours and net gain against the budget of hours (a year), with
+    the optimal budget (where the last hour earns its cost), the budget and today's hours
+    marked. Needs an allocation with an hour cost
+    (:func:`~kamlab.portfolio.allocate.budget_curve`)."""
+    from kamlab.portfolio.allocate import budget_curve
+
+    ax = axes(ax)
+    cur, t = allocation.currency, allocation.totals
+    per = " a year" if allocation.basis else ""
+    titled(
+        ax,
+        f"Hours that pay for themselves: at {cur} {allocation.hour_cost:,.0f} an hour",
+        f"budget of account-manager hours{per}",
+        f"{cur}{per}",
+    )
+    curve = budget_curve(allocation)
+    x = curve["budget_hours"]
+    ax.plot(x, curve["gain"], color=BAR, label="expected gain")
+    ax.plot(x, curve["hours_cost"], color=_OTHER, label="cost of the hours")
+    ax.plot(x, curve["net_gain"], color=LINE, lw=2, label="net gain")
+    ax.axhline(0, color="0.3", lw=0.8)
+    marks = [("optimal budget", t["optimal_budget_hours"], "-")]
+    marks.append(("budget", allocation.budget_hours, "--"))
+    if "current_hours" in t and not np.isclose(t["current_hours"], allocation.budget_hours):
+        marks.append(("today's hours", t["current_hours"], ":"))
+    for label, hours, style in marks:
+        ax.axvline(hours, color=LINE, ls=style, lw=1, label=f"{label}: {hours:,.0f} h")
+    ax.set_xlim(0, float(x.iloc[-1]) if len(x) else 1.0)
+    ticks(ax)
+    legend(ax, "best")
     return ax

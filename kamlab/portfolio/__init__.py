@@ -13,6 +13,8 @@ __getattr__, __dir__, __all__ = lazy_exports(
         "kamlab.portfolio.allocate": [
             "Allocation",
             "allocate_hours",
+            "budget_curve",
+            "optimal_budget",
             "response_gain",
             "value_at_stake",
         ],
@@ -30,7 +32,7 @@ __getattr__, __dir__, __all__ = lazy_exports(
         "kamlab.portfolio.matrix": ["STRATEGIES", "TIERS"],
         "kamlab.portfolio.measures": ["portfolio_measures"],
         "kamlab.portfolio.movement": ["Movement", "portfolio_movement"],
-        "kamlab.portfolio.planning": ["plan_hours"],
+        "kamlab.portfolio.planning": ["loaded_hour_cost", "plan_hours"],
         "kamlab.portfolio.portfolio": ["TABLE_COLUMNS", "Portfolio", "build_portfolio"],
         "kamlab.portfolio.scoring": ["PortfolioWarning"],
         "kamlab.portfolio.stages": ["assess_stages", "stage_crosstab", "stage_gaps"],

@@ -5,9 +5,10 @@ to deliver
 
     g_i(h) = V_i * (1 - exp(-h / s_i))
 
-where ``V_i`` is its *value at stake* (the retention-driven profit uplift it could deliver
-with full attention, in money, e.g. the ``uplift`` column of
-:func:`kamlab.value.retention_uplift`) and ``s_i`` its *saturation hours*: the hours at
+where ``V_i`` is its *value at stake*: the profit a year of full attention could add, in
+money per year (:func:`value_at_stake` gives its retention part, the profit uplift over the
+next 12 months; :func:`kamlab.portfolio.planning.plan_hours` adds a growth part from the
+account's potential), and ``s_i`` its *saturation hours*: the hours a year at
 which 63% (``1 - 1/e``) of ``V_i`` is reached; 2 ``s_i`` reach 86%, 3 ``s_i`` 95%. This is
 the modified-exponential sales-response curve, the concave member of the family used by
 Little's ADBUDG (1970, "Models and managers", Management Science 16(8)) and Lodish's
@@ -42,6 +43,22 @@ sort, ``O(n log n)``: 100,000 accounts take a few tens of milliseconds.
 If the caps cannot absorb the budget, every account gets its cap, the rest of the budget
 is reported as unused and the shadow price is 0. The solution is compared with an equal
 split (``B / n`` each, capped) and, when given, the current allocation.
+
+**Hours that pay for themselves.** An hour costs ``k`` (the loaded hourly rate of an
+account manager, money per hour). The *net gain* of a plan is its gain minus the cost of
+its hours, ``N = sum_i g_i(h_i) - k sum_i h_i``; it is separable and concave, so it is
+largest where every funded account below its cap earns exactly the cost from its last
+hour, ``g_i'(h_i) = k``:
+
+    h*_i = clip(s_i ln(V_i / (s_i k)), 0, c_i)          (:func:`optimal_budget`)
+
+(``c_i`` the cap, as above; none for an account whose first hour earns
+``V_i / s_i <= k``). Their total
+``B* = sum_i h*_i`` is the *optimal budget*: :func:`allocate_hours` with ``B*`` gives the
+same plan with shadow price ``lam = k``. As a function of the budget the net gain
+``G(B) - k B`` has slope ``lam(B) - k``, which falls as ``B`` grows: below ``B*`` another
+hour adds more than it costs, beyond it every extra hour loses money at the margin
+(``lam < k``), so ``B*`` is the budget with the largest net gain.
 """
 
 from __future__ import annotations
@@ -54,7 +71,14 @@ import pandas as pd
 
 from kamlab.errors import InputError
 
-__all__ = ["Allocation", "allocate_hours", "response_gain", "value_at_stake"]
+__all__ = [
+    "Allocation",
+    "allocate_hours",
+    "budget_curve",
+    "optimal_budget",
+    "response_gain",
+    "value_at_stake",
+]
 
 
 def response_gain(hours, value_at_stake, saturation_hours):
@@ -78,10 +102,21 @@ class Allocation:
     ``table`` (one row per account, indexed like ``value_at_stake``): ``value_at_stake``,
     ``saturation_hours``, ``max_hours`` (when caps were given), ``hours`` (optimal),
     ``expected_gain``, ``marginal_gain_per_hour`` (of the last hour), ``equal_hours``,
-    ``equal_gain`` and, when given, ``current_hours``, ``current_gain``.
-    ``shadow_price``: money one more budget hour would add (0 when hours are left unused).
-    ``totals``: ``optimal_gain``, ``equal_gain``, ``gain_over_equal``, ``unused_hours`` and,
-    with a current allocation, ``current_hours``, ``current_gain``, ``gain_over_current``.
+    ``equal_gain``, when given ``current_hours``, ``current_gain`` and, with an hour cost,
+    ``optimal_budget_hours`` and ``optimal_budget_gain`` (each account's share of the
+    optimal budget, :func:`optimal_budget`, and its gain).
+    ``shadow_price``: money one more budget hour would add (0 when hours are left unused),
+    which is what the last funded hour earns.
+    ``totals``: ``optimal_gain`` (the plan's gain, also ``gain``), ``equal_gain``,
+    ``gain_over_equal``, ``unused_hours``; with a current allocation ``current_hours``,
+    ``current_gain``, ``gain_over_current``; with an hour cost ``hour_cost``,
+    ``hours_cost`` (hours used x hour cost), ``net_gain`` (gain - hours cost),
+    ``optimal_budget_hours``, ``optimal_budget_gain``, ``optimal_budget_cost``,
+    ``optimal_budget_net_gain`` and (with a current allocation) ``current_cost``,
+    ``current_net_gain``. Money is per year when value at stake and hours are.
+    ``basis``: how the value at stake was built (set by
+    :func:`~kamlab.portfolio.planning.plan_hours`: ``horizon_months``,
+    ``retention_points``, ``growth_capture``, ``potential``), empty when not known.
     """
 
     table: pd.DataFrame
@@ -90,6 +125,53 @@ class Allocation:
     shadow_price: float
     totals: dict[str, float] = field(default_factory=dict)
     currency: str = "GBP"
+    hour_cost: float | None = None
+    basis: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        """The headline figures as plain JSON-ready values (NaN -> None): ``currency``,
+        ``accounts``, ``funded_accounts``, ``budget_hours``, ``hours_used``, ``unused_hours``,
+        ``gain``, ``marginal_gain_last_hour`` (the shadow price), ``equal_split_gain``,
+        the hour-cost figures of ``totals`` when there is an hour cost, ``current_*`` with
+        a current allocation, the value at stake in total (and its ``retention_at_stake``
+        and ``growth_at_stake`` parts when the table has them) and ``basis``."""
+        t = self.totals
+        out = {
+            "currency": self.currency,
+            "accounts": len(self.table),
+            "funded_accounts": int((self.table["hours"] > 0).sum()),
+            "budget_hours": self.budget_hours,
+            "hours_used": self.hours_used,
+            "unused_hours": t["unused_hours"],
+            "gain": t["optimal_gain"],
+            "marginal_gain_last_hour": self.shadow_price,
+            "equal_split_gain": t["equal_gain"],
+        }
+        keys = ("hour_cost", "hours_cost", "net_gain", "optimal_budget_hours")
+        keys += ("optimal_budget_gain", "optimal_budget_cost", "optimal_budget_net_gain")
+        keys += ("current_hours", "current_gain", "current_cost", "current_net_gain")
+        out.update({k: t[k] for k in keys if k in t})
+        if "optimal_budget_hours" in self.table:
+            out["optimal_budget_funded_accounts"] = int(
+                (self.table["optimal_budget_hours"] > 0).sum()
+            )
+        for column in ("value_at_stake", "retention_at_stake", "growth_at_stake"):
+            if column in self.table:
+                out[column] = _total(self.table[column])
+        out["basis"] = dict(self.basis)
+        return {k: _plain(v) for k, v in out.items()}
+
+
+def _plain(value):
+    """A JSON-ready value: numpy numbers as Python ones, NaN and infinities as None."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, bool | str) or value is None:
+        return value
+    if isinstance(value, int | np.integer):
+        return int(value)
+    value = float(value)
+    return value if math.isfinite(value) else None
 
 
 def allocate_hours(
@@ -99,6 +181,7 @@ def allocate_hours(
     saturation_hours: float | pd.Series = 40.0,
     max_hours: float | pd.Series | None = None,
     current_hours: pd.Series | None = None,
+    hour_cost: float | None = None,
     currency: str | None = None,
 ) -> Allocation:
     """Split ``budget_hours`` across accounts to maximise ``sum_i V_i (1 - exp(-h_i / s_i))``.
@@ -108,7 +191,9 @@ def allocate_hours(
     ``np.inf`` for none) are scalars or Series over the same accounts. Solved exactly
     (KKT, breakpoint sort; see the module docstring): ``h_i = clip(s_i ln(V_i / (s_i lam)),
     0, c_i)``. ``current_hours`` (>= 0, every account) is compared, never rescaled.
-    ``currency`` defaults to ``value_at_stake.attrs["currency"]`` or GBP.
+    ``hour_cost`` (money per hour, > 0) adds the cost of the hours, the net gain (gain -
+    cost) and the optimal budget (:func:`optimal_budget`), for the plan and for the
+    current hours. ``currency`` defaults to ``value_at_stake.attrs["currency"]`` or GBP.
     """
     if not isinstance(value_at_stake, pd.Series):
         raise InputError(
@@ -122,6 +207,7 @@ def allocate_hours(
             "give one value per account"
         )
     budget = _budget(budget_hours)
+    cost = None if hour_cost is None else _hour_cost(hour_cost)
     value = _column(value_at_stake, index, "value_at_stake", "money")
     _reject(value < 0, index, "value_at_stake is negative", "use .clip(lower=0) or check it")
     sat = _column(saturation_hours, index, "saturation_hours", "hours")
@@ -131,7 +217,8 @@ def allocate_hours(
         cap = _column(max_hours, index, "max_hours", "hours", allow_inf=True)
         _reject(cap < 0, index, "max_hours is negative", "give 0 or more (np.inf for no cap)")
 
-    hours, log_lam = _solve(value, sat, np.full(len(value), np.inf) if cap is None else cap, budget)
+    caps = np.full(len(value), np.inf) if cap is None else cap
+    hours, log_lam = _solve(value, sat, caps, budget)
     used = _total(hours)
     table = pd.DataFrame({"value_at_stake": value, "saturation_hours": sat}, index=index)
     if cap is not None:
@@ -146,6 +233,7 @@ def allocate_hours(
         "optimal_gain": _total(table["expected_gain"]),
         "equal_gain": _total(table["equal_gain"]),
     }
+    totals["gain"] = totals["optimal_gain"]
     totals["gain_over_equal"] = totals["optimal_gain"] - totals["equal_gain"]
     if current_hours is not None:
         current = _current(current_hours, index)
@@ -155,6 +243,11 @@ def allocate_hours(
         totals["current_gain"] = _total(table["current_gain"])
         totals["gain_over_current"] = totals["optimal_gain"] - totals["current_gain"]
     totals["unused_hours"] = budget - used if log_lam == -np.inf else 0.0
+    if cost is not None:
+        best = _optimal_hours(value, sat, caps, cost)
+        table["optimal_budget_hours"] = best
+        table["optimal_budget_gain"] = response_gain(best, value, sat)
+        totals.update(_cost_totals(totals, table, used, cost))
     return Allocation(
         table=table,
         budget_hours=budget,
@@ -162,7 +255,109 @@ def allocate_hours(
         shadow_price=float(np.exp(log_lam)),
         totals=totals,
         currency=currency or value_at_stake.attrs.get("currency") or "GBP",
+        hour_cost=cost,
     )
+
+
+def _cost_totals(totals: dict, table: pd.DataFrame, used: float, cost: float) -> dict:
+    """The hour-cost figures of :class:`Allocation` ``totals``: cost and net gain of the
+    plan, of the optimal budget and of the current hours (when there are any)."""
+    best = _total(table["optimal_budget_hours"])
+    out = {
+        "hour_cost": cost,
+        "hours_cost": used * cost,
+        "net_gain": totals["optimal_gain"] - used * cost,
+        "optimal_budget_hours": best,
+        "optimal_budget_gain": _total(table["optimal_budget_gain"]),
+        "optimal_budget_cost": best * cost,
+    }
+    out["optimal_budget_net_gain"] = out["optimal_budget_gain"] - out["optimal_budget_cost"]
+    if "current_hours" in totals:
+        out["current_cost"] = totals["current_hours"] * cost
+        out["current_net_gain"] = totals["current_gain"] - out["current_cost"]
+    return out
+
+
+def optimal_budget(
+    value_at_stake: pd.Series,
+    hour_cost: float,
+    *,
+    saturation_hours: float | pd.Series = 40.0,
+    max_hours: float | pd.Series | None = None,
+) -> pd.Series:
+    """The hours per account at which the last hour earns exactly what it costs: the
+    plan with the largest net gain ``sum_i V_i (1 - exp(-h_i / s_i)) - c sum_i h_i``.
+
+    Closed form (``g_i'(h) = (V_i / s_i) exp(-h / s_i) = c``):
+
+        h*_i = clip(s_i ln(V_i / (s_i c)), 0, cap_i)
+
+    so an account whose first hour earns ``V_i / s_i <= c`` gets none. The optimal budget
+    is the sum (``.sum()``); :func:`allocate_hours` with that budget gives the same hours
+    with shadow price ``c``, and any larger budget loses money at the margin (module
+    docstring). ``hour_cost`` ``c``: money per hour, > 0; the other arguments as in
+    :func:`allocate_hours`.
+    """
+    if not isinstance(value_at_stake, pd.Series):
+        raise InputError("value_at_stake must be a pandas Series indexed by account id")
+    index = value_at_stake.index
+    value = _column(value_at_stake, index, "value_at_stake", "money")
+    _reject(value < 0, index, "value_at_stake is negative", "use .clip(lower=0) or check it")
+    sat = _column(saturation_hours, index, "saturation_hours", "hours")
+    _reject(~(sat > 0), index, "saturation_hours is not > 0", "give a positive number of hours")
+    cap = np.full(len(value), np.inf)
+    if max_hours is not None:
+        cap = _column(max_hours, index, "max_hours", "hours", allow_inf=True)
+        _reject(cap < 0, index, "max_hours is negative", "give 0 or more (np.inf for no cap)")
+    hours = _optimal_hours(value, sat, cap, _hour_cost(hour_cost))
+    return pd.Series(hours, index=index, name="optimal_budget_hours")
+
+
+def budget_curve(allocation: Allocation, budgets=None, *, points: int = 101) -> pd.DataFrame:
+    """Gain, cost and net gain of the best split of each budget, for the accounts of
+    ``allocation`` (their value at stake, saturation hours and caps) at its hour cost.
+
+    ``budgets``: hours (default ``points`` budgets from 0 to twice the largest of the
+    budget, today's hours and the optimal budget). One row per budget: ``budget_hours``,
+    ``hours_used``, ``gain``, ``hours_cost``, ``net_gain`` and ``marginal_gain``
+    (the shadow price). The net gain rises while the last hour earns more than it costs
+    and peaks at the optimal budget (module docstring)."""
+    if allocation.hour_cost is None:
+        raise InputError("budget_curve needs an allocation with an hour cost (hour_cost=)")
+    t, table = allocation.totals, allocation.table
+    if budgets is None:
+        top = max(allocation.budget_hours, t.get("current_hours", 0.0), t["optimal_budget_hours"])
+        budgets = np.linspace(0.0, 2 * top, points)
+    value = table["value_at_stake"].to_numpy(dtype="float64")
+    sat = table["saturation_hours"].to_numpy(dtype="float64")
+    cap = table["max_hours"].to_numpy(dtype="float64") if "max_hours" in table else None
+    caps = np.full(len(value), np.inf) if cap is None else cap
+    rows = []
+    for budget in np.asarray(budgets, dtype="float64"):
+        hours, log_lam = _solve(value, sat, caps, _budget(budget))
+        used = _total(hours)
+        gain = _total(response_gain(hours, value, sat)) if len(value) else 0.0
+        cost = used * allocation.hour_cost
+        rows.append((budget, used, gain, cost, gain - cost, float(np.exp(log_lam))))
+    columns = ["budget_hours", "hours_used", "gain", "hours_cost", "net_gain", "marginal_gain"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _optimal_hours(value: np.ndarray, sat: np.ndarray, cap: np.ndarray, cost: float) -> np.ndarray:
+    """``clip(s ln(V / (s c)), 0, cap)``, 0 where ``V`` is 0."""
+    with np.errstate(divide="ignore"):
+        hours = sat * (np.log(value) - np.log(sat * cost))
+    return np.clip(np.nan_to_num(hours, nan=0.0, neginf=0.0), 0.0, cap)
+
+
+def _hour_cost(hour_cost) -> float:
+    try:
+        cost = float(hour_cost)
+    except (TypeError, ValueError):
+        raise InputError(f"hour_cost must be money per hour, got {hour_cost!r}") from None
+    if not math.isfinite(cost) or cost <= 0:
+        raise InputError(f"hour_cost must be a finite amount > 0 per hour, got {hour_cost!r}")
+    return cost
 
 
 # --------------------------------------------------------------------------- the solver
@@ -279,12 +474,30 @@ def _current(current_hours, index: pd.Index) -> np.ndarray:
     return current
 
 
-def value_at_stake(value, points: float = 5.0) -> pd.Series:
-    """Each account's value at stake: its retention-driven profit uplift when retention
-    rises by ``points`` (:func:`kamlab.value.retention_uplift` on ``value``, a
-    :class:`~kamlab.value.clv.CustomerValue`; no interval), floored at 0, since hours
-    spent keeping a loss-maker longer earn nothing."""
+def value_at_stake(
+    value, points: float = 5.0, *, horizon_months: float = 12, hours_charge=None
+) -> pd.Series:
+    """Each account's retention part of the value at stake, on the hours' basis (a year):
+    the profit uplift over the next ``horizon_months`` (12) when retention rises by
+    ``points`` (:func:`kamlab.value.retention_uplift` on ``value``, a non-contractual
+    :class:`~kamlab.value.clv.CustomerValue`, re-valued over the horizon with
+    :meth:`~kamlab.value.clv.CustomerValue.with_horizon`; no interval), floored at 0, since
+    hours spent keeping a loss-maker longer earn nothing.
+
+    A 36-month CLV's uplift would set three years of profit against one year's hours; the
+    12-month uplift counts only the profit the year's retention gain brings within that
+    year (conservative: the accounts kept also buy in later years). ``hours_charge``
+    (money a year by account id, e.g. the P&L's KAM-hours charge per year) is taken out
+    of the yearly cost to serve first: the allocation prices the hours itself, so the
+    value must not charge them too."""
     from kamlab.value.uplift import retention_uplift
 
+    if hours_charge is not None:
+        index = value.table.index
+        charge = pd.Series(hours_charge, dtype="float64").reindex(index).fillna(0.0)
+        cost = value.inputs["cost_per_year"] - charge.to_numpy()
+        value = value.with_horizon(horizon_months, cost_per_year=pd.Series(cost, index=index))
+    elif value.horizon_months != horizon_months:
+        value = value.with_horizon(horizon_months)
     uplift = retention_uplift(value, points=points, n_draws=0)
     return uplift.table["uplift"].clip(lower=0.0).rename("value_at_stake")

@@ -262,15 +262,21 @@ def _versus(diff: float, base: float, currency: str, what: str) -> str:
 
 
 def describe_allocation(allocation) -> str:
-    """An :class:`~kamlab.portfolio.allocate.Allocation` of account-manager hours in one or
-    two plain-English sentences, with the numbers."""
+    """An :class:`~kamlab.portfolio.allocate.Allocation` of account-manager hours in plain
+    English, with the numbers and their units: the split and its gain, how the value at
+    stake is made up (when the plan says), and with an hour cost what the hours cost, the
+    net gain, whether the last hour pays, the optimal budget and today's hours."""
     a = allocation
     t, cur, n = a.totals, a.currency, len(a.table)
     funded = int((a.table["hours"] > 0).sum())
+    yearly = bool(a.basis)
+    per = " a year" if yearly else ""
     text = (
         f"Allocating {count(a.hours_used)} of {count(a.budget_hours)} account-manager "
-        f"hours to {funded:,} of {n:,} accounts is expected to add "
-        f"{money(t['optimal_gain'], cur)} of profit, "
+        f"hours{per} to {funded:,} of {n:,} accounts is expected to add "
+        f"{money(t['optimal_gain'], cur)} of profit"
+        + (f" over the next {a.basis['horizon_months']:g} months" if yearly else "")
+        + ", "
         + _versus(t["gain_over_equal"], t["equal_gain"], cur, "an equal split")
     )
     if n:
@@ -286,6 +292,14 @@ def describe_allocation(allocation) -> str:
                 f"{count(a.budget_hours)} budgeted; not rescaled)"
             )
     text += "."
+    if yearly:
+        text += " " + _value_at_stake_basis(a)
+    if a.hour_cost is not None:
+        text += (
+            f" At {cur} {a.hour_cost:,.2f} an hour (the loaded rate), the "
+            f"{count(a.hours_used)} hours cost {money(t['hours_cost'], cur)}: a net gain of "
+            f"{money(t['net_gain'], cur)} (gain minus the cost of the hours)."
+        )
     if t["unused_hours"] > 0:
         text += (
             f" {count(t['unused_hours'])} hours are left unused: no account can take more "
@@ -294,6 +308,69 @@ def describe_allocation(allocation) -> str:
     elif funded:
         text += (
             f" The last hour earns {cur} {a.shadow_price:,.2f} at every funded account "
-            "below its cap: more hours pay only if an hour costs less."
+            "below its cap" + _last_hour(a)
+        )
+    if a.hour_cost is not None:
+        text += " " + _optimum(a)
+    return text
+
+
+def _last_hour(a) -> str:
+    """The end of the last-hour sentence: whether the last hour pays for itself."""
+    if a.hour_cost is None:
+        return ": more hours pay only if an hour costs less."
+    cost = f"{a.currency} {a.hour_cost:,.2f}"
+    if math.isclose(a.shadow_price, a.hour_cost, rel_tol=0.005):
+        return f", what it costs ({cost}): this budget is the optimum."
+    if a.shadow_price < a.hour_cost:
+        return (
+            f", less than the {cost} it costs: the budget is beyond the optimum, and its "
+            "last hours lose money at the margin."
+        )
+    return f", more than the {cost} it costs: more hours would pay, up to the optimum."
+
+
+def _optimum(a) -> str:
+    """The optimal budget and today's hours, each with gain, cost and net gain."""
+    t, cur = a.totals, a.currency
+    per = " a year" if a.basis else ""
+    accounts = int((a.table["optimal_budget_hours"] > 0).sum())
+    text = (
+        f"The budget at which the last hour earns its cost is "
+        f"{count(t['optimal_budget_hours'])} hours{per} ({accounts:,} accounts funded): gain "
+        f"{money(t['optimal_budget_gain'], cur)}, cost {money(t['optimal_budget_cost'], cur)}, "
+        f"net gain {money(t['optimal_budget_net_gain'], cur)}."
+    )
+    if "current_net_gain" in t:
+        text += (
+            f" Today's {count(t['current_hours'])} hours gain "
+            f"{money(t['current_gain'], cur)} and cost {money(t['current_cost'], cur)}: net "
+            f"gain {money(t['current_net_gain'], cur)}."
         )
     return text
+
+
+def _value_at_stake_basis(a) -> str:
+    """How the value at stake was made up: retention part + growth part, a year."""
+    b, cur, table = a.basis, a.currency, a.table
+
+    def total(column: str) -> str:
+        return f" ({money(table[column].sum(), cur)} in all)" if column in table else ""
+
+    retention = (
+        f"the retention part, the profit over the next {b['horizon_months']:g} months if "
+        f"retention rises {b['retention_points']:g} points{total('retention_at_stake')}"
+    )
+    head = "Value at stake is what a year of full attention could add to an account's profit: "
+    if not b.get("potential"):
+        return (
+            head
+            + retention.replace("the retention part,", "the retention part only,", 1)
+            + "; the portfolio has no potential, so there is no growth part."
+        )
+    return (
+        head
+        + retention
+        + f", plus the growth part, {b['growth_capture']:.0%} of its potential, the annual "
+        f"margin headroom{total('growth_at_stake')}."
+    )

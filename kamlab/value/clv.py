@@ -164,6 +164,37 @@ class CustomerValue:
         z = self.inputs["spend"] if spend is None else _spend(spend, self.inputs["summary"])
         return _noncontractual(model, post, z, self.inputs)["clv"]
 
+    def with_horizon(self, horizon_months: float, *, cost_per_year=None) -> CustomerValue:
+        """The same accounts, models, margins, costs and discount rate valued over
+        ``horizon_months`` instead (e.g. 12: the next year's discounted profit, the basis
+        of an annual plan); ``cost_per_year`` (a Series by account id) replaces the yearly
+        cost to serve when given. Non-contractual values only: a contract value (sBG
+        DERL) runs to the end of the relationship and has no horizon to change."""
+        if self.kind == "contractual":
+            raise ConfigError(
+                "a contract value (sBG) has no horizon to change: its DERL runs to the end of "
+                "the relationship; use a non-contractual value (BG/NBD, Pareto/NBD)"
+            )
+        inp = self.inputs
+        index = inp["summary"].index
+        spend = inp["spend_model"]
+        return customer_value(
+            inp["summary"],
+            self.model,
+            spend if spend is not None else pd.Series(inp["spend"], index=index),
+            horizon_months=horizon_months,
+            discount=self.discount,
+            margin=pd.Series(inp["margin"], index=index),
+            cost_per_purchase=pd.Series(inp["cost_per_purchase"], index=index),
+            cost_per_year=(
+                pd.Series(inp["cost_per_year"], index=index)
+                if cost_per_year is None
+                else cost_per_year
+            ),
+            step=self.step or "month",
+            time_unit=self.time_unit,
+        )
+
 
 def _apply(model, post, scenario, where, *, year):
     new, _ = model.raise_retention(

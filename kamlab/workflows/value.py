@@ -281,15 +281,18 @@ def choose_uplift_model(
 def hours_plan(transactions, accounts, table, *, until=None, rates=None, choice=None, **options):
     """Account-manager hours for the accounts of ``table`` (``Portfolio.table_``), valued by
     the run's uplift model, then :func:`kamlab.portfolio.planning.plan_hours` with
-    ``options``. ``choice()`` gives the model (default :func:`fit_uplift_model`). Returns
-    the allocation and notes (which model, and why, first)."""
-    from kamlab.portfolio.planning import KAM_TIERS, check_tiers, plan_hours
+    ``options`` (e.g. ``budget_hours``, ``growth_capture``, ``hour_cost``); each hour costs
+    the cost rates' (``rates``) ``account_drivers.kam_hours`` unless ``hour_cost`` is given.
+    ``choice()`` gives the model (default :func:`fit_uplift_model`). Returns the
+    allocation and notes (which model, and why, first)."""
+    from kamlab.portfolio.planning import KAM_TIERS, check_tiers, loaded_hour_cost, plan_hours
 
     check_tiers(table, options.get("tiers", KAM_TIERS))  # before the models are fitted
+    loaded_hour_cost(rates, options.get("hour_cost"), options.get("hours_column", "kam_hours"))
 
     def fitted():
         return fit_uplift_model(transactions, accounts, until=until, rates=rates)
 
     _, run, _, note = (choice or fitted)()
-    plan, notes = plan_hours(run, accounts, table, **options)
+    plan, notes = plan_hours(run, accounts, table, rates=rates, **options)
     return plan, [note, *notes]
