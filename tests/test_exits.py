@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from kamlab.errors import ConfigError
-from kamlab.portfolio.criteria import load_criteria
+from kamlab.portfolio.criteria import ExitRule, load_criteria
 from kamlab.portfolio.exits import recommend_exits, tier_contributions
 from kamlab.portfolio.portfolio import Portfolio
 from kamlab.portfolio.scoring import PortfolioWarning
@@ -120,6 +120,8 @@ def test_a_malformed_exit_rule_is_an_error_naming_it(when, message):
         load_criteria({"exits": [{"action": "review", "when": when}]})
     with pytest.raises(ConfigError, match="action must be one of 'exit completely', "):
         load_criteria({"exits": [{"action": "drop", "when": {}}]})
+    with pytest.raises(ConfigError, match="action must be one of .*, got 'drop'"):
+        ExitRule("drop", "why")  # built in Python, checked the same
 
 
 # --- what the code enforces, whatever the rules say -------------------------------------------
@@ -263,3 +265,55 @@ def test_on_a_generated_portfolio_the_two_exit_invariants_hold(sample_table):
     assert (t.loc[moved, "exit_to_tier"] == tier[moved].map(lower)).all()
     assert (t.loc[~moved, "exit_to_tier"] == "").all()
     assert (action != "").any()  # the rules do propose something: the checks are not empty
+
+
+def test_portfolio_fit_serves_each_tier_on_the_criterias_service_model():
+    ids = pd.Index(["A", "B", "C", "D"], name="account_id")
+    measures = pd.DataFrame(
+        {
+            "revenue": [900.0, 450.0, 0.0, 900.0],
+            "contribution": [-10.0, -20.0, -5.0, 30.0],
+            "cts_kam_hours": [100.0, 100.0, 100.0, 100.0],
+        },
+        index=ids,
+    )
+    accounts = pd.DataFrame(
+        {"fit": [10, 5, 1, 10], "quality": [8, 2, 9, 6], "delivery": [10, 4, 9, 6]}, index=ids
+    )
+    criteria = {
+        "attractiveness": {
+            "revenue": {
+                "weight": 60,
+                "measure": "revenue",
+                "rule": "linear",
+                "low": 0,
+                "high": 900,
+            },
+            "fit": {"weight": 40, "judgement": "fit"},
+        },
+        "strength": {
+            "quality": {"weight": 50, "judgement": "quality"},
+            "delivery": {"weight": 50, "judgement": "delivery"},
+        },
+        "tiers": {  # KAM hours for key accounts only
+            "key_cap": 1,
+            "service": {
+                "key": ["kam_hours"],
+                "key development": [],
+                "maintain": [],
+                "transactional": [],
+            },
+        },
+        "exits": [{"action": "exit to a lower tier", "when": {"contribution": {"below": 0}}}],
+    }
+    t = Portfolio(criteria).fit(measures, accounts).table_
+    assert t["tier"].tolist() == ["key", "transactional", "maintain", "key development"]
+    assert t["contribution_lower_tier"].tolist() == [90.0, -20.0, 95.0, 130.0]
+    assert t["contribution_lowest_tier"].tolist() == [90.0, 80.0, 95.0, 130.0]
+    assert t["exit_recommendation"].tolist() == [
+        "exit to a lower tier",
+        "",
+        "exit to a lower tier",
+        "",
+    ]
+    assert t["exit_to_tier"].tolist() == ["key development", "", "transactional", ""]

@@ -120,6 +120,13 @@ class ExitRule:
     tiers: tuple[str, ...] | None = None
     health: tuple[str, ...] | None = None
 
+    def __post_init__(self):
+        if self.action not in EXIT_ACTIONS:
+            raise ConfigError(
+                f"exit rule action must be one of {', '.join(repr(a) for a in EXIT_ACTIONS)}, "
+                f"got {self.action!r}"
+            )
+
 
 @dataclass(frozen=True)
 class HealthLevel:
