@@ -30,11 +30,16 @@ example:
 One row per account that bought in the 12 months to the period's end: attractiveness
 and strength (1-10, weighted factors), box (Strategic / Star / Status / Streamline),
 tier (key / key development / maintain / transactional), relationship stage, the
-exit recommendation with its reasons, and account health: days since the last purchase,
-the typical gap, P(alive) and next quarter's expected purchases from the run's purchase
-model, and health (active / lapsing / likely lost) by the criteria's health rule. A
-likely-lost account cannot stay key (tier_reason says why); a lapsing key account gets
-health_action "call". Factors, weights, cut-offs, the key-account cap
+exit recommendation (exit completely / exit to a lower tier, named in exit_to_tier /
+review) with its reasons, the contribution on the next lower and on the lowest tier's
+service model (the cost drivers each tier carries, tiers: service: in the criteria), and
+account health: days since the last purchase, the typical gap, P(alive) and next
+quarter's expected purchases from the run's purchase model, and health (active /
+lapsing / likely lost) by the criteria's health rule. A likely-lost account cannot stay
+key (tier_reason says why); a lapsing key account gets health_action "call". Never
+proposed: an exit to a lower tier from the lowest tier, an exit completely for an
+account that makes money on the lowest tier's service model, any exit for a prospect.
+Factors, weights, cut-offs, the key-account cap, the service model
 and the exit rules are in the criteria file: copy kamlab/portfolio/criteria.yaml, edit
 it, and pass it with --config. Without --accounts (no judgement scores), the criteria
 fall back to data measures and say so.

@@ -28,6 +28,7 @@ __getattr__, __dir__, __all__ = lazy_exports(
             "HealthRule",
             "load_criteria",
         ],
+        "kamlab.portfolio.exits": ["EXIT_COLUMNS", "recommend_exits", "tier_contributions"],
         "kamlab.portfolio.health": ["HEALTH", "classify_health", "guard_tiers", "health_measures"],
         "kamlab.portfolio.matrix": ["STRATEGIES", "TIERS"],
         "kamlab.portfolio.measures": ["portfolio_measures"],

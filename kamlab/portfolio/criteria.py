@@ -28,8 +28,12 @@ from kamlab.errors import ConfigError
 
 __all__ = [
     "BOXES",
+    "EXIT_ACTIONS",
     "GROUPS",
+    "HEALTH",
     "MEASURES",
+    "SERVICE",
+    "TIERS",
     "HealthLevel",
     "HealthRule",
     "SCALE",
@@ -46,6 +50,25 @@ GROUPS = ("attractiveness", "strength")
 
 BOXES = ("Strategic", "Star", "Status", "Streamline")
 """The McDonald & Woodburn key customer portfolio boxes."""
+
+TIERS = ("key", "key development", "maintain", "transactional")
+"""The tiers, highest first (:func:`kamlab.portfolio.matrix.assign_tiers`); the last is the
+lowest, below which there is only exiting completely."""
+
+HEALTH = ("active", "lapsing", "likely lost")
+"""The account health classes, best first (:mod:`kamlab.portfolio.health`)."""
+
+SERVICE: dict[str, tuple[str, ...]] = {
+    "key": ("kam_hours", "service_calls"),
+    "key development": ("kam_hours", "service_calls"),
+    "maintain": ("service_calls",),
+    "transactional": (),
+}
+"""The default service model: the account-level cost drivers (``account_drivers`` of the
+cost rates) each tier carries (``tiers: service:`` in ``criteria.yaml``)."""
+
+EXIT_ACTIONS = ("exit completely", "exit to a lower tier", "review")
+"""What an exit rule can propose (:mod:`kamlab.portfolio.exits`)."""
 
 MEASURES: dict[str, str] = {
     "revenue": "net revenue in the last 12 months",
@@ -86,13 +109,23 @@ class Factor:
 
 @dataclass(frozen=True)
 class ExitRule:
-    """Propose ``action`` ("exit completely" or "exit to a lower tier") for accounts where
-    every condition in ``when`` holds; ``why`` is the reason given."""
+    """Propose ``action`` (one of :data:`EXIT_ACTIONS`) for accounts where every condition
+    in ``when`` holds: ``box``, ``tier`` and ``health`` among the listed values (``None``:
+    any), each bound on a column; ``why`` is the reason given."""
 
     action: str
     why: str
     boxes: tuple[str, ...] | None = None
     bounds: tuple[tuple[str, str, float], ...] = ()  # (column, "below" | "above", value)
+    tiers: tuple[str, ...] | None = None
+    health: tuple[str, ...] | None = None
+
+    def __post_init__(self):
+        if self.action not in EXIT_ACTIONS:
+            raise ConfigError(
+                f"exit rule action must be one of {', '.join(repr(a) for a in EXIT_ACTIONS)}, "
+                f"got {self.action!r}"
+            )
 
 
 @dataclass(frozen=True)
@@ -126,6 +159,7 @@ class Criteria:
     attractiveness_cutoff: float = 5.5
     strength_cutoff: float = 5.5
     key_cap: int = 25
+    service: dict[str, tuple[str, ...]] = field(default_factory=lambda: dict(SERVICE))
     exits: tuple[ExitRule, ...] = ()
     health: HealthRule = HealthRule()
     source: str = "kamlab defaults"
@@ -145,6 +179,7 @@ class Criteria:
             raise ConfigError(
                 f"{self.source}: tiers.key_cap must be at least 1, got {self.key_cap}"
             )
+        _check_service(self.service, self.source)
         _check_health(self.health, self.source)
 
     def factors(self, group: str) -> tuple[Factor, ...]:
@@ -192,6 +227,27 @@ def _check_group(factors: tuple[Factor, ...], group: str, where: str) -> None:
     if abs(total - 100) > 1e-6:
         listed = ", ".join(f"{f.name} {f.weight:g}" for f in factors)
         raise ConfigError(f"{where}: the {group} weights sum to {total:g}, not 100 ({listed})")
+
+
+def _check_service(service: Mapping[str, tuple[str, ...]], where: str) -> None:
+    unknown = [t for t in service if t not in TIERS]
+    if unknown:
+        raise ConfigError(
+            f"{where}: tiers.service: unknown tier {unknown[0]!r}; tiers: {', '.join(TIERS)}"
+        )
+    missing = [t for t in TIERS if t not in service]
+    if missing:
+        raise ConfigError(
+            f"{where}: tiers.service has no entry for tier {missing[0]!r}: list the drivers "
+            f"of every tier ([] for none)"
+        )
+    for tier, drivers in service.items():
+        bad = [d for d in drivers if not isinstance(d, str) or not d.strip()]
+        if bad:
+            raise ConfigError(
+                f"{where}: tiers.service.{tier}: drivers must be accounts-table column names "
+                f"such as kam_hours, got {bad[0]!r}"
+            )
 
 
 def _check_health(rule: HealthRule, where: str) -> None:
@@ -269,37 +325,60 @@ def _factors(data, where: str, group: str) -> tuple[Factor, ...]:
     return tuple(out)
 
 
+_LISTS = {"box": ("boxes", BOXES), "tier": ("tiers", TIERS), "health": ("health", HEALTH)}
+"""Exit-rule conditions that list values: key -> (ExitRule field, the values allowed)."""
+
+
+def _exit_rule(spec, where: str, k: int) -> ExitRule:
+    spec = _mapping(spec, where, f"exit rule {k}")
+    action = spec.get("action")
+    if action not in EXIT_ACTIONS:
+        raise ConfigError(
+            f"{where}: exit rule {k}: action must be one of "
+            f"{', '.join(repr(a) for a in EXIT_ACTIONS)}, got {action!r}"
+        )
+    lists, bounds = {}, []
+    for column, test in _mapping(spec.get("when") or {}, where, f"exit rule {k} when").items():
+        if column in _LISTS:
+            name, allowed = _LISTS[column]
+            values = tuple(test) if isinstance(test, list) else (test,)
+            unknown = [v for v in values if v not in allowed]
+            if unknown:
+                raise ConfigError(
+                    f"{where}: exit rule {k}: unknown {column} {unknown[0]!r}; "
+                    f"{column} is one of: {', '.join(allowed)}"
+                )
+            lists[name] = values
+            continue
+        for side, value in _mapping(test, where, f"exit rule {k} {column}").items():
+            if side not in ("below", "above"):
+                raise ConfigError(
+                    f"{where}: exit rule {k} {column}: use 'below' or 'above', got {side!r}"
+                )
+            bounds.append((str(column), side, _number(value, where, f"{column}.{side}")))
+    return ExitRule(str(action), str(spec.get("why") or action), bounds=tuple(bounds), **lists)
+
+
 def _exit_rules(data, where: str) -> tuple[ExitRule, ...]:
     if not isinstance(data, list):
         raise ConfigError(f"{where}: exits must be a list of rules ('- action: ...')")
-    rules = []
-    for k, spec in enumerate(data, start=1):
-        spec = _mapping(spec, where, f"exit rule {k}")
-        action = spec.get("action")
-        if action not in ("exit completely", "exit to a lower tier"):
+    return tuple(_exit_rule(spec, where, k) for k, spec in enumerate(data, start=1))
+
+
+def _service(tiers: dict, where: str) -> dict[str, tuple[str, ...]]:
+    """``tiers: service:``, tier -> the drivers it carries (the default when not given)."""
+    if "service" not in tiers:
+        return dict(SERVICE)
+    out = {}
+    for tier, drivers in _mapping(tiers["service"], where, "tiers.service").items():
+        drivers = [] if drivers is None else drivers
+        if not isinstance(drivers, list):
             raise ConfigError(
-                f"{where}: exit rule {k}: action must be 'exit completely' or "
-                f"'exit to a lower tier', got {action!r}"
+                f"{where}: tiers.service.{tier} must be a list of drivers such as "
+                f"[kam_hours, service_calls] ([] for none), got {drivers!r}"
             )
-        boxes, bounds = None, []
-        for column, test in _mapping(spec.get("when") or {}, where, f"exit rule {k} when").items():
-            if column == "box":
-                boxes = tuple(test) if isinstance(test, list) else (test,)
-                unknown = [b for b in boxes if b not in BOXES]
-                if unknown:
-                    raise ConfigError(
-                        f"{where}: exit rule {k}: unknown box {unknown[0]!r}; boxes: "
-                        f"{', '.join(BOXES)}"
-                    )
-                continue
-            for side, value in _mapping(test, where, f"exit rule {k} {column}").items():
-                if side not in ("below", "above"):
-                    raise ConfigError(
-                        f"{where}: exit rule {k} {column}: use 'below' or 'above', got {side!r}"
-                    )
-                bounds.append((str(column), side, _number(value, where, f"{column}.{side}")))
-        rules.append(ExitRule(str(action), str(spec.get("why") or action), boxes, tuple(bounds)))
-    return tuple(rules)
+        out[tier] = tuple(drivers)
+    return out
 
 
 def _health(data, where: str) -> HealthRule:
@@ -333,6 +412,9 @@ def _parse(data: dict, where: str) -> Criteria:
     }
     matrix = _mapping(data.get("matrix") or {}, where, "matrix")
     tiers = _mapping(data.get("tiers") or {}, where, "tiers")
+    extra = [k for k in tiers if k not in ("key_cap", "service")]
+    if extra:
+        raise ConfigError(f"{where}: unknown key {extra[0]!r} in tiers; known: key_cap, service")
     cap = tiers.get("key_cap", 25)
     if isinstance(cap, bool) or not isinstance(cap, int):
         raise ConfigError(f"{where}: tiers.key_cap must be a whole number, got {cap!r}")
@@ -345,6 +427,7 @@ def _parse(data: dict, where: str) -> Criteria:
         ),
         strength_cutoff=_number(matrix.get("strength_cutoff", 5.5), where, "strength_cutoff"),
         key_cap=cap,
+        service=_service(tiers, where),
         exits=_exit_rules(data.get("exits") or [], where),
         health=_health(data.get("health") or {}, where),
         source=where,

@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from kamlab.io import Transactions
-from kamlab.portfolio.criteria import HealthRule
+from kamlab.portfolio.criteria import HEALTH, HealthRule
 from kamlab.summary import PERIOD_DAYS, accepted_rows, summarize
 
 __all__ = [
@@ -45,9 +45,6 @@ __all__ = [
     "guard_tiers",
     "health_measures",
 ]
-
-HEALTH = ("active", "lapsing", "likely lost")
-"""The health classes, best first."""
 
 QUARTER_DAYS = 91.0
 """The "next quarter" of ``expected_purchases_next_quarter``: 13 weeks."""

@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from kamlab.portfolio.criteria import BOXES
+from kamlab.portfolio.criteria import BOXES, TIERS
 
 __all__ = ["STRATEGIES", "TIERS", "assign_boxes", "assign_tiers"]
 
@@ -32,8 +32,6 @@ STRATEGIES: dict[str, str] = {
 }
 """The recommended strategy per box (McDonald & Woodburn; Millman & Wilson's "invest for
 growth / invest selectively / maintain / manage for cash")."""
-
-TIERS = ("key", "key development", "maintain", "transactional")
 
 
 def assign_boxes(

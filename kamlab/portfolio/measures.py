@@ -3,7 +3,9 @@
 Built from the transactions (and, when given, the accounts table and a fitted customer
 value) for the portfolio at ``until``: the accounts with any line in the last 12 months.
 Columns are the keys of :data:`kamlab.portfolio.criteria.MEASURES`, plus
-``account_name`` when known, plus the account health measures
+``account_name`` when known, the P&L's costs of the account-level drivers
+(``cts_kam_hours``, ``cts_service_calls``...: the accounts table's ``account_drivers``
+of the cost rates), plus the account health measures
 (:func:`kamlab.portfolio.health.health_measures`: last purchase, days since, typical gap,
 P(alive), expected purchases next quarter).
 """
@@ -15,7 +17,7 @@ import pandas as pd
 from kamlab.io import Accounts, Transactions, accounts_by_id
 from kamlab.portfolio.health import health_measures
 from kamlab.segment import account_features
-from kamlab.value import customer_pnl
+from kamlab.value import TRANSACTION_DRIVERS, cost_lines, customer_pnl
 
 __all__ = ["portfolio_measures"]
 
@@ -53,6 +55,11 @@ def portfolio_measures(
         out["account_name"] = pnl["account_name"]
     out["revenue"] = pnl["net_revenue"].astype("float64")
     out["contribution"] = pnl["contribution"].astype("float64")
+    # The account-level cost drivers' costs (cts_kam_hours, cts_service_calls...): what a
+    # lower tier's service model saves (kamlab.portfolio.exits.tier_contributions).
+    per_order = {f"cts_{c}" for c in TRANSACTION_DRIVERS.values()} | {"cts_financing"}
+    for column in [c for c in cost_lines(pnl) if c not in per_order]:
+        out[column] = pnl[column].astype("float64")
     out["growth"] = features["growth"].astype("float64")
     out["purchase_frequency"] = features["purchases_per_month"].astype("float64")
     out["tenure"] = features["tenure_months"].astype("float64")

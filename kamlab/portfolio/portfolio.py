@@ -22,7 +22,7 @@ from sklearn.utils.validation import check_is_fitted
 from kamlab.errors import MissingColumnError
 from kamlab.io import Accounts, accounts_by_id
 from kamlab.portfolio.criteria import GROUPS, Criteria, load_criteria
-from kamlab.portfolio.exits import recommend_exits
+from kamlab.portfolio.exits import EXIT_COLUMNS, recommend_exits
 from kamlab.portfolio.health import HEALTH_COLUMNS, classify_health, guard_tiers
 from kamlab.portfolio.matrix import STRATEGIES, assign_boxes, assign_tiers
 from kamlab.portfolio.measures import portfolio_measures
@@ -43,9 +43,8 @@ TABLE_COLUMNS: dict[str, str] = {
     "stage": "relationship stage, Exploratory to Integrated",
     "declining": "True when the stage indicators fell since the previous accounts table",
     "stage_reason": "the indicators behind the stage",
-    "exit_recommendation": "exit completely, exit to a lower tier, or empty",
-    "exit_reasons": "every exit rule that holds",
-    "profit_at_stake": "contribution (last 12 months) + lifetime value when known",
+    "cts_<driver>": "cost of an account-level driver (kam_hours, service_calls...), 12 months",
+    **EXIT_COLUMNS,
     "revenue": "net revenue, last 12 months",
     "growth": "revenue trend, -1 to +1",
     "contribution": "profit after cost to serve, last 12 months",
@@ -139,7 +138,7 @@ class Portfolio(BaseEstimator):
         table = table.join(
             self._stages(acc, previous_accounts, self.indicators, table.index, notes)
         )
-        table = table.join(recommend_exits(table, crit.exits))
+        table = table.join(recommend_exits(table, crit.exits, crit.service))
         imputed = pd.concat([scores[g].imputed for g in GROUPS], axis=1)
         table["imputed"] = _imputed_labels(imputed)
 

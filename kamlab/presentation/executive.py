@@ -25,7 +25,8 @@ def _headline(table: pd.DataFrame) -> dict[str, float]:
     }
     for box in BOXES:
         out[f"{box} accounts"] = int((table["box"].astype("object") == box).sum())
-    out["exit proposals"] = int((table["exit_recommendation"] != "").sum())
+    exits = ("exit completely", "exit to a lower tier")  # not "review"
+    out["exit proposals"] = int(table["exit_recommendation"].isin(exits).sum())
     return out
 
 

@@ -81,10 +81,13 @@ def health_by_tier(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def exit_candidates(table: pd.DataFrame) -> pd.DataFrame:
-    """Accounts with an exit recommendation, "exit completely" first, then by profit at
-    stake (most negative first), with their reasons."""
+    """Accounts with an exit recommendation: "exit completely" first, then "exit to a
+    lower tier", then "review", each by profit at stake (most negative first), with the
+    tier they would go to, their contribution on the lower tiers' service models and
+    their reasons."""
     out = table[table["exit_recommendation"] != ""]
-    out = out.assign(_order=(out["exit_recommendation"] != "exit completely").astype(int))
+    order = {"exit completely": 0, "exit to a lower tier": 1}
+    out = out.assign(_order=out["exit_recommendation"].map(order).fillna(2))
     out = out.sort_values(["_order", "profit_at_stake"], kind="stable")
     columns = [
         "account_name",
@@ -92,9 +95,12 @@ def exit_candidates(table: pd.DataFrame) -> pd.DataFrame:
         "tier",
         "revenue",
         "contribution",
+        "contribution_lower_tier",
+        "contribution_lowest_tier",
         "growth",
         "profit_at_stake",
         "exit_recommendation",
+        "exit_to_tier",
         "exit_reasons",
     ]
     return out[[c for c in columns if c in out.columns]]

@@ -192,8 +192,9 @@ def exit_rules(criteria: Criteria) -> pd.DataFrame:
     rows = []
     for k, rule in enumerate(criteria.exits, start=1):
         when = []
-        if rule.boxes:
-            when.append("box is " + " or ".join(rule.boxes))
+        for what, values in (("box", rule.boxes), ("tier", rule.tiers), ("health", rule.health)):
+            if values:
+                when.append(f"{what} is " + " or ".join(values))
         when += [f"{column} {side} {value:g}" for column, side, value in rule.bounds]
         rows.append(
             {"rule": k, "action": rule.action, "when (all hold)": "; ".join(when), "why": rule.why}
