@@ -27,7 +27,7 @@ from kamlab.portfolio.health import HEALTH_COLUMNS, classify_health, guard_tiers
 from kamlab.portfolio.matrix import STRATEGIES, assign_boxes, assign_tiers
 from kamlab.portfolio.measures import portfolio_measures
 from kamlab.portfolio.scoring import PortfolioWarning, score_group
-from kamlab.portfolio.stages import assess_stages
+from kamlab.portfolio.stages import assess_stages, trading_stages
 
 __all__ = ["TABLE_COLUMNS", "Portfolio", "build_portfolio"]
 
@@ -46,9 +46,13 @@ TABLE_COLUMNS: dict[str, str] = {
     "exit_recommendation": "exit completely, exit to a lower tier, or empty",
     "exit_reasons": "every exit rule that holds",
     "profit_at_stake": "contribution (last 12 months) + lifetime value when known",
-    "revenue": "net revenue, last 12 months",
-    "growth": "revenue trend, -1 to +1",
+    "revenue": "net revenue, last 12 months (0 for a prospect)",
+    "growth": "revenue growth year on year, a fraction (-0.25 = down 25%; NaN: no revenue "
+    "in the 12 months before)",
     "contribution": "profit after cost to serve, last 12 months",
+    "potential": "annual margin headroom, money per year, >= 0 (kamlab.portfolio.potential)",
+    "potential_basis": "share of wallet, industry peers, portfolio peers or unknown",
+    "prospect": "True: in the accounts table, no purchase in the 12 months (never key, no exit)",
     "imputed": "factors scored at the portfolio median for lack of a value",
     **HEALTH_COLUMNS,
 }
@@ -140,6 +144,10 @@ class Portfolio(BaseEstimator):
             self._stages(acc, previous_accounts, self.indicators, table.index, notes)
         )
         table = table.join(recommend_exits(table, crit.exits))
+        if "prospect" in table:  # staged by trading; a prospect is never proposed for exit
+            prospect = table["prospect"].astype(bool)
+            table[["stage", "stage_reason"]] = trading_stages(table, prospect)
+            table.loc[prospect, ["exit_recommendation", "exit_reasons"]] = ""
         imputed = pd.concat([scores[g].imputed for g in GROUPS], axis=1)
         table["imputed"] = _imputed_labels(imputed)
 
@@ -210,9 +218,16 @@ def build_portfolio(
     model without adding ``clv`` (the run context passes its one model this way).
     Neither: health rests on recency alone (said in ``notes_``). No model is fitted here."""
 
+    crit = load_criteria(criteria)
     measures = portfolio_measures(
-        transactions, accounts, until=until, value=value, rates=rates, health_value=health_value
+        transactions,
+        accounts,
+        until=until,
+        value=value,
+        rates=rates,
+        health_value=health_value,
+        potential=crit.potential,
     )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", PortfolioWarning)
-        return Portfolio(criteria).fit(measures, accounts, previous_accounts=previous_accounts)
+        return Portfolio(crit).fit(measures, accounts, previous_accounts=previous_accounts)
