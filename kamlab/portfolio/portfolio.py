@@ -208,6 +208,7 @@ def build_portfolio(
     previous_accounts=None,
     rates=None,
     health_value=None,
+    prospects: bool = True,
 ) -> Portfolio:
     """Measures (:func:`~kamlab.portfolio.measures.portfolio_measures`) and the fitted
     :class:`Portfolio` in one call; what was assumed is in ``notes_`` (the warnings are not
@@ -216,7 +217,9 @@ def build_portfolio(
     ``value`` (a :class:`~kamlab.value.clv.CustomerValue`) adds each account's ``clv``
     and gives account health its purchase model; ``health_value`` gives health the
     model without adding ``clv`` (the run context passes its one model this way).
-    Neither: health rests on recency alone (said in ``notes_``). No model is fitted here."""
+    Neither: health rests on recency alone (said in ``notes_``). No model is fitted here.
+    ``prospects``: include the accounts of ``accounts`` that did not buy in the 12 months
+    (default), or only the buying accounts."""
 
     crit = load_criteria(criteria)
     measures = portfolio_measures(
@@ -227,6 +230,7 @@ def build_portfolio(
         rates=rates,
         health_value=health_value,
         potential=crit.potential,
+        prospects=prospects,
     )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", PortfolioWarning)
