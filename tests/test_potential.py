@@ -290,3 +290,21 @@ def test_growth_on_the_sample_is_the_ratio_of_the_two_years_net_revenue(sample_t
     table = portfolio.table_
     expected = table.at["A0246", "revenue"] / before["A0246"] - 1
     assert table.at["A0246", "growth"] == pytest.approx(expected)
+
+
+def test_an_account_that_never_bought_has_no_health_and_a_former_customer_is_classed():
+    from kamlab.portfolio.health import classify_health
+
+    measures = pd.DataFrame(
+        {
+            "last_purchase": [pd.NaT, pd.Timestamp("2025-01-01")],
+            "days_since_last_purchase": [np.nan, 637.0],
+            "typical_gap_days": [np.nan, 30.0],
+            "probability_alive": [np.nan, np.nan],
+        },
+        index=["never", "former"],
+    )
+    out = classify_health(measures)
+    assert pd.isna(out.at["never", "health"])
+    assert out.at["never", "health_reason"] == "no purchase yet"
+    assert out.at["former", "health"] == "likely lost"

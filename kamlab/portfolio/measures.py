@@ -24,7 +24,7 @@ from kamlab.segment import account_features
 from kamlab.summary import accepted_rows
 from kamlab.value import customer_pnl
 
-__all__ = ["portfolio_measures"]
+__all__ = ["portfolio_measures", "year_on_year_growth"]
 
 WINDOW = "12M"
 YEAR = pd.DateOffset(months=12)
