@@ -192,6 +192,7 @@ def test_a_strategic_prospect_is_never_key_and_leaves_the_key_place_to_a_buyer()
     assert "prospect" in out.at["prospect", "tier_reason"]
     assert pd.isna(out.at["prospect", "key_rank"])
     assert out.at["buyer", "tier"] == "key" and out.at["buyer", "key_rank"] == 1
+    assert "prospect" not in out.at["other", "tier_reason"]
 
 
 def test_prospects_are_exploratory_and_buying_accounts_at_least_basic():
@@ -266,6 +267,7 @@ def test_every_account_of_the_accounts_file_is_in_the_portfolio_the_non_buyers_a
     assert (prospects[["revenue", "contribution"]] == 0).all().all()
     assert (prospects["stage"].astype("object") == "Exploratory").all()
     assert (prospects["tier"].astype("object") != "key").all()
+    assert prospects["tier_reason"].str.contains("prospect").all()
     assert (prospects["exit_recommendation"] == "").all()
     assert prospects["potential_basis"].isin(["industry peers", "portfolio peers"]).all()
     assert (prospects["potential"] > 0).all()

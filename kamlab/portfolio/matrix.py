@@ -100,6 +100,8 @@ def assign_tiers(table: pd.DataFrame, key_cap: int = 25) -> pd.DataFrame:
     waiting = prospect & (box == "Strategic")
     tier[waiting] = "key development"
     reason[waiting] = "Strategic, but a prospect (no purchase in the 12 months): never key"
+    others = prospect & ~waiting
+    reason[others] = reason[others] + "; a prospect (no purchase in the 12 months)"
     return pd.DataFrame(
         {
             "tier": pd.Categorical(tier, categories=TIERS, ordered=True),
