@@ -71,9 +71,9 @@ def portfolio_measures(
     ``tenure`` from :func:`kamlab.account_features`; ``share_of_wallet`` from the accounts
     table when it has that column; ``potential`` and ``potential_basis`` by
     :func:`kamlab.portfolio.potential.account_potential` with the rule ``potential``
-    (the criteria's ``potential:`` section; default its defaults); ``prospects=False``
-    leaves the prospects out (the buying accounts only, e.g. for teaching); ``clv`` from ``value`` (a :class:`~kamlab.value.clv.CustomerValue`)
-    when given. The health measures use the purchase model of ``health_value`` (a
+    (the criteria's ``potential:`` section; default its defaults); ``clv`` from ``value``
+    (a :class:`~kamlab.value.clv.CustomerValue`) when given; ``prospects=False`` leaves
+    the prospects out (the buying accounts only, e.g. for teaching). The health measures use the purchase model of ``health_value`` (a
     ``CustomerValue``; default ``value``), and recency alone when neither is given.
     """
     acc = accounts_by_id(accounts)
@@ -81,7 +81,7 @@ def portfolio_measures(
         pnl = customer_pnl(transactions, acc, until=until, window=WINDOW, rates=rates)
     until = pnl.attrs.get("until", until)
     index = pnl.index
-    if acc is not None and prospects:  # the prospects: in the accounts table, no line in the window
+    if acc is not None and prospects:  # in the accounts table, no line in the window
         index = index.append(acc.index.difference(pnl.index).astype(index.dtype))
     features = account_features(transactions, until=until).reindex(index)
     out = pd.DataFrame(index=index)
