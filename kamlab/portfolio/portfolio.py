@@ -7,6 +7,11 @@
 account); ``accounts`` the accounts table (judgement scores, relationship-stage
 indicators, buyer questionnaire). Without an accounts table the judgement factors fall
 back as the criteria say, and stages are unknown.
+
+Prospects (``prospect`` True: accounts of the accounts table with no purchase in the 12
+months) are staged Exploratory, are never key and never proposed for exit; a buying
+account the indicators place at Exploratory is staged Basic (Exploratory is before
+trading; :func:`~kamlab.portfolio.stages.trading_stages`).
 """
 
 from __future__ import annotations
