@@ -310,3 +310,22 @@ def test_an_account_that_never_bought_has_no_health_and_a_former_customer_is_cla
     assert pd.isna(out.at["never", "health"])
     assert out.at["never", "health_reason"] == "no purchase yet"
     assert out.at["former", "health"] == "likely lost"
+
+
+def test_build_portfolio_estimates_potential_with_the_criteria_potential_section(sample_table):
+    portfolio, acc = sample_table
+    folder = Path(__file__).resolve().parent.parent / "data" / "sample"
+    tx = kl.read_transactions(folder / "transactions.csv", accounts=acc.data)
+    strict = kl.build_portfolio(
+        tx, acc, until="2026-09-30", criteria={"potential": {"share_floor": 0.5}}
+    ).table_
+    default = portfolio.table_
+    small = default["share_of_wallet"] < 0.5
+    buying = ~default["prospect"]
+    assert (
+        strict.loc[small & buying, "potential"] < default.loc[small & buying, "potential"]
+    ).all()
+    unchanged = ~small & buying
+    pd.testing.assert_series_equal(
+        strict.loc[unchanged, "potential"], default.loc[unchanged, "potential"]
+    )
