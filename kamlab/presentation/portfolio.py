@@ -56,7 +56,16 @@ def criteria_table(criteria: Criteria, scores: dict | None = None) -> pd.DataFra
     return pd.DataFrame(rows)
 
 
-_SHOW = ["account_name", "box", "attractiveness", "strength", "revenue", "contribution", "stage"]
+_SHOW = [
+    "account_name",
+    "box",
+    "attractiveness",
+    "strength",
+    "revenue",
+    "contribution",
+    "potential",
+    "stage",
+]
 
 
 def key_accounts(table: pd.DataFrame) -> pd.DataFrame:
