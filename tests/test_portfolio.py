@@ -108,7 +108,7 @@ def test_with_weights_tries_other_weights_and_still_checks_the_sum():
 
 def test_deciles_score_the_bottom_tenth_1_and_the_top_tenth_10():
     values = pd.DataFrame({"revenue": np.arange(1.0, 21.0)})
-    scores = score_factor(Factor("r", 100, measure="revenue"), values, None)
+    scores = score_factor(Factor("r", 100, measure="revenue", rule="deciles"), values, None)
     assert scores.tolist() == [k for k in range(1, 11) for _ in range(2)]
 
 

@@ -100,14 +100,22 @@ def cmd_portfolio(args) -> None:
     counts = table["box"].value_counts().reindex(table["box"].cat.categories, fill_value=0)
     tiers = table["tier"].value_counts().reindex(table["tier"].cat.categories, fill_value=0)
     exits = table["exit_recommendation"].replace("", pd.NA).value_counts()
+    prospects = int(table["prospect"].sum()) if "prospect" in table else 0
     print(
-        f"{len(table):,} accounts, 12 months to {table.attrs.get('until') or until or 'the last date'}"
+        f"{len(table):,} accounts"
+        + (f" ({prospects:,} prospects: never bought)" if prospects else "")
+        + f", 12 months to {table.attrs.get('until') or until or 'the last date'}"
     )
     print("boxes: " + ", ".join(f"{b} {n}" for b, n in counts.items()))
     print("tiers: " + ", ".join(f"{t} {n}" for t, n in tiers.items()))
     print("exits: " + (", ".join(f"{e} {n}" for e, n in exits.items()) or "none proposed"))
     health = table["health"].value_counts().reindex(table["health"].cat.categories, fill_value=0)
-    print(f"health ({name} P(alive)): " + ", ".join(f"{h} {n}" for h, n in health.items()))
+    unknown = int(table["health"].isna().sum())  # never bought: no health
+    print(
+        f"health ({name} P(alive)): "
+        + ", ".join(f"{h} {n}" for h, n in health.items())
+        + (f", none (never bought) {unknown}" if unknown else "")
+    )
     actions = table["health_action"].value_counts()
     print(
         f"key accounts: {actions.get('call', 0)} lapsing (call), "

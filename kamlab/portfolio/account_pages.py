@@ -2,7 +2,8 @@
 
 Risks flagged (:data:`RISK_RULES`, each a plain sentence on the page):
 
-- revenue falling: ``growth`` below -0.2 (the last 12 months well below the 12 before);
+- revenue falling: ``growth`` (year on year) below -0.3: the last 12 months' revenue more
+  than 30% below the 12 before's;
 - loses money: ``contribution`` below 0 after cost to serve;
 - relationship declining: the stage indicators fell (``declining``);
 - under-developed: a Strategic or Star account still at Exploratory or Basic;
@@ -25,7 +26,7 @@ from kamlab.portfolio.criteria import BOXES
 __all__ = ["RISK_RULES", "account_risks"]
 
 RISK_RULES = {
-    "falling_growth": -0.2,
+    "falling_growth": -0.3,
     "buyer_score": 3,
     "share_of_wallet": 0.2,
 }
@@ -55,7 +56,7 @@ def account_risks(
     add(
         "revenue falling",
         falling,
-        (f"revenue falling (trend {g:+.2f}, -1 to +1)" for g in growth[falling]),
+        (f"revenue falling ({g:+.0%} on the previous 12 months)" for g in growth[falling]),
     )
     losing = table["contribution"] < 0
     add(

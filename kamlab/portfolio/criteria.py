@@ -36,6 +36,7 @@ __all__ = [
     "TIERS",
     "HealthLevel",
     "HealthRule",
+    "PotentialRule",
     "SCALE",
     "Criteria",
     "ExitRule",
@@ -72,7 +73,10 @@ EXIT_ACTIONS = ("exit completely", "exit to a lower tier", "review")
 
 MEASURES: dict[str, str] = {
     "revenue": "net revenue in the last 12 months",
-    "growth": "revenue trend, last 12 months vs the 12 before, from -1 (stopped) to +1 (started)",
+    "growth": "revenue growth year on year as a fraction: revenue in the last 12 months / "
+    "revenue in the 12 before - 1 (-0.25 = down 25%; missing when the 12 before had none)",
+    "potential": "annual margin headroom: the margin a year of the account's spend we do not "
+    "win yet (share of wallet, else peers; kamlab.portfolio.potential)",
     "contribution": "profit after cost to serve in the last 12 months (customer P&L)",
     "clv": "customer lifetime value (discounted, from a purchase and spend model)",
     "share_of_wallet": "our share of the account's spend in the category (accounts file)",
@@ -81,7 +85,7 @@ MEASURES: dict[str, str] = {
 }
 """Data measures a factor can score, with their meaning (columns of the measures table)."""
 
-RULES = ("deciles", "linear")
+RULES = ("percentile", "deciles", "linear")
 
 
 @dataclass(frozen=True)
@@ -89,16 +93,17 @@ class Factor:
     """One selection factor: a weight and one source, a data ``measure`` or a ``judgement``
     column of the accounts table scored 1-10 by people.
 
-    ``rule`` turns a measure into 1-10: ``"deciles"`` (1 = bottom tenth of the portfolio,
-    10 = top tenth) or ``"linear"`` (1 at or below ``low``, 10 at or above ``high``; by
-    default the portfolio's 5th and 95th percentiles).
+    ``rule`` turns a measure into 1-10: ``"percentile"`` (the default: 1 + 9 x (rank - 1)
+    / (n - 1), continuous, ties averaged, so the top accounts stay apart), ``"deciles"``
+    (1 = bottom tenth of the portfolio, 10 = top tenth) or ``"linear"`` (1 at or below
+    ``low``, 10 at or above ``high``; by default the portfolio's 5th and 95th percentiles).
     """
 
     name: str
     weight: float
     measure: str | None = None
     judgement: str | None = None
-    rule: str = "deciles"
+    rule: str = "percentile"
     low: float | None = None
     high: float | None = None
 
@@ -150,6 +155,20 @@ class HealthRule:
 
 
 @dataclass(frozen=True)
+class PotentialRule:
+    """How ``potential`` is estimated (``potential:`` in ``criteria.yaml``;
+    :func:`kamlab.portfolio.potential.account_potential`): the share of wallet is floored
+    at ``share_floor`` (the wallet is at most 1 / share_floor x the revenue); the peer
+    benchmark is the ``peer_quantile`` of the 12-month revenue of the buying accounts of
+    the account's industry when it has at least ``min_peers`` of them, else of the whole
+    portfolio."""
+
+    share_floor: float = 0.05
+    peer_quantile: float = 0.75
+    min_peers: int = 5
+
+
+@dataclass(frozen=True)
 class Criteria:
     """The whole portfolio configuration (see ``criteria.yaml`` for each part)."""
 
@@ -162,6 +181,7 @@ class Criteria:
     service: dict[str, tuple[str, ...]] = field(default_factory=lambda: dict(SERVICE))
     exits: tuple[ExitRule, ...] = ()
     health: HealthRule = HealthRule()
+    potential: PotentialRule = PotentialRule()
     source: str = "kamlab defaults"
 
     def __post_init__(self):
@@ -181,6 +201,7 @@ class Criteria:
             )
         _check_service(self.service, self.source)
         _check_health(self.health, self.source)
+        _check_potential(self.potential, self.source)
 
     def factors(self, group: str) -> tuple[Factor, ...]:
         return getattr(self, group)
@@ -276,9 +297,31 @@ def _check_health(rule: HealthRule, where: str) -> None:
             )
 
 
+def _check_potential(rule: PotentialRule, where: str) -> None:
+    checks = (
+        ("share_floor", 0 < rule.share_floor <= 1, "above 0 and at most 1"),
+        ("peer_quantile", 0 < rule.peer_quantile <= 1, "above 0 and at most 1"),
+        ("min_peers", rule.min_peers >= 1, "at least 1"),
+    )
+    for key, ok, expected in checks:
+        if not ok:
+            raise ConfigError(
+                f"{where}: potential.{key} must be {expected}, got {getattr(rule, key):g}"
+            )
+
+
 # --- reading YAML -----------------------------------------------------------------------
 
-_TOP = ("attractiveness", "strength", "fallback", "matrix", "tiers", "exits", "health")
+_TOP = (
+    "attractiveness",
+    "strength",
+    "fallback",
+    "matrix",
+    "tiers",
+    "exits",
+    "health",
+    "potential",
+)
 _HEALTH_KEYS = ("p_alive_below", "days_above", "gaps_above")
 _FACTOR_KEYS = ("weight", "measure", "judgement", "rule", "low", "high")
 
@@ -317,7 +360,7 @@ def _factors(data, where: str, group: str) -> tuple[Factor, ...]:
                 weight=_number(spec["weight"], where, f"{group}.{name}.weight"),
                 measure=spec.get("measure"),
                 judgement=None if spec.get("judgement") is None else str(spec["judgement"]),
-                rule=spec.get("rule", "deciles"),
+                rule=spec.get("rule", "percentile"),
                 low=None if spec.get("low") is None else _number(spec["low"], where, "low"),
                 high=None if spec.get("high") is None else _number(spec["high"], where, "high"),
             )
@@ -402,6 +445,25 @@ def _health(data, where: str) -> HealthRule:
     return replace(default, **levels)
 
 
+def _potential(data, where: str) -> PotentialRule:
+    """The ``potential:`` section; a key left out keeps the default."""
+    spec = _mapping(data, where, "potential")
+    known = PotentialRule.__dataclass_fields__
+    extra = [k for k in spec if k not in known]
+    if extra:
+        raise ConfigError(
+            f"{where}: unknown key {extra[0]!r} in potential; known: {', '.join(known)}"
+        )
+    values = {k: _number(v, where, f"potential.{k}") for k, v in spec.items()}
+    if "min_peers" in values:
+        if not float(values["min_peers"]).is_integer():
+            raise ConfigError(
+                f"{where}: potential.min_peers must be a whole number, got {values['min_peers']:g}"
+            )
+        values["min_peers"] = int(values["min_peers"])
+    return replace(PotentialRule(), **values)
+
+
 def _parse(data: dict, where: str) -> Criteria:
     extra = [k for k in data if k not in _TOP]
     if extra:
@@ -430,6 +492,7 @@ def _parse(data: dict, where: str) -> Criteria:
         service=_service(tiers, where),
         exits=_exit_rules(data.get("exits") or [], where),
         health=_health(data.get("health") or {}, where),
+        potential=_potential(data.get("potential") or {}, where),
         source=where,
     )
 

@@ -24,7 +24,10 @@ rule of the criteria file (``health:`` in ``criteria.yaml``, a
     lapsing      (when not likely lost) by the same test with the lapsing thresholds
     active       otherwise
 
-An account with one purchase day has no typical gap: only ``days_above`` applies.
+An account with one purchase day has no typical gap: only ``days_above`` applies. An
+account that never bought (a prospect with no history) has no health: ``health`` is
+missing (NA) and ``health_reason`` says "no purchase yet". A prospect that bought before
+the 12 months (a former customer) is classed by the same rule, so usually likely lost.
 """
 
 from __future__ import annotations
@@ -174,6 +177,12 @@ def classify_health(measures: pd.DataFrame, rule: HealthRule | None = None) -> p
                     limit_text = f"{level.days_above:g}"
                 why.append(f"{days[k]:.0f} days since the last purchase, above {limit_text}")
             reasons[k] = why  # the worse level's reasons replace the milder one's
+    never = np.isnan(days) & np.isnan(alive)
+    if "last_purchase" in measures:
+        never |= measures["last_purchase"].isna().to_numpy()
+    health[never] = None
+    for k in np.flatnonzero(never):
+        reasons[k] = ["no purchase yet"]
     return pd.DataFrame(
         {
             "health": pd.Categorical(health, categories=HEALTH, ordered=True),

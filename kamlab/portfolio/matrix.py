@@ -12,7 +12,9 @@ Tiers (programmes run 15-35 key accounts; above ~50 "key" loses meaning, McDonal
 Woodburn 2007): Strategic accounts ranked by attractiveness (then strength, then revenue)
 are ``key`` up to ``key_cap``; the Strategic accounts beyond the cap and all Star
 accounts are ``key development``; Status accounts ``maintain``; Streamline
-``transactional``.
+``transactional``. A prospect (``prospect`` True: never bought) is never
+``key``: a Strategic prospect is ``key development``, takes no key rank and leaves the
+key places to buying accounts.
 """
 
 from __future__ import annotations
@@ -55,10 +57,15 @@ def assign_boxes(
 def assign_tiers(table: pd.DataFrame, key_cap: int = 25) -> pd.DataFrame:
     """``tier`` (ordered Categorical of :data:`TIERS`), ``key_rank`` (rank among Strategic
     accounts, 1 = most attractive) and ``tier_reason`` for a table with ``box``,
-    ``attractiveness``, ``strength`` and optionally ``revenue`` columns."""
+    ``attractiveness``, ``strength`` and optionally ``revenue`` and ``prospect`` columns."""
     box = table["box"].astype("object")
     revenue = table["revenue"] if "revenue" in table else pd.Series(0.0, index=table.index)
-    strategic = table.loc[box == "Strategic"].assign(_revenue=revenue)
+    prospect = (
+        table["prospect"].fillna(False).astype(bool)
+        if "prospect" in table
+        else pd.Series(False, index=table.index)
+    )
+    strategic = table.loc[(box == "Strategic") & ~prospect].assign(_revenue=revenue)
     order = strategic.sort_values(
         ["attractiveness", "strength", "_revenue"], ascending=False, kind="stable"
     ).index
@@ -88,6 +95,11 @@ def assign_tiers(table: pd.DataFrame, key_cap: int = 25) -> pd.DataFrame:
         f"Strategic, rank {int(r)} of {n}: beyond the cap of {key_cap} key accounts"
         for r in rank[beyond]
     ]
+    waiting = prospect & (box == "Strategic")
+    tier[waiting] = "key development"
+    reason[waiting] = "Strategic, but a prospect (never bought): never key"
+    others = prospect & ~waiting
+    reason[others] = reason[others] + "; a prospect (never bought)"
     return pd.DataFrame(
         {
             "tier": pd.Categorical(tier, categories=TIERS, ordered=True),

@@ -7,6 +7,11 @@
 account); ``accounts`` the accounts table (judgement scores, relationship-stage
 indicators, buyer questionnaire). Without an accounts table the judgement factors fall
 back as the criteria say, and stages are unknown.
+
+Prospects (``prospect`` True: accounts of the accounts table that have never
+bought) are staged Exploratory, are never key and never proposed for exit; a buying
+account the indicators place at Exploratory is staged Basic (Exploratory is before
+trading; :func:`~kamlab.portfolio.stages.trading_stages`).
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ from kamlab.portfolio.health import HEALTH_COLUMNS, classify_health, guard_tiers
 from kamlab.portfolio.matrix import STRATEGIES, assign_boxes, assign_tiers
 from kamlab.portfolio.measures import portfolio_measures
 from kamlab.portfolio.scoring import PortfolioWarning, score_group
-from kamlab.portfolio.stages import assess_stages
+from kamlab.portfolio.stages import assess_stages, trading_stages
 
 __all__ = ["TABLE_COLUMNS", "Portfolio", "build_portfolio"]
 
@@ -45,9 +50,13 @@ TABLE_COLUMNS: dict[str, str] = {
     "stage_reason": "the indicators behind the stage",
     "cts_<driver>": "cost of an account-level driver (kam_hours, service_calls...), 12 months",
     **EXIT_COLUMNS,
-    "revenue": "net revenue, last 12 months",
-    "growth": "revenue trend, -1 to +1",
+    "revenue": "net revenue, last 12 months (0 for a prospect)",
+    "growth": "revenue growth year on year, a fraction (-0.25 = down 25%; NaN: no revenue "
+    "in the 12 months before)",
     "contribution": "profit after cost to serve, last 12 months",
+    "potential": "annual margin headroom, money per year, >= 0 (kamlab.portfolio.potential)",
+    "potential_basis": "share of wallet, industry peers, portfolio peers or unknown",
+    "prospect": "True: in the accounts table, never bought (never key, no exit)",
     "imputed": "factors scored at the portfolio median for lack of a value",
     **HEALTH_COLUMNS,
 }
@@ -139,6 +148,9 @@ class Portfolio(BaseEstimator):
             self._stages(acc, previous_accounts, self.indicators, table.index, notes)
         )
         table = table.join(recommend_exits(table, crit.exits, crit.service))
+        if "prospect" in table:  # staged by trading (recommend_exits skips prospects)
+            prospect = table["prospect"].astype(bool)
+            table[["stage", "stage_reason"]] = trading_stages(table, prospect)
         imputed = pd.concat([scores[g].imputed for g in GROUPS], axis=1)
         table["imputed"] = _imputed_labels(imputed)
 
@@ -199,6 +211,7 @@ def build_portfolio(
     previous_accounts=None,
     rates=None,
     health_value=None,
+    prospects: bool = True,
 ) -> Portfolio:
     """Measures (:func:`~kamlab.portfolio.measures.portfolio_measures`) and the fitted
     :class:`Portfolio` in one call; what was assumed is in ``notes_`` (the warnings are not
@@ -207,11 +220,21 @@ def build_portfolio(
     ``value`` (a :class:`~kamlab.value.clv.CustomerValue`) adds each account's ``clv``
     and gives account health its purchase model; ``health_value`` gives health the
     model without adding ``clv`` (the run context passes its one model this way).
-    Neither: health rests on recency alone (said in ``notes_``). No model is fitted here."""
+    Neither: health rests on recency alone (said in ``notes_``). No model is fitted here.
+    ``prospects``: include the accounts of ``accounts`` that did not buy in the 12 months
+    (default), or only the buying accounts."""
 
+    crit = load_criteria(criteria)
     measures = portfolio_measures(
-        transactions, accounts, until=until, value=value, rates=rates, health_value=health_value
+        transactions,
+        accounts,
+        until=until,
+        value=value,
+        rates=rates,
+        health_value=health_value,
+        potential=crit.potential,
+        prospects=prospects,
     )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", PortfolioWarning)
-        return Portfolio(criteria).fit(measures, accounts, previous_accounts=previous_accounts)
+        return Portfolio(crit).fit(measures, accounts, previous_accounts=previous_accounts)

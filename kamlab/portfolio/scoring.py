@@ -6,6 +6,10 @@ For each account and group (attractiveness, strength)::
 
 Scores come from a data measure by a rule, or from a judgement column scored by people:
 
+- ``percentile`` (the default): ``score = 1 + 9 (rank - 1) / (n - 1)``, ``rank`` the
+  account's rank from the smallest value with ties averaged, ``n`` the accounts with a
+  value (a single account scores 5.5): continuous, so the order is kept at the top where
+  the key accounts are chosen (deciles give the top tenth one score).
 - ``deciles``: ``score = 1 + floor(10 (rank - 1) / n)``, ``rank`` the account's rank
   from the smallest value (ties share the lowest rank), ``n`` the accounts with a value:
   the bottom tenth scores 1, the top tenth 10.
@@ -46,6 +50,15 @@ def listed(ids, limit: int = 8) -> str:
     return ", ".join(ids[:limit]) + more
 
 
+def _percentile(values: pd.Series) -> pd.Series:
+    known = values.dropna()
+    if len(known) < 2:
+        return values.where(values.isna(), (SCALE[0] + SCALE[1]) / 2)
+    rank = known.rank(method="average")
+    score = 1 + 9 * (rank - 1) / (len(known) - 1)
+    return score.reindex(values.index)
+
+
 def _deciles(values: pd.Series) -> pd.Series:
     known = values.dropna()
     rank = known.rank(method="min")
@@ -83,6 +96,8 @@ def score_factor(factor: Factor, measures: pd.DataFrame, accounts: pd.DataFrame 
     if factor.measure not in measures.columns:
         return None
     values = pd.to_numeric(measures[factor.measure], errors="coerce").astype("float64")
+    if factor.rule == "percentile":
+        return _percentile(values)
     if factor.rule == "deciles":
         return _deciles(values)
     return _linear(values, factor.low, factor.high)

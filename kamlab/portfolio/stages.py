@@ -107,6 +107,7 @@ __all__ = [
     "stage_crosstab",
     "stage_gaps",
     "stage_of",
+    "trading_stages",
 ]
 
 DECLINING = "Declining"
@@ -443,6 +444,28 @@ def assess_stages(
     reason = reason + fall.where(declining, "")
     out["stage_reason"] = reason.fillna("no indicators").astype("string")
     return out
+
+
+def trading_stages(table: pd.DataFrame, prospect: pd.Series) -> pd.DataFrame:
+    """``stage`` and ``stage_reason`` of ``table`` corrected by trading: Exploratory is
+    the stage before trading begins, so a ``prospect`` (never bought) is Exploratory whatever its indicators say, and a buying account the
+    indicators place at Exploratory is Basic; each reason says so. An account without
+    a stage (no indicators) that buys keeps none."""
+    stage = pd.Series(
+        pd.Categorical(table["stage"].astype("object"), categories=list(STAGES), ordered=True),
+        index=table.index,
+    )
+    reason = table["stage_reason"].astype("object").fillna("")
+    prospect = prospect.reindex(table.index).fillna(False).astype(bool)
+    raised = ~prospect & (stage == STAGES[0])
+    lowered = prospect & stage.notna() & (stage != STAGES[0])
+    stage[prospect] = STAGES[0]
+    stage[raised] = STAGES[1]
+    reason[raised] = reason[raised] + "; buying, so Basic (Exploratory is before trading)"
+    reason[prospect] = "prospect: no purchase yet, so Exploratory" + np.where(
+        lowered[prospect], " (indicators: " + reason[prospect] + ")", ""
+    ).astype(object)
+    return pd.DataFrame({"stage": stage, "stage_reason": reason}, index=table.index)
 
 
 def _decline(

@@ -13,8 +13,14 @@ __all__ = ["declining_sentence", "headline_table", "key_accounts_at_risk"]
 def _headline(table: pd.DataFrame) -> dict[str, float]:
     key = table["tier"].astype("object") == "key"
     revenue, contribution = table["revenue"].sum(), table["contribution"].sum()
+    prospect = (
+        table["prospect"].fillna(False).astype(bool)
+        if "prospect" in table
+        else pd.Series(False, index=table.index)
+    )
     out = {
-        "accounts (bought in the last 12 months)": len(table),
+        "accounts (bought in the last 12 months)": int((~prospect).sum()),
+        "prospects (in the accounts file, never bought)": int(prospect.sum()),
         "net revenue, last 12 months": revenue,
         "contribution after cost to serve, last 12 months": contribution,
         "key accounts": int(key.sum()),

@@ -59,7 +59,16 @@ def criteria_table(criteria: Criteria, scores: dict | None = None) -> pd.DataFra
     return pd.DataFrame(rows)
 
 
-_SHOW = ["account_name", "box", "attractiveness", "strength", "revenue", "contribution", "stage"]
+_SHOW = [
+    "account_name",
+    "box",
+    "attractiveness",
+    "strength",
+    "revenue",
+    "contribution",
+    "potential",
+    "stage",
+]
 
 
 def key_accounts(table: pd.DataFrame) -> pd.DataFrame:
@@ -145,7 +154,13 @@ def account_page(
         lines.append(f"| net revenue | {money(row['revenue'], currency)} |")
         lines.append(f"| contribution | {money(row['contribution'], currency)} |")
     if pd.notna(row.get("growth")):
-        lines.append(f"| revenue trend (-1 to +1) | {row['growth']:+.2f} |")
+        lines.append(f"| revenue growth, year on year | {row['growth']:+.0%} |")
+    if pd.notna(row.get("potential")):
+        basis = row.get("potential_basis")
+        basis = f" ({basis})" if isinstance(basis, str) and basis else ""
+        lines.append(f"| potential, margin a year{basis} | {money(row['potential'], currency)} |")
+    if bool(row.get("prospect", False)):
+        lines.append("| prospect | no purchase yet |")
     if history is not None and account in history.index.get_level_values("account_id"):
         lines += ["", *history_table(history.xs(account, level="account_id"), currency)]
     found = [] if risks is None else list(risks.loc[risks["account_id"] == account, "detail"])

@@ -107,7 +107,10 @@ def student_key_portfolio(seed: int, until: str = SAMPLE_END) -> Portfolio:
 def _measures(seed: int, until: str) -> pd.DataFrame:
     data = student_portfolio(seed)
     pnl = data.pnl if until == SAMPLE_END else None  # the same 12 months: reuse it
-    return portfolio_measures(data.transactions, data.accounts, until=until, pnl=pnl)
+    # the buying accounts only: the lessons' portfolio is "the accounts that bought"
+    return portfolio_measures(
+        data.transactions, data.accounts, until=until, pnl=pnl, prospects=False
+    )
 
 
 @lru_cache(maxsize=16)

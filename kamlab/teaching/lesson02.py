@@ -111,8 +111,9 @@ JUDGEMENT_ANCHORS = pd.DataFrame(
 anchors before anyone scores an account."""
 
 DEMO_WEIGHTS: dict[str, float] = {
+    "potential": 4,
     "revenue": 70,
-    "growth": 10,
+    "growth": 6,
     "profitability": 8,
     "strategic_alignment": 3,
     "cultural_fit": 3,
@@ -141,9 +142,10 @@ WEIGHTINGS: tuple[Weighting, ...] = (
     Weighting(
         "profit first",
         {
+            "potential": 10,
             "revenue": 10,
-            "growth": 10,
-            "profitability": 40,
+            "growth": 5,
+            "profitability": 35,
             "strategic_alignment": 10,
             "cultural_fit": 10,
             "willingness_to_partner": 10,
@@ -153,8 +155,9 @@ WEIGHTINGS: tuple[Weighting, ...] = (
     Weighting(
         "partnership first",
         {
-            "revenue": 10,
-            "growth": 10,
+            "potential": 10,
+            "revenue": 5,
+            "growth": 5,
             "profitability": 10,
             "strategic_alignment": 17.5,
             "cultural_fit": 17.5,
@@ -165,9 +168,10 @@ WEIGHTINGS: tuple[Weighting, ...] = (
     Weighting(
         "growth first",
         {
-            "revenue": 15,
-            "growth": 40,
-            "profitability": 15,
+            "potential": 15,
+            "revenue": 10,
+            "growth": 35,
+            "profitability": 10,
             "strategic_alignment": 7.5,
             "cultural_fit": 7.5,
             "willingness_to_partner": 7.5,
@@ -177,9 +181,10 @@ WEIGHTINGS: tuple[Weighting, ...] = (
     Weighting(
         "fit first",
         {
-            "revenue": 15,
+            "potential": 10,
+            "revenue": 10,
             "growth": 10,
-            "profitability": 15,
+            "profitability": 10,
             "strategic_alignment": 30,
             "cultural_fit": 10,
             "willingness_to_partner": 10,
@@ -268,7 +273,8 @@ def workings(portfolio: Portfolio, account: str, *, totals: bool = True) -> pd.D
             value, rule = float(scores.scores.loc[account, f.name]), "judgement (people)"
         else:
             value = float(portfolio.table_.loc[account, measures.get(f.measure, f.measure)])
-            rule = f.rule if f.rule == "deciles" else f"linear, {f.low:g} to {f.high:g}"
+            linear = f.rule == "linear" and f.low is not None and f.high is not None
+            rule = f"linear, {f.low:g} to {f.high:g}" if linear else f.rule
         rows.append(
             {
                 "factor": f.name,
