@@ -61,6 +61,11 @@ def sales_lines(sample: SamplePortfolio) -> pd.DataFrame:
     )
 
 
+def customers(sample: SamplePortfolio) -> pd.DataFrame:
+    """The truth of the buying accounts (not the prospects), indexed by account id."""
+    return sample.truth[~sample.truth.prospect].set_index("account_id")
+
+
 def per_account_features(sample: SamplePortfolio) -> pd.DataFrame:
     """Log purchase days per month since first purchase, log mean order value, margin share."""
     sales = sales_lines(sample).assign(day=lambda d: pd.to_datetime(d.date))
@@ -123,7 +128,7 @@ def test_identifier_and_value_formats(sample):
     assert pd.api.types.is_integer_dtype(tx.quantity)
     for col in ("unit_price", "unit_cost"):
         assert (tx[col] == tx[col].round(2)).all()
-    assert list(sample.accounts.account_id) == [f"A{k:04d}" for k in range(1, 301)]
+    assert list(sample.accounts.account_id) == [f"A{k:04d}" for k in range(1, 310)]  # 9 prospects
 
 
 def test_account_ids_widen_beyond_9999_accounts():
@@ -144,16 +149,16 @@ def test_account_ids_widen_beyond_9999_accounts():
         strength=3,
     )
     ids = make_sample(12_000, segments=[rare]).accounts.account_id
-    assert ids.iloc[0] == "A00001" and ids.iloc[-1] == "A12000"
+    assert ids.iloc[0] == "A00001" and ids.iloc[-1] == "A12360"  # 360 prospects last
 
 
 def test_one_row_per_account_and_sane_volumes(sample):
     n = 300
-    assert len(sample.accounts) == len(sample.truth) == n
+    assert len(sample.accounts) == len(sample.truth) == n + 9  # and 3% prospects
     assert sample.accounts.account_id.is_unique
     assert (sample.accounts.account_id == sample.truth.account_id).all()
     sales = sales_lines(sample)
-    assert sales.account_id.nunique() == n  # everyone bought at least once
+    assert sales.account_id.nunique() == n  # every customer bought at least once
     orders = sales.order_id.nunique()
     assert 20 * n < orders < 60 * n
     assert 1.5 < len(sales) / orders < 5
@@ -225,7 +230,7 @@ def test_returns_follow_their_original_line(sample):
 
 def test_first_purchase_is_on_the_acquisition_date_within_the_first_year(large):
     first = sales_lines(large).groupby("account_id").date.min()
-    truth = large.truth.set_index("account_id")
+    truth = customers(large)
     assert (first == truth.acquisition_date.loc[first.index]).all()
     acquired = pd.to_datetime(truth.acquisition_date)
     assert acquired.between(START, pd.Timestamp("2024-12-31")).all()
@@ -233,7 +238,7 @@ def test_first_purchase_is_on_the_acquisition_date_within_the_first_year(large):
 
 def test_dropped_accounts_buy_nothing_after_their_dropout_date(large):
     last = sales_lines(large).groupby("account_id").date.max()
-    truth = large.truth.set_index("account_id")
+    truth = customers(large)
     dead = truth[~truth.alive]
     assert 0.1 < len(dead) / len(truth) < 0.5
     assert dead.dropout_date.notna().all() and truth[truth.alive].dropout_date.isna().all()
@@ -280,7 +285,7 @@ def test_segments_are_recovered_by_kmeans_on_log_rfm_and_margin(seed):
 
 def test_purchase_rate_per_segment_matches_r_over_alpha(large):
     """Repeat purchases per day alive, pooled per segment, is E[lambda] = r / alpha."""
-    truth = large.truth.set_index("account_id")
+    truth = customers(large)
     purchases = sales_lines(large).groupby("account_id").order_id.nunique()
     acquired = pd.to_datetime(truth.acquisition_date)
     stopped = pd.to_datetime(truth.dropout_date).fillna(END + pd.Timedelta(days=1))
@@ -322,11 +327,13 @@ def test_stage_indicators_are_in_range(sample):
     acc = sample.accounts
     assert (acc.contacts >= 1).all()
     assert acc.functions_involved.between(1, 8).all()
-    assert acc.share_of_wallet.between(0, 1).all()
+    prospect = sample.truth.prospect.to_numpy()
+    assert acc.share_of_wallet[~prospect].between(0, 1).all()
+    assert acc.share_of_wallet[prospect].isna().all()  # no spend of ours to share
     assert acc.information_sharing.between(1, 5).all()
     assert acc.joint_planning.between(0, 3).all()
     assert acc.executive_sponsor.dtype == bool
-    assert (acc.service_calls >= 0).all() and (acc.kam_hours > 0).all()
+    assert (acc.service_calls >= 0).all() and (acc.kam_hours >= 0).all()
     assert (acc.employees >= 1).all()
 
 
@@ -510,7 +517,7 @@ def test_the_earlier_accounts_table_changes_only_what_moved(sample):
     truth = sample.truth
     moved = (truth["previous_stage"] != truth["stage"]).to_numpy()
     indicators = ["contacts", "functions_involved", "share_of_wallet", "information_sharing"]
-    kept = (before[indicators] == now[indicators]).all(axis=1).to_numpy()
+    kept = (before[indicators].fillna(-1) == now[indicators].fillna(-1)).all(axis=1).to_numpy()
     assert kept[~moved].all()  # a stage that held keeps the team's record
     assert 0 < moved.mean() < 0.3
     fixed = ["account_name", "industry", "region", "employees", "kam_hours"]
@@ -538,7 +545,7 @@ def test_write_creates_the_folder_and_csvs_that_read_back(tmp_path, sample):
         r"\d+\.\d{2}", paths["transactions"].read_text().splitlines()[1].split(",")[-1]
     )
     truth = pd.read_csv(paths["truth"])
-    assert truth.dropout_date.isna().eq(truth.alive).all()
+    assert truth.dropout_date.isna().eq(truth.alive | truth.prospect).all()
     accounts = pd.read_csv(paths["accounts"])
     assert list(accounts.columns) == list(ACCOUNT_COLUMNS)
 
