@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import time
 from pathlib import Path
@@ -17,6 +18,7 @@ from kamlab.datasets import (
     ACCOUNT_COLUMNS,
     DEFAULT_SEGMENTS,
     INDUSTRIES,
+    PROGRAMME_TIERS,
     REGIONS,
     TRANSACTION_COLUMNS,
     TRUTH_COLUMNS,
@@ -394,6 +396,121 @@ def test_bigger_segments_employ_more_people(large):
         > employees["transactional small"]
     )
     assert large.accounts.employees.max() > 10 * large.accounts.employees.median()
+
+
+# --- the supplier's current KAM programme and prospects -------------------------------------
+
+
+@pytest.fixture(scope="module")
+def six_hundred() -> SamplePortfolio:
+    return make_sample(600, seed=31)
+
+
+def programme(sample: SamplePortfolio) -> pd.DataFrame:
+    """The accounts' drivers beside their programme tier and truth, indexed by account id."""
+    truth = sample.truth.set_index("account_id")
+    drivers = sample.accounts.set_index("account_id")[["kam_hours", "service_calls"]]
+    return drivers.join(truth[["programme_tier", "prospect", "segment_name", "attractiveness"]])
+
+
+def test_kam_hours_follow_the_programme_tier(six_hundred):
+    table = programme(six_hundred)
+    hours = table.groupby("programme_tier").kam_hours
+    assert set(table.programme_tier) == set(PROGRAMME_TIERS) | {"prospect"}
+    assert 15 <= (table.programme_tier == "key").sum() <= 35  # 3% of 600 customers
+    assert hours.min()["key"] >= 150 and hours.max()["key"] <= 250  # hundreds a year
+    assert 10 <= hours.min()["key development"] and hours.max()["key development"] <= 40
+    assert hours.max()["maintain"] <= 6  # a few hours
+    assert hours.max()["transactional"] == 0  # no key account manager
+    assert hours.max()["prospect"] <= 10  # a little business development
+
+
+def test_service_calls_are_more_for_tiers_with_dedicated_support(six_hundred):
+    calls = programme(six_hundred).groupby("programme_tier").service_calls.mean()
+    assert calls["key"] > calls["key development"] > calls["maintain"] > calls["transactional"]
+    assert calls["prospect"] == 0
+    assert 0 < calls["transactional"] < 5  # a few, from orders and returns
+
+
+def test_the_programme_is_a_noisy_view_and_drops_accounts_that_stopped_buying(six_hundred):
+    table = programme(six_hundred)
+    customer = ~table.prospect
+    key = table.programme_tier == "key"
+    # mostly the big, attractive segments, but not exactly the top by any one measure
+    assert table.segment_name[key].isin(["strategic partners", "growth accounts"]).mean() > 0.8
+    top = table.attractiveness[customer].nlargest(key.sum()).index
+    assert 0 < key.loc[top].sum() < key.sum()
+    last = sales_lines(six_hundred).groupby("account_id").date.max()
+    lapsed = last[last < "2025-09-30"].index
+    assert len(lapsed) > 0
+    assert (table.loc[lapsed, "programme_tier"] == "transactional").all()
+
+
+def test_prospects_are_accounts_that_never_bought(six_hundred):
+    truth = six_hundred.truth
+    prospects = truth.account_id[truth.prospect]
+    assert len(prospects) == 18  # 3% of 600
+    assert list(prospects) == [f"A{k:04d}" for k in range(601, 619)]  # after the customers
+    assert not six_hundred.transactions.account_id.isin(prospects).any()
+    rows = truth[truth.prospect]
+    assert (rows.stage == "Exploratory").all() and (rows.previous_stage == "Exploratory").all()
+    assert not rows.alive.any() and rows.acquisition_date.isna().all()
+    assert rows.dropout_date.isna().all() and (rows.programme_tier == "prospect").all()
+    assert rows.attractiveness.between(1, 10).all() and (rows.lambda_per_day > 0).all()
+    acc = six_hundred.accounts.set_index("account_id").loc[prospects]
+    assert acc.share_of_wallet.isna().all() and (acc.joint_planning <= 1).all()
+    assert not acc.isna().drop(columns="share_of_wallet").any().any()
+    assert six_hundred.accounts.account_name.is_unique
+    before = six_hundred.accounts_previous.set_index("account_id").loc[prospects]
+    pd.testing.assert_frame_equal(before, acc)
+
+
+def test_prospects_change_nothing_about_the_customers():
+    with_prospects = make_sample(200, seed=5, prospect_share=0.1)
+    without = make_sample(200, seed=5, prospect_share=0)
+    assert len(with_prospects.accounts) == 220 and len(without.accounts) == 200
+    pd.testing.assert_frame_equal(with_prospects.transactions, without.transactions)
+    for name in ("accounts", "accounts_previous", "truth"):
+        frame = getattr(with_prospects, name).iloc[:200]
+        pd.testing.assert_frame_equal(frame, getattr(without, name), check_dtype=False)
+    assert not without.truth.prospect.any()
+
+
+@pytest.mark.parametrize(
+    "n, seed, digest",
+    [
+        (150, 1, "3fdece13229a78ab6af647c12b09060d439f734cd46c8f4cfe4362735f60773a"),
+        (600, 31, "d81d78dcd39ac9aef25696f6846d01bb5d7b517c1ad870f1c32ccbe5e2f19671"),
+    ],
+)
+def test_transactions_are_byte_identical_to_the_generator_before_the_programme(
+    tmp_path, n, seed, digest
+):
+    """SHA-256 of transactions.csv as the generator wrote it before KAM hours by tier and
+    prospects: they come from streams of their own."""
+    path = make_sample(n, seed=seed).write(tmp_path)["transactions"]
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == digest
+
+
+@pytest.mark.parametrize("seed", [0, 31])
+def test_a_kam_director_finds_the_cost_to_serve_plausible(tmp_path, seed):
+    """kamlab's own P&L over the 12 months to the end: KAM hours well under half the cost to
+    serve, and the loss-makers a minority of mostly small transactional accounts."""
+    from kamlab import read_accounts, read_transactions
+    from kamlab.value import customer_pnl
+
+    sample = make_sample(600, seed=seed)
+    paths = sample.write(tmp_path)
+    tx = read_transactions(paths["transactions"])
+    pnl = customer_pnl(tx, read_accounts(paths["accounts"]), until="2026-09-30", window="12M")
+    kam_share = pnl.cts_kam_hours.sum() / pnl.cost_to_serve.sum()
+    loss = pnl.contribution < 0
+    tier = sample.truth.set_index("account_id").programme_tier.reindex(pnl.index)
+    print(f"seed {seed}: KAM hours {kam_share:.0%} of cost to serve, {loss.mean():.0%} lose money")
+    assert 0.25 < kam_share < 0.45
+    assert 0.10 < loss.mean() < 0.35
+    assert (tier[loss] == "transactional").mean() > 0.9
+    assert pnl.net_revenue[loss].median() < 0.2 * pnl.net_revenue.median()
 
 
 # --- the default segments -----------------------------------------------------------------
