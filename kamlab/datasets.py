@@ -74,41 +74,49 @@ to 1-10) and a true relationship stage:
   0.6))``: heavy-tailed, larger for bigger and more attractive accounts.
 
 **The supplier's current KAM programme** (its own, not kamlab's tiers: the tool is there
-to improve on it). The supplier ranks the accounts on a noisy view of their value,
+to improve on it). The supplier ranks its customers on a noisy view of their value,
 ``v_i = 0.6 z(ln E[annual spend_i]) + 0.4 z(A_i) + N(0, 0.5)`` (``z`` standardised over
-the accounts, expected annual spend ``lambda_i 365.25 p / nu_i``); an account with no
-purchase in the last year has left the programme (it was not renewed at the annual
-review; one that stopped buying more recently keeps its tier and hours). By rank: the top
-3.5% are ``key`` (21 of 600), the next 8% ``key development``, the next 20% ``maintain``,
-the rest ``transactional`` (``truth.programme_tier``). With ``u_i`` the account's place in
-its tier (1 at the top, 0 at the bottom):
+the customers, expected annual spend ``lambda_i 365.25 p / nu_i``), and manages them by
+rank in four tiers (``truth.programme_tier``). A customer with no purchase in the last
+year has left the programme (transactional): it was not renewed at the annual review; one
+that stopped buying more recently keeps its tier and hours.
 
-- ``kam_hours`` per year = ``low + (high - low) clip(u_i + N(0, 0.2), 0, 1)``, one decimal,
-  with (low, high) = (150, 300) for key, (20, 60) key development, (0, 8) maintain and
-  (0, 0) transactional: a key account manager's hundreds of hours go to a few accounts;
-- ``service_calls`` per year ~ ``Poisson((base_i + support) Gamma(2, 0.5))`` with
-  ``base_i = (0.5 + 0.12 orders per year) (1 + 8 return_rate)`` (order and return queries)
-  and ``support`` = 24, 8, 2, 0 dedicated support contacts for key, key development,
-  maintain, transactional.
+  ===============  ====================  ==============  ====================
+  tier             rank                  KAM hours/year  support calls/year
+  ===============  ====================  ==============  ====================
+  key              top 3% (18 of 600)    150-250         24
+  key development  next 7%               10-40           8
+  maintain         next 15%              0-6             2
+  transactional    the rest              0               0
+  ===============  ====================  ==============  ====================
 
-At 600 accounts and the default cost rates this makes KAM hours about a third of the cost
-to serve of the last 12 months, and about a fifth of the accounts loss-making, nearly all
-small transactional ones (tests/test_datasets.py measures it).
+- ``kam_hours`` per year = ``low + (high - low) clip(u_i + N(0, 0.2), 0, 1)`` (one
+  decimal) over the tier's range, ``u_i`` the account's place in its tier (1 at the top,
+  0 at the bottom): a key account manager's hundreds of hours go to a few accounts;
+- ``service_calls`` per year ~ ``Poisson((base_i + support) Gamma(2, 0.5))``, with
+  ``base_i = (0.25 + 0.12 orders per year) (1 + 8 return_rate)`` the order and return
+  queries every customer makes and ``support`` the tier's dedicated support.
 
-**Prospects.** ``prospect_share`` x ``n_accounts`` further accounts (ids after the buying
-ones) are in the accounts table but have never bought: no transactions. They are drawn like
-customers (segment, latents, industry, scores, employees from the spend they would have)
-at stage Exploratory (its indicators, except ``share_of_wallet``, left empty: there is no
-spend of ours to take a share of); ``service_calls`` 0 and ``kam_hours`` a few
-business-development hours, ``U(2, 10)``, for the attractive ones (``A_i > 5.5``), else
-0. Their truth row has ``prospect`` True, ``programme_tier`` "prospect", ``alive`` False
-(not a customer), no acquisition or dropout date, and the purchase and spend latents they
-would have as customers.
+On kamlab's P&L of the last 12 months (default cost rates, 600 accounts) KAM hours are
+then 35-40% of the cost to serve (they were ~74% with hours for every account) and 25-30%
+of the buying accounts lose money (were ~55%), nearly all small transactional ones whose
+orders barely cover their handling and delivery (tests/test_datasets.py checks it).
+
+**Prospects.** ``round(prospect_share x n_accounts)`` further accounts, with ids after the
+customers', are in the accounts table but have never bought: no transactions. They are
+drawn like customers (segment, latents, industry, judgement and buyer scores, employees
+from the spend they would have) at stage Exploratory, with its stage indicators but
+``share_of_wallet`` 0 (none of their spend is ours yet; kamlab's stage scale reads under
+5% as Exploratory, and the table stays complete for segmentation); ``service_calls`` 0 and ``kam_hours`` a few business-development hours, ``U(2, 10)``, on
+the attractive ones (``A_i > 5.5``), else 0. Their truth row has ``prospect`` True,
+``programme_tier`` "prospect", ``alive`` False (not a customer), no acquisition or
+dropout date, stage and previous stage Exploratory, and the purchase and spend latents
+they would have as customers. Their rows in ``accounts_previous`` are today's.
 
 The programme and the prospects come from random streams of their own, ``(seed, 2)`` and
-``(seed, 3)``, so the transactions, the buying accounts' other columns and the earlier
-accounts table are what they were without them (and prospects never change the buying
-accounts' rows).
+``(seed, 3)``: the transactions, the customers' other columns, the truth and the earlier
+accounts table are what they were before either existed, and ``prospect_share`` changes
+nothing about the customers.
 
 **A quarter earlier.** ``accounts_previous`` is the accounts table as the team had it
 three months before ``end``, for "what changed since the last period": 10% of the
@@ -728,7 +736,7 @@ def _prospects(
     accounts["account_name"] = _new_names(
         rng, accounts["account_name"].to_numpy(), accounts["industry"].to_numpy(), customers
     )
-    accounts["share_of_wallet"] = np.nan
+    accounts["share_of_wallet"] = 0.0
     courted = latent["attractiveness"] > 5.5
     accounts["service_calls"] = np.zeros(m, dtype=np.int64)
     accounts["kam_hours"] = np.where(courted, np.round(rng.uniform(*_PROSPECT_HOURS, m), 1), 0.0)

@@ -329,9 +329,8 @@ def test_stage_indicators_are_in_range(sample):
     acc = sample.accounts
     assert (acc.contacts >= 1).all()
     assert acc.functions_involved.between(1, 8).all()
-    prospect = sample.truth.prospect.to_numpy()
-    assert acc.share_of_wallet[~prospect].between(0, 1).all()
-    assert acc.share_of_wallet[prospect].isna().all()  # no spend of ours to share
+    assert acc.share_of_wallet.between(0, 1).all()
+    assert (acc.share_of_wallet[sample.truth.prospect.to_numpy()] == 0).all()  # none yet
     assert acc.information_sharing.between(1, 5).all()
     assert acc.joint_planning.between(0, 3).all()
     assert acc.executive_sponsor.dtype == bool
@@ -458,8 +457,8 @@ def test_prospects_are_accounts_that_never_bought(six_hundred):
     assert rows.dropout_date.isna().all() and (rows.programme_tier == "prospect").all()
     assert rows.attractiveness.between(1, 10).all() and (rows.lambda_per_day > 0).all()
     acc = six_hundred.accounts.set_index("account_id").loc[prospects]
-    assert acc.share_of_wallet.isna().all() and (acc.joint_planning <= 1).all()
-    assert not acc.isna().drop(columns="share_of_wallet").any().any()
+    assert (acc.share_of_wallet == 0).all() and (acc.joint_planning <= 1).all()
+    assert not acc.isna().any().any()  # a complete row, as for a customer
     assert six_hundred.accounts.account_name.is_unique
     before = six_hundred.accounts_previous.set_index("account_id").loc[prospects]
     pd.testing.assert_frame_equal(before, acc)
@@ -634,7 +633,7 @@ def test_the_earlier_accounts_table_changes_only_what_moved(sample):
     truth = sample.truth
     moved = (truth["previous_stage"] != truth["stage"]).to_numpy()
     indicators = ["contacts", "functions_involved", "share_of_wallet", "information_sharing"]
-    kept = (before[indicators].fillna(-1) == now[indicators].fillna(-1)).all(axis=1).to_numpy()
+    kept = (before[indicators] == now[indicators]).all(axis=1).to_numpy()
     assert kept[~moved].all()  # a stage that held keeps the team's record
     assert 0 < moved.mean() < 0.3
     fixed = ["account_name", "industry", "region", "employees", "kam_hours"]
