@@ -94,11 +94,12 @@ that stopped buying more recently keeps its tier and hours.
   decimal) over the tier's range, ``u_i`` the account's place in its tier (1 at the top,
   0 at the bottom): a key account manager's hundreds of hours go to a few accounts;
 - ``service_calls`` per year ~ ``Poisson((base_i + support) Gamma(2, 0.5))``, with
-  ``base_i = (0.25 + 0.12 orders per year) (1 + 8 return_rate)`` the order and return
-  queries every customer makes and ``support`` the tier's dedicated support.
+  ``base_i = 0.12 orders per year (1 + 8 return_rate)`` the order and return queries
+  every customer makes (about one a year for a small transactional account) and
+  ``support`` the tier's dedicated support.
 
 On kamlab's P&L of the last 12 months (default cost rates, 600 accounts) KAM hours are
-then 35-40% of the cost to serve (they were ~74% with hours for every account) and 25-30%
+then 36-40% of the cost to serve (they were ~74% with hours for every account) and 25-29%
 of the buying accounts lose money (were ~55%), nearly all small transactional ones whose
 orders barely cover their handling and delivery (tests/test_datasets.py checks it).
 
@@ -452,8 +453,7 @@ _PROGRAMME_REVIEW_DAYS = 365.25  # no purchase for this long: left the programme
 _PROGRAMME_HOURS = np.array([[150.0, 250.0], [10.0, 40.0], [0.0, 6.0], [0.0, 0.0]])
 _PROGRAMME_HOURS_SD = 0.2  # noise on the account's place in its tier's hours range
 _PROGRAMME_SUPPORT = np.array([24.0, 8.0, 2.0, 0.0])  # dedicated support calls a year
-_CALLS_BASE = 0.25  # service calls a year of an account before its orders and returns
-_CALLS_PER_ORDER = 0.12
+_CALLS_PER_ORDER = 0.12  # order and return queries per order (x (1 + 8 return_rate))
 _PROSPECT_HOURS = (2.0, 10.0)  # business-development hours on an attractive prospect
 _STAGE_CONTACTS = np.array([0.3, 1.0, 3.0, 7.0, 14.0])
 _STAGE_FUNCTIONS = np.array([1.0, 1.6, 3.0, 5.0, 7.0])
@@ -714,7 +714,7 @@ def _programme(
     low, high = _PROGRAMME_HOURS[tier, 0], _PROGRAMME_HOURS[tier, 1]
     hours = np.round(low + (high - low) * place, 1)
     orders_per_year = latent["lambda"] * 365.25
-    base = (_CALLS_BASE + _CALLS_PER_ORDER * orders_per_year) * (1 + 8 * par["return_rate"][seg])
+    base = _CALLS_PER_ORDER * orders_per_year * (1 + 8 * par["return_rate"][seg])
     calls = rng.poisson((base + _PROGRAMME_SUPPORT[tier]) * rng.gamma(2.0, 0.5, n))
     return tier, {"service_calls": calls, "kam_hours": hours}
 
