@@ -494,7 +494,8 @@ def test_transactions_are_byte_identical_to_the_generator_before_the_programme(
 @pytest.mark.parametrize("seed", [0, 31])
 def test_a_kam_director_finds_the_cost_to_serve_plausible(tmp_path, seed):
     """kamlab's own P&L over the 12 months to the end: KAM hours well under half the cost to
-    serve, and the loss-makers a minority of mostly small transactional accounts."""
+    serve, and the loss-makers a minority of mostly small transactional accounts, with a
+    few big ones the programme's hours over-serve (Cooper & Kaplan's unprofitable whales)."""
     from kamlab import read_accounts, read_transactions
     from kamlab.value import customer_pnl
 
@@ -508,8 +509,9 @@ def test_a_kam_director_finds_the_cost_to_serve_plausible(tmp_path, seed):
     print(f"seed {seed}: KAM hours {kam_share:.0%} of cost to serve, {loss.mean():.0%} lose money")
     assert 0.25 < kam_share < 0.45
     assert 0.10 < loss.mean() < 0.35
-    assert (tier[loss] == "transactional").mean() > 0.9
+    assert (tier[loss] == "transactional").mean() > 0.75
     assert pnl.net_revenue[loss].median() < 0.2 * pnl.net_revenue.median()
+    assert tier[loss].isin(["key", "key development"]).any()
 
 
 # --- the default segments -----------------------------------------------------------------
