@@ -114,7 +114,7 @@ def test_sample_whale_curve_is_whale_shaped(sample_pnl):
     most of the profit, and the small, frequently served tail destroys value."""
     s = whale_summary(sample_pnl)
     assert s["accounts"] == 300 and s["profitable"]
-    # 89% (103% when every account was charged ~20 KAM hours a year): far shallower than
+    # ~90% (103% when every account was charged ~20 KAM hours a year): far shallower than
     # Cooper & Kaplan's 150-300%, as the sample's loss-makers are small accounts
     assert s["top_share"] > 0.85
     assert s["peak_share"] > s["top_share"]
