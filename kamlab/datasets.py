@@ -456,6 +456,7 @@ _PROGRAMME_HOURS_SD = 0.2  # noise on the account's place in its tier's hours ra
 _PROGRAMME_SUPPORT = np.array([24.0, 8.0, 2.0, 0.0])  # dedicated support calls a year
 _CALLS_PER_ORDER = 0.12  # order and return queries per order (x (1 + 8 return_rate))
 _PROSPECT_HOURS = (2.0, 10.0)  # business-development hours on an attractive prospect
+_NAME_REDRAWS = 20  # tries at a prospect name no customer has
 _STAGE_CONTACTS = np.array([0.3, 1.0, 3.0, 7.0, 14.0])
 _STAGE_FUNCTIONS = np.array([1.0, 1.6, 3.0, 5.0, 7.0])
 _STAGE_WALLET = np.array([0.04, 0.12, 0.30, 0.60, 0.85])
@@ -754,16 +755,21 @@ def _prospects(
 def _new_names(
     rng: np.random.Generator, names: np.ndarray, industry: np.ndarray, customers: pd.DataFrame
 ) -> np.ndarray:
-    """``names`` with any already taken by a customer (or repeated) drawn again."""
+    """``names`` with any a customer (or an earlier prospect) has drawn again, a few times;
+    then numbered like the customers' names when the names run out."""
     taken = set(customers["account_name"])
     code = {name: k for k, name in enumerate(INDUSTRIES)}
-    for _ in range(50):
+    for _ in range(_NAME_REDRAWS):
         clash = pd.Series(names).isin(taken).to_numpy() | pd.Series(names).duplicated().to_numpy()
         if not clash.any():
             return names
-        kinds = np.array([code[i] for i in industry[clash]])
-        names[clash] = _company_names(rng, kinds)
-    raise RuntimeError("could not find unique names for the prospects")
+        names[clash] = _company_names(rng, np.array([code[i] for i in industry[clash]]))
+    for i, name in enumerate(names):
+        k = 2
+        while names[i] in taken:
+            names[i], k = f"{name} ({k})", k + 1
+        taken.add(names[i])
+    return names
 
 
 def _catalog(rng: np.random.Generator) -> dict[str, np.ndarray]:
