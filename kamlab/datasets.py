@@ -109,11 +109,13 @@ customers', are in the accounts table but have never bought: no transactions. Th
 drawn like customers (segment, latents, industry, judgement and buyer scores, employees
 from the spend they would have) at stage Exploratory, with its stage indicators but
 ``share_of_wallet`` 0 (none of their spend is ours yet; kamlab's stage scale reads under
-5% as Exploratory, and the table stays complete for segmentation); ``service_calls`` 0 and ``kam_hours`` a few business-development hours, ``U(2, 10)``, on
-the attractive ones (``A_i > 5.5``), else 0. Their truth row has ``prospect`` True,
-``programme_tier`` "prospect", ``alive`` False (not a customer), no acquisition or
-dropout date, stage and previous stage Exploratory, and the purchase and spend latents
-they would have as customers. Their rows in ``accounts_previous`` are today's.
+5% as Exploratory, and the table stays complete for segmentation). ``service_calls`` is
+0 and ``kam_hours`` a few business-development hours, ``U(2, 10)``, on the attractive
+ones (``A_i > 5.5``), else 0. Their truth row has ``prospect`` True, ``programme_tier``
+"prospect", ``alive`` False (not a customer), no acquisition or dropout date, stage and
+previous stage Exploratory, and the purchase and spend latents they would have as
+customers. Their rows in ``accounts_previous`` are today's. (Account ids are as wide as
+the customers and prospects together need: A0001 up to 9,999 accounts in all.)
 
 The programme and the prospects come from random streams of their own, ``(seed, 2)`` and
 ``(seed, 3)``: the transactions, the customers' other columns, the truth and the earlier
