@@ -2,8 +2,8 @@
 
 :func:`make_sample` draws a supplier's accounts from a few latent segments, simulates
 their orders with the models kamlab fits, and keeps the hidden truth so that tests can
-check that the models recover it. Everything is drawn from one
-``np.random.default_rng(seed)``: the same arguments give byte-identical CSVs.
+check that the models recover it. Everything is drawn from ``np.random.default_rng``
+streams keyed on ``seed``: the same arguments give byte-identical CSVs.
 
 Generative process, per account *i* in segment *s* (parameters in :class:`SegmentSpec`):
 
@@ -68,11 +68,59 @@ to 1-10) and a true relationship stage:
 - buyer-perspective scores 1-10 (how favourable the customer's supplier management is
   to our plan, per heading): ``round(1 + wA (A_i - 1) + wS (S_i - 1) + wK k + N(0, 1))``
   with heading weights in ``_BUYER_WEIGHTS``;
-- cost-to-serve drivers not in the transactions: ``service_calls`` per year ~
-  Poisson((1.5 + 0.12 * orders per year) * (1 + 8 * return_rate) * Gamma(2, 0.5)),
-  ``kam_hours`` per year = ``8 exp(0.75 k + 0.2 (A_i - 5.5) + N(0, 0.35))``;
+- cost-to-serve drivers not in the transactions, ``kam_hours`` and ``service_calls`` per
+  year, by the supplier's current KAM programme (below);
 - ``employees`` = ``exp(1 + 0.5 ln(expected annual spend) + 0.25 (A_i - 5.5) + N(0,
   0.6))``: heavy-tailed, larger for bigger and more attractive accounts.
+
+**The supplier's current KAM programme** (its own, not kamlab's tiers: the tool is there
+to improve on it). The supplier ranks its customers on a noisy view of their value,
+``v_i = 0.6 z(ln E[annual spend_i]) + 0.4 z(A_i) + N(0, 0.8)`` (``z`` standardised over
+the customers, expected annual spend ``lambda_i 365.25 p / nu_i``), and manages them by
+rank in four tiers (``truth.programme_tier``). A customer with no purchase in the last
+year has left the programme (transactional): it was not renewed at the annual review; one
+that stopped buying more recently keeps its tier and hours.
+
+  ===============  ====================  ==============  ====================
+  tier             rank                  KAM hours/year  support calls/year
+  ===============  ====================  ==============  ====================
+  key              top 3% (18 of 600)    150-250         24
+  key development  next 7%               10-40           8
+  maintain         next 15%              0-6             2
+  transactional    the rest              0               0
+  ===============  ====================  ==============  ====================
+
+- ``kam_hours`` per year = ``low + (high - low) clip(u_i + N(0, 0.2), 0, 1)`` (one
+  decimal) over the tier's range, ``u_i`` the account's place in its tier (1 at the top,
+  0 at the bottom): a key account manager's hundreds of hours go to a few accounts;
+- ``service_calls`` per year ~ ``Poisson((base_i + support) Gamma(2, 0.5))``, with
+  ``base_i = 0.12 orders per year (1 + 8 return_rate)`` the order and return queries
+  every customer makes (about one a year for a small transactional account) and
+  ``support`` the tier's dedicated support.
+
+On kamlab's P&L of the last 12 months (default cost rates, 600 accounts) KAM hours are
+then 36-40% of the cost to serve (they were ~74% with hours for every account) and 25-31%
+of the buying accounts lose money (were ~55%): mostly small transactional ones whose orders
+barely cover their handling and delivery, and a few mid-sized accounts that the noisy
+programme over-serves with key account hours (tests/test_datasets.py checks it).
+
+**Prospects.** ``round(prospect_share x n_accounts)`` further accounts, with ids after the
+customers', are in the accounts table but have never bought: no transactions. They are
+drawn like customers (segment, latents, industry, judgement and buyer scores, employees
+from the spend they would have) at stage Exploratory, with its stage indicators but
+``share_of_wallet`` 0 (none of their spend is ours yet; kamlab's stage scale reads under
+5% as Exploratory, and the table stays complete for segmentation). ``service_calls`` is
+0 and ``kam_hours`` a few business-development hours, ``U(2, 10)``, on the attractive
+ones (``A_i > 5.5``), else 0. Their truth row has ``prospect`` True, ``programme_tier``
+"prospect", ``alive`` False (not a customer), no acquisition or dropout date, stage and
+previous stage Exploratory, and the purchase and spend latents they would have as
+customers. Their rows in ``accounts_previous`` are today's. (Account ids are as wide as
+the customers and prospects together need: A0001 up to 9,999 accounts in all.)
+
+The programme and the prospects come from random streams of their own, ``(seed, 2)`` and
+``(seed, 3)``: the transactions, the customers' other columns, the truth and the earlier
+accounts table are what they were before either existed, and ``prospect_share`` changes
+nothing about the customers.
 
 **A quarter earlier.** ``accounts_previous`` is the accounts table as the team had it
 three months before ``end``, for "what changed since the last period": 10% of the
@@ -108,6 +156,7 @@ __all__ = [
     "ACCOUNT_COLUMNS",
     "DEFAULT_SEGMENTS",
     "INDUSTRIES",
+    "PROGRAMME_TIERS",
     "REGIONS",
     "TRANSACTION_COLUMNS",
     "TRUTH_COLUMNS",
@@ -125,6 +174,8 @@ INDUSTRIES: tuple[str, ...] = (
     "Electronics",
 )
 REGIONS: tuple[str, ...] = ("North", "South", "Midlands", "Scotland")
+PROGRAMME_TIERS: tuple[str, ...] = ("key", "key development", "maintain", "transactional")
+"""The supplier's current programme tiers (``truth.programme_tier``; "prospect" for prospects)."""
 
 TRANSACTION_COLUMNS: tuple[str, ...] = (
     "order_id",
@@ -165,6 +216,8 @@ TRUTH_COLUMNS: tuple[str, ...] = (
     "gg_q",
     "gg_gamma",
     "previous_stage",
+    "prospect",
+    "programme_tier",
 )
 
 
@@ -397,6 +450,15 @@ _PROGRESSED = 0.10  # share of accounts one stage further on than a quarter ago
 _DECLINED = 0.05  # share of buying accounts one stage lower than a quarter ago
 _DECLINED_LOST = 0.30  # the same among accounts that have stopped buying
 _RESCORED = 0.15  # share of accounts with one judgement score changed by a point
+_PROGRAMME_SHARES = np.array([0.03, 0.07, 0.15])  # key, key development, maintain; rest
+_PROGRAMME_VIEW = (0.6, 0.4, 0.8)  # weights of z(ln spend) and z(A), sd of the noise
+_PROGRAMME_REVIEW_DAYS = 365.25  # no purchase for this long: left the programme
+_PROGRAMME_HOURS = np.array([[150.0, 250.0], [10.0, 40.0], [0.0, 6.0], [0.0, 0.0]])
+_PROGRAMME_HOURS_SD = 0.2  # noise on the account's place in its tier's hours range
+_PROGRAMME_SUPPORT = np.array([24.0, 8.0, 2.0, 0.0])  # dedicated support calls a year
+_CALLS_PER_ORDER = 0.12  # order and return queries per order (x (1 + 8 return_rate))
+_PROSPECT_HOURS = (2.0, 10.0)  # business-development hours on an attractive prospect
+_NAME_REDRAWS = 20  # tries at a prospect name no customer has
 _STAGE_CONTACTS = np.array([0.3, 1.0, 3.0, 7.0, 14.0])
 _STAGE_FUNCTIONS = np.array([1.0, 1.6, 3.0, 5.0, 7.0])
 _STAGE_WALLET = np.array([0.04, 0.12, 0.30, 0.60, 0.85])
@@ -485,18 +547,25 @@ def make_sample(
     end: str | pd.Timestamp = "2026-09-30",
     segments: Sequence[SegmentSpec] = DEFAULT_SEGMENTS,
     acquisition_months: int = 12,
+    prospect_share: float = 0.03,
 ) -> SamplePortfolio:
-    """Generate a synthetic portfolio of ``n_accounts`` accounts observed from ``start`` to ``end``.
+    """Generate a synthetic portfolio of ``n_accounts`` buying accounts observed from ``start``
+    to ``end``, plus ``round(prospect_share * n_accounts)`` prospects that never bought.
 
-    Deterministic given the arguments (``np.random.default_rng(seed)`` is the only source
-    of randomness). Returns transactions (one row per order line, returns as extra lines
-    with negative quantity), accounts (attributes, judgement scores, stage indicators,
-    cost-to-serve drivers) and the truth (segment, BG/NBD and Gamma-Gamma latents,
-    alive at ``end``, relationship stage). See the module docstring for the process.
+    Deterministic given the arguments (random streams keyed on ``seed``). Returns
+    transactions (one row per order line, returns as extra lines with negative quantity),
+    accounts (attributes, judgement scores, stage indicators, cost-to-serve drivers by the
+    supplier's current KAM programme; prospects last) and the truth (segment, BG/NBD and
+    Gamma-Gamma latents, alive at ``end``, relationship stage, programme tier, prospect).
+    The buying accounts' rows and transactions do not depend on ``prospect_share``. See
+    the module docstring for the process.
     """
     if int(n_accounts) != n_accounts or n_accounts < 1:
         raise ValueError(f"n_accounts must be a positive integer, got {n_accounts!r}")
+    if not 0 <= prospect_share < 1:
+        raise ValueError(f"prospect_share must be in [0, 1), got {prospect_share!r}")
     n = int(n_accounts)
+    n_prospects = int(round(prospect_share * n))
     specs = tuple(segments)
     if not specs:
         raise ValueError("segments is empty: give at least one SegmentSpec")
@@ -522,6 +591,50 @@ def make_sample(
     # Accounts' latent parameters.
     seg = rng.choice(len(specs), size=n, p=weights)
     t0 = rng.uniform(0.0, acq_days, size=n)
+    latent = _latents(rng, seg, par)
+
+    orders = _purchases(rng, t0, latent["lambda"], latent["p_drop"], horizon)
+    lines = _order_lines(rng, orders, seg, latent["nu"], latent["margin"], par, catalog)
+    tx = _transactions(rng, lines, seg, par, catalog, horizon)
+
+    dates = _date_strings(start_ts, horizon)
+    ids = _account_ids(n + n_prospects)
+    account_ids, prospect_ids = ids[:n], ids[n:]
+    attract, strength = latent["attractiveness"], latent["strength"]
+    stage = _stage(rng, attract, strength, (horizon - t0) / 365.25)
+    accounts = _accounts(rng, account_ids, seg, latent, stage, par)
+    lapsed = orders["last"] < horizon - _PROGRAMME_REVIEW_DAYS
+    tier, drivers = _programme(np.random.default_rng([seed, 2]), seg, latent, lapsed, par)
+    accounts = accounts.assign(**drivers)[list(ACCOUNT_COLUMNS)]
+
+    dropout = np.where(orders["alive"], None, dates[np.floor(orders["last"]).astype(np.int64)])
+    truth = _truth(account_ids, seg, latent, stage, specs, par)
+    truth.insert(3, "alive", orders["alive"])
+    truth.insert(4, "dropout_date", pd.array(dropout, dtype="str"))
+    truth.insert(5, "acquisition_date", dates[np.floor(t0).astype(np.int64)])
+    previous, stage_before = _previous_accounts(seed, accounts, stage, orders["alive"])
+    truth["previous_stage"] = np.array(STAGES)[stage_before]
+    truth["prospect"] = False
+    truth["programme_tier"] = np.array(PROGRAMME_TIERS, dtype=object)[tier]
+    if n_prospects:
+        rng_p = np.random.default_rng([seed, 3])
+        more, more_truth = _prospects(rng_p, prospect_ids, specs, par, weights, accounts)
+        accounts = pd.concat([accounts, more], ignore_index=True)
+        previous = pd.concat([previous, more], ignore_index=True)
+        truth = pd.concat([truth, more_truth[list(truth.columns)]], ignore_index=True)
+    tx["account_id"] = account_ids[tx.pop("account")]
+    tx["date"] = dates[tx.pop("day")]
+    return SamplePortfolio(
+        tx[list(TRANSACTION_COLUMNS)], accounts, truth[list(TRUTH_COLUMNS)], previous
+    )
+
+
+def _latents(
+    rng: np.random.Generator, seg: np.ndarray, par: dict[str, np.ndarray]
+) -> dict[str, np.ndarray]:
+    """Each account's purchase rate, dropout probability, spend rate, margin and latent
+    attractiveness and strength, drawn from its segment."""
+    n = seg.size
     lam = rng.gamma(par["r"][seg], 1.0 / par["alpha"][seg])
     p_drop = np.clip(rng.beta(par["a"][seg], par["b"][seg]), 1e-12, 1.0)
     nu = rng.gamma(par["q"][seg], 1.0 / par["gamma"][seg])
@@ -529,31 +642,37 @@ def make_sample(
     margin = rng.beta(m * _MARGIN_CONCENTRATION, (1 - m) * _MARGIN_CONCENTRATION)
     attract = np.clip(par["attractiveness"][seg] + rng.normal(0, _LATENT_SD, n), 1, 10)
     strength = np.clip(par["strength"][seg] + rng.normal(0, _LATENT_SD, n), 1, 10)
+    return {
+        "lambda": lam,
+        "p_drop": p_drop,
+        "nu": nu,
+        "margin": margin,
+        "attractiveness": attract,
+        "strength": strength,
+        "annual_spend": lam * 365.25 * par["p"][seg] / nu,
+    }
 
-    orders = _purchases(rng, t0, lam, p_drop, horizon)
-    lines = _order_lines(rng, orders, seg, nu, margin, par, catalog)
-    tx = _transactions(rng, lines, seg, par, catalog, horizon)
 
-    dates = _date_strings(start_ts, horizon)
-    account_ids = _account_ids(n)
-    stage = _stage(rng, attract, strength, (horizon - t0) / 365.25)
-    accounts = _accounts(rng, account_ids, seg, lam, nu, attract, strength, stage, par)
-
-    dropout = np.where(orders["alive"], None, dates[np.floor(orders["last"]).astype(np.int64)])
-    truth = pd.DataFrame(
+def _truth(
+    account_ids: np.ndarray,
+    seg: np.ndarray,
+    latent: dict[str, np.ndarray],
+    stage: np.ndarray,
+    specs: Sequence[SegmentSpec],
+    par: dict[str, np.ndarray],
+) -> pd.DataFrame:
+    """The truth table's segment, latent and parameter columns (no dates, alive or flags)."""
+    return pd.DataFrame(
         {
             "account_id": account_ids,
             "segment": seg.astype(np.int64),
             "segment_name": np.array([s.name for s in specs])[seg],
-            "alive": orders["alive"],
-            "dropout_date": pd.array(dropout, dtype="str"),
-            "acquisition_date": dates[np.floor(t0).astype(np.int64)],
-            "lambda_per_day": lam,
-            "p_dropout": p_drop,
-            "nu": nu,
-            "margin_rate": margin,
-            "attractiveness": attract,
-            "strength": strength,
+            "lambda_per_day": latent["lambda"],
+            "p_dropout": latent["p_drop"],
+            "nu": latent["nu"],
+            "margin_rate": latent["margin"],
+            "attractiveness": latent["attractiveness"],
+            "strength": latent["strength"],
             "stage": np.array(STAGES)[stage],
             "r": par["r"][seg],
             "alpha": par["alpha"][seg],
@@ -564,11 +683,95 @@ def make_sample(
             "gg_gamma": par["gamma"][seg],
         }
     )
-    previous, stage_before = _previous_accounts(seed, accounts, stage, orders["alive"])
-    truth["previous_stage"] = np.array(STAGES)[stage_before]
-    tx["account_id"] = account_ids[tx.pop("account")]
-    tx["date"] = dates[tx.pop("day")]
-    return SamplePortfolio(tx[list(TRANSACTION_COLUMNS)], accounts, truth, previous)
+
+
+def _standardised(x: np.ndarray) -> np.ndarray:
+    sd = x.std()
+    return (x - x.mean()) / sd if sd > 0 else np.zeros_like(x)
+
+
+def _programme(
+    rng: np.random.Generator,
+    seg: np.ndarray,
+    latent: dict[str, np.ndarray],
+    lapsed: np.ndarray,
+    par: dict[str, np.ndarray],
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """The supplier's current programme tier (index into :data:`PROGRAMME_TIERS`) and the
+    ``service_calls`` and ``kam_hours`` a year it gives each account (module docstring)."""
+    n = seg.size
+    w_spend, w_attract, noise = _PROGRAMME_VIEW
+    view = (
+        w_spend * _standardised(np.log(latent["annual_spend"]))
+        + w_attract * _standardised(latent["attractiveness"])
+        + rng.normal(0.0, noise, n)
+    )
+    view[lapsed] = -np.inf
+    rank = np.empty(n, dtype=np.int64)
+    rank[np.argsort(-view, kind="stable")] = np.arange(n)
+    ends = np.cumsum(np.rint(_PROGRAMME_SHARES * n)).astype(np.int64)  # ranks ending each tier
+    tier = np.where(lapsed, len(PROGRAMME_TIERS) - 1, np.searchsorted(ends, rank, side="right"))
+    first = np.concatenate(([0], ends))
+    size = np.diff(np.concatenate((first, [n])))
+    place = 1 - (rank - first[tier] + 0.5) / np.maximum(size[tier], 1)  # 1 top, 0 bottom
+    place = np.clip(place + rng.normal(0.0, _PROGRAMME_HOURS_SD, n), 0, 1)
+    low, high = _PROGRAMME_HOURS[tier, 0], _PROGRAMME_HOURS[tier, 1]
+    hours = np.round(low + (high - low) * place, 1)
+    orders_per_year = latent["lambda"] * 365.25
+    base = _CALLS_PER_ORDER * orders_per_year * (1 + 8 * par["return_rate"][seg])
+    calls = rng.poisson((base + _PROGRAMME_SUPPORT[tier]) * rng.gamma(2.0, 0.5, n))
+    return tier, {"service_calls": calls, "kam_hours": hours}
+
+
+def _prospects(
+    rng: np.random.Generator,
+    prospect_ids: np.ndarray,
+    specs: Sequence[SegmentSpec],
+    par: dict[str, np.ndarray],
+    weights: np.ndarray,
+    customers: pd.DataFrame,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Accounts-table and truth rows of accounts that have never bought (module docstring)."""
+    m = prospect_ids.size
+    seg = rng.choice(len(specs), size=m, p=weights)
+    latent = _latents(rng, seg, par)
+    stage = np.zeros(m, dtype=np.int64)
+    accounts = _accounts(rng, prospect_ids, seg, latent, stage, par)
+    accounts["account_name"] = _new_names(
+        rng, accounts["account_name"].to_numpy(), accounts["industry"].to_numpy(), customers
+    )
+    accounts["share_of_wallet"] = 0.0
+    courted = latent["attractiveness"] > 5.5
+    accounts["service_calls"] = np.zeros(m, dtype=np.int64)
+    accounts["kam_hours"] = np.where(courted, np.round(rng.uniform(*_PROSPECT_HOURS, m), 1), 0.0)
+    truth = _truth(prospect_ids, seg, latent, stage, specs, par)
+    truth["alive"] = False
+    truth["dropout_date"] = pd.array([None] * m, dtype="str")
+    truth["acquisition_date"] = np.full(m, None, dtype=object)
+    truth["previous_stage"] = STAGES[0]
+    truth["prospect"] = True
+    truth["programme_tier"] = "prospect"
+    return accounts[list(ACCOUNT_COLUMNS)], truth
+
+
+def _new_names(
+    rng: np.random.Generator, names: np.ndarray, industry: np.ndarray, customers: pd.DataFrame
+) -> np.ndarray:
+    """``names`` with any a customer (or an earlier prospect) has drawn again, a few times;
+    then numbered like the customers' names when the names run out."""
+    taken = set(customers["account_name"])
+    code = {name: k for k, name in enumerate(INDUSTRIES)}
+    for _ in range(_NAME_REDRAWS):
+        clash = pd.Series(names).isin(taken).to_numpy() | pd.Series(names).duplicated().to_numpy()
+        if not clash.any():
+            return names
+        names[clash] = _company_names(rng, np.array([code[i] for i in industry[clash]]))
+    for i, name in enumerate(names):
+        k = 2
+        while names[i] in taken:
+            names[i], k = f"{name} ({k})", k + 1
+        taken.add(names[i])
+    return names
 
 
 def _catalog(rng: np.random.Generator) -> dict[str, np.ndarray]:
@@ -734,18 +937,17 @@ def _accounts(
     rng: np.random.Generator,
     account_ids: np.ndarray,
     seg: np.ndarray,
-    lam: np.ndarray,
-    nu: np.ndarray,
-    attract: np.ndarray,
-    strength: np.ndarray,
+    latent: dict[str, np.ndarray],
     stage: np.ndarray,
     par: dict[str, np.ndarray],
 ) -> pd.DataFrame:
+    """What the KAM team records about each account, but its cost-to-serve drivers."""
     n = seg.size
+    attract, strength = latent["attractiveness"], latent["strength"]
     industry = rng.choice(len(INDUSTRIES), size=n, p=_INDUSTRY_WEIGHTS)
     region = rng.choice(len(REGIONS), size=n, p=_REGION_WEIGHTS)
     names = _company_names(rng, industry)
-    annual_spend = lam * 365.25 * par["p"][seg] / nu
+    annual_spend = latent["annual_spend"]
     employees = np.maximum(
         1,
         np.rint(
@@ -767,16 +969,10 @@ def _accounts(
     for col in STRENGTH_CRITERIA:
         cols[col] = _scores(rng, strength, _SCORE_SD, 1, 10)
     cols.update(_stage_indicators(rng, stage))
-    latent = np.column_stack((attract - 1, strength - 1, stage))
+    scale = np.column_stack((attract - 1, strength - 1, stage))
     for col, weights in zip(BUYER_HEADINGS, _BUYER_WEIGHTS, strict=True):
-        cols[col] = _scores(rng, 1 + latent @ weights, 1.0, 1, 10)
-    orders_per_year = lam * 365.25
-    calls = (1.5 + 0.12 * orders_per_year) * (1 + 8 * par["return_rate"][seg])
-    cols["service_calls"] = rng.poisson(calls * rng.gamma(2.0, 0.5, n))
-    cols["kam_hours"] = np.round(
-        8 * np.exp(0.75 * stage + 0.2 * (attract - 5.5) + rng.normal(0, 0.35, n)), 1
-    )
-    return pd.DataFrame(cols)[list(ACCOUNT_COLUMNS)]
+        cols[col] = _scores(rng, 1 + scale @ weights, 1.0, 1, 10)
+    return pd.DataFrame(cols)
 
 
 def _stage_indicators(rng: np.random.Generator, stage: np.ndarray) -> dict[str, np.ndarray]:

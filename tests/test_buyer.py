@@ -160,7 +160,8 @@ def test_portfolio_summary_splits_ties():
 def test_scorecard_of_the_generated_sample():
     accounts = make_sample(300, seed=3).accounts
     card = buyer_scorecard(accounts)
-    assert len(card) == 300 and (card["headings_scored"] == 6).all()
+    assert len(card) == len(accounts) == 309  # 300 customers and 9 prospects, all scored
+    assert (card["headings_scored"] == 6).all()
     assert card["weakest_heading"].isin(HEADINGS).all()
     assert card["mean_score"].between(1, 10).all()
     assert (card["weakest_score"] <= card[list(HEADINGS)].min(axis=1)).all()

@@ -98,6 +98,8 @@ def test_column_option_maps_a_renamed_column(write, capsys):
         (["validate", "GOOD", "--column", "account_id"], "expected ROLE=COLUMN"),
         (["validate", "GOOD", "--column", "colour=x"], "unknown role 'colour'"),
         (["summarize", "GOOD", "--until", "someday", "--out", "x.csv"], "--until 'someday'"),
+        (["sample", "--accounts", "0", "--out", "s"], "--accounts must be a positive integer"),
+        (["sample", "--prospects", "1.5", "--out", "s"], "--prospects must be in [0, 1)"),
     ],
 )
 def test_bad_input_exits_2_with_a_one_line_reason(args, message, write, capsys):
@@ -106,6 +108,18 @@ def test_bad_input_exits_2_with_a_one_line_reason(args, message, write, capsys):
     err = capsys.readouterr().err.strip()
     assert code == 2
     assert message in err and "\n" not in err and "Traceback" not in err
+
+
+def test_sample_writes_customers_then_prospects(tmp_path, capsys):
+    code = main(["sample", "--accounts", "40", "--prospects", "0.1", "--out", str(tmp_path)])
+    assert code == 0
+    accounts = pd.read_csv(tmp_path / "accounts.csv")
+    truth = pd.read_csv(tmp_path / "truth.csv")
+    bought = pd.read_csv(tmp_path / "transactions.csv").account_id.unique()
+    assert len(accounts) == 44 and list(truth.account_id[truth.prospect]) == [
+        f"A{k:04d}" for k in range(41, 45)
+    ]
+    assert set(bought) == set(truth.account_id[~truth.prospect])
 
 
 def _imports(path):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import time
 from pathlib import Path
@@ -17,6 +18,7 @@ from kamlab.datasets import (
     ACCOUNT_COLUMNS,
     DEFAULT_SEGMENTS,
     INDUSTRIES,
+    PROGRAMME_TIERS,
     REGIONS,
     TRANSACTION_COLUMNS,
     TRUTH_COLUMNS,
@@ -59,6 +61,11 @@ def sales_lines(sample: SamplePortfolio) -> pd.DataFrame:
     return sales.assign(
         revenue=sales.quantity * sales.unit_price, cost=sales.quantity * sales.unit_cost
     )
+
+
+def customers(sample: SamplePortfolio) -> pd.DataFrame:
+    """The truth of the buying accounts (not the prospects), indexed by account id."""
+    return sample.truth[~sample.truth.prospect].set_index("account_id")
 
 
 def per_account_features(sample: SamplePortfolio) -> pd.DataFrame:
@@ -123,7 +130,7 @@ def test_identifier_and_value_formats(sample):
     assert pd.api.types.is_integer_dtype(tx.quantity)
     for col in ("unit_price", "unit_cost"):
         assert (tx[col] == tx[col].round(2)).all()
-    assert list(sample.accounts.account_id) == [f"A{k:04d}" for k in range(1, 301)]
+    assert list(sample.accounts.account_id) == [f"A{k:04d}" for k in range(1, 310)]  # 9 prospects
 
 
 def test_account_ids_widen_beyond_9999_accounts():
@@ -144,16 +151,16 @@ def test_account_ids_widen_beyond_9999_accounts():
         strength=3,
     )
     ids = make_sample(12_000, segments=[rare]).accounts.account_id
-    assert ids.iloc[0] == "A00001" and ids.iloc[-1] == "A12000"
+    assert ids.iloc[0] == "A00001" and ids.iloc[-1] == "A12360"  # 360 prospects last
 
 
 def test_one_row_per_account_and_sane_volumes(sample):
     n = 300
-    assert len(sample.accounts) == len(sample.truth) == n
+    assert len(sample.accounts) == len(sample.truth) == n + 9  # and 3% prospects
     assert sample.accounts.account_id.is_unique
     assert (sample.accounts.account_id == sample.truth.account_id).all()
     sales = sales_lines(sample)
-    assert sales.account_id.nunique() == n  # everyone bought at least once
+    assert sales.account_id.nunique() == n  # every customer bought at least once
     orders = sales.order_id.nunique()
     assert 20 * n < orders < 60 * n
     assert 1.5 < len(sales) / orders < 5
@@ -225,7 +232,7 @@ def test_returns_follow_their_original_line(sample):
 
 def test_first_purchase_is_on_the_acquisition_date_within_the_first_year(large):
     first = sales_lines(large).groupby("account_id").date.min()
-    truth = large.truth.set_index("account_id")
+    truth = customers(large)
     assert (first == truth.acquisition_date.loc[first.index]).all()
     acquired = pd.to_datetime(truth.acquisition_date)
     assert acquired.between(START, pd.Timestamp("2024-12-31")).all()
@@ -233,7 +240,7 @@ def test_first_purchase_is_on_the_acquisition_date_within_the_first_year(large):
 
 def test_dropped_accounts_buy_nothing_after_their_dropout_date(large):
     last = sales_lines(large).groupby("account_id").date.max()
-    truth = large.truth.set_index("account_id")
+    truth = customers(large)
     dead = truth[~truth.alive]
     assert 0.1 < len(dead) / len(truth) < 0.5
     assert dead.dropout_date.notna().all() and truth[truth.alive].dropout_date.isna().all()
@@ -280,7 +287,7 @@ def test_segments_are_recovered_by_kmeans_on_log_rfm_and_margin(seed):
 
 def test_purchase_rate_per_segment_matches_r_over_alpha(large):
     """Repeat purchases per day alive, pooled per segment, is E[lambda] = r / alpha."""
-    truth = large.truth.set_index("account_id")
+    truth = customers(large)
     purchases = sales_lines(large).groupby("account_id").order_id.nunique()
     acquired = pd.to_datetime(truth.acquisition_date)
     stopped = pd.to_datetime(truth.dropout_date).fillna(END + pd.Timedelta(days=1))
@@ -323,10 +330,11 @@ def test_stage_indicators_are_in_range(sample):
     assert (acc.contacts >= 1).all()
     assert acc.functions_involved.between(1, 8).all()
     assert acc.share_of_wallet.between(0, 1).all()
+    assert (acc.share_of_wallet[sample.truth.prospect.to_numpy()] == 0).all()  # none yet
     assert acc.information_sharing.between(1, 5).all()
     assert acc.joint_planning.between(0, 3).all()
     assert acc.executive_sponsor.dtype == bool
-    assert (acc.service_calls >= 0).all() and (acc.kam_hours > 0).all()
+    assert (acc.service_calls >= 0).all() and (acc.kam_hours >= 0).all()
     assert (acc.employees >= 1).all()
 
 
@@ -387,6 +395,123 @@ def test_bigger_segments_employ_more_people(large):
         > employees["transactional small"]
     )
     assert large.accounts.employees.max() > 10 * large.accounts.employees.median()
+
+
+# --- the supplier's current KAM programme and prospects -------------------------------------
+
+
+@pytest.fixture(scope="module")
+def six_hundred() -> SamplePortfolio:
+    return make_sample(600, seed=31)
+
+
+def programme(sample: SamplePortfolio) -> pd.DataFrame:
+    """The accounts' drivers beside their programme tier and truth, indexed by account id."""
+    truth = sample.truth.set_index("account_id")
+    drivers = sample.accounts.set_index("account_id")[["kam_hours", "service_calls"]]
+    return drivers.join(truth[["programme_tier", "prospect", "segment_name", "attractiveness"]])
+
+
+def test_kam_hours_follow_the_programme_tier(six_hundred):
+    table = programme(six_hundred)
+    hours = table.groupby("programme_tier").kam_hours
+    assert set(table.programme_tier) == set(PROGRAMME_TIERS) | {"prospect"}
+    assert 15 <= (table.programme_tier == "key").sum() <= 35  # 3% of 600 customers
+    assert hours.min()["key"] >= 150 and hours.max()["key"] <= 250  # hundreds a year
+    assert 10 <= hours.min()["key development"] and hours.max()["key development"] <= 40
+    assert hours.max()["maintain"] <= 6  # a few hours
+    assert hours.max()["transactional"] == 0  # no key account manager
+    assert hours.max()["prospect"] <= 10  # a little business development
+
+
+def test_service_calls_are_more_for_tiers_with_dedicated_support(six_hundred):
+    calls = programme(six_hundred).groupby("programme_tier").service_calls.mean()
+    assert calls["key"] > calls["key development"] > calls["maintain"] > calls["transactional"]
+    assert calls["prospect"] == 0
+    assert 0 < calls["transactional"] < 5  # a few, from orders and returns
+
+
+def test_the_programme_is_a_noisy_view_and_drops_accounts_that_stopped_buying(six_hundred):
+    table = programme(six_hundred)
+    customer = ~table.prospect
+    key = table.programme_tier == "key"
+    # mostly the big, attractive segments, but not exactly the top by any one measure
+    assert table.segment_name[key].isin(["strategic partners", "growth accounts"]).mean() > 0.8
+    top = table.attractiveness[customer].nlargest(key.sum()).index
+    assert 0 < key.loc[top].sum() < key.sum()
+    last = sales_lines(six_hundred).groupby("account_id").date.max()
+    lapsed = last[last < "2025-09-30"].index
+    assert len(lapsed) > 0
+    assert (table.loc[lapsed, "programme_tier"] == "transactional").all()
+
+
+def test_prospects_are_accounts_that_never_bought(six_hundred):
+    truth = six_hundred.truth
+    prospects = truth.account_id[truth.prospect]
+    assert len(prospects) == 18  # 3% of 600
+    assert list(prospects) == [f"A{k:04d}" for k in range(601, 619)]  # after the customers
+    assert not six_hundred.transactions.account_id.isin(prospects).any()
+    rows = truth[truth.prospect]
+    assert (rows.stage == "Exploratory").all() and (rows.previous_stage == "Exploratory").all()
+    assert not rows.alive.any() and rows.acquisition_date.isna().all()
+    assert rows.dropout_date.isna().all() and (rows.programme_tier == "prospect").all()
+    assert rows.attractiveness.between(1, 10).all() and (rows.lambda_per_day > 0).all()
+    acc = six_hundred.accounts.set_index("account_id").loc[prospects]
+    assert (acc.share_of_wallet == 0).all() and (acc.joint_planning <= 1).all()
+    assert not acc.isna().any().any()  # a complete row, as for a customer
+    assert six_hundred.accounts.account_name.is_unique
+    before = six_hundred.accounts_previous.set_index("account_id").loc[prospects]
+    pd.testing.assert_frame_equal(before, acc)
+
+
+def test_prospects_change_nothing_about_the_customers():
+    with_prospects = make_sample(200, seed=5, prospect_share=0.1)
+    without = make_sample(200, seed=5, prospect_share=0)
+    assert len(with_prospects.accounts) == 220 and len(without.accounts) == 200
+    pd.testing.assert_frame_equal(with_prospects.transactions, without.transactions)
+    for name in ("accounts", "accounts_previous", "truth"):
+        frame = getattr(with_prospects, name).iloc[:200]
+        pd.testing.assert_frame_equal(frame, getattr(without, name), check_dtype=False)
+    assert not without.truth.prospect.any()
+
+
+@pytest.mark.parametrize(
+    "n, seed, digest",
+    [
+        (150, 1, "3fdece13229a78ab6af647c12b09060d439f734cd46c8f4cfe4362735f60773a"),
+        (600, 31, "d81d78dcd39ac9aef25696f6846d01bb5d7b517c1ad870f1c32ccbe5e2f19671"),
+    ],
+)
+def test_transactions_are_byte_identical_to_the_generator_before_the_programme(
+    tmp_path, n, seed, digest
+):
+    """SHA-256 of transactions.csv as the generator wrote it before KAM hours by tier and
+    prospects: they come from streams of their own."""
+    path = make_sample(n, seed=seed).write(tmp_path)["transactions"]
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == digest
+
+
+@pytest.mark.parametrize("seed", [0, 31])
+def test_a_kam_director_finds_the_cost_to_serve_plausible(tmp_path, seed):
+    """kamlab's own P&L over the 12 months to the end: KAM hours well under half the cost to
+    serve, and the loss-makers a minority of mostly small transactional accounts, with a
+    few big ones the programme's hours over-serve (Cooper & Kaplan's unprofitable whales)."""
+    from kamlab import read_accounts, read_transactions
+    from kamlab.value import customer_pnl
+
+    sample = make_sample(600, seed=seed)
+    paths = sample.write(tmp_path)
+    tx = read_transactions(paths["transactions"])
+    pnl = customer_pnl(tx, read_accounts(paths["accounts"]), until="2026-09-30", window="12M")
+    kam_share = pnl.cts_kam_hours.sum() / pnl.cost_to_serve.sum()
+    loss = pnl.contribution < 0
+    tier = sample.truth.set_index("account_id").programme_tier.reindex(pnl.index)
+    print(f"seed {seed}: KAM hours {kam_share:.0%} of cost to serve, {loss.mean():.0%} lose money")
+    assert 0.25 < kam_share < 0.45
+    assert 0.10 < loss.mean() < 0.35
+    assert (tier[loss] == "transactional").mean() > 0.75
+    assert pnl.net_revenue[loss].median() < 0.2 * pnl.net_revenue.median()
+    assert tier[loss].isin(["key", "key development"]).any()
 
 
 # --- the default segments -----------------------------------------------------------------
@@ -538,7 +663,7 @@ def test_write_creates_the_folder_and_csvs_that_read_back(tmp_path, sample):
         r"\d+\.\d{2}", paths["transactions"].read_text().splitlines()[1].split(",")[-1]
     )
     truth = pd.read_csv(paths["truth"])
-    assert truth.dropout_date.isna().eq(truth.alive).all()
+    assert truth.dropout_date.isna().eq(truth.alive | truth.prospect).all()
     accounts = pd.read_csv(paths["accounts"])
     assert list(accounts.columns) == list(ACCOUNT_COLUMNS)
 

@@ -227,7 +227,12 @@ def test_a_prospect_is_never_proposed_for_exit_even_when_a_rule_holds():
     }
     ids = pd.Index(["buyer", "small buyer", "prospect"], name="account_id")
     measures = pd.DataFrame(
-        {"revenue": [900.0, 10.0, 0.0], "prospect": [False, False, True]}, index=ids
+        {
+            "revenue": [900.0, 10.0, 0.0],
+            "contribution": [300.0, -50.0, -20.0],  # loses money on any service model
+            "prospect": [False, False, True],
+        },
+        index=ids,
     )
     accounts = pd.DataFrame({"quality": [8, 2, 3]}, index=ids)
     with warnings.catch_warnings():

@@ -159,10 +159,12 @@ def sample_pnl() -> pd.DataFrame:
 
 def test_sample_whale_curve_is_whale_shaped(sample_pnl):
     """With the shipped rates, the bundled sample's most profitable 20% of accounts earn
-    more than all the profit, and the small, frequently served tail destroys value."""
+    most of the profit, and the small, frequently served tail destroys value."""
     s = whale_summary(sample_pnl)
     assert s["accounts"] == 300 and s["profitable"]
-    assert s["top_share"] > 1.0  # shallower than Cooper & Kaplan's 150-300%
+    # ~90% (103% when every account was charged ~20 KAM hours a year): far shallower than
+    # Cooper & Kaplan's 150-300%, as the sample's loss-makers are small accounts
+    assert s["top_share"] > 0.85
     assert s["peak_share"] > s["top_share"]
     assert 0.2 < s["destroying_accounts_share"] < 0.8
     assert s["value_destroyed"] > 0

@@ -22,7 +22,10 @@ _EPILOG_SAMPLE = """
     Writes DIR/transactions.csv, DIR/accounts.csv, DIR/truth.csv (the hidden
     segments, alive status and parameters, for checking models) and
     DIR/accounts_previous.csv (the accounts table a quarter earlier, for the
-    report's --previous-accounts).
+    report's --previous-accounts). The accounts table holds the --accounts
+    buying accounts and, after them, --prospects x that many prospects that
+    never bought; kam_hours and service_calls follow the supplier's current
+    KAM programme (truth.csv: programme_tier, prospect).
 
     example:
       kamlab sample --seed 7 --accounts 500 --out my_sample
@@ -55,8 +58,14 @@ def cmd_sample(args) -> None:
     Generate a realistic synthetic supplier's customer base, deterministic by seed.
     """
     from kamlab.datasets import add_faults, make_sample
+    from kamlab.errors import ConfigError
 
-    sample = make_sample(args.accounts, seed=args.seed)
+    try:
+        sample = make_sample(args.accounts, seed=args.seed, prospect_share=args.prospects)
+    except ValueError as exc:  # an option out of range: say which, as for any bad option
+        raise ConfigError(
+            str(exc).replace("n_accounts", "--accounts").replace("prospect_share", "--prospects")
+        ) from None
     if args.faults:
         sample.transactions, planted = add_faults(sample.transactions, args.faults, seed=args.seed)
         print("planted faults: " + ", ".join(f"{k} {n}" for k, n in planted.items()))
@@ -129,6 +138,13 @@ def add_commands(sub, inputs) -> None:
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.add_argument("--accounts", type=int, default=300, help="number of accounts (default 300)")
     add_out(p, "output folder (default data/sample)", metavar=None, default="data/sample")
+    add_number(
+        p,
+        "--prospects",
+        0.03,
+        "SHARE",
+        "prospects (accounts that never bought) to add, as a share of --accounts; default 0.03",
+    )
     add_number(
         p,
         "--faults",

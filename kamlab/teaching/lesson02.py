@@ -222,13 +222,16 @@ def _newcomers(before: pd.DataFrame, after: pd.DataFrame) -> pd.Series:
 
 def weighting_for(data: StudentPortfolio) -> Weighting:
     """The reweighting exercises 3 and 4 give this student: drawn from the seed among
-    :data:`WEIGHTINGS`, the next one when it would make no new key account."""
+    :data:`WEIGHTINGS`, the next one when it would make fewer than two new key accounts
+    (so that the last newcomer is not also the first); failing that, the first from
+    there that makes one."""
     start = int(np.random.default_rng([data.seed, 2, 3]).integers(len(WEIGHTINGS)))
     today = student_key_portfolio(data.seed).table_
-    for k in range(len(WEIGHTINGS)):
-        weighting = WEIGHTINGS[(start + k) % len(WEIGHTINGS)]
-        if len(_newcomers(today, reweighted(data.seed, weighting.weights))):
-            return weighting
+    order = [WEIGHTINGS[(start + k) % len(WEIGHTINGS)] for k in range(len(WEIGHTINGS))]
+    for least in (2, 1):
+        for weighting in order:
+            if len(_newcomers(today, reweighted(data.seed, weighting.weights))) >= least:
+                return weighting
     return WEIGHTINGS[start]  # pragma: no cover - every weighting changed the key set so far
 
 
