@@ -137,11 +137,14 @@ class ExitRule:
 class HealthLevel:
     """One level of the health rule: an account is at this level when P(alive) is below
     ``p_alive_below``, or when the days since its last purchase exceed
-    ``max(days_above, gaps_above x its typical gap between purchase days)``."""
+    ``min(max(days_above, gaps_above x its typical gap between purchase days), days_cap)``:
+    the gap scales the test to the account's rhythm, ``days_cap`` bounds it (a quarter
+    without an order is lapsing, a year likely lost, whatever the rhythm)."""
 
     p_alive_below: float
     days_above: float
     gaps_above: float
+    days_cap: float
 
 
 @dataclass(frozen=True)
@@ -150,8 +153,12 @@ class HealthRule:
     the ``likely_lost`` level holds, else ``lapsing`` when the ``lapsing`` level holds,
     else ``active`` (:func:`kamlab.portfolio.health.classify_health`)."""
 
-    lapsing: HealthLevel = HealthLevel(p_alive_below=0.5, days_above=60, gaps_above=3)
-    likely_lost: HealthLevel = HealthLevel(p_alive_below=0.2, days_above=180, gaps_above=6)
+    lapsing: HealthLevel = HealthLevel(
+        p_alive_below=0.5, days_above=60, gaps_above=3, days_cap=90
+    )
+    likely_lost: HealthLevel = HealthLevel(
+        p_alive_below=0.2, days_above=180, gaps_above=6, days_cap=365
+    )
 
 
 @dataclass(frozen=True)
@@ -287,7 +294,12 @@ def _check_health(rule: HealthRule, where: str) -> None:
             raise ConfigError(
                 f"{where}: health.{name}.gaps_above must be above 0, got {level.gaps_above:g}"
             )
-    for key in ("p_alive_below", "days_above", "gaps_above"):
+        if not level.days_cap >= level.days_above:
+            raise ConfigError(
+                f"{where}: health.{name}.days_cap ({level.days_cap:g}) must be at least "
+                f"days_above ({level.days_above:g})"
+            )
+    for key in _HEALTH_KEYS:
         mild, severe = getattr(rule.lapsing, key), getattr(rule.likely_lost, key)
         wrong = severe > mild if key == "p_alive_below" else severe < mild
         if wrong:
@@ -322,7 +334,7 @@ _TOP = (
     "health",
     "potential",
 )
-_HEALTH_KEYS = ("p_alive_below", "days_above", "gaps_above")
+_HEALTH_KEYS = ("p_alive_below", "days_above", "gaps_above", "days_cap")
 _FACTOR_KEYS = ("weight", "measure", "judgement", "rule", "low", "high")
 
 

@@ -19,8 +19,9 @@ rule of the criteria file (``health:`` in ``criteria.yaml``, a
 :class:`~kamlab.portfolio.criteria.HealthRule`)::
 
     likely lost  when P(alive) < likely_lost.p_alive_below
-                 or days since the last purchase > max(likely_lost.days_above,
-                                                       likely_lost.gaps_above x typical gap)
+                 or days since the last purchase > min(max(likely_lost.days_above,
+                                                           likely_lost.gaps_above x typical gap),
+                                                       likely_lost.days_cap)
     lapsing      (when not likely lost) by the same test with the lapsing thresholds
     active       otherwise
 
@@ -136,11 +137,9 @@ def health_measures(
     return out
 
 
-def _over(days: np.ndarray, gap: np.ndarray, floor: float, gaps: float) -> np.ndarray:
-    """days > max(floor, gaps x gap); a missing gap leaves the floor alone."""
-    limit = np.fmax(floor, gaps * gap)  # fmax ignores NaN
-    with np.errstate(invalid="ignore"):
-        return days > limit
+def _limit(gap: np.ndarray, level) -> np.ndarray:
+    """min(max(days_above, gaps_above x gap), days_cap); a missing gap leaves days_above."""
+    return np.minimum(np.fmax(level.days_above, level.gaps_above * gap), level.days_cap)
 
 
 def classify_health(measures: pd.DataFrame, rule: HealthRule | None = None) -> pd.DataFrame:
@@ -154,15 +153,12 @@ def classify_health(measures: pd.DataFrame, rule: HealthRule | None = None) -> p
     alive = measures["probability_alive"].to_numpy(dtype="float64")
     reasons = [[] for _ in range(len(measures))]
 
-    def test(p_below: float, floor: float, gaps: float) -> np.ndarray:
-        with np.errstate(invalid="ignore"):
-            low = alive < p_below
-        quiet = _over(days, gap, floor, gaps)
-        return low, quiet
-
     health = np.full(len(measures), HEALTH[0], dtype=object)
     for name, level in (("lapsing", rule.lapsing), ("likely lost", rule.likely_lost)):
-        low, quiet = test(level.p_alive_below, level.days_above, level.gaps_above)
+        limit = _limit(gap, level)
+        with np.errstate(invalid="ignore"):
+            low = alive < level.p_alive_below
+            quiet = days > limit
         hit = low | quiet
         health[hit] = name
         for k in np.flatnonzero(hit):
@@ -170,8 +166,9 @@ def classify_health(measures: pd.DataFrame, rule: HealthRule | None = None) -> p
             if low[k]:
                 why.append(f"P(alive) {alive[k]:.2f} below {level.p_alive_below:g}")
             if quiet[k]:
-                limit = level.days_above
-                if np.isfinite(gap[k]) and level.gaps_above * gap[k] > limit:
+                if limit[k] == level.days_cap < level.gaps_above * gap[k]:
+                    limit_text = f"{level.days_cap:g} (the most any rhythm allows)"
+                elif limit[k] > level.days_above:
                     limit_text = f"{level.gaps_above:g} x its typical gap of {gap[k]:.0f} days"
                 else:
                     limit_text = f"{level.days_above:g}"
