@@ -73,8 +73,8 @@ def _declare(monkeypatch, folder, notebooks, needs=None, **settings):
 
 @pytest.fixture(scope="module")
 def tiny_sample(tmp_path_factory):
-    """150 accounts (enough for the value models to fit); the two biggest renamed to hostile
-    names; one extra line with a formula as order id and no account (quarantined)."""
+    """150 accounts (enough for the value models to fit) and 4 prospects; the two biggest
+    renamed to hostile names; one extra line with a formula as order id and no account (quarantined)."""
     folder = tmp_path_factory.mktemp("sample")
     sample = make_sample(150, seed=1)
     revenue = (
@@ -136,7 +136,7 @@ def test_report_writes_every_output_and_the_manifest_lists_them(built):
     rows = manifest["rows"]["transactions"]
     assert rows["accepted"] + rows["quarantined"] == rows["read"]
     assert rows["by_reason"]["missing_account_id"] == 1
-    assert manifest["rows"]["previous_accounts"]["accepted"] == 150
+    assert manifest["rows"]["previous_accounts"]["accepted"] == 154  # 150 customers, 4 prospects
     assert manifest["parameters"]["previous_accounts_path"].endswith("accounts_previous.csv")
     assert all(len(v["sha256"]) == 64 for v in manifest["inputs"].values())
     files = {str(p.relative_to(path)) for p in path.rglob("*") if p.is_file()}
