@@ -532,6 +532,18 @@ def test_value_at_stake_is_retention_part_plus_growth_capture_times_potential(fi
     assert "hours a year" in text
 
 
+def test_the_growth_part_counts_potential_only_as_far_as_the_account_is_still_buying(fitted):
+    _, _, _, _, value36 = fitted
+    index = value36.table.index
+    potential = pd.Series(10_000.0, index=index)
+    alive = pd.Series(np.linspace(0.0, 1.0, len(index)), index=index)
+    plan, _ = plan_of(
+        fitted, {"potential": potential, "probability_alive": alive}, growth_capture=0.2
+    )
+    np.testing.assert_allclose(plan.table["growth_at_stake"], 0.2 * 10_000.0 * alive)
+    assert plan.table["growth_at_stake"].iloc[0] == 0  # a lost account's headroom is no plan
+
+
 def test_without_potential_value_at_stake_is_retention_only_and_a_note_says_so(fitted):
     plan, notes = plan_of(fitted, {})
     assert (plan.table["growth_at_stake"] == 0).all()

@@ -55,8 +55,9 @@ its retention part plus its growth part: the retention part is the profit uplift
 next 12 months if retention rises by --retention-points (the run's purchase model +
 Gamma-Gamma; the KAM-hours charge is left out, as the plan prices the hours); the growth
 part is --growth-capture (default 20%) of the account's potential, the annual margin
-headroom of the portfolio table (no potential: retention only, and a note says so). The gain from h hours is value x (1 - exp(-h / saturation)):
-the first hours earn most. The plan maximising the total expected gain within the budget
+headroom of the portfolio table, times its P(alive) (no potential: retention only, and a
+note says so). The gain from h hours is value x (1 - exp(-h / saturation)): the first
+hours earn most. The plan maximising the total expected gain within the budget
 is solved exactly and compared with an equal split and, when the accounts file has
 kam_hours, with today's hours.
 

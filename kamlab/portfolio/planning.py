@@ -10,7 +10,9 @@ Everything is on one time basis, a year:
   ``retention_points`` (:func:`~kamlab.portfolio.allocate.value_at_stake`), with the
   P&L's KAM-hours charge left out of the cost to serve (the plan prices the hours); the growth
   part is ``growth_capture`` (e.g. 20%: what a year of full attention could win) times
-  the account's ``potential``, the annual margin headroom of the portfolio table. A table
+  the account's ``potential``, the annual margin headroom of the portfolio table, times
+  its ``probability_alive`` where known (headroom is won only from an account still
+  buying: a likely-lost account's potential is a win-back, not an account plan). A table
   without ``potential`` gives the retention part only (said in the notes).
 - **hours**: today's hours a year from the accounts table's ``kam_hours``; the budget a
   year.
@@ -142,10 +144,16 @@ def plan_hours(
     )
     if "potential" in table.columns:
         potential = pd.to_numeric(table["potential"], errors="coerce").reindex(chosen)
-        growth = (capture * potential.fillna(0.0).clip(lower=0.0)).rename("growth_at_stake")
+        alive = pd.Series(1.0, index=chosen)
+        if "probability_alive" in table.columns:  # unknown (no model): taken as alive
+            known = pd.to_numeric(table["probability_alive"], errors="coerce").reindex(chosen)
+            alive = known.fillna(1.0).clip(0.0, 1.0)
+        headroom = potential.fillna(0.0).clip(lower=0.0) * alive
+        growth = (capture * headroom).rename("growth_at_stake")
         notes.append(
             f"value at stake a year = retention part ({uplift}) + growth part ({capture:.0%} of "
-            "potential, the annual margin headroom); each hour is priced at the loaded rate"
+            "potential, the annual margin headroom, x P(alive)); each hour is priced at the "
+            "loaded rate"
         )
     else:
         growth = pd.Series(0.0, index=chosen, name="growth_at_stake")

@@ -393,5 +393,6 @@ def _value_at_stake_basis(a) -> str:
         head
         + retention
         + f", plus the growth part, {b['growth_capture']:.0%} of its potential, the annual "
-        f"margin headroom{total('growth_at_stake')}."
+        "margin headroom, weighted by the chance it is still buying (P(alive))"
+        f"{total('growth_at_stake')}."
     )
