@@ -274,6 +274,17 @@ def test_retention_lesson_reproduces_the_primers_convexity_numbers():
     assert cohort.is_monotonic_increasing
 
 
+def test_the_exit_exercises_have_accounts_to_work_on():
+    """Exercises 4 and 5 of notebook 4 add up the complete exits and pick the largest
+    account under review: both sets must be non-empty for every seed the tests run
+    (exits to a lower tier are rare on the default rules, so no exercise relies on them)."""
+    from kamlab.teaching import student_key_portfolio
+
+    for seed in (1, *SEEDS):
+        action = student_key_portfolio(seed).table_["exit_recommendation"]
+        assert (action == "exit completely").any() and (action == "review").any(), seed
+
+
 def test_the_students_key_portfolio_is_the_one_build_portfolio_makes():
     from kamlab.portfolio import build_portfolio
     from kamlab.teaching import student_key_portfolio, student_portfolio

@@ -247,8 +247,10 @@ def workbook(data: StudentPortfolio, *, show_solutions: bool = False) -> Workboo
             ],
             hint=f"Take the {TOP_N} accounts with the largest net_revenue, then count how "
             "many of them have a contribution below zero.",
-            explanation="A salesperson paid on volume would be proud of every one of these "
-            "accounts; the customer P&L shows that some of them cost more than they bring.",
+            explanation="Compare your count with the loss-makers of the whole portfolio (the "
+            "overview above): nearly all the customers that lose money are small ones. A big "
+            "customer usually pays for its cost to serve; one that does not is a KAM question, "
+            "not a sales success.",
         ),
         Exercise(
             "3",
@@ -278,8 +280,9 @@ def workbook(data: StudentPortfolio, *, show_solutions: bool = False) -> Workboo
             ],
             hint="Keep the rows whose contribution is below zero, then take the account_id "
             "with the largest net_revenue (e.g. with .idxmax()). The id looks like 'A0042'.",
-            explanation="A large account that loses money is a KAM question, not a sales "
-            "success: why does it cost so much to serve, and can that change?",
+            explanation="Compare its net revenue with your largest customers': the "
+            "loss-makers are mostly small. Whatever its size, the question is a KAM one: why "
+            "does it cost more to serve than its margin, and can that change?",
         ),
         Exercise(
             "4",

@@ -3,7 +3,7 @@
 Key accounts are chosen on explicit, agreed criteria, or the choice becomes political
 (McDonald & Woodburn 2007). The notebook follows the directional policy matrix method:
 choose the factors, weight them (the weights sum to 100), score every account 1-10 on
-each (deciles, a straight line between two values, or people's judgement), and add up
+each (by rank, a straight line between two values, or people's judgement), and add up
 weight x score / 100. The numbers come from the student's portfolio
 (:func:`kamlab.teaching.student_key_portfolio`, kamlab's default criteria); this module
 picks the exercise accounts, lays out the workings and draws each student's reweighting.
@@ -51,12 +51,12 @@ TITLE = "Selecting key accounts"
 CRITERIA = pd.DataFrame(
     [
         ("size", "how much the account buys from us now", "data", "revenue"),
-        ("potential sales volume", "how much it could buy from us", "judgement", "-"),
+        ("potential sales volume", "how much more it could buy from us", "data", "potential"),
         (
             "share of business",
             "our share of its spend in our category (share of wallet)",
             "data",
-            "-",
+            "- (used for potential)",
         ),
         ("profitability", "the profit it brings after the cost to serve", "data", "profitability"),
         ("growth potential", "whether its business with us is growing", "data", "growth"),
@@ -365,6 +365,12 @@ def dilemma_for(seed: int) -> Dilemma:
 # --------------------------------------------------------------------------- exercises
 
 
+def _percentile(values: pd.Series, account: str) -> float:
+    """The percentile score of ``account``: 1 + 9 (rank - 1) / (n - 1), ties averaged."""
+    rank = values.dropna().rank(method="average")
+    return float(1 + 9 * (rank[account] - 1) / max(len(rank) - 1, 1))
+
+
 def _decile(values: pd.Series, account: str) -> float:
     """The decile score of ``account`` (1 = bottom tenth of the portfolio, 10 = top)."""
     rank = float(values.rank(method="min")[account])
@@ -425,6 +431,12 @@ def workbook(data: StudentPortfolio, *, show_solutions: bool = False) -> Workboo
                     _linear(g, growth_all.quantile(0.05), growth_all.quantile(0.95)),
                     "The criteria give growth its own low and high, -0.5 and +0.5; the "
                     "portfolio's percentiles are used only when they are not given.",
+                ),
+                Mistake(
+                    "percentile rule",
+                    _percentile(growth_all, chosen.growth),
+                    "That is a percentile (rank) score, the rule of revenue and potential. "
+                    "Growth is scored on a straight line: 1 at -0.5, 10 at +0.5.",
                 ),
                 Mistake(
                     "deciles",

@@ -189,9 +189,10 @@ def workbook(data: StudentPortfolio, *, show_solutions: bool = False) -> Workboo
             ],
             hint="Add up the contribution of the accounts whose box is 'Strategic' and "
             "divide by the contribution of all accounts.",
-            explanation="When the share is above 1 (100%), the other boxes together lose "
-            "money: their strategies (serve efficiently, cut the cost to serve) are about "
-            "exactly that.",
+            explanation="Compare it with their share of revenue: the Strategic accounts earn "
+            "a larger share of the profit than of the revenue, while the Streamline accounts, "
+            "where most loss-makers are, bring almost none. Their strategy (cut the cost to "
+            "serve) is about exactly that.",
         ),
         Exercise(
             "3",

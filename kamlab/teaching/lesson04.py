@@ -225,6 +225,7 @@ def workbook(data: StudentPortfolio, *, show_solutions: bool = False) -> Workboo
 
     action = table["exit_recommendation"]
     complete, lower = action == "exit completely", action == "exit to a lower tier"
+    review = action == "review"
     stake = table["profit_at_stake"]
     revenue = table["revenue"]
 
@@ -381,11 +382,17 @@ def workbook(data: StudentPortfolio, *, show_solutions: bool = False) -> Workboo
                     float(stake[complete | lower].sum()),
                     "You added up every exit proposal. Keep only 'exit completely'.",
                 ),
-                Mistake(
-                    "to a lower tier",
-                    float(stake[lower].sum()),
-                    "Those are the accounts proposed to exit to a lower tier. Keep only "
-                    "'exit completely'.",
+                *(
+                    [
+                        Mistake(
+                            "to a lower tier",
+                            float(stake[lower].sum()),
+                            "Those are the accounts proposed to exit to a lower tier. Keep "
+                            "only 'exit completely'.",
+                        )
+                    ]
+                    if lower.any()
+                    else []
                 ),
                 Mistake(
                     "revenue",
@@ -401,37 +408,58 @@ def workbook(data: StudentPortfolio, *, show_solutions: bool = False) -> Workboo
         ),
         Exercise(
             "5",
-            "Of the accounts proposed to exit to a lower tier, which has the largest revenue?",
-            str(revenue[lower].idxmax()),
+            "Of the accounts proposed for review, which has the largest revenue?",
+            str(revenue[review].idxmax()),
             kind="id",
             mistakes=[
                 Mistake(
                     "exit completely",
                     str(revenue[complete].idxmax()),
                     "That account is proposed to exit completely. Look at the accounts "
-                    "proposed to exit to a lower tier.",
+                    "proposed for review.",
+                ),
+                *(
+                    [
+                        Mistake(
+                            "exit to a lower tier",
+                            str(revenue[lower].idxmax()),
+                            "That account is proposed to exit to a lower tier. Look at the "
+                            "accounts proposed for review.",
+                        )
+                    ]
+                    if lower.any()
+                    else []
                 ),
                 Mistake(
-                    "largest loss",
-                    str(table.loc[lower, "contribution"].idxmin()),
-                    "That account loses the most money. The question asks for the largest revenue.",
+                    "any proposal",
+                    str(revenue[action != ""].idxmax()),
+                    "That is the largest of all the accounts with a proposal. Keep only "
+                    "those whose exit_recommendation is 'review'.",
+                ),
+                Mistake(
+                    "lowest contribution",
+                    str(table.loc[review, "contribution"].idxmin()),
+                    "That account has the lowest contribution of them. The question asks "
+                    "for the largest revenue.",
                 ),
                 Mistake(
                     "smallest",
-                    str(revenue[lower].idxmin()),
+                    str(revenue[review].idxmin()),
                     "That is the smallest of them: use the largest (idxmax, not idxmin).",
                 ),
                 Mistake(
                     "largest account",
                     str(revenue.idxmax()),
                     "That is the largest account of the whole portfolio. Keep only the "
-                    "accounts proposed to exit to a lower tier.",
+                    "accounts proposed for review.",
                 ),
             ],
-            hint="Keep the rows whose exit_recommendation is 'exit to a lower tier', then "
-            "take the account_id with the largest revenue (.idxmax()).",
-            explanation="An exit to the tier below is gradual: the resources are withdrawn "
-            "step by step, so that the customer, still buying, does not feel the change.",
+            hint="Keep the rows whose exit_recommendation is 'review', then take the "
+            "account_id with the largest revenue (.idxmax()).",
+            explanation="Read its exit_reasons: a large account under review is usually a "
+            "key or key-development account that has gone quiet or halved its orders. A "
+            "review is a conversation, not an exit: the key account manager finds out why "
+            "before anyone adds or withdraws resources.",
         ),
     ]
     return Workbook(TITLE, exercises, show_solutions=show_solutions)

@@ -224,8 +224,9 @@ def workbook(data: StudentPortfolio, *, show_solutions: bool = False) -> Workboo
             ],
             hint=f"Add up the contributions of the {k} accounts with the largest "
             "contribution and divide by the total contribution of all accounts.",
-            explanation="When the share is above 1 (100%), the rest of the portfolio, "
-            "taken together, gives part of that profit away: the whale's back.",
+            explanation="Above 1 (100%), the rest of the portfolio, taken together, would "
+            "give part of that profit away: the whale's back. Below 1, your other customers "
+            "still add profit overall, and the loss-making tail is small.",
         ),
         Exercise(
             "4",
