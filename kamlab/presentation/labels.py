@@ -363,8 +363,6 @@ def kind_of(name: object, values: pd.Series | pd.Index | None = None) -> str:
 def _text(value: object) -> str:
     if isinstance(value, bool | np.bool_):
         return "yes" if value else "no"
-    if isinstance(value, float) and math.isnan(value):
-        return MISSING
     return str(value)
 
 
@@ -392,12 +390,12 @@ def format_value(value: object, kind: str, *, sign: bool = False) -> str:
         raise ValueError(f"kind {kind!r}: use one of {', '.join(KINDS)}")
     if value is None or value is pd.NA or value is pd.NaT:
         return MISSING
+    if isinstance(value, float | np.floating) and not math.isfinite(value):
+        return MISSING
     if kind == "text":
         return _text(value)
     if kind == "date":
         return MISSING if pd.isna(value) else fmt.day(value)
     if isinstance(value, bool | np.bool_) or not isinstance(value, int | float | np.number):
         return _text(value)
-    if not math.isfinite(float(value)):
-        return MISSING
     return _FORMATTERS[kind](float(value), sign=sign)
