@@ -135,7 +135,9 @@ def for_reader(
     if columns is not None:
         missing = [c for c in columns if c not in frame.columns]
         if missing:
-            raise KeyError(f"for_reader: no column(s) {missing}; the table has {list(frame.columns)}")
+            raise KeyError(
+                f"for_reader: no column(s) {missing}; the table has {list(frame.columns)}"
+            )
         frame = frame[list(columns)]
     labels, kinds = dict(labels or {}), dict(kinds or {})
     row_labels = frame.index
