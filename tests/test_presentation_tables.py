@@ -232,3 +232,41 @@ def test_describe_for_reader_counts_whole_and_money_as_money():
     assert rows.loc["Highest", "Net revenue, last 12 months (GBP)"] == "203,098"
     assert rows.loc["Median", "Orders"] == "4.00"
     assert not any("." in v and len(v.split(".")[1]) > 2 for v in rows.to_numpy().ravel())
+
+
+def test_a_table_whose_rows_are_measures_reads_row_by_row():
+    overview = pd.Series(
+        {"accounts": 300, "first_date": "2024-01-03", "lines": 12000, "orders": pd.NA,
+         "sales": 24945944.3, "returns": 12.5, "returns_share": 0.0234, "new_thing": 3.14159}
+    ).to_frame()  # fmt: skip
+    table = for_reader(overview, by_row=True)
+    assert table.frame.columns.tolist() == ["", "Value"]
+    assert table.frame.to_numpy().tolist() == [
+        ["Accounts", "300"],
+        ["First date", "2024-01-03"],
+        ["Lines", "12,000"],
+        ["Orders", "-"],
+        ["Sales (GBP)", "24,945,944"],
+        ["Returns (GBP)", "12.50"],
+        ["Returns share", "2.3%"],
+        ["New thing", "3.14"],
+    ]
+
+
+def test_the_headline_table_says_how_its_rows_read():
+    from kamlab.presentation.executive import headline_table
+
+    table = pd.DataFrame(
+        {
+            "tier": ["key", "maintain"],
+            "box": ["Strategic", "Status"],
+            "revenue": [900.0, 100.0],
+            "contribution": [200.0, -50.0],
+            "prospect": [False, False],
+            "exit_recommendation": ["", "exit completely"],
+        }
+    )
+    shown = for_reader(headline_table(table, table)).frame.set_index("Measure")
+    assert shown.loc["key accounts' share of revenue"].tolist() == ["90.0%", "90.0%", "+0.0 pp"]
+    assert shown.loc["net revenue, last 12 months"].tolist() == ["1,000", "1,000", "+0.00"]
+    assert shown.loc["key accounts", "This period"] == "1"

@@ -116,6 +116,7 @@ def for_reader(
     labels: Mapping[object, str] | None = None,
     kinds: Mapping[object, str] | None = None,
     row_kinds: Mapping[object, str] | None = None,
+    by_row: bool = False,
 ) -> ReaderTable:
     """``frame`` written for a reader (:class:`ReaderTable`).
 
@@ -124,11 +125,15 @@ def for_reader(
     dropped; ``index=False`` drops any). ``labels`` / ``kinds``: per column (code name),
     override the catalogue (:data:`kamlab.presentation.labels.LABELS`); otherwise
     :func:`~kamlab.presentation.labels.label` and
-    :func:`~kamlab.presentation.labels.kind_of` decide. ``row_kinds``: for a table whose
-    rows hold different measures (e.g. the headline numbers), index label -> kind for
-    the number columns of that row; a ``change`` column of a share row then reads in
-    percentage points. Columns named ``change`` or ``*_change`` carry a sign. A Series
-    is shown as one column.
+    :func:`~kamlab.presentation.labels.kind_of` decide. Columns named ``change`` or
+    ``*_change`` carry a sign. A Series is shown as one column.
+
+    Tables whose *rows* are the measures: ``by_row=True`` when the index holds code
+    names (e.g. ``explore.overview``): each row is labelled and its cells written by
+    the row name's kind; ``row_kinds`` (index label -> kind, also read from
+    ``frame.attrs["row_kinds"]``, as :func:`kamlab.presentation.executive.headline_table`
+    sets it) when the rows are already worded. A ``change`` column of a share row then
+    reads in percentage points.
     """
     if isinstance(frame, pd.Series):
         frame = frame.to_frame(name=frame.name if frame.name is not None else "value")
@@ -140,6 +145,16 @@ def for_reader(
             )
         frame = frame[list(columns)]
     labels, kinds = dict(labels or {}), dict(kinds or {})
+    row_kinds = dict(row_kinds or frame.attrs.get("row_kinds") or {})
+    if by_row:
+        found = [
+            row_kinds.get(r) or kind_of(r, pd.Series(frame.iloc[i].tolist()))
+            for i, r in enumerate(frame.index)
+        ]
+        frame = frame.set_axis([label(r, currency) for r in frame.index], axis=0)
+        row_kinds = dict(zip(frame.index, found, strict=True))
+        if frame.shape[1] == 1 and not isinstance(frame.columns[0], str):
+            labels.setdefault(frame.columns[0], "Value")
     row_labels = frame.index
     if index and not _plain_index(frame.index):
         names = [n if n is not None else f"level_{i}" for i, n in enumerate(frame.index.names)]
@@ -156,7 +171,7 @@ def for_reader(
         column = shown.iloc[:, position]
         kind = kinds.get(name) or kind_of(name, column)
         sign = _signed(name)
-        if row_kinds and name not in index_names and kind in NUMBER_KINDS:
+        if row_kinds and name not in index_names and (kind in NUMBER_KINDS or by_row):
             cells = _by_row(column, row_labels, row_kinds, kind, sign)
             kind = "number"
         else:
@@ -178,10 +193,11 @@ def for_reader(
 def _by_row(
     column: pd.Series, rows: pd.Index, row_kinds: Mapping, default: str, sign: bool
 ) -> pd.Series:
-    """A number column of a table whose rows differ in kind (``row_kinds``)."""
+    """A column of a table whose rows differ in kind (``row_kinds``; loops over the
+    rows, which are a few measures, not accounts)."""
     cells = []
     for value, row in zip(column.tolist(), rows, strict=True):
-        kind = row_kinds.get(row, default)
+        kind = row_kinds.get(row) or default
         if sign and kind in ("share", "probability"):
             kind = "share_change"
         cells.append(format_value(value, kind, sign=sign))
