@@ -41,7 +41,16 @@ import pandas as pd
 
 from kamlab.presentation import format as fmt
 
-__all__ = ["KINDS", "LABELS", "NUMBER_KINDS", "Label", "format_value", "kind_of", "label"]
+__all__ = [
+    "KINDS",
+    "LABELS",
+    "NUMBER_KINDS",
+    "Label",
+    "find_label",
+    "format_value",
+    "kind_of",
+    "label",
+]
 
 KINDS = (
     "money",
@@ -318,6 +327,13 @@ def _lookup(name: str) -> Label | None:
                 return Label(pattern.format(_lower_first(inner.text)), kind)
             return Label(pattern.format(inner.text), inner.kind)
     return None
+
+
+def find_label(name: object) -> Label | None:
+    """The catalogue's :class:`Label` for ``name`` (or one derived from a name it
+    qualifies: ``cts_*``, ``median_*``, ``share_of_*``, ``*_before/_after/_change``);
+    None when the name is unknown (then :func:`label` humanises it)."""
+    return None if isinstance(name, tuple) or name is None else _lookup(str(name))
 
 
 def _strip_unit(text: str) -> str:
