@@ -284,6 +284,31 @@ LABELS: dict[str, Label] = {
     "weight_used": Label("Weight used", "share"),
     "weakest_count": Label("Accounts where weakest", "count"),
     "weakest_share": Label("Share where weakest", "share"),
+    # judgement scores and stage indicators of the accounts table (kamlab.vocabulary)
+    "strategic_alignment": Label("Strategic alignment", "score"),
+    "cultural_fit": Label("Cultural fit", "score"),
+    "willingness_to_partner": Label("Willingness to partner", "score"),
+    "technological_synergy": Label("Technological synergy", "score"),
+    "price_competitiveness": Label("Price competitiveness", "score"),
+    "quality": Label("Quality", "score"),
+    "delivery_reliability": Label("Delivery reliability", "score"),
+    "relationship": Label("Relationship", "score"),
+    "technical_support": Label("Technical support", "score"),
+    "contacts": Label("Contacts", "count"),
+    "functions_involved": Label("Functions involved", "count"),
+    "share_of_wallet": Label("Share of wallet", "share"),
+    "information_sharing": Label("Information sharing"),
+    "joint_planning": Label("Joint planning"),
+    "executive_sponsor": Label("Executive sponsor"),
+    "collaboration": Label("Collaboration", "score"),
+    "consolidation": Label("Consolidation", "score"),
+    "evaluation": Label("Evaluation", "score"),
+    "risk_management": Label("Risk management", "score"),
+    "innovation": Label("Innovation", "score"),
+    "development": Label("Development", "score"),
+    # other shares and amounts
+    "revenue_share": Label("Share of net revenue", "share"),
+    "margin": Label("Margin ({currency})", _M),
 }
 """Code name -> :class:`Label`. ``{currency}`` is filled in by :func:`label`."""
 
@@ -313,6 +338,8 @@ def _lookup(name: str) -> Label | None:
     """The catalogue's label for ``name``, or one derived from a name it qualifies."""
     if name in LABELS:
         return LABELS[name]
+    if name.startswith("buyer_") and name[6:] in LABELS:
+        return LABELS[name[6:]]
     if name.startswith("cts_"):
         driver = _humanised(name[4:]).lower().replace("kam ", "KAM ")
         return Label(f"Cost to serve: {driver} ({{currency}})", "money")
