@@ -267,6 +267,14 @@ def test_the_headline_table_says_how_its_rows_read():
         }
     )
     shown = for_reader(headline_table(table, table)).frame.set_index("Measure")
-    assert shown.loc["key accounts' share of revenue"].tolist() == ["90.0%", "90.0%", "+0.0 pp"]
-    assert shown.loc["net revenue, last 12 months"].tolist() == ["1,000", "1,000", "+0.00"]
+    assert shown.loc["key accounts' share of revenue"].tolist() == ["90.0%", "90.0%", "0.0 pp"]
+    assert shown.loc["net revenue, last 12 months"].tolist() == ["1,000", "1,000", "0.00"]
     assert shown.loc["key accounts", "This period"] == "1"
+
+
+@pytest.mark.parametrize(
+    ("value", "kind", "text"),
+    [(-0.001, "percent_change", "0%"), (0.0, "share_change", "0.0 pp"), (0.0, "count", "0")],
+)
+def test_no_change_has_no_sign(value, kind, text):
+    assert format_value(value, kind, sign=True) == text

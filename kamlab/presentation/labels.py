@@ -33,6 +33,7 @@ catalogue does not hold are still labelled: ``cts_<driver>`` as a cost to serve,
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -210,6 +211,8 @@ LABELS: dict[str, Label] = {
     "lines_per_order": Label("Lines per order", "number"),
     "revenue_per_year": Label("Net revenue a year ({currency})", _M),
     "tenure_months": Label("Tenure (months)", "number"),
+    "tenure": Label("Tenure (months)", "number"),
+    "purchase_frequency": Label("Purchases a month", "number"),
     "returns_share": Label("Returns share", "share"),
     # segmentation
     "k": Label("Segments", "count"),
@@ -441,4 +444,12 @@ def format_value(value: object, kind: str, *, sign: bool = False) -> str:
         return MISSING if pd.isna(value) else fmt.day(value)
     if isinstance(value, bool | np.bool_) or not isinstance(value, int | float | np.number):
         return _text(value)
-    return _FORMATTERS[kind](float(value), sign=sign)
+    return _no_signed_zero(_FORMATTERS[kind](float(value), sign=sign))
+
+
+_ZERO = re.compile(r"^[+-](?=[0.,]+(?:%| pp)?$)")
+
+
+def _no_signed_zero(text: str) -> str:
+    """``-0%``, ``+0.0 pp``, ``+0`` -> ``0%``, ``0.0 pp``, ``0``: no change has no sign."""
+    return _ZERO.sub("", text)
