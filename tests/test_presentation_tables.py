@@ -278,3 +278,12 @@ def test_the_headline_table_says_how_its_rows_read():
 )
 def test_no_change_has_no_sign(value, kind, text):
     assert format_value(value, kind, sign=True) == text
+
+
+def test_long_text_gets_room_and_a_wide_table_may_go_landscape():
+    frame = pd.DataFrame({"exit_reasons": ["loses money even on the lowest tier's service model"],
+                          "tier": ["maintain"]})  # fmt: skip
+    text = for_reader(frame, landscape=True)._repr_html_()
+    assert text.startswith('<table class="kamlab-table landscape">')
+    assert '<td class="text long">loses money' in text and '<td class="text">maintain' in text
+    assert for_reader(frame).to_html().startswith('<table class="kamlab-table">')

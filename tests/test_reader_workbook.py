@@ -104,9 +104,15 @@ def test_a_reader_table_survives_the_report_sanitiser_with_its_classes():
 
 
 def test_the_stylesheet_keeps_numbers_whole_and_words_unbroken():
-    assert "table.kamlab-table .num { text-align: right; white-space: nowrap; }" in CSS
+    assert "table.kamlab-table .num { text-align: right; }" in CSS
+    assert "table.kamlab-table td.num { white-space: nowrap; }" in CSS  # headers may wrap
     assert "table.kamlab-table .text { text-align: left; }" in CSS
     rules = [line for line in CSS.splitlines() if "kamlab-table" in line or "hyphens" in line]
     kamlab_rules = "".join(r for r in rules if "kamlab-table" in r)
     assert "hyphens: auto" not in kamlab_rules and "anywhere" not in kamlab_rules
     assert "break-all" not in CSS
+
+
+def test_a_landscape_table_has_a_landscape_page():
+    assert "@page landscape { size: A4 landscape; }" in CSS
+    assert "table.kamlab-table.landscape { page: landscape; }" in CSS

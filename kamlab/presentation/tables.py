@@ -36,6 +36,7 @@ class ReaderTable:
     kinds: dict[str, str] = field(default_factory=dict)
     title: str | None = None
     names: dict[str, str] = field(default_factory=dict)
+    landscape: bool = False
 
     def __len__(self) -> int:
         return len(self.frame)
@@ -46,8 +47,12 @@ class ReaderTable:
 
     def to_html(self) -> str:
         """A plain ``<table class="kamlab-table">``: ``<th>`` headers, ``<td class="num">``
-        for number kinds and dates and ``<td class="text">`` otherwise, everything HTML-escaped."""
-        classes = [_cell_class(self.kinds.get(c, "text")) for c in self.frame.columns]
+        for number kinds and dates and ``<td class="text">`` otherwise (``text long``
+        for a column of sentences), everything HTML-escaped."""
+        classes = [
+            _cell_class(self.kinds.get(c, "text"), self.frame.iloc[:, i])
+            for i, c in enumerate(self.frame.columns)
+        ]
         head = "".join(
             f'<th class="{k}">{html.escape(str(c))}</th>'
             for c, k in zip(self.frame.columns, classes, strict=True)
@@ -61,8 +66,9 @@ class ReaderTable:
             for row in self.frame.itertuples(index=False, name=None)
         )
         caption = f"<caption>{html.escape(self.title)}</caption>" if self.title else ""
+        kind = "kamlab-table landscape" if self.landscape else "kamlab-table"
         return (
-            f'<table class="kamlab-table">{caption}<thead><tr>{head}</tr></thead>\n'
+            f'<table class="{kind}">{caption}<thead><tr>{head}</tr></thead>\n'
             f"<tbody>\n{rows}</tbody></table>"
         )
 
@@ -70,9 +76,17 @@ class ReaderTable:
         return self.to_html()
 
 
-def _cell_class(kind: str) -> str:
-    """``num`` (right-aligned, never wrapped) for numbers and dates, ``text`` otherwise."""
-    return "num" if kind in NUMBER_KINDS or kind == "date" else "text"
+LONG_TEXT = 40
+"""A text column whose longest cell has more characters than this is ``text long``: the
+stylesheet gives it room, so a sentence does not turn into a column of single words."""
+
+
+def _cell_class(kind: str, cells: pd.Series) -> str:
+    """``num`` (right-aligned, never wrapped) for numbers and dates, ``text`` otherwise
+    (``text long`` for long text)."""
+    if kind in NUMBER_KINDS or kind == "date":
+        return "num"
+    return "text long" if len(cells) and cells.str.len().max() > LONG_TEXT else "text"
 
 
 def _plain_index(index: pd.Index) -> bool:
@@ -117,6 +131,7 @@ def for_reader(
     kinds: Mapping[object, str] | None = None,
     row_kinds: Mapping[object, str] | None = None,
     by_row: bool = False,
+    landscape: bool = False,
 ) -> ReaderTable:
     """``frame`` written for a reader (:class:`ReaderTable`).
 
@@ -134,6 +149,9 @@ def for_reader(
     ``frame.attrs["row_kinds"]``, as :func:`kamlab.presentation.executive.headline_table`
     sets it) when the rows are already worded. A ``change`` column of a share row then
     reads in percentage points.
+
+    ``landscape``: in the PDF, the table goes on an A4 landscape page (for a table too
+    wide for portrait that the reader needs whole; otherwise choose fewer columns).
     """
     if isinstance(frame, pd.Series):
         frame = frame.to_frame(name=frame.name if frame.name is not None else "value")
@@ -187,6 +205,7 @@ def for_reader(
         kinds=dict(zip(headers, out_kinds, strict=True)),
         title=title,
         names=dict(zip(headers, out_names, strict=True)),
+        landscape=landscape,
     )
 
 

@@ -48,9 +48,11 @@ table.kamlab-table caption { caption-side: top; text-align: left; font-weight: b
                              padding-bottom: 0.2rem; }
 table.kamlab-table th { vertical-align: bottom; white-space: normal; hyphens: manual;
                         overflow-wrap: normal; word-break: normal; }
-table.kamlab-table .num { text-align: right; white-space: nowrap; }
+table.kamlab-table .num { text-align: right; }
+table.kamlab-table td.num { white-space: nowrap; }
 table.kamlab-table .text { text-align: left; }
 table.kamlab-table td.text { hyphens: manual; overflow-wrap: normal; word-break: normal; }
+table.kamlab-table td.long { min-width: 10em; }
 
 @page {
   size: A4;
@@ -60,6 +62,7 @@ table.kamlab-table td.text { hyphens: manual; overflow-wrap: normal; word-break:
                    font-size: 8pt; color: #52606d; }
 }
 @page :first { @top-right { content: none; } }
+@page landscape { size: A4 landscape; }
 @media print {
   html { font-size: 10pt; }
   body { max-width: none; padding: 0; margin: 0; }
@@ -81,6 +84,10 @@ table.kamlab-table td.text { hyphens: manual; overflow-wrap: normal; word-break:
   table.kamlab-table[data-wide] th, table.kamlab-table[data-wide] td {
     hyphens: manual; overflow-wrap: normal; word-break: normal; }
   table.kamlab-table th, table.kamlab-table td { padding: 1pt 2.5pt; }
+  table.kamlab-table[data-wide] th, table.kamlab-table[data-wide] td { padding: 1pt 1.5pt; }
+  table.kamlab-table[data-wide] td.long { min-width: 8em; }
+  /* for_reader(..., landscape=True): the table on an A4 landscape page of its own */
+  table.kamlab-table.landscape { page: landscape; }
   pre.output { font-size: 7.5pt; }
   nav.contents a::after { content: leader(".") target-counter(attr(href), page); }
   nav.contents { break-after: page; }
