@@ -287,3 +287,19 @@ def test_long_text_gets_room_and_a_wide_table_may_go_landscape():
     assert text.startswith('<table class="kamlab-table landscape">')
     assert '<td class="text long">loses money' in text and '<td class="text">maintain' in text
     assert for_reader(frame).to_html().startswith('<table class="kamlab-table">')
+
+
+def test_describe_for_reader_transposed_has_a_row_per_measure():
+    frame = pd.DataFrame({"order_value": [1200.0, 95.5], "margin_share": [0.25, 0.3]})
+    table = describe_for_reader(frame, transpose=True)
+    assert table.frame.columns.tolist()[:3] == ["", "Accounts", "Mean"]
+    assert table.frame[""].tolist() == ["Order value (GBP)", "Margin share"]
+    assert table.frame["Highest"].tolist() == ["1,200", "30.0%"]
+    assert table.kinds["Mean"] == "number" and table.kinds[""] == "text"
+
+
+def test_describe_for_reader_of_an_unnamed_series_and_of_nothing():
+    table = describe_for_reader(pd.Series([3.0, 5.0]), count_label="Gaps")
+    assert table.frame.columns.tolist() == ["", "Value"]
+    assert table.frame.iloc[0].tolist() == ["Gaps", "2"]
+    assert describe_for_reader(pd.DataFrame({"a": ["x"]})).frame.empty

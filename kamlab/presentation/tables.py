@@ -242,28 +242,35 @@ def describe_for_reader(
     kinds: Mapping[object, str] | None = None,
     count_label: str = "Accounts",
     title: str | None = None,
+    transpose: bool = False,
 ) -> ReaderTable:
-    """pandas ``describe()`` for a reader: one row per statistic (``Accounts`` as a whole
-    number, the others in each column's kind: money as money, shares as %), one column
-    per numeric column of ``data``, labelled. ``count_label`` names what is counted."""
-    frame = data.to_frame() if isinstance(data, pd.Series) else data
-    numeric = frame.select_dtypes("number")
+    """pandas ``describe()`` for a reader: one row per statistic (``count_label``, as a
+    whole number; mean, quartiles... in each column's kind: money as money, shares as
+    %), one column per numeric column of ``data``, labelled. ``transpose``: one row per
+    column of ``data`` and one column per statistic (as ``describe().T``)."""
+    if isinstance(data, pd.Series):
+        data = data.to_frame(name=data.name if data.name is not None else "Value")
+    numeric = data.select_dtypes("number")
+    if numeric.columns.empty:
+        return ReaderTable(frame=pd.DataFrame(), title=title)
     kinds = dict(kinds or {})
     stats = numeric.describe()
-    rows = {**_DESCRIBE_ROWS, "count": count_label}
-    out, out_kinds, names = {"": [rows.get(s, str(s)) for s in stats.index]}, {"": "text"}, {}
+    statistics = [{**_DESCRIBE_ROWS, "count": count_label}.get(s, str(s)) for s in stats.index]
+    columns = {}
     for name in stats.columns:
         kind = kinds.get(name) or kind_of(name, numeric[name])
         if kind == "count":
             kind = "number"  # a mean or a quartile of counts need not be whole
-        cells = [
+        columns[label(name, currency)] = [
             format_value(v, "count" if s == "count" else kind)
             for s, v in zip(stats.index, stats[name].tolist(), strict=True)
         ]
-        header = label(name, currency)
-        out[header], out_kinds[header], names[header] = cells, kind, str(name)
-    if len(out) == 1:
-        out_kinds = {}
-        out = {}
-    result = pd.DataFrame(out)
-    return ReaderTable(frame=result, kinds=out_kinds, title=title, names=names)
+    if transpose:
+        frame = pd.DataFrame(list(columns.values()), columns=statistics)
+        frame.insert(0, "", list(columns))
+        kinds_out = {c: "number" for c in statistics}
+    else:
+        frame = pd.DataFrame({"": statistics, **columns})
+        kinds_out = dict.fromkeys(columns, "number")
+    names = {label(n, currency): str(n) for n in stats.columns}
+    return ReaderTable(frame=frame, kinds={"": "text", **kinds_out}, title=title, names=names)
