@@ -53,11 +53,12 @@ def test_saved_tables_have_labels_and_integer_and_percent_formats(tmp_path):
         "Attractiveness (1-10)": "0.0",
         "Days since last purchase": "#,##0",
         "Revenue growth, year on year": "+0%;-0%;0%",
-        "Change in retention": "+0.0%;-0.0%;0.0%",
+        "Change in retention": '+0.0" pp";-0.0" pp";0.0" pp"',  # points, written x 100
         "Last purchase": "yyyy-mm-dd",
     }
     assert ws.cell(2, 2).value == 203098.4  # values stay numbers
     assert ws.cell(2, 4).value == 0.257
+    assert ws.cell(2, 9).value == 0.2  # a change of shares of 0.002: 0.2 points
 
 
 def test_the_overview_is_labelled_by_row_and_its_first_header_is_not_index(tmp_path):
@@ -94,6 +95,9 @@ def test_the_headline_sheet_formats_each_row_by_its_kind(tmp_path):
     assert by_row["key accounts"] == "#,##0"
     assert by_row["key accounts' share of revenue"] == "0.0%"
     assert by_row["net revenue, last 12 months"] == "#,##0;[Red]-#,##0"
+    change = {r[0].value: (r[3].value, r[3].number_format) for r in ws.iter_rows(min_row=2)}
+    assert change["key accounts' share of revenue"] == (0.0, '+0.0" pp";-0.0" pp";0.0" pp"')
+    assert change["key accounts"] == (0, "#,##0")
 
 
 def test_a_reader_table_survives_the_report_sanitiser_with_its_classes():

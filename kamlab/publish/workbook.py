@@ -57,9 +57,11 @@ NUMBER_FORMATS = {
     "text": "@",
     "score": "0.0",
     "hours": "#,##0.0",
-    "share_change": "+0.0%;-0.0%;0.0%",
+    "share_change": '+0.0" pp";-0.0" pp";0.0" pp"',  # written x 100: points, not %
     "percent_change": "+0%;-0%;0%",
 }
+SCALE = {"share_change": 100}
+"""Formats whose values are written scaled: a change of shares (0.002) as points (0.2)."""
 KIND_FORMATS = {
     "money": "money",
     "share": "percent",
@@ -246,6 +248,10 @@ def _width(header: str, values: list, fmt: str | None) -> float:
     return float(min(max(min(len(header), max(HEADER_WIDTH, word)), longest) + 2, 60))
 
 
+def _is_change(name: str) -> bool:
+    return name == "change" or name.endswith("_change")
+
+
 def _row_formats(table: SavedTable, frame: pd.DataFrame) -> list[str | None] | None:
     """One format per row for a table whose rows are measures (``by_row`` or
     ``attrs["row_kinds"]``), else None."""
@@ -302,19 +308,24 @@ def _write_table(wb: Workbook, title: str, table: SavedTable, bold: Font) -> int
             protos[fmt] = proto._style  # shared: cells are written at once in write-only mode
         return protos[fmt]
 
-    styles = [style(fmt) for fmt in formats]
+    changes = [i >= n_index and _is_change(n) for i, n in enumerate(frame.columns)]
+    column_formats = formats
     for number, row in enumerate(zip(*columns, strict=True)):
+        if by_row is not None:  # each row its own format; a change of a share in points
+            shown = by_row[number]
+            points = "share_change" if shown == "percent" else shown
+            formats = [
+                column_formats[i] if i < n_index else points if changes[i] else shown
+                for i in range(len(row))
+            ]
         cells = []
-        if by_row is not None:
-            row_style = style(by_row[number])
-            styles = [s if i < n_index else row_style for i, s in enumerate(styles)]
-        for value, style_ in zip(row, styles, strict=True):
+        for value, fmt in zip(row, formats, strict=True):
             if isinstance(value, str):
                 cell = WriteOnlyCell(ws, value)
                 cell.data_type = "s"  # text, never a formula (nor an error code like #N/A)
-            elif style_ is not None and value is not None:
-                cell = WriteOnlyCell(ws, value)
-                cell._style = style_
+            elif fmt is not None and value is not None and not isinstance(value, bool):
+                cell = WriteOnlyCell(ws, value * SCALE[fmt] if fmt in SCALE else value)
+                cell._style = style(fmt)
             else:
                 cell = value  # None, booleans, numbers in the General format
             cells.append(cell)
