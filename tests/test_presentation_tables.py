@@ -303,3 +303,10 @@ def test_describe_for_reader_of_an_unnamed_series_and_of_nothing():
     assert table.frame.columns.tolist() == ["", "Value"]
     assert table.frame.iloc[0].tolist() == ["Gaps", "2"]
     assert describe_for_reader(pd.DataFrame({"a": ["x"]})).frame.empty
+
+
+def test_a_unit_in_the_name_gives_the_kind():
+    assert kind_of("repeat_share", pd.Series([1.0])) == "share"
+    assert kind_of("lead_days", pd.Series([1.5])) == "days"
+    assert kind_of("plan_hours", pd.Series([1.5])) == "hours"
+    assert label("repeat_share") == "Repeat share"

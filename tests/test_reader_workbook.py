@@ -120,3 +120,10 @@ def test_the_stylesheet_keeps_numbers_whole_and_words_unbroken():
 def test_a_landscape_table_has_a_landscape_page():
     assert "@page landscape { size: A4 landscape; }" in CSS
     assert "table.kamlab-table.landscape { page: landscape; }" in CSS
+
+
+def test_save_table_takes_a_kind_as_a_format(tmp_path):
+    frame = pd.DataFrame({"x": [0.25], "y": [7.0]})
+    sheets = _build(tmp_path, lambda d: save_table(frame, "t", d, formats={"x": "share",
+                                                                            "y": "score"}))  # fmt: skip
+    assert _formats(sheets["t"]) == {"X": "0.0%", "Y": "0.0"}

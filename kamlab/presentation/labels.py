@@ -25,7 +25,8 @@ To add a label: one line in :data:`LABELS`, ``"code_name": Label("Reader's text 
 basis)", "kind")``; ``{currency}`` in the text is filled in by :func:`label`. Names the
 catalogue does not hold are still labelled: ``cts_<driver>`` as a cost to serve,
 ``median_<name>`` and ``share_of_<name>`` from the name they qualify, ``<name>_before``,
-``<name>_after`` and ``<name>_change`` likewise, anything else humanised
+``<name>_after`` and ``<name>_change`` likewise, ``*_share``, ``*_days`` and ``*_hours``
+by their unit, anything else humanised
 (``value_at_risk`` -> ``Value at risk``), so a snake_case name never reaches a reader;
 :func:`kind_of` falls back on the values' dtype.
 """
@@ -321,6 +322,8 @@ _QUALIFIERS: tuple[tuple[str, str], ...] = (
     ("_after", "{}, after"),
     ("_change", "Change in {}"),
 )
+_UNIT_SUFFIXES = {"_share": "share", "_days": "days", "_hours": "hours", "_gbp": "money"}
+"""A name the catalogue lacks still has a kind when its last word says the unit."""
 _CHANGE_KINDS = {"share": "share_change", "probability": "share_change", "score": "score"}
 
 
@@ -350,6 +353,9 @@ def _lookup(name: str) -> Label | None:
         return Label("Median " + _lower_first(inner.text), inner.kind)
     if name.startswith("share_of_") and (inner := _lookup(name[9:])):
         return Label("Share of " + _lower_first(_strip_unit(inner.text)), "share")
+    for suffix, kind in _UNIT_SUFFIXES.items():
+        if name.endswith(suffix) and len(name) > len(suffix):
+            return Label(_humanised(name), kind)
     for suffix, pattern in _QUALIFIERS:
         if name.endswith(suffix) and (inner := _lookup(name[: -len(suffix)])):
             if suffix == "_change":
