@@ -310,3 +310,10 @@ def test_a_unit_in_the_name_gives_the_kind():
     assert kind_of("lead_days", pd.Series([1.5])) == "days"
     assert kind_of("plan_hours", pd.Series([1.5])) == "hours"
     assert label("repeat_share") == "Repeat share"
+
+
+def test_numbers_held_as_objects_are_numbers_and_text_never_shows_a_long_fraction():
+    assert kind_of("x", pd.Series([1, 2.5, pd.NA], dtype=object)) == "number"
+    assert kind_of("x", pd.Series([1, "a"], dtype=object)) == "text"
+    assert kind_of("x", pd.Series([True, None], dtype=object)) == "text"
+    assert format_value(0.123456, "text") == "0.12" and format_value(2026, "text") == "2026"

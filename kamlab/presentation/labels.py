@@ -322,9 +322,9 @@ _QUALIFIERS: tuple[tuple[str, str], ...] = (
     ("_after", "{}, after"),
     ("_change", "Change in {}"),
 )
-_UNIT_SUFFIXES = {"_share": "share", "_days": "days", "_hours": "hours", "_gbp": "money"}
+_UNIT_SUFFIXES = {"_share": "share", "_days": "days", "_hours": "hours"}
 """A name the catalogue lacks still has a kind when its last word says the unit."""
-_CHANGE_KINDS = {"share": "share_change", "probability": "share_change", "score": "score"}
+_CHANGE_KINDS = {"share": "share_change", "probability": "share_change"}
 
 
 def _lower_first(text: str) -> str:
@@ -404,8 +404,15 @@ def kind_of(name: object, values: pd.Series | pd.Index | None = None) -> str:
         return "text"
     if pd.api.types.is_datetime64_any_dtype(values):
         return "date"
+    values = pd.Series(values)
+    if values.dtype == object:  # numbers held as objects (e.g. beside pd.NA) are numbers
+        present = values.dropna()
+        numbers = pd.to_numeric(present, errors="coerce")
+        if present.empty or numbers.isna().any() or present.map(type).eq(bool).any():
+            return "text"
+        values = numbers
     if pd.api.types.is_numeric_dtype(values):
-        floats = pd.to_numeric(pd.Series(values), errors="coerce").astype("float64")
+        floats = pd.to_numeric(values, errors="coerce").astype("float64")
         finite = floats[np.isfinite(floats)]
         whole = pd.api.types.is_integer_dtype(values) or bool((finite == finite.round()).all())
         return "count" if whole and len(finite) else "number"
@@ -413,8 +420,11 @@ def kind_of(name: object, values: pd.Series | pd.Index | None = None) -> str:
 
 
 def _text(value: object) -> str:
+    """A text cell: booleans as yes/no, a fraction among words with two decimals at most."""
     if isinstance(value, bool | np.bool_):
         return "yes" if value else "no"
+    if isinstance(value, float | np.floating):
+        return fmt.number(float(value))
     return str(value)
 
 
