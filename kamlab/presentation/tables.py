@@ -26,7 +26,7 @@ __all__ = ["ReaderTable", "describe_for_reader", "for_reader"]
 _SIGNED = ("change",)  # columns named "change" or ending in "_change" show a sign
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class ReaderTable:
     """A table written for a reader: ``frame`` (strings only, labelled columns, a
     RangeIndex), ``kinds`` (label -> kind, one per column), an optional ``title`` and the
