@@ -94,7 +94,8 @@ def test_workbook_text_is_inert_and_awkward_values_are_written(tmp_path):
     ws = load_workbook(path)["accounts"]
     rows = list(ws.iter_rows(values_only=True))
     assert rows[0] == (
-        "account_id", "account_name", "revenue", "share", "orders", "first_purchase", "mixed"
+        "Account", "Account name", "Net revenue, last 12 months (GBP)", "Share", "Orders",
+        "First purchase", "Mixed",
     )  # fmt: skip
     names = [r[1] for r in rows[1:]]
     assert names == ["'" + FORMULA, XSS, "'@SUM(A1)", "'+44 1234", "badname", "#N/A"]
@@ -127,16 +128,17 @@ def test_workbook_sheets_are_formatted(tmp_path):
     assert all(c.font.b for c in ws[1])
     formats = {ws.cell(1, c).value: ws.cell(2, c).number_format for c in range(1, 9)}
     assert formats == {
-        "segment_name": "General",
-        "revenue": wbk.NUMBER_FORMATS["money"],
-        "share_of_revenue": "0.0%",
-        "uplift_pct": "#,##0.00",  # already in percent units
-        "orders": "#,##0",
-        "probability_alive": "0.0%",
-        "day": "yyyy-mm-dd",
-        "ratio": "#,##0.00",
+        "Segment name": "General",
+        "Net revenue, last 12 months (GBP)": wbk.NUMBER_FORMATS["money"],
+        "Share of net revenue, last 12 months": "0.0%",
+        "Uplift (%)": "#,##0.00",  # already in percent units
+        "Orders": "#,##0",
+        "P(alive)": "0.0%",
+        "Day": "yyyy-mm-dd",
+        "Ratio": "#,##0.00",
     }
-    assert ws.column_dimensions["A"].width == len("segment_name") + 2
+    assert ws.column_dimensions["A"].width == len("Segment name") + 2
+    assert ws.column_dimensions["B"].width == wbk.HEADER_WIDTH + 2  # a long header wraps
 
 
 def test_sheet_names_are_valid_and_unique():
@@ -174,7 +176,7 @@ def test_multiindex_and_duplicate_labels_are_flattened(tmp_path):
     path = tmp_path / "s.xlsx"
     wbk.write_workbook([_table(frame)], path)
     header = next(load_workbook(path)["t"].iter_rows(values_only=True))
-    assert header == ("a / x", "a / x_2", "a / y", "b")
+    assert header == ("A / x", "A, X", "A, Y", "B")
 
 
 # --------------------------------------------------------------------------- HTML

@@ -218,7 +218,7 @@ def test_workbook_has_the_tables_and_hostile_names_are_inert_text(built):
     assert wb.sheetnames == SHEETS
     ws = wb["accounts_by_revenue"]
     header = [c.value for c in ws[1]]
-    assert header[:3] == ["account_id", "rank", "account_name"]
+    assert header[:3] == ["Account", "Rank", "Account name"]  # the reader's labels
     assert ws.freeze_panes == "A2" and ws.auto_filter.ref
     names = {c.value: c for c in ws["C"][1:]}
     assert names[XSS].data_type == "s"

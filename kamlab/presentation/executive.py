@@ -36,17 +36,27 @@ def _headline(table: pd.DataFrame) -> dict[str, float]:
     return out
 
 
+def _row_kind(name: str) -> str:
+    """How a headline row reads: a share, money or a count."""
+    if "share" in name:
+        return "share"
+    return "money" if "revenue" in name or "contribution" in name else "count"
+
+
 def headline_table(
     table: pd.DataFrame, previous: pd.DataFrame | None = None, *, formatted: bool = False
 ) -> pd.DataFrame:
     """One row per headline number (``Portfolio.table_``): ``this period`` and, given the
     previous period's table, ``previous period`` and ``change``; ``rounded``: shares to
-    3 decimals, everything else to whole units."""
+    3 decimals, everything else to whole units. ``attrs["row_kinds"]`` says how each row
+    reads (share, money or count) for :func:`kamlab.presentation.tables.for_reader` and
+    the workbook."""
     out = pd.DataFrame({"this period": pd.Series(_headline(table))}, dtype="float64")
     if previous is not None:
         out["previous period"] = pd.Series(_headline(previous), dtype="float64")
         out["change"] = out["this period"] - out["previous period"]
     out.index.name = "headline"
+    out.attrs["row_kinds"] = {name: _row_kind(name) for name in out.index}
     if formatted:
         share = out.index.str.contains("share")
         for column in out.columns:

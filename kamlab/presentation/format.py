@@ -6,6 +6,16 @@
     percent(0.275, digits=1, sign=True) -> "+27.5%"
     count(12345)                      -> "12,345"
 
+and, for table cells (the currency or unit goes in the column's label, not the cell):
+
+    amount(203098.0)                  -> "203,098"   (no pence at or above 1,000)
+    amount(12.5)                      -> "12.50"
+    points(0.002)                     -> "+0.2 pp"   (a change of shares)
+    score(7.25)                       -> "7.3"
+    hours(12.25)                      -> "12.3"      (whole hours and 100+ as integers)
+    number(1.234)                     -> "1.23"      (two decimals at most)
+    day(pd.Timestamp("2026-07-01"))   -> "2026-07-01"
+
 Every sentence, table label and page of the report that shows one of these uses this
 module, so a change of style is made once.
 """
@@ -14,7 +24,9 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["count", "money", "percent"]
+import pandas as pd
+
+__all__ = ["amount", "count", "day", "hours", "money", "number", "percent", "points", "score"]
 
 
 def _missing(value) -> bool:
@@ -56,3 +68,54 @@ def count(n: float, *, sign: bool = False) -> str:
     if _missing(n):
         return "n/a"
     return f"{n:{'+' if sign else ''},.0f}"
+
+
+def amount(value: float, *, sign: bool = False) -> str:
+    """Money in a table cell, the currency being in the column's label: thousands
+    separators, whole units at or above 1,000 (``203,098``), pence below (``12.50``).
+    Missing: ``n/a``."""
+    return number(value, sign=sign)
+
+
+def points(change: float, digits: int = 1) -> str:
+    """A difference of two shares in percentage points, signed: 0.002 -> ``+0.2 pp``.
+    Missing: ``n/a``."""
+    if _missing(change):
+        return "n/a"
+    return f"{change * 100:+.{digits}f} pp"
+
+
+def score(value: float, *, sign: bool = False) -> str:
+    """A 1-10 score with one decimal (``7.3``). Missing: ``n/a``."""
+    if _missing(value):
+        return "n/a"
+    return f"{value:{'+' if sign else ''}.1f}"
+
+
+def hours(value: float, *, sign: bool = False) -> str:
+    """Hours: one decimal below 100 (``12.3``), whole hours otherwise and for whole
+    values (``1,250``, ``40``). Missing: ``n/a``."""
+    if _missing(value):
+        return "n/a"
+    whole = abs(value) >= 100 or float(value).is_integer()
+    return f"{value:{'+' if sign else ''},.{0 if whole else 1}f}"
+
+
+def number(value: float, *, sign: bool = False) -> str:
+    """A ratio or other plain number: two decimals at most (``1.23``), whole units with
+    thousands separators at or above 1,000. Missing: ``n/a``."""
+    if _missing(value):
+        return "n/a"
+    digits = 0 if abs(value) >= 999.995 else 2
+    return f"{value:{'+' if sign else ''},.{digits}f}"
+
+
+def day(value) -> str:
+    """A date as ``YYYY-MM-DD`` (time of day dropped). Missing: ``n/a``."""
+    try:
+        stamp = pd.Timestamp(value)
+    except (TypeError, ValueError):
+        return str(value)
+    if stamp is pd.NaT or pd.isna(stamp):
+        return "n/a"
+    return stamp.strftime("%Y-%m-%d")

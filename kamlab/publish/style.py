@@ -42,6 +42,17 @@ td:first-child, th:first-child { text-align: left; }
 table.facts th { text-align: left; width: 16rem; }
 table.facts td { text-align: left; overflow-wrap: anywhere; }
 section.about { margin-top: 3rem; }
+/* tables written by kamlab.presentation.for_reader: numbers right and never broken,
+   text left, headers wrapping between words only (never inside one) */
+table.kamlab-table caption { caption-side: top; text-align: left; font-weight: bold;
+                             padding-bottom: 0.2rem; }
+table.kamlab-table th { vertical-align: bottom; white-space: normal; hyphens: manual;
+                        overflow-wrap: normal; word-break: normal; }
+table.kamlab-table .num { text-align: right; }
+table.kamlab-table td.num { white-space: nowrap; }
+table.kamlab-table .text { text-align: left; }
+table.kamlab-table td.text { hyphens: manual; overflow-wrap: normal; word-break: normal; }
+table.kamlab-table td.long { min-width: 10em; }
 
 @page {
   size: A4;
@@ -51,6 +62,7 @@ section.about { margin-top: 3rem; }
                    font-size: 8pt; color: #52606d; }
 }
 @page :first { @top-right { content: none; } }
+@page landscape { size: A4 landscape; }
 @media print {
   html { font-size: 10pt; }
   body { max-width: none; padding: 0; margin: 0; }
@@ -66,6 +78,16 @@ section.about { margin-top: 3rem; }
   th, td { padding: 1pt 3pt; }
   /* only wide tables may break words: it costs layout time, and narrow ones fit */
   table[data-wide] th, table[data-wide] td { hyphens: auto; overflow-wrap: anywhere; }
+  /* reader tables never break words or numbers: compact type instead (A4 portrait) */
+  table.kamlab-table { font-size: 7pt; }
+  table.kamlab-table[data-wide] { font-size: 6pt; }
+  table.kamlab-table[data-wide] th, table.kamlab-table[data-wide] td {
+    hyphens: manual; overflow-wrap: normal; word-break: normal; }
+  table.kamlab-table th, table.kamlab-table td { padding: 1pt 2.5pt; }
+  table.kamlab-table[data-wide] th, table.kamlab-table[data-wide] td { padding: 1pt 1.5pt; }
+  table.kamlab-table[data-wide] td.long { min-width: 8em; }
+  /* for_reader(..., landscape=True): the table on an A4 landscape page of its own */
+  table.kamlab-table.landscape { page: landscape; }
   pre.output { font-size: 7.5pt; }
   nav.contents a::after { content: leader(".") target-counter(attr(href), page); }
   nav.contents { break-after: page; }

@@ -19,9 +19,13 @@ from pathlib import Path
 
 import pandas as pd
 
+from kamlab.presentation.labels import KINDS
+
 INDEX_FILE = "tables.jsonl"
-FORMATS = ("money", "percent", "integer", "number", "date", "text")
-"""Number formats a column can be given in :func:`save_table` (else guessed from the data)."""
+FORMATS = ("money", "percent", "integer", "number", "date", "text", *KINDS, "ratio")
+"""Number formats a column can be given in :func:`save_table`: these, or a kind of
+:data:`kamlab.presentation.labels.KINDS` (else the column's kind in the label catalogue,
+else guessed from the data)."""
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_\-]{0,63}$")
 
 
@@ -34,6 +38,8 @@ class SavedTable:
     frame: pd.DataFrame
     formats: dict[str, str] = field(default_factory=dict)
     source: str = ""  # the notebook (folder) it came from
+    by_row: bool = False  # the index holds code names of measures, one kind per row
+    currency: str = "GBP"  # filled into the column labels
 
 
 def save_table(
@@ -43,6 +49,8 @@ def save_table(
     *,
     title: str | None = None,
     formats: dict[str, str] | None = None,
+    by_row: bool = False,
+    currency: str | None = None,
 ) -> None:
     """Save ``frame`` for the report's workbook as ``name``; do nothing when ``tables_dir`` is None.
 
@@ -52,6 +60,11 @@ def save_table(
     formatted by their dtype and name (``share``/``pct``/``probability`` as percent,
     money words such as ``revenue``, ``margin``, ``clv`` with thousands separators).
     A Series is saved as a one-column frame. A non-default index is kept as columns.
+    The workbook labels the headers as :func:`kamlab.presentation.labels.label` does
+    (``currency``, default GBP, in the money labels); ``by_row``: the index holds the
+    code names of measures (e.g. ``explore.overview``), each row labelled and formatted
+    by its own kind (a frame's ``attrs["row_kinds"]``, as in the headline table, works
+    the same way for rows already worded).
     """
     if tables_dir is None:
         return
@@ -73,6 +86,10 @@ def save_table(
         raise ValueError(f"table {name!r} was already saved in {folder}")
     frame.to_pickle(folder / f"{name}.pkl")
     entry = {"name": name, "title": title or name.replace("_", " "), "formats": formats or {}}
+    if by_row:
+        entry["by_row"] = True
+    if currency:
+        entry["currency"] = currency
     with index.open("a", encoding="utf-8") as fh:
         fh.write(json.dumps(entry) + "\n")
 
@@ -90,7 +107,15 @@ def _load_tables(tables_dir: str | os.PathLike) -> list[SavedTable]:
     for entry in _read_index(folder / INDEX_FILE):
         frame = pd.read_pickle(folder / f"{entry['name']}.pkl")  # our own build files
         out.append(
-            SavedTable(entry["name"], entry["title"], frame, entry.get("formats", {}), folder.name)
+            SavedTable(
+                entry["name"],
+                entry["title"],
+                frame,
+                entry.get("formats", {}),
+                folder.name,
+                by_row=entry.get("by_row", False),
+                currency=entry.get("currency", "GBP"),
+            )
         )
     return out
 
