@@ -236,7 +236,7 @@ def test_quarantine_csv_is_neutralised(built):
 
 
 def test_a_failing_notebook_names_the_cell_and_keeps_the_previous_report(
-    tiny_sample, tmp_path, monkeypatch
+    tiny_sample, tmp_path, monkeypatch, capsys
 ):
     previous = tmp_path / "reports" / "2026Q3"
     previous.mkdir(parents=True)
@@ -264,6 +264,7 @@ def test_a_failing_notebook_names_the_cell_and_keeps_the_previous_report(
     assert [p.name for p in (tmp_path / "reports").iterdir()] == ["2026Q3"]
     assert [p.name for p in previous.iterdir()] == ["index.html"]
     assert (previous / "index.html").read_text() == "last good report"
+    assert "  99_broken ... failed" in capsys.readouterr().err.splitlines()
 
 
 def test_a_failing_publish_step_is_named_and_keeps_the_previous_report(
@@ -320,9 +321,9 @@ def test_a_cell_that_runs_too_long_is_named(tiny_sample, tmp_path, monkeypatch):
     assert not (tmp_path / "reports" / "2026Q3").exists()
 
 
-def test_a_notebook_waits_for_the_notebooks_it_needs(tiny_sample, tmp_path, monkeypatch):
+def test_a_notebook_waits_for_the_notebooks_it_needs(tiny_sample, tmp_path, monkeypatch, capsys):
     """A notebook naming others in its ``needs`` (report.yaml) runs after them; its section
-    still comes where report.yaml lists it."""
+    still comes where report.yaml lists it. The terminal shows the progress as it goes."""
     notebooks = tmp_path / "notebooks"
     notebooks.mkdir()
     code = nbformat.v4.new_code_cell
@@ -363,6 +364,20 @@ def test_a_notebook_waits_for_the_notebooks_it_needs(tiny_sample, tmp_path, monk
     assert "detail ran first: True" in html
     assert html.index("Summary first") < html.index("The detail")
     assert load_workbook(path / "summary.xlsx").sheetnames == ["Contents", "detail"]
+    lines = capsys.readouterr().err.splitlines()
+    assert lines[0].startswith("kamlab report 2026Q3 (2026-07-01 to 2026-09-30)")
+    assert lines[1].startswith("  inputs checked in ")
+    progress = [line for line in lines if line.startswith("  0")]
+    done = r" \.\.\. done in \d+\.\d s"
+    assert progress[0] == "  02_detail ... started"
+    assert re.fullmatch("  02_detail" + done, progress[1])
+    assert progress[2] == "  01_summary ... started"  # after what it needs
+    assert re.fullmatch("  01_summary" + done, progress[3])
+    publishing = lines.index("publishing HTML / PDF / workbook")
+    assert lines.index(progress[3]) < publishing
+    for step in ("figures", "index.html", "report.pdf", "summary.xlsx"):
+        assert any(re.fullmatch(f"  {re.escape(step)}" + done, line) for line in lines)
+    assert lines[-1].startswith("report 2026Q3 ready in ")
 
 
 def test_the_criteria_file_reaches_the_portfolio_notebooks(built, html):
