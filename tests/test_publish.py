@@ -356,3 +356,30 @@ def test_no_appendix_section_without_appendix_cells_and_figures_keep_their_numbe
     assert 'alt="Figure 03_value-1.png"' in render_report(
         [("03_value", _tagged_notebook())], title="Report"
     )
+
+
+def test_pdf_text_is_found_where_it_is_drawn_and_off_the_page_when_cut(tmp_path):
+    from kamlab.publish.pdfcheck import MM, section_pages, text_outside, text_runs
+
+    fits = render_report([("01_a", _notebook())], title="Report")
+    write_pdf(fits, tmp_path / "fits.pdf")
+    runs = text_runs(tmp_path / "fits.pdf")
+    title = next(r for r in runs if r.text == "Report")
+    assert title.page == 1 and title.x0 == pytest.approx(14 * MM, abs=1)  # the left margin
+    assert title.y > title.height / 2  # near the top: y is from the bottom edge
+    assert not text_outside(tmp_path / "fits.pdf")
+    assert section_pages(tmp_path / "fits.pdf")["The notebook"] == 2
+
+    wide = pd.DataFrame([["x" * 30] * 6], columns=[f"column_{i}" * 3 for i in range(6)])
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("# Wide"),
+        nbformat.v4.new_code_cell(
+            "t",
+            outputs=[nbformat.v4.new_output("display_data", data={"text/html": wide.to_html()})],
+        ),
+    ]
+    cut = render_report([("01_wide", nb)], title="Report").replace("overflow-wrap: anywhere", "")
+    write_pdf(cut, tmp_path / "cut.pdf")
+    outside = text_outside(tmp_path / "cut.pdf")
+    assert outside and all(r.x1 > r.width - 5 * MM for r in outside)

@@ -9,6 +9,7 @@ import json
 import re
 import shutil
 from html import unescape
+from html.parser import HTMLParser
 
 import nbformat
 import pandas as pd
@@ -204,6 +205,82 @@ def test_pdf_has_pages(built):
     reader = PdfReader(built[1] / "report.pdf")
     manifest = json.loads((built[1] / "manifest.json").read_text())
     assert len(reader.pages) == manifest["pdf_pages"] > len(report.report_spec().notebooks)
+
+
+class _Cells(HTMLParser):
+    """The text of every ``<th>`` and ``<td>`` of a document, as (tag, text) pairs."""
+
+    def __init__(self):
+        super().__init__()
+        self.cells, self._open = [], None
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("th", "td"):
+            self._open = (tag, [])
+
+    def handle_data(self, data):
+        if self._open:
+            self._open[1].append(data)
+
+    def handle_endtag(self, tag):
+        if tag in ("th", "td") and self._open:
+            self.cells.append((tag, " ".join("".join(self._open[1]).split())))
+            self._open = None
+
+
+def _cells(html: str, tag: str) -> list[str]:
+    parser = _Cells()
+    parser.feed(html[: html.index('id="about-this-report"')])  # the facts are for auditors
+    return [text for kind, text in parser.cells if kind == tag]
+
+
+SNAKE_CASE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
+LONG_DECIMAL = re.compile(r"^[-+]?[\d,]*\.\d{3,}(?:e[-+]?\d+)?%?$")
+
+
+@pytest.mark.xfail(strict=False, reason="issue 15: notebooks not yet converted")
+def test_no_table_header_is_a_code_name(html):
+    headers = _cells(html, "th")
+    assert headers
+    code_names = sorted({m for text in headers for m in SNAKE_CASE.findall(text)})
+    assert not code_names, f"{len(code_names)} code names in table headers: {code_names[:20]}"
+
+
+@pytest.mark.xfail(strict=False, reason="issue 15: notebooks not yet converted")
+def test_no_table_cell_shows_more_than_two_decimals(html):
+    cells = _cells(html, "td") + _cells(html, "th")
+    long = [text for text in cells if LONG_DECIMAL.match(text)]
+    assert not long, f"{len(long)} cells with more than two decimals, e.g. {long[:10]}"
+
+
+def test_the_table_checks_see_what_they_look_for():
+    table = "<table><tr><th>value_at_stake</th><th>Value (GBP)</th></tr>"
+    table += "<tr><td>0.257</td><td>1,234</td><td>12.5%</td><td>-0.1234%</td></tr></table>"
+    html = table + '<section id="about-this-report"><td>3.14159</td></section>'
+    assert SNAKE_CASE.findall(" ".join(_cells(html, "th"))) == ["value_at_stake"]
+    assert [t for t in _cells(html, "td") if LONG_DECIMAL.match(t)] == ["0.257", "-0.1234%"]
+
+
+@pytest.mark.xfail(strict=False, reason="issue 15: wide tables not yet fitted to A4")
+def test_every_pdf_page_keeps_its_text_inside_the_printable_area(built):
+    from kamlab.publish.pdfcheck import text_outside
+
+    outside = text_outside(built[1] / "report.pdf", margin_mm=5)
+    where = [f"page {r.page}: {r.text[:40]!r} at {r.x0:.0f}-{r.x1:.0f} pt" for r in outside]
+    assert not outside, f"{len(outside)} runs of text off the printable area: {where[:10]}"
+
+
+def test_the_pages_before_the_key_account_pages_are_counted(built):
+    from kamlab.publish.pdfcheck import section_pages
+
+    nb = nbformat.read(built[1] / "05_key_accounts.ipynb", as_version=4)
+    title = next(h for c in nb.cells if c.cell_type == "markdown" for h in _headings(c.source))
+    starts = section_pages(built[1] / "report.pdf")
+    before = starts[title] - 1
+    print(f"\nreport.pdf: {before} pages before the key account pages ({title!r}); {starts}")
+    assert starts["Executive summary"] < starts[title] < starts["About this report"]
+    if before > 30:  # the bundled sample's target (issue 15); this sample is smaller
+        pytest.xfail(f"issue 15: {before} pages before the key account pages, target 30")
 
 
 def test_figures_are_pngs_named_by_notebook(built):
