@@ -2,6 +2,8 @@
 #   make report   set up .venv, then build the period report on the bundled sample
 #   make test     set up .venv, then check the layer contract and run the whole test suite
 #                 (unit tests, the wheel test, nbval)
+#   make screenshots  look at the built report as PNGs (needs Chromium and pdftoppm;
+#                 report and test do not)
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -9,7 +11,7 @@ STAMP  := $(VENV)/.installed
 PERIOD ?= 2026Q3
 SAMPLE := data/sample
 
-.PHONY: setup report test sample teach lint lab clean
+.PHONY: setup report test sample teach lint lab clean screenshots
 
 setup: $(STAMP)
 
@@ -24,6 +26,12 @@ report: setup
 		--accounts $(SAMPLE)/accounts.csv --previous-accounts $(SAMPLE)/accounts_previous.csv \
 		--out reports
 	@echo "The report: $(CURDIR)/reports/$(PERIOD)/index.html (and report.pdf, summary.xlsx beside it)"
+
+# Look at it: reports/$(PERIOD)/index.html, its section pages and report.pdf's pages as PNG
+# in reports/$(PERIOD)/screenshots/, and the PDF's layout checked (scripts/screenshots.py).
+# make screenshots ARGS=--readme also refreshes docs/report.png from the executive summary.
+screenshots: setup
+	$(BIN)/python scripts/screenshots.py reports/$(PERIOD) $(ARGS)
 
 # lint-imports: the layer contract in pyproject.toml ([tool.importlinter], docs/architecture.md)
 test: setup
@@ -40,7 +48,7 @@ teach: setup
 	$(BIN)/kamlab teach --seeds $(SEEDS) --out teaching_packs
 
 lint: setup
-	$(BIN)/ruff check kamlab tests benchmarks
+	$(BIN)/ruff check kamlab tests benchmarks scripts
 
 lab: setup
 	$(BIN)/jupyter lab kamlab/notebooks

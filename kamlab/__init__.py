@@ -35,6 +35,7 @@ __getattr__, __dir__, __all__ = lazy_exports(
             "load_cost_rates",
             "retention_uplift",
             "watch_list",
+            "watch_lists",
             "whale_curve",
             "whale_summary",
         ],

@@ -20,6 +20,10 @@ through the generic runner :mod:`kamlab.publish.runner`; a notebook that ``needs
 others runs after them. What the notebooks share (the inputs read once, the portfolio,
 the fitted models) comes from the run context, :func:`kamlab.workflows.period_run`,
 through the run's cache.
+
+While it runs, it prints its progress, a line at a time, on stderr (or to ``log``):
+the inputs checked, each notebook starting and finishing with its time (they run in
+parallel, so in the order that happens), then each publishing step with its time.
 """
 
 from __future__ import annotations
@@ -29,14 +33,15 @@ import gc
 import json
 import os
 import shutil
+import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 import yaml
-from tqdm.auto import tqdm
 
 from kamlab.errors import ConfigError
 from kamlab.io.files import sha256
@@ -159,8 +164,37 @@ def default_jobs() -> int:
     return max(1, min(2, os.cpu_count() or 1))
 
 
+def _stderr(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+class _Progress:
+    """The report's progress as lines for a person watching the terminal."""
+
+    def __init__(self, log: Callable[[str], None] | None):
+        self.log = log or _stderr
+        self.t0 = self.step_t0 = time.perf_counter()
+        self.step = ""
+
+    def started(self, name: str) -> None:
+        self.log(f"  {name.removesuffix('.ipynb')} ... started")
+
+    def finished(self, name: str, seconds: float | None) -> None:
+        done = "failed" if seconds is None else f"done in {seconds:.1f} s"
+        self.log(f"  {name.removesuffix('.ipynb')} ... {done}")
+
+    def publishing(self, step: str) -> None:
+        """A publishing step starts: the previous one (if any) is done."""
+        now = time.perf_counter()
+        if self.step:
+            self.finished(self.step, now - self.step_t0)
+        else:
+            self.log("publishing HTML / PDF / workbook")
+        self.step, self.step_t0 = step, now
+
+
 def _run_notebooks(
-    spec: ReportSpec, build: Path, parameters: dict, jobs: int, bar, expected: dict
+    spec: ReportSpec, build: Path, parameters: dict, jobs: int, progress: _Progress, expected: dict
 ) -> dict[str, float]:
     """Execute the report's notebooks into ``build`` (the generic runner, by ``needs``)."""
     source = spec.folder
@@ -180,7 +214,15 @@ def _run_notebooks(
     def cost(name: str) -> float:
         return expected.get(name, (source / name).stat().st_size / 1e5)
 
-    return run_notebooks(spec.notebooks, run, needs=spec.needs, jobs=jobs, cost=cost, progress=bar)
+    return run_notebooks(
+        spec.notebooks,
+        run,
+        needs=spec.needs,
+        jobs=jobs,
+        cost=cost,
+        on_start=progress.started,
+        on_finish=progress.finished,
+    )
 
 
 def _release_memory() -> None:
@@ -211,6 +253,7 @@ def run_report(
     cost_rates: str | Path | None = None,
     jobs: int | None = None,
     spec: ReportSpec | None = None,
+    log: Callable[[str], None] | None = None,
 ) -> Path:
     """Build ``<out>/<period>/`` for the given data; return its path.
 
@@ -221,7 +264,8 @@ def run_report(
     files (the portfolio's selection criteria, the cost-to-serve rates) handed to the
     notebooks that take them. ``jobs`` notebooks run at once (default
     :func:`default_jobs`). ``spec``: the notebooks to run (default :func:`report_spec`,
-    ``kamlab/notebooks/report.yaml``).
+    ``kamlab/notebooks/report.yaml``). ``log``: where the progress lines go (default:
+    printed on stderr; ``lambda line: None`` for none).
     """
     when = parse_period(period)
     jobs = jobs or default_jobs()
@@ -230,8 +274,11 @@ def run_report(
     previous_accounts = Path(previous_accounts).resolve() if previous_accounts else None
     read_options = dict(read_options or {})
     spec = spec or report_spec()
-    steps = ["validate", *spec.notebooks, *PUBLISH_STEPS, "publish"]
-    bar = tqdm(total=len(steps), desc=f"report {when.label}", unit="step", disable=None)
+    progress = _Progress(log)
+    progress.log(
+        f"kamlab report {when.label} ({when.start:%Y-%m-%d} to {when.end:%Y-%m-%d}): "
+        "reading and checking the inputs"
+    )
     timings: dict[str, float] = {}
 
     out = Path(out).resolve()
@@ -244,7 +291,6 @@ def run_report(
     build = Path(tempfile.mkdtemp(prefix=f".{when.label}.partial-", dir=out))
     try:
         t0 = time.perf_counter()
-        bar.set_postfix_str("validate")
         # read once here; the notebooks load it from the run's cache
         tx, acc, previous = read_inputs(
             transactions, accounts, previous_accounts, columns=columns, read_options=read_options
@@ -252,7 +298,12 @@ def run_report(
         rows = {"transactions": tx.counts(), **({"accounts": acc.counts()} if acc else {})}
         if previous is not None:
             rows["previous_accounts"] = previous.counts()
-        bar.update()
+        accepted = rows["transactions"]
+        progress.log(
+            f"  inputs checked in {time.perf_counter() - t0:.1f} s: "
+            f"{accepted['accepted']:,} transaction lines accepted, "
+            f"{accepted['quarantined']:,} quarantined"
+        )
         write_csv(tx.quarantine, build / "quarantine.csv", index=False)
         del tx, acc, previous
         _release_memory()
@@ -268,7 +319,11 @@ def run_report(
             "criteria_path": _checked_file(criteria, "criteria"),
             "cost_rates_path": _checked_file(cost_rates, "cost rates"),
         }
-        timings.update(_run_notebooks(spec, build, parameters, jobs, bar, previous_timings(final)))
+        n = len(spec.notebooks)
+        progress.log(f"running {n} notebook{'s' if n != 1 else ''}, {min(jobs, n)} at a time")
+        timings.update(
+            _run_notebooks(spec, build, parameters, jobs, progress, previous_timings(final))
+        )
         manifest = {
             "run_date": str(pd.Timestamp.now().date()),
             # dates after this day were quarantined (date_in_future): --today, else the run date
@@ -292,9 +347,7 @@ def run_report(
         current = [PUBLISH_STEPS[0]]
 
         def on_step(name: str) -> None:
-            if name != PUBLISH_STEPS[0]:
-                bar.update()
-            bar.set_postfix_str(name)
+            progress.publishing(name)
             current[0] = name
 
         try:
@@ -308,7 +361,6 @@ def run_report(
             )
         except Exception as exc:
             raise ReportError(f"writing {current[0]}: {type(exc).__name__}: {exc}") from exc
-        bar.update()
         timings.update(published.timings_s)
         manifest["outputs"] = file_checksums(build)
         manifest["pdf_pages"] = published.pages
@@ -316,11 +368,10 @@ def run_report(
         manifest["timings_s"] = {k: round(v, 2) for k, v in timings.items()}
         (build / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
         make_readable(build)
-        bar.set_postfix_str("publish")
         publish_folder(build, final)
-        bar.update()
+        progress.finished(current[0], published.timings_s.get(current[0]))
+        progress.log(f"report {when.label} ready in {time.perf_counter() - progress.t0:.1f} s")
     finally:
-        bar.close()
         if previous_cache is None:
             os.environ.pop(CACHE_ENV, None)
         else:

@@ -283,3 +283,105 @@ def test_pdf_has_pages_and_fetches_nothing(tmp_path):
     pages = write_pdf(html, tmp_path / "r.pdf")
     reader = PdfReader(io.BytesIO((tmp_path / "r.pdf").read_bytes()))
     assert pages == len(reader.pages) >= 3  # cover + contents, the section, about
+
+
+# --------------------------------------------------------------------------- report mode
+
+
+def _tagged_notebook():
+    """A notebook with cells for the analyst, for the appendix and for the reader."""
+    nb = nbformat.v4.new_notebook()
+    out = nbformat.v4.new_output
+    md, code = nbformat.v4.new_markdown_cell, nbformat.v4.new_code_cell
+    nb.cells = [
+        md("# Value\n\nThe finding comes first."),
+        md(
+            "Change the parameters below to run it on your own data.",
+            metadata={"tags": ["analyst"]},
+        ),
+        code(
+            "debug()",
+            metadata={"tags": ["analyst"]},
+            outputs=[out("stream", name="stdout", text="dtypes for the analyst\n")],
+        ),
+        md("## The sBG model\n\nFader and Hardie (2007).", metadata={"tags": ["appendix"]}),
+        code(
+            "table()",
+            metadata={"tags": ["hide-input"]},
+            outputs=[out("stream", name="stdout", text="the value table\n")],
+        ),
+        code(
+            "cohort()",
+            metadata={"tags": ["appendix"]},
+            outputs=[out("display_data", data={"image/png": PNG})],
+        ),
+        md("More background, in order.", metadata={"tags": ["appendix"]}),
+        md("## Next steps\n\nCall them."),
+    ]
+    return nb
+
+
+def test_analyst_cells_are_left_out_of_the_report_and_kept_in_the_notebook():
+    nb = _tagged_notebook()
+    html = render_report([("03_value", nb)], title="Report")
+    assert "Change the parameters" not in html and "dtypes for the analyst" not in html
+    assert "debug()" not in html and "table()" not in html  # code is never shown
+    assert "the value table" in html  # hide-input: the output stays
+    assert any("Change the parameters" in c.source for c in nb.cells)  # the notebook keeps it
+
+
+def test_appendix_cells_move_to_the_end_under_their_notebooks_title_in_order():
+    html = render_report(
+        [("03_value", _tagged_notebook()), ("05_key_accounts", _notebook())], title="Report"
+    )
+    main = html.index('id="03-value"')
+    appendix = html.index("Appendix: methods and background</h1>")
+    # after every notebook's section (the key account pages included), before the facts
+    assert (
+        main < html.index('id="05-key-accounts"') < appendix < html.index("About this report</h1>")
+    )
+    tail = html[appendix:]
+    assert tail.index(">Value</h2>") < tail.index("The sBG model</h3>")  # one level down
+    assert tail.index("The sBG model") < tail.index("<img") < tail.index("More background")
+    assert "Fader and Hardie" not in html[:appendix]  # moved, not copied
+    assert html[main:appendix].index("The finding") < html[main:appendix].index("Next steps")
+    assert 'href="#appendix"' in html and 'href="#appendix-03-value"' in html  # contents
+    ids = re.findall(r'id="([^"]+)"', html)
+    assert len(ids) == len(set(ids))
+
+
+def test_no_appendix_section_without_appendix_cells_and_figures_keep_their_numbers():
+    html = render_report([("01_a", _notebook())], title="Report")
+    assert "Appendix" not in html
+    names = [name for name, _ in figures(_tagged_notebook(), "03_value")]
+    assert names == ["03_value-1.png"]  # an appendix figure is still a report figure
+    assert 'alt="Figure 03_value-1.png"' in render_report(
+        [("03_value", _tagged_notebook())], title="Report"
+    )
+
+
+def test_pdf_text_is_found_where_it_is_drawn_and_off_the_page_when_cut(tmp_path):
+    from kamlab.publish.pdfcheck import MM, section_pages, text_outside, text_runs
+
+    fits = render_report([("01_a", _notebook())], title="Report")
+    write_pdf(fits, tmp_path / "fits.pdf")
+    runs = text_runs(tmp_path / "fits.pdf")
+    title = next(r for r in runs if r.text == "Report")
+    assert title.page == 1 and title.x0 == pytest.approx(14 * MM, abs=1)  # the left margin
+    assert title.y > title.height / 2  # near the top: y is from the bottom edge
+    assert not text_outside(tmp_path / "fits.pdf")
+    assert section_pages(tmp_path / "fits.pdf")["The notebook"] == 2
+
+    wide = pd.DataFrame([["x" * 30] * 6], columns=[f"column_{i}" * 3 for i in range(6)])
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("# Wide"),
+        nbformat.v4.new_code_cell(
+            "t",
+            outputs=[nbformat.v4.new_output("display_data", data={"text/html": wide.to_html()})],
+        ),
+    ]
+    cut = render_report([("01_wide", nb)], title="Report").replace("overflow-wrap: anywhere", "")
+    write_pdf(cut, tmp_path / "cut.pdf")
+    outside = text_outside(tmp_path / "cut.pdf")
+    assert outside and all(r.x1 > r.width - 5 * MM for r in outside)

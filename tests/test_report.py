@@ -9,6 +9,7 @@ import json
 import re
 import shutil
 from html import unescape
+from html.parser import HTMLParser
 
 import nbformat
 import pandas as pd
@@ -206,6 +207,82 @@ def test_pdf_has_pages(built):
     assert len(reader.pages) == manifest["pdf_pages"] > len(report.report_spec().notebooks)
 
 
+class _Cells(HTMLParser):
+    """The text of every ``<th>`` and ``<td>`` of a document, as (tag, text) pairs."""
+
+    def __init__(self):
+        super().__init__()
+        self.cells, self._open = [], None
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("th", "td"):
+            self._open = (tag, [])
+
+    def handle_data(self, data):
+        if self._open:
+            self._open[1].append(data)
+
+    def handle_endtag(self, tag):
+        if tag in ("th", "td") and self._open:
+            self.cells.append((tag, " ".join("".join(self._open[1]).split())))
+            self._open = None
+
+
+def _cells(html: str, tag: str) -> list[str]:
+    parser = _Cells()
+    parser.feed(html[: html.index('id="about-this-report"')])  # the facts are for auditors
+    return [text for kind, text in parser.cells if kind == tag]
+
+
+SNAKE_CASE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
+LONG_DECIMAL = re.compile(r"^[-+]?[\d,]*\.\d{3,}(?:e[-+]?\d+)?%?$")
+
+
+@pytest.mark.xfail(strict=False, reason="issue 15: notebooks not yet converted")
+def test_no_table_header_is_a_code_name(html):
+    headers = _cells(html, "th")
+    assert headers
+    code_names = sorted({m for text in headers for m in SNAKE_CASE.findall(text)})
+    assert not code_names, f"{len(code_names)} code names in table headers: {code_names[:20]}"
+
+
+@pytest.mark.xfail(strict=False, reason="issue 15: notebooks not yet converted")
+def test_no_table_cell_shows_more_than_two_decimals(html):
+    cells = _cells(html, "td") + _cells(html, "th")
+    long = [text for text in cells if LONG_DECIMAL.match(text)]
+    assert not long, f"{len(long)} cells with more than two decimals, e.g. {long[:10]}"
+
+
+def test_the_table_checks_see_what_they_look_for():
+    table = "<table><tr><th>value_at_stake</th><th>Value (GBP)</th></tr>"
+    table += "<tr><td>0.257</td><td>1,234</td><td>12.5%</td><td>-0.1234%</td></tr></table>"
+    html = table + '<section id="about-this-report"><td>3.14159</td></section>'
+    assert SNAKE_CASE.findall(" ".join(_cells(html, "th"))) == ["value_at_stake"]
+    assert [t for t in _cells(html, "td") if LONG_DECIMAL.match(t)] == ["0.257", "-0.1234%"]
+
+
+@pytest.mark.xfail(strict=False, reason="issue 15: wide tables not yet fitted to A4")
+def test_every_pdf_page_keeps_its_text_inside_the_printable_area(built):
+    from kamlab.publish.pdfcheck import text_outside
+
+    outside = text_outside(built[1] / "report.pdf", margin_mm=5)
+    where = [f"page {r.page}: {r.text[:40]!r} at {r.x0:.0f}-{r.x1:.0f} pt" for r in outside]
+    assert not outside, f"{len(outside)} runs of text off the printable area: {where[:10]}"
+
+
+def test_the_pages_before_the_key_account_pages_are_counted(built):
+    from kamlab.publish.pdfcheck import section_pages
+
+    nb = nbformat.read(built[1] / "05_key_accounts.ipynb", as_version=4)
+    title = next(h for c in nb.cells if c.cell_type == "markdown" for h in _headings(c.source))
+    starts = section_pages(built[1] / "report.pdf")
+    before = starts[title] - 1
+    print(f"\nreport.pdf: {before} pages before the key account pages ({title!r}); {starts}")
+    assert starts["Executive summary"] < starts[title] < starts["About this report"]
+    if before > 30:  # the bundled sample's target (issue 15); this sample is smaller
+        pytest.xfail(f"issue 15: {before} pages before the key account pages, target 30")
+
+
 def test_figures_are_pngs_named_by_notebook(built):
     figures = sorted(p.name for p in (built[1] / "figures").iterdir())
     assert "01_explore-1.png" in figures and "03_value-1.png" in figures
@@ -236,7 +313,7 @@ def test_quarantine_csv_is_neutralised(built):
 
 
 def test_a_failing_notebook_names_the_cell_and_keeps_the_previous_report(
-    tiny_sample, tmp_path, monkeypatch
+    tiny_sample, tmp_path, monkeypatch, capsys
 ):
     previous = tmp_path / "reports" / "2026Q3"
     previous.mkdir(parents=True)
@@ -264,6 +341,7 @@ def test_a_failing_notebook_names_the_cell_and_keeps_the_previous_report(
     assert [p.name for p in (tmp_path / "reports").iterdir()] == ["2026Q3"]
     assert [p.name for p in previous.iterdir()] == ["index.html"]
     assert (previous / "index.html").read_text() == "last good report"
+    assert "  99_broken ... failed" in capsys.readouterr().err.splitlines()
 
 
 def test_a_failing_publish_step_is_named_and_keeps_the_previous_report(
@@ -320,9 +398,9 @@ def test_a_cell_that_runs_too_long_is_named(tiny_sample, tmp_path, monkeypatch):
     assert not (tmp_path / "reports" / "2026Q3").exists()
 
 
-def test_a_notebook_waits_for_the_notebooks_it_needs(tiny_sample, tmp_path, monkeypatch):
+def test_a_notebook_waits_for_the_notebooks_it_needs(tiny_sample, tmp_path, monkeypatch, capsys):
     """A notebook naming others in its ``needs`` (report.yaml) runs after them; its section
-    still comes where report.yaml lists it."""
+    still comes where report.yaml lists it. The terminal shows the progress as it goes."""
     notebooks = tmp_path / "notebooks"
     notebooks.mkdir()
     code = nbformat.v4.new_code_cell
@@ -363,6 +441,20 @@ def test_a_notebook_waits_for_the_notebooks_it_needs(tiny_sample, tmp_path, monk
     assert "detail ran first: True" in html
     assert html.index("Summary first") < html.index("The detail")
     assert load_workbook(path / "summary.xlsx").sheetnames == ["Contents", "detail"]
+    lines = capsys.readouterr().err.splitlines()
+    assert lines[0].startswith("kamlab report 2026Q3 (2026-07-01 to 2026-09-30)")
+    assert lines[1].startswith("  inputs checked in ")
+    progress = [line for line in lines if line.startswith("  0")]
+    done = r" \.\.\. done in \d+\.\d s"
+    assert progress[0] == "  02_detail ... started"
+    assert re.fullmatch("  02_detail" + done, progress[1])
+    assert progress[2] == "  01_summary ... started"  # after what it needs
+    assert re.fullmatch("  01_summary" + done, progress[3])
+    publishing = lines.index("publishing HTML / PDF / workbook")
+    assert lines.index(progress[3]) < publishing
+    for step in ("figures", "index.html", "report.pdf", "summary.xlsx"):
+        assert any(re.fullmatch(f"  {re.escape(step)}" + done, line) for line in lines)
+    assert lines[-1].startswith("report 2026Q3 ready in ")
 
 
 def test_the_criteria_file_reaches_the_portfolio_notebooks(built, html):

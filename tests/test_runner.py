@@ -34,6 +34,30 @@ def test_notebooks_run_after_what_they_need_and_the_costly_first():
     assert list(timings) == ["a", "b", "c"] and all(t > 0 for t in timings.values())
 
 
+def test_each_notebook_is_announced_as_it_starts_and_as_it_finishes_with_its_time():
+    events = []
+
+    def run(name):
+        time.sleep({"slow": 0.2, "quick": 0.01, "after": 0.01}[name])
+        if name == "after":
+            raise ValueError("broken")
+
+    with pytest.raises(ValueError):
+        run_notebooks(
+            ["slow", "quick", "after"],
+            run,
+            needs={"after": {"quick"}},
+            jobs=2,
+            on_start=lambda name: events.append(("start", name)),
+            on_finish=lambda name, seconds: events.append(("done", name, seconds)),
+        )
+    assert events[:2] == [("start", "slow"), ("start", "quick")]  # in parallel
+    assert events[2][:2] == ("done", "quick") and events[2][2] >= 0.01  # as it finishes
+    assert events[3] == ("start", "after")  # once what it needs is done
+    assert ("done", "after", None) in events  # a failure has no time
+    assert events[-1][:2] == ("done", "slow") and events[-1][2] >= 0.2
+
+
 def test_needs_that_cannot_be_met_are_a_config_error():
     with pytest.raises(ConfigError, match="x needs z, which is not run"):
         run_notebooks(["x"], print, needs={"x": {"z"}})

@@ -367,3 +367,31 @@ def test_uplift_model_choice_falls_back_when_the_preferred_model_did_not_converg
     assert choose_uplift_model({"Pareto/NBD": no_cov})[2] == 0
     name, _, draws, note = choose_uplift_model({"Pareto/NBD": stuck, "BG/NBD": stuck})
     assert (name, draws) == ("Pareto/NBD", 0) and "No purchase model converged" in note
+
+
+def test_watch_tables_to_call_and_to_win_back_are_named_and_rounded(portfolio):
+    tables = rt.watch_tables(portfolio["value"], portfolio["names"], top=5)
+    for table in (tables.at_risk, tables.likely_lost):
+        assert table.columns.tolist() == rt.WATCH_TABLE_COLUMNS
+        assert len(table) <= 5 and table["value_at_risk"].is_monotonic_decreasing
+        assert (table["value_at_risk"] > 0).all()
+        assert table["account_name"].isin(portfolio["names"]).all()
+        assert (table["value_at_risk"] == table["value_at_risk"].round(0)).all()
+    assert tables.at_risk["probability_alive"].between(0.2, 0.8).all()
+    assert (tables.likely_lost["probability_alive"] < 0.2).all()
+
+
+def test_describe_watch_lists_counts_every_account_of_each_list(portfolio):
+    from kamlab.value.churn import watch_lists
+
+    full = watch_lists(portfolio["value"])
+    text = rt.describe_watch_lists(portfolio["value"], portfolio["names"])
+    for table, what in ((full.at_risk, "at risk"), (full.likely_lost, "likely lost")):
+        if len(table) > 1:
+            assert f"{len(table)} accounts are {what}" in text
+        largest = portfolio["names"][table.index[0]] if len(table) else None
+        assert largest is None or largest in text
+    assert (
+        "a call can still save them" in text or "No account with value at risk is at risk" in text
+    )
+    assert "_" not in text  # no code names

@@ -874,3 +874,67 @@ def watch_table(
     if "time_since_last_purchase" in table:
         table["time_since_last_purchase"] = table["time_since_last_purchase"].round(1)
     return table
+
+
+WATCH_TABLE_COLUMNS = [
+    "account_name",
+    "probability_alive",
+    "value_at_risk",
+    "clv",
+    "time_since_last_purchase",
+]
+"""The columns of :func:`watch_tables`' tables, in order (the index is the account id)."""
+
+
+def watch_tables(value, names: pd.Series | None = None, top: int = 10, band=None):
+    """The two watch lists to act on (:func:`kamlab.value.churn.watch_lists`), each the
+    first ``top`` accounts by value at risk with names, in :data:`WATCH_TABLE_COLUMNS`:
+    ``.at_risk`` (a call can still save them) and ``.likely_lost`` (a win-back); money
+    rounded to whole units, probabilities to 2 decimals, time since the last purchase
+    (in the summary's time unit, weeks for the report) to 1. ``band``: the P(alive)
+    band of ``at risk`` (default :data:`kamlab.value.churn.WATCH_BANDS`)."""
+    from dataclasses import replace
+
+    from kamlab.value.churn import WATCH_BANDS, watch_lists
+
+    lists = watch_lists(value, band=band or WATCH_BANDS, top=top)
+
+    def shaped(table: pd.DataFrame) -> pd.DataFrame:
+        table = table.assign(account_name=names_for(table.index, names))
+        table = table[[c for c in WATCH_TABLE_COLUMNS if c in table.columns]]
+        decimals = {"probability_alive": 2, "value_at_risk": 0, "clv": 0}
+        return table.round({**decimals, "time_since_last_purchase": 1})
+
+    return replace(lists, at_risk=shaped(lists.at_risk), likely_lost=shaped(lists.likely_lost))
+
+
+def describe_watch_lists(
+    value, names: pd.Series | None = None, band=None, currency: str = "GBP"
+) -> str:
+    """The two watch lists in two sentences, over all their accounts (not only a table's
+    top rows): how many, their value at risk in total, the largest."""
+    from kamlab.value.churn import WATCH_BANDS, watch_lists
+
+    lists = watch_lists(value, band=band or WATCH_BANDS)
+    low, high = lists.band
+    cases = (
+        (
+            lists.at_risk,
+            f"at risk (P(alive) {low:.0%} to {high:.0%})",
+            "a call can still save them",
+        ),
+        (lists.likely_lost, f"likely lost (P(alive) below {low:.0%})", "for a win-back call"),
+    )
+    sentences = []
+    for table, what, action in cases:
+        if table.empty:
+            sentences.append(f"No account with value at risk is {what}.")
+            continue
+        largest = names_for(table.index[:1], names).iloc[0]
+        n = f"{len(table)} accounts are" if len(table) > 1 else "1 account is"
+        sentences.append(
+            f"{n} {what} with {money(table['value_at_risk'].sum(), currency, short=True)} of "
+            f"value at risk, the largest {largest} "
+            f"({money(table['value_at_risk'].iloc[0], currency, short=True)}): {action}."
+        )
+    return " ".join(sentences)

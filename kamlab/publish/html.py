@@ -1,7 +1,10 @@
 """``index.html``: the executed notebooks as one self-contained, offline document.
 
 One ``<section>`` per notebook, in the report's order, each opening with the notebook's
-own first heading; a table of contents of the notebooks' level-1 and level-2 headings;
+own first heading; then, when cells are tagged ``appendix``
+(:mod:`kamlab.publish.notebook`), an appendix section ("Appendix: methods and
+background") holding them under their notebook's title; a table of contents of the
+notebooks' level-1 and level-2 headings;
 the report's key facts (period, run date, inputs, rows read, accepted and quarantined)
 at the end. Figures are embedded as ``data:`` URIs and the stylesheet is inline: the
 document loads nothing from anywhere, and has no scripts.
@@ -25,7 +28,7 @@ from html import escape, unescape
 import mistune
 from nbformat import NotebookNode
 
-from kamlab.publish.notebook import parts
+from kamlab.publish.notebook import Part, parts
 from kamlab.publish.sanitize import sanitize_html
 from kamlab.publish.style import CSS
 
@@ -42,12 +45,20 @@ class Heading:
 
 @dataclass
 class Section:
-    """One notebook rendered: its ``id`` (the notebook's stem), ``title`` and ``html``."""
+    """One notebook rendered: its ``id`` (the notebook's stem), ``title`` and ``html``;
+    ``appendix_html`` and ``appendix_headings``: its cells tagged ``appendix``, for the
+    report's appendix."""
 
     id: str
     title: str
     html: str
     headings: list[Heading] = field(default_factory=list)
+    appendix_html: str = ""
+    appendix_headings: list[Heading] = field(default_factory=list)
+
+
+APPENDIX_ID = "appendix"
+APPENDIX_TITLE = "Appendix: methods and background"
 
 
 def _slug(text: str) -> str:
@@ -73,12 +84,14 @@ class _Ids:
 class _Renderer(mistune.HTMLRenderer):
     """Markdown to HTML, recording headings (with document-unique ids) for the contents."""
 
-    def __init__(self, *, prefix: str, ids: _Ids, headings: list[Heading]):
+    def __init__(self, *, prefix: str, ids: _Ids, headings: list[Heading], shift: int = 0):
         super().__init__(escape=False)
         self.prefix, self.ids, self.headings = prefix, ids, headings
+        self.shift = shift  # headings this many levels down (the appendix: 1)
         self.break_headings = False
 
     def heading(self, text: str, level: int, **attrs) -> str:
+        level = min(6, level + self.shift)
         plain = " ".join(unescape(_TAG.sub("", text)).split())
         anchor = self.ids.make(f"{self.prefix}-{_slug(plain)}")
         self.headings.append(Heading(level, plain, anchor, self.break_headings))
@@ -92,16 +105,14 @@ def _markdown(renderer: _Renderer):
     )
 
 
-def render_section(nb: NotebookNode, stem: str, ids: _Ids | None = None) -> Section:
-    """Render executed notebook ``nb`` (file stem ``stem``) as one section, code hidden."""
-    ids = ids or _Ids()
-    section_id = ids.make(_slug(stem))
+def _render_parts(parts: list[Part], prefix: str, ids: _Ids, shift: int = 0):
+    """The HTML blocks of ``parts`` and the headings in them (ids unique in ``ids``)."""
     headings: list[Heading] = []
-    authored = _Renderer(prefix=section_id, ids=ids, headings=headings)
-    from_data = _Renderer(prefix=section_id, ids=ids, headings=headings)
+    authored = _Renderer(prefix=prefix, ids=ids, headings=headings, shift=shift)
+    from_data = _Renderer(prefix=prefix, ids=ids, headings=headings, shift=shift)
     md_authored, md_data = _markdown(authored), _markdown(from_data)
     body: list[str] = []
-    for part in parts(nb, stem):
+    for part in parts:
         css = ' class="page-break"' if part.page_break else ""
         if part.kind == "markdown":
             body.append(f"<div{css}>{md_authored(part.content)}</div>")
@@ -120,10 +131,56 @@ def render_section(nb: NotebookNode, stem: str, ids: _Ids | None = None) -> Sect
             )
         else:
             body.append(f'<pre class="output"{css}>{escape(part.content.rstrip())}</pre>')
+    return body, headings
+
+
+def render_section(nb: NotebookNode, stem: str, ids: _Ids | None = None) -> Section:
+    """Render executed notebook ``nb`` (file stem ``stem``) as one section, code hidden;
+    its cells tagged ``appendix`` apart, headings one level down, for the appendix."""
+    ids = ids or _Ids()
+    section_id = ids.make(_slug(stem))
+    all_parts = list(parts(nb, stem))
+    main = [p for p in all_parts if not p.appendix]
+    body, headings = _render_parts(main, section_id, ids)
+    extra = [p for p in all_parts if p.appendix]
+    appendix, appendix_headings = _render_parts(extra, f"{APPENDIX_ID}-{section_id}", ids, 1)
     first = next((h for h in headings if h.level == 1), None)
-    title = first.text if first else stem
+    title = first.text if first else _first_heading(nb) or stem
     html = f'<section class="notebook" id="{section_id}">\n' + "\n".join(body) + "\n</section>"
-    return Section(section_id, title, html, headings)
+    return Section(section_id, title, html, headings, "\n".join(appendix), appendix_headings)
+
+
+def _first_heading(nb: NotebookNode) -> str:
+    """The text of the notebook's first level-1 Markdown heading (in any cell), or ""."""
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            for line in cell.source.splitlines():
+                if line.startswith("# "):
+                    return " ".join(unescape(_TAG.sub("", line[2:])).split())
+    return ""
+
+
+def render_appendix(sections: list[Section], ids: _Ids) -> Section | None:
+    """The report's appendix: each section's ``appendix`` cells under the section's title,
+    in report order; None when no cell is tagged ``appendix``."""
+    with_appendix = [s for s in sections if s.appendix_html]
+    if not with_appendix:
+        return None
+    section_id = ids.make(APPENDIX_ID)
+    headings = [Heading(1, APPENDIX_TITLE, section_id)]
+    body = [f"<h1>{escape(APPENDIX_TITLE)}</h1>"]
+    for section in with_appendix:
+        anchor = ids.make(f"{section_id}-{section.id}")
+        headings.append(Heading(2, section.title, anchor))
+        body.append(f'<h2 id="{anchor}">{escape(section.title)}</h2>')
+        body.append(section.appendix_html)
+        headings += section.appendix_headings
+    html = (
+        f'<section class="notebook appendix" id="{section_id}">\n'
+        + "\n".join(body)
+        + "\n</section>"
+    )
+    return Section(section_id, APPENDIX_TITLE, html, headings)
 
 
 def _contents(sections: list[Section], extra: list[tuple[str, str]]) -> str:
@@ -192,4 +249,7 @@ def render_report(
     ids = _Ids()
     ids.used.update({"contents", "about-this-report"})
     sections = [render_section(nb, stem, ids) for stem, nb in notebooks]
+    appendix = render_appendix(sections, ids)
+    if appendix is not None:
+        sections.append(appendix)
     return render_document(sections, title=title, subtitle=subtitle, facts=facts)

@@ -6,10 +6,20 @@ escaped), images. ``stderr`` streams (warnings, progress bars, kernel messages w
 temporary paths) and errors are left out of the report; the executed ``.ipynb`` keeps
 them.
 
-Cell tags (in the cell's metadata) steer the report:
+Cell tags (in the cell's metadata; JupyterLab: the property inspector, "Cell Tags")
+steer the report. The executed ``.ipynb`` in the report folder keeps every cell; the tags
+act on ``index.html``, the ``<notebook>.html`` pages and ``report.pdf`` only:
 
-- ``remove-cell`` (or ``remove_cell``, ``report-hide``): the cell is left out;
+- ``analyst``: a cell (Markdown or code) for an analyst in JupyterLab (how to change the
+  parameters, code-level notes) is left out of the report. The code still runs.
+- ``appendix``: the cell is moved to the report's appendix ("Appendix: methods and
+  background", after the key account pages), under its notebook's title, in notebook
+  order; its headings go one level down. For textbook background and methods.
+- ``remove-cell`` (or ``remove_cell``, ``report-hide``): the cell is left out (as
+  ``analyst``);
 - ``remove-output`` (or ``remove_output``): the cell's outputs are left out;
+- ``hide-input`` (or ``hide_input``, ``remove-input``, ``remove_input``): accepted for
+  JupyterBook habits, and changes nothing: code is never shown, only outputs;
 - ``page-break``: the cell starts a new page in the PDF, and so does every heading in
   its Markdown outputs (one page per key account: display a Markdown heading per
   account from one cell tagged ``page-break``).
@@ -26,7 +36,10 @@ from dataclasses import dataclass
 
 from nbformat import NotebookNode
 
-REMOVE_CELL = frozenset({"remove-cell", "remove_cell", "report-hide"})
+ANALYST = "analyst"
+APPENDIX = "appendix"
+REMOVE_CELL = frozenset({ANALYST, "remove-cell", "remove_cell", "report-hide"})
+HIDE_INPUT = frozenset({"hide-input", "hide_input", "remove-input", "remove_input"})  # no-op
 REMOVE_OUTPUT = frozenset({"remove-output", "remove_output"})
 PAGE_BREAK = "page-break"
 IMAGE_TYPES = ("image/png", "image/jpeg")
@@ -39,7 +52,8 @@ DISPLAY_ORDER = ("image/png", "image/jpeg", "text/html", "text/markdown", "text/
 class Part:
     """One piece of a notebook's report: ``kind`` is one of ``markdown`` (authored),
     ``output-markdown`` (from data), ``html``, ``text``, ``image``; ``content`` is the text or
-    (for images) the base64 data; ``mime`` the image type; ``page_break`` from the cell tag."""
+    (for images) the base64 data; ``mime`` the image type; ``page_break`` from the cell tag;
+    ``appendix``: from a cell tagged ``appendix`` (shown in the report's appendix)."""
 
     kind: str
     content: str
@@ -47,6 +61,7 @@ class Part:
     page_break: bool = False  # starts a page: the first part of a page-break cell
     page_cell: bool = False  # any part of a page-break cell (its headings start pages)
     figure: str = ""  # for images: the figure's file name, <notebook>-<n>.png
+    appendix: bool = False  # from a cell tagged ``appendix``
 
 
 def _tags(cell: NotebookNode) -> set[str]:
@@ -68,10 +83,11 @@ def parts(nb: NotebookNode, stem: str) -> Iterator[Part]:
         tags = _tags(cell)
         if tags & REMOVE_CELL:
             continue
-        page_break = page_cell = PAGE_BREAK in tags
+        page_break = PAGE_BREAK in tags
+        cell_flags = {"page_cell": page_break, "appendix": APPENDIX in tags}
         if cell.cell_type == "markdown":
             if cell.source.strip():
-                yield Part("markdown", cell.source, page_break=page_break, page_cell=page_cell)
+                yield Part("markdown", cell.source, page_break=page_break, **cell_flags)
             continue
         if cell.cell_type != "code" or tags & REMOVE_OUTPUT:
             continue
@@ -83,7 +99,7 @@ def parts(nb: NotebookNode, stem: str) -> Iterator[Part]:
                     stdout.append(_text(output.get("text", "")))
                 continue
             if stdout:
-                yield Part("text", "".join(stdout), page_break=page_break, page_cell=page_cell)
+                yield Part("text", "".join(stdout), page_break=page_break, **cell_flags)
                 stdout, page_break = [], False
             if kind not in {"display_data", "execute_result"}:
                 continue  # errors: the report is not built when a cell fails
@@ -103,15 +119,15 @@ def parts(nb: NotebookNode, stem: str) -> Iterator[Part]:
                     content,
                     mime=mime,
                     page_break=page_break,
-                    page_cell=page_cell,
+                    **cell_flags,
                     figure=f"{stem}-{n_figure}.{ext}",
                 )
             else:
                 kind = {"text/html": "html", "text/markdown": "output-markdown"}.get(mime, "text")
-                yield Part(kind, content, page_break=page_break, page_cell=page_cell)
+                yield Part(kind, content, page_break=page_break, **cell_flags)
             page_break = False
         if stdout:
-            yield Part("text", "".join(stdout), page_break=page_break, page_cell=page_cell)
+            yield Part("text", "".join(stdout), page_break=page_break, **cell_flags)
 
 
 def figures(nb: NotebookNode, stem: str) -> Iterator[tuple[str, bytes]]:

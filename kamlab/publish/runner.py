@@ -142,6 +142,8 @@ def run_notebooks(
     jobs: int = 1,
     cost: Callable[[str], float] | None = None,
     progress=None,
+    on_start: Callable[[str], None] | None = None,
+    on_finish: Callable[[str, float | None], None] | None = None,
 ) -> dict[str, float]:
     """Call ``run(name)`` for every name, up to ``jobs`` at once, each after the names
     it ``needs``; return the seconds each took, in ``names`` order.
@@ -149,7 +151,9 @@ def run_notebooks(
     The most costly first (``cost(name)``, e.g. the previous run's timings), so that the
     short ones fill in beside it. On a failure no further notebook starts, those
     running finish, and the first failure is raised. ``progress`` is a tqdm-like bar
-    (``set_postfix_str``, ``update``) or None.
+    (``set_postfix_str``, ``update``) or None. ``on_start(name)`` is called as a name
+    starts, ``on_finish(name, seconds)`` as it finishes (``seconds`` None when it
+    failed), in this thread, in the order they happen.
     """
     needs = {name: set((needs or {}).get(name, ())) for name in names}
     for name, wanted in needs.items():
@@ -173,6 +177,8 @@ def run_notebooks(
                     break
                 pending.remove(ready)
                 running[pool.submit(timed, ready)] = ready
+                if on_start is not None:
+                    on_start(ready)
             if not running:
                 if failure is None and pending:
                     raise ConfigError(f"notebooks wait for each other: {', '.join(pending)}")
@@ -186,6 +192,8 @@ def run_notebooks(
                     done[name] = future.result()
                 except Exception as exc:
                     failure = failure or exc
+                if on_finish is not None:
+                    on_finish(name, done.get(name))
                 if progress is not None:
                     progress.update()
     if failure is not None:

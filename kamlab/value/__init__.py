@@ -12,7 +12,7 @@ from kamlab.lazy import lazy_exports
 __getattr__, __dir__, __all__ = lazy_exports(
     __name__,
     {
-        "kamlab.value.churn": ["watch_list"],
+        "kamlab.value.churn": ["WatchLists", "watch_list", "watch_lists"],
         "kamlab.value.clv": ["CustomerValue", "clv_inputs", "contract_value", "customer_value"],
         "kamlab.value.pnl": [
             "PNL_COLUMNS",
