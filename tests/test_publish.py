@@ -385,3 +385,15 @@ def test_pdf_text_is_found_where_it_is_drawn_and_off_the_page_when_cut(tmp_path)
     write_pdf(cut, tmp_path / "cut.pdf")
     outside = text_outside(tmp_path / "cut.pdf")
     assert outside and all(r.x1 > r.width - 5 * MM for r in outside)
+
+
+def test_the_screenshot_script_needs_a_built_report_and_no_browser_to_say_so(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parent.parent / "scripts" / "screenshots.py"
+    shown = subprocess.run([sys.executable, script, "--help"], capture_output=True, text=True)
+    assert shown.returncode == 0 and "--readme" in shown.stdout
+    empty = subprocess.run([sys.executable, script, tmp_path], capture_output=True, text=True)
+    assert empty.returncode != 0 and "holds no built report" in empty.stderr

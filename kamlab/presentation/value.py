@@ -18,7 +18,9 @@ stay short and every number it shows is unit-tested here.
 - the uplift: chart data (:func:`uplift_chart_data`), against Reichheld & Sasser's 25-85%
   with every reason it differs (:func:`compare_with_reichheld`), where it lands
   (:func:`uplift_by_tier`, :func:`describe_convexity`), against the horizon
-  (:func:`uplift_by_horizon`), and the watch list with names (:func:`watch_table`).
+  (:func:`uplift_by_horizon`), and the watch list with names (:func:`watch_table`), split
+  for action into the accounts a call can still save and those for a win-back
+  (:func:`watch_tables`, in two sentences :func:`describe_watch_lists`).
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ __all__ = [
     "describe_spend_check",
     "describe_uplift",
     "describe_value",
+    "describe_watch_lists",
     "describe_whale",
     "names_for",
     "parameter_table",
@@ -63,6 +66,7 @@ __all__ = [
     "uplift_headline",
     "value_table",
     "watch_table",
+    "watch_tables",
     "whale_headline",
     "whale_verdict",
 ]

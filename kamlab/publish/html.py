@@ -105,14 +105,14 @@ def _markdown(renderer: _Renderer):
     )
 
 
-def _render_parts(parts: list[Part], prefix: str, ids: _Ids, shift: int = 0):
-    """The HTML blocks of ``parts`` and the headings in them (ids unique in ``ids``)."""
+def _render_parts(items: list[Part], prefix: str, ids: _Ids, shift: int = 0):
+    """The HTML blocks of ``items`` and the headings in them (ids unique in ``ids``)."""
     headings: list[Heading] = []
     authored = _Renderer(prefix=prefix, ids=ids, headings=headings, shift=shift)
     from_data = _Renderer(prefix=prefix, ids=ids, headings=headings, shift=shift)
     md_authored, md_data = _markdown(authored), _markdown(from_data)
     body: list[str] = []
-    for part in parts:
+    for part in items:
         css = ' class="page-break"' if part.page_break else ""
         if part.kind == "markdown":
             body.append(f"<div{css}>{md_authored(part.content)}</div>")
