@@ -61,7 +61,7 @@ def report_facts(manifest: dict) -> list[tuple[str, str]]:
         facts.append(("Dates in the future from", f"after {manifest['today']} (--today)"))
     for path, info in manifest.get("inputs", {}).items():
         facts.append(
-            (f"Input {Path(path).name}", f"{info['bytes']:,} bytes, sha256 {info['sha256']}")
+            ("Input file", f"{Path(path).name}: {info['bytes']:,} bytes, sha256 {info['sha256']}")
         )
     for what, rows in manifest.get("rows", {}).items():
         facts.append(
@@ -72,7 +72,7 @@ def report_facts(manifest: dict) -> list[tuple[str, str]]:
             )
         )
         for reason, n in rows.get("by_reason", {}).items():
-            facts.append((f"  quarantined: {reason}", f"{n:,}"))
+            facts.append((f"  quarantined: {reason.replace('_', ' ')}", f"{n:,}"))
     facts.append(("Notebooks", ", ".join(manifest.get("notebooks", []))))
     versions = manifest.get("versions", {})
     facts.append(("Versions", ", ".join(f"{k} {v}" for k, v in versions.items())))
