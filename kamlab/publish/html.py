@@ -184,13 +184,19 @@ def render_appendix(sections: list[Section], ids: _Ids) -> Section | None:
 
 
 def _contents(sections: list[Section], extra: list[tuple[str, str]]) -> str:
+    """The sections with their level-2 headings; a section's pages (one per key account)
+    follow as one run of names, so the contents stay on one page however many there are."""
     items = []
     for section in sections:
         subs = "".join(
             f'<li><a href="#{h.id}">{escape(h.text)}</a></li>'
             for h in section.headings
-            if h.level == 2 or (h.page and h.level > 1)
+            if h.level == 2 and not h.page
         )
+        pages = [h for h in section.headings if h.page and h.level > 1]
+        if pages:
+            links = " &middot; ".join(f'<a href="#{h.id}">{escape(h.text)}</a>' for h in pages)
+            subs += f'<li class="pages">{links}</li>'
         items.append(
             f'<li><a href="#{section.id}">{escape(section.title)}</a>'
             + (f"<ol>{subs}</ol>" if subs else "")

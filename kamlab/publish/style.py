@@ -90,6 +90,8 @@ table.kamlab-table td.long { min-width: 10em; }
   table.kamlab-table.landscape { page: landscape; }
   pre.output { font-size: 7.5pt; }
   nav.contents a::after { content: leader(".") target-counter(attr(href), page); }
-  nav.contents { break-after: page; }
+  nav.contents li.pages a::after { content: " " target-counter(attr(href), page); }
+  nav.contents { break-after: page; font-size: 9pt; line-height: 1.3; }
+  nav.contents > ol > li { margin-top: 0.2rem; }
 }
 """
