@@ -56,3 +56,22 @@ def test_movement_from_a_previous_period_scored_with_todays_file_says_its_moves_
     )
     for as_of in ("snapshot", None):
         assert "today's" not in describe_movement(_movement(as_of))
+
+
+def test_the_hours_plan_in_one_sentence_gives_hours_accounts_gain_net_gain_and_the_optimum():
+    import numpy as np
+
+    from kamlab.portfolio.allocate import allocate_hours
+    from kamlab.presentation.executive import plan_sentence
+
+    ids = pd.Index(["A1", "A2", "A3"], name="account_id")
+    stake = pd.Series([20_000.0, 5_000.0, 0.0], index=ids)
+    current = pd.Series([10.0, 30.0, 20.0], index=ids)
+    plan = allocate_hours(stake, 60.0, current_hours=current, hour_cost=65.0)
+    text = plan_sentence(plan)
+    assert text.startswith("Hours: the plan gives 60 account-manager hours to 2 of 3 accounts")
+    assert f"GBP {plan.totals['optimal_gain']:,.0f} of profit" in text
+    assert "than today's allocation" in text
+    assert f"after the hours' cost, GBP {plan.totals['net_gain']:,.0f}" in text
+    assert f"up to {plan.totals['optimal_budget_hours']:,.0f} hours" in text
+    assert np.isfinite(plan.totals["optimal_budget_hours"])

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 
 from kamlab.portfolio.criteria import BOXES
-from kamlab.presentation.format import count, percent
+from kamlab.presentation.format import count, money, percent
 
-__all__ = ["declining_sentence", "headline_table", "key_accounts_at_risk"]
+__all__ = ["declining_sentence", "headline_table", "key_accounts_at_risk", "plan_sentence"]
 
 
 def _headline(table: pd.DataFrame) -> dict[str, float]:
@@ -111,3 +111,28 @@ def key_accounts_at_risk(table: pd.DataFrame) -> pd.DataFrame:
     if "last_purchase" in out:  # a day, not a timestamp
         out["last_purchase"] = pd.to_datetime(out["last_purchase"]).dt.strftime("%Y-%m-%d")
     return out
+
+
+def plan_sentence(allocation) -> str:
+    """The account-manager hours plan (:class:`~kamlab.portfolio.allocate.Allocation`) in
+    one sentence for the executive summary: hours, accounts funded, the profit it adds
+    and, when today's hours are known, how much more than today's allocation;
+    :func:`kamlab.presentation.portfolio.describe_allocation` says it in full."""
+    a, t = allocation, allocation.totals
+    funded = int((a.table["hours"] > 0).sum())
+    per = " a year" if a.basis else ""
+    text = (
+        f"Hours: the plan gives {count(a.hours_used)} account-manager hours{per} to "
+        f"{funded:,} of {len(a.table):,} accounts and is expected to add "
+        f"{money(t['optimal_gain'], a.currency)} of profit"
+    )
+    if "current_gain" in t:
+        diff = t["gain_over_current"]
+        more = "more" if diff >= 0 else "less"
+        text += f", {money(abs(diff), a.currency)} {more} than today's allocation"
+    if "net_gain" in t and "optimal_budget_hours" in t:
+        text += (
+            f"; after the hours' cost, {money(t['net_gain'], a.currency)}. The last hour "
+            f"pays for itself up to {count(t['optimal_budget_hours'])} hours{per}"
+        )
+    return text + "."
