@@ -48,6 +48,6 @@ def test_the_2011q3_report_completes_without_an_accounts_file_and_says_what_fell
     text = unescape(re.sub(r"<[^>]+>", " ", (folder / "index.html").read_text("utf-8")))
     text = re.sub(r"\s+", " ", text)
     assert "strength: none of its factors could be scored" in text  # judgement fallback
-    assert "falls back to tenure, purchase_frequency" in text
+    assert "falls back to tenure, purchase frequency" in text
     assert "No accounts file: no buyer's view." in text
     assert "12 months to 2011-09-30" in text

@@ -277,3 +277,18 @@ def test_the_imputed_column_names_every_factor_scored_at_the_median():
     with pytest.warns(PortfolioWarning):
         t = Portfolio(SMALL).fit(measures(contribution=(10, 20, -5, 30)), acc).table_
     assert t["imputed"].tolist() == ["", "fit, quality", "", ""]
+
+
+def test_the_criteria_fallbacks_are_said_in_words_for_the_report():
+    from kamlab.presentation.portfolio import criteria_fallbacks
+
+    notes = [
+        "strength: none of its factors could be scored (judgement column 'quality' missing), "
+        "so it falls back to tenure, purchase_frequency",
+        "attractiveness: dropped growth (growth), which the data do not have; ...",
+        "9 prospect(s): accounts in the accounts table that have never bought",
+    ]
+    said = criteria_fallbacks(notes)
+    assert len(said) == 2
+    assert said[0].endswith("falls back to tenure, purchase frequency")
+    assert not any("_" in s for s in said)

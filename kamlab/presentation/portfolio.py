@@ -13,6 +13,7 @@ string from the data is escaped (:func:`kamlab.safe.markdown_text`), so an accou
 from __future__ import annotations
 
 import math
+import re
 
 import pandas as pd
 
@@ -24,6 +25,7 @@ from kamlab.safe import markdown_text as md
 
 __all__ = [
     "account_page",
+    "criteria_fallbacks",
     "criteria_table",
     "describe_allocation",
     "describe_key_changes",
@@ -34,6 +36,15 @@ __all__ = [
     "key_accounts",
     "todays_judgement_note",
 ]
+
+
+def criteria_fallbacks(notes) -> list[str]:
+    """The portfolio notes that change what the scores rest on (a group scored from its
+    fallback data measures, factors dropped for lack of data), with code names in words
+    ("purchase_frequency" -> "purchase frequency"): what a director must know when the
+    accounts file is missing or thin."""
+    wanted = ("falls back to", "dropped")
+    return [re.sub(r"(?<=\w)_(?=\w)", " ", n) for n in notes if any(w in n for w in wanted)]
 
 
 def criteria_table(criteria: Criteria, scores: dict | None = None) -> pd.DataFrame:
