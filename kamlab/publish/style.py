@@ -91,7 +91,8 @@ table.kamlab-table td.long { min-width: 10em; }
   pre.output { font-size: 7.5pt; }
   nav.contents a::after { content: leader(".") target-counter(attr(href), page); }
   nav.contents li.pages a::after { content: " " target-counter(attr(href), page); }
-  nav.contents { break-after: page; font-size: 9pt; line-height: 1.3; }
-  nav.contents > ol > li { margin-top: 0.2rem; }
+  nav.contents { break-after: page; font-size: 8.5pt; line-height: 1.2; }
+  nav.contents > ol > li { margin-top: 0.1rem; }
+  nav.contents h2 { margin: 0.2rem 0; }
 }
 """
