@@ -168,6 +168,31 @@ def test_future_dates_are_quarantined_against_the_run_date(write):
     assert tx.counts()["by_reason"] == {"date_in_future": 1}
 
 
+@pytest.mark.parametrize(
+    "date", ["2999-12-31", "9999-12-31", "2300-01-01", "1650-01-01", "0000-01-01", "1899-12-31"]
+)
+def test_dates_outside_the_supported_range_are_quarantined_never_wrapped_round(write, date):
+    path = write("far.csv", GOOD + f"A3,{date},10\n")
+    tx = read_transactions(path, today=TODAY)
+    accounted(tx, 3)
+    assert tx.counts()["by_reason"] == {"date_out_of_range": 1}
+    assert tx.data["date"].between("1900-01-01", "2199-12-31").all()
+
+
+@pytest.mark.parametrize("word", ["today", "now", "Yesterday"])
+def test_words_are_not_dates(write, word):
+    tx = read_transactions(write("word.csv", GOOD + f"A3,{word},10\n"), today=TODAY)
+    accounted(tx, 3)
+    assert tx.counts()["by_reason"] == {"unparseable_date": 1}
+
+
+def test_the_edges_of_the_supported_range_are_dates(write):
+    text = "account_id,date,revenue\nA1,1900-01-01,1\nA2,2199-12-31,1\n"
+    tx = read_transactions(write("edges.csv", text), today="2200-01-01")
+    accounted(tx, 2)
+    assert tx.data["date"].dt.year.tolist() == [1900, 2199]
+
+
 def test_mixed_date_formats_are_each_read(write):
     text = "account_id,date,revenue\nA1,2026-01-05,1\nA2,01/06/2026,1\nA3,Jan 7 2026,1\nA4,20260108,1\n"
     tx = read_transactions(write("mixed.csv", text), today=TODAY)

@@ -38,20 +38,38 @@ def parse_ids(values: pd.Series) -> pd.Series:
     return text.mask(text.eq(""))
 
 
-def parse_dates(values: pd.Series, *, dayfirst: bool = False) -> tuple[pd.Series, str]:
-    """Parse dates; return ``(datetime64 series, description of the format used)``.
+DATE_RANGE = (pd.Timestamp("1900-01-01"), pd.Timestamp("2199-12-31 23:59:59"))
+"""The dates kamlab reads. A date outside is NaT and flagged out of range (quarantined as
+``date_out_of_range``), never wrapped round into another century by the nanosecond type."""
+
+_NOT_DATES = frozenset({"today", "now", "tomorrow", "yesterday"})
+"""Words pandas would turn into the run date; in data they are not dates."""
+
+
+def _out_of_range(dates: pd.Series) -> pd.Series:
+    low, high = DATE_RANGE
+    return dates.notna() & ((dates < low) | (dates > high))
+
+
+def parse_dates(values: pd.Series, *, dayfirst: bool = False) -> tuple[pd.Series, str, pd.Series]:
+    """Parse dates; return ``(datetime64[ns] series, description of the format used,
+    out of range)``, the last a boolean series: True where a date was read but lies
+    outside :data:`DATE_RANGE` (its date is NaT).
 
     Typed dates are kept (time zones dropped to local wall time). Text is parsed on
     its distinct values: ``YYYYMMDD``, ISO 8601, then common day/month orders
     (``dayfirst`` breaks the tie between 01/02 read as 1 Feb or 2 Jan); whatever the
-    best format leaves is tried value by value ("mixed"), and the rest is NaT.
+    best format leaves is tried value by value ("mixed"), and the rest is NaT. Words
+    such as ``today`` are not dates.
     """
     if pd.api.types.is_datetime64_any_dtype(values):
         if getattr(values.dt, "tz", None) is not None:
             values = values.dt.tz_localize(None)
-        return values.astype("datetime64[ns]"), "typed dates"
+        outside = _out_of_range(values)
+        return values.mask(outside).astype("datetime64[ns]"), "typed dates", outside
     codes, uniques = pd.factorize(values.astype("string").str.strip())
     text = pd.Series(uniques, dtype="string")
+    text = text.mask(text.str.lower().isin(_NOT_DATES), "")  # not dates: left unparsed
     formats = ["%Y%m%d", "ISO8601"] + (
         _DATE_FORMATS_DAY_FIRST + _DATE_FORMATS_MONTH_FIRST
         if dayfirst
@@ -66,21 +84,26 @@ def parse_dates(values: pd.Series, *, dayfirst: bool = False) -> tuple[pd.Series
             break
     if best is None:
         best = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
+    best = best.astype(object)  # Timestamps of any resolution: no wrap-round before the check
     missing = best.isna() & text.notna() & text.ne("")
     if missing.any():
-        rest = pd.Series(
-            [_parse_one(v, dayfirst) for v in text[missing]], index=text.index[missing]
-        )
-        best = best.copy()
+        rest = [_parse_one(v, dayfirst) for v in text[missing]]
         best[missing] = rest
-        if rest.notna().any():
+        if any(pd.notna(r) for r in rest):
             best_fmt += " + mixed"
-    parsed = pd.Series(best.to_numpy(dtype="datetime64[ns]")[codes], index=values.index)
-    parsed[codes < 0] = pd.NaT
-    return parsed, best_fmt
+    outside = _out_of_range(best).to_numpy(dtype=bool)
+    best[outside] = pd.NaT
+    known = codes >= 0
+    parsed = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
+    parsed[known] = pd.to_datetime(best.to_numpy()[codes[known]]).as_unit("ns")
+    out_of_range = pd.Series(False, index=values.index)
+    out_of_range[known] = outside[codes[known]]
+    return parsed, best_fmt, out_of_range
 
 
 def _parse_one(value: str, dayfirst: bool):
+    if value.strip().lower() in _NOT_DATES:
+        return pd.NaT
     try:
         return pd.to_datetime(value, dayfirst=dayfirst)
     except (ValueError, OverflowError, TypeError):

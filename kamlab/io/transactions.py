@@ -9,7 +9,8 @@ reason               rule
 oversized_field      a mapped text value longer than 10,000 characters
 missing_account_id   the account id is empty
 duplicate_line       the whole line repeats an earlier line exactly (first kept)
-unparseable_date     the date cannot be read as a date
+date_out_of_range    the date lies outside 1900-01-01 to 2199-12-31 (never wrapped round)
+unparseable_date     the date cannot be read as a date (words like ``today`` are not dates)
 date_in_future       the date is after ``today`` (the run date by default)
 non_numeric_amount   revenue, quantity, price or cost is not a number
 zero_quantity        quantity is 0
@@ -42,7 +43,14 @@ from kamlab.errors import MissingColumnError
 from kamlab.io.files import RawTable, read_table
 from kamlab.io.keys import LineKeys, line_keys
 from kamlab.io.mapping import TRANSACTION_ROLES, ColumnMapping, resolve_mapping
-from kamlab.io.parse import is_blank, parse_dates, parse_ids, parse_numbers, uses_decimal_comma
+from kamlab.io.parse import (
+    DATE_RANGE,
+    is_blank,
+    parse_dates,
+    parse_ids,
+    parse_numbers,
+    uses_decimal_comma,
+)
 from kamlab.io.validated import Reasons, Validated
 
 MAX_FIELD_CHARS = 10_000
@@ -50,6 +58,7 @@ REASONS = [
     "oversized_field",
     "missing_account_id",
     "duplicate_line",
+    "date_out_of_range",
     "unparseable_date",
     "date_in_future",
     "non_numeric_amount",
@@ -162,8 +171,10 @@ def validate_transactions(
     if not keep_duplicates:
         flag(frame.duplicated(keep="first"), "duplicate_line", "repeats an earlier line")
 
-    dates, date_format = parse_dates(frame[cols["date"]], dayfirst=dayfirst)
+    dates, date_format, out_of_range = parse_dates(frame[cols["date"]], dayfirst=dayfirst)
     notes.append(f"dates read as {date_format}")
+    low, high = (d.date() for d in DATE_RANGE)
+    flag(out_of_range, "date_out_of_range", f"{cols['date']} outside {low} to {high}")
     flag(dates.isna(), "unparseable_date", cols["date"], frame[cols["date"]])
     today = pd.Timestamp(today) if today is not None else pd.Timestamp.now().normalize()
     future = dates.dt.normalize() > today

@@ -153,9 +153,7 @@ class HealthRule:
     the ``likely_lost`` level holds, else ``lapsing`` when the ``lapsing`` level holds,
     else ``active`` (:func:`kamlab.portfolio.health.classify_health`)."""
 
-    lapsing: HealthLevel = HealthLevel(
-        p_alive_below=0.5, days_above=60, gaps_above=3, days_cap=90
-    )
+    lapsing: HealthLevel = HealthLevel(p_alive_below=0.5, days_above=60, gaps_above=3, days_cap=90)
     likely_lost: HealthLevel = HealthLevel(
         p_alive_below=0.2, days_above=180, gaps_above=6, days_cap=365
     )
