@@ -193,6 +193,23 @@ def test_the_edges_of_the_supported_range_are_dates(write):
     assert tx.data["date"].dt.year.tolist() == [1900, 2199]
 
 
+def test_one_decimal_comma_among_thousands_commas_is_quarantined_not_reread(write):
+    text = 'account_id,date,revenue\nA1,2026-01-05,"6,522"\nA2,2026-01-06,"1,234"\n'
+    text += 'A3,2026-01-07,"12,50"\nA4,2026-01-08,"7,000"\n'
+    tx = read_transactions(write("thousands.csv", text), today=TODAY)
+    accounted(tx, 4)
+    assert tx.data["revenue"].tolist() == [6522.0, 1234.0, 7000.0]
+    assert tx.counts()["by_reason"] == {"non_numeric_amount": 1}
+
+
+def test_a_decimal_comma_column_is_read_as_one(write):
+    text = 'account_id,date,revenue\nA1,2026-01-05,"12,50"\nA2,2026-01-06,"1.234,50"\n'
+    tx = read_transactions(write("comma.csv", text), today=TODAY)
+    accounted(tx, 2)
+    assert tx.data["revenue"].tolist() == [12.5, 1234.5]
+    assert any("decimal comma" in note for note in tx.notes)
+
+
 def test_mixed_date_formats_are_each_read(write):
     text = "account_id,date,revenue\nA1,2026-01-05,1\nA2,01/06/2026,1\nA3,Jan 7 2026,1\nA4,20260108,1\n"
     tx = read_transactions(write("mixed.csv", text), today=TODAY)

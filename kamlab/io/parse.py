@@ -16,6 +16,7 @@ _DATE_FORMATS_MONTH_FIRST = ["%m/%d/%Y %H:%M", "%m/%d/%Y", "%m/%d/%y"]
 _DATE_FORMATS_DAY_FIRST = ["%d/%m/%Y %H:%M", "%d/%m/%Y", "%d/%m/%y", "%d.%m.%Y", "%d-%m-%Y"]
 _DECIMAL_COMMA = re.compile(r"^\s*-?[\d.]*\d,\d{1,2}\s*$")
 _THOUSANDS_COMMA = re.compile(r"(?<=\d),(?=\d{3}(\D|$))")
+_THOUSANDS_ONLY = r"^\s*-?[£$€]?\d{1,3}(?:,\d{3})+(?:\.\d+)?\s*$"  # 6,522 or 1,234.50
 
 
 def is_blank(values: pd.Series) -> pd.Series:
@@ -111,14 +112,19 @@ def _parse_one(value: str, dayfirst: bool):
 
 
 def uses_decimal_comma(values: pd.Series) -> bool:
-    """True when a text column writes decimals with a comma (``12,50``) and never with a point."""
+    """True when a text column writes decimals with a comma, decided once for the whole
+    column: more values write a decimal comma (``12,50``, ``1.234,50``) than a thousands
+    comma (``6,522``, ``1,234.50``), and none a decimal point (``12.50``). A value that
+    contradicts the column's choice (``12,50`` among thousands commas) is then not a
+    number, so it is quarantined, never reread."""
     if pd.api.types.is_numeric_dtype(values):
         return False
-    sample = values.dropna().astype("string").head(10_000)
-    return (
-        bool(sample.str.match(_DECIMAL_COMMA).any())
-        and not sample.str.contains(r"\d\.\d{1,2}\s*$", regex=True).any()
-    )
+    counts = values.dropna().astype("string").str.strip().value_counts()
+    text = counts.index.to_series()
+    decimal = int(counts[text.str.match(_DECIMAL_COMMA).to_numpy()].sum())
+    thousands = int(counts[text.str.match(_THOUSANDS_ONLY).to_numpy()].sum())
+    point = text.str.contains(r"\d\.\d{1,2}\s*$", regex=True).any()
+    return decimal > thousands and not point
 
 
 def parse_numbers(values: pd.Series, *, decimal_comma: bool = False) -> pd.Series:
