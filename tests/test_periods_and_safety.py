@@ -68,3 +68,34 @@ def test_atomic_path_leaves_the_old_file_when_writing_fails(tmp_path):
         raise RuntimeError("boom")
     assert target.read_text() == "old"
     assert list(tmp_path.iterdir()) == [target]
+
+
+@pytest.mark.parametrize("value", [" =cmd()", "\x00@SUM(A1)", "\n+1+1", "  -2+3*cmd"])
+def test_a_formula_behind_leading_whitespace_or_control_characters_is_neutralised(value):
+    assert neutralise_text(value) == "'" + value
+
+
+def test_a_carriage_return_in_a_name_cannot_break_a_csv_line(tmp_path):
+    import csv
+
+    from kamlab.safe import write_csv
+
+    frame = pd.DataFrame({"account_name": ["\r=1+1+X", "plain"], "revenue": [1.5, 2.0]})
+    path = write_csv(frame, tmp_path / "out.csv", index=False)
+    with open(path, newline="", encoding="utf-8") as handle:
+        rows = list(csv.reader(handle))
+    assert rows == [["account_name", "revenue"], ["'\r=1+1+X", "1.5"], ["plain", "2.0"]]
+    assert pd.read_csv(path)["revenue"].tolist() == [1.5, 2.0]
+
+
+def test_written_files_follow_the_users_umask(tmp_path):
+    import os
+
+    from kamlab.safe import write_csv
+
+    old = os.umask(0o022)
+    try:
+        path = write_csv(pd.DataFrame({"a": [1]}), tmp_path / "out.csv")
+    finally:
+        os.umask(old)
+    assert path.stat().st_mode & 0o777 == 0o644
