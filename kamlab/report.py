@@ -355,7 +355,7 @@ def run_report(
                 build,
                 spec.notebooks,
                 title=f"Key account portfolio report, {when.label}",
-                subtitle=f"{when.start:%d %B %Y} to {when.end:%d %B %Y}",
+                subtitle=f"{when.start.day} {when.start:%B %Y} to {when.end.day} {when.end:%B %Y}",
                 facts=report_facts(manifest),
                 on_step=on_step,
             )
