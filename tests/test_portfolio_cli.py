@@ -93,7 +93,9 @@ def test_a_criteria_file_with_bad_weights_stops_with_a_one_line_reason(sample, t
     assert "strength weights sum to 90, not 100" in err
 
 
-def test_allocate_moves_todays_hours_and_never_exceeds_them(sample, tmp_path, capsys):
+def test_allocate_moves_todays_hours_never_exceeds_them_and_prices_them_in_words(
+    sample, tmp_path, capsys
+):
     out = tmp_path / "hours.csv"
     code, stdout, err = run(
         capsys,
@@ -112,21 +114,6 @@ def test_allocate_moves_todays_hours_and_never_exceeds_them(sample, tmp_path, ca
     assert plan["expected_gain"].sum() >= plan["current_gain"].sum()
     assert set(plan["tier"]) <= {"key", "key development"}
     assert "Allocating" in stdout
-
-
-def test_allocate_prices_the_hours_in_words(sample, tmp_path, capsys):
-    code, stdout, err = run(
-        capsys,
-        "allocate",
-        sample["transactions"],
-        "--accounts",
-        sample["accounts"],
-        "--period",
-        "2026Q3",
-        "--out",
-        tmp_path / "hours.csv",
-    )
-    assert code == 0, err
     assert "hours a year; an hour costs GBP 65.00" in stdout
     assert "At GBP 65.00 an hour (the loaded rate)" in stdout and "a net gain of GBP" in stdout
     assert "The budget at which the last hour earns its cost is" in stdout
