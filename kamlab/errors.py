@@ -35,3 +35,12 @@ class MissingColumnError(InputError):
 
 class ConfigError(KamlabError):
     """A configuration file or option is invalid."""
+
+
+class OutputError(KamlabError):
+    """An output cannot be written where asked (no permission, read-only or full disk,
+    a file in the way, too long a name); ``path`` is where, ``errno`` the system's code."""
+
+    def __init__(self, message: str, path: str = "", errno: int | None = None):
+        self.path, self.errno = path, errno
+        super().__init__(message)

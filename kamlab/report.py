@@ -8,7 +8,13 @@ notebooks, ``quarantine.csv`` and ``manifest.json`` (inputs with checksums,
 parameters, row counts, versions, outputs, timings).
 
 It is built in a temporary folder beside it and moved into place only when every step
-succeeded, so a failed run leaves the previous report for that period untouched.
+succeeded, so a failed run leaves the previous report for that period untouched. A run
+killed outright leaves its temporary folders (``.<period>.partial-*``,
+``.<period>.cache-*``); the next run of that period into the same folder removes them,
+and only them: each run holds a lock on its own while it lives
+(:mod:`kamlab.publish.scratch`), so two runs into one folder do not disturb each other.
+An output folder that cannot be written (no permission, read-only or full disk, a file
+in the way) stops the run with an :class:`~kamlab.errors.OutputError` naming it.
 
 The notebooks, their order, what each needs and the shared parameters are declared
 in one file beside them, ``kamlab/notebooks/report.yaml`` (:func:`report_spec`).
@@ -32,9 +38,7 @@ import ctypes
 import gc
 import json
 import os
-import shutil
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -43,7 +47,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from kamlab.errors import ConfigError
+from kamlab.errors import ConfigError, OutputError
 from kamlab.io.files import sha256
 from kamlab.periods import parse_period
 from kamlab.portfolio.criteria import load_criteria
@@ -55,10 +59,18 @@ from kamlab.publish.runner import (
     make_readable,
     previous_timings,
     publish_folder,
+    recover_previous,
     run_notebooks,
     versions,
 )
-from kamlab.safe import write_csv
+from kamlab.publish.scratch import (
+    LOCK_NAME,
+    make_locked_folder,
+    release,
+    remove_stale,
+    unlock_file,
+)
+from kamlab.safe import write_csv, writing
 from kamlab.value.pnl import load_cost_rates
 from kamlab.workflows.cache import CACHE_ENV
 from kamlab.workflows.period import read_inputs
@@ -282,14 +294,18 @@ def run_report(
     timings: dict[str, float] = {}
 
     out = Path(out).resolve()
-    out.mkdir(parents=True, exist_ok=True)
     final = out / when.label
-    # The notebooks share what one of them read or fitted through this run's cache.
-    cache = Path(tempfile.mkdtemp(prefix=f".{when.label}.cache-", dir=out))
+    where = f"{out}{os.sep}"  # an output fault names the folder the user chose
+    cache = build = None
     previous_cache = os.environ.get(CACHE_ENV)
-    os.environ[CACHE_ENV] = str(cache)
-    build = Path(tempfile.mkdtemp(prefix=f".{when.label}.partial-", dir=out))
     try:
+        with writing(where):
+            out.mkdir(parents=True, exist_ok=True)
+            _remove_stale(out, when.label, progress)
+            # The notebooks share what one of them read or fitted through this run's cache.
+            cache = make_locked_folder(out, f".{when.label}.cache-")
+            build = make_locked_folder(out, f".{when.label}.partial-")
+        os.environ[CACHE_ENV] = str(cache)
         t0 = time.perf_counter()
         # read once here; the notebooks load it from the run's cache
         tx, acc, previous = read_inputs(
@@ -304,7 +320,8 @@ def run_report(
             f"{accepted['accepted']:,} transaction lines accepted, "
             f"{accepted['quarantined']:,} quarantined"
         )
-        write_csv(tx.quarantine, build / "quarantine.csv", index=False)
+        with writing(where):
+            write_csv(tx.quarantine, build / "quarantine.csv", index=False)
         del tx, acc, previous
         _release_memory()
         timings["validate"] = time.perf_counter() - t0
@@ -321,9 +338,10 @@ def run_report(
         }
         n = len(spec.notebooks)
         progress.log(f"running {n} notebook{'s' if n != 1 else ''}, {min(jobs, n)} at a time")
-        timings.update(
-            _run_notebooks(spec, build, parameters, jobs, progress, previous_timings(final))
-        )
+        with writing(where):  # papermill writes the executed notebooks into the build
+            timings.update(
+                _run_notebooks(spec, build, parameters, jobs, progress, previous_timings(final))
+            )
         manifest = {
             "run_date": str(pd.Timestamp.now().date()),
             # dates after this day were quarantined (date_in_future): --today, else the run date
@@ -351,24 +369,30 @@ def run_report(
             current[0] = name
 
         try:
-            published = publish_report(
-                build,
-                spec.notebooks,
-                title=f"Key account portfolio report, {when.label}",
-                subtitle=f"{when.start.day} {when.start:%B %Y} to {when.end.day} {when.end:%B %Y}",
-                facts=report_facts(manifest),
-                on_step=on_step,
-            )
+            with writing(where):
+                published = publish_report(
+                    build,
+                    spec.notebooks,
+                    title=f"Key account portfolio report, {when.label}",
+                    subtitle=f"{when.start.day} {when.start:%B %Y} to "
+                    f"{when.end.day} {when.end:%B %Y}",
+                    facts=report_facts(manifest),
+                    on_step=on_step,
+                )
+        except OutputError:
+            raise
         except Exception as exc:
             raise ReportError(f"writing {current[0]}: {type(exc).__name__}: {exc}") from exc
         timings.update(published.timings_s)
-        manifest["outputs"] = file_checksums(build)
+        manifest["outputs"] = file_checksums(build, skip=("manifest.json", LOCK_NAME))
         manifest["pdf_pages"] = published.pages
         manifest["workbook_sheets"] = published.sheets
         manifest["timings_s"] = {k: round(v, 2) for k, v in timings.items()}
-        (build / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
-        make_readable(build)
-        publish_folder(build, final)
+        with writing(where):
+            (build / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+            unlock_file(build)  # the lock stays held; the published folder has no lock file
+            make_readable(build)
+            publish_folder(build, final)
         progress.finished(current[0], published.timings_s.get(current[0]))
         progress.log(f"report {when.label} ready in {time.perf_counter() - progress.t0:.1f} s")
     finally:
@@ -376,10 +400,19 @@ def run_report(
             os.environ.pop(CACHE_ENV, None)
         else:
             os.environ[CACHE_ENV] = previous_cache
-        shutil.rmtree(cache, ignore_errors=True)
-        if build.exists():
-            shutil.rmtree(build, ignore_errors=True)
+        for folder in (cache, build):
+            if folder is not None:
+                release(folder)
+        _remove_stale(out, when.label, progress)
     return final
+
+
+def _remove_stale(out: Path, label: str, progress: _Progress) -> None:
+    """Remove the temporary folders of ``label`` left in ``out`` by runs that were killed
+    (:func:`kamlab.publish.scratch.remove_stale`: only those no live process holds)."""
+    prefixes = (f".{label}.partial-", f".{label}.cache-")
+    for folder in remove_stale(out, prefixes) + recover_previous(out / label):
+        progress.log(f"  removed {folder.name}, left by a run that was killed")
 
 
 def _checked_file(path: str | Path | None, what: str) -> str | None:

@@ -69,7 +69,11 @@ def cmd_sample(args) -> None:
     if args.faults:
         sample.transactions, planted = add_faults(sample.transactions, args.faults, seed=args.seed)
         print("planted faults: " + ", ".join(f"{k} {n}" for k, n in planted.items()))
-    for name, path in sample.write(args.out).items():
+    from kamlab.safe import writing
+
+    with writing(args.out):  # a folder that cannot be written: one line, exit 2
+        paths = sample.write(args.out)
+    for name, path in paths.items():
         print(f"{name}: {path}")
 
 

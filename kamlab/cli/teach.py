@@ -23,15 +23,17 @@ def cmd_teach(args) -> None:
     them as HTML with the code shown. Atomic: a failed run leaves earlier packs in DIR
     untouched.
     """
+    from kamlab.safe import writing
     from kamlab.teaching.packs import build_packs
 
-    path = build_packs(
-        args.seeds,
-        args.out,
-        notebooks=args.notebooks,
-        lecturer_seed=args.lecturer_seed,
-        jobs=args.jobs,
-    )
+    with writing(args.out):  # a folder that cannot be written: one line, exit 2
+        path = build_packs(
+            args.seeds,
+            args.out,
+            notebooks=args.notebooks,
+            lecturer_seed=args.lecturer_seed,
+            jobs=args.jobs,
+        )
     print(f"lecturer's pack: {path / 'lecturer'}")
     print(f"students' packs: {path / 'students'} ({len(set(args.seeds))} students)")
 

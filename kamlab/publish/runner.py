@@ -10,7 +10,7 @@ both run their notebooks through these public functions:
 - :func:`run_notebooks`: many notebooks, ``jobs`` at a time, each after the ones it
   needs, the longest first;
 - :func:`publish_folder`: swap a finished build folder into place (a failed run leaves
-  the previous one untouched);
+  the previous one untouched; :func:`recover_previous` puts it back after a kill);
 - :func:`file_checksums`, :func:`versions`, :func:`previous_timings`,
   :func:`make_readable`: the manifest's parts.
 """
@@ -38,6 +38,7 @@ __all__ = [
     "make_readable",
     "previous_timings",
     "publish_folder",
+    "recover_previous",
     "run_notebooks",
     "versions",
 ]
@@ -203,8 +204,15 @@ def run_notebooks(
 
 def publish_folder(build: Path, final: Path) -> None:
     """Swap ``build`` into ``final`` (same file system); the old ``final`` is removed only
-    after the swap, and restored if the swap fails."""
+    after the swap, and restored if the swap fails (or, if this process is killed between
+    the two renames, by :func:`recover_previous` in the next run).
+
+    ``build`` (a temporary folder, private) gets the mode the user's umask gives new
+    folders."""
     build, final = Path(build), Path(final)
+    mask = os.umask(0)
+    os.umask(mask)
+    build.chmod(0o777 & ~mask)
     old = None
     if final.exists():
         old = final.with_name(f".{final.name}.old-{os.getpid()}")
@@ -217,6 +225,37 @@ def publish_folder(build: Path, final: Path) -> None:
         raise
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
+
+
+def recover_previous(final: Path) -> list[Path]:
+    """Deal with what a run killed inside :func:`publish_folder` left beside ``final``:
+    ``.<name>.old-<pid>`` folders of dead processes are the previous ``final``, put back
+    if ``final`` is missing, removed otherwise. Return the folders removed."""
+    final = Path(final)
+    removed = []
+    for old in sorted(final.parent.glob(f".{final.name}.old-*")):
+        pid = old.name.rsplit("-", 1)[-1]
+        if not pid.isdigit() or _alive(int(pid)):
+            continue
+        if not final.exists():
+            try:
+                old.rename(final)
+                continue
+            except OSError:
+                pass
+        shutil.rmtree(old, ignore_errors=True)
+        removed.append(old)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # e.g. another user's process
+        return True
+    return True
 
 
 def file_checksums(folder: Path, *, skip: tuple[str, ...] = ("manifest.json",)) -> dict[str, dict]:
