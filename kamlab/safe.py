@@ -86,13 +86,14 @@ def output_error(exc: OSError, path: str | os.PathLike) -> OutputError | None:
 
 
 @contextmanager
-def writing(path: str | os.PathLike):
+def writing(path: str | os.PathLike, place: str | os.PathLike | None = None):
     """Turn an output fault (:data:`OUTPUT_FAULTS`) raised in the block into an
     :class:`~kamlab.errors.OutputError` naming ``path``; other errors pass unchanged.
 
-    Wrap writing only: a fault met while reading an input is not an output's. An
-    :class:`~kamlab.errors.OutputError` from an inner block (a temporary file) is named
-    again by ``path``, the place the user chose."""
+    Wrap writing only. An error naming a file that is neither ``place`` (default
+    ``path``), inside it nor one of its folders (e.g. a missing input or notebook) is
+    not an output fault and passes unchanged. An :class:`~kamlab.errors.OutputError` from an inner block (a
+    temporary file) is named again by ``path``, the place the user chose."""
     try:
         yield
     except OutputError as exc:
@@ -100,10 +101,19 @@ def writing(path: str | os.PathLike):
             raise
         raise output_error(OSError(exc.errno, os.strerror(exc.errno)), path) from exc
     except OSError as exc:
-        error = output_error(exc, path)
+        error = output_error(exc, path) if _concerns(exc, place or path) else None
         if error is None:
             raise
         raise error from exc
+
+
+def _concerns(exc: OSError, path: str | os.PathLike) -> bool:
+    """Whether ``exc`` is about ``path``: no file named, or ``path``, one of its folders,
+    or a file inside it."""
+    if not exc.filename or not isinstance(exc.filename, (str, os.PathLike)):
+        return True
+    failed, place = Path(os.path.abspath(exc.filename)), Path(os.path.abspath(path))
+    return failed == place or failed in place.parents or place in failed.parents
 
 
 def _file_mode() -> int:
@@ -122,7 +132,7 @@ def atomic_path(target: str | os.PathLike):
     writes), raises :class:`~kamlab.errors.OutputError` naming ``target``; the temporary
     file is removed and an earlier ``target`` is left as it was."""
     target = Path(target)
-    with writing(target):
+    with writing(target, target.parent):
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(
             prefix=f".{target.name[:120]}.", suffix=".tmp", dir=target.parent

@@ -350,6 +350,16 @@ def test_a_full_disk_halfway_through_a_file_leaves_the_previous_file_and_no_temp
     assert sorted(p.name for p in tmp_path.iterdir()) == ["summary.csv", "t.csv"]
 
 
+def test_a_fault_of_another_file_met_while_writing_is_not_called_an_output_fault(tmp_path):
+    """e.g. a missing input or notebook: its own error, not "cannot write here"."""
+    from kamlab.safe import writing
+
+    with pytest.raises(FileNotFoundError), writing(tmp_path / "reports"):
+        (tmp_path / "inputs" / "missing.csv").read_text()
+    with pytest.raises(OutputError, match="cannot write here"), writing(tmp_path / "reports"):
+        (tmp_path / "reports" / "2026Q3" / "index.html").write_text("x")
+
+
 def test_any_other_error_while_writing_is_still_a_bug(tmp_path, monkeypatch, capsys):
     def broken(self, path, *args, **kwargs):
         raise OSError(errno.EBADF, "Bad file descriptor")
@@ -359,7 +369,7 @@ def test_any_other_error_while_writing_is_still_a_bug(tmp_path, monkeypatch, cap
     assert "unexpected error: OSError" in capsys.readouterr().err
 
 
-def test_the_chart_of_the_portfolio_goes_through_the_same_door(tmp_path):
+def test_every_cli_writer_goes_through_the_one_door():
     """Every CLI writer writes through :func:`kamlab.safe.atomic_path` or ``write_csv``
     (or, for generated samples and teaching packs, inside :func:`kamlab.safe.writing`)."""
     writers = ("to_csv(", "savefig(", "write_text(", "write_bytes(", "to_excel(", ".open(")
@@ -368,6 +378,52 @@ def test_the_chart_of_the_portfolio_goes_through_the_same_door(tmp_path):
         for writer in writers:
             for line in (line for line in text.splitlines() if writer in line):
                 assert "savefig(tmp" in line, f"{module.name}: {line.strip()}"
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory) -> dict:
+    """A generated portfolio of 60 accounts (transactions, accounts); one_bad_line."""
+    from kamlab.datasets import make_sample
+
+    folder = tmp_path_factory.mktemp("sample")
+    (folder / "one_bad_line.csv").write_text(GOOD, encoding="utf-8")  # one line quarantined
+    return {"one_bad_line": folder / "one_bad_line.csv", **make_sample(60, seed=0).write(folder)}
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["validate", "--quarantine", "OUT"],
+        ["summarize", "--until", "2026-09-30", "--out", "OUT"],
+        ["segment", "--bootstrap", "0", "--out", "OUT"],
+        ["pnl", "--out", "OUT"],
+        ["value", "--out", "OUT"],
+        ["uplift", "--draws", "0", "--out", "OUT"],
+        ["portfolio", "--period", "2026Q3", "--out", "OUT"],
+        ["allocate", "--period", "2026Q3", "--hours", "500", "--out", "OUT"],
+    ],
+    ids=lambda command: command[0],
+)
+def test_every_command_that_writes_says_a_full_disk_in_one_line(
+    sample, tmp_path, monkeypatch, capsys, command
+):
+    out = tmp_path / "out.csv"
+    out.write_text("the previous output")
+
+    def full(self, path, *args, **kwargs):
+        Path(path).write_text("half")
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(pd.DataFrame, "to_csv", full)
+    name, *options = command
+    argv = [name, str(sample["one_bad_line" if name == "validate" else "transactions"])]
+    if name not in ("validate", "summarize", "segment"):
+        argv += ["--accounts", str(sample["accounts"])]
+    code = main(argv + [str(out) if o == "OUT" else o for o in options])
+    assert code == 2, capsys.readouterr().err
+    assert f"{out}: cannot write here (no space left on the disk)" in _one_line_error(capsys)
+    assert out.read_text() == "the previous output"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.csv"]
 
 
 def test_sample_names_an_unwritable_folder(tmp_path, capsys):

@@ -23,10 +23,13 @@ def cmd_teach(args) -> None:
     them as HTML with the code shown. Atomic: a failed run leaves earlier packs in DIR
     untouched.
     """
+    from pathlib import Path
+
     from kamlab.safe import writing
     from kamlab.teaching.packs import build_packs
 
-    with writing(args.out):  # a folder that cannot be written: one line, exit 2
+    # a folder that cannot be written: one line, exit 2 (the build is made beside it)
+    with writing(args.out, Path(args.out).resolve().parent):
         path = build_packs(
             args.seeds,
             args.out,
