@@ -360,6 +360,17 @@ def test_a_fault_of_another_file_met_while_writing_is_not_called_an_output_fault
         (tmp_path / "reports" / "2026Q3" / "index.html").write_text("x")
 
 
+def test_ctrl_c_is_one_line_and_leaves_no_temporary_file(tmp_path, monkeypatch, capsys):
+    def interrupted(self, path, *args, **kwargs):
+        Path(path).write_text("half")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(pd.DataFrame, "to_csv", interrupted)
+    assert _summarize(tmp_path, tmp_path / "summary.csv") == 130
+    assert capsys.readouterr().err.strip().endswith("kamlab summarize: interrupted")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["t.csv"]
+
+
 def test_any_other_error_while_writing_is_still_a_bug(tmp_path, monkeypatch, capsys):
     def broken(self, path, *args, **kwargs):
         raise OSError(errno.EBADF, "Bad file descriptor")

@@ -6,8 +6,9 @@ share; each other module adds one group of commands (``add_commands(subparsers,
 inputs)``, ``inputs`` being the parent parser of the reading options) whose ``cmd_*``
 functions parse the arguments and call the layers below.
 
-Exit codes: 0 success; 2 bad input or configuration (a one-line reason on stderr);
-1 an unexpected error (rerun with ``--debug`` for the traceback).
+Exit codes: 0 success; 2 bad input or configuration, or an output that cannot be
+written (a one-line reason on stderr); 1 an unexpected error (rerun with ``--debug`` for
+the traceback); 130 interrupted (Ctrl-C).
 """
 
 from __future__ import annotations
@@ -59,6 +60,11 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"kamlab {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # Ctrl-C: temporary files were removed on the way out
+        if args.debug:
+            raise
+        print(f"kamlab {args.command}: interrupted", file=sys.stderr)
+        return 130
     except Exception as exc:  # noqa: BLE001 (the one place that turns bugs into a clean exit)
         if args.debug:
             raise

@@ -10,8 +10,8 @@ dies. :func:`remove_stale` removes the folders whose lock it can take: their own
 dead. A folder whose lock is held (another run, live, in the same output folder) is
 left alone, so two runs into one folder both work.
 
-A folder without a lock file (made by a kamlab before 0.x, or caught between creation
-and locking, a matter of microseconds) counts as stale only when it has not changed for
+A folder without a lock file (left by an earlier kamlab, or caught between creation and
+locking, or just published: each a matter of microseconds) counts as stale only when it has not changed for
 :data:`GRACE_S` seconds.
 
 The locks are advisory and local: they protect runs on one machine. On a network file
@@ -26,7 +26,14 @@ import tempfile
 import time
 from pathlib import Path
 
-__all__ = ["GRACE_S", "LOCK_NAME", "make_locked_folder", "release", "remove_stale"]
+__all__ = [
+    "GRACE_S",
+    "LOCK_NAME",
+    "make_locked_folder",
+    "release",
+    "remove_stale",
+    "unlock_file",
+]
 
 LOCK_NAME = ".kamlab-run.lock"
 """The lock file inside a run's temporary folder."""
