@@ -598,6 +598,9 @@ def test_a_failing_notebook_leaves_the_previous_packs_in_place(tmp_path, monkeyp
     (packs / "manifest.json").write_text(json.dumps({"kind": "kamlab teaching packs"}))
     (packs / "lecturer").mkdir()
     (packs / "lecturer" / "old.html").write_text("last term's pack")
+    killed = tmp_path / ".packs.partial-killed"  # left by a run killed outright: lock not held
+    killed.mkdir()
+    (killed / ".kamlab-run.lock").write_text("12345\n")
 
     with pytest.raises(
         ReportError, match=r"01_broken.ipynb, cell 2: ValueError.*\(seed 1, lecturer's copy\)"

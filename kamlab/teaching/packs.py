@@ -11,8 +11,6 @@ packs untouched.
 from __future__ import annotations
 
 import json
-import shutil
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -93,6 +91,7 @@ def build_packs(
 
     from kamlab.publish.runner import publish_folder as _publish  # here: --help stays quick
     from kamlab.publish.runner import versions as _versions
+    from kamlab.publish.scratch import make_locked_folder, release, remove_stale, unlock_file
     from kamlab.teaching.runner import Run, run_all, teaching_dir
 
     seeds = list(dict.fromkeys(int(s) for s in seeds))
@@ -107,7 +106,9 @@ def build_packs(
     final = Path(out).resolve()
     _check_target(final)
     final.parent.mkdir(parents=True, exist_ok=True)
-    build = Path(tempfile.mkdtemp(prefix=f".{final.name}.partial-", dir=final.parent))
+    prefix = f".{final.name}.partial-"
+    remove_stale(final.parent, (prefix,))  # left by a killed run; live runs' folders stay
+    build = make_locked_folder(final.parent, prefix)
     runs = [Run(n, lecturer, True, build / "lecturer" / n) for n in names]
     runs += [Run(n, s, False, build / "students" / f"seed-{s}" / n) for s in seeds for n in names]
     bar = tqdm(total=len(runs), desc="kamlab teach", unit="notebook", disable=progress is False)
@@ -122,11 +123,11 @@ def build_packs(
             "versions": _versions(),
         }
         (build / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+        unlock_file(build)  # the published pack holds no lock file
         _publish(build, final)
     finally:
         bar.close()
-        if build.exists():
-            shutil.rmtree(build, ignore_errors=True)
+        release(build)
     return final
 
 
