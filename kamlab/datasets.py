@@ -144,6 +144,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from kamlab.safe import atomic_path
 from kamlab.vocabulary import (
     ATTRACTIVENESS_CRITERIA,
     BUYER_HEADINGS,
@@ -382,7 +383,8 @@ class SamplePortfolio:
 
     def write(self, out_dir: str | Path) -> dict[str, Path]:
         """Write ``transactions.csv``, ``accounts.csv``, ``truth.csv`` and
-        ``accounts_previous.csv`` (UTF-8, no index).
+        ``accounts_previous.csv`` (UTF-8, no index), each atomically: a run that fails
+        (a full disk) leaves the earlier file whole, never half written.
 
         The directory is created if needed. Returns the paths by table name.
         """
@@ -393,9 +395,14 @@ class SamplePortfolio:
             path = out / f"{name}.csv"
             frame: pd.DataFrame = getattr(self, name)
             float_format = "%.2f" if name == "transactions" else None
-            frame.to_csv(
-                path, index=False, encoding="utf-8", lineterminator="\n", float_format=float_format
-            )
+            with atomic_path(path) as tmp:
+                frame.to_csv(
+                    tmp,
+                    index=False,
+                    encoding="utf-8",
+                    lineterminator="\n",
+                    float_format=float_format,
+                )
             paths[name] = path
         return paths
 
