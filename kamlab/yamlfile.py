@@ -10,6 +10,9 @@ Every YAML file kamlab reads (the criteria, the cost-to-serve rates, a columns f
   refused after reading a few hundred events, in milliseconds and without memory growth.
   An alias inside the value it names (a recursive structure) is refused;
 - **nesting**: at most :data:`MAX_DEPTH` (32) levels of lists and mappings;
+- **values**: at most :data:`MAX_VALUES` (10,000) values (texts, numbers, lists,
+  mappings and aliases; keys included) in the file, so any file is read in well under a
+  second;
 - **plain YAML only**: ``yaml.SafeLoader`` (its C version when libyaml is there): tags
   such as ``!!python/object`` are refused, nothing runs;
 - **no silent surprises**: a key given twice in one mapping is refused (YAML readers
@@ -40,6 +43,7 @@ __all__ = [
     "MAX_ALIAS_VALUES",
     "MAX_BYTES",
     "MAX_DEPTH",
+    "MAX_VALUES",
     "number",
     "read_yaml",
     "shown",
@@ -53,6 +57,8 @@ MAX_ALIAS_VALUES = 500
 in full): ordinary reuse (``<<: *defaults``) needs tens; an alias bomb needs billions."""
 MAX_DEPTH = 32
 """The deepest nesting of lists and mappings; kamlab's files need five levels at most."""
+MAX_VALUES = 10_000
+"""The most values a file may hold; kamlab's shipped criteria hold about 300."""
 
 _SAFE = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _MERGE = "tag:yaml.org,2002:merge"
@@ -172,13 +178,22 @@ def _text_of(path: Path | Traversable, where: str, start: str) -> str:
 
 
 def _check_events(content: str) -> None:
-    """Walk the file's events once, before anything is built: refuse nesting beyond
-    MAX_DEPTH, an alias inside the value it names, and aliases standing for more than
-    MAX_ALIAS_VALUES values in all (each alias counts every value under its anchor)."""
+    """Walk the file's events once, before anything is built: refuse more than
+    MAX_VALUES values, nesting beyond MAX_DEPTH, an alias inside the value it names, and
+    aliases standing for more than MAX_ALIAS_VALUES values in all (each alias counts
+    every value under its anchor)."""
     sizes: dict[str, int] = {}  # anchor -> values under it, aliases expanded
     open_: list[list] = []  # [anchor, values so far] of each open list or mapping
-    expanded = 0
+    expanded = written = 0
     for event in yaml.parse(content, Loader=_SAFE):
+        if isinstance(event, yaml.NodeEvent):  # a text, number, list, mapping or alias
+            written += 1
+            if written > MAX_VALUES:
+                raise _Refused(
+                    event.start_mark,
+                    f"the file holds more than {MAX_VALUES:,} values (keys included)",
+                    "a configuration file holds a few hundred; check it is the right file",
+                )
         if isinstance(event, yaml.CollectionStartEvent):
             if len(open_) >= MAX_DEPTH:
                 raise _Refused(

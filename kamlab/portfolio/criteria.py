@@ -86,6 +86,9 @@ MEASURES: dict[str, str] = {
 
 RULES = ("percentile", "deciles", "linear")
 
+SHARE_FLOOR_MIN = 0.001
+"""The smallest ``potential.share_floor``: the wallet is at most 1,000 x the revenue."""
+
 KEY_CAP_MAX = 100_000
 """The largest ``tiers.key_cap`` (and ``potential.min_peers``) read from a file."""
 
@@ -319,7 +322,8 @@ def _check_health(rule: HealthRule, where: str) -> None:
 
 def _check_potential(rule: PotentialRule, where: str) -> None:
     checks = (
-        ("share_floor", 0 < rule.share_floor <= 1, "above 0 and at most 1"),
+        # a floor of 0.001 keeps the wallet at most 1,000 x the revenue (and finite)
+        ("share_floor", SHARE_FLOOR_MIN <= rule.share_floor <= 1, "at least 0.001 and at most 1"),
         ("peer_quantile", 0 < rule.peer_quantile <= 1, "above 0 and at most 1"),
         ("min_peers", rule.min_peers >= 1, "at least 1"),
     )
