@@ -97,7 +97,7 @@ def test_a_file_of_more_values_than_the_limit_is_refused_and_one_within_it_is_re
     assert f"the file holds more than {MAX_VALUES:,} values (keys included)" in message
     start = time.perf_counter()
     assert len(read_yaml(write("ok.yaml", "\n".join(rows[:-2])), "a test")) == len(rows) - 2
-    assert time.perf_counter() - start < 1.0
+    assert time.perf_counter() - start < 2.0  # 0.2 s with libyaml, 1.4 s without
 
 
 def test_nesting_deeper_than_the_limit_is_refused_with_its_line(write):

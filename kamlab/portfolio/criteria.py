@@ -16,7 +16,6 @@ The Python equivalent of the YAML::
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from importlib import resources
@@ -260,7 +259,8 @@ def _check_group(factors: tuple[Factor, ...], group: str, where: str) -> None:
             raise ConfigError(
                 f"{where}: {group}.{f.name}: low ({f.low}) must be below high ({f.high})"
             )
-        if not (math.isfinite(f.weight) and f.weight > 0):
+        number(f.weight, where, f"{group}.{f.name}.weight", low=0, high=100)
+        if not f.weight > 0:
             raise ConfigError(f"{where}: {group}.{f.name}: weight must be above 0, got {f.weight}")
     total = sum(f.weight for f in factors)
     if abs(total - 100) > 1e-6:
