@@ -116,8 +116,8 @@ def read_yaml(
 
     ``what`` names the content in messages (``"the criteria"``), ``name`` the file
     (default: ``path``); ``template`` is the shipped file to copy, named in the fix for
-    an empty file or a wrong top level (or ``fix`` says what to write). Raises :class:`~kamlab.errors.ConfigError` with
-    a one-line message.
+    an empty file or a wrong top level (or ``fix`` says what to write). Raises
+    :class:`~kamlab.errors.ConfigError` with a one-line message.
     """
     where = name or str(path)
     start = f"cannot read {what}"
