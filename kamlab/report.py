@@ -45,7 +45,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
 from kamlab.errors import ConfigError, OutputError
 from kamlab.io.files import sha256
@@ -74,6 +73,7 @@ from kamlab.safe import write_csv, writing
 from kamlab.value.pnl import load_cost_rates
 from kamlab.workflows.cache import CACHE_ENV
 from kamlab.workflows.period import read_inputs
+from kamlab.yamlfile import number, read_yaml, shown
 
 SPEC_FILE = "report.yaml"
 """The file beside the notebooks that declares the report (:func:`report_spec`)."""
@@ -114,41 +114,54 @@ def report_spec(folder: Path | None = None) -> ReportSpec:
     is a :class:`~kamlab.errors.ConfigError` naming the file."""
     folder = Path(folder or notebooks_dir())
     path = folder / SPEC_FILE
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError(f"report declaration {path}: {exc}") from exc
-    if not isinstance(raw, dict) or not isinstance(raw.get("notebooks"), list):
+    raw = read_yaml(path, "the report declaration")
+    if not isinstance(raw.get("notebooks"), list):
         raise ConfigError(f"report declaration {path}: expected a 'notebooks:' list")
     names: list[str] = []
     declared_needs: dict[str, object] = {}
     for entry in raw["notebooks"]:
         entry = {"name": entry} if isinstance(entry, str) else entry
         if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
-            raise ConfigError(f"report declaration {path}: {entry!r} is not a notebook")
+            raise ConfigError(f"report declaration {path}: {shown(entry)} is not a notebook")
         names.append(entry["name"])
         declared_needs[entry["name"]] = entry.get("needs") or []
     if len(set(names)) != len(names):
         raise ConfigError(f"report declaration {path}: a notebook is listed twice")
     needs: dict[str, set[str]] = {}
     for name, wanted in declared_needs.items():
-        wanted = [n for n in names if n != name] if wanted == "all" else list(wanted)
+        wanted = [n for n in names if n != name] if wanted == "all" else wanted
+        if not isinstance(wanted, list) or not all(isinstance(n, str) for n in wanted):
+            raise ConfigError(
+                f"{path}: the needs of {name} must be a list of notebooks or 'all', "
+                f"got {shown(wanted)}"
+            )
         if unknown := set(wanted) - set(names):
             raise ConfigError(
                 f"{path}: {name} needs {', '.join(sorted(unknown))}, which the report does "
                 "not run; add them to its notebooks or remove them from its needs"
             )
         needs[name] = set(wanted)
-    unknown = set(raw.get("parameters") or []) - set(REPORT_PARAMETERS)
+    parameters = raw.get("parameters") or []
+    if not isinstance(parameters, list) or not all(isinstance(p, str) for p in parameters):
+        raise ConfigError(
+            f"{path}: parameters must be a list of names such as [until, period], "
+            f"got {shown(parameters)}"
+        )
+    unknown = set(parameters) - set(REPORT_PARAMETERS)
     if unknown:
         raise ConfigError(
             f"{path}: unknown parameter(s) {', '.join(sorted(unknown))}; the report hands "
             f"the notebooks {', '.join(REPORT_PARAMETERS)}"
         )
-    try:
-        timeout = float(raw.get("cell_timeout_s", 600))
-    except (TypeError, ValueError) as exc:
-        raise ConfigError(f"{path}: cell_timeout_s must be a number of seconds") from exc
+    timeout = number(
+        raw.get("cell_timeout_s", 600),
+        str(path),
+        "cell_timeout_s",
+        low=0,
+        above=True,
+        high=86_400,  # a day
+        meaning="seconds",
+    )
     return ReportSpec(
         folder=folder,
         notebooks=names,

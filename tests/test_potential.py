@@ -93,7 +93,7 @@ def test_a_prospect_with_a_stated_share_is_valued_from_peers_a_share_of_nothing_
 def test_the_potential_section_is_read_from_the_criteria_and_checked():
     crit = load_criteria({"potential": {"share_floor": 0.1, "min_peers": 8}})
     assert crit.potential == PotentialRule(share_floor=0.1, peer_quantile=0.75, min_peers=8)
-    with pytest.raises(ConfigError, match="potential.share_floor must be above 0"):
+    with pytest.raises(ConfigError, match="potential.share_floor must be at least 0.001"):
         load_criteria({"potential": {"share_floor": 0}})
     with pytest.raises(ConfigError, match="unknown key 'cap' in potential"):
         load_criteria({"potential": {"cap": 2}})

@@ -12,9 +12,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
 from kamlab.errors import ConfigError, MissingColumnError
+from kamlab.yamlfile import read_yaml, shown, text
 
 TRANSACTION_ROLES: dict[str, list[str]] = {
     "account_id": [
@@ -121,16 +120,32 @@ def parse_column_options(options: list[str] | None) -> dict[str, str]:
 
 
 def load_mapping_file(path: str | Path) -> dict[str, str]:
-    """A YAML file of ``role: column`` pairs (optionally under a ``columns:`` key)."""
-    try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError(f"{path}: cannot read the column mapping ({exc})") from exc
-    if isinstance(data, dict) and isinstance(data.get("columns"), dict):
+    """A YAML file of ``role: column`` pairs (optionally under a ``columns:`` key), read
+    by :func:`kamlab.yamlfile.read_yaml` (size, alias and nesting limits; one-line
+    errors). Each key must be a role of :data:`TRANSACTION_ROLES`, each value a column
+    name (text, or a whole number for a column named ``2024``); a mistake is a
+    :class:`ConfigError` naming the file, the key and the fix."""
+    where = str(path)
+    data = read_yaml(path, "the column mapping", fix=_MAPPING_FIX)
+    if set(data) == {"columns"}:
         data = data["columns"]
-    if not isinstance(data, dict) or not all(isinstance(v, str | int) for v in data.values()):
-        raise ConfigError(f"{path}: expected 'role: column' pairs, e.g. 'account_id: CustomerID'")
-    return {str(k): str(v) for k, v in data.items()}
+        if not isinstance(data, dict):
+            raise ConfigError(
+                f"{where}: columns must be 'role: column' lines, e.g. 'account_id: CustomerID'"
+            )
+    mapping = {}
+    for role, column in data.items():
+        if role not in TRANSACTION_ROLES:
+            raise ConfigError(
+                f"{where}: unknown role {shown(role)}; known roles: "
+                f"{', '.join(TRANSACTION_ROLES)}; write 'ROLE: YOUR_COLUMN' with one of them"
+            )
+        text(column, where, role, example="'CustomerID'", numbers=True)
+        mapping[role] = str(column)  # as written: a header may have spaces
+    return mapping
+
+
+_MAPPING_FIX = "write one 'role: column' line per role, e.g. 'account_id: CustomerID'"
 
 
 def resolve_mapping(
@@ -153,7 +168,10 @@ def resolve_mapping(
     mapping = ColumnMapping()
     for role, column in given.items():
         if role not in roles:
-            raise ConfigError(f"unknown role {role!r}; known roles: {', '.join(roles)}")
+            raise ConfigError(
+                f"unknown role {shown(role)}; known roles: {', '.join(roles)}; "
+                "name one of them, e.g. account_id=CustomerID"
+            )
         if column not in found:
             raise ConfigError(
                 f"column {column!r} given for role {role!r} is not in {source or 'the file'}; "

@@ -16,15 +16,13 @@ The Python equivalent of the YAML::
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 
-import yaml
-
 from kamlab.errors import ConfigError
+from kamlab.yamlfile import number, read_yaml, shown, text
 
 __all__ = [
     "BOXES",
@@ -86,6 +84,12 @@ MEASURES: dict[str, str] = {
 """Data measures a factor can score, with their meaning (columns of the measures table)."""
 
 RULES = ("percentile", "deciles", "linear")
+
+SHARE_FLOOR_MIN = 0.001
+"""The smallest ``potential.share_floor``: the wallet is at most 1,000 x the revenue."""
+
+KEY_CAP_MAX = 100_000
+"""The largest ``tiers.key_cap`` (and ``potential.min_peers``) read from a file."""
 
 
 @dataclass(frozen=True)
@@ -221,7 +225,15 @@ class Criteria:
                 f"no {group} factor {sorted(unknown)[0]!r}; factors: "
                 f"{', '.join(f.name for f in factors)}"
             )
-        new = tuple(replace(f, weight=float(weights.get(f.name, f.weight))) for f in factors)
+        new = tuple(
+            replace(
+                f,
+                weight=_number(
+                    weights.get(f.name, f.weight), self.source, f"{group}.{f.name}.weight"
+                ),
+            )
+            for f in factors
+        )
         return replace(self, **{group: new})
 
 
@@ -247,7 +259,8 @@ def _check_group(factors: tuple[Factor, ...], group: str, where: str) -> None:
             raise ConfigError(
                 f"{where}: {group}.{f.name}: low ({f.low}) must be below high ({f.high})"
             )
-        if not (math.isfinite(f.weight) and f.weight > 0):
+        number(f.weight, where, f"{group}.{f.name}.weight", low=0, high=100)
+        if not f.weight > 0:
             raise ConfigError(f"{where}: {group}.{f.name}: weight must be above 0, got {f.weight}")
     total = sum(f.weight for f in factors)
     if abs(total - 100) > 1e-6:
@@ -309,7 +322,8 @@ def _check_health(rule: HealthRule, where: str) -> None:
 
 def _check_potential(rule: PotentialRule, where: str) -> None:
     checks = (
-        ("share_floor", 0 < rule.share_floor <= 1, "above 0 and at most 1"),
+        # a floor of 0.001 keeps the wallet at most 1,000 x the revenue (and finite)
+        ("share_floor", SHARE_FLOOR_MIN <= rule.share_floor <= 1, "at least 0.001 and at most 1"),
         ("peer_quantile", 0 < rule.peer_quantile <= 1, "above 0 and at most 1"),
         ("min_peers", rule.min_peers >= 1, "at least 1"),
     )
@@ -334,6 +348,10 @@ _TOP = (
 )
 _HEALTH_KEYS = ("p_alive_below", "days_above", "gaps_above", "days_cap")
 _FACTOR_KEYS = ("weight", "measure", "judgement", "rule", "low", "high")
+_MATRIX_KEYS = ("attractiveness_cutoff", "strength_cutoff")
+
+
+_SHIPPED = "kamlab/portfolio/criteria.yaml"
 
 
 def _default_path():
@@ -342,40 +360,53 @@ def _default_path():
 
 def _mapping(value, where: str, what: str) -> dict:
     if not isinstance(value, dict):
-        raise ConfigError(f"{where}: {what} must be 'key: value' lines, got {value!r}")
+        raise ConfigError(f"{where}: {what} must be 'key: value' lines, got {shown(value)}")
     return value
 
 
-def _number(value, where: str, what: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise ConfigError(f"{where}: {what} must be a number, got {value!r}")
-    return float(value)
+def _number(value, where: str, key: str, **bounds) -> float:
+    """A finite number (not a yes/no, a list or text); ranges are checked by ``bounds``
+    (:func:`kamlab.yamlfile.number`), else by :class:`Criteria` itself."""
+    return number(value, where, key, **({"low": None} | bounds))
+
+
+def _unknown_key(spec: dict, known, where: str, what: str) -> None:
+    extra = [k for k in spec if k not in known]
+    if extra:
+        raise ConfigError(
+            f"{where}: unknown key {shown(extra[0])} in {what}; known: {', '.join(known)}"
+        )
 
 
 def _factors(data, where: str, group: str) -> tuple[Factor, ...]:
-    out = []
-    for name, spec in _mapping(data, where, group).items():
-        spec = _mapping(spec, where, f"{group}.{name}")
-        extra = [k for k in spec if k not in _FACTOR_KEYS]
-        if extra:
-            raise ConfigError(
-                f"{where}: unknown key {extra[0]!r} in {group}.{name}; known: "
-                f"{', '.join(_FACTOR_KEYS)}"
-            )
-        if "weight" not in spec:
-            raise ConfigError(f"{where}: {group}.{name} has no weight")
-        out.append(
-            Factor(
-                name=str(name),
-                weight=_number(spec["weight"], where, f"{group}.{name}.weight"),
-                measure=spec.get("measure"),
-                judgement=None if spec.get("judgement") is None else str(spec["judgement"]),
-                rule=spec.get("rule", "percentile"),
-                low=None if spec.get("low") is None else _number(spec["low"], where, "low"),
-                high=None if spec.get("high") is None else _number(spec["high"], where, "high"),
-            )
-        )
-    return tuple(out)
+    return tuple(
+        _factor(name, spec, where, group) for name, spec in _mapping(data, where, group).items()
+    )
+
+
+def _factor(name, spec, where: str, group: str) -> Factor:
+    """One factor of ``group``; every key is checked for its type (and the weight for its
+    range) here, the rest by :class:`Criteria` (sources, rules, low < high, sums)."""
+    name = text(name, where, f"a factor name in {group}", example="revenue", numbers=True)
+    key = f"{group}.{name}"
+    spec = _mapping(spec, where, key)
+    _unknown_key(spec, _FACTOR_KEYS, where, key)
+    if "weight" not in spec:
+        raise ConfigError(f"{where}: {key} has no weight; add 'weight: NUMBER'")
+
+    def optional(field: str, check, **options):
+        value = spec.get(field)
+        return None if value is None else check(value, where, f"{key}.{field}", **options)
+
+    return Factor(
+        name=name,
+        weight=_number(spec["weight"], where, f"{key}.weight", low=0, high=100),
+        measure=optional("measure", text, example="revenue"),
+        judgement=optional("judgement", text, example="quality", numbers=True),
+        rule=optional("rule", text, example="linear") or "percentile",
+        low=optional("low", _number),
+        high=optional("high", _number),
+    )
 
 
 _LISTS = {"box": ("boxes", BOXES), "tier": ("tiers", TIERS), "health": ("health", HEALTH)}
@@ -384,8 +415,9 @@ _LISTS = {"box": ("boxes", BOXES), "tier": ("tiers", TIERS), "health": ("health"
 
 def _exit_rule(spec, where: str, k: int) -> ExitRule:
     spec = _mapping(spec, where, f"exit rule {k}")
+    _unknown_key(spec, ("action", "when", "why"), where, f"exit rule {k}")
     action = spec.get("action")
-    if action not in EXIT_ACTIONS:
+    if not isinstance(action, str) or action not in EXIT_ACTIONS:
         raise ConfigError(
             f"{where}: exit rule {k}: action must be one of "
             f"{', '.join(repr(a) for a in EXIT_ACTIONS)}, got {action!r}"
@@ -395,21 +427,24 @@ def _exit_rule(spec, where: str, k: int) -> ExitRule:
         if column in _LISTS:
             name, allowed = _LISTS[column]
             values = tuple(test) if isinstance(test, list) else (test,)
-            unknown = [v for v in values if v not in allowed]
+            unknown = [v for v in values if not isinstance(v, str) or v not in allowed]
             if unknown:
                 raise ConfigError(
-                    f"{where}: exit rule {k}: unknown {column} {unknown[0]!r}; "
+                    f"{where}: exit rule {k}: unknown {column} {shown(unknown[0])}; "
                     f"{column} is one of: {', '.join(allowed)}"
                 )
             lists[name] = values
             continue
+        column = text(column, where, f"a column in exit rule {k} when", example="growth")
         for side, value in _mapping(test, where, f"exit rule {k} {column}").items():
             if side not in ("below", "above"):
                 raise ConfigError(
-                    f"{where}: exit rule {k} {column}: use 'below' or 'above', got {side!r}"
+                    f"{where}: exit rule {k} {column}: use 'below' or 'above', got {shown(side)}"
                 )
-            bounds.append((str(column), side, _number(value, where, f"{column}.{side}")))
-    return ExitRule(str(action), str(spec.get("why") or action), bounds=tuple(bounds), **lists)
+            bounds.append((column, side, _number(value, where, f"exit rule {k} {column}.{side}")))
+    why = spec.get("why")
+    why = action if why is None else text(why, where, f"exit rule {k} why", example="a reason")
+    return ExitRule(action, why, bounds=tuple(bounds), **lists)
 
 
 def _exit_rules(data, where: str) -> tuple[ExitRule, ...]:
@@ -428,7 +463,7 @@ def _service(tiers: dict, where: str) -> dict[str, tuple[str, ...]]:
         if not isinstance(drivers, list):
             raise ConfigError(
                 f"{where}: tiers.service.{tier} must be a list of drivers such as "
-                f"[kam_hours, service_calls] ([] for none), got {drivers!r}"
+                f"[kam_hours, service_calls] ([] for none), got {shown(drivers)}"
             )
         out[tier] = tuple(drivers)
     return out
@@ -439,17 +474,9 @@ def _health(data, where: str) -> HealthRule:
     default = HealthRule()
     levels = {}
     for name, spec in _mapping(data, where, "health").items():
-        if name not in ("lapsing", "likely_lost"):
-            raise ConfigError(
-                f"{where}: unknown key {name!r} in health; known: lapsing, likely_lost"
-            )
+        _unknown_key({name: spec}, ("lapsing", "likely_lost"), where, "health")
         spec = _mapping(spec or {}, where, f"health.{name}")
-        extra = [k for k in spec if k not in _HEALTH_KEYS]
-        if extra:
-            raise ConfigError(
-                f"{where}: unknown key {extra[0]!r} in health.{name}; known: "
-                f"{', '.join(_HEALTH_KEYS)}"
-            )
+        _unknown_key(spec, _HEALTH_KEYS, where, f"health.{name}")
         values = {k: _number(v, where, f"health.{name}.{k}") for k, v in spec.items()}
         levels[name] = replace(getattr(default, name), **values)
     return replace(default, **levels)
@@ -458,46 +485,36 @@ def _health(data, where: str) -> HealthRule:
 def _potential(data, where: str) -> PotentialRule:
     """The ``potential:`` section; a key left out keeps the default."""
     spec = _mapping(data, where, "potential")
-    known = PotentialRule.__dataclass_fields__
-    extra = [k for k in spec if k not in known]
-    if extra:
-        raise ConfigError(
-            f"{where}: unknown key {extra[0]!r} in potential; known: {', '.join(known)}"
-        )
+    _unknown_key(spec, tuple(PotentialRule.__dataclass_fields__), where, "potential")
     values = {k: _number(v, where, f"potential.{k}") for k, v in spec.items()}
     if "min_peers" in values:
-        if not float(values["min_peers"]).is_integer():
-            raise ConfigError(
-                f"{where}: potential.min_peers must be a whole number, got {values['min_peers']:g}"
-            )
-        values["min_peers"] = int(values["min_peers"])
+        values["min_peers"] = _whole(spec["min_peers"], where, "potential.min_peers")
     return replace(PotentialRule(), **values)
+
+
+def _whole(value, where: str, key: str) -> int:
+    return int(_number(value, where, key, low=1, high=KEY_CAP_MAX, whole=True))
 
 
 def _parse(data: dict, where: str) -> Criteria:
     extra = [k for k in data if k not in _TOP]
     if extra:
-        raise ConfigError(f"{where}: unknown section {extra[0]!r}; sections: {', '.join(_TOP)}")
-    fallback = {
-        group: _factors(spec, where, f"fallback.{group}")
-        for group, spec in _mapping(data.get("fallback") or {}, where, "fallback").items()
-    }
+        raise ConfigError(
+            f"{where}: unknown section {shown(extra[0])}; sections: {', '.join(_TOP)}"
+        )
+    fallback = _mapping(data.get("fallback") or {}, where, "fallback")
+    _unknown_key(fallback, GROUPS, where, "fallback")
+    fallback = {g: _factors(spec, where, f"fallback.{g}") for g, spec in fallback.items()}
     matrix = _mapping(data.get("matrix") or {}, where, "matrix")
+    _unknown_key(matrix, _MATRIX_KEYS, where, "matrix")
     tiers = _mapping(data.get("tiers") or {}, where, "tiers")
-    extra = [k for k in tiers if k not in ("key_cap", "service")]
-    if extra:
-        raise ConfigError(f"{where}: unknown key {extra[0]!r} in tiers; known: key_cap, service")
-    cap = tiers.get("key_cap", 25)
-    if isinstance(cap, bool) or not isinstance(cap, int):
-        raise ConfigError(f"{where}: tiers.key_cap must be a whole number, got {cap!r}")
+    _unknown_key(tiers, ("key_cap", "service"), where, "tiers")
+    cap = _whole(tiers.get("key_cap", 25), where, "tiers.key_cap")
     return Criteria(
         attractiveness=_factors(data.get("attractiveness"), where, "attractiveness"),
         strength=_factors(data.get("strength"), where, "strength"),
         fallback=fallback,
-        attractiveness_cutoff=_number(
-            matrix.get("attractiveness_cutoff", 5.5), where, "attractiveness_cutoff"
-        ),
-        strength_cutoff=_number(matrix.get("strength_cutoff", 5.5), where, "strength_cutoff"),
+        **{k: _number(matrix.get(k, 5.5), where, f"matrix.{k}") for k in _MATRIX_KEYS},
         key_cap=cap,
         service=_service(tiers, where),
         exits=_exit_rules(data.get("exits") or [], where),
@@ -508,11 +525,9 @@ def _parse(data: dict, where: str) -> Criteria:
 
 
 def _read(path, where: str) -> dict:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise ConfigError(f"{where}: cannot read the criteria ({exc})") from exc
-    return _mapping(data or {}, where, "the file")
+    """The file's sections, read by :func:`kamlab.yamlfile.read_yaml` (size, alias and
+    nesting limits; one-line errors naming the file and line)."""
+    return read_yaml(path, "the criteria", name=where, template=_SHIPPED)
 
 
 def load_criteria(config: str | Path | Mapping | Criteria | None = None) -> Criteria:
@@ -521,7 +536,7 @@ def load_criteria(config: str | Path | Mapping | Criteria | None = None) -> Crit
     Raises :class:`~kamlab.errors.ConfigError` saying what is wrong and where."""
     if isinstance(config, Criteria):
         return config
-    data = _read(_default_path(), "kamlab/portfolio/criteria.yaml")
+    data = _read(_default_path(), _SHIPPED)
     where = "kamlab defaults"
     if config is not None:
         if isinstance(config, Mapping):

@@ -18,7 +18,6 @@ file (the shipped default is ``kamlab/cost_to_serve.yaml``, read by
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -27,11 +26,11 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from kamlab.errors import ConfigError, InputError
 from kamlab.io import Accounts, Transactions, accounts_by_id
 from kamlab.summary import accepted_rows, summarize
+from kamlab.yamlfile import number, read_yaml, shown, text
 
 __all__ = [
     "PNL_COLUMNS",
@@ -74,6 +73,13 @@ PNL_COLUMNS: dict[str, str] = {
 }
 """The columns of :func:`customer_pnl`, with their meaning."""
 
+RATE_MAX = 1e9
+"""The largest rate accepted, in currency units per unit of a driver (a sane bound: a
+KAM hour in Indonesian rupiah is about 1.3e6); a larger one is refused as a typo."""
+PAYMENT_DAYS_MAX = 3650
+"""The most days of credit accepted in ``financing.payment_days`` (ten years)."""
+_SHIPPED = "kamlab/cost_to_serve.yaml"
+
 _TOP_KEYS = (
     "currency",
     "transaction_drivers",
@@ -115,92 +121,85 @@ def _default_path():
 
 
 def _read_yaml(path, where: str) -> dict:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError(f"{where}: cannot read cost-to-serve rates ({exc})") from exc
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise ConfigError(
-            f"{where}: expected 'key: value' lines (e.g. 'transaction_drivers:'), "
-            f"got a {type(data).__name__}"
-        )
-    return data
+    return read_yaml(path, "cost-to-serve rates", name=where, template=_SHIPPED)
 
 
-def _number(value, where: str, key: str, what: str, *, upper: float | None = None) -> float:
-    ok = isinstance(value, int | float) and not isinstance(value, bool)
-    if ok:
-        value = float(value)
-        ok = math.isfinite(value) and value >= 0 and (upper is None or value <= upper)
-    if not ok:
-        bound = f"between 0 and {upper:g}" if upper is not None else ">= 0"
-        raise ConfigError(f"{where}: {key} must be a number {bound} ({what}), got {value!r}")
-    return value
+def _rate(value, where: str, key: str, meaning: str) -> float:
+    """A cost per unit: a finite number from 0 to :data:`RATE_MAX`."""
+    return number(value, where, key, low=0, high=RATE_MAX, meaning=meaning)
 
 
 def _section(data: dict, name: str, where: str) -> dict:
     section = data.get(name) or {}
     if not isinstance(section, dict):
-        raise ConfigError(f"{where}: {name} must be 'key: value' lines, got {section!r}")
+        raise ConfigError(f"{where}: {name} must be 'key: value' lines, got {shown(section)}")
     return section
 
 
 def _unknown(keys, known, where: str, section: str) -> None:
-    extra = [str(k) for k in keys if k not in known]
+    extra = [k for k in keys if k not in known]
     if extra:
         raise ConfigError(
-            f"{where}: unknown key {extra[0]!r} in {section}; known keys: {', '.join(known)}"
+            f"{where}: unknown key {shown(str(extra[0]))} in {section}; known keys: "
+            f"{', '.join(known)}"
         )
 
 
 def _parse(data: dict, where: str, base: CostRates | None) -> CostRates:
     _unknown(data, _TOP_KEYS, where, "the top level")
     currency = data.get("currency", base.currency if base else "GBP")
-    if not isinstance(currency, str) or not currency.strip():
-        raise ConfigError(f"{where}: currency must be a name such as GBP, got {currency!r}")
-    unit = currency.strip()
+    unit = text(currency, where, "currency", example="GBP")
 
     section = _section(data, "transaction_drivers", where)
     _unknown(section, TRANSACTION_DRIVERS, where, "transaction_drivers")
     transaction = dict(base.transaction) if base else {}
     for key, value in section.items():
         what = f"{unit} per {key.replace('_', ' ')}"
-        transaction[key] = _number(value, where, f"transaction_drivers.{key}", what)
+        transaction[key] = _rate(value, where, f"transaction_drivers.{key}", what)
 
     section = _section(data, "account_drivers", where)
     account = dict(base.account) if base else {}
     for key, value in section.items():
         if not isinstance(key, str) or not key.strip() or key in _RESERVED:
             raise ConfigError(
-                f"{where}: account_drivers key {key!r} must name a column of the accounts "
+                f"{where}: account_drivers key {shown(key)} must name a column of the accounts "
                 f"table other than {', '.join(sorted(_RESERVED))}"
             )
-        account[key] = _number(value, where, f"account_drivers.{key}", f"{unit} per unit")
+        account[key] = _rate(value, where, f"account_drivers.{key}", f"{unit} per unit")
 
     section = _section(data, "financing", where)
     _unknown(section, _FINANCING_KEYS, where, "financing")
     rate = base.financing_rate if base else 0.0
     if "annual_rate" in section:
-        rate = _number(section["annual_rate"], where, "financing.annual_rate", "a share", upper=1)
+        rate = number(
+            section["annual_rate"], where, "financing.annual_rate", high=1, meaning="a share"
+        )
     days = base.payment_days if base else None
     if "payment_days" in section:
         days = section["payment_days"]
         if days is not None:
-            days = _number(days, where, "financing.payment_days", "days of credit, or null")
+            days = number(
+                days,
+                where,
+                "financing.payment_days",
+                high=PAYMENT_DAYS_MAX,
+                meaning="days of credit, or null",
+            )
     column = base.payment_days_column if base else None
     if "payment_days_column" in section:
         column = section["payment_days_column"]
-        if column is not None and (not isinstance(column, str) or not column.strip()):
-            raise ConfigError(
-                f"{where}: financing.payment_days_column must be a column name, got {column!r}"
+        if column is not None:
+            column = text(
+                column,
+                where,
+                "financing.payment_days_column",
+                example="payment_days (or null)",
             )
 
     share = base.assumed_margin_share if base else 0.25
     if "assumed_margin_share" in data:
-        share = _number(
-            data["assumed_margin_share"], where, "assumed_margin_share", "a share", upper=1
+        share = number(
+            data["assumed_margin_share"], where, "assumed_margin_share", high=1, meaning="a share"
         )
     return CostRates(unit, transaction, account, rate, days, column, share, where)
 
@@ -210,17 +209,20 @@ def load_cost_rates(path: str | Path | Mapping | None = None) -> CostRates:
 
     ``None`` gives the shipped defaults (``kamlab/cost_to_serve.yaml``). A file or
     dict only needs the keys it changes: the others keep their defaults, and a rate
-    of 0 stops charging an activity. Raises :class:`~kamlab.errors.ConfigError`
-    naming the file and key for an unreadable file, an unknown key, or a rate that
-    is negative or not a number.
+    of 0 stops charging an activity. The file is read by
+    :func:`kamlab.yamlfile.read_yaml` (size, alias and nesting limits). Raises
+    :class:`~kamlab.errors.ConfigError` naming the file and key for an unreadable file,
+    an unknown key, or a value of the wrong type or range: every rate a finite number
+    from 0 to :data:`RATE_MAX` (yes/no are not numbers), ``annual_rate`` and
+    ``assumed_margin_share`` from 0 to 1, ``payment_days`` from 0 to
+    :data:`PAYMENT_DAYS_MAX` or null.
     """
-    shipped = "kamlab/cost_to_serve.yaml"
-    defaults = _parse(_read_yaml(_default_path(), shipped), shipped, None)
+    defaults = _parse(_read_yaml(_default_path(), _SHIPPED), _SHIPPED, None)
     if path is None:
         return defaults
     if isinstance(path, Mapping):
         return _parse(dict(path), "rates", defaults)
-    return _parse(_read_yaml(Path(path), str(path)), str(path), defaults)
+    return _parse(_read_yaml(path, str(path)), str(path), defaults)
 
 
 def _rates(rates: CostRates | str | Path | Mapping | None) -> CostRates:
@@ -259,6 +261,21 @@ def _window_start(end: pd.Timestamp, window) -> pd.Timestamp | None:
 
 
 # --------------------------------------------------------------------------- P&L
+
+
+def _refuse_infinity(pnl: pd.DataFrame) -> None:
+    """Backstop: no P&L number may be infinite. Rates are bounded (:data:`RATE_MAX`) and
+    accounts columns finite, but a driver count x rate, or amounts near the float limit
+    (1.8e308), can still overflow; that is an :class:`InputError`, never an ``inf`` cell."""
+    numbers = pnl.select_dtypes("number")
+    infinite = np.isinf(numbers.to_numpy(dtype="float64"))
+    if infinite.any():
+        row, col = np.argwhere(infinite)[0]
+        raise InputError(
+            f"the P&L's {numbers.columns[col]} for account {numbers.index[row]} is too large "
+            "to compute (beyond 1.8e308); check that account's amounts, its driver counts in "
+            "the accounts file and the cost rates"
+        )
 
 
 def cost_lines(pnl: pd.DataFrame) -> list[str]:
@@ -318,9 +335,10 @@ def _deliveries(lines: pd.DataFrame, orders: pd.Series) -> pd.Series:
 
 
 def _account_values(acc: pd.DataFrame, column: str, index: pd.Index, what: str) -> pd.Series:
-    """A numeric accounts column aligned to ``index`` (missing stays NaN)."""
+    """A numeric accounts column aligned to ``index`` (missing stays NaN); a negative,
+    infinite or non-numeric value is an :class:`InputError`."""
     values = pd.to_numeric(acc[column], errors="coerce")
-    bad = (values.isna() & acc[column].notna()) | (values < 0)
+    bad = (values.isna() & acc[column].notna()) | (values < 0) | np.isinf(values)
     if bad.any():
         first = bad[bad].index[0]
         raise InputError(
@@ -458,6 +476,7 @@ def customer_pnl(
     out["contribution"] = out["gross_margin"] - out["cost_to_serve"]
     positive = out["net_revenue"] > 0
     out["contribution_margin"] = (out["contribution"] / out["net_revenue"]).where(positive)
+    _refuse_infinity(out)
     out.attrs.update(
         until=str(end.date()),
         start=str((start if start is not None else first.min()).date()),
