@@ -151,3 +151,19 @@ def test_the_cli_is_a_leaf_nothing_else_imports_argparse_or_it():
         or name.startswith("kamlab.cli.")
     ]
     assert offenders == []
+
+
+@pytest.mark.parametrize(
+    "command, option",
+    [("portfolio", "--config"), ("pnl", "--cost-rates"), ("allocate", "--cost-rates")],
+)
+def test_a_mistake_in_a_config_file_stops_the_run_before_the_data_is_read(
+    command, option, tmp_path, capsys
+):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("attractiveness: [1, 2]\n" if option == "--config" else "order: [1, 2]\n")
+    never_read = tmp_path / "missing.csv"  # reading it first would be a different error
+    argv = [command, str(never_read), option, str(bad), "--out", str(tmp_path / "o.csv")]
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and str(bad) in err and "no such file" not in err

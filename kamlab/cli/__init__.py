@@ -17,6 +17,7 @@ import argparse
 import importlib
 import sys
 
+from kamlab.cli.options import check_config_files
 from kamlab.errors import KamlabError
 
 __all__ = ["COMMAND_GROUPS", "build_parser", "main"]
@@ -54,6 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        check_config_files(args)
         args.func(args)
     except KamlabError as exc:
         if args.debug:

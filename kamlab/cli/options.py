@@ -142,6 +142,19 @@ def add_number(
     p.add_argument(flag, type=type(default), default=default, metavar=metavar, help=help)
 
 
+def check_config_files(args: argparse.Namespace) -> None:
+    """Read ``--config`` and ``--cost-rates`` when given, so that a mistake in either stops
+    the run (a one-line :class:`~kamlab.errors.ConfigError`) before any data is read."""
+    if getattr(args, "config", None):
+        from kamlab.portfolio.criteria import load_criteria
+
+        load_criteria(args.config)
+    if getattr(args, "cost_rates", None):
+        from kamlab.value.pnl import load_cost_rates
+
+        load_cost_rates(args.cost_rates)
+
+
 def add_config(p: argparse.ArgumentParser) -> None:
     """``--config YAML``: the selection criteria and portfolio rules."""
     p.add_argument(
