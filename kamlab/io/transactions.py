@@ -6,6 +6,8 @@ Validation rules, applied in this order; a row gets the first reason that applie
 ==================== ==========================================================
 reason               rule
 ==================== ==========================================================
+malformed_line       the line cannot be read as one row: a stray quote, or more or
+                     fewer fields than the header (``detail`` names the line)
 oversized_field      a mapped text value longer than 10,000 characters
 missing_account_id   the account id is empty
 duplicate_line       the whole line repeats an earlier line exactly (first kept)
@@ -51,10 +53,11 @@ from kamlab.io.parse import (
     parse_numbers,
     uses_decimal_comma,
 )
-from kamlab.io.validated import Reasons, Validated
+from kamlab.io.validated import Reasons, Validated, account_for
 
 MAX_FIELD_CHARS = 10_000
 REASONS = [
+    "malformed_line",
     "oversized_field",
     "missing_account_id",
     "duplicate_line",
@@ -210,7 +213,8 @@ def validate_transactions(
         flag(~account_id.isin(known), "unknown_account", "not in the accounts table")
 
     data = _accepted_frame(reasons.ok, account_id, dates, revenue, amounts, frame, cols)
-    return Transactions(data, reasons.quarantine(frame), mapping, raw.source, n, notes)
+    data, quarantine, n = account_for(raw, data, reasons.quarantine(frame))
+    return Transactions(data, quarantine, mapping, raw.source, n, raw.notes + notes)
 
 
 def _cancelled_orders(order_ids: pd.Series) -> np.ndarray:
