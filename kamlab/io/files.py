@@ -159,7 +159,7 @@ def _read_parquet(path: Path, names: list[str] | None) -> RawTable:
         for f, shown in zip(fields, final, strict=True)
         if pa.types.is_nested(f.type)
     }
-    for name, (shown, kind) in nested.items():
+    for shown, kind in nested.values():
         if normalise_name(shown) in _ROLE_NAMES:
             raise InputError(
                 f"{path}: column {shown!r} holds {kind} values (several per cell), which "
@@ -202,9 +202,7 @@ def _decode(path: Path, data: bytes, encoding: str | None) -> tuple[bytes, str]:
     A UTF-8/16/32 byte-order mark decides (unless ``encoding`` names a non-Unicode
     codec); otherwise ``encoding``, or UTF-8 with latin-1 as fallback.
     """
-    unknown = (
-        f"{path}: unknown encoding {encoding!r}; use e.g. utf-8, latin-1, cp1252, utf-16"
-    )
+    unknown = f"{path}: unknown encoding {encoding!r}; use e.g. utf-8, latin-1, cp1252, utf-16"
     name = None
     if encoding:
         try:
@@ -264,19 +262,21 @@ def sniff_separator(lines: list[str]) -> str | None:
     """
     best, best_score = ",", (0.0, 0)
     for candidate in _CANDIDATE_SEPARATORS:
-        try:
-            counts = [
-                len(row) for row in csv.reader(io.StringIO("\n".join(lines)), delimiter=candidate)
-            ]
-        except csv.Error:
-            continue
-        if not counts:
-            continue
-        modal = max(set(counts), key=counts.count)
-        consistency = counts.count(modal) / len(counts)
-        score = (consistency, modal)
-        if modal > 1 and score > best_score:
-            best, best_score = candidate, score
+        for quoting in (csv.QUOTE_MINIMAL, csv.QUOTE_NONE):  # a stray quote must not hide it
+            try:
+                reader = csv.reader(
+                    io.StringIO("\n".join(lines)), delimiter=candidate, quoting=quoting
+                )
+                counts = [len(row) for row in reader]
+            except csv.Error:
+                continue
+            if not counts:
+                continue
+            modal = max(set(counts), key=counts.count)
+            consistency = counts.count(modal) / len(counts)
+            score = (consistency, modal)
+            if modal > 1 and score > best_score:
+                best, best_score = candidate, score
     if best_score[0] < 0.9:
         counts = [len(ln.split()) for ln in lines]
         modal = max(set(counts), key=counts.count)

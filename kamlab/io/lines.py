@@ -126,7 +126,11 @@ def scan_lines(lines: list[str], sep: str | None, has_header: bool) -> Scan:
     first = next((i for i, ln in enumerate(lines) if ln.strip()), len(lines))
     if first == len(lines):
         return Scan([], [])
-    split = _split_whitespace if sep is None else (lambda ln: next(csv.reader([_bare(ln)], delimiter=sep), []))
+    split = (
+        _split_whitespace
+        if sep is None
+        else (lambda ln: next(csv.reader([_bare(ln)], delimiter=sep), []))
+    )
     header = lines[first]
     with _no_field_limit():
         width = len(split(header))
