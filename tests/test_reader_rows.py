@@ -160,3 +160,26 @@ def test_repeated_parquet_column_names_are_one_line_naming_them(tmp_path):
     with pytest.raises(InputError) as err:
         read_transactions(tmp_path / "dupes.parquet", today=TODAY)
     assert "'date' appear more than once" in str(err.value) and "\n" not in str(err.value)
+
+
+def test_a_file_without_header_whose_lines_end_with_a_separator_keeps_its_columns(write):
+    path = write("no_header.csv", "A1,2026-01-01,1,\nA2,2026-01-02,2,\n")
+    tx = read_transactions(path, names=["account_id", "date", "revenue"], today=TODAY)
+    accounted(tx, 2)
+    assert tx.data["revenue"].tolist() == [1.0, 2.0]
+
+
+def test_windows_line_ends_and_a_stray_quote_lose_no_row(write):
+    text = 'account_id,date,revenue\r\nA1,"2026-01-01,1\r\nA2,2026-01-02,2\r\nA3,2026-01-03,3\r\n'
+    tx = read_transactions(write("crlf.csv", text), today=TODAY)
+    accounted(tx, 3)
+    assert tx.data["account_id"].tolist() == ["A2", "A3"]
+
+
+def test_accounts_files_account_for_malformed_lines_too(write):
+    from kamlab import read_accounts
+
+    accounts = read_accounts(write("acc.csv", "account_id,account_name\nA1,Alpha\nA2,Beta,extra\n"))
+    assert accounts.counts()["read"] == 2
+    assert accounts.counts()["by_reason"] == {"malformed_line": 1}
+    assert accounts.data.index.tolist() == ["A1"]

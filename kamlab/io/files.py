@@ -312,14 +312,30 @@ def _rows_agree(buf: bytes, frame: pd.DataFrame, has_header: bool, sep: str | No
     quotes, also the separators; otherwise no row may end in an empty field (where a
     short row would be padded).
     """
-    body = buf.strip()
-    breaks = body.count(b"\n") + body.count(b"\r") - body.count(b"\r\n")
+    start, end = _text_span(buf)
+    breaks = buf.count(b"\n", start, end)
+    if buf.find(b"\r", start, end) >= 0:
+        breaks += buf.count(b"\r", start, end) - buf.count(b"\r\n", start, end)
     lines = breaks + 1
     if lines != len(frame) + has_header:
         return False
-    if sep is not None and b'"' not in body:
-        return body.count(sep.encode("utf-8")) == (frame.shape[1] - 1) * lines
+    if sep is not None and buf.find(b'"', start, end) < 0:
+        return buf.count(sep.encode("utf-8"), start, end) == (frame.shape[1] - 1) * lines
     return not frame.iloc[:, -1].eq("").any()
+
+
+def _text_span(buf: bytes) -> tuple[int, int]:
+    """Where ``buf`` starts and ends once blank space around it is left out (no copy)."""
+    blank = b" \t\r\n\x0b\x0c"
+    start, end = 0, len(buf)
+    while start < min(end, 4096) and buf[start] in blank:
+        start += 1
+    while end > max(start, len(buf) - 4096) and buf[end - 1] in blank:
+        end -= 1
+    if start == 4096 or end == len(buf) - 4096:  # a long run of blank space: let C do it
+        start, end = len(buf) - len(buf.lstrip(blank)), len(buf.rstrip(blank))
+    end = max(start, end)
+    return start, end
 
 
 def _read_delimited(
@@ -350,6 +366,12 @@ def _read_delimited(
     rows, malformed, notes = None, [], []
     if not clean or not _rows_agree(buf, frame, has_header, sep):
         frame, rows, malformed, notes = _read_line_by_line(path, buf, sep, has_header, options)
+    if not has_header and sep is not None and frame.shape[1] > 1 and frame.iloc[:, -1].eq("").all():
+        frame = frame.iloc[:, :-1]
+        notes.append(
+            "every line ends with a separator (a trailing separator); "
+            "the empty last column is ignored"
+        )
     if not has_header:
         frame.columns = [f"column_{i + 1}" for i in range(frame.shape[1])]
     frame.columns = [str(c).strip() for c in frame.columns]
@@ -374,10 +396,7 @@ def _read_line_by_line(path: Path, buf: bytes, sep: str | None, has_header: bool
     scan = scan_lines(split_lines(buf.decode("utf-8", errors="surrogatepass")), sep, has_header)
     frame, _ = _parse(path, "".join(scan.kept).encode("utf-8", errors="surrogatepass"), options)
     if frame is None or len(frame) != len(scan.good_rows):  # pandas and csv disagree: trust csv
-        width = len(scan.records[0]) if scan.records else 0
-        header = next(iter(_parse_header(scan, sep)), None) if has_header else None
-        columns = header if header and len(header) == width else list(range(width))
-        frame = pd.DataFrame(scan.records, columns=columns, dtype=str)
+        frame = _frame_of_records(scan, sep, has_header)
     notes = []
     if scan.header_trailing:
         notes.append("the header line ends with a separator; its empty last name is ignored")
@@ -396,9 +415,13 @@ def _read_line_by_line(path: Path, buf: bytes, sep: str | None, has_header: bool
     return frame, np.asarray(scan.good_rows, dtype=int), scan.malformed, notes
 
 
-def _parse_header(scan, sep: str | None) -> list[list[str]]:
-    line = scan.kept[0].rstrip("\r\n") if scan.kept else ""
-    return [line.split()] if sep is None else list(csv.reader([line], delimiter=sep))
+def _frame_of_records(scan, sep: str | None, has_header: bool) -> pd.DataFrame:
+    """The kept rows as :mod:`csv` split them, under the header's names when it has as many."""
+    width = len(scan.records[0]) if scan.records else 0
+    header = scan.kept[0].rstrip("\r\n") if has_header and scan.kept else ""
+    names = header.split() if sep is None else next(csv.reader([header], delimiter=sep), [])
+    columns = names if has_header and len(names) == width else list(range(width))
+    return pd.DataFrame(scan.records, columns=columns, dtype=str)
 
 
 def _malformed_frame(malformed: list, columns: list[str], sep: str | None) -> pd.DataFrame | None:
