@@ -183,3 +183,10 @@ def test_accounts_files_account_for_malformed_lines_too(write):
     assert accounts.counts()["read"] == 2
     assert accounts.counts()["by_reason"] == {"malformed_line": 1}
     assert accounts.data.index.tolist() == ["A1"]
+
+
+def test_a_long_line_offset_by_a_short_one_is_not_taken_for_trailing_separators(write):
+    text = "account_id,date,revenue\nA1,2026-01-01,1,x,\nA2,2026-01-02,\n"
+    tx = read_transactions(write("offset.csv", text), today=TODAY)
+    accounted(tx, 2)
+    assert tx.quarantine["detail"].tolist()[0] == "line 2: 5 fields, the header has 3"

@@ -324,6 +324,28 @@ def _rows_agree(buf: bytes, frame: pd.DataFrame, has_header: bool, sep: str | No
     return not frame.iloc[:, -1].eq("").any()
 
 
+def _all_trailing(buf: bytes, frame: pd.DataFrame, has_header: bool, sep: str | None) -> bool:
+    """Cheap check for text without quotes: a header of k fields and every data line of
+    k + 1 fields ending with the separator (so the extra field is empty on every line)."""
+    start, end = _text_span(buf)
+    if sep is None or not has_header or buf.find(b'"', start, end) >= 0:
+        return False
+    mark = sep.encode("utf-8")
+    breaks = buf.count(b"\n", start, end)
+    if buf.find(b"\r", start, end) >= 0:
+        breaks += buf.count(b"\r", start, end) - buf.count(b"\r\n", start, end)
+    data_lines = breaks
+    if data_lines != len(frame):
+        return False
+    width = frame.shape[1]
+    if buf.count(mark, start, end) != (width - 1) + width * data_lines:
+        return False
+    if frame.iloc[:, -1].eq("").any():  # a short line may offset a long one in the total
+        return False
+    ends = buf.count(mark + b"\n", start, end) + buf.count(mark + b"\r", start, end)
+    return ends + buf.endswith(mark, start, end) == data_lines
+
+
 def _text_span(buf: bytes) -> tuple[int, int]:
     """Where ``buf`` starts and ends once blank space around it is left out (no copy)."""
     blank = b" \t\r\n\x0b\x0c"
@@ -364,7 +386,13 @@ def _read_delimited(
     )
     frame, clean = _parse(path, buf, options)
     rows, malformed, notes = None, [], []
-    if not clean or not _rows_agree(buf, frame, has_header, sep):
+    if frame is not None and not clean and _all_trailing(buf, frame, has_header, sep):
+        clean = True  # pandas (index_col=False) dropped exactly the empty last fields
+        notes.append(
+            f"all {len(frame):,} data lines end with a separator the header lacks "
+            "(a trailing separator); the empty last field is ignored"
+        )
+    elif not clean or not _rows_agree(buf, frame, has_header, sep):
         frame, rows, malformed, notes = _read_line_by_line(path, buf, sep, has_header, options)
     if not has_header and sep is not None and frame.shape[1] > 1 and frame.iloc[:, -1].eq("").all():
         frame = frame.iloc[:, :-1]
