@@ -43,7 +43,7 @@ def read_accounts(
     names: list[str] | None = None,
 ) -> Accounts:
     """Read an accounts file (CSV, Parquet, Excel) and validate it."""
-    raw = read_table(path, sep=sep, encoding=encoding, names=names)
+    raw = read_table(path, sep=sep, encoding=encoding, names=names, mapped=(columns or {}).values())
     frame = raw.frame
     mapping = resolve_mapping(
         list(frame.columns),

@@ -29,6 +29,7 @@ import hashlib
 import io
 import re
 import warnings
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -98,8 +99,14 @@ def read_table(
     encoding: str | None = None,
     names: list[str] | None = None,
     sheet: str | int = 0,
+    mapped: Iterable[str] = (),
 ) -> RawTable:
-    """Read ``path`` into a :class:`RawTable`; raise :class:`InputError` when it cannot be read."""
+    """Read ``path`` into a :class:`RawTable`; raise :class:`InputError` when it cannot be read.
+
+    ``mapped`` are column names the caller will use for roles: a Parquet column of
+    lists, records or maps among them (or named like a role) is an error naming it;
+    other such columns are left out with a note.
+    """
     path = Path(path)
     if not path.exists():
         raise InputError(f"{path}: no such file")
@@ -109,7 +116,7 @@ def read_table(
         raise InputError(f"{path}: the file is empty (0 bytes); expected a header and data rows")
     suffix = path.suffix.lower()
     if suffix in PARQUET_SUFFIXES:
-        return _read_parquet(path, names)
+        return _read_parquet(path, names, set(mapped))
     if suffix in EXCEL_SUFFIXES:
         return _read_excel(path, names, sheet)
     if suffix == ".xls":
@@ -137,7 +144,7 @@ def _first_line(exc: BaseException) -> str:
     return text.splitlines()[0].strip()[:300]
 
 
-def _read_parquet(path: Path, names: list[str] | None) -> RawTable:
+def _read_parquet(path: Path, names: list[str] | None, mapped: set[str]) -> RawTable:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -160,7 +167,7 @@ def _read_parquet(path: Path, names: list[str] | None) -> RawTable:
         if pa.types.is_nested(f.type)
     }
     for shown, kind in nested.values():
-        if normalise_name(shown) in _ROLE_NAMES:
+        if shown in mapped or normalise_name(shown) in _ROLE_NAMES:
             raise InputError(
                 f"{path}: column {shown!r} holds {kind} values (several per cell), which "
                 "cannot be read as ids, dates or amounts; store one value per cell "

@@ -113,7 +113,7 @@ def read_transactions(
     """
     if isinstance(accounts, Validated):
         accounts = accounts.data
-    raw = read_table(path, sep=sep, encoding=encoding, names=names)
+    raw = read_table(path, sep=sep, encoding=encoding, names=names, mapped=(columns or {}).values())
     mapping = resolve_mapping(
         list(raw.frame.columns),
         columns,
