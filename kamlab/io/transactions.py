@@ -80,7 +80,7 @@ class Transactions(Validated):
 
     ``data`` has one row per accepted line: ``account_id``, ``date``,
     ``revenue`` (net: negative for returns), ``is_return``, ``row`` (1-based data
-    row in the source) and, when mapped, ``order_id``, ``product_id``,
+    row in the source, malformed lines counted) and, when mapped, ``order_id``, ``product_id``,
     ``quantity``, ``unit_price``, ``cost``, ``gross_margin``, ``account_name``.
     ``quarantine`` has the rejected rows as read, with ``row``, ``reason`` and
     ``detail``. ``keys`` are the lines' integer keys (:mod:`kamlab.io.keys`), made
