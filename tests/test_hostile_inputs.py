@@ -284,9 +284,12 @@ def test_binary_file_is_refused_with_a_hint(write):
         read_transactions(write("data.csv", b"PAR1\x00\x01\x02garbage"))
 
 
-def test_ragged_rows_are_an_error_naming_the_line(write):
-    with pytest.raises(InputError, match="Expected 3 fields in line 4, saw 5"):
-        read_transactions(write("ragged.csv", GOOD + "A3,2026-01-07,10,extra,fields\n"))
+def test_a_ragged_row_is_quarantined_naming_the_line(write):
+    tx = read_transactions(
+        write("ragged.csv", GOOD + "A3,2026-01-07,10,extra,fields\n"), today=TODAY
+    )
+    accounted(tx, 3)
+    assert tx.quarantine["detail"].tolist() == ["line 4: 5 fields, the header has 3"]
 
 
 def test_excel_and_parquet_are_read_like_csv(tmp_path):

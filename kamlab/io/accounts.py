@@ -5,6 +5,7 @@ Rules, in order (a row gets the first that applies):
 ==================== ==========================================================
 reason               rule
 ==================== ==========================================================
+malformed_line       the line cannot be read as one row (a stray quote, a ragged line)
 oversized_field      an id or name longer than 10,000 characters
 missing_account_id   the account id is empty
 duplicate_account_id the id appears on an earlier row (the first row is kept)
@@ -26,7 +27,7 @@ from kamlab.io.files import read_table
 from kamlab.io.mapping import ACCOUNT_ROLES, resolve_mapping
 from kamlab.io.parse import parse_ids
 from kamlab.io.transactions import MAX_FIELD_CHARS
-from kamlab.io.validated import Reasons, Validated
+from kamlab.io.validated import Reasons, Validated, account_for
 
 
 class Accounts(Validated):
@@ -42,7 +43,7 @@ def read_accounts(
     names: list[str] | None = None,
 ) -> Accounts:
     """Read an accounts file (CSV, Parquet, Excel) and validate it."""
-    raw = read_table(path, sep=sep, encoding=encoding, names=names)
+    raw = read_table(path, sep=sep, encoding=encoding, names=names, mapped=(columns or {}).values())
     frame = raw.frame
     mapping = resolve_mapping(
         list(frame.columns),
@@ -89,7 +90,8 @@ def read_accounts(
         if raw.encoding not in (None, "utf-8")
         else []
     )
-    return Accounts(data, reasons.quarantine(frame), mapping, raw.source, len(frame), notes)
+    data, quarantine, n = account_for(raw, data, reasons.quarantine(frame))
+    return Accounts(data, quarantine, mapping, raw.source, n, raw.notes + notes)
 
 
 def accounts_by_id(accounts: Accounts | pd.DataFrame | None) -> pd.DataFrame | None:

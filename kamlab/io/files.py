@@ -7,6 +7,13 @@ Rules (documented in README "Data contract"):
 - Delimited text: the separator is sniffed from the first lines among comma,
   semicolon, tab, pipe and runs of whitespace. The encoding is UTF-8 (a BOM is
   allowed); a file that is not valid UTF-8 is read as latin-1 and the run says so.
+  A UTF-16 or UTF-32 file with a byte-order mark is read as such (with or without
+  ``encoding``); other files with NUL bytes are binary and refused.
+- Every data row is accounted for: a quoted field may span lines, but a stray
+  quote, a ragged line or a line count that disagrees with the rows parsed sends
+  the file through :mod:`kamlab.io.lines`, whose malformed lines come back in
+  :attr:`RawTable.malformed` (quarantined as ``malformed_line``). A trailing
+  separator on every line is recognised, not taken for an extra column.
 - A first line whose every field looks like a number or a date is data, not a
   header: columns are then named ``column_1``, ``column_2``, ... When ``names``
   are given, the first line is a header only if it repeats them.
@@ -16,28 +23,53 @@ Rules (documented in README "Data contract"):
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
 import io
 import re
-from dataclasses import dataclass
+import warnings
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from kamlab.errors import InputError
-from kamlab.io.mapping import normalise_name
+from kamlab.io.lines import scan_lines, split_lines
+from kamlab.io.mapping import ACCOUNT_ROLES, TRANSACTION_ROLES, normalise_name
 
 PARQUET_SUFFIXES = {".parquet", ".pq"}
 EXCEL_SUFFIXES = {".xlsx", ".xlsm"}
 _CANDIDATE_SEPARATORS = [",", ";", "\t", "|"]
 _SNIFF_LINES = 50
 _NUMBER_OR_DATE = re.compile(r"^[\s\"']*[-+]?[\d.,:/ -]+[\s\"']*$")
+_BOMS = [
+    (b"\x00\x00\xfe\xff", "utf-32"),
+    (b"\xff\xfe\x00\x00", "utf-32"),
+    (b"\xef\xbb\xbf", "utf-8-sig"),
+    (b"\xff\xfe", "utf-16"),
+    (b"\xfe\xff", "utf-16"),
+]
+_ROLE_NAMES = {
+    normalise_name(n)
+    for roles in (TRANSACTION_ROLES, ACCOUNT_ROLES)
+    for names in roles.values()
+    for n in names
+}
+MALFORMED_COLUMNS = ["row", "line", "detail"]
 
 
 @dataclass
 class RawTable:
-    """A file's rows as read, before any validation."""
+    """A file's rows as read, before any validation.
+
+    ``rows`` are the 1-based numbers of ``frame``'s rows among all the file's data
+    rows (``None``: 1, 2, ...); ``malformed`` holds the data rows that could not be
+    read as rows (``row``, physical ``line``, ``detail``, then the line's fields
+    taken literally under the frame's columns). ``notes`` say what the reader did.
+    """
 
     frame: pd.DataFrame
     source: str
@@ -45,6 +77,19 @@ class RawTable:
     encoding: str | None = None
     separator: str | None = None
     has_header: bool = True
+    rows: np.ndarray | None = None
+    malformed: pd.DataFrame | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def row_numbers(self) -> np.ndarray:
+        """1-based data-row numbers of ``frame``'s rows."""
+        return np.arange(1, len(self.frame) + 1) if self.rows is None else self.rows
+
+    @property
+    def n_rows(self) -> int:
+        """Data rows in the file: rows read plus malformed rows."""
+        return len(self.frame) + (0 if self.malformed is None else len(self.malformed))
 
 
 def read_table(
@@ -54,8 +99,14 @@ def read_table(
     encoding: str | None = None,
     names: list[str] | None = None,
     sheet: str | int = 0,
+    mapped: Iterable[str] = (),
 ) -> RawTable:
-    """Read ``path`` into a :class:`RawTable`; raise :class:`InputError` when it cannot be read."""
+    """Read ``path`` into a :class:`RawTable`; raise :class:`InputError` when it cannot be read.
+
+    ``mapped`` are column names the caller will use for roles: a Parquet column of
+    lists, records or maps among them (or named like a role) is an error naming it;
+    other such columns are left out with a note.
+    """
     path = Path(path)
     if not path.exists():
         raise InputError(f"{path}: no such file")
@@ -65,7 +116,7 @@ def read_table(
         raise InputError(f"{path}: the file is empty (0 bytes); expected a header and data rows")
     suffix = path.suffix.lower()
     if suffix in PARQUET_SUFFIXES:
-        return _read_parquet(path, names)
+        return _read_parquet(path, names, set(mapped))
     if suffix in EXCEL_SUFFIXES:
         return _read_excel(path, names, sheet)
     if suffix == ".xls":
@@ -87,33 +138,128 @@ def _rename(frame: pd.DataFrame, names: list[str] | None, source: Path) -> pd.Da
     return frame
 
 
-def _read_parquet(path: Path, names: list[str] | None) -> RawTable:
+def _first_line(exc: BaseException) -> str:
+    """An exception's message cut to its first non-empty line (no schema dumps, no tracebacks)."""
+    text = str(exc).strip() or type(exc).__name__
+    return text.splitlines()[0].strip()[:300]
+
+
+def _read_parquet(path: Path, names: list[str] | None, mapped: set[str]) -> RawTable:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
     try:
-        frame = pd.read_parquet(path)
+        schema = pq.read_schema(path)
     except Exception as exc:  # pyarrow raises several types for corrupt files
-        raise InputError(f"{path}: cannot be read as Parquet ({exc})") from exc
-    return RawTable(_rename(frame.reset_index(drop=True), names, path), str(path), "parquet")
+        raise InputError(f"{path}: cannot be read as Parquet ({_first_line(exc)})") from exc
+    fields = [f for f in schema if not f.name.startswith("__index_level_")]
+    seen = [f.name for f in fields]
+    repeated = sorted({n for n in seen if seen.count(n) > 1})
+    if repeated:
+        raise InputError(
+            f"{path}: column name(s) {', '.join(map(repr, repeated))} appear more than once; "
+            "give every column its own name"
+        )
+    final = names if names is not None and len(names) == len(fields) else seen
+    nested = {
+        f.name: (shown, str(f.type))
+        for f, shown in zip(fields, final, strict=True)
+        if pa.types.is_nested(f.type)
+    }
+    for shown, kind in nested.values():
+        if shown in mapped or normalise_name(shown) in _ROLE_NAMES:
+            raise InputError(
+                f"{path}: column {shown!r} holds {kind} values (several per cell), which "
+                "cannot be read as ids, dates or amounts; store one value per cell "
+                "(explode the lists) or name another column with --column"
+            )
+    try:
+        if nested:
+            keep = [f.name for f in fields if f.name not in nested]
+            frame = pd.read_parquet(path, columns=keep)
+        else:
+            frame = pd.read_parquet(path)
+    except Exception as exc:
+        raise InputError(f"{path}: cannot be read as Parquet ({_first_line(exc)})") from exc
+    if names is not None and nested:
+        names = [n for f, n in zip(fields, names, strict=False) if f.name not in nested]
+    notes = [
+        f"column {shown!r} ({kind}) holds several values per cell; it is left out"
+        for shown, kind in nested.values()
+    ]
+    frame = _rename(frame.reset_index(drop=True), names, path)
+    return RawTable(frame, str(path), "parquet", notes=notes)
 
 
 def _read_excel(path: Path, names: list[str] | None, sheet: str | int) -> RawTable:
     try:
         frame = pd.read_excel(path, sheet_name=sheet, dtype=object)
     except Exception as exc:
-        raise InputError(f"{path}: cannot be read as an Excel workbook ({exc})") from exc
+        raise InputError(
+            f"{path}: cannot be read as an Excel workbook ({_first_line(exc)})"
+        ) from exc
     if frame.empty:
         raise InputError(f"{path}: sheet {sheet!r} has no data rows")
     return RawTable(_rename(frame, names, path), str(path), "excel")
 
 
-def _head_lines(path: Path) -> tuple[bytes, list[str]]:
-    """First bytes of the file and its first non-empty lines, decoded leniently for sniffing."""
-    with path.open("rb") as fh:
-        head = fh.read(1 << 16)
-    text = head.decode("utf-8", errors="replace").lstrip("\ufeff")
-    lines = [ln for ln in text.splitlines() if ln.strip()]
+def _decode(path: Path, data: bytes, encoding: str | None) -> tuple[bytes, str]:
+    """The file as UTF-8 bytes without BOM, and the encoding it was read in.
+
+    A UTF-8/16/32 byte-order mark decides (unless ``encoding`` names a non-Unicode
+    codec); otherwise ``encoding``, or UTF-8 with latin-1 as fallback.
+    """
+    unknown = f"{path}: unknown encoding {encoding!r}; use e.g. utf-8, latin-1, cp1252, utf-16"
+    name = None
+    if encoding:
+        try:
+            name = codecs.lookup(encoding).name
+        except LookupError:
+            raise InputError(unknown) from None
+    bom = next((enc for mark, enc in _BOMS if data.startswith(mark)), None)
+    if bom and (name is None or name.startswith("utf")):
+        candidates = [bom]
+    elif encoding:
+        candidates = [encoding]
+    else:
+        if b"\x00" in data[:8192]:
+            raise _binary(path)
+        candidates = ["utf-8", "latin-1"]
+    for enc in candidates:
+        try:
+            text = data.decode(enc)
+        except UnicodeDecodeError as exc:
+            error = exc
+            continue
+        except LookupError:  # a bytes-to-bytes codec such as base64
+            raise InputError(unknown) from None
+        if "\x00" in text[:8192]:
+            raise _binary(path)
+        if enc == "utf-8":
+            return data, "utf-8"
+        text = text.removeprefix("\ufeff")
+        shown = "utf-8" if enc == "utf-8-sig" else enc
+        return text.encode("utf-8", errors="surrogatepass"), shown
+    raise InputError(
+        f"{path}: cannot be decoded as {', '.join(candidates)} ({_first_line(error)}); "
+        "give the right --encoding (e.g. latin-1, cp1252, utf-16)"
+    )
+
+
+def _binary(path: Path) -> InputError:
+    return InputError(
+        f"{path}: looks like a binary file, not text; Parquet files need a .parquet "
+        "extension and Excel files .xlsx"
+    )
+
+
+def _head_lines(buf: bytes) -> list[str]:
+    """The first non-empty lines of UTF-8 text, for sniffing."""
+    head = buf[: 1 << 16]
+    lines = [ln for ln in head.decode("utf-8", errors="replace").splitlines() if ln.strip()]
     if len(head) == 1 << 16 and len(lines) > 1:
         lines = lines[:-1]  # the last line may be cut off
-    return head, lines[:_SNIFF_LINES]
+    return lines[:_SNIFF_LINES]
 
 
 def sniff_separator(lines: list[str]) -> str | None:
@@ -123,19 +269,21 @@ def sniff_separator(lines: list[str]) -> str | None:
     """
     best, best_score = ",", (0.0, 0)
     for candidate in _CANDIDATE_SEPARATORS:
-        try:
-            counts = [
-                len(row) for row in csv.reader(io.StringIO("\n".join(lines)), delimiter=candidate)
-            ]
-        except csv.Error:
-            continue
-        if not counts:
-            continue
-        modal = max(set(counts), key=counts.count)
-        consistency = counts.count(modal) / len(counts)
-        score = (consistency, modal)
-        if modal > 1 and score > best_score:
-            best, best_score = candidate, score
+        for quoting in (csv.QUOTE_MINIMAL, csv.QUOTE_NONE):  # a stray quote must not hide it
+            try:
+                reader = csv.reader(
+                    io.StringIO("\n".join(lines)), delimiter=candidate, quoting=quoting
+                )
+                counts = [len(row) for row in reader]
+            except csv.Error:
+                continue
+            if not counts:
+                continue
+            modal = max(set(counts), key=counts.count)
+            consistency = counts.count(modal) / len(counts)
+            score = (consistency, modal)
+            if modal > 1 and score > best_score:
+                best, best_score = candidate, score
     if best_score[0] < 0.9:
         counts = [len(ln.split()) for ln in lines]
         modal = max(set(counts), key=counts.count)
@@ -150,15 +298,80 @@ def _looks_like_data(fields: list[str]) -> bool:
     )
 
 
+def _parse(path: Path, buf: bytes, options: dict) -> tuple[pd.DataFrame | None, bool]:
+    """pandas' reading of ``buf`` and whether it is clean (no error, no warning about lengths)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", pd.errors.ParserWarning)
+        try:
+            frame = pd.read_csv(io.BytesIO(buf), encoding="utf-8", **options)
+        except pd.errors.EmptyDataError as exc:
+            raise InputError(f"{path}: no columns could be read ({_first_line(exc)})") from exc
+        except (pd.errors.ParserError, ValueError, csv.Error):
+            return None, False
+    clean = not any(issubclass(w.category, pd.errors.ParserWarning) for w in caught)
+    return frame, clean
+
+
+def _rows_agree(buf: bytes, frame: pd.DataFrame, has_header: bool, sep: str | None) -> bool:
+    """Cheap check: one physical line per row and every row as wide as the header.
+
+    Counts line breaks (as pandas does: ``\\n``, ``\\r\\n``, bare ``\\r``); without
+    quotes, also the separators; otherwise no row may end in an empty field (where a
+    short row would be padded).
+    """
+    start, end = _text_span(buf)
+    breaks = buf.count(b"\n", start, end)
+    if buf.find(b"\r", start, end) >= 0:
+        breaks += buf.count(b"\r", start, end) - buf.count(b"\r\n", start, end)
+    lines = breaks + 1
+    if lines != len(frame) + has_header:
+        return False
+    if sep is not None and buf.find(b'"', start, end) < 0:
+        return buf.count(sep.encode("utf-8"), start, end) == (frame.shape[1] - 1) * lines
+    return not frame.iloc[:, -1].eq("").any()
+
+
+def _all_trailing(buf: bytes, frame: pd.DataFrame, has_header: bool, sep: str | None) -> bool:
+    """Cheap check for text without quotes: a header of k fields and every data line of
+    k + 1 fields ending with the separator (so the extra field is empty on every line)."""
+    start, end = _text_span(buf)
+    if sep is None or not has_header or buf.find(b'"', start, end) >= 0:
+        return False
+    mark = sep.encode("utf-8")
+    breaks = buf.count(b"\n", start, end)
+    if buf.find(b"\r", start, end) >= 0:
+        breaks += buf.count(b"\r", start, end) - buf.count(b"\r\n", start, end)
+    data_lines = breaks
+    if data_lines != len(frame):
+        return False
+    width = frame.shape[1]
+    if buf.count(mark, start, end) != (width - 1) + width * data_lines:
+        return False
+    if frame.iloc[:, -1].eq("").any():  # a short line may offset a long one in the total
+        return False
+    ends = buf.count(mark + b"\n", start, end) + buf.count(mark + b"\r", start, end)
+    return ends + buf.endswith(mark, start, end) == data_lines
+
+
+def _text_span(buf: bytes) -> tuple[int, int]:
+    """Where ``buf`` starts and ends once blank space around it is left out (no copy)."""
+    blank = b" \t\r\n\x0b\x0c"
+    start, end = 0, len(buf)
+    while start < min(end, 4096) and buf[start] in blank:
+        start += 1
+    while end > max(start, len(buf) - 4096) and buf[end - 1] in blank:
+        end -= 1
+    if start == 4096 or end == len(buf) - 4096:  # a long run of blank space: let C do it
+        start, end = len(buf) - len(buf.lstrip(blank)), len(buf.rstrip(blank))
+    end = max(start, end)
+    return start, end
+
+
 def _read_delimited(
     path: Path, *, sep: str | None, encoding: str | None, names: list[str] | None
 ) -> RawTable:
-    head, lines = _head_lines(path)
-    if b"\x00" in head[:8192]:
-        raise InputError(
-            f"{path}: looks like a binary file, not text; Parquet files need a .parquet "
-            "extension and Excel files .xlsx"
-        )
+    buf, encoding = _decode(path, path.read_bytes(), encoding)
+    lines = _head_lines(buf)
     if not lines:
         raise InputError(f"{path}: the file has no text lines (only blank lines)")
     if sep is None:
@@ -176,37 +389,96 @@ def _read_delimited(
         na_filter=False,
         skip_blank_lines=True,
         engine="c",
+        index_col=False,
     )
-    encodings = [encoding] if encoding else ["utf-8-sig", "latin-1"]
-    frame = None
-    for enc in encodings:
-        try:
-            frame = pd.read_csv(path, encoding=enc, **options)
-            encoding = enc
-            break
-        except UnicodeDecodeError:
-            continue
-        except pd.errors.EmptyDataError as exc:
-            raise InputError(f"{path}: no columns could be read ({exc})") from exc
-        except (pd.errors.ParserError, ValueError) as exc:
-            reason = str(exc).strip().replace("Error tokenizing data. C error: ", "")
-            raise InputError(f"{path}: cannot be parsed as delimited text: {reason}") from exc
-    if frame is None:
-        raise InputError(f"{path}: cannot be decoded as {', '.join(encodings)}")
+    frame, clean = _parse(path, buf, options)
+    rows, malformed, notes = None, [], []
+    if frame is not None and not clean and _all_trailing(buf, frame, has_header, sep):
+        clean = True  # pandas (index_col=False) dropped exactly the empty last fields
+        notes.append(
+            f"all {len(frame):,} data lines end with a separator the header lacks "
+            "(a trailing separator); the empty last field is ignored"
+        )
+    elif not clean or not _rows_agree(buf, frame, has_header, sep):
+        frame, rows, malformed, notes = _read_line_by_line(path, buf, sep, has_header, options)
+    if not has_header and sep is not None and frame.shape[1] > 1 and frame.iloc[:, -1].eq("").all():
+        frame = frame.iloc[:, :-1]
+        notes.append(
+            "every line ends with a separator (a trailing separator); "
+            "the empty last column is ignored"
+        )
     if not has_header:
         frame.columns = [f"column_{i + 1}" for i in range(frame.shape[1])]
     frame.columns = [str(c).strip() for c in frame.columns]
     frame = _rename(frame, names, path)
-    if frame.empty:
+    if frame.empty and not malformed:
         raise InputError(f"{path}: has a header ({', '.join(frame.columns)}) but no data rows")
     return RawTable(
         frame,
         str(path),
         "csv",
-        encoding="utf-8" if encoding == "utf-8-sig" else encoding,
+        encoding=encoding,
         separator="whitespace" if sep is None else sep,
         has_header=has_header,
+        rows=rows,
+        malformed=_malformed_frame(malformed, list(frame.columns), sep),
+        notes=notes,
     )
+
+
+def _read_line_by_line(path: Path, buf: bytes, sep: str | None, has_header: bool, options: dict):
+    """The slow, exact reading: :func:`kamlab.io.lines.scan_lines`, then pandas on the kept lines."""
+    scan = scan_lines(split_lines(buf.decode("utf-8", errors="surrogatepass")), sep, has_header)
+    frame, _ = _parse(path, "".join(scan.kept).encode("utf-8", errors="surrogatepass"), options)
+    if frame is None or len(frame) != len(scan.good_rows):  # pandas and csv disagree: trust csv
+        frame = _frame_of_records(scan, sep, has_header)
+    notes = []
+    if scan.header_trailing:
+        notes.append("the header line ends with a separator; its empty last name is ignored")
+    if scan.trailing:
+        notes.append(
+            f"{scan.trailing:,} data line(s) end with a separator the header lacks "
+            "(a trailing separator); the empty last field is ignored"
+        )
+    if scan.malformed:
+        shown = ", ".join(str(m.line) for m in scan.malformed[:5])
+        more = ", ..." if len(scan.malformed) > 5 else ""
+        notes.append(
+            f"{len(scan.malformed):,} malformed line(s) quarantined as malformed_line "
+            f"(line {shown}{more}): a stray quote or a number of fields unlike the header's"
+        )
+    return frame, np.asarray(scan.good_rows, dtype=int), scan.malformed, notes
+
+
+def _frame_of_records(scan, sep: str | None, has_header: bool) -> pd.DataFrame:
+    """The kept rows as :mod:`csv` split them, under the header's names when it has as many."""
+    width = len(scan.records[0]) if scan.records else 0
+    header = scan.kept[0].rstrip("\r\n") if has_header and scan.kept else ""
+    names = header.split() if sep is None else next(csv.reader([header], delimiter=sep), [])
+    columns = names if has_header and len(names) == width else list(range(width))
+    return pd.DataFrame(scan.records, columns=columns, dtype=str)
+
+
+def _malformed_frame(malformed: list, columns: list[str], sep: str | None) -> pd.DataFrame | None:
+    """The malformed rows: ``row``, ``line``, ``detail``, then the text split literally under ``columns``."""
+    if not malformed:
+        return None
+    width = len(columns)
+    cells = []
+    for m in malformed:
+        parts = m.text.split() if sep is None else m.text.split(sep)
+        if len(parts) > width:
+            parts = parts[: width - 1] + [(sep or " ").join(parts[width - 1 :])]
+        cells.append(parts + [None] * (width - len(parts)))
+    out = pd.DataFrame(cells, columns=columns, dtype="string")
+    meta = pd.DataFrame(
+        {
+            "row": [m.row for m in malformed],
+            "line": [m.line for m in malformed],
+            "detail": [m.detail for m in malformed],
+        }
+    )
+    return pd.concat([meta, out], axis=1)
 
 
 def sha256(path: Path) -> str:

@@ -6,6 +6,8 @@ Validation rules, applied in this order; a row gets the first reason that applie
 ==================== ==========================================================
 reason               rule
 ==================== ==========================================================
+malformed_line       the line cannot be read as one row: a stray quote, or more or
+                     fewer fields than the header (``detail`` names the line)
 oversized_field      a mapped text value longer than 10,000 characters
 missing_account_id   the account id is empty
 duplicate_line       the whole line repeats an earlier line exactly (first kept)
@@ -51,10 +53,11 @@ from kamlab.io.parse import (
     parse_numbers,
     uses_decimal_comma,
 )
-from kamlab.io.validated import Reasons, Validated
+from kamlab.io.validated import Reasons, Validated, account_for
 
 MAX_FIELD_CHARS = 10_000
 REASONS = [
+    "malformed_line",
     "oversized_field",
     "missing_account_id",
     "duplicate_line",
@@ -77,7 +80,7 @@ class Transactions(Validated):
 
     ``data`` has one row per accepted line: ``account_id``, ``date``,
     ``revenue`` (net: negative for returns), ``is_return``, ``row`` (1-based data
-    row in the source) and, when mapped, ``order_id``, ``product_id``,
+    row in the source, malformed lines counted) and, when mapped, ``order_id``, ``product_id``,
     ``quantity``, ``unit_price``, ``cost``, ``gross_margin``, ``account_name``.
     ``quarantine`` has the rejected rows as read, with ``row``, ``reason`` and
     ``detail``. ``keys`` are the lines' integer keys (:mod:`kamlab.io.keys`), made
@@ -110,7 +113,7 @@ def read_transactions(
     """
     if isinstance(accounts, Validated):
         accounts = accounts.data
-    raw = read_table(path, sep=sep, encoding=encoding, names=names)
+    raw = read_table(path, sep=sep, encoding=encoding, names=names, mapped=(columns or {}).values())
     mapping = resolve_mapping(
         list(raw.frame.columns),
         columns,
@@ -210,7 +213,8 @@ def validate_transactions(
         flag(~account_id.isin(known), "unknown_account", "not in the accounts table")
 
     data = _accepted_frame(reasons.ok, account_id, dates, revenue, amounts, frame, cols)
-    return Transactions(data, reasons.quarantine(frame), mapping, raw.source, n, notes)
+    data, quarantine, n = account_for(raw, data, reasons.quarantine(frame))
+    return Transactions(data, quarantine, mapping, raw.source, n, raw.notes + notes)
 
 
 def _cancelled_orders(order_ids: pd.Series) -> np.ndarray:

@@ -55,6 +55,28 @@ class Validated:
         )
 
 
+def account_for(raw, data: pd.DataFrame, quarantine: pd.DataFrame):
+    """Bring a raw table's malformed rows into the quarantine (reason ``malformed_line``).
+
+    ``raw`` is a :class:`kamlab.io.files.RawTable`. ``row`` in ``data`` and in the
+    quarantine becomes the number of the row among all the file's data rows, malformed
+    ones included, so that accepted and quarantined rows together number 1 to
+    ``n_read`` with none missing. Returns ``(data, quarantine, n_read)``.
+    """
+    if raw.rows is not None:
+        if "row" in data.columns:
+            data["row"] = raw.rows[data["row"].to_numpy(dtype=int) - 1]
+        quarantine["row"] = raw.rows[quarantine["row"].to_numpy(dtype=int) - 1]
+    if raw.malformed is not None and len(raw.malformed):
+        bad = raw.malformed.drop(columns="line")
+        bad.insert(1, "reason", "malformed_line")
+        bad = bad.reindex(columns=quarantine.columns)
+        parts = [p for p in (quarantine, bad) if len(p)]
+        quarantine = pd.concat(parts, ignore_index=True) if len(parts) > 1 else bad
+        quarantine = quarantine.sort_values("row", kind="stable").reset_index(drop=True)
+    return data, quarantine, raw.n_rows
+
+
 class Reasons:
     """Per-row rejection reasons; a row keeps the first reason it is given."""
 

@@ -1,0 +1,192 @@
+"""Every data row of a file is accounted for, and files that cannot be read get one clear line.
+
+Each file is written by the test itself (README "Data contract", kamlab.io.lines).
+"""
+
+import pandas as pd
+import pytest
+
+from kamlab import InputError, read_transactions
+
+TODAY = "2026-11-01"
+HEADER = "account_id,date,product,revenue"
+
+
+def sixty_rows() -> list[str]:
+    return [f"A{i},2026-03-{1 + i % 28:02d},Widget {i},{10 + i}.5" for i in range(1, 61)]
+
+
+def accounted(tx, n_rows: int) -> None:
+    """accepted + quarantined = the data rows, and the row numbers are 1..n with none missing."""
+    c = tx.counts()
+    assert c["read"] == n_rows
+    assert c["accepted"] + c["quarantined"] == n_rows
+    rows = sorted(tx.data["row"].tolist() + tx.quarantine["row"].tolist())
+    assert rows == list(range(1, n_rows + 1))
+
+
+def test_a_stray_quote_sets_its_line_aside_and_swallows_no_other_row(write):
+    lines = sixty_rows()
+    lines[6] = 'A7,2026-03-08,"Widget 7,17.5'  # the quote is never closed
+    tx = read_transactions(write("stray.csv", "\n".join([HEADER, *lines]) + "\n"), today=TODAY)
+    accounted(tx, 60)
+    assert tx.counts()["by_reason"] == {"malformed_line": 1}
+    bad = tx.quarantine.iloc[0]
+    assert bad["row"] == 7 and bad["detail"].startswith("line 8: a quote opened")
+    expected = [float(f"{10 + i}.5") for i in range(1, 61) if i != 7]
+    assert tx.data["revenue"].tolist() == expected
+    assert tx.data["product_id"].tolist() == [f"Widget {i}" for i in range(1, 61) if i != 7]
+    assert any("malformed_line" in note for note in tx.notes)
+
+
+def test_a_quote_left_open_to_the_end_of_the_file_is_malformed(write):
+    text = 'account_id,date,revenue\nA1,2026-01-01,1\nA2,2026-01-02,2\nA3,"2026-01-03,3\n'
+    tx = read_transactions(write("eof.csv", text), today=TODAY)
+    accounted(tx, 3)
+    assert tx.quarantine["detail"].tolist() == [
+        "line 4: a quote opened in this line is never closed before the end of the file"
+    ]
+    assert tx.data["revenue"].tolist() == [1.0, 2.0]
+
+
+def test_a_properly_quoted_field_may_span_lines(write):
+    text = (
+        "account_id,date,address,revenue\n"
+        'A1,2026-01-01,"12 Main St\nSpringfield",100\n'
+        "A2,2026-01-02,Elm St,5\n"
+    )
+    tx = read_transactions(write("address.csv", text), today=TODAY)
+    accounted(tx, 2)
+    assert tx.counts()["quarantined"] == 0
+    assert tx.data["revenue"].tolist() == [100.0, 5.0]
+
+
+def test_a_trailing_separator_on_every_line_is_recognised_not_a_shift(write):
+    text = "account_id,date,revenue\nA1,2026-01-01,10,\nA2,2026-01-02,20,\n"
+    tx = read_transactions(write("trailing.csv", text), today=TODAY)
+    accounted(tx, 2)
+    assert tx.data["account_id"].tolist() == ["A1", "A2"]
+    assert tx.data["revenue"].tolist() == [10.0, 20.0]
+    assert any("trailing separator" in note for note in tx.notes)
+
+
+def test_a_header_with_a_trailing_separator_loses_only_its_empty_name(write):
+    text = "account_id,date,revenue,\nA1,2026-01-01,10\nA2,2026-01-02,20\n"
+    tx = read_transactions(write("header_trailing.csv", text), today=TODAY)
+    accounted(tx, 2)
+    assert tx.data["revenue"].tolist() == [10.0, 20.0]
+
+
+@pytest.mark.parametrize(
+    ("line", "detail"),
+    [
+        ("A2,2026-01-02,2,x,y", "line 3: 5 fields, the header has 3"),
+        ("A2,2026-01-02", "line 3: 2 fields, the header has 3"),
+    ],
+)
+def test_a_ragged_line_is_malformed_naming_its_line_and_field_count(write, line, detail):
+    text = f"account_id,date,revenue\nA1,2026-01-01,1\n{line}\nA3,2026-01-03,3\n"
+    tx = read_transactions(write("ragged.csv", text), today=TODAY)
+    accounted(tx, 3)
+    assert tx.quarantine["reason"].tolist() == ["malformed_line"]
+    assert tx.quarantine["detail"].tolist() == [detail]
+    assert tx.data["revenue"].tolist() == [1.0, 3.0]
+
+
+def test_a_ragged_first_data_line_does_not_shift_the_columns(write):
+    text = "account_id,date,revenue\nA1,2026-01-01,1,9\nA2,2026-01-02,2\n"
+    tx = read_transactions(write("first_ragged.csv", text), today=TODAY)
+    accounted(tx, 2)
+    assert tx.data["account_id"].tolist() == ["A2"]
+    assert tx.quarantine["detail"].tolist() == ["line 2: 4 fields, the header has 3"]
+
+
+@pytest.mark.parametrize("codec", ["utf-16", "utf-16-be-bom", "utf-32"])
+@pytest.mark.parametrize("given", [None, "utf-16"])
+def test_utf16_and_utf32_with_a_byte_order_mark_are_text(write, codec, given):
+    text = "account_id,date,revenue\nÄ1,2026-01-01,1\n"
+    data = (
+        b"\xfe\xff" + text.encode("utf-16-be") if codec == "utf-16-be-bom" else text.encode(codec)
+    )
+    tx = read_transactions(write("wide.csv", data), encoding=given, today=TODAY)
+    assert tx.data["account_id"].tolist() == ["Ä1"]
+
+
+def test_nul_bytes_without_a_byte_order_mark_are_binary(write):
+    with pytest.raises(InputError, match="binary"):
+        read_transactions(write("nul.csv", b"\x00\x01\x02" * 100))
+
+
+def test_an_unknown_encoding_is_one_line_with_the_usual_ones(write):
+    with pytest.raises(InputError) as err:
+        read_transactions(
+            write("t.csv", "account_id,date,revenue\nA1,2026-01-01,1\n"), encoding="nope"
+        )
+    assert "unknown encoding 'nope'; use e.g. utf-8, latin-1, cp1252, utf-16" in str(err.value)
+    assert "t.csv" in str(err.value) and "\n" not in str(err.value)
+
+
+def test_a_parquet_list_column_in_a_role_is_one_line_naming_it(tmp_path):
+    frame = pd.DataFrame(
+        {"account_id": [[1, 2], [3]], "date": ["2026-01-01"] * 2, "revenue": [1, 2]}
+    )
+    frame.to_parquet(tmp_path / "lists.parquet")
+    with pytest.raises(InputError) as err:
+        read_transactions(tmp_path / "lists.parquet", today=TODAY)
+    assert "'account_id' holds list" in str(err.value) and "\n" not in str(err.value)
+
+
+def test_a_parquet_list_column_outside_the_roles_is_left_out_with_a_note(tmp_path):
+    frame = pd.DataFrame(
+        {
+            "account_id": ["A1", "A2"],
+            "date": ["2026-01-01"] * 2,
+            "revenue": [1, 2],
+            "tags": [[1], []],
+        }
+    )
+    frame.to_parquet(tmp_path / "tags.parquet")
+    tx = read_transactions(tmp_path / "tags.parquet", today=TODAY)
+    accounted(tx, 2)
+    assert any("'tags'" in note for note in tx.notes)
+
+
+def test_repeated_parquet_column_names_are_one_line_naming_them(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.table([["A1"], ["2026-01-01"], [1.0]], names=["account_id", "date", "date"])
+    pq.write_table(table, tmp_path / "dupes.parquet")
+    with pytest.raises(InputError) as err:
+        read_transactions(tmp_path / "dupes.parquet", today=TODAY)
+    assert "'date' appear more than once" in str(err.value) and "\n" not in str(err.value)
+
+
+def test_a_file_without_header_whose_lines_end_with_a_separator_keeps_its_columns(write):
+    path = write("no_header.csv", "A1,2026-01-01,1,\nA2,2026-01-02,2,\n")
+    tx = read_transactions(path, names=["account_id", "date", "revenue"], today=TODAY)
+    accounted(tx, 2)
+    assert tx.data["revenue"].tolist() == [1.0, 2.0]
+
+
+def test_windows_line_ends_and_a_stray_quote_lose_no_row(write):
+    text = 'account_id,date,revenue\r\nA1,"2026-01-01,1\r\nA2,2026-01-02,2\r\nA3,2026-01-03,3\r\n'
+    tx = read_transactions(write("crlf.csv", text), today=TODAY)
+    accounted(tx, 3)
+    assert tx.data["account_id"].tolist() == ["A2", "A3"]
+
+
+def test_accounts_files_account_for_malformed_lines_too(write):
+    from kamlab import read_accounts
+
+    accounts = read_accounts(write("acc.csv", "account_id,account_name\nA1,Alpha\nA2,Beta,extra\n"))
+    assert accounts.counts()["read"] == 2
+    assert accounts.counts()["by_reason"] == {"malformed_line": 1}
+    assert accounts.data.index.tolist() == ["A1"]
+
+
+def test_a_long_line_offset_by_a_short_one_is_not_taken_for_trailing_separators(write):
+    text = "account_id,date,revenue\nA1,2026-01-01,1,x,\nA2,2026-01-02,\n"
+    tx = read_transactions(write("offset.csv", text), today=TODAY)
+    accounted(tx, 2)
+    assert tx.quarantine["detail"].tolist()[0] == "line 2: 5 fields, the header has 3"
