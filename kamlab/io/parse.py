@@ -10,10 +10,8 @@ import re
 
 import numpy as np
 import pandas as pd
+from dateutil.parser import parse as dateutil_parse
 
-# Formats tried on a column's distinct values, in order; the one that parses most wins.
-_DATE_FORMATS_MONTH_FIRST = ["%m/%d/%Y %H:%M", "%m/%d/%Y", "%m/%d/%y"]
-_DATE_FORMATS_DAY_FIRST = ["%d/%m/%Y %H:%M", "%d/%m/%Y", "%d/%m/%y", "%d.%m.%Y", "%d-%m-%Y"]
 _DECIMAL_COMMA = re.compile(r"^\s*-?[\d.]*\d,\d{1,2}\s*$")
 _THOUSANDS_COMMA = re.compile(r"(?<=\d),(?=\d{3}(\D|$))")
 _THOUSANDS_ONLY = r"^\s*-?[£$€]?\d{1,3}(?:,\d{3})+(?:\.\d+)?\s*$"  # 6,522 or 1,234.50
@@ -46,6 +44,19 @@ DATE_RANGE = (pd.Timestamp("1900-01-01"), pd.Timestamp("2199-12-31 23:59:59"))
 _NOT_DATES = frozenset({"today", "now", "tomorrow", "yesterday"})
 """Words pandas would turn into the run date; in data they are not dates."""
 
+_TIME = (
+    r"(?:(?:T|\s+)(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2})(?:[.,](?P<f>\d{1,9}))?)?"
+    r"\s*(?P<ampm>[AaPp][Mm])?\s*(?P<tz>Z|[+-]\d{2}(?::?\d{2})?)?)?"
+)
+_YEAR_FIRST = re.compile(r"(?P<y>\d{4})(?P<sep>[-/.])(?P<m>\d{1,2})(?P=sep)(?P<d>\d{1,2})" + _TIME)
+_COMPACT = re.compile(r"(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})")
+_DAY_MONTH = re.compile(
+    r"(?P<a>\d{1,2})(?P<sep>[-/.])(?P<b>\d{1,2})(?P=sep)(?P<y>\d{4}|\d{2})" + _TIME
+)
+_MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
+_MONTH_NAME = re.compile(r"(?i)\b(?:" + "|".join(_MONTHS) + r")[a-z]*\.?(?![a-z])")
+_EXAMPLE = pd.Timestamp("2026-12-31")
+
 
 def _out_of_range(dates: pd.Series) -> pd.Series:
     low, high = DATE_RANGE
@@ -57,58 +68,181 @@ def parse_dates(values: pd.Series, *, dayfirst: bool = False) -> tuple[pd.Series
     out of range)``, the last a boolean series: True where a date was read but lies
     outside :data:`DATE_RANGE` (its date is NaT).
 
-    Typed dates are kept (time zones dropped to local wall time). Text is parsed on
-    its distinct values: ``YYYYMMDD``, ISO 8601, then common day/month orders
-    (``dayfirst`` breaks the tie between 01/02 read as 1 Feb or 2 Jan); whatever the
-    best format leaves is tried value by value ("mixed"), and the rest is NaT. Words
-    such as ``today`` are not dates.
+    Rules (README "Data contract"):
+
+    - **Year-first dates are read wherever they appear**, being unambiguous: ISO 8601
+      (``2026-01-05``, ``2026-01-05T10:00:00+01:00``), ``2026/01/05``, ``20260105``.
+    - **Day and month in numbers** (``31.12.26``, ``12/31/2026 14:30``): one format per
+      column, decided once from all its distinct values: the separator and year width
+      most rows use, and the order (day-first or month-first) that the values whose
+      first or second part exceeds 12 show. If every value could be read either way, the
+      column is ambiguous and ``dayfirst`` decides (the description says so); dates
+      written with dots (``05.01.2026``) are day-first, as everywhere dots are used. If both
+      orders appear, the order of more rows wins (a tie goes to ``dayfirst``). A value
+      that does not fit the column's format (the other order, separator or year width)
+      is NaT, never read another way.
+    - Two-digit years follow Python's ``%y`` (POSIX): 69-99 are 1969-1999, 00-68 are
+      2000-2068.
+    - A month name with a four-digit year (``7 Jan 2026``, ``January 7, 2026``) is read
+      as written. Words such as ``today`` are not dates; anything else is NaT.
+    - **Time zones**: a time with an offset (``+01:00``, ``-0500``, ``Z``) is converted to
+      UTC and the zone dropped; a time without one is taken as it is. Typed time-zone
+      aware columns (Parquet, Excel) are converted to UTC the same way; typed naive
+      columns of any unit (s, ms, us, ns) are kept.
+    - A date whose year lies outside :data:`DATE_RANGE` (also after conversion to UTC)
+      is flagged out of range, never wrapped round.
     """
     if pd.api.types.is_datetime64_any_dtype(values):
-        if getattr(values.dt, "tz", None) is not None:
-            values = values.dt.tz_localize(None)
-        outside = _out_of_range(values)
-        return values.mask(outside).astype("datetime64[ns]"), "typed dates", outside
+        return _typed_dates(values)
     codes, uniques = pd.factorize(values.astype("string").str.strip())
-    text = pd.Series(uniques, dtype="string")
+    text = pd.Series(np.asarray(uniques, dtype=object), dtype="string")
+    rows = np.bincount(codes[codes >= 0], minlength=len(text))
     text = text.mask(text.str.lower().isin(_NOT_DATES), "")  # not dates: left unparsed
-    formats = ["%Y%m%d", "ISO8601"] + (
-        _DATE_FORMATS_DAY_FIRST + _DATE_FORMATS_MONTH_FIRST
-        if dayfirst
-        else _DATE_FORMATS_MONTH_FIRST + _DATE_FORMATS_DAY_FIRST
+    parts = pd.DataFrame(index=text.index, columns=list("ymdHMSf") + ["ampm", "tz"], dtype="string")
+    described = []
+    for shape, name in ((_YEAR_FIRST, None), (_COMPACT, "YYYYMMDD (20261231)")):
+        found = text.str.extract(shape.pattern)
+        hit = found["y"].notna() & parts["y"].isna()
+        parts.loc[hit] = found.loc[hit].reindex(columns=parts.columns).astype("string")
+        if hit.any():
+            described.append(name or _year_first_words(found.loc[hit, "sep"]))
+    day_month = text.str.extract(_DAY_MONTH.pattern)
+    day_month = day_month[day_month["a"].notna() & parts["y"].isna()]
+    if len(day_month):
+        fitted, words = _one_day_month_format(day_month, rows[day_month.index], dayfirst)
+        parts.loc[fitted.index] = fitted.reindex(columns=parts.columns).astype("string")
+        described.append(words)
+    named = (
+        text.str.contains(_MONTH_NAME.pattern)
+        & text.str.contains(r"\b\d{4}\b")  # a four-digit year
+        & text.str.contains(r"\b\d{1,2}(?:st|nd|rd|th)?\b")  # and a day: none is assumed
+        & parts["y"].isna()
     )
-    best, best_fmt = None, "unparsed"
-    for fmt in formats:
-        parsed = pd.to_datetime(text, format=fmt, errors="coerce")
-        if best is None or parsed.notna().sum() > best.notna().sum():
-            best, best_fmt = parsed, fmt
-        if best.notna().all():
-            break
-    if best is None:
-        best = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
-    best = best.astype(object)  # Timestamps of any resolution: no wrap-round before the check
-    missing = best.isna() & text.notna() & text.ne("")
-    if missing.any():
-        rest = [_parse_one(v, dayfirst) for v in text[missing]]
-        best[missing] = rest
-        if any(pd.notna(r) for r in rest):
-            best_fmt += " + mixed"
-    outside = _out_of_range(best).to_numpy(dtype=bool)
-    best[outside] = pd.NaT
+    if named.any():
+        parts.loc[named] = _month_name_parts(text[named]).reindex(columns=parts.columns).astype("string")
+        described.append("dates with a month name (31 Dec 2026)")
+    dates, outside = _dates_from_parts(parts)
+    if parts["tz"].notna().any():
+        described.append("times with offsets converted to UTC")
     known = codes >= 0
     parsed = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
-    parsed[known] = pd.to_datetime(best.to_numpy()[codes[known]]).as_unit("ns")
+    parsed[known] = dates.to_numpy()[codes[known]]
     out_of_range = pd.Series(False, index=values.index)
-    out_of_range[known] = outside[codes[known]]
-    return parsed, best_fmt, out_of_range
+    out_of_range[known] = outside.to_numpy()[codes[known]]
+    return parsed, "; ".join(described) or "no recognised date format", out_of_range
 
 
-def _parse_one(value: str, dayfirst: bool):
-    if value.strip().lower() in _NOT_DATES:
-        return pd.NaT
-    try:
-        return pd.to_datetime(value, dayfirst=dayfirst)
-    except (ValueError, OverflowError, TypeError):
-        return pd.NaT
+def _typed_dates(values: pd.Series) -> tuple[pd.Series, str, pd.Series]:
+    """Typed dates of any unit; time-zone aware ones converted to UTC, zone dropped."""
+    words = "typed dates"
+    if getattr(values.dt, "tz", None) is not None:
+        values = values.dt.tz_convert(None)
+        words += "; times with time zones converted to UTC"
+    outside = _out_of_range(values)
+    return values.mask(outside).astype("datetime64[ns]"), words, outside
+
+
+def _year_first_words(separators: pd.Series) -> str:
+    seps = sorted(set(separators.dropna()))
+    if seps == ["-"]:
+        return "ISO 8601 (2026-12-31)"
+    return " and ".join(f"year{s}month{s}day (2026{s}12{s}31)" for s in seps)
+
+
+def _one_day_month_format(found: pd.DataFrame, rows: np.ndarray, dayfirst: bool):
+    """The values of ``found`` (parts a, b, y, sep, time) that fit the column's one
+    day/month format, as year/month/day parts, and the format in words."""
+    key = found["sep"] + found["y"].str.len().astype("string")
+    weight = pd.Series(rows, index=found.index)
+    chosen = weight.groupby(key).sum().sort_values(ascending=False, kind="stable").index[0]
+    sep, width = chosen[0], int(chosen[1:])
+    found = found[key.eq(chosen)]
+    weight = weight[found.index]
+    a, b = found["a"].astype(int), found["b"].astype(int)
+    day_first_only = ((a > 12) & (a <= 31) & (b <= 12)).to_numpy()
+    month_first_only = ((b > 12) & (b <= 31) & (a <= 12)).to_numpy()
+    votes_day, votes_month = weight[day_first_only].sum(), weight[month_first_only].sum()
+    ambiguous = votes_day == 0 and votes_month == 0
+    dayfirst = dayfirst or sep == "."  # 05.01.2026 is 5 January wherever dots are written
+    day_first = votes_day > votes_month or (votes_day == votes_month and dayfirst)
+    fits = ~(month_first_only if day_first else day_first_only)
+    found = found[fits]
+    year = found["y"].astype(int)
+    if width == 2:  # Python's %y: 69-99 -> 1900s, 00-68 -> 2000s
+        year = year + np.where(year >= 69, 1900, 2000)
+    parts = found.drop(columns=["a", "b"]).assign(
+        y=year.astype("string"),
+        d=found["a" if day_first else "b"],
+        m=found["b" if day_first else "a"],
+    )
+    order = ("day", "month") if day_first else ("month", "day")
+    example = _EXAMPLE.strftime(
+        ("%d{s}%m{s}" if day_first else "%m{s}%d{s}").format(s=sep) + ("%y" if width == 2 else "%Y")
+    )
+    years = "two-digit year" if width == 2 else "four-digit year"
+    clock = " 14:30" if found["H"].notna().any() else ""
+    words = f"{order[0]}{sep}{order[1]}{sep}{years} ({example}{clock})"
+    if ambiguous:
+        how = "day-first" + (
+            ", as dates with dots are written" if sep == "." else " as dayfirst (--dayfirst) asks"
+        ) if dayfirst else (
+            "month-first, the default (dayfirst / --dayfirst reads them day-first)"
+        )
+        words += f"; ambiguous (every day and month is 12 or less), read {how}"
+    elif votes_day and votes_month:
+        words += "; values written in the other order are not read (unparseable_date)"
+    return parts, words
+
+
+def _month_name_parts(text: pd.Series) -> pd.DataFrame:
+    """Year/month/day parts of dates written with a month name and a four-digit year."""
+    rows = []
+    for value in text:
+        try:
+            stamp = pd.Timestamp(dateutil_parse(value))
+        except (ValueError, OverflowError, TypeError):
+            rows.append({})
+            continue
+        rows.append(
+            {"y": str(stamp.year), "m": str(stamp.month), "d": str(stamp.day),
+             "H": str(stamp.hour), "M": str(stamp.minute), "S": str(stamp.second)}
+        )
+    return pd.DataFrame(rows, index=text.index, dtype="string")
+
+
+def _dates_from_parts(parts: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """Dates (NaT where none) and out-of-range flags from year/month/day/time parts."""
+    year = pd.to_numeric(parts["y"], errors="coerce")
+    low, high = (d.year for d in DATE_RANGE)
+    outside = year.notna() & ((year < low) | (year > high))
+    inside = year.notna() & ~outside
+    hour = pd.to_numeric(parts["H"], errors="coerce").fillna(0)
+    ampm = parts["ampm"].str.lower()
+    pm = ampm.eq("pm").fillna(False).to_numpy(dtype=bool)
+    clock12 = ampm.notna().to_numpy(dtype=bool)
+    hour = hour.where(~clock12, hour.mod(12) + np.where(pm, 12, 0))
+    hour = hour.where(~clock12 | hour.between(0, 23) & pd.to_numeric(parts["H"]).between(1, 12))
+    stamp = (
+        parts["y"].str.zfill(4) + "-" + parts["m"].str.zfill(2) + "-" + parts["d"].str.zfill(2)
+        + " " + hour.astype("Int64").astype("string").str.zfill(2)
+        + ":" + parts["M"].fillna("0").str.zfill(2)
+        + ":" + parts["S"].fillna("0").str.zfill(2)
+        + "." + parts["f"].fillna("0").str.ljust(9, "0")
+    )
+    dates = pd.to_datetime(
+        stamp.where(inside), format="%Y-%m-%d %H:%M:%S.%f", errors="coerce"
+    ).astype("datetime64[ns]")
+    dates = dates - _utc_offsets(parts["tz"])
+    shifted_out = _out_of_range(dates)
+    return dates.mask(shifted_out), (outside | shifted_out).fillna(False)
+
+
+def _utc_offsets(zones: pd.Series) -> pd.Series:
+    """The offset from UTC of ``Z``, ``+01:00``, ``-0500``, ``+02`` (zero where none)."""
+    found = zones.str.extract(r"(?P<sign>[+-])(?P<h>\d{2}):?(?P<m>\d{2})?")
+    minutes = pd.to_numeric(found["h"]).fillna(0) * 60 + pd.to_numeric(found["m"]).fillna(0)
+    minutes = minutes.where(found["sign"].ne("-"), -minutes).fillna(0)
+    return pd.to_timedelta(minutes, unit="min")
 
 
 def uses_decimal_comma(values: pd.Series) -> bool:
