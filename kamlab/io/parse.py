@@ -10,7 +10,8 @@ import re
 
 import numpy as np
 import pandas as pd
-from dateutil.parser import parse as dateutil_parse
+
+from kamlab.errors import InputError
 
 _DECIMAL_COMMA = re.compile(r"^\s*-?[\d.]*\d,\d{1,2}\s*$")
 _THOUSANDS_COMMA = re.compile(r"(?<=\d),(?=\d{3}(\D|$))")
@@ -24,12 +25,47 @@ def is_blank(values: pd.Series) -> pd.Series:
     return values.isna() | values.astype("string").str.strip().eq("").fillna(True)
 
 
-def parse_ids(values: pd.Series) -> pd.Series:
-    """Account or order ids as stripped text; ``17850.0`` (a float id) becomes ``"17850"``."""
+EXACT_FLOAT_IDS = 2**53
+"""The largest whole number a floating-point id holds exactly; beyond it the digits are lost."""
+
+
+def check_id_type(values: pd.Series, source: str = "") -> None:
+    """Refuse an id column whose values cannot be turned into their ids exactly.
+
+    Typed floats (Parquet, Excel) must be whole and at most 2^53 in size (empty cells,
+    NaN, are missing ids); ``1e20``, ``2**64``, ``17850.5`` or ``inf`` stored as a float
+    have lost or never had an exact id, so the file is refused with one line naming the
+    column: store such ids as text or integers. True/false and date columns are not ids
+    (most likely the wrong column is mapped). Integers of any width (``uint64`` up to
+    2^64-1) and text are always exact.
+    """
+    where = f"{source}: " if source else ""
+    name = values.name
+    if pd.api.types.is_bool_dtype(values):
+        raise InputError(f"{where}{name}: holds true/false values, not ids; map the id column")
+    if pd.api.types.is_datetime64_any_dtype(values):
+        raise InputError(f"{where}{name}: holds dates, not ids; map the id column")
     if pd.api.types.is_float_dtype(values):
-        whole = values.dropna()
-        if (whole == np.floor(whole)).all():
-            values = values.astype("Int64")
+        present = values.dropna().to_numpy(dtype="float64")
+        exact = np.isfinite(present) & (np.abs(present) <= EXACT_FLOAT_IDS)
+        exact[exact] = present[exact] == np.floor(present[exact])
+        if not exact.all():
+            raise InputError(
+                f"{where}{name}: ids stored as floating-point numbers that are not whole or "
+                f"lie above 2^53 (such as {present[~exact][0]!r}) cannot be read exactly; "
+                "store the ids as text or integers"
+            )
+
+
+def parse_ids(values: pd.Series, *, source: str = "") -> pd.Series:
+    """Account or order ids as stripped text; ``17850.0`` (a float id) becomes ``"17850"``.
+
+    Typed columns must pass :func:`check_id_type` (an :class:`~kamlab.errors.InputError`
+    otherwise); integers keep every digit.
+    """
+    check_id_type(values, source)
+    if pd.api.types.is_float_dtype(values):
+        values = values.astype("Int64")
     text = values.astype("string").str.strip()
     looks_float = text.head(1000).str.fullmatch(r"\d+\.0+").fillna(True).all()
     if looks_float and text.str.fullmatch(r"\d+\.0+").fillna(True).all():
@@ -119,7 +155,9 @@ def parse_dates(values: pd.Series, *, dayfirst: bool = False) -> tuple[pd.Series
         & parts["y"].isna()
     )
     if named.any():
-        parts.loc[named] = _month_name_parts(text[named]).reindex(columns=parts.columns).astype("string")
+        parts.loc[named] = (
+            _month_name_parts(text[named]).reindex(columns=parts.columns).astype("string")
+        )
         described.append("dates with a month name (31 Dec 2026)")
     dates, outside = _dates_from_parts(parts)
     if parts["tz"].notna().any():
@@ -143,10 +181,9 @@ def _typed_dates(values: pd.Series) -> tuple[pd.Series, str, pd.Series]:
 
 
 def _year_first_words(separators: pd.Series) -> str:
+    words = {"-": "ISO 8601 (2026-12-31)"}
     seps = sorted(set(separators.dropna()))
-    if seps == ["-"]:
-        return "ISO 8601 (2026-12-31)"
-    return " and ".join(f"year{s}month{s}day (2026{s}12{s}31)" for s in seps)
+    return " and ".join(words.get(s, f"year{s}month{s}day (2026{s}12{s}31)") for s in seps)
 
 
 def _one_day_month_format(found: pd.DataFrame, rows: np.ndarray, dayfirst: bool):
@@ -183,11 +220,12 @@ def _one_day_month_format(found: pd.DataFrame, rows: np.ndarray, dayfirst: bool)
     clock = " 14:30" if found["H"].notna().any() else ""
     words = f"{order[0]}{sep}{order[1]}{sep}{years} ({example}{clock})"
     if ambiguous:
-        how = "day-first" + (
-            ", as dates with dots are written" if sep == "." else " as dayfirst (--dayfirst) asks"
-        ) if dayfirst else (
-            "month-first, the default (dayfirst / --dayfirst reads them day-first)"
-        )
+        if not dayfirst:
+            how = "month-first, the default (dayfirst / --dayfirst reads them day-first)"
+        elif sep == ".":
+            how = "day-first, as dates with dots are written"
+        else:
+            how = "day-first as dayfirst (--dayfirst) asks"
         words += f"; ambiguous (every day and month is 12 or less), read {how}"
     elif votes_day and votes_month:
         words += "; values written in the other order are not read (unparseable_date)"
@@ -199,13 +237,21 @@ def _month_name_parts(text: pd.Series) -> pd.DataFrame:
     rows = []
     for value in text:
         try:
-            stamp = pd.Timestamp(dateutil_parse(value))
+            stamp = pd.Timestamp(value)
+            if stamp.tzinfo is not None:  # the same rule as offsets: to UTC
+                stamp = stamp.tz_convert("UTC").tz_localize(None)
         except (ValueError, OverflowError, TypeError):
             rows.append({})
             continue
         rows.append(
-            {"y": str(stamp.year), "m": str(stamp.month), "d": str(stamp.day),
-             "H": str(stamp.hour), "M": str(stamp.minute), "S": str(stamp.second)}
+            {
+                "y": str(stamp.year),
+                "m": str(stamp.month),
+                "d": str(stamp.day),
+                "H": str(stamp.hour),
+                "M": str(stamp.minute),
+                "S": str(stamp.second),
+            }
         )
     return pd.DataFrame(rows, index=text.index, dtype="string")
 
@@ -222,15 +268,18 @@ def _dates_from_parts(parts: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
     clock12 = ampm.notna().to_numpy(dtype=bool)
     hour = hour.where(~clock12, hour.mod(12) + np.where(pm, 12, 0))
     hour = hour.where(~clock12 | hour.between(0, 23) & pd.to_numeric(parts["H"]).between(1, 12))
-    stamp = (
-        parts["y"].str.zfill(4) + "-" + parts["m"].str.zfill(2) + "-" + parts["d"].str.zfill(2)
-        + " " + hour.astype("Int64").astype("string").str.zfill(2)
-        + ":" + parts["M"].fillna("0").str.zfill(2)
-        + ":" + parts["S"].fillna("0").str.zfill(2)
-        + "." + parts["f"].fillna("0").str.ljust(9, "0")
-    )
+    fields = [
+        parts["y"].str.zfill(4),
+        parts["m"].str.zfill(2),
+        parts["d"].str.zfill(2),
+        hour.astype("Int64").astype("string").str.zfill(2),
+        parts["M"].fillna("0").str.zfill(2),
+        parts["S"].fillna("0").str.zfill(2),
+        parts["f"].fillna("0").str.ljust(9, "0"),
+    ]
+    stamp = fields[0].str.cat(fields[1:], sep="_")
     dates = pd.to_datetime(
-        stamp.where(inside), format="%Y-%m-%d %H:%M:%S.%f", errors="coerce"
+        stamp.where(inside), format="%Y_%m_%d_%H_%M_%S_%f", errors="coerce"
     ).astype("datetime64[ns]")
     dates = dates - _utc_offsets(parts["tz"])
     shifted_out = _out_of_range(dates)
@@ -261,10 +310,31 @@ def uses_decimal_comma(values: pd.Series) -> bool:
     return decimal > thousands and not point
 
 
+def uses_thousands_commas(values: pd.Series) -> bool:
+    """True when a text column (read with a decimal point) writes thousands with commas
+    (``6,522``, ``1,234.50``) in at least one value."""
+    if pd.api.types.is_numeric_dtype(values):
+        return False
+    text = values.dropna().astype("string").str.strip().unique()
+    return bool(pd.Series(text, dtype="string").str.match(_THOUSANDS_ONLY).any())
+
+
+AMOUNT_LIMIT = 1e15
+"""The largest size of an amount on one line (revenue, quantity, price, cost, margin, and
+quantity times price or cost): a line beyond it is quarantined as ``amount_out_of_range``,
+so no sum over lines can overflow to infinity (a billion lines at the limit sum to 1e24)."""
+
+
+def amount_out_of_range(numbers: pd.Series) -> pd.Series:
+    """True where a parsed amount's size exceeds :data:`AMOUNT_LIMIT` (NaN is not)."""
+    return numbers.abs().gt(AMOUNT_LIMIT).fillna(False)
+
+
 def parse_numbers(values: pd.Series, *, decimal_comma: bool = False) -> pd.Series:
     """Parse amounts: thousands commas and currency signs allowed; anything else is NaN.
 
-    Infinite values count as unparseable.
+    Non-finite values (``inf``, ``-inf``, ``nan``, ``1e400``, typed ``inf``/``NaN``) are
+    NaN too, so they are quarantined as ``non_numeric_amount`` and never reach an output.
     """
     if pd.api.types.is_bool_dtype(values):
         return pd.Series(np.nan, index=values.index)
