@@ -8,9 +8,12 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from kamlab.errors import InputError
 from kamlab.io.accounts import read_accounts
+from kamlab.io.parse import parse_dates
 from kamlab.io.transactions import read_transactions
 
 TODAY = "2026-12-31"
@@ -285,3 +288,48 @@ def test_huge_float_order_ids_are_refused_too(tmp_path):
     pq.write_table(table, path)
     with pytest.raises(InputError, match="order_id: ids stored as floating-point"):
         read_transactions(path, today=TODAY)
+
+
+def test_an_offset_beyond_14_hours_is_no_offset_and_the_date_unparseable(write):
+    tx = read(write, ["A1,2026-01-05T10:00+99:99,1", "A2,2026-01-05T10:00+14:00,1"])
+    assert dates_of(tx) == ["2026-01-04 20:00"]
+    assert tx.counts()["by_reason"] == {"unparseable_date": 1}
+
+
+# --- property: any column of dates written in one format reads back exactly -----------
+
+FORMATS = [
+    "%Y-%m-%d",
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y%m%d",
+    "%d.%m.%y",
+    "%d/%m/%Y %H:%M",
+    "%m/%d/%Y",
+    "%m-%d-%y",
+    "%d %b %Y",
+]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(
+        st.datetimes(dt.datetime(1969, 1, 1), dt.datetime(2068, 12, 31)).map(
+            lambda d: d.replace(microsecond=0)
+        ),
+        min_size=1,
+        max_size=20,
+    ),
+    st.sampled_from(FORMATS),
+    st.booleans(),
+)
+def test_dates_written_in_one_format_read_back_exactly(stamps, fmt, dayfirst):
+    text = pd.Series([s.strftime(fmt) for s in stamps])
+    dates, words, outside = parse_dates(text, dayfirst=dayfirst)
+    expected = pd.Series(pd.to_datetime([s.strftime(fmt) for s in stamps], format=fmt))
+    # a column whose every day and month is 12 or less is ambiguous: dayfirst decides
+    ambiguous = "ambiguous" in words
+    first_is_day = fmt.startswith("%d")
+    if ambiguous and first_is_day != (dayfirst or fmt.startswith("%d.")):
+        return
+    assert dates.tolist() == expected.tolist()
+    assert not outside.any()

@@ -84,11 +84,14 @@ _TIME = (
     r"(?:(?:T|\s+)(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2})(?:[.,](?P<f>\d{1,9}))?)?"
     r"\s*(?P<ampm>[AaPp][Mm])?\s*(?P<tz>Z|[+-]\d{2}(?::?\d{2})?)?)?"
 )
-_YEAR_FIRST = re.compile(r"(?P<y>\d{4})(?P<sep>[-/.])(?P<m>\d{1,2})(?P=sep)(?P<d>\d{1,2})" + _TIME)
-_COMPACT = re.compile(r"(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})")
-_DAY_MONTH = re.compile(
-    r"(?P<a>\d{1,2})(?P<sep>[-/.])(?P<b>\d{1,2})(?P=sep)(?P<y>\d{4}|\d{2})" + _TIME
+_YEAR_FIRST = re.compile(
+    r"(?a)^(?P<y>\d{4})(?P<sep>[-/.])(?P<m>\d{1,2})(?P=sep)(?P<d>\d{1,2})" + _TIME + "$"
 )
+_COMPACT = re.compile(r"(?a)^(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})$")
+_DAY_MONTH = re.compile(
+    r"(?a)^(?P<a>\d{1,2})(?P<sep>[-/.])(?P<b>\d{1,2})(?P=sep)(?P<y>\d{4}|\d{2})" + _TIME + "$"
+)
+"""Shapes of dates in digits, whole values only, ASCII digits only."""
 _MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
 _MONTH_NAME = re.compile(r"(?i)\b(?:" + "|".join(_MONTHS) + r")[a-z]*\.?(?![a-z])")
 _EXAMPLE = pd.Timestamp("2026-12-31")
@@ -287,10 +290,12 @@ def _dates_from_parts(parts: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
 
 
 def _utc_offsets(zones: pd.Series) -> pd.Series:
-    """The offset from UTC of ``Z``, ``+01:00``, ``-0500``, ``+02`` (zero where none)."""
+    """The offset from UTC of ``Z``, ``+01:00``, ``-0500``, ``+02`` (zero where none; NaT
+    where it is no real offset: beyond 14 hours or with 60 minutes or more)."""
     found = zones.str.extract(r"(?P<sign>[+-])(?P<h>\d{2}):?(?P<m>\d{2})?")
-    minutes = pd.to_numeric(found["h"]).fillna(0) * 60 + pd.to_numeric(found["m"]).fillna(0)
-    minutes = minutes.where(found["sign"].ne("-"), -minutes).fillna(0)
+    hours, mins = pd.to_numeric(found["h"]).fillna(0), pd.to_numeric(found["m"]).fillna(0)
+    minutes = (hours * 60 + mins).where(hours.le(14) & mins.lt(60))
+    minutes = minutes.where(found["sign"].ne("-").fillna(True), -minutes)
     return pd.to_timedelta(minutes, unit="min")
 
 
