@@ -333,3 +333,24 @@ def test_dates_written_in_one_format_read_back_exactly(stamps, fmt, dayfirst):
         return
     assert dates.tolist() == expected.tolist()
     assert not outside.any()
+
+
+def test_excel_id_cells_are_held_to_the_same_rules_cell_by_cell(tmp_path):
+    import openpyxl
+
+    def workbook(*ids):
+        book = openpyxl.Workbook()
+        sheet = book.active
+        sheet.append(["account_id", "date", "revenue"])
+        for i in ids:
+            sheet.append([i, "2026-01-05", 1])
+        path = tmp_path / "ids.xlsx"
+        book.save(path)
+        return path
+
+    tx = read_transactions(workbook(17850, "A1", 17851.0), today=TODAY)
+    assert tx.data["account_id"].tolist() == ["17850", "A1", "17851"]
+    with pytest.raises(InputError, match="such as 17850.5"):
+        read_transactions(workbook("A1", 17850.5), today=TODAY)
+    with pytest.raises(InputError, match="true/false"):
+        read_transactions(workbook("A1", True), today=TODAY)

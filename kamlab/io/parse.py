@@ -6,6 +6,7 @@ not be parsed, so the caller can quarantine those rows with a reason.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import numpy as np
@@ -37,24 +38,37 @@ def check_id_type(values: pd.Series, source: str = "") -> None:
     have lost or never had an exact id, so the file is refused with one line naming the
     column: store such ids as text or integers. True/false and date columns are not ids
     (most likely the wrong column is mapped). Integers of any width (``uint64`` up to
-    2^64-1) and text are always exact.
+    2^64-1) and text are always exact. A column of mixed cells (Excel) is held to the
+    same rules cell by cell.
     """
     where = f"{source}: " if source else ""
     name = values.name
-    if pd.api.types.is_bool_dtype(values):
+    if values.dtype == object:
+        kinds = values.map(type)
+        if kinds.map(lambda k: issubclass(k, (bool, np.bool_))).any():
+            kind = "bool"
+        elif kinds.map(lambda k: issubclass(k, (pd.Timestamp, dt.date))).any():
+            kind = "datetime"
+        else:
+            kind = None
+        floats = values[kinds.map(lambda k: issubclass(k, float)).to_numpy(dtype=bool)]
+    else:
+        kind = "bool" if pd.api.types.is_bool_dtype(values) else None
+        kind = "datetime" if pd.api.types.is_datetime64_any_dtype(values) else kind
+        floats = values if pd.api.types.is_float_dtype(values) else values.iloc[:0]
+    if kind == "bool":
         raise InputError(f"{where}{name}: holds true/false values, not ids; map the id column")
-    if pd.api.types.is_datetime64_any_dtype(values):
+    if kind == "datetime":
         raise InputError(f"{where}{name}: holds dates, not ids; map the id column")
-    if pd.api.types.is_float_dtype(values):
-        present = values.dropna().to_numpy(dtype="float64")
-        exact = np.isfinite(present) & (np.abs(present) <= EXACT_FLOAT_IDS)
-        exact[exact] = present[exact] == np.floor(present[exact])
-        if not exact.all():
-            raise InputError(
-                f"{where}{name}: ids stored as floating-point numbers that are not whole or "
-                f"lie above 2^53 (such as {present[~exact][0]!r}) cannot be read exactly; "
-                "store the ids as text or integers"
-            )
+    present = floats.dropna().to_numpy(dtype="float64")
+    exact = np.isfinite(present) & (np.abs(present) <= EXACT_FLOAT_IDS)
+    exact[exact] = present[exact] == np.floor(present[exact])
+    if not exact.all():
+        raise InputError(
+            f"{where}{name}: ids stored as floating-point numbers that are not whole or "
+            f"lie above 2^53 (such as {float(present[~exact][0])!r}) cannot be read exactly; "
+            "store the ids as text or integers"
+        )
 
 
 def parse_ids(values: pd.Series, *, source: str = "") -> pd.Series:
@@ -66,6 +80,8 @@ def parse_ids(values: pd.Series, *, source: str = "") -> pd.Series:
     check_id_type(values, source)
     if pd.api.types.is_float_dtype(values):
         values = values.astype("Int64")
+    elif values.dtype == object:  # whole floats among text (Excel): their integer text
+        values = values.map(lambda v: int(v) if isinstance(v, float) and v == v else v)
     text = values.astype("string").str.strip()
     looks_float = text.head(1000).str.fullmatch(r"\d+\.0+").fillna(True).all()
     if looks_float and text.str.fullmatch(r"\d+\.0+").fillna(True).all():
