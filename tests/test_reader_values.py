@@ -112,6 +112,7 @@ def test_mixed_offsets_are_converted_to_utc_and_naive_times_are_taken_as_they_ar
         "A3,2026-01-05T10:00:00Z,1",
         "A4,2026-01-05T10:00:00,1",
         "A5,2026-01-05 10:00:00+0530,1",
+        "A6,2026-01-05 10:00:00 UTC,1",
     ]
     tx = read(write, lines)
     assert dates_of(tx) == [
@@ -120,6 +121,7 @@ def test_mixed_offsets_are_converted_to_utc_and_naive_times_are_taken_as_they_ar
         "2026-01-05 10:00",
         "2026-01-05 10:00",
         "2026-01-05 04:30",
+        "2026-01-05 10:00",
     ]
     assert "times with offsets converted to UTC" in date_note(tx)
 

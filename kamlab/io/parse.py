@@ -98,7 +98,7 @@ _NOT_DATES = frozenset({"today", "now", "tomorrow", "yesterday"})
 
 _TIME = (
     r"(?:(?:T|\s+)(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2})(?:[.,](?P<f>\d{1,9}))?)?"
-    r"\s*(?P<ampm>[AaPp][Mm])?\s*(?P<tz>Z|[+-]\d{2}(?::?\d{2})?)?)?"
+    r"\s*(?P<ampm>[AaPp][Mm])?\s*(?P<tz>Z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)?)?"
 )
 _YEAR_FIRST = re.compile(
     r"(?a)^(?P<y>\d{4})(?P<sep>[-/.])(?P<m>\d{1,2})(?P=sep)(?P<d>\d{1,2})" + _TIME + "$"
@@ -140,10 +140,11 @@ def parse_dates(values: pd.Series, *, dayfirst: bool = False) -> tuple[pd.Series
       2000-2068.
     - A month name with a four-digit year (``7 Jan 2026``, ``January 7, 2026``) is read
       as written. Words such as ``today`` are not dates; anything else is NaT.
-    - **Time zones**: a time with an offset (``+01:00``, ``-0500``, ``Z``) is converted to
-      UTC and the zone dropped; a time without one is taken as it is. Typed time-zone
-      aware columns (Parquet, Excel) are converted to UTC the same way; typed naive
-      columns of any unit (s, ms, us, ns) are kept.
+    - **Time zones**: a time with an offset (``+01:00``, ``-0500``, ``Z``, ``UTC``; at
+      most 14 hours, else the value is NaT) is converted to UTC and the zone dropped; a
+      time without one is taken as it is. Typed time-zone aware columns (Parquet) are
+      converted to UTC the same way; typed naive columns of any unit (s, ms, us, ns)
+      are kept.
     - A date whose year lies outside :data:`DATE_RANGE` (also after conversion to UTC)
       is flagged out of range, never wrapped round.
     """
@@ -306,7 +307,7 @@ def _dates_from_parts(parts: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
 
 
 def _utc_offsets(zones: pd.Series) -> pd.Series:
-    """The offset from UTC of ``Z``, ``+01:00``, ``-0500``, ``+02`` (zero where none; NaT
+    """The offset from UTC of ``Z``, ``UTC``, ``+01:00``, ``-0500``, ``+02`` (zero where none; NaT
     where it is no real offset: beyond 14 hours or with 60 minutes or more)."""
     found = zones.str.extract(r"(?P<sign>[+-])(?P<h>\d{2}):?(?P<m>\d{2})?")
     hours, mins = pd.to_numeric(found["h"]).fillna(0), pd.to_numeric(found["m"]).fillna(0)
