@@ -110,6 +110,15 @@ _DAY_MONTH = re.compile(
 """Shapes of dates in digits, whole values only, ASCII digits only."""
 _MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
 _MONTH_NAME = re.compile(r"(?i)\b(?:" + "|".join(_MONTHS) + r")[a-z]*\.?(?![a-z])")
+_PLAIN_ISO = r"[0-9]{4}-[0-9]{2}-[0-9]{2}(?:[ T][0-9]{2}:[0-9]{2}(?::[0-9]{2})?)?"
+_PLAIN_ISO_SLICES = {
+    "y": (0, 4),
+    "m": (5, 7),
+    "d": (8, 10),
+    "H": (11, 13),
+    "M": (14, 16),
+    "S": (17, 19),
+}
 _EXAMPLE = pd.Timestamp("2026-12-31")
 
 
@@ -156,25 +165,36 @@ def parse_dates(values: pd.Series, *, dayfirst: bool = False) -> tuple[pd.Series
     text = text.mask(text.str.lower().isin(_NOT_DATES), "")  # not dates: left unparsed
     parts = pd.DataFrame(index=text.index, columns=list("ymdHMSf") + ["ampm", "tz"], dtype="string")
     described = []
+    plain = text.str.fullmatch(_PLAIN_ISO).fillna(False)
+    if plain.any():  # the common case, cut into parts without a Python-level regex
+        for column, (start, stop) in _PLAIN_ISO_SLICES.items():
+            cut = text[plain].str.slice(start, stop)
+            parts.loc[plain, column] = cut.mask(cut.eq(""))
     for shape, name in ((_YEAR_FIRST, None), (_COMPACT, "YYYYMMDD (20261231)")):
-        found = text.str.extract(shape.pattern)
-        hit = found["y"].notna() & parts["y"].isna()
+        rest = text[parts["y"].isna()]
+        found = rest.str.extract(shape.pattern)
+        hit = found.index[found["y"].notna()]
         parts.loc[hit] = found.loc[hit].reindex(columns=parts.columns).astype("string")
-        if hit.any():
-            described.append(name or _year_first_words(found.loc[hit, "sep"]))
-    day_month = text.str.extract(_DAY_MONTH.pattern)
-    day_month = day_month[day_month["a"].notna() & parts["y"].isna()]
+        seps = found.loc[hit, "sep"] if name is None else None
+        if name is None and plain.any():
+            seps = pd.concat([seps, pd.Series(["-"])])
+        if len(hit) or (name is None and plain.any()):
+            described.append(name or _year_first_words(seps))
+    day_month = text[parts["y"].isna()].str.extract(_DAY_MONTH.pattern)
+    day_month = day_month[day_month["a"].notna()]
     if len(day_month):
         fitted, words = _one_day_month_format(day_month, rows[day_month.index], dayfirst)
         parts.loc[fitted.index] = fitted.reindex(columns=parts.columns).astype("string")
         described.append(words)
-    named = (
-        text.str.contains(_MONTH_NAME.pattern)
-        & text.str.contains(r"\b\d{4}\b")  # a four-digit year
-        & text.str.contains(r"\b\d{1,2}(?:st|nd|rd|th)?\b")  # and a day: none is assumed
-        & parts["y"].isna()
-    )
-    if named.any():
+    rest = text[parts["y"].isna()]
+    named = rest.index[
+        (
+            rest.str.contains(_MONTH_NAME.pattern)
+            & rest.str.contains(r"\b\d{4}\b")  # a four-digit year
+            & rest.str.contains(r"\b\d{1,2}(?:st|nd|rd|th)?\b")  # and a day: none assumed
+        ).fillna(False)
+    ]
+    if len(named):
         parts.loc[named] = (
             _month_name_parts(text[named]).reindex(columns=parts.columns).astype("string")
         )
@@ -301,7 +321,9 @@ def _dates_from_parts(parts: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
     dates = pd.to_datetime(
         stamp.where(inside), format="%Y_%m_%d_%H_%M_%S_%f", errors="coerce"
     ).astype("datetime64[ns]")
-    dates = dates - _utc_offsets(parts["tz"])
+    zoned = parts["tz"].notna().to_numpy(dtype=bool)
+    if zoned.any():
+        dates[zoned] = dates[zoned] - _utc_offsets(parts["tz"][zoned])
     shifted_out = _out_of_range(dates)
     return dates.mask(shifted_out), (outside | shifted_out).fillna(False)
 
