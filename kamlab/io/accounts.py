@@ -64,7 +64,7 @@ def read_accounts(
                 "oversized_field",
                 f"{cols[role]} longer than {MAX_FIELD_CHARS:,} characters",
             )
-    account_id = parse_ids(frame[cols["account_id"]])
+    account_id = parse_ids(frame[cols["account_id"]], source=raw.source)
     reasons.flag(account_id.isna(), "missing_account_id", f"{cols['account_id']} is empty")
     reasons.flag(
         account_id.duplicated(keep="first") & account_id.notna(),

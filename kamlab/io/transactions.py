@@ -12,9 +12,11 @@ oversized_field      a mapped text value longer than 10,000 characters
 missing_account_id   the account id is empty
 duplicate_line       the whole line repeats an earlier line exactly (first kept)
 date_out_of_range    the date lies outside 1900-01-01 to 2199-12-31 (never wrapped round)
-unparseable_date     the date cannot be read as a date (words like ``today`` are not dates)
+unparseable_date     the date cannot be read as a date, or does not fit the column's one
+                     date format (another day/month order); words like ``today`` are not dates
 date_in_future       the date is after ``today`` (the run date by default)
-non_numeric_amount   revenue, quantity, price or cost is not a number
+non_numeric_amount   revenue, quantity, price or cost is not a finite number
+amount_out_of_range  an amount, or quantity times price or cost, exceeds 1e15 in size
 zero_quantity        quantity is 0
 zero_price           unit price is 0
 negative_price       unit price is below 0 (bad-debt adjustments and the like)
@@ -46,12 +48,16 @@ from kamlab.io.files import RawTable, read_table
 from kamlab.io.keys import LineKeys, line_keys
 from kamlab.io.mapping import TRANSACTION_ROLES, ColumnMapping, resolve_mapping
 from kamlab.io.parse import (
+    AMOUNT_LIMIT,
     DATE_RANGE,
+    amount_out_of_range,
+    check_id_type,
     is_blank,
     parse_dates,
     parse_ids,
     parse_numbers,
     uses_decimal_comma,
+    uses_thousands_commas,
 )
 from kamlab.io.validated import Reasons, Validated, account_for
 
@@ -65,6 +71,7 @@ REASONS = [
     "unparseable_date",
     "date_in_future",
     "non_numeric_amount",
+    "amount_out_of_range",
     "zero_quantity",
     "zero_price",
     "negative_price",
@@ -169,7 +176,10 @@ def validate_transactions(
                 f"{cols[role]} longer than {MAX_FIELD_CHARS:,} characters",
             )
 
-    account_id = parse_ids(frame[cols["account_id"]])
+    for role in ("order_id", "product_id"):  # typed ids that cannot be exact: refused
+        if role in cols:
+            check_id_type(frame[cols[role]], raw.source)
+    account_id = parse_ids(frame[cols["account_id"]], source=raw.source)
     flag(account_id.isna(), "missing_account_id", f"{cols['account_id']} is empty")
     if not keep_duplicates:
         flag(frame.duplicated(keep="first"), "duplicate_line", "repeats an earlier line")
@@ -191,11 +201,20 @@ def validate_transactions(
         comma = uses_decimal_comma(values)
         if comma:
             notes.append(f"{cols[role]} uses a decimal comma")
+        elif uses_thousands_commas(values):
+            notes.append(f"{cols[role]}: thousands separated by commas")
         amounts[role] = parse_numbers(values, decimal_comma=comma)
         bad = amounts[role].isna()
         if role in ("unit_cost", "cost", "gross_margin"):
             bad &= ~is_blank(values)  # an empty cost is unknown, not wrong
         flag(bad, "non_numeric_amount", cols[role], values)
+    beyond = f"beyond {AMOUNT_LIMIT:.0e} in size"
+    for role, numbers in amounts.items():
+        flag(amount_out_of_range(numbers), "amount_out_of_range", f"{cols[role]} {beyond}")
+    for role in ("unit_price", "unit_cost"):
+        if role in amounts and "quantity" in amounts:
+            line = amounts["quantity"] * amounts[role]
+            flag(amount_out_of_range(line), "amount_out_of_range", f"quantity x {role} {beyond}")
 
     if "revenue" in cols:
         revenue = amounts["revenue"]
