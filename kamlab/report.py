@@ -45,6 +45,7 @@ import yaml
 
 from kamlab.errors import ConfigError
 from kamlab.io.files import sha256
+from kamlab.models import BUDGET_ENV, REPORT_BUDGET_S
 from kamlab.periods import parse_period
 from kamlab.portfolio.criteria import load_criteria
 from kamlab.publish.build import TABLES, publish_report, report_facts
@@ -288,6 +289,9 @@ def run_report(
     cache = Path(tempfile.mkdtemp(prefix=f".{when.label}.cache-", dir=out))
     previous_cache = os.environ.get(CACHE_ENV)
     os.environ[CACHE_ENV] = str(cache)
+    # a fit that cannot converge stops after REPORT_BUDGET_S, not 120 s (unless set already)
+    previous_budget = os.environ.get(BUDGET_ENV)
+    os.environ.setdefault(BUDGET_ENV, f"{REPORT_BUDGET_S:g}")
     build = Path(tempfile.mkdtemp(prefix=f".{when.label}.partial-", dir=out))
     try:
         t0 = time.perf_counter()
@@ -376,6 +380,8 @@ def run_report(
             os.environ.pop(CACHE_ENV, None)
         else:
             os.environ[CACHE_ENV] = previous_cache
+        if previous_budget is None:
+            os.environ.pop(BUDGET_ENV, None)
         shutil.rmtree(cache, ignore_errors=True)
         if build.exists():
             shutil.rmtree(build, ignore_errors=True)

@@ -636,7 +636,23 @@ def uplift_headline(uplift) -> str:
             f"; capped for {capped:,} account(s) whose churn is already below "
             f"{scenario['points']:g} points (a churn reduction in percent avoids the cap)"
         )
-    return text
+    return text + _draws_note(uplift)
+
+
+def _draws_note(uplift) -> str:
+    """What the time limit on the parameter draws left out, or nothing."""
+    if not getattr(uplift, "draws_timed_out", False):
+        return ""
+    asked = uplift.draws_requested
+    if "uplift_pct_lower" in uplift.total:
+        return (
+            f". The interval rests on {len(uplift.draws):,} of {asked:,} parameter draws: "
+            "the model's parameters are uncertain on these data and valuing more took too long"
+        )
+    return (
+        ". No interval: the model's parameters are so uncertain on these data that too few of "
+        f"the {asked:,} parameter draws could be valued in the time allowed"
+    )
 
 
 def describe_uplift(uplift, currency: str = "GBP") -> str:
