@@ -40,6 +40,7 @@ __all__ = [
     "PARAMETER_MEANINGS",
     "alive_grid",
     "cohort_curves",
+    "no_interval_note",
     "compare_models",
     "compare_with_reichheld",
     "describe_model_choice",
@@ -637,6 +638,24 @@ def uplift_headline(uplift) -> str:
             f"{scenario['points']:g} points (a churn reduction in percent avoids the cap)"
         )
     return text + _draws_note(uplift)
+
+
+def no_interval_note(value) -> str:
+    """Why the uplift of ``value`` (a :class:`~kamlab.value.clv.CustomerValue`) gets no
+    interval, in one plain sentence; ``""`` when it can have one."""
+    from kamlab.value.uplift import weakly_identified, without_covariance
+
+    if without_covariance(value):
+        return (
+            "The range around the uplift is left out: the purchase model did not settle on "
+            "these data, so how uncertain its figures are is unknown."
+        )
+    if weakly_identified(value):
+        return (
+            "The range around the uplift is left out: the history is too short to pin the "
+            "purchase model down, so any range would span orders of magnitude."
+        )
+    return ""
 
 
 def _draws_note(uplift) -> str:
