@@ -120,3 +120,22 @@ def test_a_report_on_three_months_and_an_id_only_accounts_file_completes_and_say
     assert "Region is not in the accounts file" in text
     assert "The comparison with a quarter ago is left out" in text
     assert BUDGET_ENV not in __import__("os").environ  # restored after the run
+
+
+def test_a_loosely_identified_fit_gets_no_interval_and_the_reader_is_told_why():
+    from types import SimpleNamespace
+
+    from kamlab.presentation.value import no_interval_note
+    from kamlab.value.uplift import MAX_LOG_SE, weakly_identified
+
+    def value_with(log_se):  # a fitted model's log-parameter covariance, nothing else
+        names = ["r", "alpha", "a", "b"]
+        cov = pd.DataFrame(np.diag(np.square(log_se)), index=names, columns=names)
+        model = SimpleNamespace(display_name="BG/NBD", log_covariance_=cov)
+        return SimpleNamespace(model=model, inputs={})
+
+    three_months = value_with([0.16, 0.18, 7.0, 7.7])  # the sample cut to its last quarter
+    assert weakly_identified(three_months) == ["BG/NBD a", "BG/NBD b"]
+    assert "history is too short" in no_interval_note(three_months)
+    two_years = value_with([0.09, 0.10, 0.60, MAX_LOG_SE * 0.5])
+    assert weakly_identified(two_years) == [] and no_interval_note(two_years) == ""
