@@ -57,6 +57,9 @@ def test_three_months_of_history_leave_out_the_comparisons_and_the_interval(thin
     assert len(run.portfolio.table_) > 0
     before = run.previous_table  # the 12 months to 30 June hold no transaction
     assert before.empty and before.attrs["no_transactions"]
+    from kamlab.presentation.executive import headline_table
+
+    assert list(headline_table(run.portfolio.table_, before).columns) == ["this period"]  # no 0s
     assert set(run.history(4).index.get_level_values("period")) == {"2026Q3"}
     name, value_run, draws, note = run.uplift_model()
     assert draws == 0 and "without an interval" in note  # no model converged on 13 weeks
