@@ -48,6 +48,7 @@ import pandas as pd
 
 from kamlab.errors import ConfigError, OutputError
 from kamlab.io.files import sha256
+from kamlab.models import BUDGET_ENV, REPORT_BUDGET_S
 from kamlab.periods import parse_period
 from kamlab.portfolio.criteria import load_criteria
 from kamlab.publish.build import TABLES, publish_report, report_facts
@@ -311,6 +312,9 @@ def run_report(
     where = f"{out}{os.sep}"  # an output fault names the folder the user chose
     cache = build = None
     previous_cache = os.environ.get(CACHE_ENV)
+    # a fit that cannot converge stops after REPORT_BUDGET_S, not 120 s (unless set already)
+    previous_budget = os.environ.get(BUDGET_ENV)
+    os.environ.setdefault(BUDGET_ENV, f"{REPORT_BUDGET_S:g}")
     try:
         with writing(where):
             out.mkdir(parents=True, exist_ok=True)
@@ -413,6 +417,8 @@ def run_report(
             os.environ.pop(CACHE_ENV, None)
         else:
             os.environ[CACHE_ENV] = previous_cache
+        if previous_budget is None:
+            os.environ.pop(BUDGET_ENV, None)
         for folder in (cache, build):
             if folder is not None:
                 release(folder)

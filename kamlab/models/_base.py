@@ -31,6 +31,7 @@ intervals symmetric in log space (``exp(theta +- z se_theta)``).
 from __future__ import annotations
 
 import contextlib
+import os
 import time
 import warnings
 from collections.abc import Callable
@@ -228,6 +229,7 @@ def _maximize(
         )
 
     started, timed_out, halted, edge_message = time.perf_counter(), False, False, None
+    budget = search_budget()
 
     def on_ridge(intermediate_result) -> None:  # stop once the search runs off to an edge
         nonlocal timed_out, halted, edge_message
@@ -239,7 +241,7 @@ def _maximize(
             or any(xk[i] > RIDGE_LOG and xk[j] > RIDGE_LOG for i, j in ridges)
             or np.any(np.abs(xk) > EDGE_LOG)
         )
-        if not halted and time.perf_counter() - started > SEARCH_BUDGET_S:
+        if not halted and time.perf_counter() - started > budget:
             timed_out = halted = True  # an unattended run must end
         if halted:
             raise StopIteration
@@ -301,7 +303,7 @@ def _maximize(
 
     converged, message = _diagnose(theta, f, g, hess, names, n, res)
     if timed_out and not converged:
-        message = f"the search was stopped after {SEARCH_BUDGET_S:.0f} s; {message}"
+        message = f"the search was stopped after {budget:.0f} s; {message}"
     return Optimum(theta, f, g, hess, converged, message, n_iter, evaluations)
 
 
@@ -326,7 +328,34 @@ SEARCH_BUDGET_S = 120.0
 """The quasi-Newton search stops after this many seconds (checked between iterations): near
 the edge of the parameter space some likelihoods (Pareto/NBD with s -> 0, beta -> infinity)
 get slower to evaluate at every step, and an unattended report must end. The end point is
-then diagnosed as usual; a fit stopped short is reported as not converged, saying why."""
+then diagnosed as usual; a fit stopped short is reported as not converged, saying why.
+Override it with the environment variable ``KAMLAB_FIT_BUDGET_S`` (:func:`search_budget`);
+``kamlab report`` sets :data:`REPORT_BUDGET_S` unless it is set already."""
+
+BUDGET_ENV = "KAMLAB_FIT_BUDGET_S"
+"""Environment variable: seconds one fit's search may take (default :data:`SEARCH_BUDGET_S`)."""
+
+REPORT_BUDGET_S = 15.0
+"""The search budget inside ``kamlab report``: a sample-sized fit that converges takes well
+under a second, so a fit still searching after 15 s is running off to an edge; the report
+says it did not converge in the time allowed and what it used instead."""
+
+
+def search_budget() -> float:
+    """Seconds a fit's quasi-Newton search may take: ``$KAMLAB_FIT_BUDGET_S`` when set (a
+    positive number), else :data:`SEARCH_BUDGET_S`."""
+    raw = os.environ.get(BUDGET_ENV, "").strip()
+    if not raw:
+        return SEARCH_BUDGET_S
+    try:
+        seconds = float(raw)
+    except ValueError:
+        seconds = float("nan")
+    if not (np.isfinite(seconds) and seconds >= 0):
+        raise ConfigError(
+            f"{BUDGET_ENV}={raw!r}: expected a number of seconds (0 or more), e.g. {BUDGET_ENV}=15"
+        )
+    return seconds
 
 RIDGE_LOG = np.log(30.0)
 """Both parameters of a mixing distribution above exp(RIDGE_LOG) = 30 (time rescaled so that

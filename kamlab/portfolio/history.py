@@ -16,6 +16,7 @@ import pandas as pd
 
 from kamlab.errors import ConfigError
 from kamlab.periods import parse_period
+from kamlab.portfolio.measures import bought_in_window
 from kamlab.portfolio.portfolio import build_portfolio
 
 __all__ = ["ACCOUNTS_AS_OF", "HISTORY_COLUMNS", "period_ends", "portfolio_history"]
@@ -95,11 +96,14 @@ def portfolio_history(
     or ``"none"``. Snapshots of periods outside the history are not used.
     ``health_value``: the run's ``CustomerValue``, whose purchase model gives each
     period's account health (and so the key tier's guard); without it health rests on
-    recency."""
+    recency. Periods whose 12 months hold no transactions (a short history) are left out;
+    the period itself always has a row per account of its portfolio."""
     given = _snapshots(snapshots, period)
     ends = period_ends(period, count)
     frames = []
     for label, end in ends:
+        if label != ends[-1][0] and not bought_in_window(transactions, end):
+            continue
         if label in given:
             table_of_time, as_of = given[label], "snapshot"
         elif accounts is None:

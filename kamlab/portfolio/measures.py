@@ -28,9 +28,19 @@ from kamlab.segment import account_features
 from kamlab.summary import accepted_rows
 from kamlab.value import TRANSACTION_DRIVERS, cost_lines, customer_pnl
 
-__all__ = ["portfolio_measures", "year_on_year_growth"]
+__all__ = ["bought_in_window", "portfolio_measures", "year_on_year_growth"]
 
 WINDOW = "12M"
+
+
+def bought_in_window(transactions, until) -> bool:
+    """Whether any accepted line falls in the 12 months (:data:`WINDOW`) ending ``until``
+    (inclusive): a portfolio can be built for that end. A short history (three months of
+    data) has none for the earlier periods a report compares with."""
+    dates = accepted_rows(transactions)["date"].dt.normalize()
+    end = pd.Timestamp(until).normalize()
+    start = end + pd.Timedelta(days=1) - pd.DateOffset(months=12)
+    return bool(((dates >= start) & (dates <= end)).any())
 YEAR = pd.DateOffset(months=12)
 
 

@@ -47,12 +47,13 @@ def headline_table(
     table: pd.DataFrame, previous: pd.DataFrame | None = None, *, formatted: bool = False
 ) -> pd.DataFrame:
     """One row per headline number (``Portfolio.table_``): ``this period`` and, given the
-    previous period's table, ``previous period`` and ``change``; ``rounded``: shares to
+    previous period's table, ``previous period`` and ``change`` (not for a previous table
+    marked ``attrs["no_transactions"]``: a history too short to have one); ``rounded``: shares to
     3 decimals, everything else to whole units. ``attrs["row_kinds"]`` says how each row
     reads (share, money or count) for :func:`kamlab.presentation.tables.for_reader` and
     the workbook."""
     out = pd.DataFrame({"this period": pd.Series(_headline(table))}, dtype="float64")
-    if previous is not None:
+    if previous is not None and not previous.attrs.get("no_transactions"):  # short history
         out["previous period"] = pd.Series(_headline(previous), dtype="float64")
         out["change"] = out["this period"] - out["previous period"]
     out.index.name = "headline"

@@ -40,6 +40,7 @@ __all__ = [
     "PARAMETER_MEANINGS",
     "alive_grid",
     "cohort_curves",
+    "no_interval_note",
     "compare_models",
     "compare_with_reichheld",
     "describe_model_choice",
@@ -636,7 +637,41 @@ def uplift_headline(uplift) -> str:
             f"; capped for {capped:,} account(s) whose churn is already below "
             f"{scenario['points']:g} points (a churn reduction in percent avoids the cap)"
         )
-    return text
+    return text + _draws_note(uplift)
+
+
+def no_interval_note(value) -> str:
+    """Why the uplift of ``value`` (a :class:`~kamlab.value.clv.CustomerValue`) gets no
+    interval, in one plain sentence; ``""`` when it can have one."""
+    from kamlab.value.uplift import weakly_identified, without_covariance
+
+    if without_covariance(value):
+        return (
+            "The range around the uplift is left out: the purchase model did not settle on "
+            "these data, so how uncertain its figures are is unknown."
+        )
+    if weakly_identified(value):
+        return (
+            "The range around the uplift is left out: the history is too short to pin the "
+            "purchase model down, so any range would span orders of magnitude."
+        )
+    return ""
+
+
+def _draws_note(uplift) -> str:
+    """What the time limit on the parameter draws left out, or nothing."""
+    if not getattr(uplift, "draws_timed_out", False):
+        return ""
+    asked = uplift.draws_requested
+    if "uplift_pct_lower" in uplift.total:
+        return (
+            f". The interval rests on {len(uplift.draws):,} of {asked:,} parameter draws: "
+            "the model's parameters are uncertain on these data and valuing more took too long"
+        )
+    return (
+        ". No interval: the model's parameters are so uncertain on these data that too few of "
+        f"the {asked:,} parameter draws could be valued in the time allowed"
+    )
 
 
 def describe_uplift(uplift, currency: str = "GBP") -> str:

@@ -408,16 +408,22 @@ def spend_data(summary: pd.DataFrame, notes: list[str]) -> tuple[pd.DataFrame, p
 
 
 def usable_spend(spend: GammaGamma, summary: pd.DataFrame, notes: list[str]):
-    """The Gamma-Gamma model, or, when its q <= 1 (infinite mean spend: spend too
+    """The Gamma-Gamma model, or, when its fit did not converge (e.g. stopped by the
+    search's time budget) or its q <= 1 (infinite mean spend: spend too
     heavy-tailed for the model), each account's observed mean spend per repeat purchase
     (the portfolio's mean for accounts without repeat purchases), said in the notes."""
-    if spend.params_["q"] > 1:
+    converged = getattr(spend, "converged_", True)
+    if converged and spend.params_["q"] > 1:
         return spend
     repeat = summary["frequency"] > 0
     mean = float(summary.loc[repeat, "monetary_value"].mean()) if repeat.any() else 0.0
+    why = (
+        f"Gamma-Gamma q = {spend.params_['q']:.3g} <= 1 (spend too heavy-tailed for the model)"
+        if converged
+        else "Gamma-Gamma did not converge (in the time allowed or at all)"
+    )
     notes.append(
-        f"Gamma-Gamma q = {spend.params_['q']:.3g} <= 1 (spend too heavy-tailed for the model): "
-        "each account's observed mean spend is used instead, and the uplift interval "
+        f"{why}: each account's observed mean spend is used instead, and the uplift interval "
         "reflects the purchase model's uncertainty only"
     )
     return summary["monetary_value"].where(repeat, mean)

@@ -36,16 +36,19 @@ the draws (seeded: same ``seed``, same interval).
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from kamlab.errors import ConfigError, InputError
+from kamlab.models import search_budget
 from kamlab.value.clv import CustomerValue
 
 __all__ = [
     "RetentionUplift",
+    "weakly_identified",
     "gupta_lehmann_clv",
     "retention_definition",
     "retention_uplift",
@@ -93,6 +96,16 @@ class RetentionUplift:
     horizon_months: float | None = None
     discount: float | None = None
     model: str = ""
+    draws_requested: int = 0
+    """Parameter draws asked for; ``len(draws)`` were used (fewer when some gave a
+    non-finite value or the time budget ran out)."""
+    draws_timed_out: bool = False
+    """The draws stopped at the time budget (:func:`kamlab.models.search_budget`); with
+    fewer than :data:`MIN_DRAWS` done there is no interval."""
+
+
+MIN_DRAWS = 20
+"""Fewer parameter draws than this give no interval (its tails would rest on one or two)."""
 
 
 def _selection(accounts, index: pd.Index) -> np.ndarray:
@@ -191,8 +204,11 @@ def retention_uplift(
         "uplift_pct": 100 * (scen.sum() - base.sum()) / abs(base.sum()),
     }
     draws = _draws(value, scenario, where, n_draws, seed, account_intervals, progress)
+    timed_out = bool(draws is not None and draws[2])
+    if draws is not None and timed_out and len(draws[0]) < MIN_DRAWS:
+        draws = None  # too few draws in the time allowed for an interval
     if draws is not None:
-        frame, per_account = draws
+        frame, per_account, _ = draws
         lo, hi = 50 * (1 - level), 50 * (1 + level)
         for col in ("value", "value_scenario", "uplift", "uplift_pct"):
             total[f"{col}_lower"], total[f"{col}_upper"] = np.percentile(frame[col], [lo, hi])
@@ -211,6 +227,8 @@ def retention_uplift(
         horizon_months=value.horizon_months,
         discount=value.discount,
         model=getattr(value.model, "display_name", type(value.model).__name__),
+        draws_requested=int(n_draws or 0),
+        draws_timed_out=timed_out,
     )
 
 
@@ -221,6 +239,26 @@ def without_covariance(value: CustomerValue) -> list:
     return [
         m for m in models if m is not None and not np.all(np.isfinite(m.log_covariance_.to_numpy()))
     ]
+
+
+MAX_LOG_SE = 2.0
+"""A log-parameter whose standard error exceeds this (the parameter uncertain by a factor
+of e^2, about 7, either way at one standard error) is not identified well enough for
+parameter draws: some draws then lie where valuing takes minutes, and the interval would
+span orders of magnitude. A short history (a few months) typically gives such a fit."""
+
+
+def weakly_identified(value: CustomerValue) -> list[str]:
+    """The parameters (``"BG/NBD a"``) of the models behind ``value`` whose log-scale
+    standard error exceeds :data:`MAX_LOG_SE`: an interval needs this list to be empty."""
+    out = []
+    for m in (value.model, value.inputs.get("spend_model")):
+        if m is None:
+            continue
+        cov = m.log_covariance_
+        se = np.sqrt(np.clip(np.diag(cov.to_numpy()), 0, None))
+        out += [f"{m.display_name} {p}" for p, e in zip(cov.index, se, strict=True) if e > MAX_LOG_SE]
+    return out
 
 
 def _draws(value, scenario, where, n_draws, seed, account_intervals, progress):
@@ -245,7 +283,16 @@ def _draws(value, scenario, where, n_draws, seed, account_intervals, progress):
     from tqdm.auto import tqdm
 
     show = progress if progress is not None else n * n_draws > 2e6
+    # a weakly identified fit (a short history) draws parameters where valuing is slow:
+    # the draws share one fit's time budget, and stop there
+    budget, started, timed_out = search_budget(), time.perf_counter(), False
     for i in tqdm(range(n_draws), desc="parameter draws", disable=not show):
+        if i and time.perf_counter() - started > budget:
+            timed_out = True
+            rows.extend([(np.nan, np.nan)] * (n_draws - i))
+            if per_account is not None:
+                per_account[i:] = np.nan
+            break
         m_i = model.with_params(purchase_draws.iloc[i])
         s_i = spend.with_params(spend_draws.iloc[i]) if spend is not None else None
         if s_i is not None and s_i.params_.get("q", np.inf) <= 1:
@@ -267,6 +314,6 @@ def _draws(value, scenario, where, n_draws, seed, account_intervals, progress):
     if not finite.all():
         frame = frame[finite]
         per_account = per_account[finite] if per_account is not None else None
-    if frame.empty:
+    if frame.empty and not timed_out:
         raise InputError("every parameter draw gave a non-finite value: no interval possible")
-    return frame.reset_index(drop=True), per_account
+    return frame.reset_index(drop=True), per_account, timed_out

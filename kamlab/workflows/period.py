@@ -120,8 +120,11 @@ class PeriodRun:
         previous accounts file when given (else today's judgement scores and stages stand
         in: ``attrs["accounts_as_of"]`` is ``"snapshot"`` or ``"today's"``, see
         :data:`~kamlab.portfolio.history.ACCOUNTS_AS_OF`); account health from the run's
-        purchase model evaluated on the history to that end."""
+        purchase model evaluated on the history to that end. When the data hold no
+        transaction in the 12 months to that end (a short history), an empty table with
+        ``attrs["no_transactions"]`` set: every account is then new."""
         from kamlab.portfolio import build_portfolio
+        from kamlab.portfolio.measures import bought_in_window
 
         end = str(self.previous_period.end.date())
         given = self.previous_accounts is not None
@@ -130,6 +133,10 @@ class PeriodRun:
         name, value_run, _, _ = self.uplift_model()
 
         def build() -> pd.DataFrame:
+            if not bought_in_window(self.transactions, end):  # a short history: no earlier year
+                table = self.portfolio.table_.iloc[0:0].copy()
+                table.attrs.update(until=end, accounts_as_of=as_of, no_transactions=True)
+                return table
             table = build_portfolio(
                 self.transactions,
                 accounts,

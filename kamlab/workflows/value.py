@@ -146,7 +146,7 @@ def pick_uplift_run(value_of: Callable[[str], ValueRun], comparison, *, n_draws=
     name, the draws (0 when the fit has no covariance, so no interval) and a note saying
     which model and why, citing the holdout's mean absolute error
     (:func:`model_choice_note`)."""
-    from kamlab.value.uplift import without_covariance
+    from kamlab.value.uplift import weakly_identified, without_covariance
 
     ranking = comparison.ranking
     skipped = []
@@ -161,10 +161,18 @@ def pick_uplift_run(value_of: Callable[[str], ValueRun], comparison, *, n_draws=
     note = model_choice_note(comparison, used=name, skipped=skipped)
     converged = run.purchases.converged_
     draws = n_draws if converged and not without_covariance(run.value) else 0
+    uncertain = weakly_identified(run.value) if draws else []
+    if uncertain:  # draws would take minutes and the interval span orders of magnitude
+        draws = 0
     if not converged:
         note += (
             " No purchase model converged on all the data; the values below use "
             f"{name} as fitted, without an interval: treat them with caution."
+        )
+    elif uncertain:
+        note += (
+            " No interval: these data pin the model's parameters down too loosely "
+            f"({', '.join(uncertain)}), as a short history does."
         )
     elif not draws:
         note += " No interval: the fit has no covariance."
