@@ -86,7 +86,10 @@ def input_options() -> argparse.ArgumentParser:
     )
     g.add_argument("--encoding", help="text encoding; UTF-8, else latin-1, when omitted")
     g.add_argument(
-        "--dayfirst", action="store_true", help="read 01/02/2026 as 1 February (default 2 January)"
+        "--dayfirst",
+        action="store_true",
+        help="read ambiguous dates (every day and month 12 or less) day-first: 01/02/2026 "
+        "as 1 February (default 2 January); a column with a day above 12 decides itself",
     )
     g.add_argument(
         "--keep-duplicates",
