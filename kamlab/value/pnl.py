@@ -342,8 +342,8 @@ def _account_values(acc: pd.DataFrame, column: str, index: pd.Index, what: str) 
     if bad.any():
         first = bad[bad].index[0]
         raise InputError(
-            f"accounts column {column!r} must hold {what} >= 0; account {first} has "
-            f"{acc.at[first, column]!r}"
+            f"accounts column {column!r} must hold {what}: finite numbers >= 0; account "
+            f"{first} has {str(acc.at[first, column])!r}; correct it in the accounts file"
         )
     return values.reindex(index).astype("float64")
 
