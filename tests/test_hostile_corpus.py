@@ -104,7 +104,9 @@ def assert_no_live_formula(path: Path, n_records: int) -> None:
     """Every cell of a written CSV is inert, and the file re-reads to its records."""
     with path.open(encoding="utf-8", newline="") as fh:
         records = list(csv.reader(fh, strict=True))
-    assert len(records) == n_records + 1, f"{path.name}: {len(records) - 1} records, wrote {n_records}"
+    assert len(records) == n_records + 1, (
+        f"{path.name}: {len(records) - 1} records, wrote {n_records}"
+    )
     for record in records:
         for cell in record:
             stripped = cell.lstrip("".join(chr(c) for c in range(33)) + "\x7f\u00a0")
@@ -139,7 +141,10 @@ def test_every_row_is_accounted_for_and_no_value_changes(case, tmp_path):
     if case["rows"]:
         assert c["read"] == int(case["rows"]), "rows read differ from a strict csv reader's"
     if case["accepted"]:
-        assert (c["accepted"], c["quarantined"]) == (int(case["accepted"]), int(case["quarantined"]))
+        assert (c["accepted"], c["quarantined"]) == (
+            int(case["accepted"]),
+            int(case["quarantined"]),
+        )
     expected = reasons_of(case["reasons"])
     if "*" in expected:
         assert sum(c["by_reason"].values()) == expected["*"]
@@ -150,7 +155,9 @@ def test_every_row_is_accounted_for_and_no_value_changes(case, tmp_path):
         assert row in accepted.index, f"row {row} ({account_id}, {date}) not accepted"
         got = accepted.loc[row]
         assert got["account_id"] == account_id, f"row {row}: id {got['account_id']!r}"
-        assert naive_utc(got["date"]) == naive_utc(pd.Timestamp(date)), f"row {row}: date {got['date']}"
+        assert naive_utc(got["date"]) == naive_utc(pd.Timestamp(date)), (
+            f"row {row}: date {got['date']}"
+        )
         assert got["revenue"] == pytest.approx(revenue, rel=1e-12), f"row {row}: revenue"
     _written_csvs_are_inert(tx, tmp_path)
 
@@ -166,7 +173,9 @@ def _written_csvs_are_inert(tx, tmp_path: Path) -> None:
         assert_no_live_formula(path, len(frame))
 
 
-CLI_SUBSET = re.compile(r"formula|quote|embedded|bare_cr|bom|html|bidi|zero_width|trailing|mixed|nul|empty|ragged|encoding|2262|parquet_list|excel")
+CLI_SUBSET = re.compile(
+    r"formula|quote|embedded|bare_cr|bom|html|bidi|zero_width|trailing|mixed|nul|empty|ragged|encoding|2262|parquet_list|excel"
+)
 
 
 @pytest.mark.parametrize("case", [p for p in params("data") if CLI_SUBSET.search(p.id)])
@@ -234,7 +243,9 @@ def test_a_yaml_alias_bomb_is_refused_fast_within_bounded_memory(case):
         "    print(exc); sys.exit(2)\n"
     )
     try:
-        run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=10)
+        run = subprocess.run(
+            [sys.executable, "-c", script], capture_output=True, text=True, timeout=10
+        )
     except subprocess.TimeoutExpired:
         pytest.fail("no answer within 10 s")
     assert run.returncode == 2, run.stderr[-500:]

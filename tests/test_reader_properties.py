@@ -40,8 +40,33 @@ TODAY = "2026-11-01"
 LIVE_FORMULA = re.compile(r"^[=+\-@]")
 PLAIN_NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 HOSTILE_TEXT = st.sampled_from(
-    ['"', '""', ",", ";", "\t", "|", "\n", "\r", "\r\n", "=", "+", "-", "@", " ", "'",
-     "\u202e", "\u200b", "\ufeff", "<b>", "é", "€", "中", "\U0001f600", "0", "1e5"]
+    [
+        '"',
+        '""',
+        ",",
+        ";",
+        "\t",
+        "|",
+        "\n",
+        "\r",
+        "\r\n",
+        "=",
+        "+",
+        "-",
+        "@",
+        " ",
+        "'",
+        "\u202e",
+        "\u200b",
+        "\ufeff",
+        "<b>",
+        "é",
+        "€",
+        "中",
+        "\U0001f600",
+        "0",
+        "1e5",
+    ]
 )
 TEXT = st.lists(
     st.one_of(HOSTILE_TEXT, st.text(st.characters(blacklist_categories=["Cs", "Cc"]), max_size=4)),
@@ -51,8 +76,10 @@ TEXT = st.lists(
 ACCOUNT_ID = st.text(
     st.characters(blacklist_categories=["Cs", "Cc", "Zs", "Zl", "Zp"]), min_size=1, max_size=8
 ).filter(lambda s: s.strip() == s and not re.fullmatch(r"\d+\.0+", s))
-DATES = st.dates(min_value=pd.Timestamp("1990-01-01").date(), max_value=pd.Timestamp("2026-10-31").date())
-CENTS = st.integers(min_value=-10**9, max_value=10**9)
+DATES = st.dates(
+    min_value=pd.Timestamp("1990-01-01").date(), max_value=pd.Timestamp("2026-10-31").date()
+)
+CENTS = st.integers(min_value=-(10**9), max_value=10**9)
 
 
 def money(cents: int, thousands: bool) -> str:
@@ -88,8 +115,13 @@ def write_table(path: Path, rows, date_format: str, thousands: bool) -> None:
         w.writerow(["account_id", "date", "revenue", "account_name", "product_name"])
         for r in rows:
             w.writerow(
-                [r["account_id"], r["date"].strftime(date_format), money(r["cents"], thousands),
-                 r["account_name"], r["product_name"]]
+                [
+                    r["account_id"],
+                    r["date"].strftime(date_format),
+                    money(r["cents"], thousands),
+                    r["account_name"],
+                    r["product_name"],
+                ]
             )
 
 
