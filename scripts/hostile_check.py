@@ -8,9 +8,10 @@ Data files go through ``kamlab summarize FILE --out ...`` and ``kamlab portfolio
 --out ...``; YAML files through ``kamlab portfolio`` on the corpus's clean.csv as
 ``--config`` (names starting ``criteria``) or ``--cost-rates`` (the others). Options of a
 corpus file (``args`` in expected.csv) are passed on. Verdict: ``ok`` (exit 0),
-``refused`` (exit 2 with one error line), ``BUG`` (exit 1 "unexpected error", a
+``refused`` (exit 2 with one error line), ``LIVE FORMULA`` (a written CSV holds a
+cell a spreadsheet would run, or does not re-read as strict CSV), ``BUG`` (exit 1 "unexpected error", a
 traceback, or a multi-line error), ``HANG`` (no end within the timeout). Exit status 1
-when any run is a BUG or HANG.
+when any run is a BUG, HANG or LIVE FORMULA.
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "tests" / "hostile"
 SKIP = {"make_corpus.py", "expected.csv", "expected_values.json"}
+LIVE = re.compile(r"^[=+\-@]")
+NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 COUNTS = re.compile(r"read ([\d,]+) rows, accepted ([\d,]+), quarantined ([\d,]+)")
 
 
@@ -85,6 +88,24 @@ def verdict(result: dict) -> tuple[str, str]:
     return ("ok" if code == 0 else f"exit {code}"), first
 
 
+def live_formulas(folder: Path) -> str:
+    """The first live formula cell of a CSV written into ``folder`` ('' when none): a cell
+    that starts with = + - @ after leading whitespace/control characters and is not a
+    plain number, or a file that does not re-read with a strict csv reader."""
+    for path in sorted(folder.glob("*.csv")):
+        try:
+            with path.open(encoding="utf-8", newline="") as fh:
+                records = list(csv.reader(fh, strict=True))
+        except (csv.Error, UnicodeDecodeError) as exc:
+            return f"{path.name}: not strict CSV ({exc})"
+        for record in records:
+            for cell in record:
+                stripped = cell.lstrip("".join(chr(c) for c in range(33)) + "\x7f\u00a0")
+                if LIVE.match(stripped) and not NUMBER.match(stripped):
+                    return f"{path.name}: {cell[:40]!r}"
+    return ""
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("folder", nargs="?", default=str(CORPUS))
@@ -112,6 +133,8 @@ def main(argv: list[str] | None = None) -> int:
             argv_ = command_for(path, command, out, options.get(path.name, []), clean)
             result = run(argv_, args.timeout)
             what, first = verdict(result)
+            if what == "ok" and (live := live_formulas(out)):
+                what, first = "LIVE FORMULA", live
             m = COUNTS.search(result["err"])
             counts = "/".join(m.groups()) if m else ""
             first = first.replace(str(folder) + "/", "")
@@ -127,14 +150,14 @@ def main(argv: list[str] | None = None) -> int:
 
         with ThreadPoolExecutor(args.jobs) as pool:
             rows = list(pool.map(one, jobs))
-    bad = sum(r[5].startswith(("BUG", "HANG")) for r in rows)
+    bad = sum(r[5].startswith(("BUG", "HANG", "LIVE")) for r in rows)
     header = ["file", "command", "exit", "first error line", "read/acc/quar", "verdict", "s"]
     widths = [max(len(r[i]) for r in rows + [header]) for i in range(len(header))]
     print(" | ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)))
     print("-|-".join("-" * w for w in widths))
     for r in rows:
         print(" | ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)))
-    print(f"\n{len(rows)} runs, {bad} BUG/HANG")
+    print(f"\n{len(rows)} runs, {bad} BUG/HANG/LIVE FORMULA")
     return 1 if bad else 0
 
 

@@ -174,7 +174,7 @@ def _written_csvs_are_inert(tx, tmp_path: Path) -> None:
 
 
 CLI_SUBSET = re.compile(
-    r"formula|quote|embedded|bare_cr|bom|html|bidi|zero_width|trailing|mixed|nul|empty|ragged|encoding|2262|parquet_list|excel"
+    r"formula|quote|embedded|bare_cr|bom|html|bidi|zero_width|trailing|mixed_sep|mixed_time|nul|empty|ragged|encoding|2262|parquet_list|excel"
 )
 
 

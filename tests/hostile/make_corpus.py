@@ -43,6 +43,10 @@ GAP_YAML_RANGE = "issue 16: YAML rate/weight ranges"
 NEW_DUP_CSV = (
     "new finding: a CSV with two columns of the same name is read silently (the first is used)"
 )
+NEW_MIXED_ENCODING = (
+    "new finding: a UTF-8 file with one latin-1 byte is read wholly as latin-1: "
+    "UTF-8 ids change (Müller -> MÃ¼ller) with only a note"
+)
 NEW_DUP_PARQUET = (
     "new finding: duplicate Parquet columns give a multi-line message (the Arrow schema)"
 )
@@ -469,6 +473,62 @@ def text_cases():
         [["\u00c5\u0301\u4e2d\U0001f600", "2025-05-05", "7.5", "n"]],
         [("ok", "\u00c5\u0301\u4e2d\U0001f600", "2025-05-05", 7.5)],
     )
+    data_case(
+        "id_leading_zeros.csv",
+        [["007", "2025-05-05", "7.5", "n"], ["7", "2025-05-06", "8.5", "n"]],
+        [("ok", "007", "2025-05-05", 7.5), ("ok", "7", "2025-05-06", 8.5)],
+    )
+    # ids written as whole floats by a spreadsheet: documented, 17850.0 is 17850
+    rows = [[f"{17850 + int(a[1:])}.0", d, r, n] for a, d, r, n in base_rows()]
+    vals = [[v[0], str(17850 + int(v[1][1:])), v[2], v[3]] for v in base_values()]
+    raw_case(
+        "id_float_text_whole.csv",
+        table(rows),
+        Case("id_float_text_whole.csv", accepted=20, quarantined=0, reasons={}, values=vals),
+    )
+    data_case(
+        "unicode_line_separators.csv",
+        [
+            ["A6", "2025-05-05", "7.5", "a\u2028b\u2029c\x85d"],
+            ["A7", "2025-05-06", "8.5", "x\x0by\x0cz"],
+        ],
+        [("ok", "A6", "2025-05-05", 7.5), ("ok", "A7", "2025-05-06", 8.5)],
+    )
+    # a header cell that is a formula must not go live in the quarantine file
+    text = (
+        'account_id,date,revenue,=HYPERLINK("http://x";"y"),@cmd\n'
+        + "".join(f"{a},{d},{r},{n},x\n" for a, d, r, n in base_rows())
+        + "A6,today,7.5,n,=1+1\n"
+    )
+    raw_case(
+        "formula_in_header.csv",
+        text,
+        Case(
+            "formula_in_header.csv",
+            accepted=20,
+            quarantined=1,
+            reasons={"unparseable_date": 1},
+            values=base_values(),
+        ),
+    )
+    # mostly UTF-8, one latin-1 byte: the UTF-8 id must not turn into mojibake
+    text = (
+        base_text().encode() + "Müller,2025-05-05,7.5,n\n".encode() + b"A7,2025-05-06,8.5,caf\xe9\n"
+    )
+    raw_case(
+        "mixed_utf8_latin1.csv",
+        text,
+        Case(
+            "mixed_utf8_latin1.csv",
+            accepted=22,
+            quarantined=0,
+            reasons={},
+            encoding="latin-1",
+            gap=NEW_MIXED_ENCODING,
+            values=base_values()
+            + [[21, "Müller", "2025-05-05", 7.5], [22, "A7", "2025-05-06", 8.5]],
+        ),
+    )
 
 
 # --------------------------------------------------------------------------------- dates
@@ -488,6 +548,8 @@ def date_cases():
         ("date_now_word.csv", "NOW", "unparseable_date"),
         ("date_excel_serial.csv", "45678", None),
         ("date_feb30.csv", "2025-02-30", "unparseable_date"),
+        ("date_hour_25.csv", "2025-02-03 25:00", "unparseable_date"),
+        ("date_empty_quoted.csv", "", "unparseable_date"),
         ("date_future.csv", "2199-06-01", "date_in_future"),
     ]:
         reasons = None if reason is None else {reason: 1}
