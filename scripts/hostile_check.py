@@ -112,11 +112,16 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--timeout", type=float, default=20.0)
     p.add_argument("--commands", default="summarize,portfolio")
     p.add_argument("--jobs", type=int, default=1, help="runs at a time (default 1)")
+    p.add_argument("--match", default="", help="only files whose name matches this regex")
     args = p.parse_args(argv)
     folder = Path(args.folder)
     options = corpus_args(folder)
     clean = CORPUS / "clean.csv"
-    files = sorted(f for f in folder.iterdir() if f.is_file() and f.name not in SKIP)
+    files = sorted(
+        f
+        for f in folder.iterdir()
+        if f.is_file() and f.name not in SKIP and re.search(args.match, f.name)
+    )
     jobs = [
         (path, command)
         for path in files
