@@ -260,7 +260,6 @@ def test_a_day_first_column_is_read_day_first_throughout(date_format, dates, tmp
     assert [d.date() for d in tx.data["date"]] == dates
 
 
-@pytest.mark.xfail(strict=True, reason="issue 16: date order per column incl. two-digit years")
 @pytest.mark.parametrize("date_format", ["%d.%m.%y"])
 @given(dates=day_first_dates())
 @settings(max_examples=15)

@@ -28,27 +28,12 @@ from pathlib import Path
 HERE = Path(__file__).parent
 HEADER = ["account_id", "date", "revenue", "account_name"]
 
-GAP_QUOTES = "issue 16: stray quotes / row accounting"
-GAP_TRAILING = "issue 16: trailing separators"
-GAP_UTF16 = "issue 16: UTF-16/32 BOM"
-GAP_ENCODING = "issue 16: unknown encoding"
-GAP_PARQUET = "issue 16: Parquet nested types"
-GAP_ORDER = "issue 16: date order per column incl. two-digit years"
-GAP_TZ = "issue 16: time zones"
-GAP_RANGE = "issue 16: dates out of range"
-GAP_IDS = "issue 16: huge float ids"
-GAP_YAML_BOMB = "issue 16: YAML alias bombs"
-GAP_YAML_ERROR = "issue 16: YAML one-line errors"
-GAP_YAML_RANGE = "issue 16: YAML rate/weight ranges"
 NEW_DUP_CSV = (
     "new finding: a CSV with two columns of the same name is read silently (the first is used)"
 )
 NEW_MIXED_ENCODING = (
     "new finding: a UTF-8 file with one latin-1 byte is read wholly as latin-1: "
     "UTF-8 ids change (Müller -> MÃ¼ller) with only a note"
-)
-NEW_DUP_PARQUET = (
-    "new finding: duplicate Parquet columns give a multi-line message (the Arrow schema)"
 )
 
 
@@ -186,7 +171,7 @@ def quoting_cases():
     raw_case(
         "stray_quote_pair.csv",
         "".join(stray2),
-        Case("stray_quote_pair.csv", "malformed", gap=GAP_QUOTES),
+        Case("stray_quote_pair.csv", "malformed"),
     )
     # a quote inside an unquoted field is literal text for every reader
     data_case(
@@ -199,7 +184,7 @@ def quoting_cases():
     raw_case(
         "quote_then_text.csv",
         "".join(bad),
-        Case("quote_then_text.csv", "malformed", gap=GAP_QUOTES),
+        Case("quote_then_text.csv", "malformed"),
     )
     data_case(
         "embedded_newline.csv",
@@ -226,10 +211,10 @@ def quoting_cases():
         "bare_cr_in_field.csv",
         "".join(bare_cr),
         Case(
-            "bare_cr_in_field.csv",
+            "bare_cr_in_field.csv",  # a bare CR ends the line, as for a strict reader
             accepted=21,
             quarantined=1,
-            reasons={"unparseable_date": 1},
+            reasons={"malformed_line": 1},
             values=base_values() + [[21, "A6", "2025-05-05", 7.5]],
         ),
     )
@@ -256,15 +241,11 @@ def encoding_cases():
         data = text.encode(enc)
         if enc == "utf-16-be":
             data = codecs.BOM_UTF16_BE + data
-        raw_case(
-            name, data, ok_base(name, gap=GAP_UTF16, encoding="utf-16" if "16" in enc else enc)
-        )
+        raw_case(name, data, ok_base(name, encoding="utf-16" if "16" in enc else enc))
     raw_case(
         "utf16_encoding_option.csv",
         text.encode("utf-16"),
-        ok_base(
-            "utf16_encoding_option.csv", args="--encoding utf-16", gap=GAP_UTF16, encoding="utf-16"
-        ),
+        ok_base("utf16_encoding_option.csv", args="--encoding utf-16", encoding="utf-16"),
     )
     latin = table(base_rows()[:19] + [["A5", "2025-10-15", "53.5", "Société Générale Müller"]])
     raw_case("latin1.csv", latin.encode("latin-1"), ok_base("latin1.csv", encoding="latin-1"))
@@ -281,7 +262,6 @@ def encoding_cases():
             "refused",
             phrase="encoding",
             args="--encoding klingon-8",
-            gap=GAP_ENCODING,
         ),
     )
     raw_case(
@@ -312,7 +292,7 @@ def shape_cases():
             "mixed_separators.csv",
             accepted=20,
             quarantined=2,
-            reasons={"unparseable_date": 2},
+            reasons={"malformed_line": 2},
             values=base_values_shifted(4, 2),
         ),
     )
@@ -320,7 +300,7 @@ def shape_cases():
     raw_case(
         "trailing_separator.csv",
         "".join(trailing),
-        ok_base("trailing_separator.csv", gap=GAP_TRAILING),
+        ok_base("trailing_separator.csv"),
     )
     trailing_all = [ln.rstrip("\n") + ",\n" for ln in lines]
     raw_case(
@@ -337,7 +317,7 @@ def shape_cases():
     raw_case(
         "trailing_semicolon.csv",
         "".join(trailing_semi[:1]).rstrip(";\n") + "\n" + "".join(trailing_semi[1:]),
-        ok_base("trailing_semicolon.csv", sep=";", gap=GAP_TRAILING),
+        ok_base("trailing_semicolon.csv", sep=";"),
     )
     short = lines[:7] + ["A6,2025-05-05\n"] + lines[7:]
     raw_case(
@@ -347,7 +327,7 @@ def shape_cases():
             "ragged_short_row.csv",
             accepted=20,
             quarantined=1,
-            reasons={"non_numeric_amount": 1},
+            reasons={"malformed_line": 1},
             values=base_values_shifted(6, 1),
         ),
     )
@@ -355,7 +335,13 @@ def shape_cases():
     raw_case(
         "ragged_long_row.csv",
         "".join(long),
-        Case("ragged_long_row.csv", "refused", phrase="line 8"),
+        Case(
+            "ragged_long_row.csv",
+            accepted=20,
+            quarantined=1,
+            reasons={"malformed_line": 1},
+            values=base_values_shifted(6, 1),
+        ),
     )
     blank = [ln + ("\n" if i % 4 == 0 else "") for i, ln in enumerate(lines)] + ["\n\n\n"]
     raw_case("blank_lines.csv", "".join(blank), ok_base("blank_lines.csv"))
@@ -569,7 +555,7 @@ def date_cases():
     )
     # dd.mm.yy: one order for the whole column, decided from the values that can only be day first
     rows = [[a, f"{d[8:10]}.{d[5:7]}.{d[2:4]}", r, n] for a, d, r, n in base_rows()]
-    raw_case("date_ddmmyy_dots.csv", table(rows), ok_base("date_ddmmyy_dots.csv", gap=GAP_ORDER))
+    raw_case("date_ddmmyy_dots.csv", table(rows), ok_base("date_ddmmyy_dots.csv"))
     rows = [[a, f"{d[8:10]}/{d[5:7]}/{d[:4]}", r, n] for a, d, r, n in base_rows()]
     raw_case("date_ddmmyyyy_slash.csv", table(rows), ok_base("date_ddmmyyyy_slash.csv"))
     rows = [[a, f"{d[5:7]}/{d[8:10]}/{d[2:4]}", r, n] for a, d, r, n in base_rows()]
@@ -614,7 +600,7 @@ def date_cases():
         [a, f"{d}T10:00:00{'+01:00' if n % 2 else '-05:00'}", r, nm]
         for n, (a, d, r, nm) in enumerate(base_rows())
     ]
-    raw_case("date_mixed_timezones.csv", table(rows), Case("date_mixed_timezones.csv", gap=GAP_TZ))
+    raw_case("date_mixed_timezones.csv", table(rows), Case("date_mixed_timezones.csv"))
     rows = [[a, f"{d}T10:00:00Z", r, nm] for a, d, r, nm in base_rows()]
     raw_case(
         "date_utc_z.csv",
@@ -624,7 +610,6 @@ def date_cases():
             accepted=20,
             quarantined=0,
             reasons={},
-            gap=GAP_TZ,
             values=[[n + 1, r[0], r[1], float(r[2])] for n, r in enumerate(rows)],
         ),
     )
@@ -705,7 +690,7 @@ def amount_cases():
     data_case(
         "amount_huge_int.csv",
         [["A6", "2025-05-05", "99999999999999999999", "n"]],
-        [("ok", "A6", "2025-05-05", 1e20)],
+        [("q", "amount_out_of_range")],
     )
     data_case(
         "amount_negative_return.csv",
@@ -774,19 +759,25 @@ def binary_cases():
     parquet("parquet_clean.parquet", frame, ok_base("parquet_clean.parquet"))
     f = frame.copy()
     f["tags"] = [["a", "b"]] * len(f)
-    parquet(
-        "parquet_list_column.parquet", f, ok_base("parquet_list_column.parquet", gap=GAP_PARQUET)
-    )
+    parquet("parquet_list_column.parquet", f, ok_base("parquet_list_column.parquet"))
     f = frame.copy()
     f["account_name"] = [{"name": "x", "n": 1}] * len(f)
     parquet(
         "parquet_struct_name.parquet",
         f,
-        Case("parquet_struct_name.parquet", "refused", phrase="account_name", gap=GAP_PARQUET),
+        Case("parquet_struct_name.parquet", "refused", phrase="account_name"),
     )
     f = frame.copy()
     f["date"] = f["date"].dt.tz_localize("Europe/Berlin")
-    parquet("parquet_tz_aware.parquet", f, ok_base("parquet_tz_aware.parquet"))
+    utc = [  # times with a zone are converted to UTC (Berlin midnight is 23:00 the day before)
+        [n, a, str(pd.Timestamp(d).tz_localize("Europe/Berlin").tz_convert(None)), r]
+        for n, a, d, r in base_values()
+    ]
+    parquet(
+        "parquet_tz_aware.parquet",
+        f,
+        Case("parquet_tz_aware.parquet", accepted=20, quarantined=0, reasons={}, values=utc),
+    )
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -816,7 +807,7 @@ def binary_cases():
     parquet(
         "parquet_ids_1e20.parquet",
         f,
-        Case("parquet_ids_1e20.parquet", "refused", phrase="account_id", gap=GAP_IDS),
+        Case("parquet_ids_1e20.parquet", "refused", phrase="account_id"),
     )
     f = frame.copy()
     f["account_id"] = [float(17850 + int(r[0][1:])) for r in rows]
@@ -831,7 +822,7 @@ def binary_cases():
     parquet(
         "parquet_ids_2pow64.parquet",
         f,
-        Case("parquet_ids_2pow64.parquet", "refused", phrase="account_id", gap=GAP_IDS),
+        Case("parquet_ids_2pow64.parquet", "refused", phrase="account_id"),
     )
     t = pa.table(
         [
@@ -843,9 +834,7 @@ def binary_cases():
         names=["account_id", "date", "revenue", "revenue"],
     )
     pq.write_table(t, HERE / "parquet_duplicate_columns.parquet")
-    CASES.append(
-        Case("parquet_duplicate_columns.parquet", "refused", phrase="revenue", gap=NEW_DUP_PARQUET)
-    )
+    CASES.append(Case("parquet_duplicate_columns.parquet", "refused", phrase="revenue"))
     f = frame.copy()
     f.loc[3, "revenue"] = np.inf
     f.loc[4, "revenue"] = np.nan
@@ -912,26 +901,22 @@ def yaml_cases():
         raw_case(
             f"{kind}_alias_bomb.yaml",
             text,
-            Case(f"{kind}_alias_bomb.yaml", "refused", kind=kind, phrase="", gap=GAP_YAML_BOMB),
+            Case(f"{kind}_alias_bomb.yaml", "refused", kind=kind, phrase=""),
         )
         raw_case(
             f"{kind}_syntax_error.yaml",
             "a: [1, 2\nb: {c: d\n",
-            Case(
-                f"{kind}_syntax_error.yaml", "refused", kind=kind, phrase="line", gap=GAP_YAML_ERROR
-            ),
+            Case(f"{kind}_syntax_error.yaml", "refused", kind=kind, phrase="line"),
         )
         raw_case(
             f"{kind}_tabs.yaml",
             "a:\n\tb: 1\n",
-            Case(f"{kind}_tabs.yaml", "refused", kind=kind, phrase="line", gap=GAP_YAML_ERROR),
+            Case(f"{kind}_tabs.yaml", "refused", kind=kind, phrase="line"),
         )
         raw_case(
             f"{kind}_python_tag.yaml",
             "a: !!python/object/apply:os.system ['echo pwned']\n",
-            Case(
-                f"{kind}_python_tag.yaml", "refused", kind=kind, phrase="line", gap=GAP_YAML_ERROR
-            ),
+            Case(f"{kind}_python_tag.yaml", "refused", kind=kind, phrase="line"),
         )
         raw_case(
             f"{kind}_not_a_mapping.yaml",
@@ -961,7 +946,7 @@ def yaml_cases():
     raw_case(
         "costs_rate_1e308.yaml",
         "transaction_drivers:\n  order: 1.0e+308\n",
-        Case("costs_rate_1e308.yaml", "refused", kind="costs", phrase="order", gap=GAP_YAML_RANGE),
+        Case("costs_rate_1e308.yaml", "refused", kind="costs", phrase="order"),
     )
     raw_case(
         "costs_rate_list.yaml",
