@@ -371,6 +371,21 @@ def test_ctrl_c_is_one_line_and_leaves_no_temporary_file(tmp_path, monkeypatch, 
     assert sorted(p.name for p in tmp_path.iterdir()) == ["t.csv"]
 
 
+def test_sigterm_ends_like_ctrl_c_one_line_exit_143_no_temporary_file(
+    tmp_path, monkeypatch, capsys
+):
+    def terminated(self, path, *args, **kwargs):
+        Path(path).write_text("half")
+        os.kill(os.getpid(), signal.SIGTERM)  # as a scheduler stopping the job would
+
+    before = signal.getsignal(signal.SIGTERM)
+    monkeypatch.setattr(pd.DataFrame, "to_csv", terminated)
+    assert _summarize(tmp_path, tmp_path / "summary.csv") == 143
+    assert capsys.readouterr().err.strip().endswith("kamlab summarize: stopped (terminated)")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["t.csv"]
+    assert signal.getsignal(signal.SIGTERM) is before  # the handler is the CLI's only
+
+
 def test_any_other_error_while_writing_is_still_a_bug(tmp_path, monkeypatch, capsys):
     def broken(self, path, *args, **kwargs):
         raise OSError(errno.EBADF, "Bad file descriptor")

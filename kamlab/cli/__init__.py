@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import signal
 import sys
+import threading
 
 from kamlab.cli.options import check_config_files
 from kamlab.errors import KamlabError
@@ -51,12 +53,26 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class Terminated(BaseException):
+    """SIGTERM arrived (a scheduler or ``kill`` stopping the run): raised in the main thread
+    so that, as for Ctrl-C, every ``finally`` removes its temporary files on the way out."""
+
+
+def _terminate(signum, frame) -> None:
+    raise Terminated
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    in_main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _terminate) if in_main else None
     try:
         check_config_files(args)
         args.func(args)
+    except Terminated:
+        print(f"kamlab {args.command}: stopped (terminated)", file=sys.stderr)
+        return 143
     except KamlabError as exc:
         if args.debug:
             raise
@@ -76,4 +92,7 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 1
+    finally:
+        if in_main:
+            signal.signal(signal.SIGTERM, previous)
     return 0

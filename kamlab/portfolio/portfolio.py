@@ -180,7 +180,10 @@ class Portfolio(BaseEstimator):
             try:  # without the previous table: a fault of that table leaves today's stages
                 stages = assess_stages(acc, indicators=indicators)
             except MissingColumnError as today:  # no indicator column at all
-                notes.append(f"relationship stages are unknown: {today}")
+                notes.append(
+                    "relationship stages are unknown: the accounts table has none of the "
+                    f"stage indicator columns ({', '.join(today.expected)})"
+                )
                 return empty
             notes.append(f"the previous accounts table cannot show decline: {exc}")
         return stages[["stage", "declining", "stage_reason"]].reindex(index)
