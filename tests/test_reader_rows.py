@@ -215,7 +215,9 @@ def test_a_quoted_value_that_is_a_line_break_is_one_row_not_a_stray_quote(write,
 
 
 def test_a_quoted_name_spanning_lines_that_look_like_rows_is_one_row_when_quotes_close_it(write):
-    text = csv_module_text([["A1", "2026-01-01", "5", "x\n,a,b,\"c\"\n"], ["A2", "2026-01-02", "6", "B"]])
+    text = csv_module_text(
+        [["A1", "2026-01-01", "5", 'x\n,a,b,"c"\n'], ["A2", "2026-01-02", "6", "B"]]
+    )
     tx = read_transactions(write("newline_name.csv", text), today=TODAY)
     accounted(tx, 2)
     assert tx.counts()["quarantined"] == 0
@@ -229,8 +231,10 @@ def test_a_stray_quote_closed_by_another_stray_quote_lines_later_swallows_no_row
     tx = read_transactions(write("two_strays.csv", "\n".join([HEADER, *lines]) + "\n"), today=TODAY)
     accounted(tx, 60)
     assert tx.counts()["by_reason"] == {"malformed_line": 1}
-    assert tx.quarantine["detail"].iloc[0].startswith(
-        "line 8: a quote opened in this line is never closed"
+    assert (
+        tx.quarantine["detail"]
+        .iloc[0]
+        .startswith("line 8: a quote opened in this line is never closed")
     )
     assert [f"A{i}" for i in range(8, 14)] == tx.data["account_id"].tolist()[6:12]  # lines 9-14
     assert tx.data["product_id"].iloc[12] == 'Widget 14"'  # a quote inside a field is text

@@ -121,8 +121,12 @@ def strictly_readable(text: str, sep: str) -> bool:
     refusing it: every quote that opens a field closes it, right before a separator or a line end.
 
     Runs at C speed; the fast path of :mod:`kamlab.io.files` calls it on text with quotes.
+    Without bare carriage returns the text is cut at ``\\n`` (a ``\\r`` before it is a
+    line end to :mod:`csv`): the values are not kept, so the line breaks may go.
     """
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep, strict=True)
+    bare_cr = "\r" in text and text.count("\r") != text.count("\r\n")
+    lines = io.StringIO(text, newline="") if bare_cr else text.split("\n")
+    reader = csv.reader(lines, delimiter=sep, strict=True)
     try:
         with _no_field_limit():
             deque(reader, maxlen=0)
@@ -198,7 +202,9 @@ def _scan_delimited(lines: list[str], start: int, sep: str, width: int, scan: Sc
         except (_Runaway, csv.Error) as refused:
             row += 1
             end = feed.pos - 1
-            scan.malformed.append(Malformed(row, begin + 1, _bare(lines[begin]), _why(refused, begin, end)))
+            scan.malformed.append(
+                Malformed(row, begin + 1, _bare(lines[begin]), _why(refused, begin, end))
+            )
             feed.pos = begin + 1  # the lines after a refused record's first are read afresh
             reader = csv.reader(feed, delimiter=sep, strict=True)
             continue
