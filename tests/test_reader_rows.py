@@ -283,3 +283,11 @@ def test_doubled_quotes_inside_a_quoted_field_read_as_one_quote(write):
     accounted(tx, 2)
     assert tx.counts()["quarantined"] == 0
     assert tx.data["product_id"].tolist() == ['say "hi"', "a,b"]
+
+
+def test_whitespace_separated_text_after_a_closing_quote_is_malformed_too(write):
+    text = 'account_id date product revenue\nA1 2026-01-01 "x-y" 5\nA2 2026-01-02 "x"y 6\n'
+    tx = read_transactions(write("spaces.txt", text), today=TODAY)
+    accounted(tx, 2)
+    assert tx.data["product_id"].tolist() == ["x-y"]
+    assert tx.quarantine["detail"].tolist() == ["line 3: text after a closing quote"]

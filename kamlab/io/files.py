@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 
 from kamlab.errors import InputError
-from kamlab.io.lines import scan_lines, split_lines, strictly_readable
+from kamlab.io.lines import scan_lines, split_lines, squeeze_whitespace, strictly_readable
 from kamlab.io.mapping import ACCOUNT_ROLES, TRANSACTION_ROLES, normalise_name
 
 PARQUET_SUFFIXES = {".parquet", ".pq"}
@@ -333,7 +333,8 @@ def _rows_agree(buf: bytes, frame: pd.DataFrame, has_header: bool, sep: str | No
         return buf.count(sep.encode("utf-8"), start, end) == (frame.shape[1] - 1) * lines
     if frame.iloc[:, -1].eq("").any():
         return False
-    return sep is None or strictly_readable(buf.decode("utf-8", errors="surrogatepass"), sep)
+    text = buf.decode("utf-8", errors="surrogatepass")
+    return strictly_readable(text, sep) if sep else strictly_readable(squeeze_whitespace(text), " ")
 
 
 def _all_trailing(buf: bytes, frame: pd.DataFrame, has_header: bool, sep: str | None) -> bool:

@@ -109,11 +109,16 @@ def _bare(line: str) -> str:
     return line.rstrip("\r\n")
 
 
-def _split_whitespace(line: str) -> list[str]:
+def _split_whitespace(line: str, strict: bool = False) -> list[str]:
     if '"' not in line:
         return line.split()
-    text = re.sub(r"[ \t]+", " ", line.strip())
-    return next(csv.reader([text], delimiter=" ", skipinitialspace=True), [])
+    text = squeeze_whitespace(line.strip())
+    return next(csv.reader([text], delimiter=" ", skipinitialspace=True, strict=strict), [])
+
+
+def squeeze_whitespace(text: str) -> str:
+    """Runs of spaces and tabs as one space: whitespace-separated text as :mod:`csv` reads it."""
+    return re.sub(r"[ \t]+", " ", text)
 
 
 def strictly_readable(text: str, sep: str) -> bool:
@@ -179,7 +184,16 @@ def _scan_whitespace(lines: list[str], start: int, width: int, scan: Scan) -> No
         if not lines[idx].strip():
             continue
         row += 1
-        fields = _split_whitespace(lines[idx])
+        try:
+            fields = _split_whitespace(lines[idx], strict=True)
+        except csv.Error as refused:
+            detail = (
+                f"line {idx + 1}: a quote opened in this line is never closed on its line"
+                if "unexpected end of data" in str(refused)
+                else _why(refused, idx, idx)
+            )
+            scan.malformed.append(Malformed(row, idx + 1, _bare(lines[idx]), detail))
+            continue
         if len(fields) == width:
             scan.kept.append(lines[idx])
             scan.good_rows.append(row)
