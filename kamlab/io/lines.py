@@ -2,7 +2,8 @@
 
 Used by :mod:`kamlab.io.files` only when a cheap check says a file's lines and
 parsed rows disagree (a quoted field spanning lines, a ragged line, a trailing
-separator). The rules (README "Data contract"):
+separator) or, for text holding a quote, when :func:`strictly_readable` says a
+strict CSV reader refuses it. The rules (README "Data contract"):
 
 - A quoted field may span lines (an address with a line break inside proper
   quotes): the lines make one row.
