@@ -3,6 +3,9 @@
 Each file is written by the test itself (README "Data contract", kamlab.io.lines).
 """
 
+import csv
+import io
+
 import pandas as pd
 import pytest
 
@@ -190,3 +193,101 @@ def test_a_long_line_offset_by_a_short_one_is_not_taken_for_trailing_separators(
     tx = read_transactions(write("offset.csv", text), today=TODAY)
     accounted(tx, 2)
     assert tx.quarantine["detail"].tolist()[0] == "line 2: 5 fields, the header has 3"
+
+
+def csv_module_text(rows: list[list[str]], **options) -> str:
+    """``rows`` as Python's csv module writes them (proper quoting), header first."""
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n", **options).writerows(
+        [["account_id", "date", "revenue", "account_name"], *rows]
+    )
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("value", ["\n", "\r\n", "\n\n"])
+def test_a_quoted_value_that_is_a_line_break_is_one_row_not_a_stray_quote(write, value):
+    """The csv module writes the id "\n" as a quote, a line break and a closing quote: one row."""
+    text = csv_module_text([[value, "2026-01-01", "5", ""], ["A2", "2026-01-02", "6", "B"]])
+    tx = read_transactions(write("newline_id.csv", text), today=TODAY)
+    accounted(tx, 2)
+    assert tx.counts()["by_reason"] == {"missing_account_id": 1}  # the id is blank, not malformed
+    assert tx.data["revenue"].tolist() == [6.0]
+
+
+def test_a_quoted_name_spanning_lines_that_look_like_rows_is_one_row_when_quotes_close_it(write):
+    text = csv_module_text(
+        [["A1", "2026-01-01", "5", 'x\n,a,b,"c"\n'], ["A2", "2026-01-02", "6", "B"]]
+    )
+    tx = read_transactions(write("newline_name.csv", text), today=TODAY)
+    accounted(tx, 2)
+    assert tx.counts()["quarantined"] == 0
+    assert tx.data["revenue"].tolist() == [5.0, 6.0]
+
+
+def test_a_stray_quote_closed_by_another_stray_quote_lines_later_swallows_no_row(write):
+    lines = sixty_rows()
+    lines[6] = 'A7,2026-03-08,"Widget 7,17.5'  # line 8: opened ...
+    lines[13] = 'A14,2026-03-15,Widget 14",24.5'  # line 15: ... and "closed" by a stray quote
+    tx = read_transactions(write("two_strays.csv", "\n".join([HEADER, *lines]) + "\n"), today=TODAY)
+    accounted(tx, 60)
+    assert tx.counts()["by_reason"] == {"malformed_line": 1}
+    assert (
+        tx.quarantine["detail"]
+        .iloc[0]
+        .startswith("line 8: a quote opened in this line is never closed")
+    )
+    assert [f"A{i}" for i in range(8, 14)] == tx.data["account_id"].tolist()[6:12]  # lines 9-14
+    assert tx.data["product_id"].iloc[12] == 'Widget 14"'  # a quote inside a field is text
+
+
+@pytest.mark.parametrize("lines", [1, 1000])
+def test_text_after_a_closing_quote_is_a_malformed_line_never_a_joined_value(write, lines):
+    """pandas and a lenient csv reader read `"x" y` as `x y`; a strict reader refuses it."""
+    good = [f'A{i},2026-01-0{1 + i % 9},"p{i}",{i}' for i in range(1, lines + 1)]
+    text = "\n".join(["account_id,date,product,revenue", *good, 'B1,2026-01-05,"x" y,5']) + "\n"
+    tx = read_transactions(write("after_quote.csv", text), today=TODAY, keep_duplicates=True)
+    accounted(tx, lines + 1)
+    assert tx.quarantine["reason"].tolist() == ["malformed_line"]
+    assert tx.quarantine["detail"].tolist() == [f"line {lines + 2}: text after a closing quote"]
+    assert tx.data["product_id"].tolist() == [f"p{i}" for i in range(1, lines + 1)]
+
+
+def test_text_after_a_closing_quote_is_malformed_in_the_exact_reader_too(write):
+    """A ragged line sends the file to the exact reader, which reads each record strictly."""
+    text = 'account_id,date,revenue\nA1,2026-01-01,1,x\nA2,"2026"-01-02,2\nA3,2026-01-03,3\n'
+    tx = read_transactions(write("exact.csv", text), today=TODAY)
+    accounted(tx, 3)
+    assert tx.quarantine["detail"].tolist() == [
+        "line 2: 4 fields, the header has 3",
+        "line 3: text after a closing quote",
+    ]
+    assert tx.data["account_id"].tolist() == ["A3"]
+
+
+def test_a_field_closed_on_a_later_line_with_text_after_its_quote_is_malformed(write):
+    text = 'account_id,date,revenue\nA1,2026-01-01,"1\n2" x,9\nA2,2026-01-02,2\n'
+    tx = read_transactions(write("later.csv", text), today=TODAY)
+    accounted(tx, 3)
+    assert tx.quarantine["reason"].tolist() == ["malformed_line"] * 2
+    assert tx.quarantine["detail"].tolist() == [
+        "line 2: a quote opened in this line is closed on line 3 with text after the "
+        "closing quote (line 3 on is read as rows of their own)",
+        "line 3: 2 fields, the header has 3",
+    ]
+    assert tx.data["account_id"].tolist() == ["A2"]
+
+
+def test_doubled_quotes_inside_a_quoted_field_read_as_one_quote(write):
+    text = 'account_id,date,product,revenue\nA1,2026-01-01,"say ""hi""",1\nA2,2026-01-02,"a,b",2\n'
+    tx = read_transactions(write("doubled.csv", text), today=TODAY)
+    accounted(tx, 2)
+    assert tx.counts()["quarantined"] == 0
+    assert tx.data["product_id"].tolist() == ['say "hi"', "a,b"]
+
+
+def test_whitespace_separated_text_after_a_closing_quote_is_malformed_too(write):
+    text = 'account_id date product revenue\nA1 2026-01-01 "x-y" 5\nA2 2026-01-02 "x"y 6\n'
+    tx = read_transactions(write("spaces.txt", text), today=TODAY)
+    accounted(tx, 2)
+    assert tx.data["product_id"].tolist() == ["x-y"]
+    assert tx.quarantine["detail"].tolist() == ["line 3: text after a closing quote"]

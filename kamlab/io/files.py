@@ -10,7 +10,9 @@ Rules (documented in README "Data contract"):
   A UTF-16 or UTF-32 file with a byte-order mark is read as such (with or without
   ``encoding``); other files with NUL bytes are binary and refused.
 - Every data row is accounted for: a quoted field may span lines, but a stray
-  quote, a ragged line or a line count that disagrees with the rows parsed sends
+  quote, text after a closing quote (``"x" y``: a strict CSV reader refuses it;
+  checked only when the text holds a quote), a ragged line or a line count that
+  disagrees with the rows parsed sends
   the file through :mod:`kamlab.io.lines`, whose malformed lines come back in
   :attr:`RawTable.malformed` (quarantined as ``malformed_line``). A trailing
   separator on every line is recognised, not taken for an extra column.
@@ -37,7 +39,7 @@ import numpy as np
 import pandas as pd
 
 from kamlab.errors import InputError
-from kamlab.io.lines import scan_lines, split_lines
+from kamlab.io.lines import scan_lines, split_lines, squeeze_whitespace, strictly_readable
 from kamlab.io.mapping import ACCOUNT_ROLES, TRANSACTION_ROLES, normalise_name
 
 PARQUET_SUFFIXES = {".parquet", ".pq"}
@@ -317,7 +319,8 @@ def _rows_agree(buf: bytes, frame: pd.DataFrame, has_header: bool, sep: str | No
 
     Counts line breaks (as pandas does: ``\\n``, ``\\r\\n``, bare ``\\r``); without
     quotes, also the separators; otherwise no row may end in an empty field (where a
-    short row would be padded).
+    short row would be padded) and a strict CSV reader must accept the text (no text
+    after a closing quote, which pandas would silently join: ``"x" y`` -> ``x y``).
     """
     start, end = _text_span(buf)
     breaks = buf.count(b"\n", start, end)
@@ -328,7 +331,10 @@ def _rows_agree(buf: bytes, frame: pd.DataFrame, has_header: bool, sep: str | No
         return False
     if sep is not None and buf.find(b'"', start, end) < 0:
         return buf.count(sep.encode("utf-8"), start, end) == (frame.shape[1] - 1) * lines
-    return not frame.iloc[:, -1].eq("").any()
+    if frame.iloc[:, -1].eq("").any():
+        return False
+    text = buf.decode("utf-8", errors="surrogatepass")
+    return strictly_readable(text, sep) if sep else strictly_readable(squeeze_whitespace(text), " ")
 
 
 def _all_trailing(buf: bytes, frame: pd.DataFrame, has_header: bool, sep: str | None) -> bool:
@@ -445,7 +451,8 @@ def _read_line_by_line(path: Path, buf: bytes, sep: str | None, has_header: bool
         more = ", ..." if len(scan.malformed) > 5 else ""
         notes.append(
             f"{len(scan.malformed):,} malformed line(s) quarantined as malformed_line "
-            f"(line {shown}{more}): a stray quote or a number of fields unlike the header's"
+            f"(line {shown}{more}): a stray quote, text after a closing quote or a number "
+            "of fields unlike the header's"
         )
     return frame, np.asarray(scan.good_rows, dtype=int), scan.malformed, notes
 

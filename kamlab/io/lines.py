@@ -2,15 +2,24 @@
 
 Used by :mod:`kamlab.io.files` only when a cheap check says a file's lines and
 parsed rows disagree (a quoted field spanning lines, a ragged line, a trailing
-separator). The rules (README "Data contract"):
+separator) or, for text holding a quote, when :func:`strictly_readable` says a
+strict CSV reader refuses it. The rules (README "Data contract"):
 
 - A quoted field may span lines (an address with a line break inside proper
   quotes): the lines make one row.
-- A quote that opens a field and is not closed on its line, where the lines after
-  it look like whole rows (as many separators as the header) or the quote runs to
-  the end of the file or over more than :data:`MAX_SPAN` lines, is a stray quote:
-  its line is a ``malformed_line`` and the lines after it are read as rows of
-  their own. No row is swallowed into another's field.
+- Records are read strictly (:mod:`csv` with ``strict=True``): a quote closed in
+  the middle of a field (``"x" y``) leaves text after the closing quote; the
+  record is a ``malformed_line`` ("text after a closing quote"), never read as
+  ``x y``. Doubled quotes inside a quoted field (``"say ""hi"" now"``) are fine.
+- A quote that opens a field and is not closed on its line is a stray quote when
+  a following line inside the field has no quote (so cannot close it) and as
+  many separators as the header (a whole row being swallowed), when the quote
+  runs to the end of the file or over more than :data:`MAX_SPAN` lines, or when
+  it is closed on a later line with text after the closing quote: its line is a
+  ``malformed_line`` and the lines after it are read as rows of their own. No
+  row is swallowed into another's field. A line that holds a quote may close the
+  field (a value that is a line break, ``"\n"``): the record then passes the
+  checks below like any other.
 - A line with one field more than the header whose last field is empty ends with
   a *trailing separator*: the empty field is dropped, nothing else changes. A
   header ending with a separator loses its empty last name the same way.
@@ -24,8 +33,10 @@ Row numbers count every data row of the file in order, malformed ones included.
 from __future__ import annotations
 
 import csv
+import io
 import re
 import sys
+from collections import deque
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -78,12 +89,16 @@ class _Feed:
         while self.pos < len(lines):
             idx = self.pos
             if idx > self.record_start and (
-                idx - self.record_start > MAX_SPAN
-                or (self.width > 1 and lines[idx].count(self.sep) == self.width - 1)
+                idx - self.record_start > MAX_SPAN or self._looks_like_a_row(lines[idx])
             ):
                 raise _Runaway(self.record_start)
             self.pos += 1
             yield lines[idx]
+
+    def _looks_like_a_row(self, line: str) -> bool:
+        """A continuation line wholly inside the open field (no quote that could close it)
+        with as many separators as the header: a whole row being swallowed."""
+        return self.width > 1 and '"' not in line and line.count(self.sep) == self.width - 1
 
 
 def split_lines(text: str) -> list[str]:
@@ -95,21 +110,35 @@ def _bare(line: str) -> str:
     return line.rstrip("\r\n")
 
 
-def _split_whitespace(line: str) -> list[str]:
+def _split_whitespace(line: str, strict: bool = False) -> list[str]:
     if '"' not in line:
         return line.split()
-    text = re.sub(r"[ \t]+", " ", line.strip())
-    return next(csv.reader([text], delimiter=" ", skipinitialspace=True), [])
+    text = squeeze_whitespace(line.strip())
+    return next(csv.reader([text], delimiter=" ", skipinitialspace=True, strict=strict), [])
 
 
-def _is_open(text: str, sep: str) -> bool:
-    """True when a quote in ``text`` is never closed."""
+def squeeze_whitespace(text: str) -> str:
+    """Runs of spaces and tabs as one space: whitespace-separated text as :mod:`csv` reads it."""
+    return re.sub(r"[ \t]+", " ", text)
+
+
+def strictly_readable(text: str, sep: str) -> bool:
+    """True when a strict CSV reader (:mod:`csv`, ``strict=True``) reads ``text`` without
+    refusing it: every quote that opens a field closes it, right before a separator or a line end.
+
+    Runs at C speed; the fast path of :mod:`kamlab.io.files` calls it on text with quotes.
+    Without bare carriage returns the text is cut at ``\\n`` (a ``\\r`` before it is a
+    line end to :mod:`csv`): the values are not kept, so the line breaks may go.
+    """
+    bare_cr = "\r" in text and text.count("\r") != text.count("\r\n")
+    lines = io.StringIO(text, newline="") if bare_cr else text.split("\n")
+    reader = csv.reader(lines, delimiter=sep, strict=True)
     try:
-        for _ in csv.reader(split_lines(text), delimiter=sep, strict=True):
-            pass
-    except csv.Error as exc:
-        return "unexpected end of data" in str(exc)
-    return False
+        with _no_field_limit():
+            deque(reader, maxlen=0)
+    except csv.Error:
+        return False
+    return True
 
 
 @contextmanager
@@ -156,7 +185,16 @@ def _scan_whitespace(lines: list[str], start: int, width: int, scan: Scan) -> No
         if not lines[idx].strip():
             continue
         row += 1
-        fields = _split_whitespace(lines[idx])
+        try:
+            fields = _split_whitespace(lines[idx], strict=True)
+        except csv.Error as refused:
+            detail = (
+                f"line {idx + 1}: a quote opened in this line is never closed on its line"
+                if "unexpected end of data" in str(refused)
+                else _why(refused, idx, idx)
+            )
+            scan.malformed.append(Malformed(row, idx + 1, _bare(lines[idx]), detail))
+            continue
         if len(fields) == width:
             scan.kept.append(lines[idx])
             scan.good_rows.append(row)
@@ -168,47 +206,27 @@ def _scan_whitespace(lines: list[str], start: int, width: int, scan: Scan) -> No
 def _scan_delimited(lines: list[str], start: int, sep: str, width: int, scan: Scan) -> None:
     feed = _Feed(lines, sep, width)
     feed.pos = start
-    reader = csv.reader(feed, delimiter=sep, strict=False)
+    reader = csv.reader(feed, delimiter=sep, strict=True)
     row = 0
     while True:
-        feed.record_start = feed.pos
+        feed.record_start = begin = feed.pos
         try:
             fields = next(reader)
         except StopIteration:
             return
-        except _Runaway as runaway:
+        except (_Runaway, csv.Error) as refused:
             row += 1
-            line = runaway.start
+            end = feed.pos - 1
             scan.malformed.append(
-                Malformed(
-                    row,
-                    line + 1,
-                    _bare(lines[line]),
-                    f"line {line + 1}: a quote opened in this line is never closed "
-                    f"(line {line + 2} on is read as rows of their own)",
-                )
+                Malformed(row, begin + 1, _bare(lines[begin]), _why(refused, begin, end))
             )
-            feed.pos = line + 1
-            reader = csv.reader(feed, delimiter=sep, strict=False)
+            feed.pos = begin + 1  # the lines after a refused record's first are read afresh
+            reader = csv.reader(feed, delimiter=sep, strict=True)
             continue
-        begin, end = feed.record_start, feed.pos - 1
+        end = feed.pos - 1
         if begin == end and not lines[begin].strip():
             continue
         row += 1
-        if end == len(lines) - 1 and _is_open("".join(lines[begin : end + 1]), sep):
-            scan.malformed.append(
-                Malformed(
-                    row,
-                    begin + 1,
-                    _bare(lines[begin]),
-                    f"line {begin + 1}: a quote opened in this line is never closed "
-                    "before the end of the file",
-                )
-            )
-            if end > begin:
-                feed.pos = begin + 1
-                reader = csv.reader(feed, delimiter=sep, strict=False)
-            continue
         if len(fields) == width:
             scan.kept.extend(lines[begin : end + 1])
         elif len(fields) == width + 1 and fields[-1] == "" and _bare(lines[end]).endswith(sep):
@@ -222,6 +240,23 @@ def _scan_delimited(lines: list[str], start: int, sep: str, width: int, scan: Sc
             continue
         scan.good_rows.append(row)
         scan.records.append(fields)
+
+
+def _why(refused: Exception, begin: int, end: int) -> str:
+    """The detail of a record the strict reader refused (or stopped as swallowing rows)."""
+    line = f"line {begin + 1}"
+    if isinstance(refused, _Runaway):
+        return f"{line}: a quote opened in this line is never closed (line {begin + 2} on is read as rows of their own)"
+    if "unexpected end of data" in str(refused):
+        return f"{line}: a quote opened in this line is never closed before the end of the file"
+    if "expected after" not in str(refused):
+        return f"{line}: not readable as CSV ({refused})"
+    if begin == end:
+        return f"{line}: text after a closing quote"
+    return (
+        f"{line}: a quote opened in this line is closed on line {end + 1} with text after "
+        f"the closing quote (line {begin + 2} on is read as rows of their own)"
+    )
 
 
 def _ragged(row: int, begin: int, end: int, lines: list[str], n: int, width: int) -> Malformed:
