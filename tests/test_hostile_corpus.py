@@ -7,8 +7,8 @@ invariants of issue 16 hold for every one of them.
 (c) no live formula in any written CSV, and it re-reads to the rows written;
 (d) never an "unexpected error" or a traceback; (e) every read ends within a time bound.
 
-A case whose ``gap`` names a known issue-16 gap is ``xfail(strict=True)`` until that fix
-is merged: the lead removes the gap from ``make_corpus.py`` and regenerates.
+A case whose ``gap`` names a known gap is ``xfail(strict=True)`` until it is fixed
+(none is open now): set ``gap=`` on its ``Case`` in ``make_corpus.py`` and regenerate.
 """
 
 from __future__ import annotations

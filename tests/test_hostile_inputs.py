@@ -216,7 +216,9 @@ def test_mixed_date_formats_are_each_read(write):
     accounted(tx, 4)
     assert tx.data["date"].dt.strftime("%m-%d").tolist() == ["01-05", "01-06", "01-07", "01-08"]
     note = " ".join(tx.notes)  # each format the column holds is named
-    assert all(f in note for f in ["ISO 8601", "YYYYMMDD", "month/day/four-digit year", "month name"])
+    assert all(
+        f in note for f in ["ISO 8601", "YYYYMMDD", "month/day/four-digit year", "month name"]
+    )
 
 
 def test_dayfirst_decides_ambiguous_dates(write):

@@ -291,3 +291,23 @@ def test_whitespace_separated_text_after_a_closing_quote_is_malformed_too(write)
     accounted(tx, 2)
     assert tx.data["product_id"].tolist() == ["x-y"]
     assert tx.quarantine["detail"].tolist() == ["line 3: text after a closing quote"]
+
+
+def test_two_columns_of_the_same_name_are_refused_naming_it(write):
+    path = write("dup.csv", "account_id,date,revenue,revenue\nA1,2026-01-05,5,50\n")
+    with pytest.raises(
+        InputError, match=r"dup.csv: column name\(s\) 'revenue' appear more than once"
+    ):
+        read_transactions(path, today=TODAY)
+
+
+def test_a_utf8_file_with_one_latin1_line_keeps_its_utf8_lines_and_names_the_other(tmp_path):
+    path = tmp_path / "pasted.csv"
+    path.write_bytes(
+        "account_id,date,revenue,account_name\nMüller,2026-01-05,5,Köln GmbH\n".encode()
+        + b"A7,2026-01-06,8.5,caf\xe9\n"  # one line pasted from a latin-1 export
+    )
+    tx = read_transactions(path, today=TODAY)
+    assert tx.data["account_id"].tolist() == ["Müller", "A7"]  # not MÃ¼ller
+    assert tx.data["account_name"].tolist() == ["Köln GmbH", "café"]
+    assert any("latin-1 on the 1 line(s) that are not UTF-8 (line 3)" in n for n in tx.notes)

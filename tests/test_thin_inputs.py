@@ -22,7 +22,9 @@ def thin(tmp_path_factory) -> dict:
     """60 accounts over three months (July to September 2026), and an accounts file that
     holds only their ids."""
     folder = tmp_path_factory.mktemp("thin")
-    paths = make_sample(60, seed=5, start="2026-07-01", end="2026-09-30", acquisition_months=1).write(folder)
+    paths = make_sample(
+        60, seed=5, start="2026-07-01", end="2026-09-30", acquisition_months=1
+    ).write(folder)
     ids = pd.read_csv(paths["accounts"], usecols=["account_id"])
     paths["ids_only"] = folder / "ids_only.csv"
     ids.to_csv(paths["ids_only"], index=False)
@@ -43,7 +45,14 @@ def thin(tmp_path_factory) -> dict:
 )
 def test_every_command_runs_on_an_accounts_file_with_only_the_id(command, thin, tmp_path, capsys):
     accounts = [] if command[0] in ("segment", "summarize") else ["--accounts", thin["ids_only"]]
-    argv = [command[0], thin["transactions"], *command[1:], *accounts, "--out", tmp_path / "out.csv"]
+    argv = [
+        command[0],
+        thin["transactions"],
+        *command[1:],
+        *accounts,
+        "--out",
+        tmp_path / "out.csv",
+    ]
     assert cli.main([str(a) for a in argv]) == 0
     err = capsys.readouterr().err
     assert "kamlab: error" not in err and "unexpected error" not in err
@@ -119,7 +128,9 @@ def test_a_report_on_three_months_and_an_id_only_accounts_file_completes_and_say
     folder = run_report("2026Q3", thin["transactions"], accounts=thin["ids_only"], out=tmp_path)
     text = unescape(re.sub(r"<[^>]+>", " ", (folder / "index.html").read_text("utf-8")))
     text = re.sub(r"\s+", " ", text)
-    assert "Industry is not in the accounts file, so accounts are not broken down by industry." in text
+    assert (
+        "Industry is not in the accounts file, so accounts are not broken down by industry." in text
+    )
     assert "Region is not in the accounts file" in text
     assert "The comparison with a quarter ago is left out" in text
     assert BUDGET_ENV not in __import__("os").environ  # restored after the run

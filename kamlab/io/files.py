@@ -6,7 +6,9 @@ Rules (documented in README "Data contract"):
   anything else as delimited text.
 - Delimited text: the separator is sniffed from the first lines among comma,
   semicolon, tab, pipe and runs of whitespace. The encoding is UTF-8 (a BOM is
-  allowed); a file that is not valid UTF-8 is read as latin-1 and the run says so.
+  allowed); a file that is not valid UTF-8 is read as latin-1 and the run says so,
+  except that in a UTF-8 file with a few lines that are not (one export pasted into
+  another) only those lines are read as latin-1, and the run names them.
   A UTF-16 or UTF-32 file with a byte-order mark is read as such (with or without
   ``encoding``); other files with NUL bytes are binary and refused.
 - Every data row is accounted for: a quoted field may span lines, but a stray
@@ -140,6 +142,18 @@ def _rename(frame: pd.DataFrame, names: list[str] | None, source: Path) -> pd.Da
     return frame
 
 
+def _refuse_repeated_names(path: Path, names: list[str]) -> None:
+    """One line naming the column names that appear more than once (which one a role
+    would read cannot be known); empty names are left to the reader."""
+    named = [n.strip() for n in names if n.strip()]
+    repeated = sorted({n for n in named if named.count(n) > 1})
+    if repeated:
+        raise InputError(
+            f"{path}: column name(s) {', '.join(map(repr, repeated))} appear more than once; "
+            "give every column its own name"
+        )
+
+
 def _first_line(exc: BaseException) -> str:
     """An exception's message cut to its first non-empty line (no schema dumps, no tracebacks)."""
     text = str(exc).strip() or type(exc).__name__
@@ -156,12 +170,7 @@ def _read_parquet(path: Path, names: list[str] | None, mapped: set[str]) -> RawT
         raise InputError(f"{path}: cannot be read as Parquet ({_first_line(exc)})") from exc
     fields = [f for f in schema if not f.name.startswith("__index_level_")]
     seen = [f.name for f in fields]
-    repeated = sorted({n for n in seen if seen.count(n) > 1})
-    if repeated:
-        raise InputError(
-            f"{path}: column name(s) {', '.join(map(repr, repeated))} appear more than once; "
-            "give every column its own name"
-        )
+    _refuse_repeated_names(path, seen)
     final = names if names is not None and len(names) == len(fields) else seen
     nested = {
         f.name: (shown, str(f.type))
@@ -239,6 +248,10 @@ def _decode(path: Path, data: bytes, encoding: str | None) -> tuple[bytes, str]:
             raise _binary(path)
         if enc == "utf-8":
             return data, "utf-8"
+        if enc == "latin-1" and not encoding:
+            mixed = _utf8_by_line(data)
+            if mixed is not None:
+                return mixed
         text = text.removeprefix("\ufeff")
         shown = "utf-8" if enc == "utf-8-sig" else enc
         return text.encode("utf-8", errors="surrogatepass"), shown
@@ -246,6 +259,25 @@ def _decode(path: Path, data: bytes, encoding: str | None) -> tuple[bytes, str]:
         f"{path}: cannot be decoded as {', '.join(candidates)} ({_first_line(error)}); "
         "give the right --encoding (e.g. latin-1, cp1252, utf-16)"
     )
+
+
+def _utf8_by_line(data: bytes) -> tuple[bytes, str] | None:
+    """A file of UTF-8 lines with a few lines in latin-1 (one export pasted into another),
+    decoded line by line: each line valid as UTF-8 as UTF-8, the others as latin-1. None
+    when no line needs UTF-8 (plain latin-1: the whole file is read as latin-1)."""
+    decoded, latin, needs_utf8 = [], [], False
+    for number, line in enumerate(data.split(b"\n"), start=1):
+        try:
+            decoded.append(line.decode("utf-8"))
+            needs_utf8 = needs_utf8 or not line.isascii()
+        except UnicodeDecodeError:
+            decoded.append(line.decode("latin-1"))
+            latin.append(number)
+    if not needs_utf8:
+        return None
+    shown = ", ".join(map(str, latin[:5])) + (", ..." if len(latin) > 5 else "")
+    label = f"UTF-8, and latin-1 on the {len(latin):,} line(s) that are not UTF-8 (line {shown})"
+    return "\n".join(decoded).encode("utf-8", errors="surrogatepass"), label
 
 
 def _binary(path: Path) -> InputError:
@@ -387,6 +419,8 @@ def _read_delimited(
         has_header = [normalise_name(f) for f in first] == [normalise_name(n) for n in names]
     else:
         has_header = not _looks_like_data(first)
+    if has_header:
+        _refuse_repeated_names(path, first)
     options = dict(
         sep=r"\s+" if sep is None else sep,
         header=0 if has_header else None,

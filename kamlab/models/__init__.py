@@ -23,7 +23,11 @@ __getattr__, __dir__, __all__ = lazy_exports(
     __name__,
     {
         "kamlab.models._base": [
-            "BUDGET_ENV", "ConvergenceWarning", "NotFittedError", "REPORT_BUDGET_S", "search_budget",
+            "BUDGET_ENV",
+            "ConvergenceWarning",
+            "NotFittedError",
+            "REPORT_BUDGET_S",
+            "search_budget",
         ],
         "kamlab.models.base": ["PurchaseModel"],
         "kamlab.models.betageo": ["BetaGeo", "ModifiedBetaGeo"],

@@ -357,6 +357,7 @@ def search_budget() -> float:
         )
     return seconds
 
+
 RIDGE_LOG = np.log(30.0)
 """Both parameters of a mixing distribution above exp(RIDGE_LOG) = 30 (time rescaled so that
 max T = 10): it is degenerating into a point mass."""

@@ -41,6 +41,8 @@ def bought_in_window(transactions, until) -> bool:
     end = pd.Timestamp(until).normalize()
     start = end + pd.Timedelta(days=1) - pd.DateOffset(months=12)
     return bool(((dates >= start) & (dates <= end)).any())
+
+
 YEAR = pd.DateOffset(months=12)
 
 

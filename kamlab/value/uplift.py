@@ -257,7 +257,9 @@ def weakly_identified(value: CustomerValue) -> list[str]:
             continue
         cov = m.log_covariance_
         se = np.sqrt(np.clip(np.diag(cov.to_numpy()), 0, None))
-        out += [f"{m.display_name} {p}" for p, e in zip(cov.index, se, strict=True) if e > MAX_LOG_SE]
+        out += [
+            f"{m.display_name} {p}" for p, e in zip(cov.index, se, strict=True) if e > MAX_LOG_SE
+        ]
     return out
 
 

@@ -11,7 +11,7 @@ enough to fit its models) plus the hostile lines, and each case states what must
   file; ``malformed``: refused naming a line, or the bad lines quarantined, never
   fewer rows without a word), ``rows`` (data rows a strict ``csv`` reader sees, blank
   when it raises), ``sep``, ``encoding``, ``args`` (extra CLI options) and ``gap``
-  (a known issue-16 gap: the case is expected to fail until that fix is merged).
+  (a known gap, in words: the case is xfail(strict=True) until it is fixed; none now).
 - ``expected_values.json``: for ``ok`` files, the accepted rows that must come out
   unchanged: ``[row, account_id, date, revenue]`` (row = 1-based data row).
 """
@@ -27,14 +27,6 @@ from pathlib import Path
 
 HERE = Path(__file__).parent
 HEADER = ["account_id", "date", "revenue", "account_name"]
-
-NEW_DUP_CSV = (
-    "new finding: a CSV with two columns of the same name is read silently (the first is used)"
-)
-NEW_MIXED_ENCODING = (
-    "new finding: a UTF-8 file with one latin-1 byte is read wholly as latin-1: "
-    "UTF-8 ids change (Müller -> MÃ¼ller) with only a note"
-)
 
 
 def base_rows() -> list[list[str]]:
@@ -363,7 +355,7 @@ def shape_cases():
     raw_case(
         "duplicate_headers.csv",
         dup,
-        Case("duplicate_headers.csv", "refused", phrase="revenue", gap=NEW_DUP_CSV),
+        Case("duplicate_headers.csv", "refused", phrase="revenue"),
     )
     empty_fields = lines[:5] + [",,,\n"] + lines[5:]
     raw_case(
@@ -510,7 +502,6 @@ def text_cases():
             quarantined=0,
             reasons={},
             encoding="latin-1",
-            gap=NEW_MIXED_ENCODING,
             values=base_values()
             + [[21, "Müller", "2025-05-05", 7.5], [22, "A7", "2025-05-06", 8.5]],
         ),
@@ -544,7 +535,6 @@ def date_cases():
             [["A6", value, "7.5", "n"]],
             [q(reason or "any")],
             reasons=reasons or {"*": 1},
-            gap="",
         )
     data_case("date_2262.csv", [["A6", "2262-04-12", "7.5", "n"]], [q("date_out_of_range")])
     data_case("date_2199_last_day.csv", [["A6", "2199-12-31", "7.5", "n"]], [q("date_in_future")])
