@@ -356,3 +356,12 @@ def test_excel_id_cells_are_held_to_the_same_rules_cell_by_cell(tmp_path):
         read_transactions(workbook("A1", 17850.5), today=TODAY)
     with pytest.raises(InputError, match="true/false"):
         read_transactions(workbook("A1", True), today=TODAY)
+
+
+def test_a_date_format_no_value_was_read_in_is_not_named_in_the_note():
+    from kamlab.io.parse import parse_dates
+
+    _, words, _ = parse_dates(pd.Series(["2026-01-05", "31/02/2025", "n/a"]))
+    assert words == "ISO 8601 (2026-12-31)"  # 31/02/2025 is no date in any order
+    _, words, _ = parse_dates(pd.Series(["2026-01-05", "13/02/2025"]))
+    assert "day/month/four-digit year" in words

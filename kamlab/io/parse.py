@@ -182,6 +182,7 @@ def parse_dates(values: pd.Series, *, dayfirst: bool = False) -> tuple[pd.Series
             described.append(name or _year_first_words(seps))
     day_month = text[parts["y"].isna()].str.extract(_DAY_MONTH.pattern)
     day_month = day_month[day_month["a"].notna()]
+    fitted = day_month.iloc[:0]
     if len(day_month):
         fitted, words = _one_day_month_format(day_month, rows[day_month.index], dayfirst)
         parts.loc[fitted.index] = fitted.reindex(columns=parts.columns).astype("string")
@@ -200,6 +201,8 @@ def parse_dates(values: pd.Series, *, dayfirst: bool = False) -> tuple[pd.Series
         )
         described.append("dates with a month name (31 Dec 2026)")
     dates, outside = _dates_from_parts(parts)
+    if len(fitted) and not (dates[fitted.index].notna() | outside[fitted.index]).any():
+        described.remove(words)  # no value was a date that way (31/02/2025 alone): not named
     if parts["tz"].notna().any():
         described.append("times with offsets converted to UTC")
     known = codes >= 0
