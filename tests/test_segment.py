@@ -107,7 +107,7 @@ def test_margin_is_missing_when_cost_is_unknown(write):
     assert f["margin_share"].isna().all() and f["gross_margin"].isna().all()
     seg = Segmenter(n_bootstrap=0).fit(pd.concat([f] * 2).set_axis(list("ABCD")))
     assert "margin_share" not in seg.features_
-    assert any("margin_share" in note and "unknown" in note for note in seg.notes_)
+    assert "margin share is unknown for every account: left out" in seg.notes_  # in words
 
 
 # --------------------------------------------------------------------------- recovery

@@ -77,7 +77,12 @@ from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
 from kamlab.errors import ConfigError, InputError
-from kamlab.segment.naming import name_segments, segment_percentiles, sets_apart
+from kamlab.segment.naming import (
+    feature_label,
+    name_segments,
+    segment_percentiles,
+    sets_apart,
+)
 
 __all__ = [
     "DEFAULT_FEATURES",
@@ -375,12 +380,13 @@ class Segmenter(BaseEstimator):
         kept = {}
         for f in candidates:
             numbers = self._column(data, f, explicit=False)
+            shown = feature_label(f) if f in DEFAULT_FEATURES else repr(f)  # a column: as named
             if numbers is None:
-                notes.append(f"{f!r} is text, not a number: left out")
+                notes.append(f"{shown} is text, not a number: left out")
             elif numbers.isna().all():
-                notes.append(f"{f!r} is unknown for every account: left out")
+                notes.append(f"{shown} is unknown for every account: left out")
             elif numbers.nunique() < 2:
-                notes.append(f"{f!r} is the same for every account: left out")
+                notes.append(f"{shown} is the same for every account: left out")
             else:
                 self._no_missing(f, numbers)
                 kept[f] = numbers
