@@ -153,3 +153,14 @@ def test_a_loosely_identified_fit_gets_no_interval_and_the_reader_is_told_why():
     assert "history is too short" in no_interval_note(three_months)
     two_years = value_with([0.09, 0.10, 0.60, MAX_LOG_SE * 0.5])
     assert weakly_identified(two_years) == [] and no_interval_note(two_years) == ""
+
+
+def test_data_that_begin_inside_the_compared_windows_are_said_to_explain_the_change():
+    from kamlab.presentation.notes import short_history
+
+    # three months of data (Sep-Nov 2011) against a quarter ending 31 Dec 2011
+    words = short_history("2011-09-01", "2011-11-30", "2011-12-31", "2011-09-30")
+    assert "hold 3 month(s) of sales" in words and "hold 1," in words
+    assert "partly where the data begin" in words
+    # two full years before the previous period: nothing to say
+    assert short_history("2024-01-01", "2026-09-30", "2026-09-30", "2026-06-30") is None

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-__all__ = ["column_missing", "left_out", "no_previous_period"]
+__all__ = ["column_missing", "left_out", "no_previous_period", "short_history"]
 
 
 def _column_words(column: str) -> str:
@@ -29,4 +29,33 @@ def no_previous_period(until: str) -> str:
         "the comparison with the previous period",
         f"the data hold no sales in the 12 months to {day.day} {day:%B %Y}, so there is "
         "nothing to compare with",
+    )
+
+
+def _day(value) -> str:
+    day = pd.Timestamp(value)
+    return f"{day.day} {day:%B %Y}"
+
+
+def short_history(first_date, last_date, until, previous_until) -> str | None:
+    """A warning when the data begin inside the 12-month windows being compared: the
+    windows then hold fewer months of sales, and a change between them is partly where the
+    data begin. None when both windows are covered."""
+    first, last = pd.Timestamp(first_date).normalize(), pd.Timestamp(last_date)
+
+    def start(end) -> pd.Timestamp:
+        return pd.Timestamp(end) - pd.DateOffset(months=12) + pd.Timedelta(days=1)
+
+    if first <= start(previous_until):
+        return None
+
+    def months(end) -> int:
+        days = (min(pd.Timestamp(end), last) - max(first, start(end))).days + 1
+        return round(min(12.0, max(0.0, days / (365.25 / 12))))
+
+    return (
+        f"The data begin on {_day(first)}: the 12 months to {_day(until)} hold "
+        f"{months(until)} month(s) of sales and the previous period's 12 months to "
+        f"{_day(previous_until)} hold {months(previous_until)}, so a change from the "
+        "previous period is partly where the data begin, not how the business moved."
     )
