@@ -37,3 +37,15 @@ def test_percent_and_count():
     assert count(12345) == "12,345"
     assert count(-3, sign=True) == "-3" and count(12, sign=True) == "+12"
     assert count(None) == "n/a"
+
+
+def test_money_cells_keep_pence_only_where_there_are_pence():
+    from kamlab.presentation.format import amount
+
+    assert [amount(v) for v in (0.0, -0.0, 500.0, 12.5, 117_635.2)] == [
+        "0",
+        "0",
+        "500",
+        "12.50",
+        "117,635",
+    ]

@@ -72,8 +72,10 @@ def count(n: float, *, sign: bool = False) -> str:
 
 def amount(value: float, *, sign: bool = False) -> str:
     """Money in a table cell, the currency being in the column's label: thousands
-    separators, whole units at or above 1,000 (``203,098``), pence below (``12.50``).
-    Missing: ``n/a``."""
+    separators, whole units at or above 1,000 (``203,098``) and for whole amounts (``0``,
+    ``500``), pence otherwise (``12.50``). Missing: ``n/a``."""
+    if not _missing(value) and float(value).is_integer():
+        return f"{float(value) + 0.0:{'+' if sign else ''},.0f}"  # + 0.0: no "-0"
     return number(value, sign=sign)
 
 
