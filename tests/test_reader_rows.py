@@ -311,3 +311,13 @@ def test_a_utf8_file_with_one_latin1_line_keeps_its_utf8_lines_and_names_the_oth
     assert tx.data["account_id"].tolist() == ["Müller", "A7"]  # not MÃ¼ller
     assert tx.data["account_name"].tolist() == ["Köln GmbH", "café"]
     assert any("latin-1 on the 1 line(s) that are not UTF-8 (line 3)" in n for n in tx.notes)
+
+
+def test_a_workbook_naming_a_column_twice_is_refused_as_a_csv_is(tmp_path):
+    path = tmp_path / "dup.xlsx"
+    frame = pd.DataFrame([["A1", "2026-01-05", 5, 50]])
+    frame.to_excel(path, index=False, header=["account_id", "date", "revenue", "revenue"])
+    with pytest.raises(
+        InputError, match=r"dup.xlsx: column name\(s\) 'revenue' appear more than once"
+    ):
+        read_transactions(path, today=TODAY)

@@ -203,14 +203,19 @@ def _read_parquet(path: Path, names: list[str] | None, mapped: set[str]) -> RawT
 
 
 def _read_excel(path: Path, names: list[str] | None, sheet: str | int) -> RawTable:
-    try:
-        frame = pd.read_excel(path, sheet_name=sheet, dtype=object)
+    try:  # the header row as written (pandas would rename a repeated name to "revenue.1")
+        cells = pd.read_excel(path, sheet_name=sheet, dtype=object, header=None)
     except Exception as exc:
         raise InputError(
             f"{path}: cannot be read as an Excel workbook ({_first_line(exc)})"
         ) from exc
-    if frame.empty:
+    if len(cells) < 2:
         raise InputError(f"{path}: sheet {sheet!r} has no data rows")
+    header = [
+        f"Unnamed: {i}" if pd.isna(h) else str(h).strip() for i, h in enumerate(cells.iloc[0])
+    ]
+    _refuse_repeated_names(path, header)
+    frame = cells.iloc[1:].reset_index(drop=True).set_axis(header, axis=1)
     return RawTable(_rename(frame, names, path), str(path), "excel")
 
 
