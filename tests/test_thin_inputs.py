@@ -164,3 +164,11 @@ def test_data_that_begin_inside_the_compared_windows_are_said_to_explain_the_cha
     assert "partly where the data begin" in words
     # two full years before the previous period: nothing to say
     assert short_history("2024-01-01", "2026-09-30", "2026-09-30", "2026-06-30") is None
+
+
+def test_key_account_pages_say_why_they_show_fewer_quarters():
+    from kamlab.presentation.notes import short_account_history
+
+    words = short_account_history(1, 4, "2011-09-01")
+    assert words.startswith("Each page shows 1 of the 4 quarters of history asked for")
+    assert "the data begin on 1 September 2011" in words

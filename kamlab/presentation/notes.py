@@ -5,7 +5,13 @@ from __future__ import annotations
 
 import pandas as pd
 
-__all__ = ["column_missing", "left_out", "no_previous_period", "short_history"]
+__all__ = [
+    "column_missing",
+    "left_out",
+    "no_previous_period",
+    "short_account_history",
+    "short_history",
+]
 
 
 def _column_words(column: str) -> str:
@@ -58,4 +64,13 @@ def short_history(first_date, last_date, until, previous_until) -> str | None:
         f"{months(until)} month(s) of sales and the previous period's 12 months to "
         f"{_day(previous_until)} hold {months(previous_until)}, so a change from the "
         "previous period is partly where the data begin, not how the business moved."
+    )
+
+
+def short_account_history(shown: int, asked: int, first_date) -> str:
+    """Why the key account pages show fewer quarters of history than asked for."""
+    return (
+        f"Each page shows {shown} of the {asked} quarters of history asked for: the data begin "
+        f"on {_day(first_date)}, and a quarter is shown only when the 12 months to its end "
+        "hold sales."
     )
