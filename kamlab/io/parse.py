@@ -341,29 +341,24 @@ def _utc_offsets(zones: pd.Series) -> pd.Series:
     return pd.to_timedelta(minutes, unit="min")
 
 
-def uses_decimal_comma(values: pd.Series) -> bool:
-    """True when a text column writes decimals with a comma, decided once for the whole
-    column: more values write a decimal comma (``12,50``, ``1.234,50``) than a thousands
-    comma (``6,522``, ``1,234.50``), and none a decimal point (``12.50``). A value that
-    contradicts the column's choice (``12,50`` among thousands commas) is then not a
-    number, so it is quarantined, never reread."""
+def decimal_mark(values: pd.Series) -> str:
+    """How a text column writes its amounts, decided once for the whole column from its
+    distinct values: ``"decimal comma"`` when more values write a decimal comma (``12,50``,
+    ``1.234,50``) than a thousands comma (``6,522``, ``1,234.50``) and none a decimal point
+    (``12.50``); else ``"thousands commas"`` when any value writes thousands with commas;
+    else ``"plain"`` (typed numbers too). A value that contradicts the column's choice
+    (``12,50`` among thousands commas) is then not a number, so it is quarantined, never
+    reread."""
     if pd.api.types.is_numeric_dtype(values):
-        return False
+        return "plain"
     counts = values.dropna().astype("string").str.strip().value_counts()
     text = counts.index.to_series()
     decimal = int(counts[text.str.match(_DECIMAL_COMMA).to_numpy()].sum())
     thousands = int(counts[text.str.match(_THOUSANDS_ONLY).to_numpy()].sum())
     point = text.str.contains(r"\d\.\d{1,2}\s*$", regex=True).any()
-    return decimal > thousands and not point
-
-
-def uses_thousands_commas(values: pd.Series) -> bool:
-    """True when a text column (read with a decimal point) writes thousands with commas
-    (``6,522``, ``1,234.50``) in at least one value."""
-    if pd.api.types.is_numeric_dtype(values):
-        return False
-    text = values.dropna().astype("string").str.strip().unique()
-    return bool(pd.Series(text, dtype="string").str.match(_THOUSANDS_ONLY).any())
+    if decimal > thousands and not point:
+        return "decimal comma"
+    return "thousands commas" if thousands else "plain"
 
 
 AMOUNT_LIMIT = 1e15

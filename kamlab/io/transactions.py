@@ -52,12 +52,11 @@ from kamlab.io.parse import (
     DATE_RANGE,
     amount_out_of_range,
     check_id_type,
+    decimal_mark,
     is_blank,
     parse_dates,
     parse_ids,
     parse_numbers,
-    uses_decimal_comma,
-    uses_thousands_commas,
 )
 from kamlab.io.validated import Reasons, Validated, account_for
 
@@ -198,12 +197,12 @@ def validate_transactions(
         if role not in cols:
             continue
         values = frame[cols[role]]
-        comma = uses_decimal_comma(values)
-        if comma:
+        mark = decimal_mark(values)
+        if mark == "decimal comma":
             notes.append(f"{cols[role]} uses a decimal comma")
-        elif uses_thousands_commas(values):
+        elif mark == "thousands commas":
             notes.append(f"{cols[role]}: thousands separated by commas")
-        amounts[role] = parse_numbers(values, decimal_comma=comma)
+        amounts[role] = parse_numbers(values, decimal_comma=mark == "decimal comma")
         bad = amounts[role].isna()
         if role in ("unit_cost", "cost", "gross_margin"):
             bad &= ~is_blank(values)  # an empty cost is unknown, not wrong
