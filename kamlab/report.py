@@ -51,6 +51,7 @@ from kamlab.io.files import sha256
 from kamlab.models import BUDGET_ENV, REPORT_BUDGET_S
 from kamlab.periods import parse_period
 from kamlab.portfolio.criteria import load_criteria
+from kamlab.presentation.format import day_in_words
 from kamlab.publish.build import TABLES, publish_report, report_facts
 from kamlab.publish.runner import (
     NotebookError,
@@ -391,8 +392,7 @@ def run_report(
                     build,
                     spec.notebooks,
                     title=f"Key account portfolio report, {when.label}",
-                    subtitle=f"{when.start.day} {when.start:%B %Y} to "
-                    f"{when.end.day} {when.end:%B %Y}",
+                    subtitle=f"{day_in_words(when.start)} to {day_in_words(when.end)}",
                     facts=report_facts(manifest),
                     on_step=on_step,
                 )

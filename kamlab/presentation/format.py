@@ -121,3 +121,9 @@ def day(value) -> str:
     if stamp is pd.NaT or pd.isna(stamp):
         return "n/a"
     return stamp.strftime("%Y-%m-%d")
+
+
+def day_in_words(value) -> str:
+    """A date as a reader says it: ``1 July 2026`` (no leading zero)."""
+    stamp = pd.Timestamp(value)
+    return f"{stamp.day} {stamp:%B %Y}"

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from kamlab.presentation.format import day_in_words
+
 __all__ = [
     "column_missing",
     "left_out",
@@ -30,17 +32,11 @@ def left_out(what: str, why: str) -> str:
 
 def no_previous_period(until: str) -> str:
     """The comparison with the previous period, left out for a short history."""
-    day = pd.Timestamp(until)
     return left_out(
         "the comparison with the previous period",
-        f"the data hold no sales in the 12 months to {day.day} {day:%B %Y}, so there is "
+        f"the data hold no sales in the 12 months to {day_in_words(until)}, so there is "
         "nothing to compare with",
     )
-
-
-def _day(value) -> str:
-    day = pd.Timestamp(value)
-    return f"{day.day} {day:%B %Y}"
 
 
 def short_history(first_date, last_date, until, previous_until) -> str | None:
@@ -60,9 +56,9 @@ def short_history(first_date, last_date, until, previous_until) -> str | None:
         return round(min(12.0, max(0.0, days / (365.25 / 12))))
 
     return (
-        f"The data begin on {_day(first)}: the 12 months to {_day(until)} hold "
+        f"The data begin on {day_in_words(first)}: the 12 months to {day_in_words(until)} hold "
         f"{months(until)} month(s) of sales and the previous period's 12 months to "
-        f"{_day(previous_until)} hold {months(previous_until)}, so a change from the "
+        f"{day_in_words(previous_until)} hold {months(previous_until)}, so a change from the "
         "previous period is partly where the data begin, not how the business moved."
     )
 
@@ -71,6 +67,6 @@ def short_account_history(shown: int, asked: int, first_date) -> str:
     """Why the key account pages show fewer quarters of history than asked for."""
     return (
         f"Each page shows {shown} of the {asked} quarters of history asked for: the data begin "
-        f"on {_day(first_date)}, and a quarter is shown only when the 12 months to its end "
+        f"on {day_in_words(first_date)}, and a quarter is shown only when the 12 months to its end "
         "hold sales."
     )
