@@ -125,3 +125,34 @@ def test_needs_all_means_every_other_notebook(tmp_path):
     (tmp_path / report.SPEC_FILE).write_text(text, encoding="utf-8")
     spec = report.report_spec(tmp_path)
     assert spec.needs == {"a.ipynb": {"b.ipynb", "c.ipynb"}, "b.ipynb": set(), "c.ipynb": set()}
+
+
+def test_a_kernel_that_dies_at_start_is_started_again_a_bounded_number_of_times(
+    tmp_path, monkeypatch
+):
+    """Two kernels started at once can be handed the same port; the loser dies before any
+    cell ran and is simply started again, up to KERNEL_STARTS tries."""
+    import papermill as pm
+
+    from kamlab.publish import runner
+
+    calls = []
+
+    def dies_once(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("Kernel died before replying to kernel_info")
+
+    monkeypatch.setattr(pm, "execute_notebook", dies_once)
+    runner.execute_notebook(tmp_path / "a.ipynb", tmp_path / "b.ipynb", {}, tmp_path)
+    assert len(calls) == 2
+
+    def always_dies(*args, **kwargs):
+        calls.append(1)
+        raise RuntimeError("Kernel died before replying to kernel_info")
+
+    calls.clear()
+    monkeypatch.setattr(pm, "execute_notebook", always_dies)
+    with pytest.raises(RuntimeError, match="Kernel died"):
+        runner.execute_notebook(tmp_path / "a.ipynb", tmp_path / "b.ipynb", {}, tmp_path)
+    assert len(calls) == runner.KERNEL_STARTS

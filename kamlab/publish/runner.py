@@ -57,6 +57,13 @@ class NotebookError(KamlabError):
     the cell and the error."""
 
 
+KERNEL_STARTS = 3
+"""Tries to start a notebook's kernel. Kernels started at the same moment can be handed the
+same free port (jupyter_client picks ports before the kernel binds them): the loser dies
+before it answers, before any cell ran, and is simply started again."""
+_DIED_AT_START = "Kernel died before replying to kernel_info"
+
+
 def execute_notebook(
     source: Path,
     target: Path,
@@ -80,16 +87,22 @@ def execute_notebook(
     if only_declared and (declared := pm.inspect_notebook(str(source))):
         parameters = {k: v for k, v in parameters.items() if k in declared}
     try:
-        pm.execute_notebook(
-            str(source),
-            str(target),
-            parameters=parameters,
-            kernel_name="python3",
-            cwd=str(cwd),
-            progress_bar=False,
-            execution_timeout=timeout_s,
-            extra_arguments=KERNEL_OPTIONS,
-        )
+        for attempt in range(1, KERNEL_STARTS + 1):
+            try:
+                pm.execute_notebook(
+                    str(source),
+                    str(target),
+                    parameters=parameters,
+                    kernel_name="python3",
+                    cwd=str(cwd),
+                    progress_bar=False,
+                    execution_timeout=timeout_s,
+                    extra_arguments=KERNEL_OPTIONS,
+                )
+                break
+            except RuntimeError as exc:  # the kernel died at start, before any cell ran
+                if not str(exc).startswith(_DIED_AT_START) or attempt == KERNEL_STARTS:
+                    raise
     except pm.PapermillExecutionError as exc:
         raise NotebookError(
             f"{source.name}, cell {_source_cell(target, exc.cell_index)}: {exc.ename}: {exc.evalue}"
