@@ -21,6 +21,7 @@ from __future__ import annotations
 import os
 import re
 import tempfile
+import warnings
 from functools import cache
 from urllib.parse import urlsplit, urlunsplit
 
@@ -82,7 +83,8 @@ def _duckdb():
 @cache
 def _spark():
     """A SparkSession through Ibis: ``local[N]`` (N = the machine's cores) unless Spark's own
-    settings name a master; bound to 127.0.0.1 when local; UTC."""
+    settings name a master (``SPARK_MASTER``, else ``SPARK_CONF_DIR``); a local master binds
+    to 127.0.0.1; UTC; Spark's own chatter (progress bars, warnings) kept off the terminal."""
     try:
         import ibis
         from pyspark.sql import SparkSession
@@ -90,18 +92,27 @@ def _spark():
         raise ConfigError(
             f"--engine spark needs PySpark ({exc}); install it with: pip install 'kamlab[spark]'"
         ) from exc
+    # PySpark 4.x warns on every conversion that pandas 3 is newer than it has tested
+    warnings.filterwarnings("ignore", "PySpark does not yet fully support pandas", FutureWarning)
     builder = SparkSession.builder.appName("kamlab")
     master = os.environ.get("SPARK_MASTER")
+    if not master and not os.environ.get("SPARK_CONF_DIR"):
+        master = f"local[{os.cpu_count() or 2}]"
     if master:
         builder = builder.master(master)
-    elif not os.environ.get("SPARK_CONF_DIR"):
-        builder = builder.master(f"local[{os.cpu_count() or 2}]")
+    if master and master.startswith("local"):
+        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
         builder = builder.config("spark.driver.host", "127.0.0.1")
         builder = builder.config("spark.driver.bindAddress", "127.0.0.1")
     builder = builder.config("spark.sql.session.timeZone", TIME_ZONE)
+    builder = builder.config("spark.driver.extraJavaOptions", f"-Duser.timezone={TIME_ZONE}")
+    builder = builder.config("spark.executor.extraJavaOptions", f"-Duser.timezone={TIME_ZONE}")
     builder = builder.config("spark.ui.enabled", "false")
+    builder = builder.config("spark.ui.showConsoleProgress", "false")
     builder = builder.config("spark.sql.shuffle.partitions", str(2 * (os.cpu_count() or 2)))
-    return ibis.pyspark.connect(builder.getOrCreate())
+    session = builder.getOrCreate()
+    session.sparkContext.setLogLevel("ERROR")
+    return ibis.pyspark.connect(session)
 
 
 def _database(url: str):
