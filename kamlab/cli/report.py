@@ -50,7 +50,12 @@ def add_commands(sub, inputs) -> None:
         "--period", required=True, help="2026Q3 (quarter), 2026-09 (month) or 2026 (year)"
     )
     p.add_argument(
-        "--transactions", dest="input", required=True, metavar="FILE", help="transactions file"
+        "--transactions",
+        dest="input",
+        required=True,
+        metavar="FILE",
+        help="transactions file (or folder or glob of Parquet files), or a database URL with "
+        "--table",
     )
     p.add_argument(
         "--previous-accounts",

@@ -23,7 +23,7 @@ import re
 import tempfile
 import warnings
 from functools import cache
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from kamlab.errors import ConfigError
 
@@ -40,14 +40,29 @@ def is_url(source: object) -> bool:
 
 
 def redact(url: str) -> str:
-    """``url`` without its password (for messages, logs and the manifest)."""
+    """``url`` without its password, in the user part or as a ``password=`` query
+    parameter (for messages, logs and the manifest)."""
     parts = urlsplit(url)
-    if parts.password is None:
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)]
+    kept = [(k, v) for k, v in query if k.lower() != "password"]
+    if parts.password is None and len(kept) == len(query):
         return url
-    host = parts.hostname or ""
-    user = f"{parts.username}@" if parts.username else ""
-    port = f":{parts.port}" if parts.port else ""
-    return urlunsplit((parts.scheme, f"{user}{host}{port}", parts.path, parts.query, ""))
+    credentials, at, host = parts.netloc.rpartition("@")
+    user = credentials.partition(":")[0]
+    netloc = f"{user}@{host}" if at and user else host
+    return urlunsplit((parts.scheme, netloc, parts.path, urlencode(kept), ""))
+
+
+def refuse_password(url: str) -> str:
+    """``url`` when it carries no password; a :class:`ConfigError` (showing it redacted)
+    when it does: a password on a command line lands in the shell history, the process
+    list and the report's parameters, so it comes from ``PGPASSWORD`` or ``~/.pgpass``."""
+    if redact(url) != url:
+        raise ConfigError(
+            f"{redact(url)}: the URL carries a password; remove it and give it in the "
+            "environment (PGPASSWORD) or ~/.pgpass instead"
+        )
+    return url
 
 
 def connect(engine: str | None = None):
