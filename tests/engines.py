@@ -14,6 +14,7 @@ reason. :func:`unavailable` says which.
 
 from __future__ import annotations
 
+import gc
 import glob
 import os
 import pwd
@@ -164,6 +165,7 @@ class PostgresServer:
         """Stop the server (immediately: it holds nothing to keep) and remove its folder."""
         if self.folder is None:
             return
+        gc.collect()  # Ibis drops the temporary tables of lines no longer used, while it can
         try:
             if (self.folder / "data" / "postmaster.pid").exists():
                 self._run("pg_ctl", "-D", str(self.folder / "data"), "-m", "immediate", "-w",
@@ -198,6 +200,7 @@ class PostgresServer:
             with cursor.copy(f'COPY public."{name}" ({columns}) FROM STDIN (FORMAT csv)') as copy:
                 copy.write(text.getvalue())
         con.con.commit()
+        con.disconnect()
         return f"public.{name}"
 
 
