@@ -12,7 +12,7 @@ import sys
 import pytest
 
 from kamlab.cli import build_parser, main
-from kamlab.cli.options import reading_options
+from kamlab.cli.options import reading_options, source_options
 from kamlab.errors import ConfigError
 from kamlab.io.engine import redact, refuse_password
 from kamlab.report import run_report
@@ -65,14 +65,14 @@ def test_report_takes_a_database_url_and_table():
     assert (args.input, args.table) == (URL, "public.lines")
 
 
-def test_reading_options_name_the_engine_and_table_only_when_given():
+def test_the_engine_and_table_are_named_only_when_given():
     parser = build_parser()
-    _, options = reading_options(parser.parse_args(["validate", "x.csv"]))
-    assert "engine" not in options and "table" not in options
-    _, options = reading_options(parser.parse_args(["validate", "x.csv", "--engine", "spark"]))
-    assert options["engine"] == "spark"
-    _, options = reading_options(parser.parse_args(["validate", URL, "--table", "s.t"]))
-    assert options["table"] == "s.t"
+    assert source_options(parser.parse_args(["validate", "x.csv"])) == {}
+    args = parser.parse_args(["validate", "x.csv", "--engine", "spark"])
+    assert source_options(args) == {"engine": "spark"}
+    assert "engine" not in reading_options(args)[1]  # a feature table is read by pandas
+    args = parser.parse_args(["validate", URL, "--table", "s.t"])
+    assert source_options(args) == {"table": "s.t"}
 
 
 @pytest.mark.parametrize(

@@ -320,11 +320,18 @@ def reading_options(args) -> tuple[dict[str, str], dict]:
         options["names"] = comma_list(args.names, keep_empty=True)
     if args.today:
         options["today"] = args.today
-    if args.engine != "duckdb":  # the default engine is not named, as before engines
+    return columns, options
+
+
+def source_options(args) -> dict:
+    """``engine`` and ``table`` for ``read_transactions``, when the command line names them
+    (the default engine is left out)."""
+    options = {}
+    if args.engine != "duckdb":
         options["engine"] = args.engine
     if args.table:
         options["table"] = args.table
-    return columns, options
+    return options
 
 
 def read_input(args) -> tuple:
@@ -334,7 +341,11 @@ def read_input(args) -> tuple:
     columns, options = reading_options(args)
     accounts = read_accounts(args.accounts) if args.accounts else None
     tx = read_transactions(
-        args.input, columns, accounts=accounts.data if accounts else None, **options
+        args.input,
+        columns,
+        accounts=accounts.data if accounts else None,
+        **options,
+        **source_options(args),
     )
     return tx, accounts
 

@@ -9,6 +9,7 @@ from kamlab.cli.options import (
     add_out,
     passed,
     reading_options,
+    source_options,
 )
 
 _EPILOG = """
@@ -34,7 +35,7 @@ def cmd_report(args) -> None:
         args.period,
         args.input,
         columns=columns,
-        read_options=read_options,
+        read_options={**read_options, **source_options(args)},
         criteria=args.config,
         **files,
     )
