@@ -183,7 +183,8 @@ class PostgresServer:
     def load(self, name: str, frame) -> str:
         """``frame`` as the table ``public.<name>`` (replaced), its types from Ibis, its rows
         by ``COPY`` of Arrow's CSV (Ibis' ``create_table(name, frame)`` inserts a million
-        lines in ~50 s, this in a few); returns ``"public.<name>"``."""
+        lines in ~50 s, this in a few), then ``ANALYZE``d as autovacuum would; returns
+        ``"public.<name>"``."""
         import io
 
         import ibis
@@ -199,6 +200,7 @@ class PostgresServer:
         with con.con.cursor() as cursor:
             with cursor.copy(f'COPY public."{name}" ({columns}) FROM STDIN (FORMAT csv)') as copy:
                 copy.write(text.getvalue())
+            cursor.execute(f'ANALYZE public."{name}"')  # a warehouse table has statistics
         con.con.commit()
         con.disconnect()
         return f"public.{name}"
