@@ -15,6 +15,7 @@ from kamlab.cli import build_parser, main
 from kamlab.cli.options import reading_options, source_options
 from kamlab.errors import ConfigError
 from kamlab.io.engine import redact, refuse_password
+from kamlab.publish.build import report_facts
 from kamlab.report import run_report
 
 SECRET = "s3cr3t-Pa55"
@@ -137,7 +138,6 @@ def test_a_table_without_a_database_url_is_refused(tmp_path, capsys):
     assert "--table public.order_lines: only with a database URL" in said
 
 
-@pytest.mark.xfail(strict=False, reason="read_transactions(url, table=) lands with the core")
 def test_an_unreachable_database_is_a_one_line_error(capsys):
     """Nothing listens on port 1: a clean exit 2 naming the URL, not a traceback."""
     pytest.importorskip("psycopg")
@@ -145,3 +145,19 @@ def test_an_unreachable_database_is_a_one_line_error(capsys):
     assert code == 2
     assert "postgresql://nobody@127.0.0.1:1/db" in said
     assert len(said.strip().splitlines()) == 1
+
+
+def test_the_report_facts_name_a_table_and_a_folder_of_files():
+    """The manifest records a table (not a checksum) and a folder's files; the report's
+    facts say so."""
+    manifest = {
+        "period": {"label": "2026Q3", "start": "2026-07-01", "end": "2026-09-30"},
+        "run_date": "2026-10-01",
+        "inputs": {
+            URL: {"table": "public.order_lines", "engine": "database"},
+            "/data/lines": {"files": 3, "bytes": 4096},
+        },
+    }
+    facts = dict(report_facts(manifest))
+    assert facts["Input table"] == f"public.order_lines in {URL}"
+    assert facts["Input files"] == "/data/lines: 3 files, 4,096 bytes"
