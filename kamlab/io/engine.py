@@ -167,16 +167,3 @@ def _database(url: str):
         con.raw_sql(f"SET TIME ZONE '{TIME_ZONE}'")
     return con
 
-
-def materialise(table):
-    """``table`` computed once and kept in its engine (Ibis' ``Table.cache``).
-
-    On PostgreSQL the kept table is also ``ANALYZE``d: autovacuum never analyses a
-    temporary table, and without statistics the planner joins per-account aggregates by
-    nested loops (the account summary of 300k lines took 36 s instead of 1.6 s).
-    """
-    cached = table.cache()
-    backend = cached._find_backend()
-    if backend.name == "postgres":
-        backend.raw_sql(f'ANALYZE "{cached.get_name()}"').close()
-    return cached
