@@ -161,3 +161,17 @@ def test_the_report_facts_name_a_table_and_a_folder_of_files():
     facts = dict(report_facts(manifest))
     assert facts["Input table"] == f"public.order_lines in {URL}"
     assert facts["Input files"] == "/data/lines: 3 files, 4,096 bytes"
+
+
+def test_a_database_without_its_driver_is_a_one_line_error_naming_the_install(capsys):
+    pytest.importorskip("ibis")
+    try:
+        import MySQLdb  # noqa: F401
+    except ImportError:
+        pass
+    else:
+        pytest.skip("the MySQL driver is installed here")
+    code, said = run(["validate", "mysql://analyst@127.0.0.1/sales", "--table", "t"], capsys)
+    assert code == 2
+    assert "pip install 'ibis-framework[mysql]'" in said
+    assert len(said.strip().splitlines()) == 1

@@ -153,17 +153,25 @@ def _database(url: str):
     """A database through Ibis, by URL (credentials from the environment, not the URL)."""
     import ibis
 
+    scheme = urlsplit(url).scheme.lower()
     try:
         con = ibis.connect(url)
     except ImportError as exc:
+        extra = (
+            "'kamlab[postgres]'" if scheme.startswith("postgres") else f"'ibis-framework[{scheme}]'"
+        )
         raise ConfigError(
-            f"{redact(url)}: the driver is not installed ({exc}); "
-            "for PostgreSQL: pip install 'kamlab[postgres]'"
+            f"{redact(url)}: the {scheme} driver is not installed ({_first_line(exc)}); "
+            f"install it with: pip install {extra}"
         ) from exc
     except Exception as exc:  # the driver's own error: one line, no password
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise ConfigError(f"{redact(url)}: cannot connect ({first})") from exc
-    if urlsplit(url).scheme.startswith("postgres"):
-        con.raw_sql(f"SET TIME ZONE '{TIME_ZONE}'")
+        raise ConfigError(f"{redact(url)}: cannot connect ({_first_line(exc)})") from exc
+    if scheme.startswith("postgres"):
+        con.raw_sql(f"SET TIME ZONE '{TIME_ZONE}'").close()
     return con
 
+
+def _first_line(exc: BaseException) -> str:
+    """An exception's first line (a driver's messages run to several), or its type."""
+    text = str(exc).strip()
+    return text.splitlines()[0].rstrip(".") if text else type(exc).__name__
