@@ -155,3 +155,12 @@ def period_panel(
         start.dt.to_period({"quarter": "Q", "month": "M", "year": "Y"}[freq]).astype(str),
     )
     return out
+
+
+def lines_table(transactions: Transactions | pd.DataFrame):
+    """The accepted lines as an Ibis table (checked as :func:`accepted_rows` checks them).
+
+    Stand-in until the engine core lands (issue 17): ``ibis.memtable`` of the lines."""
+    import ibis
+
+    return ibis.memtable(accepted_rows(transactions))
