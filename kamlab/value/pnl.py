@@ -333,7 +333,9 @@ def _per_account(t, end: pd.Timestamp, start: pd.Timestamp | None, rates: CostRa
         metrics["deliveries"] = u.delivery_id.nunique(where=sale)
     if "account_name" in u.columns:
         last = u.row if "row" in u.columns else u.date  # the last line's name, as read
-        metrics["account_name"] = u.account_name.argmax(last, where=inside & u.account_name.notnull())
+        metrics["account_name"] = u.account_name.argmax(
+            last, where=inside & u.account_name.notnull()
+        )
     grouped = u.group_by("account_id").aggregate(**metrics).filter(lambda a: a.lines > 0)
     out = grouped.to_pandas()
     if out.empty:
