@@ -202,6 +202,8 @@ def compare_purchase_models(
     lines = lines_table(transactions)
     span = lines.aggregate(last=lines.date.max(), first=lines.date.min(where=~lines.is_return))
     last, first = span.to_pandas().iloc[0]
+    if pd.isna(last):
+        raise InputError("no accepted transactions: every row was quarantined, no model to choose")
     end = pd.Timestamp(until).normalize() if until is not None else pd.Timestamp(last).normalize()
     first = pd.Timestamp(first).normalize() if pd.notna(first) else end
     history = max((end - first).days, 0) / 7

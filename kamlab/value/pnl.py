@@ -332,7 +332,8 @@ def _per_account(t, end: pd.Timestamp, start: pd.Timestamp | None, rates: CostRa
     if "delivery_id" in u.columns:
         metrics["deliveries"] = u.delivery_id.nunique(where=sale)
     if "account_name" in u.columns:
-        last = u.row if "row" in u.columns else u.date  # the last line's name, as read
+        # the last line's name, as read (the line order may be unknown: then any line's)
+        last = u.row.fill_null(-1) if "row" in u.columns else u.date
         metrics["account_name"] = u.account_name.argmax(
             last, where=inside & u.account_name.notnull()
         )
@@ -377,7 +378,10 @@ def _end(t, until) -> pd.Timestamp:
     """``until`` as a day, or the day of the last line."""
     if until is not None:
         return pd.Timestamp(until).normalize()
-    return pd.Timestamp(t.date.max().execute()).normalize()
+    last = t.date.max().execute()
+    if pd.isna(last):
+        raise InputError("no accepted transactions: every row was quarantined, no P&L to build")
+    return pd.Timestamp(last).normalize()
 
 
 def _names(per_account: pd.DataFrame, acc: pd.DataFrame | None) -> pd.Series | None:
