@@ -28,6 +28,7 @@ __all__ = [
     "data_quality_table",
     "gini",
     "interpurchase_days",
+    "interpurchase_gap_counts",
     "monthly_revenue",
     "overview",
     "revenue_concentration",
@@ -346,6 +347,16 @@ def top_accounts(
 # --------------------------------------------------------------------------- timing
 
 
+def _gaps(lines):
+    """An account's purchase days (``day``) after its first, with the ``gap`` in days to
+    the one before: the distinct purchase days and a window over each account's days."""
+    sales = lines.filter(~lines.is_return)
+    days = sales.select("account_id", day=sales.date.date()).distinct()
+    before = days.day.lag().over(ibis.window(group_by=days.account_id, order_by=days.day))
+    gaps = days.mutate(gap=days.day.delta(before, unit="day"))
+    return gaps.filter(gaps.gap.notnull()).select("account_id", "day", "gap")
+
+
 def interpurchase_days(tx: Transactions | pd.DataFrame, *, until=None) -> pd.Series:
     """Days between consecutive purchase days of each account.
 
@@ -358,12 +369,7 @@ def interpurchase_days(tx: Transactions | pd.DataFrame, *, until=None) -> pd.Ser
     distinct purchase days and their gaps (a window over each account's days); one
     row per gap comes back, not the lines.
     """
-    lines = _lines(tx, until)
-    sales = lines.filter(~lines.is_return)
-    days = sales.select("account_id", day=sales.date.date()).distinct()
-    before = days.day.lag().over(ibis.window(group_by=days.account_id, order_by=days.day))
-    gaps = days.mutate(gap=days.day.delta(before, unit="day")).filter(lambda d: d.gap.notnull())
-    gaps = gaps.select("account_id", "day", "gap").to_pandas()
+    gaps = _gaps(_lines(tx, until)).to_pandas()
     gaps = gaps.sort_values(["account_id", "day"], kind="stable")
     out = pd.Series(
         gaps["gap"].to_numpy(dtype="int64"),
@@ -371,6 +377,17 @@ def interpurchase_days(tx: Transactions | pd.DataFrame, *, until=None) -> pd.Ser
         name="interpurchase_days",
     )
     return out
+
+
+def interpurchase_gap_counts(tx: Transactions | pd.DataFrame, *, until=None) -> pd.Series:
+    """How many gaps of :func:`interpurchase_days` last each number of days: ``gaps``
+    indexed by ``interpurchase_days``, ascending. The same distribution (its histogram,
+    median and percentiles) in one row per gap length, however many lines and accounts."""
+    gaps = _gaps(_lines(tx, until))
+    counts = gaps.group_by("gap").aggregate(gaps=gaps.count()).to_pandas()
+    counts = counts.sort_values("gap")
+    index = pd.Index(counts["gap"].to_numpy(dtype="int64"), name="interpurchase_days")
+    return pd.Series(counts["gaps"].to_numpy(dtype="int64"), index=index, name="gaps")
 
 
 def monthly_revenue(tx: Transactions | pd.DataFrame, *, until=None) -> pd.DataFrame:

@@ -204,3 +204,12 @@ def test_explore_tables_equal_the_pandas_ones(lines):
     gaps = explore.interpurchase_days(lines, until=UNTIL)
     assert list(gaps) == list(old_gaps)
     assert list(gaps.index) == list(days.loc[old_gaps.index, "account_id"])
+
+
+def test_gap_counts_are_the_gaps_distribution_in_one_row_per_length(lines):
+    gaps = explore.interpurchase_days(lines, until=UNTIL)
+    counts = explore.interpurchase_gap_counts(lines, until=UNTIL)
+    assert counts.index.is_monotonic_increasing
+    assert counts.sum() == len(gaps)
+    _same(counts, gaps.value_counts().sort_index())
+    assert counts.index.name == "interpurchase_days"
