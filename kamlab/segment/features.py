@@ -4,7 +4,8 @@
 the revenue of each account in the last ``growth_days`` and the ``growth_days``
 before them. Every rate is per unit of the account's own tenure, so that an account
 acquired three months ago and one acquired three years ago are compared on how they
-buy, not on how long they have been buying.
+buy, not on how long they have been buying. The per-line work runs on the lines' engine;
+only per-account rows come back.
 """
 
 from __future__ import annotations

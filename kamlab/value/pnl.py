@@ -14,6 +14,9 @@ Management* 15(5)): each activity's driver count times its cost rate,
 ``cts_<driver> = count x rate``, summed into ``cost_to_serve``. Rates come from a YAML
 file (the shipped default is ``kamlab/cost_to_serve.yaml``, read by
 :func:`load_cost_rates`).
+
+The per-line work (sums, distinct orders and deliveries, first days) is one query on the
+lines' engine (:func:`kamlab.summary.lines_table`); only one row per account comes back.
 """
 
 from __future__ import annotations
