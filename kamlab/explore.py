@@ -52,16 +52,15 @@ def _lines(tx: Transactions | pd.DataFrame, until=None):
     """The accepted lines as an Ibis table on their engine, up to and including the day
     ``until`` when given. A plain frame of lines is checked for kamlab.io's columns."""
     if isinstance(tx, Transactions):
-        frame = tx.data  # stand-in until the engine core lands: tx.lines
+        lines = tx.lines
     else:
-        frame = tx
-        missing = {"account_id", "date", "revenue", "is_return"} - set(frame.columns)
+        missing = {"account_id", "date", "revenue", "is_return"} - set(tx.columns)
         if missing:
             raise InputError(
                 f"transactions lack columns {sorted(missing)}; read them with "
                 "kamlab.read_transactions"
             )
-    lines = ibis.memtable(frame)
+        lines = ibis.memtable(tx.assign(account_id=tx["account_id"].astype("string")))
     if until is not None:
         lines = lines.filter(lines.date.date() <= pd.Timestamp(until).normalize().date())
     return lines
