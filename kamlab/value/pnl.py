@@ -341,6 +341,11 @@ def _per_account(t, end: pd.Timestamp, start: pd.Timestamp | None, rates: CostRa
             last, where=inside & u.account_name.notnull()
         )
     grouped = u.group_by("account_id").aggregate(**metrics).filter(lambda a: a.lines > 0)
+    if "delivery_id" not in u.columns and "order_id" in u.columns:
+        # distinct (order, day) pairs of sales lines; joined in, so still one query
+        pairs = u.filter(sale).select("account_id", "order_id", "day").distinct()
+        counted = pairs.group_by("account_id").aggregate(deliveries=pairs.count())
+        grouped = grouped.left_join(counted, "account_id").drop("account_id_right")
     out = grouped.to_pandas()
     if out.empty:
         span = f"{start.date()} to {end.date()}" if start is not None else f"up to {end.date()}"
@@ -350,12 +355,9 @@ def _per_account(t, end: pd.Timestamp, start: pd.Timestamp | None, rates: CostRa
     for column in ("sales", "returns", "discounts"):
         out[column] = out[column].astype("float64").fillna(0.0)
     out["gross_sales"] = out.pop("sales") + out["discounts"]
-    if "delivery_id" not in u.columns and "order_id" in u.columns:
-        pairs = u.filter(sale).select("account_id", "order_id", "day").distinct()
-        counted = pairs.group_by("account_id").aggregate(deliveries=pairs.count()).to_pandas()
-        counted = counted.set_index(counted["account_id"].astype("string"))["deliveries"]
-        out["deliveries"] = counted.reindex(out.index, fill_value=0)
-    elif "deliveries" not in out.columns:
+    if "deliveries" in out.columns:
+        out["deliveries"] = out["deliveries"].fillna(0)
+    else:
         out["deliveries"] = out["orders"]
     for column in ("lines", "return_lines", "order_lines", "orders", "deliveries"):
         out[column] = out[column].astype("int64")
