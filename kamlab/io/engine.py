@@ -87,6 +87,7 @@ def connect(engine: str | None = None):
 @cache
 def _duckdb():
     """One embedded DuckDB per process, in UTC, spilling to a temporary folder."""
+    import duckdb
     import ibis
 
     con = ibis.duckdb.connect()
@@ -95,7 +96,10 @@ def _duckdb():
     con.raw_sql(f"SET temp_directory = '{spill}'")
     con.raw_sql(f"SET memory_limit = '{_memory_limit()}'")
     con.raw_sql("SET preserve_insertion_order = false")
-    con.raw_sql("SET enable_progress_bar = false")
+    try:
+        con.raw_sql("SET enable_progress_bar = false")
+    except duckdb.InvalidInputException:  # a Jupyter kernel: DuckDB's bar is off there
+        pass
     con.raw_sql("SET autoinstall_known_extensions = false")
     con.raw_sql("SET autoload_known_extensions = false")
     ibis.set_backend(con)  # in-memory tables (ibis.memtable) run here too
@@ -139,6 +143,9 @@ def _spark():
         os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
         builder = builder.config("spark.driver.host", "127.0.0.1")
         builder = builder.config("spark.driver.bindAddress", "127.0.0.1")
+        # tables Spark writes go to a temporary folder, not spark-warehouse/ in the cwd
+        warehouse = tempfile.mkdtemp(prefix="kamlab-spark-")
+        builder = builder.config("spark.sql.warehouse.dir", warehouse)
     builder = builder.config("spark.sql.session.timeZone", TIME_ZONE)
     builder = builder.config("spark.driver.extraJavaOptions", f"-Duser.timezone={TIME_ZONE}")
     builder = builder.config("spark.executor.extraJavaOptions", f"-Duser.timezone={TIME_ZONE}")
