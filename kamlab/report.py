@@ -4,8 +4,8 @@
 one self-contained document, code hidden; each notebook's section is also a page of its
 own, e.g. ``01_explore.html``), ``report.pdf`` (the same on A4),
 ``summary.xlsx`` (the tables the notebooks saved), ``figures/*.png``, the executed
-notebooks, ``quarantine.csv`` and ``manifest.json`` (inputs with checksums,
-parameters, row counts, versions, outputs, timings).
+notebooks, ``quarantine.csv`` and ``manifest.json`` (inputs with checksums, or a
+database table's URL and name, parameters, row counts, versions, outputs, timings).
 
 It is built in a temporary folder beside it and moved into place only when every step
 succeeded, so a failed run leaves the previous report for that period untouched. A run
