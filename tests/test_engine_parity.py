@@ -181,27 +181,37 @@ def test_a_timestamp_with_time_zone_falls_on_the_same_day_everywhere(engine, req
     assert summary.loc["B", "last_purchase"] == pd.Timestamp("2026-06-30")
 
 
-@pytest.mark.parametrize("engine", OTHERS)
+@pytest.mark.parametrize(
+    "engine, source", [("spark", "parquet"), ("spark", "csv"), ("postgres", "table")]
+)
 def test_kamlab_summarize_writes_the_same_summary_on_spark_and_from_postgres(
-    engine, datasets, request, tmp_path, capsys
+    engine, source, datasets, request, tmp_path, capsys
 ):
-    """The must-show: ``kamlab summarize --engine spark FILE`` and ``kamlab summarize
-    postgresql://... --table ...`` write the summary the default engine writes."""
+    """The must-show: ``kamlab summarize --engine spark FILE`` (Parquet, typed by the
+    engine, or the bundled CSV, typed in pandas then judged in Spark) and ``kamlab summarize
+    postgresql://... --table ...`` write the summary, and quarantine the same number of
+    lines for each reason, as the default engine on the same lines."""
     frame, parquet = datasets["sample"]
+    file = str(SAMPLE if source == "csv" else parquet)
     common = ["--until", UNTIL, "--today", TODAY]
-    assert main(["summarize", str(parquet), *common, "--out", str(tmp_path / "duckdb.csv")]) == 0
+    assert main(["summarize", file, *common, "--out", str(tmp_path / "duckdb.csv")]) == 0
     if engine == "spark":
         request.getfixturevalue("spark")
-        source = [str(parquet), "--engine", "spark"]
+        args = [file, "--engine", "spark"]
     else:
         server = request.getfixturevalue("postgres")
-        source = [server.url, "--table", server.load("cli_lines", frame)]
+        args = [server.url, "--table", server.load("cli_lines", frame)]
     out = tmp_path / f"{engine}.csv"
-    assert main(["summarize", *source, *common, "--out", str(out)]) == 0, capsys.readouterr().err
+    assert main(["summarize", *args, *common, "--out", str(out)]) == 0, capsys.readouterr().err
     expected = pd.read_csv(tmp_path / "duckdb.csv", index_col=0)
     got = pd.read_csv(out, index_col=0)
     assert out.read_text().splitlines()[0] == (tmp_path / "duckdb.csv").read_text().splitlines()[0]
     assert_same_table(expected, got, ["account_id"])
+    reasons = [
+        pd.read_csv(tmp_path / f"{name}_quarantine.csv")["reason"].value_counts().to_dict()
+        for name in ("duckdb", engine)
+    ]
+    assert reasons[0] == reasons[1] and sum(reasons[0].values()) > 0
 
 
 @pytest.mark.xfail(
