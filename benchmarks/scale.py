@@ -628,6 +628,11 @@ def main(argv=None) -> int:
         action="store_true",
         help="also the whole report at 1M/100k and 10M/1M (long: tens of minutes)",
     )
+    parser.add_argument(
+        "--report-accounts",
+        default="100k,1M",
+        help="accounts of the report runs (default 100k,1M: about 1M and 10M lines)",
+    )
     parser.add_argument("--report-minutes", type=float, default=45.0, help="report time limit")
     parser.add_argument(
         "--timeout-minutes", type=float, default=30.0, help="time limit of one measurement"
@@ -653,7 +658,10 @@ def main(argv=None) -> int:
     for n in sizes:
         rows.append(bench_size(n, args, has_engine))
     if args.report:
+        chosen = {a.strip() for a in args.report_accounts.split(",") if a.strip()}
         for accounts, lines in REPORT_SIZES:
+            if accounts not in chosen:
+                continue
             row = bench_report(accounts, lines, args)
             row.update(kind="report", accounts=accounts)
             rows.append(row)
