@@ -219,15 +219,20 @@ def child_kamlab(args) -> dict:
     state = {}
 
     def run():
+        t0 = time.perf_counter()
         tx = kamlab.read_transactions(args.data, **options)
-        state["tx"] = tx
-        return kamlab.summarize(tx, period="day")
+        t1 = time.perf_counter()
+        out = kamlab.summarize(tx, period="day")
+        state.update(tx=tx, split=(t1 - t0, time.perf_counter() - t1))
+        return out
 
     out, step = measure_tree(run, args.repeat)
     tx = state.pop("tx")
     return {
         "step": step,
         "startup_s": startup,
+        "read_s": state["split"][0],  # of the last run: read_transactions, then summarize
+        "summarize_s": state["split"][1],
         "accounts": len(out),
         "read": int(tx.n_read),
         "quarantined": int(len(tx.quarantine)),
@@ -456,6 +461,14 @@ def print_table(rows, args) -> None:
     )
     for row in rows:
         spark = row.get("details", {}).get("kamlab_spark", {})
+        for key in ("kamlab_duckdb", "kamlab_spark"):
+            d = row.get("details", {}).get(key)
+            if d and "read_s" in d:
+                print(
+                    f"{row['size']}: {dict(TOOLS)[key]}: read_transactions {d['read_s']:.2f}s + "
+                    f"summarize {d['summarize_s']:.2f}s; {d['read']:,} lines read, "
+                    f"{d['quarantined']:,} quarantined, {d['accounts']:,} accounts"
+                )
         if spark.get("startup_s") is not None:
             print(f"{row['size']}: SparkSession start-up {spark['startup_s']:.1f}s (not timed)")
         for line in parity_lines(row):
