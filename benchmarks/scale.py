@@ -557,6 +557,12 @@ def verdicts(rows) -> list[str]:
     return out
 
 
+def _minor_label(value: float, _pos) -> str:
+    """Label the 2s and 5s between the powers of ten of a log axis."""
+    lead = f"{value:.0e}"[0]
+    return f"{value:g}" if lead in "25" else ""
+
+
 def plot(rows, path: Path, baseline: list[dict] | None = None, title_note: str = "") -> None:
     """Time and peak memory against lines (log-log), one line per tool."""
     import matplotlib
@@ -599,7 +605,7 @@ def plot(rows, path: Path, baseline: list[dict] | None = None, title_note: str =
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
-        ax.yaxis.set_minor_formatter(FuncFormatter(lambda v, _: ""))
+        ax.yaxis.set_minor_formatter(FuncFormatter(_minor_label))
         ax.set_xlabel("order lines")
         ax.set_ylabel(ylabel)
         ax.grid(True, which="both", alpha=0.3)
@@ -657,7 +663,15 @@ def main(argv=None) -> int:
     )
     parser.add_argument("--baseline", help="an earlier run's --json, drawn dashed in the figure")
     parser.add_argument("--label", default="", help="a note for the figure's title and the JSON")
+    parser.add_argument(
+        "--from-json",
+        help="comma-separated earlier --json files: merge their rows (later files win) and "
+        "print the table and figure without measuring",
+    )
     args = parser.parse_args(argv)
+    if args.from_json:
+        rows = merge_runs([Path(p) for p in args.from_json.split(",") if p.strip()])
+        return output(rows, args, has_engine=True)
     args.spark_max = parse_size(args.spark_max)
     args.old_reader_max = 20_000_000
 
@@ -678,6 +692,26 @@ def main(argv=None) -> int:
             row = bench_report(accounts, lines, args)
             row.update(kind="report", accounts=accounts)
             rows.append(row)
+    return output(rows, args, has_engine)
+
+
+def merge_runs(paths: list[Path]) -> list[dict]:
+    """The rows of several ``--json`` files, one per size (results of later files win)."""
+    merged: dict[str, dict] = {}
+    for path in paths:
+        for row in json.loads(path.read_text(encoding="utf-8"))["rows"]:
+            into = merged.setdefault(
+                row["size"], {**row, "results": {}, "notes": {}, "details": {}}
+            )
+            for part in ("results", "notes", "details"):
+                into[part].update(row.get(part, {}))
+            for key in row.get("results", {}):
+                into["notes"].pop(key, None)
+    return sorted(merged.values(), key=lambda r: (r.get("kind") == "report", r["lines"]))
+
+
+def output(rows: list[dict], args, has_engine: bool) -> int:
+    """Print the table and the verdicts; write the figure and the JSON."""
     print_table(rows, args)
     baseline = None
     if args.baseline:
