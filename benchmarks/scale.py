@@ -494,6 +494,8 @@ def parity_lines(row) -> list[str]:
     if "kamlab_duckdb" not in d or "kamlab_spark" not in d:
         return []
     a, b = d["kamlab_duckdb"], d["kamlab_spark"]
+    if "check" not in a or "check" not in b:
+        return []
     diffs = (
         [] if a["accounts"] == b["accounts"] else [f"accounts {a['accounts']} vs {b['accounts']}"]
     )
