@@ -1,7 +1,7 @@
 """Benchmark: kamlab at warehouse scale (issue 17): 1M, 10M and 100M lines, DuckDB and Spark.
 
 Run from the project root (the first run writes the generated logs to
-``benchmarks/_data/``, which later runs reuse; the 100M log takes about 6 minutes
+``benchmarks/_data/``, which later runs reuse; the 100M log takes about 3.5 minutes
 and 0.9 GB of disk)::
 
     .venv/bin/python benchmarks/scale.py                          # 1M, 10M, 100M; Spark at 1M, 10M
