@@ -183,3 +183,18 @@ def _first_line(exc: BaseException) -> str:
     """An exception's first line (a driver's messages run to several), or its type."""
     text = str(exc).strip()
     return text.splitlines()[0].rstrip(".") if text else type(exc).__name__
+
+
+def keep(table):
+    """``table`` computed once and kept in its engine (Ibis' ``Table.cache``: a temporary
+    table in DuckDB and PostgreSQL, a persisted frame in Spark).
+
+    On PostgreSQL the kept table is also ``ANALYZE``d: autovacuum never analyses a
+    temporary table, and without statistics the planner joins per-account aggregates by
+    nested loops (a summary of 300k lines took 36 s instead of 1.6 s).
+    """
+    kept = table.cache()
+    backend = kept._find_backend()
+    if backend.name == "postgres":
+        backend.raw_sql(f'ANALYZE "{kept.get_name()}"').close()
+    return kept

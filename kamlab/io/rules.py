@@ -50,32 +50,23 @@ DATE_OUT_OF_RANGE = PREFIX + "date_out_of_range"
 """Flag: the date was read but lies outside FIRST_DAY..LAST_DAY (its typed value is None)."""
 
 
-_SPACES = " \t\r\n\v\f"
-
-
 def probe(table: ir.Table, cols: dict[str, str]) -> dict:
     """One pass over a typed source for what its typing needs to know: ``rows``; the
     ``cancelled`` share of order ids starting with ``C`` (see :func:`marks_cancellations`);
-    the text roles with values that need trimming (``padded``) or may be too long
-    (``long``). Knowing them once keeps every later query on the lines from trimming and
-    measuring every value again."""
+    the text roles whose longest value is too long (``long``): only those are measured
+    again, row by row."""
     text = [role for role in TEXT_ROLES if role in cols and table[cols[role]].type().is_string()]
     found = {"rows": table.count()}
     for role in text:
-        value = table[cols[role]]
-        edge = ibis.or_(*[value.startswith(c) | value.endswith(c) for c in _SPACES])
-        found[f"padded_{role}"] = edge.fill_null(False).any()
-        found[f"long_{role}"] = value.length().max() > MAX_FIELD_CHARS
+        found[f"long_{role}"] = table[cols[role]].length().max() > MAX_FIELD_CHARS
     if "order_id" in cols:
-        ids = table[cols["order_id"]].cast("string")
-        # a share by ifelse: PostgreSQL casts no boolean to a float (nor to a bigint)
-        found["cancelled"] = ids.startswith("C").fill_null(False).ifelse(1.0, 0.0).mean()
+        starts = table[cols["order_id"]].cast("string").startswith("C").fill_null(False)
+        found["cancelled"] = starts.ifelse(1.0, 0.0).mean()  # PostgreSQL casts no boolean
     values = table.aggregate(**found).to_pandas().iloc[0].to_dict()
     return {
         "rows": int(values["rows"]),
         "cancelled": values.get("cancelled"),
-        "padded": {role for role in text if values[f"padded_{role}"] is True},
-        "long": {role for role in text if values[f"long_{role}"] is True},
+        "long": {role for role in text if bool(values[f"long_{role}"])},
     }
 
 
@@ -83,7 +74,8 @@ def typed_in_engine(table: ir.Table, cols: dict[str, str], probed: dict) -> ir.T
     """Type a table whose role columns already have engine types (dates, numbers, ids as
     text or integers): values and flags next to the source's columns (and ``_kl_row``
     when the table has a row order). ``probed`` is :func:`probe`'s finding: only the text
-    roles that need it are trimmed and measured."""
+    roles that may be too long are measured. Ids are taken as stored: an empty one is
+    missing, but a typed value is not trimmed."""
     date = table[cols["date"]].cast("timestamp")
     outside = (date < FIRST_DAY) | (date > LAST_DAY)
     too_long = [
@@ -100,10 +92,8 @@ def typed_in_engine(table: ir.Table, cols: dict[str, str], probed: dict) -> ir.T
         bad("date"): date.isnull(),
     }
     for role in ("account_id", "order_id", "product_id", "account_name"):
-        if role in cols:
+        if role in cols:  # typed ids are taken as stored (a text file's are trimmed)
             text = table[cols[role]].cast("string")
-            if role in probed["padded"]:
-                text = text.strip()
             new[typed(role)] = ibis.cases((text == "", ibis.null("string")), else_=text)
     for role in AMOUNT_ROLES:
         if role in cols:

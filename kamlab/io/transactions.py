@@ -52,7 +52,7 @@ import pandas as pd
 
 from kamlab.errors import InputError, MissingColumnError
 from kamlab.io import rules
-from kamlab.io.engine import connect, is_url, redact
+from kamlab.io.engine import connect, is_url, keep, redact
 from kamlab.io.files import PARQUET_SUFFIXES, RawTable, parquet_fields, read_table
 from kamlab.io.mapping import TRANSACTION_ROLES, ColumnMapping, resolve_mapping
 from kamlab.io.parse import (
@@ -332,8 +332,9 @@ def validate_table(
     judged = _judged(typed, cols, own, known_accounts, keep_duplicates, today)
     accepted = judged.filter(judged._kl_reason.isnull())
     cancelled = rules.marks_cancellations(probed["cancelled"])
-    # a view: every query on the lines reads the source through the rules, in the engine
-    lines = rules.accepted_lines(accepted, cols, cancelled=cancelled)
+    # validated once and kept in the engine (spilling to disk beyond its memory limit):
+    # every later query reads the accepted lines, not the source through the rules again
+    lines = keep(rules.accepted_lines(accepted, cols, cancelled=cancelled))
     quarantine = _quarantine(judged.filter(judged._kl_reason.notnull()), [*own, *extra])
     n_read = probed["rows"]
     notes = [f"dates read as {words}"]
