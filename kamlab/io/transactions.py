@@ -98,6 +98,50 @@ class Transactions(Validated):
     def __post_init__(self) -> None:
         self.keys = line_keys(self.data)
 
+    # -- the lines shared through a Parquet file (kamlab.workflows: a report run's cache) ----
+    # (stand-in on the pandas core, until the engine core lands)
+    lines_file: str | None = field(default=None, init=False, repr=False)
+
+    @property
+    def lines(self):
+        from kamlab.io.engine import connect
+
+        if self.lines_file:
+            return connect().read_parquet(self.lines_file)
+        import ibis
+
+        return ibis.memtable(self.data)
+
+    def with_lines_file(self, path) -> Transactions:
+        """These transactions with their accepted lines read from the Parquet file ``path``
+        (the same lines, written by :func:`kamlab.workflows.cache.share_lines`) in the
+        default engine. Pickled, they carry the file's path, not the lines."""
+        import copy
+
+        shared = copy.copy(self)
+        shared.lines_file = str(path)
+        return shared
+
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        if state.get("lines_file"):  # the file travels, not the lines
+            state.pop("data", None)
+            state.pop("keys", None)
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        if self.lines_file:
+            self.data = self.lines.execute().sort_values("row").reset_index(drop=True)
+            self.keys = line_keys(self.data)
+
+    def date_range(self) -> tuple[pd.Timestamp, pd.Timestamp]:
+        """The first and last date of the accepted lines, computed in the engine (NaT when
+        there are none)."""
+        t = self.lines
+        ends = t.aggregate(first=t.date.min(), last=t.date.max()).execute()
+        return pd.Timestamp(ends.at[0, "first"]), pd.Timestamp(ends.at[0, "last"])
+
 
 def read_transactions(
     path: str | Path,
