@@ -23,8 +23,12 @@ resident memory (RSS) of this process and all its descendants, sums it, and keep
 maximum (RSS counts shared pages once per process, so the sum slightly overstates; the
 proportional set size, PSS, which shares them out, is printed beside it). The per-step
 times come from the report's manifest; CPU time (this process and its children) is
-printed too, as it moves much less than wall time when the machine is shared. Targets (issue 7): under 60 s wall and under 2 GB
-peak on the 2-core reference machine.
+printed too, as it moves much less than wall time when the machine is shared. Targets (issue 17):
+under 60 s wall and under 1.2 GB peak at 1M lines / 100k accounts, under 4 GB peak at 10M
+lines / 1M accounts (``--accounts 1M``), on the 2-core reference machine: the notebooks
+share the accepted lines once per run as Parquet opened in DuckDB
+(:func:`kamlab.workflows.cache.share_lines`), so no kernel holds them in pandas.
+``KAMLAB_REPORT_JOBS=1`` (or ``--jobs 1``) runs one notebook at a time.
 """
 
 from __future__ import annotations
@@ -43,7 +47,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import DATA, ROOT, parse_size, size_label  # noqa: E402
 
 TARGET_SECONDS = 60.0
-TARGET_MB = 2048.0
+TARGET_MB = 1.2 * 1024
+TARGET_MB_10M = 4.0 * 1024
+"""Peak memory targets: 1.2 GB at 1M lines / 100k accounts, 4 GB at 10M lines / 1M accounts."""
 RATE_DIVISOR = 21.0
 """Purchase rates of the default segments are divided by this: ~10 lines per account."""
 FAULT_RATE = 0.01
@@ -178,7 +184,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, help="notebooks at once (default: the report's)")
     args = parser.parse_args(argv)
 
-    folder = ensure_data(parse_size(args.accounts), args.seed, args.rate_divisor)
+    n_accounts = parse_size(args.accounts)
+    folder = ensure_data(n_accounts, args.seed, args.rate_divisor)
+    large = n_accounts >= 1_000_000  # 10M lines: the memory target only
+    target_mb = TARGET_MB_10M if large else TARGET_MB
     import kamlab.report as report
 
     spec = report.report_spec()
@@ -217,17 +226,19 @@ def main(argv: list[str] | None = None) -> int:
         for name, seconds in steps.items():
             print(f"{name:<28}{seconds:>9.1f}")
     print()
-    print(f"wall time        {wall:7.1f} s   (target < {TARGET_SECONDS:.0f} s)")
+    aim = "no target" if large else f"target < {TARGET_SECONDS:.0f} s"
+    print(f"wall time        {wall:7.1f} s   ({aim})")
     print(f"CPU time         {cpu:7.1f} s   (this process and its children, all cores)")
     print(
         f"peak memory      {memory.peak_rss:7.0f} MB  (RSS of the process tree, target < "
-        f"{TARGET_MB:.0f} MB; PSS {memory.peak_pss:.0f} MB, up to "
+        f"{target_mb:.0f} MB; PSS {memory.peak_pss:.0f} MB, up to "
         f"{memory.peak_processes} processes)"
     )
     print("  at the peak: " + ", ".join(f"{name} {mb:.0f} MB" for name, mb in memory.at_peak))
-    ok_time, ok_mem = wall < TARGET_SECONDS, memory.peak_rss < TARGET_MB
-    print(f"{'PASS' if ok_time else 'FAIL'}: report in under {TARGET_SECONDS:.0f} s")
-    print(f"{'PASS' if ok_mem else 'FAIL'}: peak memory under {TARGET_MB / 1024:.0f} GB")
+    ok_time, ok_mem = large or wall < TARGET_SECONDS, memory.peak_rss < target_mb
+    if not large:
+        print(f"{'PASS' if ok_time else 'FAIL'}: report in under {TARGET_SECONDS:.0f} s")
+    print(f"{'PASS' if ok_mem else 'FAIL'}: peak memory under {target_mb / 1024:.1f} GB")
     if args.json:
         result = {
             "data": str(folder),
