@@ -25,7 +25,9 @@ notebooks run in parallel, :func:`default_jobs` at a time, each in its own kerne
 through the generic runner :mod:`kamlab.publish.runner`; a notebook that ``needs``
 others runs after them. What the notebooks share (the inputs read once, the portfolio,
 the fitted models) comes from the run context, :func:`kamlab.workflows.period_run`,
-through the run's cache.
+through the run's cache. The accepted transaction lines are validated once, here, and
+written to the cache as one Parquet file that each notebook opens in its engine
+(:func:`kamlab.workflows.cache.share_lines`): no kernel holds its own copy of the lines.
 
 While it runs, it prints its progress, a line at a time, on stderr (or to ``log``):
 the inputs checked, each notebook starting and finishing with its time (they run in
@@ -176,8 +178,9 @@ def report_spec(folder: Path | None = None) -> ReportSpec:
 def default_jobs() -> int:
     """Notebooks run at once: ``$KAMLAB_REPORT_JOBS``, else 2 (or 1 on a one-core machine).
 
-    Each running notebook holds its own copy of the data (about 0.9 GB per million
-    transaction lines at its peak), so more jobs need more memory, not only more cores.
+    Each running notebook holds its per-account tables and models (the lines stay in the
+    run's Parquet file, read by the engine), so more jobs need more memory, not only more
+    cores.
     """
     value = os.environ.get(JOBS_ENV)
     if value:
