@@ -1,28 +1,27 @@
-"""Per-account summaries of transactions, computed in DuckDB.
+"""Per-account summaries of transactions, computed in the lines' engine.
 
-The SQL lives in ``kamlab/sql/`` (one query per table) so that it can run
-unchanged on another engine that speaks SQL. Inputs are the accepted rows of
-:func:`kamlab.io.read_transactions` (or any frame with the same columns). The summary
-groups on the lines' integer keys (:mod:`kamlab.io.keys`), which come with the
-:class:`Transactions` and are made in the call for a plain frame.
+Each table is one Ibis expression (:mod:`kamlab.io.engine`): it runs where the lines are
+(DuckDB by default, Spark, a database) and only the per-account (or account x period)
+result comes back as pandas. Inputs are the :class:`~kamlab.io.Transactions` of
+:func:`kamlab.io.read_transactions` or any frame with the same columns.
 """
 
 from __future__ import annotations
 
-from importlib import resources
+import datetime as dt
 
-import duckdb
-import numpy as np
+import ibis
+import ibis.expr.types as ir
 import pandas as pd
 
 from kamlab.errors import InputError
 from kamlab.io import Transactions
-from kamlab.io.keys import LineKeys, keys_for
 
 PERIOD_DAYS = {"day": 1.0, "week": 7.0, "month": 365.25 / 12}
 """Length of one time unit in days: ``week`` is days / 7, ``month`` days / 30.4375."""
 
-PANEL_PERIODS = ("quarter", "month", "year")
+PANEL_PERIODS = {"quarter": "Q", "month": "M", "year": "Y"}
+"""Panel periods, with their Ibis truncation unit."""
 
 SUMMARY_COLUMNS = {
     "frequency": "repeat purchase days (purchase days - 1); same-day purchases merged",
@@ -41,65 +40,66 @@ SUMMARY_COLUMNS = {
 }
 """The columns of :func:`summarize`, with their meaning (also in README)."""
 
-_KEYED_COLUMNS = pd.Index(["date", "revenue", "is_return", "gross_margin"])
-"""The columns of the lines that account_summary.sql reads besides their keys."""
-
-
-def _sql(name: str) -> str:
-    return resources.files("kamlab").joinpath(f"sql/{name}.sql").read_text(encoding="utf-8")
-
 
 def accepted_rows(transactions: Transactions | pd.DataFrame) -> pd.DataFrame:
-    """The accepted rows of ``transactions`` (or the frame itself), checked for the
-    columns kamlab.io produces; an error when none were accepted."""
+    """The accepted rows of ``transactions`` (or the frame itself) as pandas, checked for
+    the columns kamlab.io produces; an error when none were accepted."""
     frame = transactions.data if isinstance(transactions, Transactions) else transactions
-    missing = {"account_id", "date", "revenue", "is_return"} - set(frame.columns)
-    if missing:
-        raise InputError(
-            f"transactions lack columns {sorted(missing)}; read them with kamlab.read_transactions"
-        )
+    _check_columns(frame.columns)
     if frame.empty:
         raise InputError("no accepted transactions to summarise: every row was quarantined")
     return frame
 
 
-def _fill_summary(query: str, frame: pd.DataFrame, keys: LineKeys) -> str:
-    """Fill the placeholders of account_summary.sql for the columns the frame has."""
-    flags = set(keys.lines.columns)
-
-    def flag(name: str) -> str:
-        return f"CAST({name} AS INTEGER)" if name in flags else "CAST(NULL AS INTEGER)"
-
-    return query.format(
-        gross_margin="gross_margin" if "gross_margin" in frame.columns else "CAST(NULL AS DOUBLE)",
-        first_order=flag("first_order"),
-        first_product=flag("first_product"),
-        orders="a.orders" if "first_order" in flags else "a.purchase_days",
-    )
+def _check_columns(columns) -> None:
+    missing = {"account_id", "date", "revenue", "is_return"} - set(columns)
+    if missing:
+        raise InputError(
+            f"transactions lack columns {sorted(missing)}; read them with kamlab.read_transactions"
+        )
 
 
-def _fill_panel(query: str, frame: pd.DataFrame) -> str:
-    """Fill the placeholders of period_panel.sql for the columns the frame has."""
-    has = set(frame.columns)
-    return query.format(
-        order_count="COUNT(DISTINCT order_id) FILTER (WHERE NOT is_return)"
-        if "order_id" in has
-        else "COUNT(DISTINCT CAST(date AS DATE)) FILTER (WHERE NOT is_return)",
-        margin_sum="SUM(gross_margin)" if "gross_margin" in has else "CAST(NULL AS DOUBLE)",
-    )
+def lines_table(transactions: Transactions | pd.DataFrame) -> ir.Table:
+    """The accepted lines as an Ibis table on their engine: ``Transactions.lines``, or an
+    in-memory table of a frame of lines (checked as :func:`accepted_rows` does)."""
+    if isinstance(transactions, Transactions):
+        if transactions.accepted_rows() == 0:
+            raise InputError("no accepted transactions to summarise: every row was quarantined")
+        return transactions.lines
+    frame = accepted_rows(transactions)
+    if frame["account_id"].dtype != "string":  # ids are text: sorted and joined as text
+        frame = frame.assign(account_id=frame["account_id"].astype("string"))
+    return ibis.memtable(frame)
 
 
-def _until(frame: pd.DataFrame, until) -> pd.Timestamp:
-    return pd.Timestamp(until).normalize() if until is not None else frame["date"].max().normalize()
+def _until(lines: ir.Table, until) -> dt.date:
+    """``until`` as a date, or the last day with a line."""
+    if until is not None:
+        return pd.Timestamp(until).date()
+    return pd.Timestamp(lines.date.max().execute()).date()
 
 
-def _run(query: str, frame: pd.DataFrame, params: dict) -> pd.DataFrame:
-    con = duckdb.connect()
-    try:
-        con.register("transactions", frame)
-        return con.execute(query, params).df()
-    finally:
-        con.close()
+def _distinct(lines: ir.Table, column: str, name: str) -> ir.Table:
+    """Per account, the number of distinct values of ``column`` (ids, nulls not counted):
+    the distinct pairs first, then a count (faster than a distinct count per group)."""
+    pairs = lines.filter(lines[column].notnull()).select("account_id", column).distinct()
+    return pairs.group_by("account_id").aggregate(**{name: pairs.count()})
+
+
+def _up_to(lines: ir.Table, end: dt.date) -> ir.Table:
+    """Lines on or before ``end``, with their ``day`` (and a null ``gross_margin`` when the
+    cost is unknown)."""
+    day = lines.date.date()
+    lines = lines.filter(day <= end).mutate(day=day)
+    if "gross_margin" not in lines.columns:
+        lines = lines.mutate(gross_margin=ibis.null("float64"))
+    return lines
+
+
+def _days(a: ir.Value, b: ir.Value, unit_days: float) -> ir.FloatingValue:
+    """Whole days from date ``b`` to date ``a`` in the unit (cast before dividing: Spark
+    would divide integers as decimals and round)."""
+    return a.delta(b, unit="day").cast("float64") / unit_days
 
 
 def summarize(
@@ -111,28 +111,81 @@ def summarize(
     sorted. ``until`` defaults to the last transaction date; ``period`` is the time
     unit of ``recency`` and ``T``: ``day``, ``week`` (days / 7) or ``month``. Accounts
     whose only lines in the window are returns have no purchase and are left out.
-    The lines' integer keys (:mod:`kamlab.io.keys`) come with a :class:`Transactions`
-    and are made here for a frame: summarise the ``Transactions`` when you can.
+
+    Purchase occasions are days with at least one non-return line; frequency, recency
+    and T follow the BTYD literature (Fader, Hardie & Lee 2005): frequency = purchase
+    days - 1; recency = (last - first purchase day) / unit; T = (until - first purchase
+    day) / unit; monetary value = mean sales of the repeat purchase days.
     """
     if period not in PERIOD_DAYS:
         raise InputError(f"period {period!r}: expected one of {', '.join(PERIOD_DAYS)}")
-    frame = accepted_rows(transactions)
-    end = _until(frame, until)
-    keys = keys_for(frame, transactions.keys if isinstance(transactions, Transactions) else None)
-    keyed = pd.concat([frame[_KEYED_COLUMNS.intersection(frame.columns)], keys.lines], axis=1)
-    query = _fill_summary(_sql("account_summary"), frame, keys)
-    out = _run(query, keyed, {"until": end.date(), "unit_days": PERIOD_DAYS[period]})
+    lines = lines_table(transactions)
+    end = _until(lines, until)
+    out = summary_table(lines, end, PERIOD_DAYS[period]).to_pandas()
     if out.empty:
-        raise InputError(f"no purchases on or before {end.date()}: nothing to summarise")
+        raise InputError(f"no purchases on or before {end}: nothing to summarise")
+    out = out.set_index("account_id").sort_index()
+    out.index = out.index.astype("string")
     for col in ("first_purchase", "last_purchase"):
-        out[col] = pd.to_datetime(out[col])
-    # account keys follow the sorted ids: in key order, the index is sorted
-    account_key = out.pop("account_key").to_numpy()
-    order = np.argsort(account_key, kind="stable")  # a radix sort for integer keys
-    out = out.take(order)
-    out.index = keys.accounts.take(account_key[order])
-    out.attrs.update(until=str(end.date()), period=period)
+        out[col] = pd.to_datetime(out[col]).astype("datetime64[us]")
+    out.attrs.update(until=str(end), period=period)
     return out
+
+
+def summary_table(lines: ir.Table, end: dt.date, unit_days: float) -> ir.Table:
+    """The expression behind :func:`summarize` (columns: ``account_id`` and
+    :data:`SUMMARY_COLUMNS`), for lines up to ``end``."""
+    has = set(lines.columns)
+    lines = _up_to(lines, end)
+    days = lines.group_by("account_id", "day", "is_return").aggregate(
+        revenue=lines.revenue.sum(), lines=lines.count(), gross_margin=lines.gross_margin.sum()
+    )
+    sale, back = ~days.is_return, days.is_return
+    accounts = (
+        days.group_by("account_id")
+        .aggregate(
+            purchase_days=sale.cast("int64").sum(),
+            first_purchase=days.day.min(where=sale),
+            last_purchase=days.day.max(where=sale),
+            sales=days.revenue.sum(where=sale),
+            revenue=days.revenue.sum(),
+            returns_value=-days.revenue.sum(where=back),
+            return_lines=days.lines.sum(where=back),
+            order_lines=days.lines.sum(where=sale),
+            gross_margin=days.gross_margin.sum(),
+        )
+        .filter(lambda a: a.purchase_days > 0)
+    )
+    first = days.filter(sale).select(
+        account_id=days.account_id, first_purchase=days.day, first_day_sales=days.revenue
+    )
+    accounts = accounts.join(first, ["account_id", "first_purchase"])
+    buys = lines.filter(~lines.is_return)
+    for role, name in (("order_id", "orders"), ("product_id", "products")):
+        if role in has:
+            accounts = accounts.left_join(_distinct(buys, role, name), "account_id")
+    a = accounts
+    repeat = a.purchase_days - 1
+    return a.select(
+        account_id=a.account_id,
+        frequency=repeat.cast("int64"),
+        recency=_days(a.last_purchase, a.first_purchase, unit_days),
+        T=_days(ibis.literal(end), a.first_purchase, unit_days),
+        monetary_value=ibis.cases(
+            (repeat > 0, (a.sales - a.first_day_sales) / repeat.cast("float64")), else_=0.0
+        ),
+        orders=(a.orders.fill_null(0) if "order_id" in has else a.purchase_days).cast("int64"),
+        order_lines=a.order_lines.cast("float64"),
+        products=a.products.fill_null(0).cast("int64")
+        if "product_id" in has
+        else ibis.null("int64"),
+        revenue=a.revenue,
+        returns_value=a.returns_value.fill_null(0.0),
+        return_lines=a.return_lines.fill_null(0).cast("float64"),
+        gross_margin=a.gross_margin,
+        first_purchase=a.first_purchase,
+        last_purchase=a.last_purchase,
+    )
 
 
 def period_panel(
@@ -142,16 +195,27 @@ def period_panel(
     ``revenue``, ``gross_margin``, ``orders``, ``purchase_days``."""
     if freq not in PANEL_PERIODS:
         raise InputError(f"panel period {freq!r}: expected one of {', '.join(PANEL_PERIODS)}")
-    frame = accepted_rows(transactions)
-    end = _until(frame, until)
-    query = _fill_panel(_sql("period_panel"), frame)
-    out = _run(query, frame, {"until": end.date(), "period": freq})
+    lines = lines_table(transactions)
+    end = _until(lines, until)
+    out = panel_table(lines, end, freq).to_pandas()
+    out = out.sort_values(["account_id", "period_start"], kind="stable").reset_index(drop=True)
     out["account_id"] = out["account_id"].astype("string")
     start = pd.to_datetime(out["period_start"])
     out["period_start"] = start
-    out.insert(
-        1,
-        "period",
-        start.dt.to_period({"quarter": "Q", "month": "M", "year": "Y"}[freq]).astype(str),
-    )
+    out.insert(1, "period", start.dt.to_period(PANEL_PERIODS[freq]).astype(str))
     return out
+
+
+def panel_table(lines: ir.Table, end: dt.date, freq: str) -> ir.Table:
+    """The expression behind :func:`period_panel`, for lines up to ``end``."""
+    has = set(lines.columns)
+    lines = _up_to(lines, end)
+    lines = lines.mutate(period_start=lines.day.truncate(PANEL_PERIODS[freq]))
+    sale = ~lines.is_return
+    counted = lines.order_id if "order_id" in has else lines.day
+    return lines.group_by("account_id", "period_start").aggregate(
+        revenue=lines.revenue.sum(),
+        gross_margin=lines.gross_margin.sum(),
+        orders=counted.nunique(where=sale).cast("int64"),
+        purchase_days=lines.day.nunique(where=sale).cast("int64"),
+    )

@@ -27,6 +27,10 @@ from urllib.parse import urlsplit, urlunsplit
 from kamlab.errors import ConfigError
 
 TIME_ZONE = "UTC"
+MEMORY_ENV = "KAMLAB_MEMORY_LIMIT"
+"""Environment variable: DuckDB's memory limit (``"8GB"``); beyond it DuckDB spills to disk.
+Default: a quarter of the machine's memory, at most 4 GB (several report notebooks each
+hold an engine, and the limit keeps a 100M-line summary within a few GB)."""
 ENGINES = ("duckdb", "spark")
 """Engines by name; anything else must be a database URL (``scheme://...``)."""
 
@@ -73,10 +77,25 @@ def _duckdb():
     spill = tempfile.mkdtemp(prefix="kamlab-duckdb-")
     con.raw_sql(f"SET TimeZone = '{TIME_ZONE}'")
     con.raw_sql(f"SET temp_directory = '{spill}'")
+    con.raw_sql(f"SET memory_limit = '{_memory_limit()}'")
     con.raw_sql("SET preserve_insertion_order = false")
     con.raw_sql("SET autoinstall_known_extensions = false")
     con.raw_sql("SET autoload_known_extensions = false")
+    ibis.set_backend(con)  # in-memory tables (ibis.memtable) run here too
     return con
+
+
+def _memory_limit() -> str:
+    given = os.environ.get(MEMORY_ENV, "").strip()
+    if given:
+        if not re.fullmatch(r"\d+(\.\d+)?\s*[KMGT]i?B", given, re.IGNORECASE):
+            raise ConfigError(f"{MEMORY_ENV}={given!r}: expected a size such as 8GB or 512MB")
+        return given
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return "4GB"
+    return f"{max(1, min(4096, total // 4 // 2**20))}MB"
 
 
 @cache

@@ -160,8 +160,9 @@ def _first_line(exc: BaseException) -> str:
     return text.splitlines()[0].strip()[:300]
 
 
-def _read_parquet(path: Path, names: list[str] | None, mapped: set[str]) -> RawTable:
-    import pyarrow as pa
+def parquet_fields(path: Path) -> list:
+    """The columns of a Parquet file (pandas' index columns left out); an error naming the
+    file when it is not Parquet or names a column twice."""
     import pyarrow.parquet as pq
 
     try:
@@ -169,8 +170,15 @@ def _read_parquet(path: Path, names: list[str] | None, mapped: set[str]) -> RawT
     except Exception as exc:  # pyarrow raises several types for corrupt files
         raise InputError(f"{path}: cannot be read as Parquet ({_first_line(exc)})") from exc
     fields = [f for f in schema if not f.name.startswith("__index_level_")]
+    _refuse_repeated_names(path, [f.name for f in fields])
+    return fields
+
+
+def _read_parquet(path: Path, names: list[str] | None, mapped: set[str]) -> RawTable:
+    import pyarrow as pa
+
+    fields = parquet_fields(path)
     seen = [f.name for f in fields]
-    _refuse_repeated_names(path, seen)
     final = names if names is not None and len(names) == len(fields) else seen
     nested = {
         f.name: (shown, str(f.type))

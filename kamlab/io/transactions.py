@@ -28,6 +28,11 @@ goods, a fully discounted order) is still a purchase occasion. ``keep_duplicates
 turns the ``duplicate_line`` rule off, for files without order ids in which two
 identical lines are two real purchases (CDNOW is one).
 
+The rules run in the engine (:mod:`kamlab.io.engine`: DuckDB by default, Spark or a
+database) as one expression (:mod:`kamlab.io.rules`); a text file's values are typed in
+pandas first (date formats and decimal marks are properties of text), a Parquet file, a
+folder or glob of them, or a database table are typed in the engine.
+
 Returns and cancellations are kept, flagged ``is_return`` and netted: a line with
 negative quantity or revenue, or whose order id starts with ``C`` (when fewer than
 half the order ids do, so that ordinary ids beginning with C are not mistaken). Its revenue
@@ -36,21 +41,21 @@ half the order ids do, so that ordinary ids beginning with C are not mistaken). 
 
 from __future__ import annotations
 
+import datetime as dt
+import glob
+import itertools
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from kamlab.errors import MissingColumnError
-from kamlab.io.files import RawTable, read_table
-from kamlab.io.keys import LineKeys, line_keys
+from kamlab.errors import InputError, MissingColumnError
+from kamlab.io import rules
+from kamlab.io.engine import connect, is_url, redact
+from kamlab.io.files import PARQUET_SUFFIXES, RawTable, parquet_fields, read_table
 from kamlab.io.mapping import TRANSACTION_ROLES, ColumnMapping, resolve_mapping
 from kamlab.io.parse import (
-    AMOUNT_LIMIT,
-    DATE_RANGE,
-    amount_out_of_range,
     check_id_type,
     decimal_mark,
     is_blank,
@@ -58,9 +63,9 @@ from kamlab.io.parse import (
     parse_ids,
     parse_numbers,
 )
-from kamlab.io.validated import Reasons, Validated, account_for
+from kamlab.io.validated import Validated, account_for
 
-MAX_FIELD_CHARS = 10_000
+MAX_FIELD_CHARS = rules.MAX_FIELD_CHARS
 REASONS = [
     "malformed_line",
     "oversized_field",
@@ -76,27 +81,78 @@ REASONS = [
     "negative_price",
     "unknown_account",
 ]
-_TEXT_ROLES = ["account_id", "order_id", "product_id", "account_name"]
-_AMOUNT_ROLES = ["revenue", "quantity", "unit_price", "unit_cost", "cost", "gross_margin"]
+_STRING_ROLES = ("account_id", "order_id", "product_id", "account_name")
+_names = itertools.count()
+_JUDGED = ["_kl_reason", "_kl_detail"]
+_AT = "_kl_at"
+"""A text file's typed table: the row's position in the raw frame (``_kl_row`` numbers it
+among all the file's rows, malformed ones included)."""
 
 
-@dataclass(repr=False)
 class Transactions(Validated):
     """Validated transactions plus the rows that were set aside.
 
-    ``data`` has one row per accepted line: ``account_id``, ``date``,
-    ``revenue`` (net: negative for returns), ``is_return``, ``row`` (1-based data
-    row in the source, malformed lines counted) and, when mapped, ``order_id``, ``product_id``,
-    ``quantity``, ``unit_price``, ``cost``, ``gross_margin``, ``account_name``.
-    ``quarantine`` has the rejected rows as read, with ``row``, ``reason`` and
-    ``detail``. ``keys`` are the lines' integer keys (:mod:`kamlab.io.keys`), made
-    here once so that every summary of these lines can reuse them.
+    ``lines`` is an Ibis table of the accepted lines on their engine, one row per line:
+    ``account_id``, ``date``, ``revenue`` (net: negative for returns), ``is_return``,
+    ``row`` (1-based data row in the source, malformed lines counted; null for a database
+    table, which has no line order) and, when mapped, ``order_id``, ``product_id``,
+    ``quantity``, ``unit_price``, ``cost``, ``gross_margin``, ``account_name``. Every
+    summary runs on it in the engine. ``data`` is the same lines as a pandas frame, made on
+    first use: convenient for a small log, costly for a large one.
+    ``quarantine`` has the rejected rows as read, with ``row``, ``reason`` and ``detail``.
     """
 
-    keys: LineKeys = field(init=False)
+    def __init__(self, lines, quarantine, mapping, source, n_read, notes, n_accepted):
+        self.lines = lines
+        self.quarantine = quarantine
+        self.mapping = mapping
+        self.source = source
+        self.n_read = n_read
+        self.notes = notes
+        self.n_accepted = n_accepted
+        self._data = None
 
-    def __post_init__(self) -> None:
-        self.keys = line_keys(self.data)
+    def accepted_rows(self) -> int:
+        return self.n_accepted
+
+    @property
+    def data(self) -> pd.DataFrame:
+        """The accepted lines as a pandas frame, in the source's order (made once)."""
+        if self._data is None:
+            self._data = _as_frame(self.lines)
+        return self._data
+
+    def __getstate__(self) -> dict:
+        state = {k: v for k, v in self.__dict__.items() if k not in ("lines", "_data")}
+        return {**state, "_data": self.data}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self.lines = _load(connect(), self._data)
+
+
+def _as_frame(lines) -> pd.DataFrame:
+    """Accepted lines as pandas, in row order, with kamlab's dtypes."""
+    return _lines_frame(lines.order_by(["row", "account_id", "date"]).to_pandas())
+
+
+def _lines_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """Lines from the engine with kamlab's dtypes."""
+    for col in _STRING_ROLES:
+        if col in frame.columns:
+            frame[col] = frame[col].astype("string")
+    frame["date"] = frame["date"].astype("datetime64[ns]")
+    frame["is_return"] = frame["is_return"].astype(bool)
+    if frame["row"].notna().all():
+        frame["row"] = frame["row"].astype("int64")
+    return frame.reset_index(drop=True)
+
+
+def _load(con, frame: pd.DataFrame):
+    """A pandas frame as a table on the engine ``con`` (DuckDB reads it where it is)."""
+    if con is connect():
+        return _memtable(frame)
+    return con.create_table(f"kamlab_{next(_names)}", frame, temp=True)
 
     # -- the lines shared through a Parquet file (kamlab.workflows: a report run's cache) ----
     # (stand-in on the pandas core, until the engine core lands)
@@ -144,7 +200,7 @@ class Transactions(Validated):
 
 
 def read_transactions(
-    path: str | Path,
+    source,
     columns: dict[str, str] | None = None,
     *,
     accounts: Iterable[str] | pd.DataFrame | Validated | None = None,
@@ -154,41 +210,174 @@ def read_transactions(
     dayfirst: bool = False,
     keep_duplicates: bool = False,
     today: str | pd.Timestamp | None = None,
+    engine: str | None = None,
+    table: str | None = None,
 ) -> Transactions:
-    """Read a transactions file (CSV, Parquet, Excel) and validate it.
+    """Read transactions and validate them, in the engine.
 
-    ``columns`` maps roles to the file's column names (``{"account_id": "Customer ID"}``);
-    roles not given are recognised from common names. ``accounts`` (ids, or an
-    accounts frame indexed by id) turns on the ``unknown_account`` rule.
+    ``source`` is a file (CSV and other delimited text, Parquet, Excel), a folder or glob of
+    Parquet files, a database URL with ``table`` (``"schema.name"``), or an Ibis table.
+    ``columns`` maps roles to the source's column names (``{"account_id": "Customer ID"}``);
+    roles not given are recognised from common names. ``accounts`` (ids, or an accounts
+    frame indexed by id) turns on the ``unknown_account`` rule. ``engine``: ``"duckdb"``
+    (default) or ``"spark"`` (a database source runs in its database).
     """
     if isinstance(accounts, Validated):
         accounts = accounts.data
-    raw = read_table(path, sep=sep, encoding=encoding, names=names, mapped=(columns or {}).values())
+    known = None
+    if accounts is not None:
+        known = accounts.index if isinstance(accounts, pd.DataFrame) else list(accounts)
+    checks = {"dayfirst": dayfirst, "keep_duplicates": keep_duplicates, "today": today}
+    given = (columns or {}).values()
+    typed_source = _typed_source(source, engine, table, names)
+    if typed_source is not None:
+        found, where, extra = typed_source
+        own = [c for c in found.columns if c != rules.ROW and c not in extra]
+        mapping = _mapping(own, columns, where)
+        if _engine_typed(found, mapping):
+            return validate_table(
+                found, mapping, where, extra=extra, known_accounts=known, **checks
+            )
+    if typed_source is not None and not _parquet_file(source):  # text in a table: read it
+        flat = [c for c in own if not found.schema()[c].is_nested()]
+        raw = RawTable(found.select(flat).to_pandas(), where, "table")
+    else:
+        raw = read_table(source, sep=sep, encoding=encoding, names=names, mapped=given)
+        mapping = _mapping(list(raw.frame.columns), columns, raw.source)
+    return validate_transactions(raw, mapping, known_accounts=known, engine=engine, **checks)
+
+
+def _mapping(found: list[str], columns, source: str) -> ColumnMapping:
     mapping = resolve_mapping(
-        list(raw.frame.columns),
-        columns,
-        TRANSACTION_ROLES,
-        required=["account_id", "date"],
-        source=raw.source,
+        found, columns, TRANSACTION_ROLES, required=["account_id", "date"], source=source
     )
     if "revenue" not in mapping.columns and not {"quantity", "unit_price"} <= set(mapping.columns):
         missing = "unit_price" if "quantity" in mapping.columns else "revenue"
-        raise MissingColumnError(
-            missing, TRANSACTION_ROLES[missing], list(raw.frame.columns), raw.source
-        )
-    known = None
-    if isinstance(accounts, Validated):
-        accounts = accounts.data
-    if accounts is not None:
-        known = accounts.index if isinstance(accounts, pd.DataFrame) else list(accounts)
-    return validate_transactions(
-        raw,
-        mapping,
-        known_accounts=known,
-        dayfirst=dayfirst,
-        keep_duplicates=keep_duplicates,
-        today=today,
-    )
+        raise MissingColumnError(missing, TRANSACTION_ROLES[missing], found, source)
+    return mapping
+
+
+def _typed_source(source, engine, table, names):
+    """``(ibis table, name for messages, extra columns)`` for a source the engine reads
+    itself (an Ibis table, a database table, Parquet files); None for a file read as text
+    (CSV, Excel) by :func:`kamlab.io.files.read_table`. The table holds the source's
+    columns, its row number (``_kl_row``) where the engine knows one, and the extra columns
+    (the file of each row, for several Parquet files): kept in the quarantine, not part of
+    a line."""
+    import ibis.expr.types as ir
+
+    if isinstance(source, ir.Table):
+        return source, "the table given", []
+    if is_url(source):
+        if not table:
+            raise InputError(f"{redact(source)}: name the table to read with --table schema.name")
+        con = connect(source)
+        *schema, name = table.split(".")
+        try:
+            found = con.table(name, database=".".join(schema) or None)
+        except Exception as exc:
+            raise InputError(f"{redact(source)}: no table {table!r} ({_first_line(exc)})") from exc
+        return found, f"{redact(source)} table {table}", []
+    if table:
+        raise InputError(f"--table {table}: a table is read from a database URL, not from a file")
+    if names is not None or not _parquet_files(source):
+        return None
+    con = connect(engine)
+    path = str(source)
+    files = sorted(glob.glob(_parquet_glob(path), recursive=True))
+    if not files:
+        raise InputError(f"{path}: no Parquet files found")
+    for file in files:
+        parquet_fields(Path(file))
+    if engine in (None, "duckdb"):
+        several = Path(path).is_dir() or any(ch in path for ch in "*?[")
+        found = con.read_parquet(_parquet_glob(path), file_row_number=True, filename=several)
+        found = found.mutate(**{rules.ROW: found.file_row_number + 1}).drop("file_row_number")
+        return found, path, ["filename"] if several else []
+    return con.read_parquet(path), path, []
+
+
+def _parquet_files(source) -> bool:
+    """True for a Parquet file, a folder of Parquet files, or a glob of them."""
+    text = str(source)
+    path = Path(text)
+    if any(ch in text for ch in "*?["):
+        return Path(text).suffix.lower() in PARQUET_SUFFIXES
+    if path.is_dir():
+        return any(p.suffix.lower() in PARQUET_SUFFIXES for p in path.iterdir())
+    return path.suffix.lower() in PARQUET_SUFFIXES and path.is_file() and path.stat().st_size > 0
+
+
+def _parquet_file(source) -> bool:
+    """True for one Parquet file (which :func:`kamlab.io.files.read_table` reads itself
+    when its columns are not typed as their roles need)."""
+    if not isinstance(source, (str, Path)) or is_url(source):
+        return False
+    path = Path(source)
+    return path.suffix.lower() in PARQUET_SUFFIXES and path.is_file()
+
+
+def _parquet_glob(path: str) -> str:
+    return str(Path(path) / "**" / "*.parquet") if Path(path).is_dir() else path
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0][:300] if text else type(exc).__name__
+
+
+def _engine_typed(found, mapping: ColumnMapping) -> bool:
+    """True when every mapped column has the engine type its role needs (dates, numbers,
+    ids as text or integers) and none holds several values per cell: then the engine types
+    the table; else pandas reads it (and names a nested column)."""
+    schema = found.schema()
+    if any(kind.is_nested() for kind in schema.values()):
+        return False
+    for role, col in mapping.columns.items():
+        kind = schema[col]
+        if role == "date" and not kind.is_temporal():
+            return False
+        if role in rules.AMOUNT_ROLES and not (kind.is_integer() or kind.is_floating()):
+            return False
+        if role in _STRING_ROLES and not (kind.is_string() or kind.is_integer()):
+            return False
+    return True
+
+
+def _today(today) -> dt.date:
+    return (pd.Timestamp(today) if today is not None else pd.Timestamp.now()).date()
+
+
+def validate_table(
+    found,
+    mapping: ColumnMapping,
+    source: str,
+    *,
+    extra: list[str] = (),
+    known_accounts: Iterable[str] | None = None,
+    dayfirst: bool = False,
+    keep_duplicates: bool = False,
+    today: str | pd.Timestamp | None = None,
+) -> Transactions:
+    """Validate a table the engine types itself (Parquet, a database table, an Ibis table):
+    its columns, ``_kl_row`` when it has a row order, and ``extra`` columns shown in the
+    quarantine but not compared by the ``duplicate_line`` rule."""
+    del dayfirst  # typed dates have no day/month order to choose
+    cols = mapping.columns
+    own = [c for c in found.columns if c != rules.ROW and c not in extra]
+    typed = rules.typed_in_engine(found, cols)
+    words = "typed dates"
+    if getattr(found.schema()[cols["date"]], "timezone", None):
+        words += "; times with time zones converted to UTC"
+    judged = _judged(typed, cols, own, known_accounts, keep_duplicates, today)
+    share = rules.cancellation_share(typed).execute() if "order_id" in cols else None
+    accepted = judged.filter(judged._kl_reason.isnull())
+    # a view: every query on the lines reads the source through the rules, in the engine
+    lines = rules.accepted_lines(accepted, cols, cancelled=rules.marks_cancellations(share))
+    quarantine = _quarantine(judged.filter(judged._kl_reason.notnull()), [*own, *extra])
+    n_read = int(found.count().execute())
+    notes = [f"dates read as {words}"]
+    return Transactions(lines, quarantine, mapping, source, n_read, notes, n_read - len(quarantine))
 
 
 def validate_transactions(
@@ -199,45 +388,33 @@ def validate_transactions(
     dayfirst: bool = False,
     keep_duplicates: bool = False,
     today: str | pd.Timestamp | None = None,
+    engine: str | None = None,
 ) -> Transactions:
-    """Apply the validation rules to a raw table whose columns are mapped to roles."""
+    """Type a raw table's mapped columns in pandas (dates, decimal marks, ids), then apply
+    the validation rules in the engine."""
     frame = raw.frame
-    n = len(frame)
     cols = mapping.columns
-    reasons = Reasons(n)
-    flag = reasons.flag
     notes = []
     if raw.encoding and raw.encoding != "utf-8":
         notes.append(f"the file is not valid UTF-8; read as {raw.encoding}")
-
-    for role in _TEXT_ROLES:
-        if role in cols and not pd.api.types.is_numeric_dtype(frame[cols[role]]):
-            lengths = frame[cols[role]].astype("string").str.len().fillna(0)
-            flag(
-                lengths > MAX_FIELD_CHARS,
-                "oversized_field",
-                f"{cols[role]} longer than {MAX_FIELD_CHARS:,} characters",
-            )
-
     for role in ("order_id", "product_id"):  # typed ids that cannot be exact: refused
         if role in cols:
             check_id_type(frame[cols[role]], raw.source)
-    account_id = parse_ids(frame[cols["account_id"]], source=raw.source)
-    flag(account_id.isna(), "missing_account_id", f"{cols['account_id']} is empty")
-    if not keep_duplicates:
-        flag(frame.duplicated(keep="first"), "duplicate_line", "repeats an earlier line")
-
+    typed = {rules.ROW: raw.row_numbers.astype("int64"), _AT: np.arange(1, len(frame) + 1)}
+    typed[rules.OVERSIZED] = _oversized(frame, cols)
+    for role in ("account_id", "order_id", "product_id"):
+        if role in cols:
+            typed[rules.typed(role)] = parse_ids(frame[cols[role]], source=raw.source).to_numpy()
+    if "account_name" in cols:
+        names = frame[cols["account_name"]].astype("string").str.strip()
+        typed[rules.typed("account_name")] = names.mask(names.eq("")).to_numpy()
     dates, date_format, out_of_range = parse_dates(frame[cols["date"]], dayfirst=dayfirst)
     notes.append(f"dates read as {date_format}")
-    low, high = (d.date() for d in DATE_RANGE)
-    flag(out_of_range, "date_out_of_range", f"{cols['date']} outside {low} to {high}")
-    flag(dates.isna(), "unparseable_date", cols["date"], frame[cols["date"]])
-    today = pd.Timestamp(today) if today is not None else pd.Timestamp.now().normalize()
-    future = dates.dt.normalize() > today
-    flag(future, "date_in_future", f"after {today.date()}")
-
-    amounts = {}
-    for role in _AMOUNT_ROLES:
+    typed[rules.typed("date")] = dates.to_numpy()
+    typed[rules.bad("date")] = dates.isna().to_numpy()
+    typed[rules.text("date")] = _written(frame[cols["date"]], dates.isna())
+    typed[rules.DATE_OUT_OF_RANGE] = out_of_range.to_numpy()
+    for role in rules.AMOUNT_ROLES:
         if role not in cols:
             continue
         values = frame[cols[role]]
@@ -246,81 +423,102 @@ def validate_transactions(
             notes.append(f"{cols[role]} uses a decimal comma")
         elif mark == "thousands commas":
             notes.append(f"{cols[role]}: thousands separated by commas")
-        amounts[role] = parse_numbers(values, decimal_comma=mark == "decimal comma")
-        bad = amounts[role].isna()
-        if role in ("unit_cost", "cost", "gross_margin"):
-            bad &= ~is_blank(values)  # an empty cost is unknown, not wrong
-        flag(bad, "non_numeric_amount", cols[role], values)
-    beyond = f"beyond {AMOUNT_LIMIT:.0e} in size"
-    for role, numbers in amounts.items():
-        flag(amount_out_of_range(numbers), "amount_out_of_range", f"{cols[role]} {beyond}")
-    for role in ("unit_price", "unit_cost"):
-        if role in amounts and "quantity" in amounts:
-            line = amounts["quantity"] * amounts[role]
-            flag(amount_out_of_range(line), "amount_out_of_range", f"quantity x {role} {beyond}")
-
-    if "revenue" in cols:
-        revenue = amounts["revenue"]
-        if "quantity" in amounts:
-            flag(amounts["quantity"] == 0, "zero_quantity", f"{cols['quantity']} is 0")
-    else:
-        quantity, price = amounts["quantity"], amounts["unit_price"]
-        flag(quantity == 0, "zero_quantity", f"{cols['quantity']} is 0")
-        flag(price == 0, "zero_price", f"{cols['unit_price']} is 0")
-        flag(price < 0, "negative_price", cols["unit_price"], price)
-        revenue = quantity * price
-
-    if known_accounts is not None:
-        known = pd.Index(parse_ids(pd.Series(list(known_accounts))).dropna())
-        flag(~account_id.isin(known), "unknown_account", "not in the accounts table")
-
-    data = _accepted_frame(reasons.ok, account_id, dates, revenue, amounts, frame, cols)
-    data, quarantine, n = account_for(raw, data, reasons.quarantine(frame))
-    return Transactions(data, quarantine, mapping, raw.source, n, raw.notes + notes)
-
-
-def _cancelled_orders(order_ids: pd.Series) -> np.ndarray:
-    """True for order ids starting with ``C``, when that marks cancellations: fewer than
-    half the ids start with it (ordinary ids that all begin with C are not mistaken)."""
-    starts = order_ids.astype("string").str.strip().str.startswith("C").fillna(False).to_numpy()
-    return starts if starts.mean() < 0.5 else np.zeros_like(starts)
-
-
-def _accepted_frame(ok, account_id, dates, revenue, amounts, frame, cols) -> pd.DataFrame:
-    """The clean frame of accepted rows, returns signed negative."""
-    is_return = (revenue < 0).to_numpy()[ok]
-    if "quantity" in amounts:
-        is_return |= (amounts["quantity"] < 0).to_numpy()[ok]
+        numbers = parse_numbers(values, decimal_comma=mark == "decimal comma")
+        unread = numbers.isna()
+        if role in rules.COST_ROLES:
+            unread &= ~is_blank(values)  # an empty cost is unknown, not wrong
+        typed[rules.typed(role)] = numbers.to_numpy()
+        typed[rules.bad(role)] = unread.to_numpy()
+        typed[rules.text(role)] = _written(values, unread)
+    if not keep_duplicates:  # exact, on the text as read
+        typed[rules.REPEATED] = frame.duplicated(keep="first").to_numpy()
+    table = _memtable(pd.DataFrame(typed))
+    judged = _judged(table, cols, [], known_accounts, keep_duplicates, today)
+    share = None
     if "order_id" in cols:
-        is_return |= _cancelled_orders(frame[cols["order_id"]])[ok]
-    sign = np.where(is_return, -1.0, 1.0)
-    data = pd.DataFrame(
-        {
-            "account_id": account_id[ok].reset_index(drop=True),
-            "date": dates.to_numpy()[ok],
-            "revenue": sign * np.abs(revenue.to_numpy()[ok]),
-            "is_return": is_return,
-            "row": np.flatnonzero(ok) + 1,
-        }
+        share = pd.Series(typed[rules.typed("order_id")], dtype="string").str.startswith("C")
+        share = share.fillna(False).mean()
+    cancelled = rules.marks_cancellations(share)
+    judged = rules.accepted_lines(judged, cols, cancelled=cancelled, keep=[_AT, *_JUDGED])
+    judged = judged.to_pandas()  # one query: the text is in memory anyway
+    ok = judged["_kl_reason"].isna().to_numpy()
+    data = _lines_frame(judged.loc[ok].drop(columns=[_AT, *_JUDGED]))
+    quarantine = _text_quarantine(judged.loc[~ok], raw.frame)
+    n_accepted = len(data)
+    _, quarantine, n_read = account_for(raw, pd.DataFrame(), quarantine)
+    tx = Transactions(
+        _load(connect(engine), data),
+        quarantine,
+        mapping,
+        raw.source,
+        n_read,
+        raw.notes + notes,
+        n_accepted,
     )
-    if "quantity" in amounts:
-        data["quantity"] = sign * np.abs(amounts["quantity"].to_numpy()[ok])
-    if "unit_price" in amounts:
-        data["unit_price"] = amounts["unit_price"].to_numpy()[ok]
-    cost = None
-    if "unit_cost" in amounts and "quantity" in amounts:
-        cost = amounts["unit_cost"].to_numpy()[ok] * np.abs(amounts["quantity"].to_numpy()[ok])
-    elif "cost" in amounts:
-        cost = np.abs(amounts["cost"].to_numpy()[ok])
-    if cost is not None:
-        data["cost"] = sign * cost
-        data["gross_margin"] = data["revenue"] - data["cost"]
-    elif "gross_margin" in amounts:
-        data["gross_margin"] = amounts["gross_margin"].to_numpy()[ok]
-    for role in ("order_id", "product_id"):
-        if role in cols:
-            data[role] = parse_ids(frame.loc[ok, cols[role]]).reset_index(drop=True)
-    if "account_name" in cols:
-        names = frame.loc[ok, cols["account_name"]].astype("string").str.strip()
-        data["account_name"] = names.reset_index(drop=True)
-    return data
+    tx._data = data
+    return tx
+
+
+def _judged(table, cols, source_columns, known_accounts, keep_duplicates, today):
+    """The typed table with each row's ``_kl_reason`` and ``_kl_detail`` (null: accepted)."""
+    known = None
+    if known_accounts is not None:
+        ids = parse_ids(pd.Series(list(known_accounts), dtype=object)).dropna()
+        known = _memtable(pd.DataFrame({"account_id": ids.astype("string")}))["account_id"]
+    return rules.judge(
+        table,
+        cols,
+        source_columns=source_columns,
+        keep_duplicates=keep_duplicates,
+        today=_today(today),
+        known_accounts=known,
+    )
+
+
+def _oversized(frame: pd.DataFrame, cols: dict[str, str]) -> np.ndarray:
+    """The detail of rows whose mapped text is too long (None elsewhere), first role first."""
+    detail = np.full(len(frame), None, dtype=object)
+    for role in reversed(rules.TEXT_ROLES):
+        if role in cols and not pd.api.types.is_numeric_dtype(frame[cols[role]]):
+            lengths = frame[cols[role]].astype("string").str.len().fillna(0).to_numpy()
+            detail[lengths > rules.MAX_FIELD_CHARS] = rules.oversized_detail(role, cols)
+    return pd.array(detail, dtype="string")
+
+
+def _written(values: pd.Series, where: pd.Series) -> object:
+    """The values as written where ``where`` holds (for the quarantine's detail), else None:
+    only the few rows that need it carry text into the engine."""
+    shown = values.astype("string").where(where.to_numpy())
+    return shown.str.slice(0, 80).to_numpy()
+
+
+def _memtable(frame: pd.DataFrame):
+    import ibis
+
+    return ibis.memtable(frame)
+
+
+def _text_quarantine(judged: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
+    """A text file's rejected rows exactly as read, led by ``row`` (their position in the
+    raw frame: :func:`account_for` numbers them), ``reason`` and ``detail``."""
+    at = judged[_AT].to_numpy(dtype="int64")
+    order = np.argsort(at, kind="stable")
+    out = frame.iloc[at[order] - 1].astype("string").reset_index(drop=True)
+    out.insert(0, "detail", judged["_kl_detail"].astype(object).to_numpy()[order])
+    out.insert(0, "reason", judged["_kl_reason"].astype(object).to_numpy()[order])
+    out.insert(0, "row", at[order])
+    return out
+
+
+def _quarantine(rejected, shown: list[str]) -> pd.DataFrame:
+    """A typed table's rejected rows, their columns as text, led by ``row``, ``reason`` and
+    ``detail``."""
+    as_text = {c: rejected[c].cast("string") for c in shown}
+    found = rejected.select(
+        row=rules.row_number(rejected),
+        reason=rejected._kl_reason,
+        detail=rejected._kl_detail,
+        **as_text,
+    )
+    out = found.order_by(["row", "reason"]).to_pandas()
+    return out.astype({c: "string" for c in shown})

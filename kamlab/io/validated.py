@@ -24,13 +24,17 @@ class Validated:
     n_read: int
     notes: list[str] = field(default_factory=list)
 
+    def accepted_rows(self) -> int:
+        """How many rows were accepted."""
+        return len(self.data)
+
     def counts(self) -> dict:
         """``{"read", "accepted", "quarantined", "by_reason"}``; accepted + quarantined = read."""
         by_reason = self.quarantine["reason"].value_counts().sort_index(kind="stable")
         by_reason = by_reason.sort_values(ascending=False, kind="stable")
         return {
             "read": self.n_read,
-            "accepted": len(self.data),
+            "accepted": self.accepted_rows(),
             "quarantined": len(self.quarantine),
             "by_reason": {str(r): int(n) for r, n in by_reason.items()},
         }

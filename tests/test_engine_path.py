@@ -1,0 +1,140 @@
+"""The data path in the engine: a Parquet file, a folder or glob of them, or an Ibis table
+is validated by the same rules as a text file, and summarised to the same numbers."""
+
+from __future__ import annotations
+
+import ibis
+import pandas as pd
+import pytest
+
+import kamlab as kl
+from kamlab.io.engine import redact
+from kamlab.summary import period_panel
+
+TODAY = "2026-12-01"
+LINES = pd.DataFrame(
+    {
+        "account_id": ["A1", "A1", "A1", "A2", "A2", None, "A3", "A3", "A4"],
+        "order_id": ["O1", "O1", "O2", "O3", "O3", "O4", "O5", "C5", "O6"],
+        "product_id": ["P1", "P1", "P2", "P1", "P3", "P1", "P2", "P2", "P1"],
+        "date": pd.to_datetime(
+            [
+                "2026-01-05 10:00",
+                "2026-01-05 10:00",
+                "2026-03-01 00:00",
+                "2026-02-02 00:00",
+                "2026-02-02 00:00",
+                "2026-02-03 00:00",
+                "2026-04-04 00:00",
+                "2026-04-05 00:00",
+                "2027-01-01 00:00",
+            ]
+        ),
+        "quantity": [2.0, 2.0, 1.0, 0.0, 3.0, 1.0, 4.0, -1.0, 1.0],
+        "unit_price": [10.0, 10.0, 25.0, 5.0, -2.0, 7.0, 3.0, 3.0, 9.0],
+    }
+)
+"""Nine lines: a repeated line, a zero quantity, a negative price, a missing id, a return
+(order C5, negative quantity) and a date after TODAY."""
+EXPECTED = {
+    "duplicate_line": 1,
+    "zero_quantity": 1,
+    "negative_price": 1,
+    "missing_account_id": 1,
+    "date_in_future": 1,
+}
+
+
+@pytest.fixture
+def as_csv(tmp_path):
+    path = tmp_path / "lines.csv"
+    LINES.to_csv(path, index=False)
+    return path
+
+
+@pytest.fixture
+def as_parquet(tmp_path):
+    path = tmp_path / "lines.parquet"
+    LINES.to_parquet(path, index=False)
+    return path
+
+
+def test_parquet_is_validated_in_the_engine_with_the_same_reasons_as_text(as_csv, as_parquet):
+    text = kl.read_transactions(as_csv, today=TODAY)
+    typed = kl.read_transactions(as_parquet, today=TODAY)
+    assert typed.counts() == text.counts()
+    assert typed.counts()["by_reason"] == EXPECTED
+    assert typed.notes == ["dates read as typed dates"]
+
+
+def test_parquet_rows_keep_their_numbers_in_the_quarantine_and_the_lines(as_parquet):
+    tx = kl.read_transactions(as_parquet, today=TODAY)
+    reasons = dict(zip(tx.quarantine["row"], tx.quarantine["reason"], strict=True))
+    assert reasons == {
+        2: "duplicate_line",
+        4: "zero_quantity",
+        5: "negative_price",
+        6: "missing_account_id",
+        9: "date_in_future",
+    }
+    assert tx.data["row"].tolist() == [1, 3, 7, 8]
+    assert tx.quarantine.loc[tx.quarantine["row"] == 5, "detail"].item() == "unit_price=-2.0"
+
+
+def test_a_cancelled_order_is_a_return_netted_against_sales(as_parquet):
+    tx = kl.read_transactions(as_parquet, today=TODAY)
+    a3 = tx.data[tx.data["account_id"] == "A3"]
+    assert a3["is_return"].tolist() == [False, True]
+    assert a3["revenue"].tolist() == [12.0, -3.0]
+
+
+def test_text_and_parquet_give_the_same_summary_and_panel(as_csv, as_parquet):
+    text = kl.read_transactions(as_csv, today=TODAY)
+    typed = kl.read_transactions(as_parquet, today=TODAY)
+    pd.testing.assert_frame_equal(
+        kl.summarize(typed, until="2026-06-30"), kl.summarize(text, until="2026-06-30")
+    )
+    pd.testing.assert_frame_equal(
+        period_panel(typed, until="2026-06-30"), period_panel(text, until="2026-06-30")
+    )
+
+
+def test_a_folder_or_glob_of_parquet_files_is_one_input(tmp_path):
+    folder = tmp_path / "parts"
+    folder.mkdir()
+    LINES.iloc[:4].to_parquet(folder / "part-1.parquet", index=False)
+    LINES.iloc[4:].to_parquet(folder / "part-2.parquet", index=False)
+    whole = kl.read_transactions(folder, today=TODAY)
+    globbed = kl.read_transactions(str(folder / "part-*.parquet"), today=TODAY)
+    assert whole.counts() == globbed.counts()
+    assert whole.counts()["read"] == len(LINES)
+    assert whole.counts()["by_reason"] == EXPECTED
+    assert set(whole.quarantine["filename"].str.rsplit("/", n=1).str[-1]) == {
+        "part-1.parquet",
+        "part-2.parquet",
+    }
+
+
+def test_an_ibis_table_is_a_source_with_columns_mapped_like_a_file():
+    renamed = LINES.rename(columns={"account_id": "Customer", "date": "Invoice date"})
+    tx = kl.read_transactions(
+        ibis.memtable(renamed), {"account_id": "Customer", "date": "Invoice date"}, today=TODAY
+    )
+    assert tx.counts()["by_reason"] == EXPECTED
+    assert tx.quarantine["row"].isna().all()  # a table has no line order
+    assert sorted(tx.data["account_id"]) == ["A1", "A1", "A3", "A3"]
+
+
+def test_summaries_run_in_the_engine_without_pandas_lines(as_parquet):
+    tx = kl.read_transactions(as_parquet, today=TODAY)
+    summary = kl.summarize(tx, until="2026-06-30", period="day")
+    assert tx._data is None  # no frame of lines was made
+    assert summary.loc["A1", "orders"] == 2 and summary.loc["A1", "frequency"] == 1
+    assert summary.loc["A3", "revenue"] == 9.0 and summary.loc["A3", "returns_value"] == 3.0
+
+
+def test_a_database_url_and_its_password_are_never_shown():
+    assert redact("postgresql://kam:secret@db.example:5432/sales") == (
+        "postgresql://kam@db.example:5432/sales"
+    )
+    assert redact("postgresql://kam@db/sales") == "postgresql://kam@db/sales"
