@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 
+import ibis
 import numpy as np
 import pandas as pd
 
@@ -25,8 +26,10 @@ __all__ = [
     "breakdown",
     "concentration_curve",
     "data_quality_table",
+    "date_span",
     "gini",
     "interpurchase_days",
+    "interpurchase_gap_counts",
     "monthly_revenue",
     "overview",
     "revenue_concentration",
@@ -46,17 +49,26 @@ def _counts(source: Validated | Mapping) -> dict:
     return counts
 
 
-def _transactions(tx: Transactions | pd.DataFrame, until=None) -> pd.DataFrame:
-    """The accepted rows, up to and including the day ``until`` when given."""
-    frame = tx.data if isinstance(tx, Transactions) else tx
-    missing = {"account_id", "date", "revenue", "is_return"} - set(frame.columns)
-    if missing:
-        raise InputError(
-            f"transactions lack columns {sorted(missing)}; read them with kamlab.read_transactions"
-        )
+def _lines(tx: Transactions | pd.DataFrame, until=None):
+    """The accepted lines as an Ibis table on their engine, up to and including the day
+    ``until`` when given. A plain frame of lines is checked for kamlab.io's columns."""
+    if isinstance(tx, Transactions):
+        lines = tx.lines
+    else:
+        missing = {"account_id", "date", "revenue", "is_return"} - set(tx.columns)
+        if missing:
+            raise InputError(
+                f"transactions lack columns {sorted(missing)}; read them with "
+                "kamlab.read_transactions"
+            )
+        lines = ibis.memtable(tx.assign(account_id=tx["account_id"].astype("string")))
     if until is not None:
-        frame = frame.loc[frame["date"].dt.normalize() <= pd.Timestamp(until).normalize()]
-    return frame
+        lines = lines.filter(lines.date.date() <= pd.Timestamp(until).normalize().date())
+    return lines
+
+
+def _no_lines() -> InputError:
+    return InputError("no accepted transactions: every row was quarantined or after `until`")
 
 
 def _accounts_frame(accounts: Accounts | pd.DataFrame | None) -> pd.DataFrame | None:
@@ -120,32 +132,55 @@ def overview(tx: Transactions | pd.DataFrame, *, until=None) -> pd.Series:
     lines), ``returns`` (value of returned lines, positive), ``net_revenue``
     (``sales - returns``) and ``returns_share`` (``returns / sales``).
     """
-    frame = _transactions(tx, until)
-    if frame.empty:
-        raise InputError("no accepted transactions: every row was quarantined or after `until`")
-    sales = frame.loc[~frame["is_return"], "revenue"].sum()
-    returns = -frame.loc[frame["is_return"], "revenue"].sum()
-    first, last = frame["date"].min(), frame["date"].max()
+    lines = _lines(tx, until)
+    sale, back = ~lines.is_return, lines.is_return
+    metrics = {
+        "accounts": lines.account_id.nunique(),
+        "first": lines.date.min(),
+        "last": lines.date.max(),
+        "lines": lines.count(),
+        "return_lines": lines.count(where=back),
+        "sales": lines.revenue.sum(where=sale),
+        "returns": -lines.revenue.sum(where=back),
+    }
+    for column in ("order_id", "product_id"):
+        if column in lines.columns:
+            metrics[column] = lines[column].nunique()
+    facts = lines.aggregate(**metrics).to_pandas().iloc[0]
+    if facts["lines"] == 0:
+        raise _no_lines()
+    sales = float(np.nan_to_num(facts["sales"]))
+    returns = float(np.nan_to_num(facts["returns"]))
+    first, last = pd.Timestamp(facts["first"]), pd.Timestamp(facts["last"])
     months = (last.year - first.year) * 12 + last.month - first.month + 1
-    has = set(frame.columns)
     return pd.Series(
         {
-            "accounts": frame["account_id"].nunique(),
+            "accounts": int(facts["accounts"]),
             "first_date": first.date().isoformat(),
             "last_date": last.date().isoformat(),
             "months": months,
-            "lines": len(frame),
-            "return_lines": int(frame["is_return"].sum()),
-            "orders": frame["order_id"].nunique() if "order_id" in has else pd.NA,
-            "products": frame["product_id"].nunique() if "product_id" in has else pd.NA,
-            "sales": float(sales),
-            "returns": float(returns),
-            "net_revenue": float(sales - returns),
-            "returns_share": float(returns / sales) if sales else np.nan,
+            "lines": int(facts["lines"]),
+            "return_lines": int(facts["return_lines"]),
+            "orders": int(facts["order_id"]) if "order_id" in metrics else pd.NA,
+            "products": int(facts["product_id"]) if "product_id" in metrics else pd.NA,
+            "sales": sales,
+            "returns": returns,
+            "net_revenue": sales - returns,
+            "returns_share": returns / sales if sales else np.nan,
         },
         name="value",
         dtype=object,
     )
+
+
+def date_span(tx: Transactions | pd.DataFrame, *, until=None) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """The first and last date of the accepted lines (up to ``until``): one engine
+    query, so that a notebook need not hold every line (``tx.data``) to ask for them."""
+    lines = _lines(tx, until)
+    span = lines.aggregate(first=lines.date.min(), last=lines.date.max()).to_pandas().iloc[0]
+    if pd.isna(span["first"]):
+        raise _no_lines()
+    return pd.Timestamp(span["first"]), pd.Timestamp(span["last"])
 
 
 def breakdown(
@@ -322,11 +357,14 @@ def top_accounts(
 # --------------------------------------------------------------------------- timing
 
 
-def _purchase_days(frame: pd.DataFrame) -> pd.DataFrame:
-    """Distinct (account_id, day) with at least one non-return line, sorted."""
-    days = frame.loc[~frame["is_return"], ["account_id", "date"]]
-    days = days.assign(day=days["date"].dt.normalize())[["account_id", "day"]]
-    return days.drop_duplicates().sort_values(["account_id", "day"], kind="stable")
+def _gaps(lines):
+    """An account's purchase days (``day``) after its first, with the ``gap`` in days to
+    the one before: the distinct purchase days and a window over each account's days."""
+    sales = lines.filter(~lines.is_return)
+    days = sales.select("account_id", day=sales.date.date()).distinct()
+    before = days.day.lag().over(ibis.window(group_by=days.account_id, order_by=days.day))
+    gaps = days.mutate(gap=days.day.delta(before, unit="day"))
+    return gaps.filter(gaps.gap.notnull()).select("account_id", "day", "gap")
 
 
 def interpurchase_days(tx: Transactions | pd.DataFrame, *, until=None) -> pd.Series:
@@ -337,14 +375,29 @@ def interpurchase_days(tx: Transactions | pd.DataFrame, *, until=None) -> pd.Ser
     account with purchase days d_1 < d_2 < ... < d_k the gaps are
     d_{i+1} - d_i, i = 1..k-1, so an account with k purchase days gives k - 1
     gaps (its ``frequency``) and a one-off buyer none. Returned as integers,
-    indexed by ``account_id``, in account then date order.
+    indexed by ``account_id``, in account then date order. The engine finds the
+    distinct purchase days and their gaps (a window over each account's days); one
+    row per gap comes back, not the lines.
     """
-    days = _purchase_days(_transactions(tx, until))
-    gaps = days.groupby("account_id", sort=False)["day"].diff().dt.days
-    gaps.index = days["account_id"].to_numpy()
-    gaps = gaps.dropna().astype("int64").rename("interpurchase_days")
-    gaps.index.name = "account_id"
-    return gaps
+    gaps = _gaps(_lines(tx, until)).to_pandas()
+    gaps = gaps.sort_values(["account_id", "day"], kind="stable")
+    out = pd.Series(
+        gaps["gap"].to_numpy(dtype="int64"),
+        index=pd.Index(gaps["account_id"].to_numpy(dtype=object), name="account_id"),
+        name="interpurchase_days",
+    )
+    return out
+
+
+def interpurchase_gap_counts(tx: Transactions | pd.DataFrame, *, until=None) -> pd.Series:
+    """How many gaps of :func:`interpurchase_days` last each number of days: ``gaps``
+    indexed by ``interpurchase_days``, ascending. The same distribution (its histogram,
+    median and percentiles) in one row per gap length, however many lines and accounts."""
+    gaps = _gaps(_lines(tx, until))
+    counts = gaps.group_by("gap").aggregate(gaps=gaps.count()).to_pandas()
+    counts = counts.sort_values("gap")
+    index = pd.Index(counts["gap"].to_numpy(dtype="int64"), name="interpurchase_days")
+    return pd.Series(counts["gaps"].to_numpy(dtype="int64"), index=index, name="gaps")
 
 
 def monthly_revenue(tx: Transactions | pd.DataFrame, *, until=None) -> pd.DataFrame:
@@ -353,26 +406,27 @@ def monthly_revenue(tx: Transactions | pd.DataFrame, *, until=None) -> pd.DataFr
     Index ``month`` (a monthly ``Period``). Columns: ``sales`` (non-return
     lines), ``returns`` (value of returned lines, positive), ``net`` =
     ``sales - returns``, ``accounts`` (distinct accounts with a non-return line in
-    the month). Months without transactions are 0.
+    the month). Months without transactions are 0. One engine query per call: a
+    row per month comes back.
     """
-    frame = _transactions(tx, until)
-    if frame.empty:
-        raise InputError("no accepted transactions: every row was quarantined or after `until`")
-    month = frame["date"].dt.to_period("M")
-    is_return = frame["is_return"].to_numpy()
-    revenue = frame["revenue"].to_numpy(dtype="float64")
-    parts = pd.DataFrame(
-        {
-            "month": month,
-            "sales": np.where(is_return, 0.0, revenue),
-            "returns": np.where(is_return, -revenue, 0.0),
-            "buyer": frame["account_id"].where(~frame["is_return"]),
-        }
+    lines = _lines(tx, until)
+    sale, back = ~lines.is_return, lines.is_return
+    table = (
+        lines.group_by(month=lines.date.truncate("M"))
+        .aggregate(
+            sales=lines.revenue.sum(where=sale),
+            returns=-lines.revenue.sum(where=back),
+            accounts=lines.account_id.nunique(where=sale),
+        )
+        .to_pandas()
     )
-    grouped = parts.groupby("month")
-    table = grouped[["sales", "returns"]].sum()
+    if table.empty:
+        raise _no_lines()
+    table.index = pd.PeriodIndex(pd.to_datetime(table.pop("month")), freq="M", name="month")
+    table = table.sort_index()
+    table[["sales", "returns"]] = table[["sales", "returns"]].astype("float64").fillna(0.0)
     table["net"] = table["sales"] - table["returns"]
-    table["accounts"] = grouped["buyer"].nunique()
+    table = table[["sales", "returns", "net", "accounts"]]
     months = pd.period_range(table.index.min(), table.index.max(), freq="M", name="month")
     table = table.reindex(months, fill_value=0)
     table["accounts"] = table["accounts"].astype("int64")

@@ -50,16 +50,45 @@ DATE_OUT_OF_RANGE = PREFIX + "date_out_of_range"
 """Flag: the date was read but lies outside FIRST_DAY..LAST_DAY (its typed value is None)."""
 
 
-def typed_in_engine(table: ir.Table, cols: dict[str, str]) -> ir.Table:
+_SPACES = " \t\r\n\v\f"
+
+
+def probe(table: ir.Table, cols: dict[str, str]) -> dict:
+    """One pass over a typed source for what its typing needs to know: ``rows``; the
+    ``cancelled`` share of order ids starting with ``C`` (see :func:`marks_cancellations`);
+    the text roles with values that need trimming (``padded``) or may be too long
+    (``long``). Knowing them once keeps every later query on the lines from trimming and
+    measuring every value again."""
+    text = [role for role in TEXT_ROLES if role in cols and table[cols[role]].type().is_string()]
+    found = {"rows": table.count()}
+    for role in text:
+        value = table[cols[role]]
+        edge = ibis.or_(*[value.startswith(c) | value.endswith(c) for c in _SPACES])
+        found[f"padded_{role}"] = edge.fill_null(False).any()
+        found[f"long_{role}"] = value.length().max() > MAX_FIELD_CHARS
+    if "order_id" in cols:
+        ids = table[cols["order_id"]].cast("string")
+        found["cancelled"] = ids.startswith("C").fill_null(False).cast("float64").mean()
+    values = table.aggregate(**found).to_pandas().iloc[0].to_dict()
+    return {
+        "rows": int(values["rows"]),
+        "cancelled": values.get("cancelled"),
+        "padded": {role for role in text if values[f"padded_{role}"] is True},
+        "long": {role for role in text if values[f"long_{role}"] is True},
+    }
+
+
+def typed_in_engine(table: ir.Table, cols: dict[str, str], probed: dict) -> ir.Table:
     """Type a table whose role columns already have engine types (dates, numbers, ids as
     text or integers): values and flags next to the source's columns (and ``_kl_row``
-    when the table has a row order)."""
+    when the table has a row order). ``probed`` is :func:`probe`'s finding: only the text
+    roles that need it are trimmed and measured."""
     date = table[cols["date"]].cast("timestamp")
     outside = (date < FIRST_DAY) | (date > LAST_DAY)
     too_long = [
         (table[cols[role]].length() > MAX_FIELD_CHARS, oversized_detail(role, cols))
         for role in TEXT_ROLES
-        if role in cols and table[cols[role]].type().is_string()
+        if role in probed["long"]
     ]
     new = {
         OVERSIZED: ibis.cases(*too_long, else_=ibis.null("string"))
@@ -71,7 +100,9 @@ def typed_in_engine(table: ir.Table, cols: dict[str, str]) -> ir.Table:
     }
     for role in ("account_id", "order_id", "product_id", "account_name"):
         if role in cols:
-            text = table[cols[role]].cast("string").strip()
+            text = table[cols[role]].cast("string")
+            if role in probed["padded"]:
+                text = text.strip()
             new[typed(role)] = ibis.cases((text == "", ibis.null("string")), else_=text)
     for role in AMOUNT_ROLES:
         if role in cols:
@@ -188,11 +219,6 @@ def judge(
         else_=ibis.null("string"),
     )
     return table.mutate(_kl_reason=reason, _kl_detail=detail)
-
-
-def cancellation_share(table: ir.Table) -> ir.FloatingScalar:
-    """The share of a typed table's lines whose order id starts with ``C``."""
-    return table[typed("order_id")].startswith("C").fill_null(False).cast("float64").mean()
 
 
 def marks_cancellations(share: float | None) -> bool:

@@ -346,17 +346,18 @@ def validate_table(
     del dayfirst  # typed dates have no day/month order to choose
     cols = mapping.columns
     own = [c for c in found.columns if c != rules.ROW and c not in extra]
-    typed = rules.typed_in_engine(found, cols)
+    probed = rules.probe(found, cols)
+    typed = rules.typed_in_engine(found, cols, probed)
     words = "typed dates"
     if getattr(found.schema()[cols["date"]], "timezone", None):
         words += "; times with time zones converted to UTC"
     judged = _judged(typed, cols, own, known_accounts, keep_duplicates, today)
-    share = rules.cancellation_share(typed).execute() if "order_id" in cols else None
     accepted = judged.filter(judged._kl_reason.isnull())
+    cancelled = rules.marks_cancellations(probed["cancelled"])
     # a view: every query on the lines reads the source through the rules, in the engine
-    lines = rules.accepted_lines(accepted, cols, cancelled=rules.marks_cancellations(share))
+    lines = rules.accepted_lines(accepted, cols, cancelled=cancelled)
     quarantine = _quarantine(judged.filter(judged._kl_reason.notnull()), [*own, *extra])
-    n_read = int(found.count().execute())
+    n_read = probed["rows"]
     notes = [f"dates read as {words}"]
     return Transactions(lines, quarantine, mapping, source, n_read, notes, n_read - len(quarantine))
 

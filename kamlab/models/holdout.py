@@ -194,15 +194,18 @@ def compare_purchase_models(
     """Fit BG/NBD, MBG/NBD and Pareto/NBD on the data to ``until`` less the last
     ``holdout_weeks`` weeks, predict those weeks and choose by :data:`CHOICE_RULE` (see
     the module's docstring for the fallbacks)."""
-    from kamlab.summary import PERIOD_DAYS, accepted_rows, summarize
+    from kamlab.summary import PERIOD_DAYS, lines_table, summarize
 
     if int(holdout_weeks) != holdout_weeks or holdout_weeks < 1:
         raise ConfigError(f"holdout weeks {holdout_weeks!r}: expected a whole number of weeks >= 1")
     requested = int(holdout_weeks)
-    frame = accepted_rows(transactions)
-    end = pd.Timestamp(until).normalize() if until is not None else frame["date"].max().normalize()
-    purchases = frame.loc[~frame["is_return"].astype(bool), "date"]
-    first = purchases.min().normalize() if len(purchases) else end
+    lines = lines_table(transactions)
+    span = lines.aggregate(last=lines.date.max(), first=lines.date.min(where=~lines.is_return))
+    last, first = span.to_pandas().iloc[0]
+    if pd.isna(last):
+        raise InputError("no accepted transactions: every row was quarantined, no model to choose")
+    end = pd.Timestamp(until).normalize() if until is not None else pd.Timestamp(last).normalize()
+    first = pd.Timestamp(first).normalize() if pd.notna(first) else end
     history = max((end - first).days, 0) / 7
     weeks, fallback = requested, None
     if history < 2 * requested:

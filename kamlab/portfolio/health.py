@@ -33,12 +33,13 @@ the 12 months (a former customer) is classed by the same rule, so usually likely
 
 from __future__ import annotations
 
+import ibis
 import numpy as np
 import pandas as pd
 
 from kamlab.io import Transactions
 from kamlab.portfolio.criteria import HEALTH, HealthRule
-from kamlab.summary import PERIOD_DAYS, accepted_rows, summarize
+from kamlab.summary import PERIOD_DAYS, lines_table, summarize
 
 __all__ = [
     "HEALTH",
@@ -66,17 +67,25 @@ HEALTH_COLUMNS: dict[str, str] = {
 """Columns of the portfolio table about health."""
 
 
-def _purchase_days(transactions, until: pd.Timestamp) -> pd.DataFrame:
-    frame = accepted_rows(transactions)
-    days = frame.loc[~frame["is_return"].astype(bool), ["account_id", "date"]]
-    days = days.assign(date=pd.to_datetime(days["date"]).dt.normalize())
-    days = days[days["date"] <= until].drop_duplicates()
-    return days.sort_values(["account_id", "date"], kind="stable")
-
-
-def _typical_gaps(days: pd.DataFrame) -> pd.Series:
-    gap = days.groupby("account_id", sort=False)["date"].diff().dt.days.astype("float64")
-    return gap.groupby(days["account_id"]).median()
+def _rhythm(transactions, until: pd.Timestamp) -> pd.DataFrame:
+    """Per account that bought up to ``until``: ``last_purchase`` (day) and
+    ``typical_gap_days`` (median days between its distinct purchase days). One engine
+    query: the distinct purchase days, each day's gap to the one before (a window over
+    the account's days), then the median per account."""
+    lines = lines_table(transactions)
+    sales = lines.filter(~lines.is_return)
+    days = sales.select("account_id", day=sales.date.date()).distinct()
+    days = days.filter(days.day <= until.date())
+    before = days.day.lag().over(ibis.window(group_by=days.account_id, order_by=days.day))
+    gaps = days.mutate(gap=days.day.delta(before, unit="day").cast("float64"))
+    per_account = gaps.group_by("account_id").aggregate(
+        last_purchase=gaps.day.max(), typical_gap_days=gaps.gap.median()
+    )
+    out = per_account.to_pandas()
+    out = out.set_index(out["account_id"].astype("string")).drop(columns="account_id")
+    out["last_purchase"] = pd.to_datetime(out["last_purchase"]).astype("datetime64[ns]")
+    out["typical_gap_days"] = out["typical_gap_days"].astype("float64")
+    return out
 
 
 def _model_summary(value, transactions, until: pd.Timestamp) -> pd.DataFrame:
@@ -103,12 +112,11 @@ def health_measures(
     portfolio), its model is evaluated on the accounts' history up to ``until`` (the
     parameters stay those fitted at its own date). Notes in ``attrs["notes"]``."""
     end = pd.Timestamp(until).normalize()
-    days = _purchase_days(transactions, end)
-    last = days.groupby("account_id")["date"].max()
+    rhythm = _rhythm(transactions, end).reindex(index)
     out = pd.DataFrame(index=index)
-    out["last_purchase"] = last.reindex(index)
+    out["last_purchase"] = rhythm["last_purchase"]
     out["days_since_last_purchase"] = (end - out["last_purchase"]).dt.days.astype("float64")
-    out["typical_gap_days"] = _typical_gaps(days).reindex(index).astype("float64")
+    out["typical_gap_days"] = rhythm["typical_gap_days"]
     notes = []
     if value is None:
         out["probability_alive"] = np.nan

@@ -25,7 +25,7 @@ from kamlab.portfolio.health import health_measures
 from kamlab.portfolio.potential import account_potential
 from kamlab.portfolio.scoring import listed
 from kamlab.segment import account_features
-from kamlab.summary import accepted_rows
+from kamlab.summary import lines_table
 from kamlab.value import TRANSACTION_DRIVERS, cost_lines, customer_pnl
 
 __all__ = ["bought_in_window", "portfolio_measures", "year_on_year_growth"]
@@ -37,10 +37,11 @@ def bought_in_window(transactions, until) -> bool:
     """Whether any accepted line falls in the 12 months (:data:`WINDOW`) ending ``until``
     (inclusive): a portfolio can be built for that end. A short history (three months of
     data) has none for the earlier periods a report compares with."""
-    dates = accepted_rows(transactions)["date"].dt.normalize()
+    lines = lines_table(transactions)
     end = pd.Timestamp(until).normalize()
     start = end + pd.Timedelta(days=1) - pd.DateOffset(months=12)
-    return bool(((dates >= start) & (dates <= end)).any())
+    day = lines.date.date()
+    return bool(lines.filter((day >= start.date()) & (day <= end.date())).count().execute() > 0)
 
 
 YEAR = pd.DateOffset(months=12)
@@ -50,16 +51,23 @@ def year_on_year_growth(transactions, index: pd.Index, until) -> pd.Series:
     """``revenue in the 12 months to until / revenue in the 12 months before - 1``
     (net revenue, returns netted); NaN when the earlier 12 months had none (a new account
     or a prospect): -0.25 is revenue down 25% on the year before."""
-    frame = accepted_rows(transactions)
+    lines = lines_table(transactions)
     end = pd.Timestamp(until).normalize()
     start = end + pd.Timedelta(days=1) - YEAR  # the window's first day, as the P&L's
-    day = frame["date"].dt.normalize()
-    recent = (day >= start) & (day <= end)
-    prior = (day >= start - YEAR) & (day < start)
-    revenue = frame["revenue"].astype("float64")
-    by = frame["account_id"]
-    now = revenue[recent].groupby(by[recent]).sum().reindex(index).fillna(0.0)
-    before = revenue[prior].groupby(by[prior]).sum().reindex(index)
+    u = lines.mutate(day=lines.date.date())
+    u = u.filter((u.day >= (start - YEAR).date()) & (u.day <= end.date()))
+    sums = (
+        u.group_by("account_id")
+        .aggregate(
+            now=u.revenue.sum(where=u.day >= start.date()),
+            before=u.revenue.sum(where=u.day < start.date()),
+        )
+        .to_pandas()
+    )
+    sums = sums.set_index(sums["account_id"].astype("string"))[["now", "before"]]
+    sums = sums.astype("float64").reindex(index.astype("string"))
+    now = pd.Series(sums["now"].fillna(0.0).to_numpy(), index=index, name="revenue")
+    before = pd.Series(sums["before"].to_numpy(), index=index, name="revenue")
     with np.errstate(divide="ignore", invalid="ignore"):
         growth = now / before.where(before > 0) - 1
     return growth.astype("float64")

@@ -4,7 +4,8 @@
 the revenue of each account in the last ``growth_days`` and the ``growth_days``
 before them. Every rate is per unit of the account's own tenure, so that an account
 acquired three months ago and one acquired three years ago are compared on how they
-buy, not on how long they have been buying.
+buy, not on how long they have been buying. The per-line work runs on the lines' engine;
+only per-account rows come back.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from kamlab.io import Transactions
-from kamlab.summary import accepted_rows, summarize
+from kamlab.summary import lines_table, summarize
 
 __all__ = ["DAYS_PER_MONTH", "FEATURE_COLUMNS", "account_features"]
 
@@ -68,7 +69,7 @@ def account_features(
     first four columns (how often an account buys, how much per order, how broad the
     basket, at what margin); the others describe the segments.
     """
-    frame = accepted_rows(transactions)
+    lines = lines_table(transactions)
     summary = summarize(transactions, until=until, period="day")  # reuses the read keys
     end = pd.Timestamp(summary.attrs["until"])
     tenure_days = summary["T"].astype("float64") + 1.0  # the first purchase day counts
@@ -92,26 +93,36 @@ def account_features(
     out["gross_margin"] = margin
     out["days_since_last"] = (end - summary["last_purchase"]).dt.days.astype("float64")
     out["tenure_months"] = tenure_days / DAYS_PER_MONTH
-    out["growth"] = _growth(frame, out.index, end, tenure_days, growth_days)
+    out["growth"] = _growth(lines, out.index, end, tenure_days, growth_days)
     out["products"] = summary["products"].astype("float64")
     out["returns_share"] = (returned / sales.where(sales > 0)).fillna(0.0)
     out.attrs.update(until=str(end.date()), growth_days=int(growth_days))
     return out
 
 
-def _growth(
-    frame: pd.DataFrame, accounts: pd.Index, end: pd.Timestamp, tenure_days, window: int
-) -> pd.Series:
+def _window_sums(lines, accounts: pd.Index, end: pd.Timestamp, window: int):
+    """Net revenue per account of ``accounts`` in the last ``window`` days to ``end`` and
+    in the ``window`` days before (one engine query; 0 where an account had none)."""
+    recent_from = (end - pd.Timedelta(days=window - 1)).date()
+    prior_from = (end - pd.Timedelta(days=2 * window - 1)).date()
+    u = lines.mutate(day=lines.date.date())
+    u = u.filter((u.day >= prior_from) & (u.day <= end.date()))
+    sums = (
+        u.group_by("account_id")
+        .aggregate(
+            recent=u.revenue.sum(where=u.day >= recent_from),
+            prior=u.revenue.sum(where=u.day < recent_from),
+        )
+        .to_pandas()
+    )
+    sums = sums.set_index(sums["account_id"].astype("string"))[["recent", "prior"]]
+    sums = sums.astype("float64").fillna(0.0).reindex(accounts.astype("string"), fill_value=0.0)
+    return sums["recent"].to_numpy(), sums["prior"].to_numpy()
+
+
+def _growth(lines, accounts: pd.Index, end: pd.Timestamp, tenure_days, window: int) -> pd.Series:
     """Symmetric change of net revenue per day: last ``window`` days vs the ``window`` before."""
-    age = (end - frame["date"].dt.normalize()).dt.days.to_numpy()
-    keep = (age >= 0) & (age < 2 * window)
-    codes = accounts.get_indexer(frame["account_id"].to_numpy()[keep])  # -1: not summarised
-    known = codes >= 0
-    recent = age[keep][known] < window
-    revenue = frame["revenue"].to_numpy(dtype="float64")[keep][known]
-    n = len(accounts)
-    recent_sum = np.bincount(codes[known][recent], revenue[recent], minlength=n)
-    prior_sum = np.bincount(codes[known][~recent], revenue[~recent], minlength=n)
+    recent_sum, prior_sum = _window_sums(lines, accounts, end, window)
     tenure = np.asarray(tenure_days, dtype="float64")
     recent_days = np.minimum(tenure, window)
     prior_days = np.clip(tenure - window, 0.0, window)

@@ -14,6 +14,9 @@ Management* 15(5)): each activity's driver count times its cost rate,
 ``cts_<driver> = count x rate``, summed into ``cost_to_serve``. Rates come from a YAML
 file (the shipped default is ``kamlab/cost_to_serve.yaml``, read by
 :func:`load_cost_rates`).
+
+The per-line work (sums, distinct orders and deliveries, first days) is one query on the
+lines' engine (:func:`kamlab.summary.lines_table`); only one row per account comes back.
 """
 
 from __future__ import annotations
@@ -24,12 +27,13 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
+import ibis
 import numpy as np
 import pandas as pd
 
 from kamlab.errors import ConfigError, InputError
 from kamlab.io import Accounts, Transactions, accounts_by_id
-from kamlab.summary import accepted_rows, summarize
+from kamlab.summary import lines_table
 from kamlab.yamlfile import number, read_yaml, shown, text
 
 __all__ = [
@@ -283,55 +287,82 @@ def cost_lines(pnl: pd.DataFrame) -> list[str]:
     return [c for c in pnl.columns if str(c).startswith("cts_")]
 
 
-def _line_cost(lines: pd.DataFrame, share: float) -> tuple[pd.Series, pd.Series]:
-    """Cost of goods per line (signed like revenue) and whether it was assumed."""
+def _line_cost(lines, share: float):
+    """Cost of goods per line (signed like revenue, an Ibis column) and whether it was
+    assumed: from ``cost``, else ``revenue - gross_margin``, else missing; a missing cost
+    is ``revenue x (1 - share)``."""
     if "cost" in lines.columns:
-        known = lines["cost"].astype("float64")
+        known = lines.cost.cast("float64")
     elif "gross_margin" in lines.columns:
-        known = lines["revenue"] - lines["gross_margin"].astype("float64")
+        known = lines.revenue - lines.gross_margin.cast("float64")
     else:
-        known = pd.Series(np.nan, index=lines.index)
-    assumed = known.isna()
-    return known.where(~assumed, lines["revenue"] * (1.0 - share)), assumed
+        known = ibis.null("float64")
+    assumed = known.isnull()
+    return ibis.coalesce(known, lines.revenue * _float(1.0 - share)), assumed
 
 
-def _money(lines: pd.DataFrame, rates: CostRates) -> pd.DataFrame:
-    """Per-account money and return counts over the window's lines (one groupby)."""
-    sale = ~lines["is_return"].astype(bool)
-    discount = (
-        lines["discount"].astype("float64").fillna(0.0).where(sale, 0.0)
-        if "discount" in lines.columns
-        else pd.Series(0.0, index=lines.index)
-    )
-    cogs, assumed = _line_cost(lines, rates.assumed_margin_share)
-    parts = pd.DataFrame(
-        {
-            "account_id": lines["account_id"],
-            "sales": lines["revenue"].where(sale, 0.0),
-            "returns": -lines["revenue"].where(~sale, 0.0),
-            "return_lines": (~sale).astype("int64"),
-            "discounts": discount,
-            "net_revenue": lines["revenue"],
-            "cost_of_goods": cogs,
-            "assumed_lines": assumed.astype("int64"),
-            "lines": 1,
-        }
-    )
-    out = parts.groupby("account_id", sort=True, observed=True).sum()
+def _float(value: float):
+    """A float64 literal (a bare Python float compiles to DECIMAL on Spark)."""
+    return ibis.literal(float(value), type="float64")
+
+
+def _per_account(t, end: pd.Timestamp, start: pd.Timestamp | None, rates: CostRates):
+    """One engine query over the lines up to ``end``: per account with a line in the
+    window, its money, line and order counts, deliveries (when counted from a
+    ``delivery_id``), first day up to ``end`` and name (when the lines have one)."""
+    u = t.mutate(day=t.date.date()).filter(lambda u: u.day <= end.date())
+    inside = u.day >= start.date() if start is not None else ibis.literal(True)
+    sale = inside & ~u.is_return
+    back = inside & u.is_return
+    cogs, assumed = _line_cost(u, rates.assumed_margin_share)
+    metrics = {
+        "first": u.date.min(),
+        "lines": u.count(where=inside),
+        "return_lines": u.count(where=back),
+        "order_lines": u.count(where=sale),
+        "sales": u.revenue.sum(where=sale),
+        "returns": -u.revenue.sum(where=back),
+        "net_revenue": u.revenue.sum(where=inside),
+        "cost_of_goods": cogs.sum(where=inside),
+        "assumed_lines": u.count(where=inside & assumed),
+        "discounts": (
+            u.discount.cast("float64").fill_null(0.0).sum(where=sale)
+            if "discount" in u.columns
+            else _float(0.0)
+        ),
+        "orders": (u.order_id if "order_id" in u.columns else u.day).nunique(where=sale),
+    }
+    if "delivery_id" in u.columns:
+        metrics["deliveries"] = u.delivery_id.nunique(where=sale)
+    if "account_name" in u.columns:
+        # the last line's name, as read (the line order may be unknown: then any line's)
+        last = u.row.fill_null(-1) if "row" in u.columns else u.date
+        metrics["account_name"] = u.account_name.argmax(
+            last, where=inside & u.account_name.notnull()
+        )
+    grouped = u.group_by("account_id").aggregate(**metrics).filter(lambda a: a.lines > 0)
+    if "delivery_id" not in u.columns and "order_id" in u.columns:
+        # distinct (order, day) pairs of sales lines; joined in, so still one query
+        pairs = u.filter(sale).select("account_id", "order_id", "day").distinct()
+        counted = pairs.group_by("account_id").aggregate(deliveries=pairs.count())
+        grouped = grouped.left_join(counted, "account_id").drop("account_id_right")
+    out = grouped.to_pandas()
+    if out.empty:
+        span = f"{start.date()} to {end.date()}" if start is not None else f"up to {end.date()}"
+        raise InputError(f"no transactions from {span}: nothing to build a P&L on")
+    out = out.set_index(out["account_id"].astype("string")).drop(columns="account_id")
+    out = out.sort_index()
+    for column in ("sales", "returns", "discounts"):
+        out[column] = out[column].astype("float64").fillna(0.0)
     out["gross_sales"] = out.pop("sales") + out["discounts"]
-    return out
-
-
-def _deliveries(lines: pd.DataFrame, orders: pd.Series) -> pd.Series:
-    sales = lines.loc[~lines["is_return"].astype(bool)]
-    if "delivery_id" in sales.columns:
-        counted = sales.groupby("account_id", observed=True)["delivery_id"].nunique()
-    elif "order_id" in sales.columns:
-        keys = sales[["account_id", "order_id"]].assign(day=sales["date"].dt.normalize())
-        counted = keys.drop_duplicates().groupby("account_id", observed=True).size()
+    if "deliveries" in out.columns:
+        out["deliveries"] = out["deliveries"].fillna(0)
     else:
-        return orders
-    return counted.reindex(orders.index, fill_value=0).astype("int64")
+        out["deliveries"] = out["orders"]
+    for column in ("lines", "return_lines", "order_lines", "orders", "deliveries"):
+        out[column] = out[column].astype("int64")
+    out.index.name = "account_id"
+    return out
 
 
 def _account_values(acc: pd.DataFrame, column: str, index: pd.Index, what: str) -> pd.Series:
@@ -348,38 +379,26 @@ def _account_values(acc: pd.DataFrame, column: str, index: pd.Index, what: str) 
     return values.reindex(index).astype("float64")
 
 
-def _window(
-    frame: pd.DataFrame, until, window
-) -> tuple[pd.DataFrame, pd.DataFrame, pd.Timestamp, pd.Timestamp | None]:
-    """(lines up to ``until``, lines in the window, until, window start or None)."""
-    end = pd.Timestamp(until).normalize() if until is not None else frame["date"].max().normalize()
-    start = _window_start(end, window)
-    day = frame["date"].dt.normalize()
-    upto = frame.loc[day <= end]
-    lines = upto.loc[day.loc[upto.index] >= start] if start is not None else upto
-    if lines.empty:
-        span = f"{start.date()} to {end.date()}" if start is not None else f"up to {end.date()}"
-        raise InputError(f"no transactions from {span}: nothing to build a P&L on")
-    return upto, lines, end, start
+def _end(t, until) -> pd.Timestamp:
+    """``until`` as a day, or the day of the last line."""
+    if until is not None:
+        return pd.Timestamp(until).normalize()
+    last = t.date.max().execute()
+    if pd.isna(last):
+        raise InputError("no accepted transactions: every row was quarantined, no P&L to build")
+    return pd.Timestamp(last).normalize()
 
 
-def _names(lines: pd.DataFrame, acc: pd.DataFrame | None, index: pd.Index) -> pd.Series | None:
+def _names(per_account: pd.DataFrame, acc: pd.DataFrame | None) -> pd.Series | None:
     """Account names from the accounts table, else from the transactions."""
+    index = per_account.index
     names = None
     if acc is not None and "account_name" in acc.columns:
         names = acc["account_name"].reindex(index)
-    if "account_name" in lines.columns:
-        from_tx = lines.groupby("account_id", observed=True)["account_name"].last().reindex(index)
+    if "account_name" in per_account.columns:
+        from_tx = per_account["account_name"]
         names = from_tx if names is None else names.fillna(from_tx)
     return None if names is None else names.astype("string")
-
-
-def _counts(lines: pd.DataFrame, end: pd.Timestamp, index: pd.Index) -> pd.DataFrame:
-    """``orders`` and ``order_lines`` as :func:`kamlab.summarize` counts them (0 if none)."""
-    if not (~lines["is_return"].astype(bool)).any():
-        return pd.DataFrame(0, index=index, columns=["orders", "order_lines"], dtype="int64")
-    counts = summarize(lines, until=end)[["orders", "order_lines"]]
-    return counts.reindex(index, fill_value=0).astype("int64")
 
 
 def customer_pnl(
@@ -412,27 +431,26 @@ def customer_pnl(
     ``rates`` (the source) and ``notes``.
     """
     rates = _rates(rates)
-    upto, lines, end, start = _window(accepted_rows(transactions), until, window)
+    t = lines_table(transactions)
+    end = _end(t, until)
+    start = _window_start(end, window)
     acc = accounts_by_id(accounts)
     notes: list[str] = []
-    money = _money(lines, rates)
+    money = _per_account(t, end, start, rates)
     index = money.index
 
-    first = upto.groupby("account_id", observed=True)["date"].min().dt.normalize().reindex(index)
+    first = pd.to_datetime(money["first"]).dt.normalize()
     if start is not None:
         first = first.clip(lower=start)
     out = pd.DataFrame(index=index)
-    names = _names(lines, acc, index)
+    names = _names(money, acc)
     if names is not None:
         out["account_name"] = names
     out["years"] = (((end - first).dt.days + 1) / 365.25).astype("float64")
 
     # Drivers: counted from the transactions, then annual counts x years from the accounts.
-    counts = _counts(lines, end, index)
-    out["orders"] = counts["orders"]
-    out["order_lines"] = counts["order_lines"]
-    out["return_lines"] = money["return_lines"].astype("int64")
-    out["deliveries"] = _deliveries(lines, counts["orders"])
+    for column in ("orders", "order_lines", "return_lines", "deliveries"):
+        out[column] = money[column]
     rate_of = {col: rates.transaction.get(key, 0.0) for key, col in TRANSACTION_DRIVERS.items()}
     for column, rate in rates.account.items():
         if acc is None or column not in acc.columns:
