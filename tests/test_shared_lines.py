@@ -13,7 +13,10 @@ import pyarrow.parquet as pq
 import pytest
 
 from kamlab.datasets import make_sample
-from kamlab.io import read_transactions
+from kamlab.io import Transactions, read_transactions
+from kamlab.segment.features import account_features
+from kamlab.summary import period_panel, summarize
+from kamlab.value.pnl import customer_pnl
 from kamlab.workflows import period_run
 from kamlab.workflows.cache import CACHE_ENV, share_lines
 
@@ -86,3 +89,22 @@ def test_the_date_range_is_the_first_and_last_date_of_the_accepted_lines(sample,
     dates = tx.lines.execute()["date"]
     assert tx.date_range() == (dates.min(), dates.max())
     assert isinstance(tx.date_range()[0], pd.Timestamp)
+
+
+def test_a_notebook_of_a_report_run_never_loads_the_lines_into_pandas(
+    sample, in_a_run, monkeypatch
+):
+    run_of(sample)  # the first notebook (the report itself) reads and shares them
+
+    def refused(self):
+        raise AssertionError("the lines were loaded into pandas")
+
+    monkeypatch.setattr(Transactions, "data", property(refused))
+    run = run_of(sample)  # another notebook: its lines are the file's, read by DuckDB
+    assert run.transactions.lines_file and run.transactions.__getstate__()["_data"] is None
+    run.portfolio, run.previous_table, run.history(2)
+    summarize(run.transactions, until=run.end)
+    period_panel(run.transactions, until=run.end)
+    customer_pnl(run.transactions, run.accounts, until=run.end, window="12M")
+    account_features(run.transactions, until=run.end)
+    assert run.transactions.date_range()[1] <= pd.Timestamp(run.end)
