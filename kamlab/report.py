@@ -36,8 +36,6 @@ parallel, so in the order that happens), then each publishing step with its time
 
 from __future__ import annotations
 
-import ctypes
-import gc
 import json
 import os
 import sys
@@ -48,7 +46,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from kamlab.errors import ConfigError, OutputError
+from kamlab.errors import ConfigError, InputError, KamlabError, OutputError
 from kamlab.io.files import sha256
 from kamlab.models import BUDGET_ENV, REPORT_BUDGET_S
 from kamlab.periods import parse_period
@@ -255,19 +253,48 @@ def _run_notebooks(
     )
 
 
-def _release_memory() -> None:
-    """Give the validated data's memory back before the kernels start (Linux glibc, Arrow)."""
-    gc.collect()
-    try:
-        import pyarrow
+def _read_apart(paths: tuple, columns, read_options, quarantine: Path, where: str) -> dict:
+    """Read and validate the inputs into the run's cache (:func:`read_inputs`: the
+    accepted lines as Parquet, the rest pickled) and write the quarantine, in a child
+    process: the memory that reading takes goes back to the system when it ends, instead
+    of staying with this process while the notebooks run. Returns the row counts; an input,
+    configuration or output error is raised here with the child's message."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
 
-        pyarrow.default_memory_pool().release_unused()
-    except (ImportError, AttributeError):
-        pass
+    spawn = multiprocessing.get_context("spawn")  # a fresh interpreter: no inherited engine
+    with ProcessPoolExecutor(1, mp_context=spawn) as pool:
+        rows, error = pool.submit(
+            _read_into_cache, paths, columns, read_options, quarantine, where
+        ).result()
+    if error:
+        kind, message, path, errno = error
+        if kind == "output":
+            raise OutputError(message, path, errno)
+        raise (ConfigError if kind == "config" else InputError)(message)
+    return rows
+
+
+def _read_into_cache(paths: tuple, columns, read_options, quarantine: Path, where: str):
+    """:func:`_read_apart`'s child: ``(rows, None)`` or ``(None, (kind, message, path,
+    errno))`` (kamlab's errors travel as text: not every one can be pickled)."""
     try:
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):
-        pass
+        tx, acc, previous = read_inputs(*paths, columns=columns, read_options=read_options)
+        rows = {"transactions": tx.counts(), **({"accounts": acc.counts()} if acc else {})}
+        if previous is not None:
+            rows["previous_accounts"] = previous.counts()
+        with writing(where):
+            write_csv(tx.quarantine, quarantine, index=False)
+        return rows, None
+    except KamlabError as exc:
+        kind = (
+            "output"
+            if isinstance(exc, OutputError)
+            else "config"
+            if isinstance(exc, ConfigError)
+            else "input"
+        )
+        return None, (kind, str(exc), getattr(exc, "path", ""), getattr(exc, "errno", None))
 
 
 def run_report(
@@ -328,23 +355,20 @@ def run_report(
             build = make_locked_folder(out, f".{when.label}.partial-")
         os.environ[CACHE_ENV] = str(cache)
         t0 = time.perf_counter()
-        # read once here; the notebooks load it from the run's cache
-        tx, acc, previous = read_inputs(
-            transactions, accounts, previous_accounts, columns=columns, read_options=read_options
+        # read once, in a child process; the notebooks load it from the run's cache
+        rows = _read_apart(
+            (transactions, accounts, previous_accounts),
+            columns,
+            read_options,
+            build / "quarantine.csv",
+            where,
         )
-        rows = {"transactions": tx.counts(), **({"accounts": acc.counts()} if acc else {})}
-        if previous is not None:
-            rows["previous_accounts"] = previous.counts()
         accepted = rows["transactions"]
         progress.log(
             f"  inputs checked in {time.perf_counter() - t0:.1f} s: "
             f"{accepted['accepted']:,} transaction lines accepted, "
             f"{accepted['quarantined']:,} quarantined"
         )
-        with writing(where):
-            write_csv(tx.quarantine, build / "quarantine.csv", index=False)
-        del tx, acc, previous
-        _release_memory()
         timings["validate"] = time.perf_counter() - t0
         parameters = {
             "transactions_path": str(transactions),
