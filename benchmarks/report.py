@@ -94,6 +94,35 @@ def ensure_data(n_accounts: int, seed: int = 0, divisor: float = RATE_DIVISOR) -
     return folder
 
 
+def as_parquet(folder: Path) -> Path:
+    """``transactions.parquet`` beside ``transactions.csv``: the same lines typed as a
+    warehouse would hold them (dates as timestamps in microseconds, amounts as doubles, ids
+    as text; a value that is not one becomes null and is quarantined), written once by
+    DuckDB. The reader then types and validates them in the engine, not in pandas."""
+    path = folder / "transactions.parquet"
+    if not path.exists():
+        import duckdb
+
+        tmp = path.with_suffix(".parquet.part")
+        csv = folder / "transactions.csv"
+        typed = ", ".join(
+            [
+                "order_id",
+                "account_id",
+                "TRY_CAST(date AS TIMESTAMP) AS date",
+                "product_id",
+                *(
+                    f"TRY_CAST({c} AS DOUBLE) AS {c}"
+                    for c in ("quantity", "unit_price", "unit_cost")
+                ),
+            ]
+        )
+        source = f"read_csv('{csv}', all_varchar = true, ignore_errors = true)"
+        duckdb.sql(f"COPY (SELECT {typed} FROM {source}) TO '{tmp}' (FORMAT parquet)")
+        tmp.rename(path)
+    return path
+
+
 class TreeMemory:
     """Samples the summed RSS (and PSS) of this process and its descendants in a thread."""
 
@@ -182,12 +211,21 @@ def main(argv: list[str] | None = None) -> int:
         "(e.g. 00_summary.ipynb,01_explore.ipynb,...)",
     )
     parser.add_argument("--jobs", type=int, help="notebooks at once (default: the report's)")
+    parser.add_argument(
+        "--input",
+        choices=("csv", "parquet"),
+        default="csv",
+        help="read the transactions from the CSV (default) or from the same lines as Parquet "
+        "(written once beside it, microsecond timestamps): the reader then types and "
+        "validates them in the engine",
+    )
     args = parser.parse_args(argv)
 
     n_accounts = parse_size(args.accounts)
     folder = ensure_data(n_accounts, args.seed, args.rate_divisor)
     large = n_accounts >= 1_000_000  # 10M lines: the memory target only
     target_mb = TARGET_MB_10M if large else TARGET_MB
+    source = folder / "transactions.csv" if args.input == "csv" else as_parquet(folder)
     import kamlab.report as report
 
     spec = report.report_spec()
@@ -202,7 +240,7 @@ def main(argv: list[str] | None = None) -> int:
         with TreeMemory() as memory:
             path = report.run_report(
                 args.period,
-                folder / "transactions.csv",
+                source,
                 accounts=folder / "accounts.csv",
                 out=out,
                 jobs=args.jobs,
