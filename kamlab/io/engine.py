@@ -79,7 +79,9 @@ def _duckdb():
     con.raw_sql(f"SET temp_directory = '{spill}'")
     con.raw_sql(f"SET memory_limit = '{_memory_limit()}'")
     con.raw_sql("SET preserve_insertion_order = false")
-    con.raw_sql("SET enable_progress_bar = false")
+    # off in a terminal; in Jupyter it is off already and setting it fails (no ipywidgets)
+    if con.raw_sql("SELECT current_setting('enable_progress_bar')").fetchone()[0]:
+        con.raw_sql("SET enable_progress_bar = false")
     con.raw_sql("SET autoinstall_known_extensions = false")
     con.raw_sql("SET autoload_known_extensions = false")
     ibis.set_backend(con)  # in-memory tables (ibis.memtable) run here too
