@@ -126,8 +126,10 @@ def as_parquet(folder: Path) -> Path:
 class TreeMemory:
     """Samples the summed RSS (and PSS) of this process and its descendants in a thread."""
 
-    def __init__(self, interval: float = 0.1):
+    def __init__(self, interval: float = 0.1, watch: float = 0.0):
         import psutil
+
+        self.watch = watch  # seconds between "peak so far" lines on stderr (0: none)
 
         self._psutil = psutil
         self.interval = interval
@@ -159,8 +161,17 @@ class TreeMemory:
         self.peak_processes = max(self.peak_processes, len(procs))
 
     def _run(self) -> None:
+        t0 = last = time.perf_counter()
         while not self._stop.is_set():
             self._sample()
+            if self.watch and time.perf_counter() - last >= self.watch:
+                last = time.perf_counter()
+                at_peak = ", ".join(f"{n} {mb:.0f}" for n, mb in self.at_peak)
+                print(
+                    f"[{last - t0:6.0f} s] peak so far {self.peak_rss:.0f} MB ({at_peak})",
+                    file=sys.stderr,
+                    flush=True,
+                )
             self._stop.wait(self.interval)
 
     def __enter__(self) -> TreeMemory:
@@ -212,6 +223,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--jobs", type=int, help="notebooks at once (default: the report's)")
     parser.add_argument(
+        "--watch", type=float, default=0.0, help="print the peak so far every this many seconds"
+    )
+    parser.add_argument(
         "--input",
         choices=("csv", "parquet"),
         default="csv",
@@ -237,7 +251,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="kamlab-report-bench-") as tmp:
         out = Path(args.out) if args.out else Path(tmp)
         t0, cpu0 = time.perf_counter(), _cpu_seconds()
-        with TreeMemory() as memory:
+        with TreeMemory(watch=args.watch) as memory:
             path = report.run_report(
                 args.period,
                 source,
