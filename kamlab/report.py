@@ -47,6 +47,7 @@ from pathlib import Path
 import pandas as pd
 
 from kamlab.errors import ConfigError, InputError, KamlabError, OutputError
+from kamlab.io.engine import MEMORY_ENV
 from kamlab.io.files import sha256
 from kamlab.models import BUDGET_ENV, REPORT_BUDGET_S
 from kamlab.periods import parse_period
@@ -80,6 +81,12 @@ from kamlab.yamlfile import number, read_yaml, shown
 SPEC_FILE = "report.yaml"
 """The file beside the notebooks that declares the report (:func:`report_spec`)."""
 JOBS_ENV = "KAMLAB_REPORT_JOBS"
+READ_MEMORY = "2GB"
+"""DuckDB's memory limit while the inputs are read and validated (one process at that
+time), unless ``$KAMLAB_MEMORY_LIMIT`` sets one: beyond it the engine spills to disk."""
+NOTEBOOK_MEMORY = "1GB"
+"""DuckDB's memory limit in each notebook's kernel (several run at once; each asks the
+engine only for aggregates of the shared lines), unless ``$KAMLAB_MEMORY_LIMIT`` sets one."""
 PUBLISH_STEPS = ["figures", "index.html", "report.pdf", "summary.xlsx"]
 
 REPORT_PARAMETERS = (
@@ -346,6 +353,9 @@ def run_report(
     # a fit that cannot converge stops after REPORT_BUDGET_S, not 120 s (unless set already)
     previous_budget = os.environ.get(BUDGET_ENV)
     os.environ.setdefault(BUDGET_ENV, f"{REPORT_BUDGET_S:g}")
+    engine_memory = os.environ.get(MEMORY_ENV)  # the user's limit, if any, holds throughout
+    if engine_memory is None:
+        os.environ[MEMORY_ENV] = READ_MEMORY
     try:
         with writing(where):
             out.mkdir(parents=True, exist_ok=True)
@@ -370,6 +380,8 @@ def run_report(
             f"{accepted['quarantined']:,} quarantined"
         )
         timings["validate"] = time.perf_counter() - t0
+        if engine_memory is None:
+            os.environ[MEMORY_ENV] = NOTEBOOK_MEMORY
         parameters = {
             "transactions_path": str(transactions),
             "accounts_path": str(accounts) if accounts else None,
@@ -446,6 +458,8 @@ def run_report(
             os.environ[CACHE_ENV] = previous_cache
         if previous_budget is None:
             os.environ.pop(BUDGET_ENV, None)
+        if engine_memory is None:
+            os.environ.pop(MEMORY_ENV, None)
         for folder in (cache, build):
             if folder is not None:
                 release(folder)
