@@ -4,8 +4,8 @@
 one self-contained document, code hidden; each notebook's section is also a page of its
 own, e.g. ``01_explore.html``), ``report.pdf`` (the same on A4),
 ``summary.xlsx`` (the tables the notebooks saved), ``figures/*.png``, the executed
-notebooks, ``quarantine.csv`` and ``manifest.json`` (inputs with checksums,
-parameters, row counts, versions, outputs, timings).
+notebooks, ``quarantine.csv`` and ``manifest.json`` (inputs with checksums, or a
+database table's URL and name, parameters, row counts, versions, outputs, timings).
 
 It is built in a temporary folder beside it and moved into place only when every step
 succeeded, so a failed run leaves the previous report for that period untouched. A run
@@ -47,7 +47,7 @@ from pathlib import Path
 import pandas as pd
 
 from kamlab.errors import ConfigError, InputError, KamlabError, OutputError
-from kamlab.io.engine import MEMORY_ENV
+from kamlab.io.engine import MEMORY_ENV, is_url, refuse_password
 from kamlab.io.files import sha256
 from kamlab.models import BUDGET_ENV, REPORT_BUDGET_S
 from kamlab.periods import parse_period
@@ -333,7 +333,7 @@ def run_report(
     """
     when = parse_period(period)
     jobs = jobs or default_jobs()
-    transactions = Path(transactions).resolve()
+    transactions = _source(transactions)
     accounts = Path(accounts).resolve() if accounts else None
     previous_accounts = Path(previous_accounts).resolve() if previous_accounts else None
     read_options = dict(read_options or {})
@@ -409,7 +409,7 @@ def run_report(
                 "end": str(when.end.date()),
             },
             "inputs": {
-                str(p): {"sha256": sha256(p), "bytes": p.stat().st_size}
+                str(p): _input_record(p, read_options)
                 for p in [transactions, accounts, previous_accounts]
                 if p is not None
             },
@@ -465,6 +465,33 @@ def run_report(
                 release(folder)
         _remove_stale(out, when.label, progress)
     return final
+
+
+def _source(transactions: str | Path) -> str | Path:
+    """A file's absolute path (the kernels run elsewhere), or a database URL as given: one
+    with a password is refused (the notebooks' parameters and the manifest would keep it)."""
+    if is_url(str(transactions)):
+        return refuse_password(str(transactions))
+    return Path(transactions).resolve()
+
+
+def _input_record(source: str | Path, read_options: dict) -> dict:
+    """What the manifest records of an input: a file's SHA-256 and size; a folder's or
+    glob's file count and bytes; a database table's name and engine (a URL is not a file
+    to checksum, and its password never gets here: :func:`_source`)."""
+    if isinstance(source, str):
+        return {"table": read_options.get("table"), "engine": "database"}
+    if source.is_file():
+        return {"sha256": sha256(source), "bytes": source.stat().st_size}
+    files = [f for f in _files_of(source) if f.is_file()]
+    return {"files": len(files), "bytes": sum(f.stat().st_size for f in files)}
+
+
+def _files_of(source: Path) -> list[Path]:
+    """The files of a folder (recursively) or a glob such as ``data/*.parquet``."""
+    if source.is_dir():
+        return sorted(source.rglob("*"))
+    return sorted(Path(source.anchor).glob(str(source.relative_to(source.anchor))))
 
 
 def _remove_stale(out: Path, label: str, progress: _Progress) -> None:

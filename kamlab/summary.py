@@ -144,7 +144,7 @@ def summary_table(lines: ir.Table, end: dt.date, unit_days: float) -> ir.Table:
     accounts = (
         days.group_by("account_id")
         .aggregate(
-            purchase_days=sale.cast("int64").sum(),
+            purchase_days=days.count(where=sale),  # PostgreSQL: no boolean -> bigint cast
             first_purchase=days.day.min(where=sale),
             last_purchase=days.day.max(where=sale),
             sales=days.revenue.sum(where=sale),

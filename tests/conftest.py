@@ -1,6 +1,7 @@
 """Shared fixtures. Reference data live in ../shared/data (or $KAMLAB_REFERENCE_DATA)."""
 
 import os
+import sys
 from pathlib import Path
 
 import matplotlib
@@ -30,3 +31,41 @@ def write(tmp_path):
         return path
 
     return _write
+
+
+# --------------------------------------------------------------------------- engines
+# Spark local[2] and a throwaway PostgreSQL server, once per session (tests/engines.py);
+# skipped with a reason when missing, except in CI (CI=true), where they must run.
+
+
+@pytest.fixture(scope="session")
+def spark():
+    """The Ibis backend of a SparkSession local[2] on 127.0.0.1 (kamlab.io.engine)."""
+    from engines import TIMINGS, spark_backend
+
+    con, seconds = spark_backend()
+    TIMINGS["start spark local[2]"] = seconds
+    return con
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A PostgreSQL server of its own on 127.0.0.1 (``.url``, ``.connect()``), stopped and
+    removed at the end of the session."""
+    from engines import TIMINGS, PostgresServer
+
+    server = PostgresServer()
+    try:
+        server.start()
+        TIMINGS["start postgresql"] = server.start_s
+        yield server
+    finally:
+        server.stop()
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The engines' start and parity times, when this run used them."""
+    engines = sys.modules.get("engines")
+    if engines is not None and engines.TIMINGS:
+        shown = ", ".join(f"{name} {s:.1f} s" for name, s in engines.TIMINGS.items())
+        terminalreporter.write_line(f"engine timings: {shown}")

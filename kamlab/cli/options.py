@@ -18,7 +18,10 @@ from kamlab.errors import ConfigError
 
 RAW = argparse.RawDescriptionHelpFormatter
 
-INPUT_FILE_HELP = "CSV, TXT, Parquet or XLSX file"
+INPUT_FILE_HELP = (
+    "CSV, TXT, Parquet or XLSX file, a folder or glob of Parquet files, or a database URL "
+    "(postgresql://user@host:5432/db) with --table"
+)
 
 EPILOG_INPUT = """
 Columns: kamlab recognises common names (CustomerID, Customer ID, InvoiceDate,
@@ -113,7 +116,30 @@ def input_options() -> argparse.ArgumentParser:
         metavar="FILE",
         help="write quarantined rows here (default: beside --out, *_quarantine.csv)",
     )
+    add_engine_options(p)
     return p
+
+
+def add_engine_options(p: argparse.ArgumentParser) -> None:
+    """``--engine`` and ``--table`` (checked by :func:`check_source`)."""
+    from kamlab.io.engine import ENGINES  # the module imports no engine: --help stays fast
+
+    g = p.add_argument_group("engine and database tables")
+    g.add_argument(
+        "--engine",
+        choices=ENGINES,
+        default=ENGINES[0],
+        help="what validates and summarises the lines of a file: duckdb (embedded, the "
+        "default) or spark (a SparkSession: local[N], or the cluster SPARK_MASTER or "
+        "SPARK_CONF_DIR names; pip install 'kamlab[spark]')",
+    )
+    g.add_argument(
+        "--table",
+        metavar="SCHEMA.NAME",
+        help="the table of order lines when TRANSACTIONS is a database URL, e.g. "
+        "postgresql://user@host:5432/db --table public.order_lines; it runs in that "
+        "database; the password comes from PGPASSWORD or ~/.pgpass, never the URL",
+    )
 
 
 def add_input(
@@ -146,8 +172,10 @@ def add_number(
 
 
 def check_config_files(args: argparse.Namespace) -> None:
-    """Read ``--config`` and ``--cost-rates`` when given, so that a mistake in either stops
-    the run (a one-line :class:`~kamlab.errors.ConfigError`) before any data is read."""
+    """Read ``--config`` and ``--cost-rates`` when given, and check the source
+    (:func:`check_source`), so that a mistake stops the run (a one-line
+    :class:`~kamlab.errors.ConfigError`) before any data is read."""
+    check_source(args)
     if getattr(args, "config", None):
         from kamlab.portfolio.criteria import load_criteria
 
@@ -156,6 +184,40 @@ def check_config_files(args: argparse.Namespace) -> None:
         from kamlab.value.pnl import load_cost_rates
 
         load_cost_rates(args.cost_rates)
+
+
+def check_source(args: argparse.Namespace) -> None:
+    """A database URL as the input comes with ``--table`` and without a password (it
+    would land in the shell history and the report), and runs in its database (no
+    ``--engine spark``); ``--table`` comes with a URL."""
+    if not hasattr(args, "table") or getattr(args, "input", None) is None:
+        return
+    from kamlab.io.engine import is_url, refuse_password
+
+    source, table = args.input, args.table
+    if not is_url(source):
+        if table is not None:
+            raise ConfigError(
+                f"--table {table}: only with a database URL as the transactions, e.g. "
+                f"postgresql://user@host:5432/db --table {table}; {source} is a file"
+            )
+        return
+    refuse_password(source)
+    if not table:
+        raise ConfigError(
+            f"{source}: a database URL needs --table SCHEMA.NAME, the table of order lines "
+            "(e.g. --table public.order_lines)"
+        )
+    parts = table.split(".")
+    if len(parts) > 3 or not all(part.strip() for part in parts):
+        raise ConfigError(
+            f"--table {table!r}: expected NAME or SCHEMA.NAME, e.g. public.order_lines"
+        )
+    if args.engine != "duckdb":
+        raise ConfigError(
+            f"--engine {args.engine}: a database table is validated and summarised in its own "
+            "database; leave --engine out"
+        )
 
 
 def add_config(p: argparse.ArgumentParser) -> None:
@@ -261,6 +323,17 @@ def reading_options(args) -> tuple[dict[str, str], dict]:
     return columns, options
 
 
+def source_options(args) -> dict:
+    """``engine`` and ``table`` for ``read_transactions``, when the command line names them
+    (the default engine is left out)."""
+    options = {}
+    if args.engine != "duckdb":
+        options["engine"] = args.engine
+    if args.table:
+        options["table"] = args.table
+    return options
+
+
 def read_input(args) -> tuple:
     """Read accounts (if given) and transactions as the options say."""
     from kamlab.io import read_accounts, read_transactions
@@ -268,7 +341,11 @@ def read_input(args) -> tuple:
     columns, options = reading_options(args)
     accounts = read_accounts(args.accounts) if args.accounts else None
     tx = read_transactions(
-        args.input, columns, accounts=accounts.data if accounts else None, **options
+        args.input,
+        columns,
+        accounts=accounts.data if accounts else None,
+        **options,
+        **source_options(args),
     )
     return tx, accounts
 

@@ -9,6 +9,7 @@ from kamlab.cli.options import (
     add_out,
     passed,
     reading_options,
+    source_options,
 )
 
 _EPILOG = """
@@ -34,7 +35,7 @@ def cmd_report(args) -> None:
         args.period,
         args.input,
         columns=columns,
-        read_options=read_options,
+        read_options={**read_options, **source_options(args)},
         criteria=args.config,
         **files,
     )
@@ -50,7 +51,12 @@ def add_commands(sub, inputs) -> None:
         "--period", required=True, help="2026Q3 (quarter), 2026-09 (month) or 2026 (year)"
     )
     p.add_argument(
-        "--transactions", dest="input", required=True, metavar="FILE", help="transactions file"
+        "--transactions",
+        dest="input",
+        required=True,
+        metavar="FILE",
+        help="transactions file (or folder or glob of Parquet files), or a database URL with "
+        "--table",
     )
     p.add_argument(
         "--previous-accounts",

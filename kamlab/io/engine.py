@@ -21,8 +21,9 @@ from __future__ import annotations
 import os
 import re
 import tempfile
+import warnings
 from functools import cache
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from kamlab.errors import ConfigError
 
@@ -43,14 +44,29 @@ def is_url(source: object) -> bool:
 
 
 def redact(url: str) -> str:
-    """``url`` without its password (for messages, logs and the manifest)."""
+    """``url`` without its password, in the user part or as a ``password=`` query
+    parameter (for messages, logs and the manifest)."""
     parts = urlsplit(url)
-    if parts.password is None:
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)]
+    kept = [(k, v) for k, v in query if k.lower() != "password"]
+    if parts.password is None and len(kept) == len(query):
         return url
-    host = parts.hostname or ""
-    user = f"{parts.username}@" if parts.username else ""
-    port = f":{parts.port}" if parts.port else ""
-    return urlunsplit((parts.scheme, f"{user}{host}{port}", parts.path, parts.query, ""))
+    credentials, at, host = parts.netloc.rpartition("@")
+    user = credentials.partition(":")[0]
+    netloc = f"{user}@{host}" if at and user else host
+    return urlunsplit((parts.scheme, netloc, parts.path, urlencode(kept), ""))
+
+
+def refuse_password(url: str) -> str:
+    """``url`` when it carries no password; a :class:`ConfigError` (showing it redacted)
+    when it does: a password on a command line lands in the shell history, the process
+    list and the report's parameters, so it comes from ``PGPASSWORD`` or ``~/.pgpass``."""
+    if redact(url) != url:
+        raise ConfigError(
+            f"{redact(url)}: the URL carries a password; remove it and give it in the "
+            "environment (PGPASSWORD) or ~/.pgpass instead"
+        )
+    return url
 
 
 def connect(engine: str | None = None):
@@ -71,6 +87,7 @@ def connect(engine: str | None = None):
 @cache
 def _duckdb():
     """One embedded DuckDB per process, in UTC, spilling to a temporary folder."""
+    import duckdb
     import ibis
 
     con = ibis.duckdb.connect()
@@ -79,9 +96,10 @@ def _duckdb():
     con.raw_sql(f"SET temp_directory = '{spill}'")
     con.raw_sql(f"SET memory_limit = '{_memory_limit()}'")
     con.raw_sql("SET preserve_insertion_order = false")
-    # off in a terminal; in Jupyter it is off already and setting it fails (no ipywidgets)
-    if con.raw_sql("SELECT current_setting('enable_progress_bar')").fetchone()[0]:
+    try:
         con.raw_sql("SET enable_progress_bar = false")
+    except duckdb.InvalidInputException:  # a Jupyter kernel: DuckDB's bar is off there
+        pass
     con.raw_sql("SET autoinstall_known_extensions = false")
     con.raw_sql("SET autoload_known_extensions = false")
     ibis.set_backend(con)  # in-memory tables (ibis.memtable) run here too
@@ -104,7 +122,8 @@ def _memory_limit() -> str:
 @cache
 def _spark():
     """A SparkSession through Ibis: ``local[N]`` (N = the machine's cores) unless Spark's own
-    settings name a master; bound to 127.0.0.1 when local; UTC."""
+    settings name a master (``SPARK_MASTER``, else ``SPARK_CONF_DIR``); a local master binds
+    to 127.0.0.1; UTC; Spark's own chatter (progress bars, warnings) kept off the terminal."""
     try:
         import ibis
         from pyspark.sql import SparkSession
@@ -112,34 +131,55 @@ def _spark():
         raise ConfigError(
             f"--engine spark needs PySpark ({exc}); install it with: pip install 'kamlab[spark]'"
         ) from exc
+    # PySpark 4.x warns on every conversion that pandas 3 is newer than it has tested
+    warnings.filterwarnings("ignore", "PySpark does not yet fully support pandas", FutureWarning)
     builder = SparkSession.builder.appName("kamlab")
     master = os.environ.get("SPARK_MASTER")
+    if not master and not os.environ.get("SPARK_CONF_DIR"):
+        master = f"local[{os.cpu_count() or 2}]"
     if master:
         builder = builder.master(master)
-    elif not os.environ.get("SPARK_CONF_DIR"):
-        builder = builder.master(f"local[{os.cpu_count() or 2}]")
+    if master and master.startswith("local"):
+        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
         builder = builder.config("spark.driver.host", "127.0.0.1")
         builder = builder.config("spark.driver.bindAddress", "127.0.0.1")
+        # tables Spark writes go to a temporary folder, not spark-warehouse/ in the cwd
+        warehouse = tempfile.mkdtemp(prefix="kamlab-spark-")
+        builder = builder.config("spark.sql.warehouse.dir", warehouse)
     builder = builder.config("spark.sql.session.timeZone", TIME_ZONE)
+    builder = builder.config("spark.driver.extraJavaOptions", f"-Duser.timezone={TIME_ZONE}")
+    builder = builder.config("spark.executor.extraJavaOptions", f"-Duser.timezone={TIME_ZONE}")
     builder = builder.config("spark.ui.enabled", "false")
+    builder = builder.config("spark.ui.showConsoleProgress", "false")
     builder = builder.config("spark.sql.shuffle.partitions", str(2 * (os.cpu_count() or 2)))
-    return ibis.pyspark.connect(builder.getOrCreate())
+    session = builder.getOrCreate()
+    session.sparkContext.setLogLevel("ERROR")
+    return ibis.pyspark.connect(session)
 
 
 def _database(url: str):
     """A database through Ibis, by URL (credentials from the environment, not the URL)."""
     import ibis
 
+    scheme = urlsplit(url).scheme.lower()
     try:
         con = ibis.connect(url)
     except ImportError as exc:
+        extra = (
+            "'kamlab[postgres]'" if scheme.startswith("postgres") else f"'ibis-framework[{scheme}]'"
+        )
         raise ConfigError(
-            f"{redact(url)}: the driver is not installed ({exc}); "
-            "for PostgreSQL: pip install 'kamlab[postgres]'"
+            f"{redact(url)}: the {scheme} driver is not installed ({_first_line(exc)}); "
+            f"install it with: pip install {extra}"
         ) from exc
     except Exception as exc:  # the driver's own error: one line, no password
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise ConfigError(f"{redact(url)}: cannot connect ({first})") from exc
-    if urlsplit(url).scheme.startswith("postgres"):
-        con.raw_sql(f"SET TIME ZONE '{TIME_ZONE}'")
+        raise ConfigError(f"{redact(url)}: cannot connect ({_first_line(exc)})") from exc
+    if scheme.startswith("postgres"):
+        con.raw_sql(f"SET TIME ZONE '{TIME_ZONE}'").close()
     return con
+
+
+def _first_line(exc: BaseException) -> str:
+    """An exception's first line (a driver's messages run to several), or its type."""
+    text = str(exc).strip()
+    return text.splitlines()[0].rstrip(".") if text else type(exc).__name__

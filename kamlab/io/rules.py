@@ -68,7 +68,8 @@ def probe(table: ir.Table, cols: dict[str, str]) -> dict:
         found[f"long_{role}"] = value.length().max() > MAX_FIELD_CHARS
     if "order_id" in cols:
         ids = table[cols["order_id"]].cast("string")
-        found["cancelled"] = ids.startswith("C").fill_null(False).cast("float64").mean()
+        # a share by ifelse: PostgreSQL casts no boolean to a float (nor to a bigint)
+        found["cancelled"] = ids.startswith("C").fill_null(False).ifelse(1.0, 0.0).mean()
     values = table.aggregate(**found).to_pandas().iloc[0].to_dict()
     return {
         "rows": int(values["rows"]),

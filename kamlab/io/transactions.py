@@ -177,7 +177,10 @@ def _load(con, frame: pd.DataFrame):
     """A pandas frame as a table on the engine ``con`` (DuckDB reads it where it is)."""
     if con is connect():
         return _memtable(frame)
-    return con.create_table(f"kamlab_{next(_names)}", frame, temp=True)
+    name = f"kamlab_{next(_names)}"
+    if con.name == "pyspark":  # Ibis' PySpark has no temporary tables; its views are
+        return con.create_view(name, _memtable(frame), overwrite=True)
+    return con.create_table(name, frame, temp=True)
 
 
 def read_transactions(

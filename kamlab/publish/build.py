@@ -60,9 +60,7 @@ def report_facts(manifest: dict) -> list[tuple[str, str]]:
     if manifest.get("today", manifest["run_date"]) != manifest["run_date"]:
         facts.append(("Dates in the future from", f"after {manifest['today']} (--today)"))
     for path, info in manifest.get("inputs", {}).items():
-        facts.append(
-            ("Input file", f"{Path(path).name}: {info['bytes']:,} bytes, sha256 {info['sha256']}")
-        )
+        facts.append(_input_fact(path, info))
     for what, rows in manifest.get("rows", {}).items():
         facts.append(
             (
@@ -77,6 +75,16 @@ def report_facts(manifest: dict) -> list[tuple[str, str]]:
     versions = manifest.get("versions", {})
     facts.append(("Versions", ", ".join(f"{k} {v}" for k, v in versions.items())))
     return facts
+
+
+def _input_fact(path: str, info: dict) -> tuple[str, str]:
+    """An input as the manifest records it (kamlab.report): a file, the files of a folder
+    or glob, or a database table (``path`` is then the URL, without a password)."""
+    if "table" in info:
+        return ("Input table", f"{info['table']} in {path}")
+    if "files" in info:
+        return ("Input files", f"{path}: {info['files']:,} files, {info['bytes']:,} bytes")
+    return ("Input file", f"{Path(path).name}: {info['bytes']:,} bytes, sha256 {info['sha256']}")
 
 
 def publish_report(
