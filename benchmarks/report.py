@@ -23,8 +23,12 @@ resident memory (RSS) of this process and all its descendants, sums it, and keep
 maximum (RSS counts shared pages once per process, so the sum slightly overstates; the
 proportional set size, PSS, which shares them out, is printed beside it). The per-step
 times come from the report's manifest; CPU time (this process and its children) is
-printed too, as it moves much less than wall time when the machine is shared. Targets (issue 7): under 60 s wall and under 2 GB
-peak on the 2-core reference machine.
+printed too, as it moves much less than wall time when the machine is shared. Targets (issue 17):
+under 60 s wall and under 1.2 GB peak at 1M lines / 100k accounts, under 4 GB peak at 10M
+lines / 1M accounts (``--accounts 1M``), on the 2-core reference machine: the notebooks
+share the accepted lines once per run as Parquet opened in DuckDB
+(:func:`kamlab.workflows.cache.share_lines`), so no kernel holds them in pandas.
+``KAMLAB_REPORT_JOBS=1`` (or ``--jobs 1``) runs one notebook at a time.
 """
 
 from __future__ import annotations
@@ -43,7 +47,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import DATA, ROOT, parse_size, size_label  # noqa: E402
 
 TARGET_SECONDS = 60.0
-TARGET_MB = 2048.0
+TARGET_MB = 1.2 * 1024
+TARGET_MB_10M = 4.0 * 1024
+"""Peak memory targets: 1.2 GB at 1M lines / 100k accounts, 4 GB at 10M lines / 1M accounts."""
 RATE_DIVISOR = 21.0
 """Purchase rates of the default segments are divided by this: ~10 lines per account."""
 FAULT_RATE = 0.01
@@ -88,11 +94,42 @@ def ensure_data(n_accounts: int, seed: int = 0, divisor: float = RATE_DIVISOR) -
     return folder
 
 
+def as_parquet(folder: Path) -> Path:
+    """``transactions.parquet`` beside ``transactions.csv``: the same lines typed as a
+    warehouse would hold them (dates as timestamps in microseconds, amounts as doubles, ids
+    as text; a value that is not one becomes null and is quarantined), written once by
+    DuckDB. The reader then types and validates them in the engine, not in pandas."""
+    path = folder / "transactions.parquet"
+    if not path.exists():
+        import duckdb
+
+        tmp = path.with_suffix(".parquet.part")
+        csv = folder / "transactions.csv"
+        typed = ", ".join(
+            [
+                "order_id",
+                "account_id",
+                "TRY_CAST(date AS TIMESTAMP) AS date",
+                "product_id",
+                *(
+                    f"TRY_CAST({c} AS DOUBLE) AS {c}"
+                    for c in ("quantity", "unit_price", "unit_cost")
+                ),
+            ]
+        )
+        source = f"read_csv('{csv}', all_varchar = true, ignore_errors = true)"
+        duckdb.sql(f"COPY (SELECT {typed} FROM {source}) TO '{tmp}' (FORMAT parquet)")
+        tmp.rename(path)
+    return path
+
+
 class TreeMemory:
     """Samples the summed RSS (and PSS) of this process and its descendants in a thread."""
 
-    def __init__(self, interval: float = 0.1):
+    def __init__(self, interval: float = 0.1, watch: float = 0.0):
         import psutil
+
+        self.watch = watch  # seconds between "peak so far" lines on stderr (0: none)
 
         self._psutil = psutil
         self.interval = interval
@@ -124,8 +161,17 @@ class TreeMemory:
         self.peak_processes = max(self.peak_processes, len(procs))
 
     def _run(self) -> None:
+        t0 = last = time.perf_counter()
         while not self._stop.is_set():
             self._sample()
+            if self.watch and time.perf_counter() - last >= self.watch:
+                last = time.perf_counter()
+                at_peak = ", ".join(f"{n} {mb:.0f}" for n, mb in self.at_peak)
+                print(
+                    f"[{last - t0:6.0f} s] peak so far {self.peak_rss:.0f} MB ({at_peak})",
+                    file=sys.stderr,
+                    flush=True,
+                )
             self._stop.wait(self.interval)
 
     def __enter__(self) -> TreeMemory:
@@ -176,9 +222,24 @@ def main(argv: list[str] | None = None) -> int:
         "(e.g. 00_summary.ipynb,01_explore.ipynb,...)",
     )
     parser.add_argument("--jobs", type=int, help="notebooks at once (default: the report's)")
+    parser.add_argument(
+        "--watch", type=float, default=0.0, help="print the peak so far every this many seconds"
+    )
+    parser.add_argument(
+        "--input",
+        choices=("csv", "parquet"),
+        default="csv",
+        help="read the transactions from the CSV (default) or from the same lines as Parquet "
+        "(written once beside it, microsecond timestamps): the reader then types and "
+        "validates them in the engine",
+    )
     args = parser.parse_args(argv)
 
-    folder = ensure_data(parse_size(args.accounts), args.seed, args.rate_divisor)
+    n_accounts = parse_size(args.accounts)
+    folder = ensure_data(n_accounts, args.seed, args.rate_divisor)
+    large = n_accounts >= 1_000_000  # 10M lines: the memory target only
+    target_mb = TARGET_MB_10M if large else TARGET_MB
+    source = folder / "transactions.csv" if args.input == "csv" else as_parquet(folder)
     import kamlab.report as report
 
     spec = report.report_spec()
@@ -190,10 +251,10 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="kamlab-report-bench-") as tmp:
         out = Path(args.out) if args.out else Path(tmp)
         t0, cpu0 = time.perf_counter(), _cpu_seconds()
-        with TreeMemory() as memory:
+        with TreeMemory(watch=args.watch) as memory:
             path = report.run_report(
                 args.period,
-                folder / "transactions.csv",
+                source,
                 accounts=folder / "accounts.csv",
                 out=out,
                 jobs=args.jobs,
@@ -217,17 +278,19 @@ def main(argv: list[str] | None = None) -> int:
         for name, seconds in steps.items():
             print(f"{name:<28}{seconds:>9.1f}")
     print()
-    print(f"wall time        {wall:7.1f} s   (target < {TARGET_SECONDS:.0f} s)")
+    aim = "no target" if large else f"target < {TARGET_SECONDS:.0f} s"
+    print(f"wall time        {wall:7.1f} s   ({aim})")
     print(f"CPU time         {cpu:7.1f} s   (this process and its children, all cores)")
     print(
         f"peak memory      {memory.peak_rss:7.0f} MB  (RSS of the process tree, target < "
-        f"{TARGET_MB:.0f} MB; PSS {memory.peak_pss:.0f} MB, up to "
+        f"{target_mb:.0f} MB; PSS {memory.peak_pss:.0f} MB, up to "
         f"{memory.peak_processes} processes)"
     )
     print("  at the peak: " + ", ".join(f"{name} {mb:.0f} MB" for name, mb in memory.at_peak))
-    ok_time, ok_mem = wall < TARGET_SECONDS, memory.peak_rss < TARGET_MB
-    print(f"{'PASS' if ok_time else 'FAIL'}: report in under {TARGET_SECONDS:.0f} s")
-    print(f"{'PASS' if ok_mem else 'FAIL'}: peak memory under {TARGET_MB / 1024:.0f} GB")
+    ok_time, ok_mem = large or wall < TARGET_SECONDS, memory.peak_rss < target_mb
+    if not large:
+        print(f"{'PASS' if ok_time else 'FAIL'}: report in under {TARGET_SECONDS:.0f} s")
+    print(f"{'PASS' if ok_mem else 'FAIL'}: peak memory under {target_mb / 1024:.1f} GB")
     if args.json:
         result = {
             "data": str(folder),

@@ -25,7 +25,9 @@ notebooks run in parallel, :func:`default_jobs` at a time, each in its own kerne
 through the generic runner :mod:`kamlab.publish.runner`; a notebook that ``needs``
 others runs after them. What the notebooks share (the inputs read once, the portfolio,
 the fitted models) comes from the run context, :func:`kamlab.workflows.period_run`,
-through the run's cache.
+through the run's cache. The accepted transaction lines are validated once, here, and
+written to the cache as one Parquet file that each notebook opens in its engine
+(:func:`kamlab.workflows.cache.share_lines`): no kernel holds its own copy of the lines.
 
 While it runs, it prints its progress, a line at a time, on stderr (or to ``log``):
 the inputs checked, each notebook starting and finishing with its time (they run in
@@ -34,8 +36,6 @@ parallel, so in the order that happens), then each publishing step with its time
 
 from __future__ import annotations
 
-import ctypes
-import gc
 import json
 import os
 import sys
@@ -46,8 +46,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from kamlab.errors import ConfigError, OutputError
-from kamlab.io.engine import is_url, refuse_password
+from kamlab.errors import ConfigError, InputError, KamlabError, OutputError
+from kamlab.io.engine import MEMORY_ENV, is_url, refuse_password
 from kamlab.io.files import sha256
 from kamlab.models import BUDGET_ENV, REPORT_BUDGET_S
 from kamlab.periods import parse_period
@@ -81,6 +81,12 @@ from kamlab.yamlfile import number, read_yaml, shown
 SPEC_FILE = "report.yaml"
 """The file beside the notebooks that declares the report (:func:`report_spec`)."""
 JOBS_ENV = "KAMLAB_REPORT_JOBS"
+READ_MEMORY = "2GB"
+"""DuckDB's memory limit while the inputs are read and validated (one process at that
+time), unless ``$KAMLAB_MEMORY_LIMIT`` sets one: beyond it the engine spills to disk."""
+NOTEBOOK_MEMORY = "1GB"
+"""DuckDB's memory limit in each notebook's kernel (several run at once; each asks the
+engine only for aggregates of the shared lines), unless ``$KAMLAB_MEMORY_LIMIT`` sets one."""
 PUBLISH_STEPS = ["figures", "index.html", "report.pdf", "summary.xlsx"]
 
 REPORT_PARAMETERS = (
@@ -177,8 +183,9 @@ def report_spec(folder: Path | None = None) -> ReportSpec:
 def default_jobs() -> int:
     """Notebooks run at once: ``$KAMLAB_REPORT_JOBS``, else 2 (or 1 on a one-core machine).
 
-    Each running notebook holds its own copy of the data (about 0.9 GB per million
-    transaction lines at its peak), so more jobs need more memory, not only more cores.
+    Each running notebook holds its per-account tables and models (the lines stay in the
+    run's Parquet file, read by the engine), so more jobs need more memory, not only more
+    cores.
     """
     value = os.environ.get(JOBS_ENV)
     if value:
@@ -253,19 +260,48 @@ def _run_notebooks(
     )
 
 
-def _release_memory() -> None:
-    """Give the validated data's memory back before the kernels start (Linux glibc, Arrow)."""
-    gc.collect()
-    try:
-        import pyarrow
+def _read_apart(paths: tuple, columns, read_options, quarantine: Path, where: str) -> dict:
+    """Read and validate the inputs into the run's cache (:func:`read_inputs`: the
+    accepted lines as Parquet, the rest pickled) and write the quarantine, in a child
+    process: the memory that reading takes goes back to the system when it ends, instead
+    of staying with this process while the notebooks run. Returns the row counts; an input,
+    configuration or output error is raised here with the child's message."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
 
-        pyarrow.default_memory_pool().release_unused()
-    except (ImportError, AttributeError):
-        pass
+    spawn = multiprocessing.get_context("spawn")  # a fresh interpreter: no inherited engine
+    with ProcessPoolExecutor(1, mp_context=spawn) as pool:
+        rows, error = pool.submit(
+            _read_into_cache, paths, columns, read_options, quarantine, where
+        ).result()
+    if error:
+        kind, message, path, errno = error
+        if kind == "output":
+            raise OutputError(message, path, errno)
+        raise (ConfigError if kind == "config" else InputError)(message)
+    return rows
+
+
+def _read_into_cache(paths: tuple, columns, read_options, quarantine: Path, where: str):
+    """:func:`_read_apart`'s child: ``(rows, None)`` or ``(None, (kind, message, path,
+    errno))`` (kamlab's errors travel as text: not every one can be pickled)."""
     try:
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):
-        pass
+        tx, acc, previous = read_inputs(*paths, columns=columns, read_options=read_options)
+        rows = {"transactions": tx.counts(), **({"accounts": acc.counts()} if acc else {})}
+        if previous is not None:
+            rows["previous_accounts"] = previous.counts()
+        with writing(where):
+            write_csv(tx.quarantine, quarantine, index=False)
+        return rows, None
+    except KamlabError as exc:
+        kind = (
+            "output"
+            if isinstance(exc, OutputError)
+            else "config"
+            if isinstance(exc, ConfigError)
+            else "input"
+        )
+        return None, (kind, str(exc), getattr(exc, "path", ""), getattr(exc, "errno", None))
 
 
 def run_report(
@@ -317,6 +353,9 @@ def run_report(
     # a fit that cannot converge stops after REPORT_BUDGET_S, not 120 s (unless set already)
     previous_budget = os.environ.get(BUDGET_ENV)
     os.environ.setdefault(BUDGET_ENV, f"{REPORT_BUDGET_S:g}")
+    engine_memory = os.environ.get(MEMORY_ENV)  # the user's limit, if any, holds throughout
+    if engine_memory is None:
+        os.environ[MEMORY_ENV] = READ_MEMORY
     try:
         with writing(where):
             out.mkdir(parents=True, exist_ok=True)
@@ -326,24 +365,23 @@ def run_report(
             build = make_locked_folder(out, f".{when.label}.partial-")
         os.environ[CACHE_ENV] = str(cache)
         t0 = time.perf_counter()
-        # read once here; the notebooks load it from the run's cache
-        tx, acc, previous = read_inputs(
-            transactions, accounts, previous_accounts, columns=columns, read_options=read_options
+        # read once, in a child process; the notebooks load it from the run's cache
+        rows = _read_apart(
+            (transactions, accounts, previous_accounts),
+            columns,
+            read_options,
+            build / "quarantine.csv",
+            where,
         )
-        rows = {"transactions": tx.counts(), **({"accounts": acc.counts()} if acc else {})}
-        if previous is not None:
-            rows["previous_accounts"] = previous.counts()
         accepted = rows["transactions"]
         progress.log(
             f"  inputs checked in {time.perf_counter() - t0:.1f} s: "
             f"{accepted['accepted']:,} transaction lines accepted, "
             f"{accepted['quarantined']:,} quarantined"
         )
-        with writing(where):
-            write_csv(tx.quarantine, build / "quarantine.csv", index=False)
-        del tx, acc, previous
-        _release_memory()
         timings["validate"] = time.perf_counter() - t0
+        if engine_memory is None:
+            os.environ[MEMORY_ENV] = NOTEBOOK_MEMORY
         parameters = {
             "transactions_path": str(transactions),
             "accounts_path": str(accounts) if accounts else None,
@@ -420,6 +458,8 @@ def run_report(
             os.environ[CACHE_ENV] = previous_cache
         if previous_budget is None:
             os.environ.pop(BUDGET_ENV, None)
+        if engine_memory is None:
+            os.environ.pop(MEMORY_ENV, None)
         for folder in (cache, build):
             if folder is not None:
                 release(folder)

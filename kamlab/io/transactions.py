@@ -122,13 +122,38 @@ class Transactions(Validated):
             self._data = _as_frame(self.lines)
         return self._data
 
+    # -- pickling, and the lines shared through a Parquet file (a report run's cache) -----
+    lines_file: str | None = None
+    """The Parquet file the lines are read from (:meth:`with_lines_file`), or None."""
+
+    def with_lines_file(self, path: str | Path) -> Transactions:
+        """These transactions with their accepted lines read from the Parquet file ``path``
+        (the same lines, written by :func:`kamlab.workflows.cache.share_lines`) in the
+        default engine. Pickled, they carry the file's path, not the lines."""
+        import copy
+
+        shared = copy.copy(self)
+        shared.lines, shared.lines_file = connect().read_parquet(path), str(path)
+        shared._data = None
+        return shared
+
     def __getstate__(self) -> dict:
         state = {k: v for k, v in self.__dict__.items() if k not in ("lines", "_data")}
-        return {**state, "_data": self.data}
+        return {**state, "_data": None if self.lines_file else self.data}
 
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state)
-        self.lines = _load(connect(), self._data)
+        if self.lines_file:  # the file travels, not the lines
+            self.lines = connect().read_parquet(self.lines_file)
+        else:
+            self.lines = _load(connect(), self._data)
+
+    def date_range(self) -> tuple[pd.Timestamp, pd.Timestamp]:
+        """The first and last date of the accepted lines, computed in the engine (NaT, NaT
+        when there are none)."""
+        t = self.lines
+        ends = t.aggregate(first=t.date.min(), last=t.date.max()).to_pandas()
+        return pd.Timestamp(ends.at[0, "first"]), pd.Timestamp(ends.at[0, "last"])
 
 
 def _as_frame(lines) -> pd.DataFrame:

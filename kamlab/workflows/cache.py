@@ -11,6 +11,13 @@ the others load it (a notebook that needs a result another is computing waits fo
 Outside a report run (the variable unset) :func:`memo` just calls the function, and the
 key is never computed.
 
+The transactions' accepted lines are shared once per run *in the engine*, not pickled
+into every kernel: :func:`share_lines` writes them once as Parquet in the cache folder
+(microsecond timestamps, which every engine reads) and the cached
+:class:`~kamlab.io.Transactions` carries only that file's path, its quarantine and its
+counts; each notebook opens the file with DuckDB as the transactions' ``lines`` and
+never loads it into pandas.
+
 Only the workflows layer caches (:class:`kamlab.workflows.PeriodRun`); the domain's
 functions are plain.
 """
@@ -30,7 +37,7 @@ import pandas as pd
 
 from kamlab.io.files import sha256
 
-__all__ = ["CACHE_ENV", "content_key", "fingerprint", "memo"]
+__all__ = ["CACHE_ENV", "content_key", "fingerprint", "memo", "share_lines", "write_parquet"]
 
 CACHE_ENV = "KAMLAB_RUN_CACHE"
 
@@ -47,8 +54,16 @@ def fingerprint(frame: pd.DataFrame | None) -> str:
 
 def content_key(*paths: str | Path | None) -> tuple[str, ...]:
     """The SHA-256 of each file (``"none"`` for a path not given): equal content, equal
-    key, whatever the file's name, place or modification time."""
-    return tuple("none" if p is None else sha256(Path(p)) for p in paths)
+    key, whatever the file's name, place or modification time. A database URL stands for
+    itself (password left out): its table is read once per run, not known by content."""
+    from kamlab.io.engine import is_url, redact
+
+    def key(path) -> str:
+        if path is None:
+            return "none"
+        return redact(path) if is_url(path) else sha256(Path(path))
+
+    return tuple(key(p) for p in paths)
 
 
 def memo(name: str, key: object | Callable[[], object], compute: Callable[[], T]) -> T:
@@ -71,6 +86,45 @@ def memo(name: str, key: object | Callable[[], object], compute: Callable[[], T]
             pickle.dump(result, f, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, path)  # atomic: a notebook never loads a half-written result
     return result
+
+
+def share_lines(transactions):
+    """Within a report run, ``transactions`` with its accepted lines written once as Parquet
+    in the run's cache folder and read from there (:meth:`Transactions.with_lines_file
+    <kamlab.io.Transactions.with_lines_file>`): pickled for the other notebooks, it carries
+    the file's path, not the lines. Outside a report run, ``transactions`` unchanged."""
+    folder = os.environ.get(CACHE_ENV)
+    if not folder:
+        return transactions
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(dir=folder, prefix="lines-", suffix=".parquet")
+    os.close(fd)
+    write_parquet(transactions.lines, Path(name))
+    return transactions.with_lines_file(name)
+
+
+def write_parquet(table, path: Path) -> Path:
+    """Write the Ibis ``table`` to the one Parquet file ``path`` (atomically), timestamps in
+    microseconds (Spark cannot read pandas' nanoseconds). DuckDB writes it itself; any
+    other engine streams record batches, so the lines never sit in memory at once."""
+    tmp = path.with_name(path.name + ".part")
+    backend = table.get_backend()  # a memtable's: Ibis' DuckDB
+    if backend.name == "duckdb":
+        backend.to_parquet(table, tmp)
+    else:
+        import pyarrow.parquet as pq
+
+        batches = table.to_pyarrow_batches()
+        with pq.ParquetWriter(
+            tmp,
+            batches.schema,
+            coerce_timestamps="us",
+            allow_truncated_timestamps=True,
+        ) as writer:
+            for batch in batches:
+                writer.write_batch(batch)
+    os.replace(tmp, path)
+    return path
 
 
 @contextlib.contextmanager

@@ -26,7 +26,7 @@ import pandas as pd
 
 from kamlab.io import Accounts, Transactions, read_accounts, read_transactions
 from kamlab.periods import ReportPeriod, parse_period, period_of
-from kamlab.workflows.cache import content_key, fingerprint, memo
+from kamlab.workflows.cache import content_key, fingerprint, memo, share_lines
 from kamlab.workflows.value import ValueRun, hours_plan, pick_uplift_run, run_value
 
 __all__ = ["PeriodRun", "period_run", "read_inputs"]
@@ -267,7 +267,9 @@ def read_inputs(
 ) -> tuple[Transactions, Accounts | None, Accounts | None]:
     """Read and validate the transactions (against the accounts when given), the accounts
     and the previous period's accounts: ``(transactions, accounts, previous accounts)``.
-    Within a report run each file is read once, whichever notebook needs it first."""
+    Within a report run each file is read once, whichever notebook needs it first, and the
+    accepted lines are shared as one Parquet file that every notebook opens in its engine
+    (:func:`~kamlab.workflows.cache.share_lines`): no kernel holds them in pandas."""
     options = dict(read_options or {})
 
     def accounts_file(path):
@@ -279,11 +281,13 @@ def read_inputs(
     tx = memo(
         "transactions",
         lambda: _input_key((transactions_path, accounts_path), columns, options),
-        lambda: read_transactions(
-            transactions_path,
-            columns or None,
-            accounts=accounts.data if accounts else None,
-            **options,
+        lambda: share_lines(
+            read_transactions(
+                transactions_path,
+                columns or None,
+                accounts=accounts.data if accounts else None,
+                **options,
+            )
         ),
     )
     return tx, accounts, accounts_file(previous_accounts_path)
