@@ -26,7 +26,6 @@ __all__ = [
     "breakdown",
     "concentration_curve",
     "data_quality_table",
-    "date_span",
     "gini",
     "interpurchase_days",
     "interpurchase_gap_counts",
@@ -171,16 +170,6 @@ def overview(tx: Transactions | pd.DataFrame, *, until=None) -> pd.Series:
         name="value",
         dtype=object,
     )
-
-
-def date_span(tx: Transactions | pd.DataFrame, *, until=None) -> tuple[pd.Timestamp, pd.Timestamp]:
-    """The first and last date of the accepted lines (up to ``until``): one engine
-    query, so that a notebook need not hold every line (``tx.data``) to ask for them."""
-    lines = _lines(tx, until)
-    span = lines.aggregate(first=lines.date.min(), last=lines.date.max()).to_pandas().iloc[0]
-    if pd.isna(span["first"]):
-        raise _no_lines()
-    return pd.Timestamp(span["first"]), pd.Timestamp(span["last"])
 
 
 def breakdown(

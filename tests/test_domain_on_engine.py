@@ -15,7 +15,6 @@ import pandas as pd
 import pytest
 
 from kamlab import explore
-from kamlab.errors import InputError
 from kamlab.io import read_transactions
 from kamlab.models.holdout import compare_purchase_models
 from kamlab.portfolio.health import health_measures
@@ -214,11 +213,3 @@ def test_gap_counts_are_the_gaps_distribution_in_one_row_per_length(lines):
     assert counts.sum() == len(gaps)
     _same(counts, gaps.value_counts().sort_index())
     assert counts.index.name == "interpurchase_days"
-
-
-def test_date_span_is_the_first_and_last_line(lines):
-    first, last = explore.date_span(lines)
-    assert (first, last) == (lines["date"].min(), lines["date"].max())
-    assert explore.date_span(lines, until="2024-06-30")[1] == pd.Timestamp("2024-06-30")
-    with pytest.raises(InputError, match="no accepted transactions"):
-        explore.date_span(lines, until="1999-01-01")

@@ -214,10 +214,6 @@ def test_kamlab_summarize_writes_the_same_summary_on_spark_and_from_postgres(
     assert reasons[0] == reasons[1] and sum(reasons[0].values()) > 0
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="the run's cache keys a database URL once the memory branch's content_key is merged",
-)
 def test_a_report_from_a_database_table_records_the_table_not_a_checksum(
     postgres, datasets, results, tmp_path, monkeypatch
 ):
