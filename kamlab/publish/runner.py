@@ -47,7 +47,7 @@ CELL_TIMEOUT_S = 600
 """Default seconds a cell may run."""
 KERNEL_OPTIONS = ["--IPKernelApp.log_level=CRITICAL"]  # no TCP/shutdown chatter on the terminal
 VERSIONED = (
-    "kamlab", "pandas", "numpy", "scipy", "scikit-learn", "duckdb", "papermill",
+    "kamlab", "pandas", "numpy", "scipy", "scikit-learn", "duckdb", "ibis-framework", "papermill",
     "weasyprint", "openpyxl",
 )  # fmt: skip
 
