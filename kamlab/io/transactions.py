@@ -178,7 +178,7 @@ def _load(con, frame: pd.DataFrame):
     if con is connect():
         return _memtable(frame)
     name = f"kamlab_{next(_names)}"
-    if con.name == "pyspark":  # Ibis' PySpark has no temporary tables; its views are
+    if con.name == "pyspark":  # Ibis' PySpark has no temporary tables; its views are temporary
         return con.create_view(name, _memtable(frame), overwrite=True)
     return con.create_table(name, frame, temp=True)
 
