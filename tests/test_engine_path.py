@@ -138,3 +138,16 @@ def test_a_database_url_and_its_password_are_never_shown():
         "postgresql://kam@db.example:5432/sales"
     )
     assert redact("postgresql://kam@db/sales") == "postgresql://kam@db/sales"
+
+
+def test_duckdb_holds_at_most_2_gb_unless_told_and_a_bad_limit_is_one_line(monkeypatch):
+    from kamlab.errors import ConfigError
+    from kamlab.io import engine
+
+    monkeypatch.delenv(engine.MEMORY_ENV, raising=False)
+    assert int(engine._memory_limit().removesuffix("MB")) <= 2048
+    monkeypatch.setenv(engine.MEMORY_ENV, "8GB")
+    assert engine._memory_limit() == "8GB"
+    monkeypatch.setenv(engine.MEMORY_ENV, "lots")
+    with pytest.raises(ConfigError, match="KAMLAB_MEMORY_LIMIT='lots': expected a size"):
+        engine._memory_limit()
