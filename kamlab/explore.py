@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from kamlab.errors import InputError
-from kamlab.io import REASONS, Accounts, Transactions
+from kamlab.io import REASONS, Accounts, Transactions, lines_of
 from kamlab.io.validated import Validated
 
 __all__ = [
@@ -49,18 +49,9 @@ def _counts(source: Validated | Mapping) -> dict:
 
 
 def _lines(tx: Transactions | pd.DataFrame, until=None):
-    """The accepted lines as an Ibis table on their engine, up to and including the day
-    ``until`` when given. A plain frame of lines is checked for kamlab.io's columns."""
-    if isinstance(tx, Transactions):
-        lines = tx.lines
-    else:
-        missing = {"account_id", "date", "revenue", "is_return"} - set(tx.columns)
-        if missing:
-            raise InputError(
-                f"transactions lack columns {sorted(missing)}; read them with "
-                "kamlab.read_transactions"
-            )
-        lines = ibis.memtable(tx.assign(account_id=tx["account_id"].astype("string")))
+    """The accepted lines as an Ibis table on their engine (:func:`kamlab.io.lines_of`), up
+    to and including the day ``until`` when given."""
+    lines = lines_of(tx)
     if until is not None:
         lines = lines.filter(lines.date.date() <= pd.Timestamp(until).normalize().date())
     return lines

@@ -15,7 +15,7 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from kamlab.errors import InputError
-from kamlab.io import Transactions
+from kamlab.io import Transactions, lines_of
 
 PERIOD_DAYS = {"day": 1.0, "week": 7.0, "month": 365.25 / 12}
 """Length of one time unit in days: ``week`` is days / 7, ``month`` days / 30.4375."""
@@ -41,35 +41,17 @@ SUMMARY_COLUMNS = {
 """The columns of :func:`summarize`, with their meaning (also in README)."""
 
 
-def accepted_rows(transactions: Transactions | pd.DataFrame) -> pd.DataFrame:
-    """The accepted rows of ``transactions`` (or the frame itself) as pandas, checked for
-    the columns kamlab.io produces; an error when none were accepted."""
-    frame = transactions.data if isinstance(transactions, Transactions) else transactions
-    _check_columns(frame.columns)
-    if frame.empty:
-        raise InputError("no accepted transactions to summarise: every row was quarantined")
-    return frame
-
-
-def _check_columns(columns) -> None:
-    missing = {"account_id", "date", "revenue", "is_return"} - set(columns)
-    if missing:
-        raise InputError(
-            f"transactions lack columns {sorted(missing)}; read them with kamlab.read_transactions"
-        )
-
-
 def lines_table(transactions: Transactions | pd.DataFrame) -> ir.Table:
-    """The accepted lines as an Ibis table on their engine: ``Transactions.lines``, or an
-    in-memory table of a frame of lines (checked as :func:`accepted_rows` does)."""
+    """The accepted lines as an Ibis table on their engine (:func:`kamlab.io.lines_of`);
+    an error when there are none to summarise."""
+    lines = lines_of(transactions)
     if isinstance(transactions, Transactions):
-        if transactions.accepted_rows() == 0:
-            raise InputError("no accepted transactions to summarise: every row was quarantined")
-        return transactions.lines
-    frame = accepted_rows(transactions)
-    if frame["account_id"].dtype != "string":  # ids are text: sorted and joined as text
-        frame = frame.assign(account_id=frame["account_id"].astype("string"))
-    return ibis.memtable(frame)
+        empty = transactions.accepted_count() == 0
+    else:
+        empty = transactions.empty
+    if empty:
+        raise InputError("no accepted transactions to summarise: every row was quarantined")
+    return lines
 
 
 def _until(lines: ir.Table, until) -> dt.date:

@@ -14,6 +14,6 @@ __getattr__, __dir__, __all__ = lazy_exports(
             "read_ids",
             "read_summary",
         ],
-        "kamlab.io.transactions": ["REASONS", "Transactions", "read_transactions"],
+        "kamlab.io.transactions": ["REASONS", "Transactions", "lines_of", "read_transactions"],
     },
 )

@@ -112,7 +112,7 @@ class Transactions(Validated):
         self.n_accepted = n_accepted
         self._data = None
 
-    def accepted_rows(self) -> int:
+    def accepted_count(self) -> int:
         return self.n_accepted
 
     @property
@@ -154,6 +154,27 @@ class Transactions(Validated):
         t = self.lines
         ends = t.aggregate(first=t.date.min(), last=t.date.max()).to_pandas()
         return pd.Timestamp(ends.at[0, "first"]), pd.Timestamp(ends.at[0, "last"])
+
+
+LINE_COLUMNS = ("account_id", "date", "revenue", "is_return")
+"""The columns every frame of lines has (as :attr:`Transactions.data` does)."""
+
+
+def lines_of(transactions: Transactions | pd.DataFrame):
+    """The accepted lines as an Ibis table on their engine: ``Transactions.lines``, or an
+    in-memory table of a frame of lines (checked for :data:`LINE_COLUMNS`; ids as text,
+    sorted and joined as text)."""
+    if isinstance(transactions, Transactions):
+        return transactions.lines
+    missing = set(LINE_COLUMNS) - set(transactions.columns)
+    if missing:
+        raise InputError(
+            f"transactions lack columns {sorted(missing)}; read them with kamlab.read_transactions"
+        )
+    frame = transactions
+    if frame["account_id"].dtype != "string":
+        frame = frame.assign(account_id=frame["account_id"].astype("string"))
+    return _memtable(frame)
 
 
 def _as_frame(lines) -> pd.DataFrame:

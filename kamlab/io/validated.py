@@ -24,7 +24,7 @@ class Validated:
     n_read: int
     notes: list[str] = field(default_factory=list)
 
-    def accepted_rows(self) -> int:
+    def accepted_count(self) -> int:
         """How many rows were accepted."""
         return len(self.data)
 
@@ -34,7 +34,7 @@ class Validated:
         by_reason = by_reason.sort_values(ascending=False, kind="stable")
         return {
             "read": self.n_read,
-            "accepted": self.accepted_rows(),
+            "accepted": self.accepted_count(),
             "quarantined": len(self.quarantine),
             "by_reason": {str(r): int(n) for r, n in by_reason.items()},
         }
