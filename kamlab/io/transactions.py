@@ -47,6 +47,7 @@ import itertools
 from collections.abc import Iterable
 from pathlib import Path
 
+import ibis
 import numpy as np
 import pandas as pd
 
@@ -174,7 +175,7 @@ def lines_of(transactions: Transactions | pd.DataFrame):
     frame = transactions
     if frame["account_id"].dtype != "string":
         frame = frame.assign(account_id=frame["account_id"].astype("string"))
-    return _memtable(frame)
+    return ibis.memtable(frame)
 
 
 def _as_frame(lines) -> pd.DataFrame:
@@ -197,10 +198,10 @@ def _lines_frame(frame: pd.DataFrame) -> pd.DataFrame:
 def _load(con, frame: pd.DataFrame):
     """A pandas frame as a table on the engine ``con`` (DuckDB reads it where it is)."""
     if con is connect():
-        return _memtable(frame)
+        return ibis.memtable(frame)
     name = f"kamlab_{next(_names)}"
     if con.name == "pyspark":  # Ibis' PySpark has no temporary tables; its views are temporary
-        return con.create_view(name, _memtable(frame), overwrite=True)
+        return con.create_view(name, ibis.memtable(frame), overwrite=True)
     return con.create_table(name, frame, temp=True)
 
 
@@ -439,7 +440,7 @@ def validate_transactions(
         typed[rules.text(role)] = _written(values, unread)
     if not keep_duplicates:  # exact, on the text as read
         typed[rules.REPEATED] = frame.duplicated(keep="first").to_numpy()
-    table = _memtable(pd.DataFrame(typed))
+    table = ibis.memtable(pd.DataFrame(typed))
     judged = _judged(table, cols, [], known_accounts, keep_duplicates, today)
     share = None
     if "order_id" in cols:
@@ -471,7 +472,7 @@ def _judged(table, cols, source_columns, known_accounts, keep_duplicates, today)
     known = None
     if known_accounts is not None:
         ids = parse_ids(pd.Series(list(known_accounts), dtype=object)).dropna()
-        known = _memtable(pd.DataFrame({"account_id": ids.astype("string")}))["account_id"]
+        known = ibis.memtable(pd.DataFrame({"account_id": ids.astype("string")}))["account_id"]
     return rules.judge(
         table,
         cols,
@@ -497,12 +498,6 @@ def _written(values: pd.Series, where: pd.Series) -> object:
     only the few rows that need it carry text into the engine."""
     shown = values.astype("string").where(where.to_numpy())
     return shown.str.slice(0, 80).to_numpy()
-
-
-def _memtable(frame: pd.DataFrame):
-    import ibis
-
-    return ibis.memtable(frame)
 
 
 def _text_quarantine(judged: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
