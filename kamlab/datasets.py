@@ -131,6 +131,38 @@ today's); 15% had one judgement score a point different. ``truth.previous_stage`
 holds the stage then. It comes from a random stream of its own, so the other tables
 are what they would be without it.
 
+**Contact maps.** ``contacts`` (``contacts.csv``) has one row per customer person
+(columns of :func:`kamlab.io.read_contacts`), from a random stream of its own, ``(seed,
+5)``: no other table changes. Each account has as many people as its ``contacts``, in
+``min(functions_involved, contacts)`` functions (purchasing first, then the executive when
+``executive_sponsor``, then others at random; people dealt round the functions), and an
+executive sponsor exactly when ``executive_sponsor``: the contacts file and the accounts
+table agree on the counts (functions only where the table has no more functions than
+people, ~82% of accounts). Our side is :data:`SUPPLIER_STAFF` (eight key account managers
+and two people of each other function); each account has one KAM, and by its true stage:
+
+==============================  ======================================================
+stage                           who of ours holds the contacts
+==============================  ======================================================
+Exploratory, Basic              the KAM holds every contact (bow tie)
+Cooperative                     the KAM holds a majority (one of two), one or two
+                                colleagues (operations, quality, engineering,
+                                logistics, customer service) the rest (developing)
+Interdependent, Integrated      the person of ours of the matching function holds each
+                                contact, the KAM purchasing (diamond)
+==============================  ======================================================
+
+Names are drawn from common first names and surnames (distinct within an account). The
+lead contact is the decision maker with probability 0.5-0.95 by stage; the others are
+influencers, users or gatekeepers; seniority grows with the stage; a person reports to
+the first of their function, or to the executive sponsor. Stance (champion ... blocker)
+is drawn by stage (2-10% critics or blockers), more critical at declining or lapsed
+accounts (28%). Days since the last contact are exponential with mean 60 to 25 days by
+stage, 90 at declining and 200 at lapsed accounts, so ~20% of contacts are older than 90
+days at ``end``. Prospects have the contacts their accounts row says (one or two).
+:func:`kamlab.portfolio.contacts.contact_summary` classifies 97-98% of accounts to a shape
+that fits their true stage (all of them or all but one of the key accounts).
+
 The BG/NBD process is stationary, so "growth accounts" show their potential through
 attractiveness, size and a low share of wallet, not through a trend in the orders.
 """
@@ -161,6 +193,8 @@ __all__ = [
     "REGIONS",
     "TRANSACTION_COLUMNS",
     "TRUTH_COLUMNS",
+    "CONTACT_FUNCTIONS",
+    "SUPPLIER_STAFF",
     "SamplePortfolio",
     "SegmentSpec",
     "make_sample",

@@ -194,8 +194,10 @@ class Contacts(Validated):
 
 
 def _words(values: pd.Series) -> pd.Series:
-    """Lower-cased text with ``-``/``_`` as spaces and runs of spaces as one; NA when blank."""
-    text = values.astype("string").str.lower().str.replace(r"[-_]", " ", regex=True)
+    """Lower-cased text with ``_`` and a ``-`` after a letter as spaces (``-1`` keeps its
+    sign), runs of spaces as one, ``2.0`` as ``2``; NA when blank."""
+    text = values.astype("string").str.lower().str.replace(r"(?<=\w)-|_", " ", regex=True)
+    text = text.str.replace(r"^([+-]?\d+)\.0*$", r"\1", regex=True)  # 2.0 from a spreadsheet
     text = text.str.replace(r"\s+", " ", regex=True).str.strip()
     return text.mask(text.eq(""))
 
