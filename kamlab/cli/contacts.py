@@ -72,24 +72,23 @@ def cmd_contacts(args) -> None:
     as_of = until
     if as_of is None and tx is not None:
         as_of = tx.lines.date.max().execute()
-    summary = contact_summary(contacts, accounts=accounts.data if accounts else None, as_of=as_of)
     notes = list(contacts.notes)
-    key = None
+    frame, key = accounts.data if accounts else None, None
     if tx is not None:
         from kamlab.portfolio.portfolio import build_portfolio
 
         portfolio = build_portfolio(tx, accounts, until=until, contacts=contacts)
-        table = portfolio.table_
-        summary = summary.reindex(summary.index.union(table.index, sort=False))
-        summary["tier"] = table["tier"].reindex(summary.index).astype("object")
+        frame = portfolio.table_  # every account of the period, named, tiered and staged
+        notes += [n for n in portfolio.notes_ if "contacts file" in n]
+    summary = contact_summary(contacts, accounts=frame, as_of=as_of)
+    if tx is not None:
+        summary["tier"] = frame["tier"].reindex(summary.index).astype("object")
         summary["key_account"] = summary["tier"].eq("key")
-        summary["stage"] = table["stage"].reindex(summary.index).astype("object")
+        summary["stage"] = frame["stage"].reindex(summary.index).astype("object")
         summary["shape_fits_stage"] = shape_fits_stage(summary["shape"], summary["stage"])
         key = summary["key_account"]
-        notes += portfolio.notes_[-1:]
         if args.key_only:
-            summary = summary[key]
-            key = key[key]
+            summary, key = summary[key], key[key]
     write_csv(summary.reset_index(), out, index=False)
     for line in contacts_overview(summary, key=key):
         print(line)
