@@ -15,7 +15,12 @@ from kamlab.io import read_accounts, read_contacts, read_transactions
 from kamlab.plots.contacts import contact_map
 from kamlab.portfolio import build_portfolio
 from kamlab.portfolio.contacts import contact_indicators, contact_summary, shape_fits_stage
-from kamlab.presentation.contacts import contact_block, contacts_overview, contacts_table
+from kamlab.presentation.contacts import (
+    contact_block,
+    contact_blocks,
+    contacts_overview,
+    contacts_table,
+)
 
 SEEDS = [21, 22, 23]
 
@@ -108,6 +113,7 @@ def test_cli_writes_the_summary_lists_every_single_threaded_account_and_draws_ma
     assert f"single-threaded accounts: {len(single)}" in stdout
     for account in single:
         assert f"  {account} " in stdout
+    assert "come from the contacts file" in err  # the stage used the contacts' indicators
     key = summary.loc[summary["key_account"], "account_id"]
     assert sorted(p.name for p in maps.iterdir()) == sorted(f"contact_map_{a}.png" for a in key)
 
@@ -119,6 +125,24 @@ def test_cli_without_transactions_and_key_only(small, tmp_path, capsys):
         capsys, "contacts", small["contacts"], "--key-only", "--out", tmp_path / "b.csv"
     )
     assert code == 2 and "TRANSACTIONS" in err
+
+
+def test_cli_maps_the_contacts_file_columns(tmp_path, capsys):
+    path = tmp_path / "crm.csv"
+    path.write_text("Customer,Full name,Owner\nA1,Ann Lee,Kim\nA1,Bob Ray,Kim\n")
+    code, stdout, err = run(
+        capsys,
+        "contacts",
+        path,
+        "--contacts-column",
+        "person=Full name",
+        "--contacts-column",
+        "counterpart=Owner",
+        "--out",
+        tmp_path / "s.csv",
+    )
+    assert code == 0, err
+    assert "bow tie 1" in stdout
 
 
 def test_cli_refuses_a_bad_file_in_one_line(tmp_path, capsys):
@@ -152,6 +176,8 @@ def test_sentences_for_the_key_account_page_and_the_portfolio(small):
     block = contact_block(single)
     assert block.startswith("### Contact map") and "Single-threaded" in block
     assert "**Shape: bow tie**" in block
+    blocks = contact_blocks(summary, [single.name, "NOPE"])
+    assert blocks[single.name] == block and "No contacts are recorded" in blocks["NOPE"]
     lines = contacts_overview(summary)
     assert lines[0].startswith(f"{len(summary)} accounts; shapes:")
     assert "Shape" in contacts_table(summary).frame.columns

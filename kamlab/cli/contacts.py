@@ -61,8 +61,14 @@ def cmd_contacts(args) -> None:
         tx, accounts = read_input_for(args, out)
     else:
         tx, accounts = None, read_accounts(args.accounts) if args.accounts else None
+    from kamlab.io import parse_column_options
+
     contacts = read_contacts(
-        args.contacts, accounts=accounts, as_of=args.today, dayfirst=args.dayfirst
+        args.contacts,
+        parse_column_options(args.contacts_column),
+        accounts=accounts,
+        as_of=args.today,
+        dayfirst=args.dayfirst,
     )
     print(contacts.report(), file=sys.stderr)
     if len(contacts.quarantine):
@@ -165,6 +171,12 @@ def add_commands(sub, inputs) -> None:
         metavar="TRANSACTIONS",
         nargs="?",
         help="optional: the transactions file, to mark the key accounts of the period",
+    )
+    p.add_argument(
+        "--contacts-column",
+        action="append",
+        metavar="ROLE=COLUMN",
+        help="use COLUMN of the contacts file for ROLE (repeatable), e.g. person='Full name'",
     )
     add_period_or_until(p)
     p.add_argument(

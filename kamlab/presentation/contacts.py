@@ -14,6 +14,7 @@ from kamlab.presentation.tables import ReaderTable, for_reader
 __all__ = [
     "SHAPE_MEANINGS",
     "contact_block",
+    "contact_blocks",
     "contact_flags",
     "contacts_overview",
     "contacts_table",
@@ -91,6 +92,19 @@ def contact_block(row: pd.Series, *, stale_days: int = 90, heading: str = "###")
     if flags:
         lines += ["", "**Flags**", ""] + [f"- {flag}" for flag in flags]
     return "\n".join(lines)
+
+
+def contact_blocks(summary: pd.DataFrame, accounts, *, heading: str = "###") -> dict[str, str]:
+    """:func:`contact_block` for each of ``accounts`` (ids; e.g. the key accounts), by id;
+    an account missing from ``summary`` reads "No contacts are recorded"."""
+    stale_days = summary.attrs.get("stale_days", 90)
+    empty = f"{heading} Contact map\n\nNo contacts are recorded for this account."
+    return {
+        str(a): contact_block(summary.loc[a], stale_days=stale_days, heading=heading)
+        if a in summary.index
+        else empty
+        for a in accounts
+    }
 
 
 def contacts_overview(summary: pd.DataFrame, *, key: pd.Series | None = None) -> list[str]:
