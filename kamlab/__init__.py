@@ -16,7 +16,13 @@ __getattr__, __dir__, __all__ = lazy_exports(
     __name__,
     {
         "kamlab.errors": ["ConfigError", "InputError", "KamlabError", "MissingColumnError"],
-        "kamlab.io": ["Accounts", "Transactions", "read_accounts", "read_transactions"],
+        "kamlab.io": [
+            "Accounts",
+            "Transactions",
+            "read_accounts",
+            "read_contacts",
+            "read_transactions",
+        ],
         "kamlab.models": [
             "BetaGeo",
             "ConvergenceWarning",

@@ -131,6 +131,38 @@ today's); 15% had one judgement score a point different. ``truth.previous_stage`
 holds the stage then. It comes from a random stream of its own, so the other tables
 are what they would be without it.
 
+**Contact maps.** ``contacts`` (``contacts.csv``) has one row per customer person
+(columns of :func:`kamlab.io.read_contacts`), from a random stream of its own, ``(seed,
+5)``: no other table changes. Each account has as many people as its ``contacts``, in
+``min(functions_involved, contacts)`` functions (purchasing first, then the executive when
+``executive_sponsor``, then others at random; people dealt round the functions), and an
+executive sponsor exactly when ``executive_sponsor``: the contacts file and the accounts
+table agree on the counts (functions only where the table has no more functions than
+people, ~82% of accounts). Our side is :data:`SUPPLIER_STAFF` (eight key account managers
+and two people of each other function); each account has one KAM, and by its true stage:
+
+==============================  ======================================================
+stage                           who of ours holds the contacts
+==============================  ======================================================
+Exploratory, Basic              the KAM holds every contact (bow tie)
+Cooperative                     the KAM holds a majority (one of two), one or two
+                                colleagues (operations, quality, engineering,
+                                logistics, customer service) the rest (developing)
+Interdependent, Integrated      the person of ours of the matching function holds each
+                                contact, the KAM purchasing (diamond)
+==============================  ======================================================
+
+Names are drawn from common first names and surnames (distinct within an account). The
+lead contact is the decision maker with probability 0.5-0.95 by stage; the others are
+influencers, users or gatekeepers; seniority grows with the stage; a person reports to
+the first of their function, or to the executive sponsor. Stance (champion ... blocker)
+is drawn by stage (2-10% critics or blockers), more critical at declining or lapsed
+accounts (28%). Days since the last contact are exponential with mean 60 to 25 days by
+stage, 90 at declining and 200 at lapsed accounts, so ~20% of contacts are older than 90
+days at ``end``. Prospects have the contacts their accounts row says (one or two).
+:func:`kamlab.portfolio.contacts.contact_summary` classifies 97-98% of accounts to a shape
+that fits their true stage (all of them or all but one of the key accounts).
+
 The BG/NBD process is stationary, so "growth accounts" show their potential through
 attractiveness, size and a low share of wallet, not through a trend in the orders.
 """
@@ -161,6 +193,8 @@ __all__ = [
     "REGIONS",
     "TRANSACTION_COLUMNS",
     "TRUTH_COLUMNS",
+    "CONTACT_FUNCTIONS",
+    "SUPPLIER_STAFF",
     "SamplePortfolio",
     "SegmentSpec",
     "make_sample",
@@ -374,16 +408,18 @@ The McDonald-Woodburn boxes (midpoint 5.5) are Strategic, Star, Status and Strea
 @dataclass
 class SamplePortfolio:
     """A generated sample: ``transactions``, ``accounts``, the hidden ``truth`` and
-    ``accounts_previous``, the accounts table as it stood a quarter before the end."""
+    ``accounts_previous``, the accounts table as it stood a quarter before the end, and
+    ``contacts``, the contact map (one row per customer person; None: not generated)."""
 
     transactions: pd.DataFrame
     accounts: pd.DataFrame
     truth: pd.DataFrame
     accounts_previous: pd.DataFrame
+    contacts: pd.DataFrame | None = None
 
     def write(self, out_dir: str | Path) -> dict[str, Path]:
-        """Write ``transactions.csv``, ``accounts.csv``, ``truth.csv`` and
-        ``accounts_previous.csv`` (UTF-8, no index), each atomically: a run that fails
+        """Write ``transactions.csv``, ``accounts.csv``, ``truth.csv``,
+        ``accounts_previous.csv`` and ``contacts.csv`` (UTF-8, no index), each atomically: a run that fails
         (a full disk) leaves the earlier file whole, never half written.
 
         The directory is created if needed. Returns the paths by table name.
@@ -391,9 +427,11 @@ class SamplePortfolio:
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
         paths = {}
-        for name in ("transactions", "accounts", "truth", "accounts_previous"):
+        for name in ("transactions", "accounts", "truth", "accounts_previous", "contacts"):
             path = out / f"{name}.csv"
             frame: pd.DataFrame = getattr(self, name)
+            if frame is None:
+                continue
             float_format = "%.2f" if name == "transactions" else None
             with atomic_path(path) as tmp:
                 frame.to_csv(
@@ -631,8 +669,9 @@ def make_sample(
         truth = pd.concat([truth, more_truth[list(truth.columns)]], ignore_index=True)
     tx["account_id"] = account_ids[tx.pop("account")]
     tx["date"] = dates[tx.pop("day")]
+    contacts = _contacts(np.random.default_rng([seed, 5]), accounts, truth, end_ts)
     return SamplePortfolio(
-        tx[list(TRANSACTION_COLUMNS)], accounts, truth[list(TRUTH_COLUMNS)], previous
+        tx[list(TRANSACTION_COLUMNS)], accounts, truth[list(TRUTH_COLUMNS)], previous, contacts
     )
 
 
@@ -1048,3 +1087,171 @@ def _company_names(rng: np.random.Generator, industry: np.ndarray) -> np.ndarray
             name = f"{places[place]} {nouns[noun]} {suffixes[suffix]}"
             names[i] = name if j < space else f"{name} ({j // space + 1})"
     return names
+
+
+# --- contact maps (their own random stream, (seed, 5): nothing above changes) ----------
+
+CONTACT_FUNCTIONS: tuple[str, ...] = (
+    "purchasing",
+    "operations",
+    "quality",
+    "engineering",
+    "finance",
+    "logistics",
+    "marketing",
+    "executive",
+)
+"""Customer functions of the sample's contacts; our staff of the matching function pairs
+with each (purchasing with the account's key account manager, of sales)."""
+SUPPLIER_STAFF: tuple[tuple[str, str], ...] = (
+    ("Sarah Mitchell", "sales"),
+    ("James Carter", "sales"),
+    ("Priya Shah", "sales"),
+    ("Tom Hughes", "sales"),
+    ("Emma Clarke", "sales"),
+    ("Daniel Okafor", "sales"),
+    ("Laura Bennett", "sales"),
+    ("Marcus Reid", "sales"),
+    ("Neil Foster", "operations"),
+    ("Aisha Khan", "operations"),
+    ("Ruth Adams", "quality"),
+    ("Ben Walsh", "quality"),
+    ("Chris Doyle", "engineering"),
+    ("Mei Lin", "engineering"),
+    ("Karen Brooks", "finance"),
+    ("Ian Patel", "finance"),
+    ("Gary Moss", "logistics"),
+    ("Sofia Romero", "logistics"),
+    ("Zoe Turner", "marketing"),
+    ("Adam Fry", "marketing"),
+    ("Helen Ward", "executive"),
+    ("Richard Cole", "executive"),
+    ("Hannah Price", "customer service"),
+    ("Oliver Grant", "customer service"),
+)
+"""The sample supplier's people who hold customer contacts: eight key account managers
+(sales) and two of each other function."""
+_KAMS = 8
+_COLLEAGUES = np.array([8, 9, 10, 11, 12, 13, 16, 17, 22, 23])  # a Cooperative KAM's helpers
+_FIRST_NAMES = (
+    "Alice Andrew Anna Arjun Beth Carlos Chloe David Elena Fatima Fiona George Grace "
+    "Hassan Helen Isabel Jack Jane Joanna John Julia Kevin Lucy Mark Martin Mary Michael "
+    "Nadia Nathan Nicola Olivia Paul Peter Rachel Rebecca Robert Rosa Sam Sanjay Sophie "
+    "Stephen Susan Thomas Victoria William Yusuf"
+).split()
+_SURNAMES = (
+    "Allen Baker Banerjee Bell Brown Campbell Chen Collins Cooper Davies Edwards Evans "
+    "Fischer Green Hall Harris Hill Jackson Johnson Jones Kaur Kelly King Lewis Martin "
+    "Moore Morgan Murphy Novak Parker Phillips Roberts Robinson Rossi Scott Singh Smith "
+    "Stewart Taylor Thompson Turner Walker Ward Watson White Williams Wilson Wood Wright Young"
+).split()
+_DECISION_MAKER = np.array([0.5, 0.8, 0.9, 0.95, 0.95])  # P(lead contact decides), by stage
+_OTHER_ROLES = (("influencer", "user", "gatekeeper"), (0.5, 0.35, 0.15))
+_STANCE_NAMES = ("champion", "supporter", "neutral", "critic", "blocker")
+_STANCE_P = np.array(
+    [
+        [0.02, 0.25, 0.63, 0.08, 0.02],
+        [0.05, 0.38, 0.48, 0.07, 0.02],
+        [0.10, 0.47, 0.36, 0.06, 0.01],
+        [0.20, 0.47, 0.27, 0.05, 0.01],
+        [0.30, 0.47, 0.18, 0.04, 0.01],
+        [0.02, 0.20, 0.50, 0.20, 0.08],  # declining or lapsed accounts
+    ]
+)
+_CONTACT_DAYS = np.array([60.0, 45.0, 35.0, 30.0, 25.0])  # mean days since last contact
+_CONTACT_DAYS_DECLINING = 90.0
+_CONTACT_DAYS_LAPSED = 200.0
+
+
+def _contacts(rng: np.random.Generator, accounts: pd.DataFrame, truth: pd.DataFrame, end):
+    """The contacts file (module docstring, "Contact maps"), one row per customer person,
+    agreeing with ``accounts``' contacts, functions_involved and executive_sponsor."""
+    n = len(accounts)
+    stage = pd.Index(STAGES).get_indexer(truth["stage"])
+    before = pd.Index(STAGES).get_indexer(truth["previous_stage"])
+    lapsed = ~truth["alive"].to_numpy(bool) & ~truth["prospect"].to_numpy(bool)
+    declining = before > stage
+    c = accounts["contacts"].to_numpy(np.int64)
+    f = np.minimum(accounts["functions_involved"].to_numpy(np.int64), c).clip(1)
+    sponsor = accounts["executive_sponsor"].to_numpy(bool)
+    # Each account's functions: purchasing first, the executive next when it has a sponsor.
+    keys = rng.random((n, len(CONTACT_FUNCTIONS) - 1))
+    keys[:, -1] = np.where(sponsor, -1.0, keys[:, -1])
+    functions = np.column_stack([np.zeros(n, np.int64), 1 + np.argsort(keys, axis=1)])
+    acc = np.repeat(np.arange(n), c)
+    start = np.cumsum(c) - c
+    pos = np.arange(acc.size) - start[acc]
+    slot = pos % f[acc]
+    function = functions[acc, slot]
+    space = len(_FIRST_NAMES) * len(_SURNAMES)
+    name_id = rng.permutation(space)[(rng.integers(0, space, n)[acc] + pos) % space]
+    first, last = np.divmod(name_id, len(_SURNAMES))
+    person = np.char.add(np.char.add(np.array(_FIRST_NAMES)[first], " "), np.array(_SURNAMES)[last])
+    k = stage[acc]
+    # Roles and seniority.
+    is_sponsor = sponsor[acc] & (pos == np.where(c >= 2, 1, 0)[acc])
+    m = acc.size
+    role = rng.choice(np.array(_OTHER_ROLES[0], dtype=object), m, p=_OTHER_ROLES[1])
+    decides = (pos == 0) & ~is_sponsor & (rng.random(m) < _DECISION_MAKER[k])
+    role = np.where(decides, "decision maker", np.where(is_sponsor, "executive sponsor", role))
+    head = pos < f[acc]  # first of its function
+    senior_p = 0.3 + 0.15 * k
+    seniority = np.where(
+        head,
+        np.where(rng.random(m) < senior_p, "senior", "manager"),
+        np.where(rng.random(m) < 0.5, "manager", "staff"),
+    ).astype(object)
+    seniority[decides] = "senior"
+    seniority[is_sponsor | (function == len(CONTACT_FUNCTIONS) - 1)] = "executive"
+    row_of = start[acc] + slot  # the first contact of the same function
+    reports = np.where(~head & ~is_sponsor, person[row_of], "")
+    sponsor_row = start[acc] + np.where(c >= 2, 1, 0)[acc]
+    to_sponsor = head & sponsor[acc] & ~is_sponsor & (seniority != "executive")
+    reports = np.where(to_sponsor, person[sponsor_row], reports)
+    # Our side: one KAM holds all (Exploratory, Basic); the KAM holds most, one or two
+    # colleagues the rest (Cooperative); functions paired (Interdependent, Integrated).
+    kam = rng.integers(0, _KAMS, n)
+    colleague = rng.choice(_COLLEAGUES, (n, 2), replace=True)
+    colleague[:, 1] = np.where(
+        colleague[:, 1] == colleague[:, 0],
+        _COLLEAGUES[(np.searchsorted(_COLLEAGUES, colleague[:, 0]) + 1) % _COLLEAGUES.size],
+        colleague[:, 1],
+    )
+    kam_links = np.where(c <= 2, 1, c // 2 + 1)
+    helpers = np.minimum(rng.integers(1, 3, n), np.maximum(c - kam_links, 0))
+    by_kam = (pos < kam_links[acc]) | (helpers[acc] == 0)
+    helper = colleague[acc, (pos - kam_links[acc]) % np.maximum(helpers[acc], 1)]
+    cooperative = np.where(by_kam, kam[acc], helper)
+    staff_function = np.array([fn for _, fn in SUPPLIER_STAFF])
+    pick = rng.integers(0, 2, n)[acc]
+    paired_first = np.array(
+        [_KAMS] + [int(np.flatnonzero(staff_function == fn)[0]) for fn in CONTACT_FUNCTIONS[1:]]
+    )
+    paired = np.where(function == 0, kam[acc], paired_first[function] + pick)
+    ours = np.where(k <= 1, kam[acc], np.where(k == 2, cooperative, paired))
+    # Stance and last contact.
+    p_row = np.where(declining | lapsed, len(STAGES), stage)[acc]
+    cum = _STANCE_P.cumsum(axis=1)[p_row]
+    stance = np.array(_STANCE_NAMES, dtype=object)[(rng.random(m)[:, None] > cum).sum(axis=1)]
+    mean_days = np.where(
+        lapsed,
+        _CONTACT_DAYS_LAPSED,
+        np.where(declining, _CONTACT_DAYS_DECLINING, _CONTACT_DAYS[stage]),
+    )[acc]
+    days = np.floor(rng.exponential(mean_days)).astype(np.int64)
+    last = (pd.Timestamp(end) - pd.to_timedelta(days, unit="D")).strftime("%Y-%m-%d")
+    staff = np.array([name for name, _ in SUPPLIER_STAFF], dtype=object)
+    return pd.DataFrame(
+        {
+            "account_id": accounts["account_id"].to_numpy()[acc],
+            "person": person.astype(object),
+            "role": role,
+            "function": np.array(CONTACT_FUNCTIONS, dtype=object)[function],
+            "seniority": seniority,
+            "stance": stance,
+            "reports_to": reports.astype(object),
+            "counterpart": staff[ours],
+            "counterpart_function": staff_function.astype(object)[ours],
+            "last_contact": np.asarray(last, dtype=object),
+        }
+    )

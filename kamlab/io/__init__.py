@@ -6,6 +6,7 @@ __getattr__, __dir__, __all__ = lazy_exports(
     __name__,
     {
         "kamlab.io.accounts": ["Accounts", "accounts_by_id", "read_accounts"],
+        "kamlab.io.contacts": ["Contacts", "read_contacts"],
         "kamlab.io.files": ["read_table"],
         "kamlab.io.mapping": ["load_mapping_file", "parse_column_options"],
         "kamlab.io.tables": [

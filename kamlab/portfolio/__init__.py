@@ -19,6 +19,12 @@ __getattr__, __dir__, __all__ = lazy_exports(
             "value_at_stake",
         ],
         "kamlab.portfolio.buyer": ["BUYER_QUESTIONS", "buyer_scorecard", "portfolio_buyer_summary"],
+        "kamlab.portfolio.contacts": [
+            "contact_indicators",
+            "contact_summary",
+            "shape_fits_stage",
+            "with_contact_indicators",
+        ],
         "kamlab.portfolio.criteria": [
             "BOXES",
             "Criteria",

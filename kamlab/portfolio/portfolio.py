@@ -215,6 +215,7 @@ def build_portfolio(
     rates=None,
     health_value=None,
     prospects: bool = True,
+    contacts=None,
 ) -> Portfolio:
     """Measures (:func:`~kamlab.portfolio.measures.portfolio_measures`) and the fitted
     :class:`Portfolio` in one call; what was assumed is in ``notes_`` (the warnings are not
@@ -225,7 +226,9 @@ def build_portfolio(
     model without adding ``clv`` (the run context passes its one model this way).
     Neither: health rests on recency alone (said in ``notes_``). No model is fitted here.
     ``prospects``: include the accounts of ``accounts`` that did not buy in the 12 months
-    (default), or only the buying accounts."""
+    (default), or only the buying accounts. ``contacts`` (a contacts file,
+    :func:`kamlab.io.read_contacts`): the stage indicators contacts, functions_involved and
+    executive_sponsor come from it, not the accounts table (said in ``notes_``)."""
 
     crit = load_criteria(criteria)
     measures = portfolio_measures(
@@ -238,6 +241,13 @@ def build_portfolio(
         potential=crit.potential,
         prospects=prospects,
     )
+    source_note = None
+    if contacts is not None and accounts is not None:  # stage indicators from the contacts
+        from kamlab.portfolio.contacts import with_contact_indicators
+
+        accounts, source_note = with_contact_indicators(accounts_by_id(accounts), contacts)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", PortfolioWarning)
-        return Portfolio(crit).fit(measures, accounts, previous_accounts=previous_accounts)
+        fitted = Portfolio(crit).fit(measures, accounts, previous_accounts=previous_accounts)
+    fitted.notes_ += [source_note] if source_note else []
+    return fitted

@@ -362,6 +362,7 @@ def assess_stages(
     decline_threshold: float = 0.5,
     decline_indicators: int = 3,
     weights: Mapping[str, float] | None = None,
+    contacts=None,
 ) -> pd.DataFrame:
     """Assess each account's relationship stage from its indicator columns.
 
@@ -371,7 +372,10 @@ def assess_stages(
     :data:`DEFAULT_WEIGHTS` per role. ``previous`` is the same table for an earlier
     period: accounts whose score fell by ``decline_threshold`` or more, or with
     ``decline_indicators`` or more indicator levels lower, are declining. The scoring is
-    in the module docstring.
+    in the module docstring. ``contacts`` (a contacts file, :func:`kamlab.io.read_contacts`)
+    replaces the ``contacts``, ``functions_involved`` and ``executive_sponsor`` columns by
+    the counts of its people, functions and executive sponsors
+    (:func:`kamlab.portfolio.contacts.with_contact_indicators`).
 
     Returns one row per account, indexed by ``account_id`` (string):
 
@@ -403,6 +407,11 @@ def assess_stages(
         )
 
     frame = _account_frame(accounts)
+    if contacts is not None:  # the contacts file's indicators, under the default columns
+        from kamlab.portfolio.contacts import with_contact_indicators
+
+        frame = with_contact_indicators(frame, contacts)[0]
+        columns.update({r: r for r in ("contacts", "functions_involved", "executive_sponsor")})
     raw = _indicator_table(frame, columns, "assess_stages", warn=True)
     levels = pd.DataFrame({role: _levels(role, v) for role, v in raw.items()}, index=frame.index)
     score = _weighted_mean(levels, w)
