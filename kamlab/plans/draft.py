@@ -337,7 +337,8 @@ def carry_forward(
     (delete it if no longer wanted). Either way its baseline is re-taken (today's actual)
     and ``carried_from`` names the earlier plan's period. A carried objective replaces the
     drafted objective of the same id. Every ``open`` action is carried as it is (an overdue
-    one stays overdue), with ``carried_from``; its owner joins the team. Returns the plans
+    one stays overdue), with ``carried_from``, replacing a drafted action of the same text;
+    its owner joins the team. Returns the plans
     and counts: objectives and actions carried, previous plans without a new plan (the
     account is no longer key)."""
     by_account = {p.account_id: p for p in plans}
@@ -388,7 +389,8 @@ def carry_forward(
             kept.append(Action(name, a.what, a.owner, a.due, "open", objective, old.period))
             if a.owner not in new.team:
                 new.team.append(a.owner)
-        new.actions = kept + new.actions
+        repeated = {a.what for a in kept}  # a drafted action the carried one already is
+        new.actions = kept + [a for a in new.actions if a.what not in repeated]
         counts["objectives"] += len(carried)
         counts["actions"] += len(kept)
     return plans, counts

@@ -50,9 +50,14 @@ SCORECARD_COLUMNS: dict[str, str] = {
     "purchase in the 12 months)",
     "objective": "the objective's id",
     "measure": "what is measured (kamlab.plans.MEASURES)",
-    "baseline": "the measure when the plan was written",
-    "target": "the objective's target",
-    "actual": "the measure in the 12 months to the period's end (the portfolio table)",
+    "baseline": "the measure when the plan was written (a number; for stage the stage's "
+    "rank, 1 Exploratory to 5 Integrated, 0 Declining)",
+    "target": "the objective's target (a number; stage: its rank)",
+    "actual": "the measure in the 12 months to the period's end (the portfolio table; "
+    "stage: its rank)",
+    "baseline_stage": "stage objectives: the baseline's stage name",
+    "target_stage": "stage objectives: the target stage",
+    "actual_stage": "stage objectives: the stage reached",
     "due": "the objective's due date",
     "status": "met, on track, behind, missed or no actual",
     "progress": "share of the way from baseline to target reached (1 = target)",
@@ -225,6 +230,12 @@ def plan_scorecard(
     overdue = overdue_actions(plans, end=end)["account_id"].value_counts()
     frame["overdue_actions"] = frame["account_id"].map(overdue).fillna(0).astype("int64")
     frame[["progress", "time_elapsed"]] = frame[["progress", "time_elapsed"]].round(4)
+    stage = frame["measure"] == "stage"
+    for column in ("baseline", "target", "actual"):  # numbers; stage names beside them
+        frame[f"{column}_stage"] = frame[column].where(stage, "").fillna("").astype(str)
+        ranks = _numeric("stage", frame.loc[stage, column]) + 1
+        numbers = _numeric("revenue", frame[column].where(~stage))
+        frame[column] = numbers.where(~stage, ranks)
     frame["due"] = frame["due"].dt.date
     return frame[list(SCORECARD_COLUMNS)].reset_index(drop=True)
 
