@@ -53,13 +53,14 @@ is one line naming the file and line (exit code 2).
 """
 
 _EPILOG_SCORECARD = """
-example:
-  kamlab scorecard data/sample/transactions.csv --accounts data/sample/accounts.csv \\
+example (a quarter after kamlab plans init --period 2026Q3, the data now to 2026-12-31):
+  kamlab scorecard transactions.csv --accounts accounts.csv \\
       --plans plans/ --period 2026Q4 --out scorecard.csv
 
 One row per objective of every plan: account, plan period, tier now, objective, measure,
-baseline, target, actual, due, status, progress, time elapsed, carried from, the account's
-overdue actions. Actuals come from the portfolio table of --period (kamlab portfolio's
+baseline, target, actual (numbers; for stage its rank, 1 Exploratory to 5 Integrated,
+with the names in baseline_stage, target_stage, actual_stage), due, status, progress,
+time elapsed, carried from, the account's overdue actions, note. Actuals come from the portfolio table of --period (kamlab portfolio's
 for the same inputs): revenue and contribution of the 12 months to the period's end,
 gross margin (share of net revenue), share of wallet (accounts file), stage, retention
 (1 = bought in the 12 months and not likely lost). An account not in the table has
