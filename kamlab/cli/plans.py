@@ -60,11 +60,11 @@ example (a quarter after kamlab plans init --period 2026Q3, the data now to 2026
 One row per objective of every plan: account, plan period, tier now, objective, measure,
 baseline, target, actual (numbers; for stage its rank, 1 Exploratory to 5 Integrated,
 with the names in baseline_stage, target_stage, actual_stage), due, status, progress,
-time elapsed, carried from, the account's overdue actions, note. Actuals come from the portfolio table of --period (kamlab portfolio's
-for the same inputs): revenue and contribution of the 12 months to the period's end,
-gross margin (share of net revenue), share of wallet (accounts file), stage, retention
-(1 = bought in the 12 months and not likely lost). An account not in the table has
-revenue, contribution and retention 0.
+time elapsed, carried from, the account's overdue actions, note. Actuals come from the
+portfolio table of --period (kamlab portfolio's for the same inputs): revenue and
+contribution of the 12 months to the period's end, gross margin (share of net revenue),
+share of wallet (accounts file), stage, retention (1 = bought in the 12 months and not
+likely lost). An account not in the table has revenue, contribution and retention 0.
 
 Status: met when the actual reaches the target (>=; <= for a target below the baseline;
 stage: at least the target's stage); not met and due after the period's end: on track
