@@ -74,8 +74,12 @@ def _in_months(day: pd.Timestamp, months: int) -> dt.date:
     ).date()
 
 
-def _round(x: float, step: float = 100.0) -> float:
-    return float(np.round(x / step) * step)
+def _nice(x: float, *, up: bool = False) -> float:
+    """``x`` to three significant figures (rounded up when ``up``): 187,512 -> 188,000."""
+    if not np.isfinite(x) or x == 0:
+        return 0.0
+    step = 10.0 ** (np.floor(np.log10(abs(x))) - 2)
+    return float((np.ceil if up else np.round)(x / step) * step)
 
 
 def draft_plans(
@@ -191,7 +195,7 @@ def _objectives(row, base, due_year: dt.date, plan_end: dt.date) -> list[Objecti
         grow = rules["growth_capture"] * headroom / margin
     else:
         grow = 0.0
-    target = _round(max(revenue * (1 + rules["minimum_growth"]), revenue + grow))
+    target = _nice(max(revenue * (1 + rules["minimum_growth"]), revenue + grow), up=True)
     out.append(
         Objective(
             "revenue",
@@ -214,7 +218,7 @@ def _objectives(row, base, due_year: dt.date, plan_end: dt.date) -> list[Objecti
             Objective(
                 "contribution",
                 "contribution",
-                _round(contribution * (1 + rules["contribution_growth"])),
+                _nice(contribution * (1 + rules["contribution_growth"]), up=True),
                 due_year,
                 round(contribution, 2),
                 "5% up",
@@ -316,7 +320,7 @@ def _forecast(base, objectives, end: pd.Timestamp) -> list[dict]:
         for measure in ("revenue", "contribution"):
             now = float(base[measure]) / 4
             goal = targets.get(measure, float(base[measure])) / 4
-            row[measure] = _round(now + (goal - now) * k / 4)
+            row[measure] = _nice(now + (goal - now) * k / 4)
         rows.append(row)
     return rows
 

@@ -126,8 +126,9 @@ def _status(measure, baseline, target, actual, written, due, end):
     close = (a - t).abs() <= 0.005  # a target met to the cent
     met = (np.where(upward, a >= t, a <= t) | close) & a.notna()
     span = t - b
+    moved = (a - b).mask((a - b).abs() <= 0.005, 0.0)  # baselines are written to the cent
     progress = pd.Series(
-        np.where(span != 0, (a - b) / span.where(span != 0), np.where(met, 1.0, 0.0)), index=a.index
+        np.where(span != 0, moved / span.where(span != 0), np.where(met, 1.0, 0.0)), index=a.index
     )
     written, due = pd.to_datetime(written), pd.to_datetime(due)
     end = pd.Timestamp(end)
@@ -136,7 +137,7 @@ def _status(measure, baseline, target, actual, written, due, end):
     elapsed = pd.Series(
         np.where(total > 0, gone / total.where(total > 0), 1.0), index=a.index
     ).clip(0, 1)
-    ahead = progress.fillna(0.0).round(4) >= elapsed.round(4)  # baselines are kept to cents
+    ahead = progress.fillna(0.0).round(4) >= elapsed.round(4)
     running = np.where(ahead, "on track", "behind")
     status = np.where(
         a.isna(), "no actual", np.where(met, "met", np.where(due > end, running, "missed"))
