@@ -12,7 +12,7 @@ import pytest
 
 from kamlab.cli import main
 from kamlab.datasets import make_sample
-from kamlab.plans import STATUSES, read_plans
+from kamlab.plans import STATUSES, dump_plan, read_plans
 
 
 @pytest.fixture(scope="module")
@@ -59,6 +59,8 @@ def test_init_writes_one_valid_plan_per_key_account_of_the_portfolio_table(run):
     assert first.period == "2026Q4" and str(first.written) == "2026-09-30"
     assert first.position["revenue"] == pytest.approx(table.loc[first.account_id, "revenue"])
     assert {o.measure for o in first.objectives} >= {"revenue", "contribution", "retention"}
+    second = plans[1]  # not the edited one: written, read and written again, the same text
+    assert dump_plan(second) == (run["plans"] / f"{second.account_id}.yaml").read_text()
 
 
 def test_the_edited_revenue_objective_has_the_portfolio_revenue_as_its_actual(run):

@@ -128,8 +128,7 @@ def plans_summary(card: pd.DataFrame, actions: pd.DataFrame) -> str:
         return "No key account plans were read against this period."
     plans = card["account_id"].nunique()
     text = [
-        f"{_things(plans, 'key account plan')} read against this period; "
-        + _counts(card["status"])
+        f"{_things(plans, 'key account plan')} read against this period; " + _counts(card["status"])
     ]
     bad = card[card["status"].isin(["behind", "missed"])]
     if len(bad):
