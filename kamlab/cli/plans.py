@@ -178,27 +178,25 @@ def cmd_scorecard(args) -> None:
     Read every plan in --plans against the portfolio table of --period: each objective's
     actual and status, and the open actions that are overdue.
     """
-    from kamlab.plans import STATUSES, overdue_actions, plan_scorecard, read_plans
+    from kamlab.plans import STATUSES, plan_against_actual, read_plans
     from kamlab.safe import write_csv
 
     out = Path(args.out)
     read_plans(args.plans)  # a mistake in a plan stops the run before the data is read
     _, _, table, pnl, known, until = _build(args, out)
-    plans = read_plans(args.plans, known_accounts=known)
-    card = plan_scorecard(plans, table, end=until, pnl=pnl)
-    actions = overdue_actions(plans, end=until)
+    card, actions = plan_against_actual(args.plans, table, end=until, pnl=pnl, known_accounts=known)
     actions_out = Path(args.actions) if args.actions else out.with_name(out.stem + "_actions.csv")
     write_csv(card, out, index=False)
     write_csv(actions, actions_out, index=False)
     counts = card["status"].value_counts()
     print(
-        f"{len(plans):,} plans, {len(card):,} objectives at {until}: "
+        f"{card['account_id'].nunique():,} plans, {len(card):,} objectives at {until}: "
         + ", ".join(
             f"{s} {counts.get(s, 0):,}" for s in STATUSES if counts.get(s, 0) or s != "no actual"
         )
     )
     print(f"overdue actions: {len(actions):,}")
-    planned = {p.account_id for p in plans}
+    planned = set(card["account_id"])
     key = set(table.index[table["tier"].astype("object") == "key"].astype(str))
     not_key = sorted(planned - key)
     if not_key:

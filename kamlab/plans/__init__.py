@@ -29,6 +29,7 @@ __getattr__, __dir__, __all__ = lazy_exports(
             "measure_actuals",
             "objective_status",
             "overdue_actions",
+            "plan_against_actual",
             "plan_scorecard",
         ],
     },

@@ -23,6 +23,7 @@ import textwrap
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NoReturn
 
 import pandas as pd
 import yaml
@@ -334,7 +335,7 @@ class _Reader:
         self.where, self.data, self.known = where, data, known
         self.line = _Lines(text)
 
-    def fail(self, path: tuple, message: str):
+    def fail(self, path: tuple, message: str) -> NoReturn:
         line = self.line(*path)
         at = f"{self.where}, line {line}" if line else self.where
         raise ConfigError(f"{at}: {message}")

@@ -139,14 +139,12 @@ def _position(row, base, pnl, card, end) -> dict:
     if pnl is not None and row.name in pnl.index:
         position["cost_to_serve"] = pnl.loc[row.name, "cost_to_serve"]
     position["gross_margin"] = base["gross_margin"]
-    for column in ("growth", "health", "probability_alive", "potential", "box", "tier", "stage"):
+    for column in ("growth", "probability_alive", "potential", "share_of_wallet"):
         if column in row.index:
-            position[column] = row[column] if not isinstance(row[column], str) else row[column]
-    for column in ("health", "box", "tier", "stage"):
-        if column in position and pd.notna(position[column]):
-            position[column] = str(position[column])
-    if "share_of_wallet" in row.index:
-        position["share_of_wallet"] = row["share_of_wallet"]
+            position[column] = row[column]
+    for column in ("health", "box", "tier", "stage"):  # categories as plain text
+        if column in row.index:
+            position[column] = str(row[column]) if pd.notna(row[column]) else None
     if card is not None and pd.notna(card.get("weakest_heading")):
         position["buyer_weakest_heading"] = str(card["weakest_heading"])
         position["buyer_kam_question"] = str(card["kam_question"])

@@ -26,7 +26,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from kamlab.plans.document import MEASURES, Plan
+from kamlab.plans.document import MEASURES, Plan, read_plans
 from kamlab.vocabulary import STAGES
 
 __all__ = [
@@ -36,6 +36,7 @@ __all__ = [
     "measure_actuals",
     "objective_status",
     "overdue_actions",
+    "plan_against_actual",
     "plan_scorecard",
 ]
 
@@ -262,3 +263,20 @@ def overdue_actions(plans: Iterable[Plan], *, end) -> pd.DataFrame:
         if a.status == "open" and pd.Timestamp(a.due) <= end
     ]
     return pd.DataFrame(rows, columns=list(ACTION_COLUMNS))
+
+
+def plan_against_actual(
+    folder,
+    table: pd.DataFrame,
+    *,
+    end,
+    pnl: pd.DataFrame | None = None,
+    known_accounts: Iterable[str] | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``(scorecard, overdue actions)`` of the plans in ``folder`` read against ``table``
+    (``Portfolio.table_`` of the period ending ``end``): :func:`plan_scorecard` and
+    :func:`overdue_actions` of :func:`~kamlab.plans.read_plans`. Plans may name the
+    accounts of ``table`` and ``known_accounts`` (e.g. the accounts file's ids)."""
+    known = set(table.index.astype(str)) | {str(a) for a in (known_accounts or ())}
+    plans = read_plans(folder, known_accounts=known)
+    return plan_scorecard(plans, table, end=end, pnl=pnl), overdue_actions(plans, end=end)
