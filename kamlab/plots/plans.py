@@ -48,5 +48,5 @@ def objectives_by_status(card: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
         )
         left = left + counts[status]
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    legend(ax, loc="lower right")
+    legend(ax, loc="upper left", bbox_to_anchor=(1.0, 1.0))  # beside the bars
     return titled(ax, "Key account objectives by status", "objectives", None)
