@@ -138,7 +138,8 @@ _HEADER = """\
 # Key account plan for {name} ({id}), for {period}; written {written}.
 # Written by `kamlab plans init`; edit it in any text editor and keep it under version control.
 # What to edit:
-#   team:        our people on the account (rename the placeholder); action owners come from here
+#   team:        our people on the account; rename the placeholder here and in the actions'
+#                owners (every owner must be in team)
 #   external_analysis, internal_analysis: answer the prompts in your words
 #   swot:        seen from the customer's side; the pre-filled items come from the data
 #   objectives:  measure (see below), target (a number; a stage name for stage),
