@@ -31,6 +31,7 @@ COMMAND_GROUPS: list[str] = [
     "kamlab.cli.fit",
     "kamlab.cli.value",
     "kamlab.cli.portfolio",
+    "kamlab.cli.plans",
     "kamlab.cli.contacts",
     "kamlab.cli.teach",
 ]

@@ -85,15 +85,7 @@ def cmd_portfolio(args) -> None:
     out = Path(args.out)
     until = period_end(args)
     tx, accounts = read_input_for(args, out)
-    name, value, note = _run_model(args, tx, accounts, until)
-    portfolio = _portfolio(
-        args,
-        tx,
-        accounts,
-        # --value: clv too; else the model gives account health only
-        **({"value": value} if args.value else {"health_value": value}),
-        previous_accounts=read_accounts_table(args.previous_accounts),
-    )
+    name, portfolio, note = portfolio_run(args, tx, accounts, until)
     table = portfolio.table_
     write_csv(table.reset_index(), out, index=False)
     if args.chart:
@@ -124,6 +116,22 @@ def cmd_portfolio(args) -> None:
     )
     print_notes([note, *portfolio.notes_])
     print(f"portfolio: {len(table):,} accounts -> {out}", file=sys.stderr)
+
+
+def portfolio_run(args, tx, accounts, until):
+    """``(model name, Portfolio, note)``: the portfolio exactly as ``kamlab portfolio``
+    builds it from these arguments (``kamlab plans init`` and ``kamlab scorecard`` share
+    it, so their key accounts and actuals are its table's)."""
+    name, value, note = _run_model(args, tx, accounts, until)
+    portfolio = _portfolio(
+        args,
+        tx,
+        accounts,
+        # --value: clv too; else the model gives account health only
+        **({"value": value} if getattr(args, "value", False) else {"health_value": value}),
+        previous_accounts=read_accounts_table(getattr(args, "previous_accounts", None)),
+    )
+    return name, portfolio, note
 
 
 def _run_model(args, tx, accounts, until):

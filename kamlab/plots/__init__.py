@@ -10,6 +10,7 @@ from kamlab.plots import (
     allocation,
     contacts,
     explore,
+    plans,
     portfolio,
     relationships,
     segments,
@@ -17,6 +18,16 @@ from kamlab.plots import (
     value,
 )
 
-_MODULES = (allocation, contacts, explore, portfolio, relationships, segments, teaching, value)
+_MODULES = (
+    allocation,
+    contacts,
+    explore,
+    plans,
+    portfolio,
+    relationships,
+    segments,
+    teaching,
+    value,
+)
 globals().update({name: getattr(m, name) for m in _MODULES for name in m.__all__})
 __all__ = sorted(name for m in _MODULES for name in m.__all__)
