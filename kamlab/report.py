@@ -51,6 +51,7 @@ from kamlab.io.engine import MEMORY_ENV, is_url, refuse_password
 from kamlab.io.files import sha256
 from kamlab.models import BUDGET_ENV, REPORT_BUDGET_S
 from kamlab.periods import parse_period
+from kamlab.plans import read_plans
 from kamlab.portfolio.criteria import load_criteria
 from kamlab.presentation.format import day_in_words
 from kamlab.publish.build import TABLES, publish_report, report_facts
@@ -75,7 +76,7 @@ from kamlab.publish.scratch import (
 from kamlab.safe import write_csv, writing
 from kamlab.value.pnl import load_cost_rates
 from kamlab.workflows.cache import CACHE_ENV
-from kamlab.workflows.period import read_inputs
+from kamlab.workflows.period import known_accounts, read_contacts_file, read_inputs
 from kamlab.yamlfile import number, read_yaml, shown
 
 SPEC_FILE = "report.yaml"
@@ -92,6 +93,7 @@ PUBLISH_STEPS = ["figures", "index.html", "report.pdf", "summary.xlsx"]
 REPORT_PARAMETERS = (
     "transactions_path", "accounts_path", "previous_accounts_path", "columns",
     "read_options", "until", "period", "criteria_path", "cost_rates_path", "tables_dir",
+    "plans_path", "contacts_path",
 )  # fmt: skip
 """The parameters :func:`run_report` can hand the notebooks (``report.yaml`` picks)."""
 
@@ -260,7 +262,9 @@ def _run_notebooks(
     )
 
 
-def _read_apart(paths: tuple, columns, read_options, quarantine: Path, where: str) -> dict:
+def _read_apart(
+    paths: tuple, columns, read_options, quarantine: Path, where: str, extras: tuple = (None, None)
+) -> dict:
     """Read and validate the inputs into the run's cache (:func:`read_inputs`: the
     accepted lines as Parquet, the rest pickled) and write the quarantine, in a child
     process: the memory that reading takes goes back to the system when it ends, instead
@@ -272,7 +276,7 @@ def _read_apart(paths: tuple, columns, read_options, quarantine: Path, where: st
     spawn = multiprocessing.get_context("spawn")  # a fresh interpreter: no inherited engine
     with ProcessPoolExecutor(1, mp_context=spawn) as pool:
         rows, error = pool.submit(
-            _read_into_cache, paths, columns, read_options, quarantine, where
+            _read_into_cache, paths, columns, read_options, quarantine, where, extras
         ).result()
     if error:
         kind, message, path, errno = error
@@ -282,16 +286,30 @@ def _read_apart(paths: tuple, columns, read_options, quarantine: Path, where: st
     return rows
 
 
-def _read_into_cache(paths: tuple, columns, read_options, quarantine: Path, where: str):
+def _read_into_cache(
+    paths: tuple, columns, read_options, quarantine: Path, where: str, extras: tuple
+):
     """:func:`_read_apart`'s child: ``(rows, None)`` or ``(None, (kind, message, path,
-    errno))`` (kamlab's errors travel as text: not every one can be pickled)."""
+    errno))`` (kamlab's errors travel as text: not every one can be pickled). ``extras``:
+    the plans folder and the contacts file (or None), checked here too: the plans' accounts
+    must be in the data or the accounts file; the contacts' rejected rows are written
+    beside the transactions' quarantine as ``contacts_quarantine.csv``."""
     try:
         tx, acc, previous = read_inputs(*paths, columns=columns, read_options=read_options)
         rows = {"transactions": tx.counts(), **({"accounts": acc.counts()} if acc else {})}
         if previous is not None:
             rows["previous_accounts"] = previous.counts()
+        plans, contacts_path = extras
+        contacts = read_contacts_file(contacts_path, acc) if contacts_path else None
+        if plans:
+            rows["plans"] = len(read_plans(plans, known_accounts=known_accounts(tx, acc)))
         with writing(where):
             write_csv(tx.quarantine, quarantine, index=False)
+            if contacts is not None:
+                rows["contacts"] = contacts.counts()
+                if len(contacts.quarantine):
+                    where_to = quarantine.with_name("contacts_quarantine.csv")
+                    write_csv(contacts.quarantine, where_to, index=False)
         return rows, None
     except KamlabError as exc:
         kind = (
@@ -316,6 +334,8 @@ def run_report(
     criteria: str | Path | None = None,
     cost_rates: str | Path | None = None,
     jobs: int | None = None,
+    plans: str | Path | None = None,
+    contacts: str | Path | None = None,
     spec: ReportSpec | None = None,
     log: Callable[[str], None] | None = None,
 ) -> Path:
@@ -326,7 +346,10 @@ def run_report(
     table of the previous period (stages that fell show as Declining; the movement since
     then uses its judgement scores). ``criteria`` and ``cost_rates`` are YAML
     files (the portfolio's selection criteria, the cost-to-serve rates) handed to the
-    notebooks that take them. ``jobs`` notebooks run at once (default
+    notebooks that take them. ``plans`` is a folder of key account plans (``kamlab plans
+    init``): the report reads them against the period (plan against actual); ``contacts``
+    a contacts file (``kamlab contacts``): the contact map of every key account. ``jobs``
+    notebooks run at once (default
     :func:`default_jobs`). ``spec``: the notebooks to run (default :func:`report_spec`,
     ``kamlab/notebooks/report.yaml``). ``log``: where the progress lines go (default:
     printed on stderr; ``lambda line: None`` for none).
@@ -336,6 +359,8 @@ def run_report(
     transactions = _source(transactions)
     accounts = Path(accounts).resolve() if accounts else None
     previous_accounts = Path(previous_accounts).resolve() if previous_accounts else None
+    plans = _checked_folder(plans, "plans")
+    contacts = Path(contacts).resolve() if contacts else None
     read_options = dict(read_options or {})
     spec = spec or report_spec()
     progress = _Progress(log)
@@ -372,6 +397,7 @@ def run_report(
             read_options,
             build / "quarantine.csv",
             where,
+            (plans, contacts),
         )
         accepted = rows["transactions"]
         progress.log(
@@ -392,6 +418,8 @@ def run_report(
             "period": when.label,
             "criteria_path": _checked_file(criteria, "criteria"),
             "cost_rates_path": _checked_file(cost_rates, "cost rates"),
+            "plans_path": str(plans) if plans else None,
+            "contacts_path": str(contacts) if contacts else None,
         }
         n = len(spec.notebooks)
         progress.log(f"running {n} notebook{'s' if n != 1 else ''}, {min(jobs, n)} at a time")
@@ -410,7 +438,7 @@ def run_report(
             },
             "inputs": {
                 str(p): _input_record(p, read_options)
-                for p in [transactions, accounts, previous_accounts]
+                for p in [transactions, accounts, previous_accounts, contacts, plans]
                 if p is not None
             },
             "parameters": parameters,
@@ -500,6 +528,19 @@ def _remove_stale(out: Path, label: str, progress: _Progress) -> None:
     prefixes = (f".{label}.partial-", f".{label}.cache-")
     for folder in remove_stale(out, prefixes) + recover_previous(out / label):
         progress.log(f"  removed {folder.name}, left by a run that was killed")
+
+
+def _checked_folder(path: str | Path | None, what: str) -> Path | None:
+    """The absolute path of an input folder, or None; a :class:`~kamlab.errors.ConfigError`
+    when it is not a folder."""
+    if path is None:
+        return None
+    path = Path(path).resolve()
+    if not path.is_dir():
+        raise ConfigError(
+            f"{what} folder {path} not found: give the folder kamlab plans init wrote"
+        )
+    return path
 
 
 def _checked_file(path: str | Path | None, what: str) -> str | None:

@@ -16,7 +16,12 @@ _EPILOG = """
     example:
       kamlab report --period 2026Q3 --transactions data/sample/transactions.csv \\
           --accounts data/sample/accounts.csv \\
-          --previous-accounts data/sample/accounts_previous.csv --out reports
+          --previous-accounts data/sample/accounts_previous.csv \\
+          --plans data/sample/plans --contacts data/sample/contacts.csv --out reports
+
+    With --plans (the folder kamlab plans init wrote, edited by the account teams) the
+    executive summary and each key account's page show plan against actual; with
+    --contacts each key account's page shows its contact map.
 """
 
 
@@ -30,7 +35,9 @@ def cmd_report(args) -> None:
     from kamlab.report import run_report
 
     columns, read_options = reading_options(args)
-    files = passed(args, "accounts", "previous_accounts", "out", "cost_rates", "jobs")
+    files = passed(
+        args, "accounts", "previous_accounts", "out", "cost_rates", "jobs", "plans", "contacts"
+    )
     path = run_report(
         args.period,
         args.input,
@@ -63,6 +70,16 @@ def add_commands(sub, inputs) -> None:
         metavar="FILE",
         help="the accounts table of the previous period: relationships whose stage "
         "indicators fell show as Declining, and the movement since then uses its scores",
+    )
+    p.add_argument(
+        "--plans",
+        metavar="DIR",
+        help="the key account plans (kamlab plans init): plan against actual in the report",
+    )
+    p.add_argument(
+        "--contacts",
+        metavar="FILE",
+        help="the contacts file (kamlab contacts): a contact map on every key account's page",
     )
     add_config(p)
     add_cost_rates(p)

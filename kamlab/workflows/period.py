@@ -6,6 +6,7 @@ Every report notebook, and an analyst in JupyterLab, starts from the same call::
                      columns=columns, read_options=read_options, until=until,
                      period=period, criteria=criteria_path, cost_rates=cost_rates_path)
     run.transactions, run.accounts            # read and validated once
+    run.plan_scorecard(), run.contact_summary()  # with plans_path= / contacts_path= given
     run.portfolio.table_, run.previous_table  # this period's and the previous one's
     name, value_run, draws, note = run.uplift_model()
 
@@ -24,12 +25,19 @@ from pathlib import Path
 
 import pandas as pd
 
-from kamlab.io import Accounts, Transactions, read_accounts, read_transactions
+from kamlab.io import (
+    Accounts,
+    Contacts,
+    Transactions,
+    read_accounts,
+    read_contacts,
+    read_transactions,
+)
 from kamlab.periods import ReportPeriod, parse_period, period_of
 from kamlab.workflows.cache import content_key, fingerprint, memo, share_lines
 from kamlab.workflows.value import ValueRun, hours_plan, pick_uplift_run, run_value
 
-__all__ = ["PeriodRun", "period_run", "read_inputs"]
+__all__ = ["PeriodRun", "known_accounts", "period_run", "read_contacts_file", "read_inputs"]
 
 
 @dataclass
@@ -49,6 +57,10 @@ class PeriodRun:
     period: str | None = None
     criteria: str | None = None
     rates: str | None = None
+    plans: str | None = None
+    """The folder of key account plans (``kamlab plans init``), or None."""
+    contacts: Contacts | None = None
+    """The contacts file, read and validated (:func:`~kamlab.io.read_contacts`), or None."""
     sources: tuple = field(default=(), repr=False)
     """What the inputs were read from: file paths, column mapping, reading options."""
 
@@ -186,6 +198,35 @@ class PeriodRun:
             ),
         )
 
+    # -- plans and people -------------------------------------------------------------------------
+    def plan_scorecard(self, pnl: pd.DataFrame | None = None):
+        """The plans read against this period's portfolio table
+        (:func:`~kamlab.plans.plan_against_actual`): ``(scorecard, overdue actions)``, or
+        None without plans. ``pnl`` (the 12 months' customer P&L) gives the gross-margin
+        objectives their actual."""
+        from kamlab.plans import plan_against_actual
+
+        if not self.plans:
+            return None
+        return plan_against_actual(
+            self.plans,
+            self.portfolio.table_,
+            end=self.end,
+            pnl=pnl,
+            known_accounts=known_accounts(self.transactions, self.accounts),
+        )
+
+    def contact_summary(self) -> pd.DataFrame | None:
+        """Per account of this period's portfolio: contacts, functions and links on both
+        sides, the relationship's shape and its flags, stale contacts measured to the
+        period's end (:func:`~kamlab.portfolio.contacts.contact_summary`); None without a
+        contacts file."""
+        from kamlab.portfolio.contacts import contact_summary
+
+        if self.contacts is None:
+            return None
+        return contact_summary(self.contacts, accounts=self.portfolio.table_, as_of=self.end)
+
     # -- value ----------------------------------------------------------------------------------
     def model_comparison(self, holdout_weeks: int | None = None):
         """The purchase models compared out of sample on the data to ``until``
@@ -293,6 +334,22 @@ def read_inputs(
     return tx, accounts, accounts_file(previous_accounts_path)
 
 
+def read_contacts_file(path: str | Path, accounts: Accounts | None = None) -> Contacts:
+    """The contacts file read and validated against the accounts (once per report run)."""
+    key = (content_key(path), fingerprint(accounts.data) if accounts is not None else None)
+    return memo("contacts", lambda: key, lambda: read_contacts(path, accounts=accounts))
+
+
+def known_accounts(transactions: Transactions, accounts: Accounts | None = None) -> set[str]:
+    """Every account id the run knows: those with accepted lines and the accounts file's
+    (what a plan may name)."""
+    ids = transactions.lines.select("account_id").distinct().to_pyarrow()["account_id"]
+    known = set(ids.to_pylist())
+    if accounts is not None:
+        known |= set(accounts.data.index.astype(str))
+    return known
+
+
 def period_run(
     transactions_path: str | Path,
     accounts_path: str | Path | None = None,
@@ -304,10 +361,13 @@ def period_run(
     period: str | None = None,
     criteria: str | Path | None = None,
     cost_rates: str | Path | None = None,
+    plans_path: str | Path | None = None,
+    contacts_path: str | Path | None = None,
 ) -> PeriodRun:
     """The run of one period: its inputs read once (:func:`read_inputs`) and the period's
     last day: ``until``, else the end of ``period`` ("2026Q3"), else the last date in the
-    data."""
+    data. ``plans_path``: a folder of key account plans; ``contacts_path``: a contacts
+    file (both optional)."""
     paths = (transactions_path, accounts_path, previous_accounts_path)
     tx, accounts, previous = read_inputs(*paths, columns=columns, read_options=read_options)
     until = until or (str(parse_period(period).end.date()) if period else None)
@@ -319,5 +379,7 @@ def period_run(
         period=period,
         criteria=str(criteria) if criteria else None,
         rates=str(cost_rates) if cost_rates else None,
+        plans=str(plans_path) if plans_path else None,
+        contacts=read_contacts_file(contacts_path, accounts) if contacts_path else None,
         sources=(paths, columns, dict(read_options or {})),
     )
