@@ -24,7 +24,7 @@ $(STAMP): pyproject.toml constraints.txt
 report: setup
 	$(BIN)/kamlab report --period $(PERIOD) --transactions $(SAMPLE)/transactions.csv \
 		--accounts $(SAMPLE)/accounts.csv --previous-accounts $(SAMPLE)/accounts_previous.csv \
-		--out reports
+		--plans $(SAMPLE)/plans --contacts $(SAMPLE)/contacts.csv --out reports
 	@echo "The report: $(CURDIR)/reports/$(PERIOD)/index.html (and report.pdf, summary.xlsx beside it)"
 
 # Look at it: reports/$(PERIOD)/index.html, its section pages and report.pdf's pages as PNG
@@ -38,9 +38,13 @@ test: setup
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q --nbval-lax tests kamlab/notebooks
 
-# Regenerate the bundled sample (it is committed; this is how it was made).
+# Regenerate the bundled sample (it is committed; this is how it was made), with the key
+# account plans written a quarter before the report's period (the report reads them against it).
 sample: setup
 	$(BIN)/kamlab sample --seed 0 --accounts 300 --faults 0.01 --out $(SAMPLE)
+	rm -rf $(SAMPLE)/plans
+	$(BIN)/kamlab plans init $(SAMPLE)/transactions.csv --accounts $(SAMPLE)/accounts_previous.csv \
+		--period 2026Q2 --out $(SAMPLE)/plans
 
 # The teaching packs: each student's notebooks on their own data, and the lecturer's copy.
 SEEDS ?= 1 2 3
