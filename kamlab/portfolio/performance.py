@@ -256,7 +256,11 @@ class ProgrammeReturn:
     ``relative_low``/``relative_high``. ``effects``: per key account, its matches and the
     effect per measure. ``matches``: one row per (key account, comparison account) with
     ``distance`` and ``weight``. ``balance``: per covariate, ``smd_before`` and
-    ``smd_after``. ``refused``: why there is no estimate (None when there is one).
+    ``smd_after``. ``levels``: per measure, the matched key accounts' ``before`` and
+    ``after`` (totals of money, shares of accounts for retention, the mean share of wallet)
+    and ``without`` (after less the gain: what the matches say they would have had), with
+    ``without_low``/``without_high``. ``refused``: why there is no estimate (None when
+    there is one).
     """
 
     n_key: int = 0
@@ -279,6 +283,7 @@ class ProgrammeReturn:
     currency: str | None = None
     windows: dict = field(default_factory=dict)
     unmatched: list = field(default_factory=list)
+    levels: pd.DataFrame = field(default_factory=pd.DataFrame)
     too_few: bool = False
     refused: str | None = None
     notes: list = field(default_factory=list)
@@ -483,6 +488,7 @@ def programme_return(
         outcomes, slot, pairs, base["revenue"].to_numpy()[matched_rows], draws, seed, level
     )
     effects.index = ids[matched_rows]
+    result.levels = _levels(base.iloc[matched_rows], result.estimates)
     hours = base["kam_hours_before"].fillna(0.0).to_numpy()[matched_rows]
     result.kam_hours = float(hours.sum())
     result.kam_cost = float(result.kam_hours * hour_cost)
@@ -514,6 +520,34 @@ def programme_return(
     matched[matched_rows] = True
     result.balance = _smd(covariates.reset_index(drop=True), key.to_numpy(), w, matched)
     return result
+
+
+def _levels(key: pd.DataFrame, estimates: pd.DataFrame) -> pd.DataFrame:
+    """Before, after and without the gain, per measure, for the matched key accounts."""
+    wallet = key["share_of_wallet"].notna() & key["share_of_wallet_before"].notna()
+    level = {
+        "revenue": (key["revenue_before"].sum(), key["revenue"].sum()),
+        "contribution": (
+            (key["contribution_before"] + key["kam_cost_before"]).sum(),
+            (key["contribution"] + key["kam_cost"]).sum(),
+        ),
+        "retention": (1.0, key["bought"].mean()),
+        "share_of_wallet": (
+            key.loc[wallet, "share_of_wallet_before"].mean(),
+            key.loc[wallet, "share_of_wallet"].mean(),
+        ),
+    }
+    out = pd.DataFrame(level, index=["before", "after"]).T.astype("float64")
+    gain, low, high = ("total", "total_low", "total_high")
+    for m in ("retention", "share_of_wallet"):  # shares: the mean effect
+        estimates.loc[m, ["_g", "_l", "_h"]] = estimates.loc[m, ["effect", "low", "high"]].values
+    for m in ("revenue", "contribution"):
+        estimates.loc[m, ["_g", "_l", "_h"]] = estimates.loc[m, [gain, low, high]].values
+    out["without"] = out["after"] - estimates["_g"]
+    out["without_low"] = out["after"] - estimates["_h"]
+    out["without_high"] = out["after"] - estimates["_l"]
+    estimates.drop(columns=["_g", "_l", "_h"], inplace=True)
+    return out
 
 
 def _pair_values(
