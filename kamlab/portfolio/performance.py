@@ -172,13 +172,12 @@ def account_kpis(
     data must cover two years)."""
     notes: list[str] = []
     acc = accounts_by_id(accounts)
-    prev = accounts_by_id(previous_accounts)
+    prev = given = accounts_by_id(previous_accounts)
     if prev is None and acc is not None:
         prev = acc
         notes.append(
-            "no previous accounts file: today's accounts stand in for the start (KAM hours, "
-            "share of wallet and stage then), so stage progress and the change in share of "
-            "wallet read as none"
+            "no previous accounts file: today's KAM hours stand in for the start (which "
+            "accounts were key), and share of wallet and stage then are unknown"
         )
     now = customer_pnl(transactions, acc, until=until, window="12M", rates=rates)
     windows = year_windows(now.attrs["until"])
@@ -210,12 +209,12 @@ def account_kpis(
     out["revenue_growth"] = (
         out["revenue"] / out["revenue_before"].where(out["revenue_before"] > 0) - 1
     )
-    out["share_of_wallet_before"] = _number(prev, "share_of_wallet", index)
+    out["share_of_wallet_before"] = _number(given, "share_of_wallet", index)
     out["share_of_wallet"] = _number(acc, "share_of_wallet", index)
     out["bought_before"] = out["revenue_before"] > 0
     out["bought"] = out["revenue"] > 0
     out["retained"] = out["bought_before"] & out["bought"]
-    before = _stages(prev, out["bought_before"], notes, "previous accounts file")
+    before = _stages(given, out["bought_before"], notes, "previous accounts file")
     after = _stages(acc, out["bought"], notes, "accounts file")
     category = pd.CategoricalDtype(list(STAGES), ordered=True)
     for column, codes in (("stage_before", before), ("stage", after)):

@@ -30,6 +30,7 @@ __all__ = [
     "programme_caveat",
     "programme_method",
     "programme_return_table",
+    "programme_summary_lines",
 ]
 
 MEASURE_NAMES = {
@@ -99,7 +100,7 @@ def programme_return_table(result) -> pd.DataFrame:
         return pd.DataFrame(columns=["Measure"])
     cur, level = result.currency or "GBP", _level(result)
     rows = []
-    for name, e in result.estimates.iterrows():
+    for name, e in result.estimates[result.estimates["n"] > 0].iterrows():
         kind = e["kind"]
         total = name in ("revenue", "contribution")
         rows.append(
@@ -175,7 +176,7 @@ def programme_caveat(result) -> str:
     if off:
         text += (
             f" After matching the key accounts still differ from their matches in "
-            f"{' and '.join(x.lower() for x in off)} (standardised difference 0.1 or more): "
+            f"{' and '.join(_lower(x) for x in off)} (standardised difference 0.1 or more): "
             "the comparison is rough."
         )
     return text
@@ -276,3 +277,57 @@ def programme_method(result) -> str:
         "(contribution gain - KAM cost) / KAM cost, the cost a year of the key accounts' "
         "hours at the loaded hour rate."
     )
+
+
+def programme_summary_lines(result) -> list[str]:
+    """The programme return as short lines for a terminal (``kamlab performance``): the
+    years, who was compared, the gain per measure with its interval, the hours, their cost
+    and the return on KAM investment, the balance and the caveat."""
+    w, cur, level = result.windows, result.currency or "GBP", _level(result)
+    lines = []
+    if w:
+        lines.append(
+            f"KAM performance: the 12 months to {w['end']} against the 12 months to "
+            f"{w['before_end']} ({cur})"
+        )
+    lines.append(
+        f"key accounts (KAM hours at the start): {result.n_key:,}; matched: "
+        f"{result.n_matched:,} with {result.n_comparison:,} non-key accounts (of "
+        f"{result.n_pool:,}); no comparable match: {len(result.unmatched):,}"
+    )
+    if result.refused:
+        return lines + [f"no programme return: {result.refused}"]
+    for name, e in result.estimates.iterrows():
+        kind = e["kind"]
+        if not e["n"]:
+            lines.append(f"{_lower(MEASURE_NAMES[name])}: not known for the key accounts")
+            continue
+        text = (
+            f"{_lower(MEASURE_NAMES[name])}: {_effect(kind, e['effect'], cur)} per key account "
+            f"({level} interval {_interval(kind, e['low'], e['high'], cur)})"
+        )
+        if name in ("revenue", "contribution"):
+            text += (
+                f", {_effect(kind, e['total'], cur)} in all "
+                f"({_interval(kind, e['total_low'], e['total_high'], cur)})"
+            )
+        if name == "revenue" and math.isfinite(e.get("relative", math.nan)):
+            text += f", {fmt.percent(e['relative'], 1, sign=True)}"
+        lines.append(text)
+    lines.append(
+        f"KAM hours a year: {fmt.count(result.kam_hours)} at {cur} {result.hour_cost:,.2f} = "
+        f"{fmt.money(result.kam_cost, cur)}; return on KAM investment "
+        f"{fmt.percent(result.roi, sign=True)} ({level} interval "
+        f"{fmt.percent(result.roi_low, sign=True)} to {fmt.percent(result.roi_high, sign=True)})"
+    )
+    b = result.balance
+    shown = [c for c in _COVARIATES if c in b.index]
+    lines.append(
+        "balance (standardised difference before -> after matching): "
+        + ", ".join(
+            f"{_lower(_COVARIATES[c])} {fmt.number(b.loc[c, 'smd_before'], sign=True)} -> "
+            f"{fmt.number(b.loc[c, 'smd_after'], sign=True)}"
+            for c in shown
+        )
+    )
+    return lines + ["caveat: " + programme_caveat(result)]
