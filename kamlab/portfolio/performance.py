@@ -537,15 +537,13 @@ def _levels(key: pd.DataFrame, estimates: pd.DataFrame) -> pd.DataFrame:
         ),
     }
     out = pd.DataFrame(level, index=["before", "after"]).T.astype("float64")
-    gain, low, high = ("total", "total_low", "total_high")
-    for m in ("retention", "share_of_wallet"):  # shares: the mean effect
-        estimates.loc[m, ["_g", "_l", "_h"]] = estimates.loc[m, ["effect", "low", "high"]].values
-    for m in ("revenue", "contribution"):
-        estimates.loc[m, ["_g", "_l", "_h"]] = estimates.loc[m, [gain, low, high]].values
-    out["without"] = out["after"] - estimates["_g"]
-    out["without_low"] = out["after"] - estimates["_h"]
-    out["without_high"] = out["after"] - estimates["_l"]
-    estimates.drop(columns=["_g", "_l", "_h"], inplace=True)
+    money = estimates.index.isin(["revenue", "contribution"])  # totals; shares: the mean
+    gain = estimates["total"].where(money, estimates["effect"])
+    low = estimates["total_low"].where(money, estimates["low"])
+    high = estimates["total_high"].where(money, estimates["high"])
+    out["without"] = out["after"] - gain
+    out["without_low"] = out["after"] - high
+    out["without_high"] = out["after"] - low
     return out
 
 
