@@ -368,3 +368,16 @@ def test_other_bad_input_is_one_line(sample, tmp_path, capsys, options, words):
 def test_without_accounts_it_says_what_is_needed(sample, tmp_path, capsys):
     line = _error(capsys, sample["transactions"], "--out", tmp_path / "p.csv")
     assert "--accounts" in line
+
+
+def test_a_period_run_gives_the_same_kpis_and_return(sample, kpis):
+    from kamlab.workflows.performance import kam_performance
+    from kamlab.workflows.period import period_run
+
+    run = period_run(
+        sample["transactions"], sample["accounts"], sample["accounts_previous"], period="2026Q3"
+    )
+    got, result = kam_performance(run, draws=200)
+    pd.testing.assert_frame_equal(got, kpis[1])
+    assert result.n_key == got["key"].sum() and result.hour_cost == HOUR_COST
+    assert kam_performance(run, draws=200)[1] is result  # once per run
