@@ -252,7 +252,7 @@ LABELS: dict[str, Label] = {
     "bought": Label("Bought in the year"),
     "retained": Label("Retained (bought in both years)"),
     "stage_before": Label("Stage, previous period"),
-    "stage_change_steps": Label("Stage steps gained", "number"),
+    "stage_change_steps": Label("Stage steps gained", "count"),
     "kam_hours_before": Label("KAM hours a year, previous period", "hours"),
     "key": Label("Key account (KAM hours at the start)"),
     "role": Label("Role"),
