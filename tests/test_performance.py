@@ -381,3 +381,53 @@ def test_a_period_run_gives_the_same_kpis_and_return(sample, kpis):
     pd.testing.assert_frame_equal(got, kpis[1])
     assert result.n_key == got["key"].sum() and result.hour_cost == HOUR_COST
     assert kam_performance(run, draws=200)[1] is result  # once per run
+
+
+def _strict(text: str) -> dict:
+    def refuse(name):
+        raise ValueError(f"{name} in the JSON")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+def test_no_key_accounts_is_said_not_estimated(sample, tmp_path, capsys):
+    accounts = pd.read_csv(sample["accounts"]).assign(kam_hours=0.0)
+    path = tmp_path / "accounts.csv"
+    accounts.to_csv(path, index=False)
+    code, stdout, err = run(
+        capsys,
+        "performance",
+        sample["transactions"],
+        "--accounts",
+        path,
+        "--out",
+        tmp_path / "p.csv",
+        "--json",
+    )
+    assert code == 0, err
+    summary = _strict(stdout)
+    assert summary["n_key"] == 0 and "no key accounts" in summary["refused"]
+    assert summary["estimates"] == {} and summary["roi"] is None
+
+
+def test_the_chart_is_drawn_and_the_json_holds_no_nan(sample, tmp_path, capsys):
+    chart = tmp_path / "return.png"
+    code, stdout, err = run(
+        capsys,
+        "performance",
+        sample["transactions"],
+        "--accounts",
+        sample["accounts"],
+        "--out",
+        tmp_path / "p.csv",
+        "--chart",
+        chart,
+        "--draws",
+        "200",
+        "--json",
+    )
+    assert code == 0, err
+    assert chart.stat().st_size > 10_000
+    summary = _strict(stdout)
+    assert summary["estimates"]["share_of_wallet"]["n"] == 0  # no previous accounts file
+    assert any("no previous accounts file" in n for n in summary["notes"])

@@ -174,7 +174,11 @@ def account_kpis(
     current file stands in when there is none, said in ``attrs["notes"]``). ``attrs``:
     ``windows`` (:func:`year_windows`), ``currency``, ``notes``. An
     :class:`~kamlab.errors.InputError` when the earlier window has no transaction (the
-    data must cover two years)."""
+    data must cover two years).
+
+    The earlier year is its own P&L, not the previous period's portfolio table
+    (``PeriodRun.previous_table``), whose revenue is the 12 months to a quarter before the
+    end and so overlaps the later year by nine months."""
     notes: list[str] = []
     acc = accounts_by_id(accounts)
     prev = given = accounts_by_id(previous_accounts)
@@ -401,7 +405,10 @@ def programme_return(
     columns; ``industry`` optional). ``neighbours`` matches per key account (with
     replacement) within ``caliper`` standardised units. Fewer than ``min_matched`` matched
     key accounts or ``min_comparison`` distinct comparison accounts sets ``too_few``; no
-    key account or no comparison account at all gives ``refused`` and no estimate."""
+    key account or no comparison account at all gives ``refused`` and no estimate.
+
+    To compare another choice of key accounts (e.g. kamlab's key tier of the previous
+    period), set the ``key`` column of ``kpis``; the KAM cost is still their hours."""
     notes = list(kpis.attrs.get("notes", []))
     settings = {
         "neighbours": int(neighbours),
