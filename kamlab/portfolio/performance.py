@@ -170,8 +170,9 @@ def account_kpis(
     ``industry`` when the accounts give it), indexed by ``account_id``.
 
     Each window's money is the customer P&L (``rates``: the cost-to-serve rates) over
-    that window: the later with ``accounts``, the earlier with ``previous_accounts`` (the
-    current file stands in when there is none, said in ``attrs["notes"]``). ``attrs``:
+    that window: the later with ``accounts``, the earlier with ``previous_accounts``
+    (without one, the current file's drivers and KAM hours stand in, and share of wallet
+    and stage then are unknown; said in ``attrs["notes"]``). ``attrs``:
     ``windows`` (:func:`year_windows`), ``currency``, ``notes``. An
     :class:`~kamlab.errors.InputError` when the earlier window has no transaction (the
     data must cover two years).
@@ -243,7 +244,7 @@ def account_kpis(
     out.attrs.update(
         windows=windows,
         currency=now.attrs.get("currency"),
-        notes=list(then.attrs.get("notes", [])) + notes,
+        notes=list(dict.fromkeys(now.attrs.get("notes", []) + then.attrs.get("notes", []))) + notes,
         hours_column=hours_column,
         hours_given=prev is not None and hours_column in prev.columns,
     )
