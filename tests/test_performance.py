@@ -431,3 +431,15 @@ def test_the_chart_is_drawn_and_the_json_holds_no_nan(sample, tmp_path, capsys):
     summary = _strict(stdout)
     assert summary["estimates"]["share_of_wallet"]["n"] == 0  # no previous accounts file
     assert any("no previous accounts file" in n for n in summary["notes"])
+
+
+def test_key_accounts_that_never_stop_buying_are_flagged():
+    """Hours withdrawn from accounts that stopped buying before the start's file was
+    written make every key account a buyer: the retention gain is then partly built in."""
+    kpis, _ = synthetic(0.0, n=800)
+    assert not programme_return(kpis, hour_cost=HOUR_COST).all_key_still_buy
+    kpis.loc[kpis["key"], "bought"] = True
+    kpis.loc[kpis["key"], "revenue"] = kpis["revenue"].clip(lower=1.0)
+    result = programme_return(kpis, hour_cost=HOUR_COST)
+    assert result.all_key_still_buy
+    assert "built in" in describe_programme_return(result)

@@ -28,7 +28,8 @@ example:
 Compares two years: the 12 months to the period's end (the portfolio's year) and the 12
 months before. Key accounts are the accounts with KAM hours (kam_hours > 0) in the
 previous accounts file (the accounts file when none is given): what the programme did
-and what it cost. Each is matched with its --neighbours nearest non-key accounts (no
+and what it cost. Best give the accounts file as it stood at the start of the later year
+(a year before the end): a quarter-earlier file already reflects nine months of it. Each is matched with its --neighbours nearest non-key accounts (no
 hours; with replacement) on the earlier year's revenue (log) and contribution margin
 before KAM time, in its industry where one is within --caliper standard deviations;
 a key account with no match that close is left out. Its gain on a measure is its change

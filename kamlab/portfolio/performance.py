@@ -269,7 +269,9 @@ class ProgrammeReturn:
     ``after`` (totals of money, shares of accounts for retention, the mean share of wallet)
     and ``without`` (after less the gain: what the matches say they would have had), with
     ``without_low``/``without_high``. ``refused``: why there is no estimate (None when
-    there is one).
+    there is one). ``all_key_still_buy``: every matched key account bought in the later
+    year while some matches did not (the retention gain may be built into how hours were
+    recorded; said in the notes).
     """
 
     n_key: int = 0
@@ -294,6 +296,7 @@ class ProgrammeReturn:
     unmatched: list = field(default_factory=list)
     levels: pd.DataFrame = field(default_factory=pd.DataFrame)
     too_few: bool = False
+    all_key_still_buy: bool = False
     refused: str | None = None
     notes: list = field(default_factory=list)
     settings: dict = field(default_factory=dict)
@@ -315,7 +318,7 @@ class ProgrammeReturn:
         keys = (
             "n_key n_matched n_comparison n_pool kam_hours hour_cost kam_cost contribution_gain "
             "contribution_gain_low contribution_gain_high roi roi_low roi_high currency windows "
-            "unmatched too_few refused notes settings"
+            "unmatched too_few all_key_still_buy refused notes settings"
         ).split()
         out = {k: getattr(self, k) for k in keys}
         out = {k: number(v) if isinstance(v, float) else v for k, v in out.items()}
@@ -507,6 +510,15 @@ def programme_return(
     )
     effects.index = ids[matched_rows]
     result.levels = _levels(base.iloc[matched_rows], result.estimates)
+    stopped = ~base["bought"].to_numpy()
+    if not stopped[matched_rows].any() and stopped[pairs["control_row"].to_numpy()].any():
+        result.all_key_still_buy = True
+        notes.append(
+            "every matched key account still buys in the later year while some of their "
+            "matches stopped: if KAM hours were taken from accounts that stopped buying "
+            "before the start's accounts file was written, part of the retention and revenue "
+            "gain is built in; give the accounts file as it stood a year before the end"
+        )
     hours = base["kam_hours_before"].fillna(0.0).to_numpy()[matched_rows]
     result.kam_hours = float(hours.sum())
     result.kam_cost = float(result.kam_hours * hour_cost)

@@ -168,6 +168,13 @@ def programme_caveat(result) -> str:
             f" {len(result.unmatched):,} key account(s) had no comparable non-key account and "
             f"are left out ({shown})."
         )
+    if result.all_key_still_buy:
+        text += (
+            " Every key account still buys while some of their matches stopped: if key "
+            "account hours were taken from accounts that had stopped buying before the "
+            "accounts file used for the start was written, part of the retention gain is "
+            "built in."
+        )
     off = [
         _COVARIATES[c]
         for c in _COVARIATES
@@ -259,7 +266,8 @@ def programme_method(result) -> str:
     return (
         "**How the programme return is estimated.** Key accounts are the accounts with key "
         "account hours (kam_hours > 0) in the previous period's accounts file: what the "
-        "programme did, and what it cost. The non-key accounts recorded no hours. Both "
+        "programme did, and what it cost (best, the file as it stood a year before the "
+        "end, at the start of the later year). The non-key accounts recorded no hours. Both "
         "must have bought in the earlier 12 months. Each key account is matched with its "
         f"{s.get('neighbours', 3)} nearest non-key accounts (with replacement) on the "
         "earlier year's revenue (log) and contribution margin before KAM time, in the same "
