@@ -33,6 +33,7 @@ COMMAND_GROUPS: list[str] = [
     "kamlab.cli.portfolio",
     "kamlab.cli.plans",
     "kamlab.cli.contacts",
+    "kamlab.cli.performance",
     "kamlab.cli.teach",
 ]
 """The modules that add commands, in the order ``kamlab --help`` lists them."""
