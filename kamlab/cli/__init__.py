@@ -31,6 +31,7 @@ COMMAND_GROUPS: list[str] = [
     "kamlab.cli.fit",
     "kamlab.cli.value",
     "kamlab.cli.portfolio",
+    "kamlab.cli.global_accounts",
     "kamlab.cli.teach",
 ]
 """The modules that add commands, in the order ``kamlab --help`` lists them."""

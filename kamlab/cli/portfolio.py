@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from kamlab.cli.global_accounts import add_roll_up, rolled_inputs, with_entities
 from kamlab.cli.options import (
     add_command,
     add_config,
@@ -42,7 +43,9 @@ account that makes money on the lowest tier's service model, any exit for a pros
 Factors, weights, cut-offs, the key-account cap, the service model
 and the exit rules are in the criteria file: copy kamlab/portfolio/criteria.yaml, edit
 it, and pass it with --config. Without --accounts (no judgement scores), the criteria
-fall back to data measures and say so.
+fall back to data measures and say so. --roll-up (the accounts file has parent_id): one
+row per global account, revenue and contribution the sums of its entities', scores, box,
+tier and stage recomputed on the rolled-up accounts (kamlab global compares the entities).
 """
 
 _EPILOG_ALLOCATE = """
@@ -85,6 +88,8 @@ def cmd_portfolio(args) -> None:
     out = Path(args.out)
     until = period_end(args)
     tx, accounts = read_input_for(args, out)
+    previous = read_accounts_table(args.previous_accounts)
+    tx, accounts, previous = rolled_inputs(args, tx, accounts, previous, until=until)
     name, value, note = _run_model(args, tx, accounts, until)
     portfolio = _portfolio(
         args,
@@ -92,9 +97,9 @@ def cmd_portfolio(args) -> None:
         accounts,
         # --value: clv too; else the model gives account health only
         **({"value": value} if args.value else {"health_value": value}),
-        previous_accounts=read_accounts_table(args.previous_accounts),
+        previous_accounts=previous,
     )
-    table = portfolio.table_
+    table = with_entities(portfolio.table_, accounts, args)
     write_csv(table.reset_index(), out, index=False)
     if args.chart:
         _chart(table, portfolio.criteria_, args.chart)
@@ -249,6 +254,7 @@ def add_commands(sub, inputs) -> None:
         help="the accounts table of an earlier period: stages that fell show as Declining",
     )
     p.add_argument("--chart", metavar="FILE.png", help="also draw the portfolio matrix here")
+    add_roll_up(p)
     add_out(p, "where to write the table")
 
     p = add_command(sub, cmd_allocate, inputs, _EPILOG_ALLOCATE)

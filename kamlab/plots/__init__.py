@@ -6,8 +6,26 @@ shows or saves the figure. Grouped by the notebook that uses them
 in ``kamlab.plots._common``, used inside this package only.
 """
 
-from kamlab.plots import allocation, explore, portfolio, relationships, segments, teaching, value
+from kamlab.plots import (
+    allocation,
+    explore,
+    global_accounts,
+    portfolio,
+    relationships,
+    segments,
+    teaching,
+    value,
+)
 
-_MODULES = (allocation, explore, portfolio, relationships, segments, teaching, value)
+_MODULES = (
+    allocation,
+    explore,
+    global_accounts,
+    portfolio,
+    relationships,
+    segments,
+    teaching,
+    value,
+)
 globals().update({name: getattr(m, name) for m in _MODULES for name in m.__all__})
 __all__ = sorted(name for m in _MODULES for name in m.__all__)
