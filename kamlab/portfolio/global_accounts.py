@@ -345,11 +345,12 @@ def country_comparison(
     groups = ids.groupby(ids).size()
     quiet = groups[groups > 1].index.difference(buying[size > 1].unique())
     weights = pnl["net_revenue"].clip(lower=0).reindex(acc.index).fillna(0.0)
-    names = roll_up_accounts(
+    named = roll_up_accounts(
         acc[[c for c in ("account_name", "parent_id", "parent_name") if c in acc.columns]],
         weights,
         ids=ids,
-    )["account_name"]
+    )
+    names = named.get("account_name", pd.Series(named.index, index=named.index))
     p = pnl.loc[rows]
     revenue = p["net_revenue"].astype("float64")
     positive = revenue.where(revenue > 0)
