@@ -190,6 +190,17 @@ def test_accounts_roll_up_by_the_documented_rules():
     assert named.at["A3", "entities"] == 1
 
 
+def test_a_period_run_rolls_up_for_the_report(files):
+    from kamlab.workflows import period_run, rolled_up
+
+    run = period_run(files["transactions"], files["accounts"], period="2026Q3")
+    rolled = rolled_up(run)
+    assert rolled.key != run.key  # its results are cached apart
+    table, entity = rolled.portfolio.table_, run.portfolio.table_
+    assert len(table) < len(entity)
+    assert table["revenue"].sum() == pytest.approx(entity["revenue"].sum(), abs=0.01)
+
+
 # --------------------------------------------------------------------------- countries
 
 

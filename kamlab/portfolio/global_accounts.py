@@ -71,6 +71,7 @@ import pandas as pd
 
 from kamlab.errors import InputError
 from kamlab.io import Accounts, Transactions, accounts_by_id
+from kamlab.io.mapping import ColumnMapping
 from kamlab.io.transactions import lines_of
 from kamlab.summary import lines_table
 from kamlab.value import customer_pnl, load_cost_rates
@@ -211,8 +212,8 @@ def relabel(transactions: Transactions, ids: pd.Series) -> Transactions:
             f"{moved.nunique():,} global accounts",
         ]
     else:  # a frame of lines: wrap it as the reader would
-        rolled = Transactions(out, transactions.iloc[:0], None, "lines", len(transactions), [], 0)
-        rolled.n_accepted = len(transactions)
+        n = len(transactions)
+        rolled = Transactions(out, transactions.iloc[:0], ColumnMapping(), "lines", n, [], n)
     rolled.lines, rolled.lines_file, rolled._data = out, None, None
     return rolled
 
