@@ -44,27 +44,31 @@ ROLL_UP_HELP = (
 
 
 def add_roll_up(p) -> None:
-    """``--roll-up`` (read by :func:`rolled_inputs`)."""
+    """``--roll-up`` (read by :func:`read_rolled_input`)."""
     p.add_argument("--roll-up", action="store_true", help=ROLL_UP_HELP)
 
 
-def rolled_inputs(args, tx, accounts, previous=None, *, until=None, window="12M"):
-    """``(tx, accounts, previous)`` rolled up to global accounts when ``--roll-up`` was
-    given (``previous``, an earlier accounts table, with today's parents), else as they
-    are. ``--roll-up`` without an accounts file with ``parent_id`` is a one-line error."""
+def read_rolled_input(args, out: Path, previous=None, *, until=None, window="12M"):
+    """:func:`~kamlab.cli.options.read_input_for`, then ``(tx, accounts, previous)`` rolled
+    up to global accounts when ``--roll-up`` was given (``previous``, an earlier accounts
+    table, with today's parents), else as read. ``--roll-up`` without an accounts file
+    with ``parent_id`` is a one-line error, before the transactions are read."""
     if not getattr(args, "roll_up", False):
+        tx, accounts = read_input_for(args, out)
         return tx, accounts, previous
+    from kamlab.io import read_accounts
     from kamlab.portfolio.global_accounts import global_ids, roll_up, roll_up_accounts
 
-    if accounts is None:
+    if not args.accounts:
         raise ConfigError(
             "--roll-up needs --accounts FILE with a parent_id column (the global account "
             "each entity belongs to)"
         )
     try:
-        ids = global_ids(accounts)
+        ids = global_ids(read_accounts(args.accounts))
     except InputError as exc:
-        raise InputError(f"--roll-up: {accounts.source}: {exc}") from None
+        raise InputError(f"--roll-up: {args.accounts}: {exc}") from None
+    tx, accounts = read_input_for(args, out)
     tx, rolled = roll_up(tx, accounts, until=until, window=window, rates=args.cost_rates)
     if previous is not None:
         previous = roll_up_accounts(previous, ids=ids, rates=args.cost_rates)

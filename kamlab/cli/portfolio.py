@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from kamlab.cli.global_accounts import add_roll_up, rolled_inputs, with_entities
+from kamlab.cli.global_accounts import add_roll_up, read_rolled_input, with_entities
 from kamlab.cli.options import (
     add_command,
     add_config,
@@ -87,9 +87,8 @@ def cmd_portfolio(args) -> None:
 
     out = Path(args.out)
     until = period_end(args)
-    tx, accounts = read_input_for(args, out)
     previous = read_accounts_table(args.previous_accounts)
-    tx, accounts, previous = rolled_inputs(args, tx, accounts, previous, until=until)
+    tx, accounts, previous = read_rolled_input(args, out, previous, until=until)
     name, value, note = _run_model(args, tx, accounts, until)
     portfolio = _portfolio(
         args,

@@ -19,7 +19,7 @@ import sys
 from pathlib import Path
 
 from kamlab.cli.fit import parameter_lines
-from kamlab.cli.global_accounts import add_roll_up, rolled_inputs, with_entities
+from kamlab.cli.global_accounts import add_roll_up, read_rolled_input, with_entities
 from kamlab.cli.options import (
     add_command,
     add_cost_rates,
@@ -219,8 +219,7 @@ def cmd_pnl(args) -> None:
 
     out = Path(args.out)
     until = until_date(args.until)
-    tx, accounts = read_input_for(args, out)
-    tx, accounts, _ = rolled_inputs(args, tx, accounts, until=until, window=args.window)
+    tx, accounts, _ = read_rolled_input(args, out, until=until, window=args.window)
     pnl = customer_pnl(tx, accounts, until=until, window=args.window, rates=args.cost_rates)
     write_csv(with_entities(pnl, accounts, args), out)
     currency = pnl.attrs["currency"]
