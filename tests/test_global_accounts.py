@@ -107,8 +107,12 @@ def test_the_sample_has_global_customers_of_two_to_five_entities_in_different_co
     assert (acc.loc[acc["parent_id"].isna(), "country"] == "United Kingdom").all()
 
 
-def test_the_global_pnl_is_the_sum_of_its_entities_pnls_exactly(inputs):
+@pytest.mark.parametrize("terms", [False, True])
+def test_the_global_pnl_is_the_sum_of_its_entities_pnls_exactly(inputs, terms):
     tx, accounts = inputs
+    if terms:  # each entity its own days of credit (financing weighted by revenue)
+        days = np.random.default_rng(0).choice([30, 45, 60, 90], len(accounts.data))
+        accounts = accounts.data.assign(payment_days=days)
     rolled_tx, rolled = roll_up(tx, accounts, until=UNTIL)
     entity = customer_pnl(tx, accounts, until=UNTIL, window="12M")
     total = customer_pnl(rolled_tx, rolled, until=UNTIL, window="12M")
@@ -357,3 +361,12 @@ def test_roll_up_without_parent_id_is_a_one_line_error(files, write, tmp_path, c
     message = err.strip().splitlines()[-1]
     assert message.startswith("kamlab portfolio: error: --roll-up:")
     assert "needs a parent_id column" in message
+
+
+@pytest.mark.parametrize("command", ["global", "portfolio", "pnl"])
+def test_the_commands_explain_global_accounts_with_an_example(command, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        cli.main([command, "--help"])
+    assert exit_.value.code == 0
+    text = capsys.readouterr().out
+    assert "example" in text and "--roll-up" in text

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
-from kamlab.plots._common import BAR, axes, no_data, note, titled
+from kamlab.plots._common import BAR, axes, label_points, no_data, titled
 
 __all__ = ["country_dots"]
 
@@ -27,8 +27,7 @@ def country_dots(comparison: pd.DataFrame, global_id: str, *, ax: Axes | None = 
     y = rows["price_index"].astype("float64").fillna(1.0)
     ax.scatter(x, y, s=area, color=BAR, alpha=0.7, edgecolor="white")
     ax.axhline(1.0, color="0.6", linewidth=0.8, linestyle="--")
-    for xi, yi, country in zip(x, y, rows["country"].astype(str), strict=True):
-        note(ax, country, (xi, yi), (8, 4))
+    label_points(ax, x, y, rows["country"].astype(str), fontsize=9)
     name = rows["global_name"].iloc[0]
     return titled(
         ax,

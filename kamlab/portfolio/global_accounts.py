@@ -36,6 +36,9 @@ entities, countries                     the number of entities; their countries,
 judgement scores, buyer headings,       revenue-weighted mean, rounded to a whole number
 information_sharing, joint_planning,    when every entity's value is whole (the 1-10,
 other numeric columns                   1-5 and 0-3 scales)
+payment days (the cost rates'           revenue-weighted mean, not rounded (financing on
+``payment_days_column``)                the global revenue then costs what the entities'
+                                        financing costs)
 share_of_wallet                         our revenue over the customer's total spend:
                                         sum(w) / sum(w / s) over entities with w, s > 0
                                         (else the weighted mean)
@@ -75,7 +78,6 @@ from kamlab.io.mapping import ColumnMapping
 from kamlab.io.transactions import lines_of
 from kamlab.summary import lines_table
 from kamlab.value import customer_pnl, load_cost_rates
-from kamlab.vocabulary import ATTRACTIVENESS_CRITERIA, BUYER_HEADINGS, STRENGTH_CRITERIA
 
 __all__ = [
     "COMPARISON_COLUMNS",
@@ -93,7 +95,6 @@ __all__ = [
 WINDOW = "12M"
 _SUMMED = ("contacts", "employees")
 _LARGEST = ("functions_involved",)
-_SCORES = ATTRACTIVENESS_CRITERIA + STRENGTH_CRITERIA + BUYER_HEADINGS
 _FOLDED = ("parent_id", "parent_name", "country")
 
 COMPARISON_COLUMNS: dict[str, str] = {
@@ -243,7 +244,8 @@ def roll_up_accounts(
     order = pd.DataFrame({"g": group, "w": w.to_numpy(), "id": acc.index}, index=acc.index)
     order = order.sort_values(["g", "w", "id"], ascending=[True, False, True], kind="stable")
     largest = order.drop_duplicates("g").set_index("g")["id"]  # global id -> largest entity
-    drivers = set(load_cost_rates(rates).account)
+    cost_rates = load_cost_rates(rates)
+    drivers = set(cost_rates.account)
     share = _driver_shares(years, group, acc.index)
 
     out = pd.DataFrame(index=pd.Index(largest.index, name="account_id", dtype="string"))
@@ -257,6 +259,8 @@ def roll_up_accounts(
             out[col] = values.groupby(group).max()
         elif col == "share_of_wallet" and _numeric(values):
             out[col] = _wallet(values.astype("float64"), w, group)
+        elif col == cost_rates.payment_days_column and _numeric(values):
+            out[col] = _weighted_mean(values.astype("float64"), w, group, whole=False)
         elif pd.api.types.is_bool_dtype(values):
             out[col] = values.groupby(group).any()
         elif _numeric(values):
@@ -294,8 +298,9 @@ def _numeric(values: pd.Series) -> bool:
     return pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
 
 
-def _weighted_mean(values: pd.Series, w: pd.Series, group) -> pd.Series:
-    """Per group, the weighted mean of the known values; rounded where every value is whole."""
+def _weighted_mean(values: pd.Series, w: pd.Series, group, *, whole: bool = True) -> pd.Series:
+    """Per group, the weighted mean of the known values; rounded where every value is
+    whole (unless ``whole`` is False)."""
     known = values.notna()
     ww = w.where(known, 0.0)
     top = (values.fillna(0.0) * ww).groupby(group).sum()
@@ -303,8 +308,7 @@ def _weighted_mean(values: pd.Series, w: pd.Series, group) -> pd.Series:
     mean = (top / bottom.where(bottom > 0)).where(known.groupby(group).any())
     plain = values.groupby(group).mean()  # weights all 0 among the known values
     mean = mean.fillna(plain)
-    whole = (values.dropna() % 1 == 0).all()
-    return mean.round() if whole else mean
+    return mean.round() if whole and (values.dropna() % 1 == 0).all() else mean
 
 
 def _wallet(share: pd.Series, w: pd.Series, group) -> pd.Series:
