@@ -56,18 +56,9 @@ def read_rolled_input(args, out: Path, previous=None, *, until=None, window="12M
     if not getattr(args, "roll_up", False):
         tx, accounts = read_input_for(args, out)
         return tx, accounts, previous
-    from kamlab.io import read_accounts
-    from kamlab.portfolio.global_accounts import global_ids, roll_up, roll_up_accounts
+    from kamlab.portfolio.global_accounts import roll_up, roll_up_accounts
 
-    if not args.accounts:
-        raise ConfigError(
-            "--roll-up needs --accounts FILE with a parent_id column (the global account "
-            "each entity belongs to)"
-        )
-    try:
-        ids = global_ids(read_accounts(args.accounts))
-    except InputError as exc:
-        raise InputError(f"--roll-up: {args.accounts}: {exc}") from None
+    ids = _parents(args, "--roll-up")
     tx, accounts = read_input_for(args, out)
     tx, rolled = roll_up(tx, accounts, until=until, window=window, rates=args.cost_rates)
     if previous is not None:
@@ -79,6 +70,24 @@ def read_rolled_input(args, out: Path, previous=None, *, until=None, window="12M
         file=sys.stderr,
     )
     return tx, rolled, previous
+
+
+def _parents(args, flag: str | None = None):
+    """Each account's global id from ``--accounts``, read before the transactions: no
+    accounts file, or one without ``parent_id``, is a one-line error (naming ``flag``)."""
+    from kamlab.io import read_accounts
+    from kamlab.portfolio.global_accounts import global_ids
+
+    if not args.accounts:
+        raise ConfigError(
+            f"{flag or 'kamlab global'} needs --accounts FILE with a parent_id column (the "
+            "global account each entity belongs to)"
+        )
+    try:
+        return global_ids(read_accounts(args.accounts))
+    except InputError as exc:
+        where = f"{flag}: {args.accounts}" if flag else args.accounts
+        raise InputError(f"{where}: {exc}") from None
 
 
 def with_entities(table, accounts, args):
@@ -103,8 +112,7 @@ def cmd_global(args) -> None:
     from kamlab.presentation.global_accounts import describe_countries
     from kamlab.safe import write_csv
 
-    if not args.accounts:
-        raise ConfigError("kamlab global needs --accounts FILE with a parent_id column")
+    _parents(args)
     out = Path(args.out)
     until = period_end(args)
     tx, accounts = read_input_for(args, out)
