@@ -15,6 +15,7 @@ from kamlab.portfolio.global_accounts import (
     global_ids,
     roll_up,
     roll_up_accounts,
+    roll_up_with_previous,
 )
 from kamlab.portfolio.portfolio import build_portfolio
 from kamlab.presentation.global_accounts import country_table, describe_countries
@@ -158,6 +159,14 @@ def test_portfolio_rolls_up_to_one_row_per_global_account_and_rescores_it(inputs
         if g in table.index and set(boxes.get_group(g)) != {str(table.at[g, "box"])}
     ]
     assert differs
+
+
+def test_an_earlier_accounts_table_rolls_up_with_todays_parents_and_weights(inputs):
+    tx, accounts = inputs
+    _, today, before = roll_up_with_previous(tx, accounts, accounts.data, until=UNTIL)
+    indicators = ["contacts", "functions_involved", "share_of_wallet", "information_sharing"]
+    pd.testing.assert_frame_equal(before[indicators], today[indicators])
+    assert before.index.equals(today.index)
 
 
 ROLL = pd.DataFrame(

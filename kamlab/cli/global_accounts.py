@@ -56,13 +56,13 @@ def read_rolled_input(args, out: Path, previous=None, *, until=None, window="12M
     if not getattr(args, "roll_up", False):
         tx, accounts = read_input_for(args, out)
         return tx, accounts, previous
-    from kamlab.portfolio.global_accounts import roll_up, roll_up_accounts
+    from kamlab.portfolio.global_accounts import roll_up_with_previous
 
     ids = _parents(args, "--roll-up")
     tx, accounts = read_input_for(args, out)
-    tx, rolled = roll_up(tx, accounts, until=until, window=window, rates=args.cost_rates)
-    if previous is not None:
-        previous = roll_up_accounts(previous, ids=ids, rates=args.cost_rates)
+    tx, rolled, previous = roll_up_with_previous(
+        tx, accounts, previous, until=until, window=window, rates=args.cost_rates
+    )
     moved = int((rolled["entities"] > 1).sum())
     print(
         f"rolled up: {len(ids):,} accounts into {len(rolled):,} global accounts "

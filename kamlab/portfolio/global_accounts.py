@@ -90,6 +90,7 @@ __all__ = [
     "global_ids",
     "roll_up",
     "roll_up_accounts",
+    "roll_up_with_previous",
 ]
 
 WINDOW = "12M"
@@ -175,12 +176,31 @@ def roll_up(
     and the accounts table rolled up (:func:`roll_up_accounts`, weights: each entity's net
     revenue in ``window`` ending ``until``). ``rates`` (cost rates) name the account
     drivers that are summed. Raises :class:`InputError` without ``parent_id``."""
+    tx, rolled, _ = roll_up_with_previous(
+        transactions, accounts, None, until=until, window=window, rates=rates
+    )
+    return tx, rolled
+
+
+def roll_up_with_previous(
+    transactions: Transactions,
+    accounts: Accounts | pd.DataFrame,
+    previous: pd.DataFrame | None,
+    *,
+    until=None,
+    window=WINDOW,
+    rates=None,
+) -> tuple[Transactions, pd.DataFrame, pd.DataFrame | None]:
+    """:func:`roll_up`, and ``previous`` (an earlier accounts table, or None) rolled up
+    with today's parents and weights, so that its stages compare with today's."""
     ids = global_ids(accounts)
     entities = entity_window(transactions, ids.index, until=until, window=window, rates=rates)
     rolled = roll_up_accounts(
         accounts, entities["weight"], ids=ids, rates=rates, years=entities["years"]
     )
-    return relabel(transactions, ids), rolled
+    if previous is not None:
+        previous = roll_up_accounts(previous, entities["weight"], ids=ids, rates=rates)
+    return relabel(transactions, ids), rolled, previous
 
 
 def relabel(transactions: Transactions, ids: pd.Series) -> Transactions:

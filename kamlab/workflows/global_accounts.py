@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from kamlab.portfolio.global_accounts import global_ids, roll_up, roll_up_accounts
+from kamlab.portfolio.global_accounts import roll_up_with_previous
 from kamlab.workflows.period import PeriodRun
 
 __all__ = ["rolled_up"]
@@ -18,16 +18,14 @@ __all__ = ["rolled_up"]
 
 def rolled_up(run: PeriodRun) -> PeriodRun:
     """``run`` with its lines relabelled to their global accounts and its accounts tables
-    (today's and the previous one) rolled up
-    (:func:`kamlab.portfolio.global_accounts.roll_up`: weights and the account drivers'
-    years are those of the 12 months to the run's end). Its results are kept apart from
-    the entity-level run's (its reading options carry ``roll_up``). An accounts file
-    without ``parent_id`` is an :class:`~kamlab.errors.InputError`."""
-    ids = global_ids(run.accounts)
-    tx, accounts = roll_up(run.transactions, run.accounts, until=run.until, rates=run.rates)
-    previous = run.previous_accounts
-    if previous is not None:
-        previous = roll_up_accounts(previous, ids=ids, rates=run.rates)
+    (today's and the previous one, with today's parents and weights) rolled up
+    (:func:`kamlab.portfolio.global_accounts.roll_up_with_previous`: the weights and the
+    account drivers' years are those of the 12 months to the run's end). Its results are
+    kept apart from the entity-level run's (its reading options carry ``roll_up``). An
+    accounts file without ``parent_id`` is an :class:`~kamlab.errors.InputError`."""
+    tx, accounts, previous = roll_up_with_previous(
+        run.transactions, run.accounts, run.previous_accounts, until=run.until, rates=run.rates
+    )
     sources = run.sources
     if sources:
         paths, columns, options = sources
