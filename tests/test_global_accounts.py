@@ -18,7 +18,11 @@ from kamlab.portfolio.global_accounts import (
     roll_up_with_previous,
 )
 from kamlab.portfolio.portfolio import build_portfolio
-from kamlab.presentation.global_accounts import country_table, describe_countries
+from kamlab.presentation.global_accounts import (
+    country_table,
+    describe_countries,
+    describe_global_account,
+)
 from kamlab.value import customer_pnl
 
 UNTIL = "2026-09-30"
@@ -254,6 +258,9 @@ def test_price_index_compares_what_entities_pay_for_the_same_products():
     assert spreads.at["G", "price_index_spread"] == pytest.approx(1.0 / 10.1)
     text = describe_countries(out.reset_index(), spreads)
     assert "in United Kingdom to 1.09 in Germany" in text
+    page = describe_global_account(out.reset_index(), "G")
+    assert "2 entities in United Kingdom, Germany" in page
+    assert "Price index: 0.99 in United Kingdom to 1.09 in Germany." in page
 
 
 def test_country_comparison_sets_entities_side_by_side(inputs):

@@ -8,7 +8,7 @@ import pandas as pd
 from kamlab.presentation import format as fmt
 from kamlab.presentation.tables import ReaderTable, for_reader
 
-__all__ = ["country_table", "describe_countries", "spreads_table"]
+__all__ = ["country_table", "describe_countries", "describe_global_account", "spreads_table"]
 
 _SHOWN = (
     "global_name",
@@ -21,6 +21,11 @@ _SHOWN = (
     "price_index",
     "orders",
     "average_order_value",
+)
+_RANGES = (  # measure, words, how a value reads
+    ("price_index", "price index", lambda v: f"{v:.2f}"),
+    ("gross_margin_pct", "gross margin", lambda v: fmt.percent(v, 1)),
+    ("cost_to_serve_pct", "cost to serve", lambda v: fmt.percent(v, 1)),
 )
 _SPREAD_LABELS = {
     "revenue_spread": ("Net revenue spread ({currency})", "money"),
@@ -68,11 +73,7 @@ def describe_countries(comparison: pd.DataFrame, spreads: pd.DataFrame) -> str:
         f"{len(spreads):,} global accounts compared, {len(comparison):,} entities in "
         f"{countries:,} countries ({window})"
     ]
-    for measure, words, shown in (
-        ("price_index", "price index", lambda v: f"{v:.2f}"),
-        ("gross_margin_pct", "gross margin", lambda v: fmt.percent(v, 1)),
-        ("cost_to_serve_pct", "cost to serve", lambda v: fmt.percent(v, 1)),
-    ):
+    for measure, words, shown in _RANGES:
         spread = spreads[f"{measure}_spread"].dropna()
         if spread.empty:
             lines.append(f"largest {words} spread: n/a")
@@ -92,3 +93,33 @@ def describe_countries(comparison: pd.DataFrame, spreads: pd.DataFrame) -> str:
             f"{high['country']}"
         )
     return "\n".join(lines)
+
+
+def describe_global_account(comparison: pd.DataFrame, global_id: str) -> str:
+    """One global account's countries in a short Markdown paragraph: its entities and
+    countries, net revenue and contribution in total, and where price, gross margin and
+    cost to serve are lowest and highest (for a key account page)."""
+    rows = comparison[comparison["global_id"] == global_id]
+    if rows.empty:
+        return f"{global_id}: no two entities bought in the window; nothing to compare."
+    currency = comparison.attrs.get("currency", "GBP")
+    name = rows["global_name"].iloc[0]
+    parts = [
+        f"**{name}** buys through {len(rows)} entities in "
+        f"{', '.join(dict.fromkeys(rows['country'].astype(str)))}: net revenue "
+        f"{fmt.money(rows['revenue'].sum(), currency)}, contribution "
+        f"{fmt.money(rows['contribution'].sum(), currency)}."
+    ]
+    for measure, words, shown in _RANGES:
+        values = rows.dropna(subset=[measure])
+        if len(values) < 2:
+            continue
+        low, high = values.loc[values[measure].idxmin()], values.loc[values[measure].idxmax()]
+        if measure == "price_index" and high[measure] - low[measure] < 0.005:
+            parts.append("Every entity pays within 0.5% of the customer's average prices.")
+            continue
+        parts.append(
+            f"{words.capitalize()}: {shown(low[measure])} in {low['country']} to "
+            f"{shown(high[measure])} in {high['country']}."
+        )
+    return " ".join(parts)

@@ -149,7 +149,7 @@ LABELS: dict[str, Label] = {
     "countries": Label("Countries"),
     "country": Label("Country"),
     "global_id": Label("Global account"),
-    "global_name": Label("Global account"),
+    "global_name": Label("Global account name"),
     "gross_margin_pct": Label("Gross margin (% of net revenue)", "share"),
     "cost_to_serve_pct": Label("Cost to serve (% of net revenue)", "share"),
     "price_index": Label("Price index (1 = the customer's average)", "number"),
