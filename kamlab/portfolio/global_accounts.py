@@ -293,13 +293,19 @@ def roll_up_accounts(
         out["account_name"] = named.reindex(out.index).fillna(name)
     out["entities"] = pd.Series(group).value_counts().reindex(out.index).astype("int64")
     if "country" in acc.columns:
-        country = acc["country"].reindex(order.index)
-        out["countries"] = (
-            country.groupby(order["g"].to_numpy(), sort=False)
-            .agg(lambda c: ", ".join(dict.fromkeys(c.dropna().astype(str))))
-            .reindex(out.index)
-        )
+        out["countries"] = _countries(order["g"], acc["country"].reindex(order.index), out.index)
     return out
+
+
+def _countries(group: pd.Series, country: pd.Series, index: pd.Index) -> pd.Series:
+    """Per group, its distinct countries in the order given (largest entity first), comma
+    separated: joined in Python only for the few groups with several countries."""
+    pairs = pd.DataFrame({"g": group.to_numpy(), "c": country.astype("string").to_numpy()})
+    pairs = pairs.dropna().drop_duplicates()
+    several = pairs["g"].duplicated(keep=False).to_numpy()
+    one = pairs[~several].set_index("g")["c"]
+    joined = pairs[several].groupby("g", sort=False)["c"].agg(", ".join)
+    return pd.concat([one, joined]).reindex(index)
 
 
 def _driver_shares(years: pd.Series | None, group, index: pd.Index) -> pd.Series:
