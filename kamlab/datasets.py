@@ -163,6 +163,19 @@ days at ``end``. Prospects have the contacts their accounts row says (one or two
 :func:`kamlab.portfolio.contacts.contact_summary` classifies 97-98% of accounts to a shape
 that fits their true stage (all of them or all but one of the key accounts).
 
+**Global customers.** About 5% of the buying accounts (at least two) are legal entities of
+global customers, two to five entities each: ``parent_id`` ``G001``, ``G002``... and
+``parent_name`` (e.g. "Northgate Foods") name the global customer, and the entities are
+renamed after it with their country's legal form ("Northgate Foods GmbH", "Northgate Foods
+SAS"). The entities of one global customer are drawn from one industry, among the
+customers with an expected annual spend above the median, and sit in different countries
+(the largest in the United Kingdom six times in ten); every other account is in the United
+Kingdom (``country``), with ``parent_id`` and ``parent_name`` empty. ``truth.parent_id``
+repeats it. The entities keep their own orders, margins and prices (the same list prices
+as everyone: their country price index is 1), so the countries differ in margin, order
+size and cost to serve. Drawn from a random stream of its own, ``(seed, 4)``, after
+everything else: the transactions and every other column are what they were without it.
+
 The BG/NBD process is stationary, so "growth accounts" show their potential through
 attractiveness, size and a low share of wallet, not through a trend in the orders.
 """
@@ -228,7 +241,9 @@ ACCOUNT_COLUMNS: tuple[str, ...] = (
     + STAGE_INDICATORS
     + BUYER_HEADINGS
     + ("service_calls", "kam_hours")
+    + ("country", "parent_id", "parent_name")
 )
+_DRAWN_COLUMNS = ACCOUNT_COLUMNS[:-3]  # the global customers' columns come last
 TRUTH_COLUMNS: tuple[str, ...] = (
     "account_id",
     "segment",
@@ -253,6 +268,7 @@ TRUTH_COLUMNS: tuple[str, ...] = (
     "previous_stage",
     "prospect",
     "programme_tier",
+    "parent_id",
 )
 
 
@@ -650,7 +666,7 @@ def make_sample(
     accounts = _accounts(rng, account_ids, seg, latent, stage, par)
     lapsed = orders["last"] < horizon - _PROGRAMME_REVIEW_DAYS
     tier, drivers = _programme(np.random.default_rng([seed, 2]), seg, latent, lapsed, par)
-    accounts = accounts.assign(**drivers)[list(ACCOUNT_COLUMNS)]
+    accounts = accounts.assign(**drivers)[list(_DRAWN_COLUMNS)]
 
     dropout = np.where(orders["alive"], None, dates[np.floor(orders["last"]).astype(np.int64)])
     truth = _truth(account_ids, seg, latent, stage, specs, par)
@@ -667,6 +683,7 @@ def make_sample(
         accounts = pd.concat([accounts, more], ignore_index=True)
         previous = pd.concat([previous, more], ignore_index=True)
         truth = pd.concat([truth, more_truth[list(truth.columns)]], ignore_index=True)
+    accounts, previous, truth = _global_customers(seed, accounts, previous, truth)
     tx["account_id"] = account_ids[tx.pop("account")]
     tx["date"] = dates[tx.pop("day")]
     contacts = _contacts(np.random.default_rng([seed, 5]), accounts, truth, end_ts)
@@ -797,7 +814,7 @@ def _prospects(
     truth["previous_stage"] = STAGES[0]
     truth["prospect"] = True
     truth["programme_tier"] = "prospect"
-    return accounts[list(ACCOUNT_COLUMNS)], truth
+    return accounts[list(_DRAWN_COLUMNS)], truth
 
 
 def _new_names(
@@ -1255,3 +1272,85 @@ def _contacts(rng: np.random.Generator, accounts: pd.DataFrame, truth: pd.DataFr
             "last_contact": np.asarray(last, dtype=object),
         }
     )
+
+
+# --- global customers (module docstring), from their own stream (seed, 4) --------------------
+
+_GLOBAL_SHARE = 0.05  # of the buying accounts are entities of global customers
+_GLOBAL_SIZES = (2, 5)  # entities per global customer
+_GLOBAL_HOME_FIRST = 0.6  # chance the largest entity is in the home country
+_HOME_COUNTRY = "United Kingdom"
+_COUNTRIES = {  # country: its legal form in an entity's name
+    "United Kingdom": "Ltd",
+    "Germany": "GmbH",
+    "France": "SAS",
+    "Netherlands": "BV",
+    "Ireland": "Limited",
+    "Spain": "SL",
+    "Italy": "SpA",
+    "Belgium": "NV",
+}
+
+
+def _global_customers(
+    seed: int, accounts: pd.DataFrame, previous: pd.DataFrame, truth: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """``accounts``, ``previous`` and ``truth`` with the global customers (module
+    docstring): ``country``, ``parent_id``, ``parent_name`` and the entities renamed."""
+    rng = np.random.default_rng([seed, 4])
+    groups = _global_groups(rng, accounts, truth)
+    n = len(accounts)
+    country = np.full(n, _HOME_COUNTRY, dtype=object)
+    parent = np.full(n, None, dtype=object)
+    parent_name = np.full(n, None, dtype=object)
+    names = accounts["account_name"].to_numpy(dtype=object).copy()
+    bases = pd.Series(names).str.rsplit(" ", n=1).str[0].to_numpy(dtype=object)
+    others = list(_COUNTRIES)[1:]
+    for j, members in enumerate(groups, start=1):
+        base = _global_name(bases, members)
+        home = rng.random() < _GLOBAL_HOME_FIRST
+        abroad = rng.choice(others, size=len(members) - home, replace=False).tolist()
+        places = [_HOME_COUNTRY] * home + abroad
+        for member, place in zip(members, places, strict=True):
+            country[member], parent[member], parent_name[member] = place, f"G{j:03d}", base
+            names[member] = f"{base} {_COUNTRIES[place]}"
+    columns = {"country": country, "parent_id": parent, "parent_name": parent_name}
+    accounts = accounts.assign(account_name=names, **columns)[list(ACCOUNT_COLUMNS)]
+    previous = previous.assign(account_name=names, **columns)[list(ACCOUNT_COLUMNS)]
+    return accounts, previous, truth.assign(parent_id=parent)
+
+
+def _global_groups(
+    rng: np.random.Generator, accounts: pd.DataFrame, truth: pd.DataFrame
+) -> list[np.ndarray]:
+    """Row positions of each global customer's entities, largest expected spend first."""
+    customer = ~truth["prospect"].to_numpy(dtype=bool)
+    spend = (truth["lambda_per_day"] * 365.25 * truth["gg_p"] / truth["nu"]).to_numpy()
+    eligible = customer & (spend > np.median(spend[customer]))
+    industry = accounts["industry"].to_numpy()
+    left = max(2, int(round(_GLOBAL_SHARE * customer.sum())))
+    groups = []
+    while left >= 2:
+        pools = {i: np.flatnonzero(eligible & (industry == i)) for i in INDUSTRIES}
+        pools = {i: p for i, p in pools.items() if p.size >= 2}
+        if not pools:
+            break
+        sizes = np.array([p.size for p in pools.values()], dtype=float)
+        pool = list(pools.values())[rng.choice(len(pools), p=sizes / sizes.sum())]
+        k = min(int(rng.integers(_GLOBAL_SIZES[0], _GLOBAL_SIZES[1] + 1)), pool.size, left)
+        members = rng.choice(pool, size=k, replace=False)
+        members = members[np.argsort(-spend[members], kind="stable")]
+        eligible[members] = False
+        groups.append(members)
+        left -= k
+    return groups
+
+
+def _global_name(bases: np.ndarray, members: np.ndarray) -> str:
+    """A global customer's name: its largest entity's name without the legal form, or the
+    next entity's when another account already has it ("... International" if all do)."""
+    outside = set(np.delete(bases, members))
+    for member in members:
+        if bases[member] not in outside:
+            return str(bases[member])
+    return f"{bases[members[0]]} International"

@@ -172,8 +172,8 @@ def test_accounts_have_plausible_unique_names_industries_and_regions(large):
     acc = large.accounts
     assert acc.account_name.is_unique
     assert acc.account_name.str.fullmatch(
-        r"[A-Z][a-z]+ [A-Z][A-Za-z ]+ (Ltd|Limited|PLC|Group|Holdings)"
-    ).all()
+        r"[A-Z][a-z]+ [A-Z][A-Za-z ]+ (Ltd|Limited|PLC|Group|Holdings|GmbH|SAS|BV|SL|SpA|NV)"
+    ).all()  # global customers' entities abroad carry their country's legal form
     assert set(acc.industry) == set(INDUSTRIES) and len(INDUSTRIES) == 6
     assert set(acc.region) == set(REGIONS) and len(REGIONS) == 4
 
@@ -458,7 +458,9 @@ def test_prospects_are_accounts_that_never_bought(six_hundred):
     assert rows.attractiveness.between(1, 10).all() and (rows.lambda_per_day > 0).all()
     acc = six_hundred.accounts.set_index("account_id").loc[prospects]
     assert (acc.share_of_wallet == 0).all() and (acc.joint_planning <= 1).all()
-    assert not acc.isna().any().any()  # a complete row, as for a customer
+    # a complete row, as for a customer; a prospect is no global customer's entity
+    assert not acc.drop(columns=["parent_id", "parent_name"]).isna().any().any()
+    assert acc.parent_id.isna().all()
     assert six_hundred.accounts.account_name.is_unique
     before = six_hundred.accounts_previous.set_index("account_id").loc[prospects]
     pd.testing.assert_frame_equal(before, acc)

@@ -34,6 +34,7 @@ COMMAND_GROUPS: list[str] = [
     "kamlab.cli.plans",
     "kamlab.cli.contacts",
     "kamlab.cli.performance",
+    "kamlab.cli.global_accounts",
     "kamlab.cli.teach",
 ]
 """The modules that add commands, in the order ``kamlab --help`` lists them."""

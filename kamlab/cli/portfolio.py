@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from kamlab.cli.global_accounts import add_roll_up, read_rolled_input, with_entities
 from kamlab.cli.options import (
     add_command,
     add_config,
@@ -42,7 +43,9 @@ account that makes money on the lowest tier's service model, any exit for a pros
 Factors, weights, cut-offs, the key-account cap, the service model
 and the exit rules are in the criteria file: copy kamlab/portfolio/criteria.yaml, edit
 it, and pass it with --config. Without --accounts (no judgement scores), the criteria
-fall back to data measures and say so.
+fall back to data measures and say so. --roll-up (the accounts file has parent_id): one
+row per global account, revenue and contribution the sums of its entities', scores, box,
+tier and stage recomputed on the rolled-up accounts (kamlab global compares the entities).
 """
 
 _EPILOG_ALLOCATE = """
@@ -84,9 +87,10 @@ def cmd_portfolio(args) -> None:
 
     out = Path(args.out)
     until = period_end(args)
-    tx, accounts = read_input_for(args, out)
-    name, portfolio, note = portfolio_run(args, tx, accounts, until)
-    table = portfolio.table_
+    previous = read_accounts_table(args.previous_accounts)
+    tx, accounts, previous = read_rolled_input(args, out, previous, until=until)
+    name, portfolio, note = portfolio_run(args, tx, accounts, until, previous)
+    table = with_entities(portfolio.table_, accounts, args)
     write_csv(table.reset_index(), out, index=False)
     if args.chart:
         _chart(table, portfolio.criteria_, args.chart)
@@ -118,10 +122,11 @@ def cmd_portfolio(args) -> None:
     print(f"portfolio: {len(table):,} accounts -> {out}", file=sys.stderr)
 
 
-def portfolio_run(args, tx, accounts, until):
+def portfolio_run(args, tx, accounts, until, previous=None):
     """``(model name, Portfolio, note)``: the portfolio exactly as ``kamlab portfolio``
     builds it from these arguments (``kamlab plans init`` and ``kamlab scorecard`` share
-    it, so their key accounts and actuals are its table's)."""
+    it, so their key accounts and actuals are its table's). ``previous``: the previous
+    accounts table (default: read from ``--previous-accounts`` when the command has it)."""
     name, value, note = _run_model(args, tx, accounts, until)
     portfolio = _portfolio(
         args,
@@ -129,7 +134,9 @@ def portfolio_run(args, tx, accounts, until):
         accounts,
         # --value: clv too; else the model gives account health only
         **({"value": value} if getattr(args, "value", False) else {"health_value": value}),
-        previous_accounts=read_accounts_table(getattr(args, "previous_accounts", None)),
+        previous_accounts=previous
+        if previous is not None
+        else read_accounts_table(getattr(args, "previous_accounts", None)),
     )
     return name, portfolio, note
 
@@ -257,6 +264,7 @@ def add_commands(sub, inputs) -> None:
         help="the accounts table of an earlier period: stages that fell show as Declining",
     )
     p.add_argument("--chart", metavar="FILE.png", help="also draw the portfolio matrix here")
+    add_roll_up(p)
     add_out(p, "where to write the table")
 
     p = add_command(sub, cmd_allocate, inputs, _EPILOG_ALLOCATE)

@@ -19,6 +19,7 @@ import sys
 from pathlib import Path
 
 from kamlab.cli.fit import parameter_lines
+from kamlab.cli.global_accounts import add_roll_up, read_rolled_input, with_entities
 from kamlab.cli.options import (
     add_command,
     add_cost_rates,
@@ -110,6 +111,11 @@ keys you change). Prints the whale headline: the share of total profit the top 2
 of accounts earn (Cooper & Kaplan 1991: typically 150-300%), the curve's peak, the
 share of it the loss-making tail gives back (Kaplan & Narayanan 2001: the tail
 typically loses 50-200% of total profit), and what explains the difference.
+
+--roll-up (the accounts file has parent_id): one row per global account, its lines the
+entities' lines relabelled, with entities and countries; each global account's revenue,
+gross margin, cost to serve and contribution are the sums of its entities' (financing
+aside, when an entity has more returns than sales in the window).
 
 example:
   kamlab pnl data/sample/transactions.csv --accounts data/sample/accounts.csv \\
@@ -213,9 +219,9 @@ def cmd_pnl(args) -> None:
 
     out = Path(args.out)
     until = until_date(args.until)
-    tx, accounts = read_input_for(args, out)
+    tx, accounts, _ = read_rolled_input(args, out, until=until, window=args.window)
     pnl = customer_pnl(tx, accounts, until=until, window=args.window, rates=args.cost_rates)
-    write_csv(pnl, out)
+    write_csv(with_entities(pnl, accounts, args), out)
     currency = pnl.attrs["currency"]
     statement = pnl_statement(pnl)["amount"]
     print(f"P&L {pnl.attrs['start']} to {pnl.attrs['until']}, rates: {pnl.attrs['rates']}")
@@ -428,4 +434,5 @@ def add_commands(sub, inputs) -> None:
     add_until(p)
     _add_window(p, "length of the window: days (365), 90D, 13W, 12M, 1Y (default: all history)")
     add_cost_rates(p)
+    add_roll_up(p)
     add_out(p, "where to write the P&L")

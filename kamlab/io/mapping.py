@@ -81,9 +81,27 @@ ACCOUNT_ROLES: dict[str, list[str]] = {
     "account_id": TRANSACTION_ROLES["account_id"],
     "account_name": ["account_name", "name", "customer_name", "company", "company_name"],
     "industry": ["industry", "sector", "vertical"],
-    "region": ["region", "territory", "area", "country"],
+    "region": ["region", "territory", "area"],
+    "country": ["country", "country_name", "nation"],
+    "parent_id": [
+        "parent_id",
+        "global_id",
+        "global_account_id",
+        "parent_account_id",
+        "group_id",
+        "ultimate_parent_id",
+    ],
+    "parent_name": [
+        "parent_name",
+        "global_name",
+        "global_account_name",
+        "parent_account_name",
+        "group_name",
+        "ultimate_parent_name",
+    ],
 }
-"""Roles of an accounts file; other columns are kept under their own names."""
+"""Roles of an accounts file; other columns are kept under their own names. ``parent_id``
+names the global account an entity belongs to (:mod:`kamlab.io.accounts`)."""
 
 
 def normalise_name(name: object) -> str:

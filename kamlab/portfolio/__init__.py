@@ -1,5 +1,6 @@
 """The key account portfolio: selection criteria, matrix, tiers, stages, buyer's view,
-exits, movement and the allocation of account-manager hours.
+exits, movement, the allocation of account-manager hours and global accounts (the roll-up
+of entities to their global account, and their countries side by side).
 
     portfolio = build_portfolio(transactions, accounts, until="2026-09-30")
     portfolio.table_   # one row per account: scores, box, tier, stage, exit proposal, health
@@ -36,6 +37,13 @@ __getattr__, __dir__, __all__ = lazy_exports(
             "load_criteria",
         ],
         "kamlab.portfolio.exits": ["EXIT_COLUMNS", "recommend_exits", "tier_contributions"],
+        "kamlab.portfolio.global_accounts": [
+            "country_comparison",
+            "country_spreads",
+            "global_ids",
+            "roll_up",
+            "roll_up_accounts",
+        ],
         "kamlab.portfolio.health": ["HEALTH", "classify_health", "guard_tiers", "health_measures"],
         "kamlab.portfolio.matrix": ["STRATEGIES", "TIERS"],
         "kamlab.portfolio.measures": ["portfolio_measures", "year_on_year_growth"],

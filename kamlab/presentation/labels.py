@@ -144,6 +144,16 @@ LABELS: dict[str, Label] = {
     "potential_basis": Label("Potential based on"),
     "prospect": Label("Prospect"),
     "imputed": Label("Scored at the median for"),
+    # global accounts (kamlab.portfolio.global_accounts)
+    "entities": Label("Entities", "count"),
+    "countries": Label("Countries"),
+    "country": Label("Country"),
+    "global_id": Label("Global account"),
+    "global_name": Label("Global account name"),
+    "gross_margin_pct": Label("Gross margin (% of net revenue)", "share"),
+    "cost_to_serve_pct": Label("Cost to serve (% of net revenue)", "share"),
+    "price_index": Label("Price index (1 = the customer's average)", "number"),
+    "average_order_value": Label("Average order value ({currency})", _M),
     # exits (kamlab.portfolio.exits.EXIT_COLUMNS)
     "contribution_lower_tier": Label("Contribution on the next tier down ({currency})", _M),
     "contribution_lowest_tier": Label("Contribution on the lowest tier ({currency})", _M),

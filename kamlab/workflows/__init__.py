@@ -9,6 +9,8 @@ domain functions themselves, so each step is written once:
 - :mod:`kamlab.workflows.value`: summarise, fit a purchase model and Gamma-Gamma, build
   the P&L and value every account (:func:`run_value`); the model that the run uses for
   retention and value at risk (:func:`fit_uplift_model`, :func:`choose_uplift_model`);
+- :mod:`kamlab.workflows.global_accounts`: a period's run rolled up to global accounts
+  (:func:`rolled_up`);
 - :mod:`kamlab.workflows.cache`: the one cache, shared by the notebooks of a report run
   and keyed on the content of the inputs.
 """
@@ -18,6 +20,7 @@ from kamlab.lazy import lazy_exports
 __getattr__, __dir__, __all__ = lazy_exports(
     __name__,
     {
+        "kamlab.workflows.global_accounts": ["rolled_up"],
         "kamlab.workflows.period": ["PeriodRun", "period_run", "read_inputs"],
         "kamlab.workflows.value": [
             "DEFAULT_DRAWS",

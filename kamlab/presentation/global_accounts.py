@@ -1,0 +1,125 @@
+"""Global accounts for readers: the entities of a global customer side by side by country
+(:func:`kamlab.portfolio.global_accounts.country_comparison`) and its summary in words."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from kamlab.presentation import format as fmt
+from kamlab.presentation.tables import ReaderTable, for_reader
+
+__all__ = ["country_table", "describe_countries", "describe_global_account", "spreads_table"]
+
+_SHOWN = (
+    "global_name",
+    "account_name",
+    "country",
+    "revenue",
+    "gross_margin_pct",
+    "cost_to_serve_pct",
+    "contribution",
+    "price_index",
+    "orders",
+    "average_order_value",
+)
+_RANGES = (  # measure, words, how a value reads
+    ("price_index", "price index", lambda v: f"{v:.2f}"),
+    ("gross_margin_pct", "gross margin", lambda v: fmt.percent(v, 1)),
+    ("cost_to_serve_pct", "cost to serve", lambda v: fmt.percent(v, 1)),
+)
+_SPREAD_LABELS = {
+    "revenue_spread": ("Net revenue spread ({currency})", "money"),
+    "gross_margin_pct_spread": ("Gross margin spread (% points of revenue)", "share"),
+    "cost_to_serve_pct_spread": ("Cost to serve spread (% points of revenue)", "share"),
+    "contribution_spread": ("Contribution spread ({currency})", "money"),
+    "price_index_spread": ("Price index spread", "number"),
+    "orders_spread": ("Orders spread", "count"),
+    "average_order_value_spread": ("Average order value spread ({currency})", "money"),
+}
+
+
+def country_table(comparison: pd.DataFrame, *, global_id: str | None = None) -> ReaderTable:
+    """The entities side by side, labelled and formatted (one global account's when
+    ``global_id`` is given)."""
+    rows = comparison if global_id is None else comparison[comparison["global_id"] == global_id]
+    currency = comparison.attrs.get("currency", "GBP")
+    title = "Global accounts by country"
+    if global_id is not None and len(rows):
+        title = f"{rows['global_name'].iloc[0]}: entities by country"
+    return for_reader(rows, columns=list(_SHOWN), currency=currency, index=False, title=title)
+
+
+def spreads_table(spreads: pd.DataFrame, *, currency: str = "GBP") -> ReaderTable:
+    """Per global account, the spread (max - min) of each measure across its countries."""
+    labels = {c: text.format(currency=currency) for c, (text, _) in _SPREAD_LABELS.items()}
+    kinds = {c: kind for c, (_, kind) in _SPREAD_LABELS.items()}
+    return for_reader(
+        spreads,
+        currency=currency,
+        labels=labels,
+        kinds=kinds,
+        title="Differences between countries (max - min)",
+    )
+
+
+def describe_countries(comparison: pd.DataFrame, spreads: pd.DataFrame) -> str:
+    """A few lines: the global accounts and entities compared, and the largest spreads in
+    price index, gross margin and cost to serve, naming the customer and the countries."""
+    if comparison.empty:
+        return "no global account with two or more entities buying in the window"
+    window = f"{comparison.attrs.get('start')} to {comparison.attrs.get('until')}"
+    countries = comparison["country"].nunique()
+    lines = [
+        f"{len(spreads):,} global accounts compared, {len(comparison):,} entities in "
+        f"{countries:,} countries ({window})"
+    ]
+    for measure, words, shown in _RANGES:
+        spread = spreads[f"{measure}_spread"].dropna()
+        if spread.empty:
+            lines.append(f"largest {words} spread: n/a")
+            continue
+        if measure == "price_index" and spread.max() < 0.005:
+            lines.append(
+                "price index: every entity pays within 0.5% of its customer's average price "
+                "for the products they share"
+            )
+            continue
+        top = spread.idxmax()
+        rows = comparison[comparison["global_id"] == top].dropna(subset=[measure])
+        low, high = rows.loc[rows[measure].idxmin()], rows.loc[rows[measure].idxmax()]
+        lines.append(
+            f"largest {words} spread: {spreads.at[top, 'global_name']} ({top}), "
+            f"{shown(low[measure])} in {low['country']} to {shown(high[measure])} in "
+            f"{high['country']}"
+        )
+    return "\n".join(lines)
+
+
+def describe_global_account(comparison: pd.DataFrame, global_id: str) -> str:
+    """One global account's countries in a short Markdown paragraph: its entities and
+    countries, net revenue and contribution in total, and where price, gross margin and
+    cost to serve are lowest and highest (for a key account page)."""
+    rows = comparison[comparison["global_id"] == global_id]
+    if rows.empty:
+        return f"{global_id}: no two entities bought in the window; nothing to compare."
+    currency = comparison.attrs.get("currency", "GBP")
+    name = rows["global_name"].iloc[0]
+    parts = [
+        f"**{name}** buys through {len(rows)} entities in "
+        f"{', '.join(dict.fromkeys(rows['country'].astype(str)))}: net revenue "
+        f"{fmt.money(rows['revenue'].sum(), currency)}, contribution "
+        f"{fmt.money(rows['contribution'].sum(), currency)}."
+    ]
+    for measure, words, shown in _RANGES:
+        values = rows.dropna(subset=[measure])
+        if len(values) < 2:
+            continue
+        low, high = values.loc[values[measure].idxmin()], values.loc[values[measure].idxmax()]
+        if measure == "price_index" and high[measure] - low[measure] < 0.005:
+            parts.append("Every entity pays within 0.5% of the customer's average prices.")
+            continue
+        parts.append(
+            f"{words.capitalize()}: {shown(low[measure])} in {low['country']} to "
+            f"{shown(high[measure])} in {high['country']}."
+        )
+    return " ".join(parts)
