@@ -77,9 +77,12 @@ to 1-10) and a true relationship stage:
 to improve on it). The supplier ranks its customers on a noisy view of their value,
 ``v_i = 0.6 z(ln E[annual spend_i]) + 0.4 z(A_i) + N(0, 0.8)`` (``z`` standardised over
 the customers, expected annual spend ``lambda_i 365.25 p / nu_i``), and manages them by
-rank in four tiers (``truth.programme_tier``). A customer with no purchase in the last
-year has left the programme (transactional): it was not renewed at the annual review; one
-that stopped buying more recently keeps its tier and hours.
+rank in four tiers (``truth.programme_tier``). The programme is set at an annual review,
+the last one a year before ``end``: a customer with no purchase in the year before that
+review (nor since) left the programme then (transactional); one that stopped buying after
+it keeps its tier and hours until the next review. So the hours of the accounts tables
+(both) were given before the last year's purchases were known, and KAM performance
+(:mod:`kamlab.portfolio.performance`) can compare that year's key and non-key accounts.
 
   ===============  ====================  ==============  ====================
   tier             rank                  KAM hours/year  support calls/year
@@ -171,10 +174,13 @@ SAS"). The entities of one global customer are drawn from one industry, among th
 customers with an expected annual spend above the median, and sit in different countries
 (the largest in the United Kingdom six times in ten); every other account is in the United
 Kingdom (``country``), with ``parent_id`` and ``parent_name`` empty. ``truth.parent_id``
-repeats it. The entities keep their own orders, margins and prices (the same list prices
-as everyone: their country price index is 1), so the countries differ in margin, order
-size and cost to serve. Drawn from a random stream of its own, ``(seed, 4)``, after
-everything else: the transactions and every other column are what they were without it.
+repeats it. An entity abroad pays its country's prices: its lines' ``unit_price`` is the
+list price times a factor ``clip(N(1, 0.06), 0.85, 1.15)`` of its own (unit cost unchanged,
+so its margin moves with the price), which global buyers compare; entities in the United
+Kingdom pay list prices. The countries also differ in margin, order size and cost to serve.
+Drawn from a random stream of its own, ``(seed, 4)``, after everything else: every other
+column, and the lines of every account but the entities abroad, are what they were
+without it.
 
 The BG/NBD process is stationary, so "growth accounts" show their potential through
 attractiveness, size and a low share of wallet, not through a trend in the orders.
@@ -664,7 +670,8 @@ def make_sample(
     attract, strength = latent["attractiveness"], latent["strength"]
     stage = _stage(rng, attract, strength, (horizon - t0) / 365.25)
     accounts = _accounts(rng, account_ids, seg, latent, stage, par)
-    lapsed = orders["last"] < horizon - _PROGRAMME_REVIEW_DAYS
+    # the programme as set at its last annual review, a year before the end
+    lapsed = orders["last"] < horizon - _PROGRAMME_REVIEW_DAYS - _PROGRAMME_REVIEW_DAYS
     tier, drivers = _programme(np.random.default_rng([seed, 2]), seg, latent, lapsed, par)
     accounts = accounts.assign(**drivers)[list(_DRAWN_COLUMNS)]
 
@@ -683,7 +690,8 @@ def make_sample(
         accounts = pd.concat([accounts, more], ignore_index=True)
         previous = pd.concat([previous, more], ignore_index=True)
         truth = pd.concat([truth, more_truth[list(truth.columns)]], ignore_index=True)
-    accounts, previous, truth = _global_customers(seed, accounts, previous, truth)
+    accounts, previous, truth, price = _global_customers(seed, accounts, previous, truth)
+    tx["unit_price"] = np.round(tx["unit_price"] * price[tx["account"]], 2)
     tx["account_id"] = account_ids[tx.pop("account")]
     tx["date"] = dates[tx.pop("day")]
     contacts = _contacts(np.random.default_rng([seed, 5]), accounts, truth, end_ts)
@@ -1279,6 +1287,7 @@ def _contacts(rng: np.random.Generator, accounts: pd.DataFrame, truth: pd.DataFr
 _GLOBAL_SHARE = 0.05  # of the buying accounts are entities of global customers
 _GLOBAL_SIZES = (2, 5)  # entities per global customer
 _GLOBAL_HOME_FIRST = 0.6  # chance the largest entity is in the home country
+_COUNTRY_PRICE_SD = 0.06  # an entity abroad pays its country's prices: list price x N(1, 0.06)
 _HOME_COUNTRY = "United Kingdom"
 _COUNTRIES = {  # country: its legal form in an entity's name
     "United Kingdom": "Ltd",
@@ -1294,9 +1303,10 @@ _COUNTRIES = {  # country: its legal form in an entity's name
 
 def _global_customers(
     seed: int, accounts: pd.DataFrame, previous: pd.DataFrame, truth: pd.DataFrame
-) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, np.ndarray]:
     """``accounts``, ``previous`` and ``truth`` with the global customers (module
-    docstring): ``country``, ``parent_id``, ``parent_name`` and the entities renamed."""
+    docstring): ``country``, ``parent_id``, ``parent_name`` and the entities renamed; and
+    each account's price factor (1 but for the entities abroad)."""
     rng = np.random.default_rng([seed, 4])
     groups = _global_groups(rng, accounts, truth)
     n = len(accounts)
@@ -1317,7 +1327,11 @@ def _global_customers(
     columns = {"country": country, "parent_id": parent, "parent_name": parent_name}
     accounts = accounts.assign(account_name=names, **columns)[list(ACCOUNT_COLUMNS)]
     previous = previous.assign(account_name=names, **columns)[list(ACCOUNT_COLUMNS)]
-    return accounts, previous, truth.assign(parent_id=parent)
+    price = np.ones(n)
+    entities = np.flatnonzero(parent != None)  # noqa: E711 (an object array of ids and None)
+    price[entities] = np.clip(1 + rng.normal(0.0, _COUNTRY_PRICE_SD, entities.size), 0.85, 1.15)
+    price[entities[country[entities] == _HOME_COUNTRY]] = 1.0
+    return accounts, previous, truth.assign(parent_id=parent), price
 
 
 def _global_groups(

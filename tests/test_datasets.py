@@ -431,7 +431,7 @@ def test_service_calls_are_more_for_tiers_with_dedicated_support(six_hundred):
     assert 0 < calls["transactional"] < 5  # a few, from orders and returns
 
 
-def test_the_programme_is_a_noisy_view_and_drops_accounts_that_stopped_buying(six_hundred):
+def test_the_programme_is_a_noisy_view_set_at_an_annual_review_a_year_before_the_end(six_hundred):
     table = programme(six_hundred)
     customer = ~table.prospect
     key = table.programme_tier == "key"
@@ -440,9 +440,13 @@ def test_the_programme_is_a_noisy_view_and_drops_accounts_that_stopped_buying(si
     top = table.attractiveness[customer].nlargest(key.sum()).index
     assert 0 < key.loc[top].sum() < key.sum()
     last = sales_lines(six_hundred).groupby("account_id").date.max()
-    lapsed = last[last < "2025-09-30"].index
+    # no purchase in the year before the review (2025-09-30) nor since: left the programme
+    lapsed = last[last < "2024-09-30"].index
     assert len(lapsed) > 0
     assert (table.loc[lapsed, "programme_tier"] == "transactional").all()
+    # stopped buying after the review: kept its tier and hours until the next one
+    stopped_since = last[(last < "2025-09-30") & (last >= "2024-10-01")].index
+    assert (table.loc[stopped_since, "programme_tier"] != "transactional").any()
 
 
 def test_prospects_are_accounts_that_never_bought(six_hundred):
@@ -480,15 +484,17 @@ def test_prospects_change_nothing_about_the_customers():
 @pytest.mark.parametrize(
     "n, seed, digest",
     [
-        (150, 1, "3fdece13229a78ab6af647c12b09060d439f734cd46c8f4cfe4362735f60773a"),
-        (600, 31, "d81d78dcd39ac9aef25696f6846d01bb5d7b517c1ad870f1c32ccbe5e2f19671"),
+        (150, 1, "a047c68974da1e6151fbbd2eb0a92d3b91f235eb4f99e89fe03c6b4ece10bc1f"),
+        (600, 31, "6f4411ab772eb9b21df26404d878da0708d580bc652f3ff0b58185f1136fbd2d"),
     ],
 )
-def test_transactions_are_byte_identical_to_the_generator_before_the_programme(
+def test_transactions_are_byte_identical_to_what_the_generator_wrote(
     tmp_path, n, seed, digest
 ):
-    """SHA-256 of transactions.csv as the generator wrote it before KAM hours by tier and
-    prospects: they come from streams of their own."""
+    """SHA-256 of transactions.csv as the generator writes it since global customers'
+    entities abroad pay their country's prices (their lines' unit_price; every other line
+    is what it was before, and KAM hours by tier, prospects and contacts come from streams
+    of their own and changed no line)."""
     path = make_sample(n, seed=seed).write(tmp_path)["transactions"]
     assert hashlib.sha256(path.read_bytes()).hexdigest() == digest
 
