@@ -65,6 +65,8 @@ BALANCED_SMD = 0.1
 _COVARIATES = {
     "log_revenue_before": "Net revenue, year before (log)",
     "margin_before": "Contribution margin before KAM time, year before",
+    "recency_before": "Days since the last purchase when the year began (log)",
+    "orders_before": "Orders, year before (log)",
 }
 
 
