@@ -108,13 +108,19 @@ def test_cli_writes_the_summary_lists_every_single_threaded_account_and_draws_ma
     )
     assert code == 0, err
     summary = pd.read_csv(out, dtype={"account_id": str})
-    assert {"shape", "single_threaded", "key_account", "stage", "stale"} <= set(summary.columns)
+    wanted = {"shape", "single_threaded", "key_account", "stage", "stage_from_contacts", "stale"}
+    assert wanted <= set(summary.columns)
     single = summary.loc[summary["single_threaded"], "account_id"]
     assert f"single-threaded accounts: {len(single)}" in stdout
     for account in single:
         assert f"  {account} " in stdout
-    assert "come from the contacts file" in err  # the stage used the contacts' indicators
     key = summary.loc[summary["key_account"], "account_id"]
+    # the key accounts are kamlab portfolio's for the same inputs
+    table = tmp_path / "portfolio.csv"
+    args = [small["transactions"], "--accounts", small["accounts"], "--period", "2026Q3"]
+    assert cli.main(["portfolio", *map(str, args), "--out", str(table)]) == 0
+    portfolio = pd.read_csv(table, dtype={"account_id": str})
+    assert sorted(key) == sorted(portfolio.loc[portfolio["tier"] == "key", "account_id"])
     assert sorted(p.name for p in maps.iterdir()) == sorted(f"contact_map_{a}.png" for a in key)
 
 

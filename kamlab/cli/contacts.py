@@ -8,6 +8,8 @@ from pathlib import Path
 
 from kamlab.cli.options import (
     add_command,
+    add_config,
+    add_cost_rates,
     add_out,
     add_period_or_until,
     period_end,
@@ -27,9 +29,10 @@ diamond; rules in kamlab.portfolio.contacts) with the stages it fits, and the fl
 single-threaded (one contact or one link), missing executive sponsor or decision maker,
 contacts not reached in 90 days to the period's end (else the latest contact in the
 file), critics and blockers. With TRANSACTIONS the portfolio is built for the period
-(stage indicators contacts, functions_involved and executive_sponsor from the contacts
-file): every account is marked key or not, with its tier and stage (--key-only keeps
-the key accounts), and --maps draws one contact map per key account (PNG). The contacts
+exactly as kamlab portfolio builds it (the same key accounts): every account is marked
+key or not, with its tier and stage, and stage_from_contacts, the stage its indicators
+give when the contacts file counts its contacts, functions and executive sponsors
+(--key-only keeps the key accounts); --maps draws one contact map per key account (PNG). The contacts
 file's rejected rows go to <out>_contacts_quarantine.csv.
 
 Contacts columns: account_id, person (required), role (decision maker, influencer, user,
@@ -81,16 +84,19 @@ def cmd_contacts(args) -> None:
     notes = list(contacts.notes)
     frame, key = accounts.data if accounts else None, None
     if tx is not None:
-        from kamlab.portfolio.portfolio import build_portfolio
+        from kamlab.cli.portfolio import portfolio_run
+        from kamlab.portfolio.stages import assess_stages
 
-        portfolio = build_portfolio(tx, accounts, until=until, contacts=contacts)
-        frame = portfolio.table_  # every account of the period, named, tiered and staged
-        notes += [n for n in portfolio.notes_ if "contacts file" in n]
+        # the key accounts of `kamlab portfolio` for the same inputs: the same table
+        frame = portfolio_run(args, tx, accounts, until)[1].table_
     summary = contact_summary(contacts, accounts=frame, as_of=as_of)
     if tx is not None:
         summary["tier"] = frame["tier"].reindex(summary.index).astype("object")
         summary["key_account"] = summary["tier"].eq("key")
         summary["stage"] = frame["stage"].reindex(summary.index).astype("object")
+        if accounts is not None:  # the stage its indicators give with the contacts' counts
+            staged = assess_stages(accounts.data, contacts=contacts)["stage"]
+            summary["stage_from_contacts"] = staged.reindex(summary.index).astype("object")
         summary["shape_fits_stage"] = shape_fits_stage(summary["shape"], summary["stage"])
         key = summary["key_account"]
         if args.key_only:
@@ -179,6 +185,8 @@ def add_commands(sub, inputs) -> None:
         help="use COLUMN of the contacts file for ROLE (repeatable), e.g. person='Full name'",
     )
     add_period_or_until(p)
+    add_config(p)
+    add_cost_rates(p)
     p.add_argument(
         "--key-only", action="store_true", help="only the key accounts (needs TRANSACTIONS)"
     )
