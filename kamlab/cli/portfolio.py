@@ -100,6 +100,7 @@ def cmd_portfolio(args) -> None:
     prospects = int(table["prospect"].sum()) if "prospect" in table else 0
     print(
         f"{len(table):,} accounts"
+        + (" (rolled up: one per global customer)" if getattr(args, "roll_up", False) else "")
         + (f" ({prospects:,} prospects: never bought)" if prospects else "")
         + f", 12 months to {table.attrs.get('until') or until or 'the last date'}"
     )
