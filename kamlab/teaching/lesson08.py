@@ -273,8 +273,7 @@ def _value(measure: str, value) -> str:
 
 
 def objectives_table(plan: Plan) -> pd.DataFrame:
-    """The plan's objectives as a reader sees them: measure, baseline, target, due date and
-    the rule that set the target."""
+    """The plan's objectives as a reader sees them: measure, baseline, target, due date."""
     rows = [
         {
             "objective": o.id,
@@ -282,7 +281,6 @@ def objectives_table(plan: Plan) -> pd.DataFrame:
             "baseline (when written)": _value(o.measure, o.baseline),
             "target": _value(o.measure, o.target),
             "due": day(o.due),
-            "how the target was set": o.note,
         }
         for o in plan.objectives
     ]
@@ -302,7 +300,7 @@ def position_table(plan: Plan) -> pd.DataFrame:
         "plan written": day(plan.written),
         "plan's horizon (12 months)": day(_horizon(plan)),
     }
-    return pd.DataFrame({plan.account_name: rows}).rename_axis(plan.account_id)
+    return pd.DataFrame({f"{plan.account_name} ({plan.account_id})": rows})
 
 
 def scorecard_view(card: pd.DataFrame, account: str) -> pd.DataFrame:
@@ -795,8 +793,9 @@ def workbook(data: StudentPortfolio, *, show_solutions: bool = False) -> Workboo
                 for s in SHOWN_SHAPES
                 if s != answer_shape
             ],
-            explanation="The next stage needs the next shape: more of our people meeting "
-            "more of theirs, and someone senior on their side who backs the relationship.",
+            explanation="Shape and stage go together: to move the relationship a stage, "
+            "the map must change shape, more of our people meeting more of theirs, with "
+            "someone senior on their side backing it.",
         ),
     ]
     return Workbook(TITLE, exercises, show_solutions=show_solutions)
