@@ -383,7 +383,7 @@ def _accounts(seed: int) -> ExerciseAccounts:
     plans = [p.account_id for p in _plans(seed) if p.account_id != answer]
     rng = np.random.default_rng([seed, 8, 1])
     demo = plans[0]
-    usable = [a for a in plans[1:] if objective_aim(data, a, seed=seed) is not None]
+    usable = [a for a in plans[1:] if objective_aim(data, a) is not None]
     objective = usable[int(rng.integers(len(usable)))]
     others = [a for a in plans[1:] if a != objective]
     status = others[int(rng.integers(len(others)))]
@@ -407,17 +407,17 @@ def _accounts(seed: int) -> ExerciseAccounts:
     return ExerciseAccounts(demo, objective, status, bow_tie, diamond, shape, answer)
 
 
-def objective_aim(data: StudentPortfolio, account: str, *, seed: int | None = None) -> Aim | None:
-    """The aim exercise 1 gives for ``account``: one of :data:`AIMS` whose measure the
-    account's plan has an objective for that keeps every rule (chosen from the seed);
-    None when there is none."""
+def objective_aim(data: StudentPortfolio, account: str) -> Aim | None:
+    """The aim exercise 1 gives for ``account``: the seed's aim of :data:`AIMS` (revenue,
+    contribution, share of wallet, stage in turn), or the next one whose measure the
+    account's plan has an objective for that keeps every rule; None when there is none."""
     plan = plan_for(data, account)
     drafted = {o.measure: o for o in plan.objectives}
-    fitting = [a for a in AIMS if a.measure in drafted and _fits(plan, drafted[a.measure])]
-    if not fitting:
-        return None
-    rng = np.random.default_rng([data.seed if seed is None else seed, 8, 2])
-    return fitting[int(rng.integers(len(fitting)))]
+    start = data.seed % len(AIMS)
+    for aim in AIMS[start:] + AIMS[:start]:
+        if aim.measure in drafted and _fits(plan, drafted[aim.measure]):
+            return aim
+    return None
 
 
 # --------------------------------------------------------------------------- exercise 1
@@ -442,8 +442,10 @@ def _read_objective(answer) -> dict:
     given = {str(k).strip().lower(): v for k, v in answer.items()}
     missing = [k for k in ("measure", "target", "due") if k not in given]
     if missing:
+        names = {"measure": "measure", "target": "target", "due": "due date"}
         raise ValueError(
-            f"Your objective has no {' and no '.join(missing)}. Give all three, e.g. {example}."
+            f"Your objective has no {' and no '.join(names[k] for k in missing)}. Give all "
+            f"three, e.g. {example}."
         )
     measure = given["measure"]
     if not isinstance(measure, str):
@@ -457,7 +459,7 @@ def _read_objective(answer) -> dict:
                 f"A stage objective's target is a stage name in quotes: {', '.join(STAGES)}."
             )
         target = names[target.strip().lower()]
-    else:
+    elif measure in MEASURES:  # an unknown measure: the first rule says so
         if isinstance(target, bool) or not isinstance(target, int | float | np.number):
             raise ValueError("The target is a number, without quotes, e.g. 250000 or 0.45.")
         target = float(target)
