@@ -14,12 +14,13 @@ import pytest
 
 from kamlab import cli
 from kamlab.errors import ConfigError
-from kamlab.teaching import LESSONS, Exercise, Mistake, Workbook
+from kamlab.teaching import LESSONS, Exercise, Mistake, Rule, RuleExercise, Workbook
 from kamlab.teaching import workbook_for as _workbook_for
 from kamlab.teaching.packs import build_packs, choose_notebooks
 from kamlab.teaching.runner import SOLUTION_TAG, Run, run_all, teaching_dir
 
 NOTEBOOKS = list(LESSONS)
+NOTEBOOK_8 = "08_key_account_plans_and_contact_maps.ipynb"
 SEEDS = (2, 3)  # the committed notebooks run seed 1 (nbval); papermill runs two others
 
 
@@ -143,6 +144,66 @@ def test_accept_range_takes_either_end():
     assert not exercise.evaluate(1.7).passed
 
 
+def objective_exercise() -> RuleExercise:
+    def read(answer):
+        if not isinstance(answer, dict):
+            raise ValueError("Write the objective as a dict.")
+        return answer
+
+    rules = [
+        Rule(
+            "wrong measure",
+            lambda v: v["measure"] == "revenue",
+            "Which measure?",
+            {"measure": "x", "target": 120},
+        ),
+        Rule(
+            "not beyond",
+            lambda v: v["target"] > 100,
+            "Beyond the baseline.",
+            {"measure": "revenue", "target": 90},
+        ),
+        Rule("too far", lambda v: v["target"] <= 300, "Check the zeros."),
+    ]
+    return RuleExercise(
+        "1", "An objective?", {"measure": "revenue", "target": 120}, rules=rules, read=read
+    )
+
+
+def test_a_rule_exercise_takes_any_answer_that_keeps_its_rules():
+    exercise = objective_exercise()
+    for target in (101, 120, 300):
+        assert exercise.evaluate({"measure": "revenue", "target": target}).passed
+    assert [m.name for m in exercise.mistakes] == ["wrong measure", "not beyond"]
+    wrong = exercise.evaluate({"measure": "revenue", "target": 90})
+    assert (wrong.status, wrong.mistake, wrong.hint) == (
+        "wrong",
+        "not beyond",
+        "Beyond the baseline.",
+    )
+    far = exercise.evaluate({"measure": "revenue", "target": 1000})  # a rule with no example
+    assert (far.mistake, far.hint) == ("too far", "Check the zeros.")
+    first = exercise.evaluate({"measure": "x", "target": 1000})  # the first rule broken speaks
+    assert first.mistake == "wrong measure"
+    assert exercise.evaluate([1, 2]).status == "invalid"
+    assert exercise.evaluate([1, 2]).hint == "Write the objective as a dict."
+    assert exercise.evaluate(None).status == "not answered"
+    assert exercise.secrets() == []
+    assert "target" in exercise.evaluate(None, show_solutions=True).solution
+
+
+def test_a_rule_exercise_refuses_an_answer_or_an_example_that_breaks_the_wrong_rule():
+    rules = [Rule("positive", lambda v: v > 0, "Positive.", -1)]
+    with pytest.raises(ValueError, match="the answer breaks rule 'positive'"):
+        RuleExercise("1", "?", -5, rules=rules)
+    bad = [
+        Rule("positive", lambda v: v > 0, "Positive.", -1),
+        Rule("small", lambda v: v < 10, "", -2),
+    ]
+    with pytest.raises(ValueError, match="the example of 'small' breaks another rule"):
+        RuleExercise("1", "?", 5, rules=bad)
+
+
 def test_the_answer_is_shown_only_in_the_lecturers_copy():
     exercise = share_exercise(answer=0.4321)
     for answer in (None, 0.4321, 0.7, 43.21, -0.4321, 0.3, "x"):
@@ -256,6 +317,13 @@ def test_answers_come_from_the_students_own_data():
         ("07_buyers_perspective.ipynb", "2", "a count"),
         ("07_buyers_perspective.ipynb", "3", "strongest"),
         ("07_buyers_perspective.ipynb", "4", "the mean itself"),
+        (NOTEBOOK_8, "1", "measure does not fit the aim"),
+        (NOTEBOOK_8, "1", "target not beyond the baseline"),
+        (NOTEBOOK_8, "1", "due beyond the plan's horizon"),
+        (NOTEBOOK_8, "4", "single-threaded only"),
+        (NOTEBOOK_8, "4", "every account"),
+        (NOTEBOOK_8, "5", "largest key account"),
+        (NOTEBOOK_8, "5", "smallest"),
     ],
 )
 def test_the_key_mistakes_are_recognised(notebook, exercise, mistake):
@@ -363,6 +431,87 @@ def test_buyer_lesson_plans_cover_every_heading_and_the_plan_section_is_weakest_
     section = lesson07.plan_section(card, chosen.plan)
     assert section.index[0] == card.loc[chosen.plan, "weakest_heading"]
     assert section["score"].is_monotonic_increasing
+
+
+def test_plan_lesson_objective_rules_take_many_right_answers_and_name_each_mistake():
+    from kamlab.teaching import lesson08, student_portfolio
+
+    for seed in (1, *SEEDS):
+        data = student_portfolio(seed)
+        exercise = workbook_for(NOTEBOOK_8, seed).exercise("1")
+        chosen = lesson08.exercise_accounts(data)
+        plan = lesson08.plan_for(data, chosen.objective)
+        measure = lesson08.objective_aim(data, chosen.objective).measure
+        drafted = next(o for o in plan.objectives if o.measure == measure)
+        assert exercise.evaluate(
+            {"Measure": measure, "target": drafted.target, "due": "2027-03-31"}
+        ).passed
+        if measure in ("revenue", "contribution"):  # any target a little beyond the baseline
+            assert exercise.evaluate(
+                {"measure": measure, "target": drafted.baseline + 1, "due": str(drafted.due)}
+            ).passed
+        assert (
+            exercise.evaluate(
+                {"measure": measure, "target": drafted.target, "due": "2028-06-30"}
+            ).mistake
+            == "due beyond the plan's horizon"
+        )
+        assert (
+            exercise.evaluate(
+                {"measure": measure, "target": drafted.baseline, "due": str(drafted.due)}
+            ).mistake
+            == "target not beyond the baseline"
+        )
+        assert "no due" in exercise.evaluate({"measure": measure, "target": 1}).hint
+        assert exercise.evaluate("revenue up 10%").status == "invalid"
+
+
+def test_plan_lesson_scenarios_take_each_status_and_agree_with_the_scorecard_rule():
+    from kamlab.plans import objective_status
+    from kamlab.teaching import lesson08, student_portfolio
+
+    statuses = {}
+    for seed in (1, 2, 3, 4):
+        case = lesson08.scenario(student_portfolio(seed))
+        fields = ["baseline", "target", "actual", "written", "due", "period_end"]
+        assert objective_status("revenue", *[case[f] for f in fields])[0] == case["status"]
+        assert workbook_for(NOTEBOOK_8, seed).exercise("2").answer == case["status"]
+        statuses[seed] = case["status"]
+    assert sorted(statuses.values()) == ["behind", "met", "missed", "on track"]
+
+
+def test_plan_lesson_contacts_and_accounts():
+    """The student's contacts are the sample's, read as a file would be; exercise 3's shape
+    is contact_summary's; exercise 5's account (an id answer) is never one the notebook shows."""
+    from kamlab.datasets import make_sample
+    from kamlab.portfolio.contacts import contact_summary
+    from kamlab.teaching import STUDENT_ACCOUNTS, lesson08, student_key_portfolio, student_portfolio
+
+    for seed in (1, *SEEDS):
+        data = student_portfolio(seed)
+        assert len(data.contacts.data) == len(make_sample(STUDENT_ACCOUNTS, seed=seed).contacts)
+        chosen = lesson08.exercise_accounts(data)
+        summary = contact_summary(data.contacts, as_of=lesson08.AS_OF)
+        book = workbook_for(NOTEBOOK_8, seed)
+        assert book.exercise("3").answer == summary.loc[chosen.shape, "shape"]
+        shown = {
+            chosen.plan,
+            chosen.objective,
+            chosen.status,
+            chosen.bow_tie,
+            chosen.diamond,
+            chosen.shape,
+        }
+        assert chosen.fragile not in shown and book.exercise("5").answer == chosen.fragile
+        assert summary.loc[chosen.fragile, ["single_threaded", "missing_executive_sponsor"]].any()
+        table = student_key_portfolio(seed).table_
+        card = lesson08.student_scorecard(data)  # plan against actual: the portfolio's revenue
+        revenue = card[card["measure"] == "revenue"].set_index("account_id")["actual"]
+        pd.testing.assert_series_equal(
+            revenue,
+            table["revenue"].reindex(revenue.index).fillna(0.0).astype(float),
+            check_names=False,
+        )
 
 
 # --------------------------------------------------------------------------- notebooks
@@ -536,7 +685,7 @@ def test_choose_notebooks_by_name_or_number():
     assert choose_notebooks(["06_retention_economics"], available) == [
         "06_retention_economics.ipynb"
     ]
-    assert [n[:2] for n in available] == ["01", "02", "03", "04", "05", "06", "07"]
+    assert [n[:2] for n in available] == ["01", "02", "03", "04", "05", "06", "07", "08"]
     with pytest.raises(ConfigError, match="no teaching notebook '9'"):
         choose_notebooks(["9"], available)
 

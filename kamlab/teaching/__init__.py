@@ -12,11 +12,12 @@ cell with ``student_seed`` and ``show_solutions`` and follows the same pattern::
         answer_1 = ...                     #   the students' copies by `kamlab teach`
     book.check(1, answer_1)                # feedback; never the answer for students
 
-A lesson module (``lesson01`` to ``lesson07``) has ``NOTEBOOK`` (its file
+A lesson module (``lesson01`` to ``lesson08``) has ``NOTEBOOK`` (its file
 name), ``workbook(data, *, show_solutions)`` and the tables its notebook shows;
 :data:`LESSONS` lists them. Notebooks 2, 3, 4 and 7 work on the student's key account
 portfolio, :func:`student_key_portfolio` (built once per seed and quarter end, shared by
-the notebook and its workbook). :mod:`kamlab.teaching.runner` executes and renders the
+the notebook and its workbook); notebook 8 adds the key account plans drafted from it and
+the student's contact maps. :mod:`kamlab.teaching.runner` executes and renders the
 notebooks, :mod:`kamlab.teaching.packs` builds the packs of ``kamlab teach``.
 """
 
@@ -33,7 +34,14 @@ if TYPE_CHECKING:
 __getattr__, __dir__, _exports = lazy_exports(
     __name__,
     {
-        "kamlab.teaching.checks": ["CheckResult", "Exercise", "Mistake", "Workbook"],
+        "kamlab.teaching.checks": [
+            "CheckResult",
+            "Exercise",
+            "Mistake",
+            "Rule",
+            "RuleExercise",
+            "Workbook",
+        ],
         "kamlab.teaching.data": [
             "STUDENT_ACCOUNTS",
             "ContractBase",
@@ -55,6 +63,7 @@ LESSONS: dict[str, str] = {
     "05_customer_profitability.ipynb": "kamlab.teaching.lesson05",
     "06_retention_economics.ipynb": "kamlab.teaching.lesson06",
     "07_buyers_perspective.ipynb": "kamlab.teaching.lesson07",
+    "08_key_account_plans_and_contact_maps.ipynb": "kamlab.teaching.lesson08",
 }
 """Teaching notebook (file name in ``kamlab/notebooks/teaching/``) -> its lesson module."""
 

@@ -24,6 +24,9 @@ share      a fraction (0.25 for 25%), as ``number``; a percent (25) gets the
 count      the same whole number
 id         the same text, ignoring case and surrounding blanks (an account id)
 choice     one of ``options``, ignoring case and blanks
+rules      any answer that keeps every :class:`Rule` of a :class:`RuleExercise`
+           (many right answers, e.g. a measurable objective); the first rule
+           broken gives its hint
 =========  =====================================================================
 """
 
@@ -32,16 +35,16 @@ from __future__ import annotations
 import html
 import math
 import numbers
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["KINDS", "CheckResult", "Exercise", "Mistake", "Workbook"]
+__all__ = ["KINDS", "CheckResult", "Exercise", "Mistake", "Rule", "RuleExercise", "Workbook"]
 
-KINDS = ("number", "share", "count", "id", "choice")
+KINDS = ("number", "share", "count", "id", "choice", "rules")
 
 _NOT_ANSWERED = "not answered"
 _CORRECT = "correct"
@@ -435,6 +438,82 @@ class Exercise:
             if abs(v) >= 1000:
                 out |= {f"{v:,.0f}", f"{v:.0f}"}
         return sorted(out)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A rule an answer of a :class:`RuleExercise` must keep: ``keeps(value)`` is True
+    when it does (``value`` as the exercise's ``read`` returns it); ``hint`` says what to
+    fix when it does not; ``example``, when given, is an answer that keeps the rules
+    before this one and breaks this one: a typical mistake."""
+
+    name: str
+    keeps: Callable[[Any], bool]
+    hint: str
+    example: Any = None
+
+
+@dataclass
+class RuleExercise(Exercise):
+    """An exercise with many right answers, checked against ``rules`` in order: the first
+    rule broken gives its hint (e.g. "the target does not go beyond the baseline").
+
+    ``read`` turns the student's answer into the value the rules test, and raises
+    ``ValueError`` with a message for an answer of the wrong form (shown as the hint);
+    ``answer`` is one right answer (the lecturer's copy shows it, ``describe`` writes
+    it). Each rule with an ``example`` becomes a typical mistake. Nothing here gives an
+    answer away: there is no single one.
+    """
+
+    kind: str = "rules"
+    rules: Sequence[Rule] = ()
+    read: Callable[[Any], Any] = lambda answer: answer  # noqa: E731
+    describe: Callable[[Any], str] = str
+
+    def __post_init__(self) -> None:
+        self.id = str(self.id)
+        self.kind = "rules"
+        self.rules = tuple(self.rules)
+        broken = self._broken(self.answer)
+        if broken is not None:
+            raise ValueError(f"exercise {self.id}: the answer breaks rule {broken.name!r}")
+        mistakes = []
+        for rule in self.rules:
+            if rule.example is None:
+                continue
+            if self._broken(rule.example) is not rule:
+                raise ValueError(
+                    f"exercise {self.id}: the example of {rule.name!r} breaks another rule"
+                )
+            mistakes.append(Mistake(rule.name, rule.example, rule.hint))
+        self.mistakes = tuple(mistakes)
+
+    def _key(self, value):
+        try:
+            return self.read(value)
+        except (ValueError, TypeError) as exc:
+            raise _Invalid(str(exc)) from None
+
+    def _broken(self, answer) -> Rule | None:
+        """The first rule ``answer`` breaks (None: it keeps them all)."""
+        value = self._key(answer)
+        return next((rule for rule in self.rules if not rule.keeps(value)), None)
+
+    def _matches(self, answer) -> bool:
+        return self._broken(answer) is None
+
+    def _same(self, a, b) -> bool:
+        return self._broken(a) is self._broken(b)
+
+    def _generic_hint(self, key) -> tuple[str | None, str]:
+        rule = next((r for r in self.rules if not r.keeps(key)), None)
+        return (rule.name, rule.hint) if rule is not None else (None, self.hint)
+
+    def format(self, value) -> str:
+        return self.describe(value)
+
+    def secrets(self) -> list[str]:
+        return []
 
 
 class Workbook:

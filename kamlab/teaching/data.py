@@ -4,7 +4,8 @@ Everything is a function of the student's seed, so two students get different nu
 (and different answers) while the lecturer can regenerate any student's data exactly.
 
 - :func:`student_portfolio`: :func:`kamlab.datasets.make_sample` with ``seed``, read
-  back through :func:`kamlab.read_transactions` as real data would be, summarised
+  back through :func:`kamlab.read_transactions` (and its contacts through
+  :func:`kamlab.io.read_contacts`) as real data would be, summarised
   (:func:`kamlab.summarize`) and costed (:func:`kamlab.customer_pnl`, last 12 months).
 - :func:`student_measures` and :func:`student_key_portfolio`: the student's key account
   portfolio (:mod:`kamlab.portfolio`, kamlab's default criteria) at a quarter end.
@@ -25,7 +26,14 @@ import numpy as np
 import pandas as pd
 
 from kamlab.datasets import make_sample
-from kamlab.io import Accounts, Transactions, read_accounts, read_transactions
+from kamlab.io import (
+    Accounts,
+    Contacts,
+    Transactions,
+    read_accounts,
+    read_contacts,
+    read_transactions,
+)
 from kamlab.portfolio import Portfolio, PortfolioWarning, portfolio_measures
 from kamlab.summary import summarize
 from kamlab.value import customer_pnl
@@ -55,7 +63,9 @@ class StudentPortfolio:
     ``transactions`` and ``accounts`` as :func:`kamlab.read_transactions` and
     :func:`kamlab.read_accounts` return them; ``summary`` per account (time unit week);
     ``pnl`` the customer P&L of the last 12 months (accounts that bought in them);
-    ``truth`` the generator's hidden truth (segments, dropout), for the lecturer.
+    ``truth`` the generator's hidden truth (segments, dropout), for the lecturer;
+    ``contacts`` the contact map (one row per customer person, who of ours holds the
+    contact) as :func:`kamlab.io.read_contacts` returns it.
     """
 
     seed: int
@@ -64,6 +74,7 @@ class StudentPortfolio:
     summary: pd.DataFrame
     pnl: pd.DataFrame
     truth: pd.DataFrame
+    contacts: Contacts | None = None
 
     @property
     def until(self) -> str:
@@ -82,9 +93,10 @@ def student_portfolio(seed: int, n_accounts: int = STUDENT_ACCOUNTS) -> StudentP
         paths = sample.write(folder)
         accounts = read_accounts(paths["accounts"])
         tx = read_transactions(paths["transactions"], accounts=accounts.data, today=SAMPLE_END)
+        contacts = read_contacts(paths["contacts"], accounts=accounts, as_of=SAMPLE_END)
     summary = summarize(tx, until=SAMPLE_END)
     pnl = customer_pnl(tx, accounts, until=SAMPLE_END, window="12M")
-    return StudentPortfolio(int(seed), tx, accounts, summary, pnl, sample.truth)
+    return StudentPortfolio(int(seed), tx, accounts, summary, pnl, sample.truth, contacts)
 
 
 def student_measures(seed: int, until: str = SAMPLE_END) -> pd.DataFrame:
