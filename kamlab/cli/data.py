@@ -22,10 +22,15 @@ _EPILOG_SAMPLE = """
     Writes DIR/transactions.csv, DIR/accounts.csv, DIR/truth.csv (the hidden
     segments, alive status and parameters, for checking models) and
     DIR/accounts_previous.csv (the accounts table a quarter earlier, for the
-    report's --previous-accounts). The accounts table holds the --accounts
-    buying accounts and, after them, --prospects x that many prospects that
-    never bought; kam_hours and service_calls follow the supplier's current
-    KAM programme (truth.csv: programme_tier, prospect).
+    report's --previous-accounts) and DIR/contacts.csv (one row per customer
+    person and our counterpart, by each account's true stage, for kamlab
+    contacts and the report's --contacts). The accounts table holds the
+    --accounts buying accounts and, after them, --prospects x that many
+    prospects that never bought; kam_hours and service_calls follow the
+    supplier's KAM programme, set at its annual review a year before the end
+    (truth.csv: programme_tier, prospect); about 5% of the accounts are country
+    entities of global customers (parent_id, parent_name, country).
+    Key account plans: kamlab plans init on the written files.
 
     example:
       kamlab sample --seed 7 --accounts 500 --out my_sample
@@ -53,7 +58,7 @@ _EPILOG_SUMMARIZE = """
 
 
 def cmd_sample(args) -> None:
-    """generate a synthetic B2B customer base (transactions, accounts, truth)
+    """generate a synthetic B2B customer base (transactions, accounts, contacts, truth)
 
     Generate a realistic synthetic supplier's customer base, deterministic by seed.
     """
