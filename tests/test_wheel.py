@@ -86,7 +86,7 @@ def test_the_wheel_ships_the_notebooks_and_the_report_declaration(installed):
         "print(r.notebooks_dir()); print(len(t.teaching_notebooks()))"
     )
     folder, teaching = _run([bin_dir / "python", "-c", code], bin_dir, env).split()
-    assert Path(folder).is_relative_to(bin_dir.parent) and int(teaching) == 7
+    assert Path(folder).is_relative_to(bin_dir.parent) and int(teaching) == 8
 
 
 def test_kamlab_sample_and_report_run_from_an_empty_folder(installed, tmp_path):
