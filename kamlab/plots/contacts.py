@@ -8,7 +8,7 @@ from matplotlib.lines import Line2D
 
 from kamlab.plots._common import axes, legend
 
-__all__ = ["STANCE_COLOURS", "contact_map"]
+__all__ = ["STANCE_COLOURS", "contact_map", "contact_map_size"]
 
 STANCE_COLOURS: dict[str, str] = {
     "champion": "#1a7f37",
@@ -38,6 +38,21 @@ def _their_side(frame: pd.DataFrame) -> pd.DataFrame:
     gaps = theirs["group"].to_numpy() * 1.0  # a line between functions for its name
     theirs["y"] = -(theirs.index.to_numpy() + gaps)
     return theirs
+
+
+def contact_map_size(
+    contacts, account: str, *, width: float = 6.5, row: float = 0.2, most: float | None = None
+) -> tuple[float, float]:
+    """A figure size (inches) that fits ``account``'s map: ``row`` inches per customer
+    contact and per function's name line, plus room for the title and the legend; at
+    most ``most`` inches high (the rows then closer together)."""
+    frame = getattr(contacts, "data", contacts)
+    frame = frame[frame["account_id"].astype("string") == str(account)]
+    if frame.empty:
+        return width, 1.2
+    rows = len(frame) + frame["function"].fillna("").nunique()
+    height = 1.9 + row * rows
+    return width, height if most is None else min(height, max(most, 1.9 + 0.1 * rows))
 
 
 def contact_map(
@@ -96,7 +111,7 @@ def contact_map(
         mark = _ROLE_MARKS.get(str(row.get("role")), "")
         detail = ", ".join(str(v) for v in (row.get("seniority"), mark) if pd.notna(v) and v)
         ax.text(
-            1.05,
+            1.09,
             row["y"],
             f"{row['person']}" + (f" ({detail})" if detail else ""),
             va="center",
