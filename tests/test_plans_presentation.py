@@ -112,6 +112,8 @@ def test_the_summary_names_key_accounts_without_a_plan():
         "2 key accounts have no plan yet (Cora SA and A4): kamlab plans init drafts one for each."
     )
     assert "no plan" not in plans_summary(CARD, ACTIONS, key=key.iloc[:1])
+    assert "Most objectives behind or missed: " in text
+    assert "Most objectives" not in plans_summary(CARD, ACTIONS, worst=False)
 
 
 def test_the_worst_plans_come_first_with_their_counts():

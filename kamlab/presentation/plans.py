@@ -164,12 +164,18 @@ def _listed(names: list[str], most: int = 5) -> str:
 
 
 def plans_summary(
-    card: pd.DataFrame, actions: pd.DataFrame, *, key: pd.Series | None = None
+    card: pd.DataFrame,
+    actions: pd.DataFrame,
+    *,
+    key: pd.Series | None = None,
+    worst: bool = True,
 ) -> str:
     """One paragraph for the executive summary: plans and objectives read, how many met,
     on track, behind and missed, the accounts with the most behind or missed, overdue
     actions, and plans of accounts no longer key. ``key`` (today's key accounts: their
-    names by account id) adds the key accounts without a plan, by name."""
+    names by account id) adds the key accounts without a plan, by name; ``worst=False``
+    leaves out the accounts with the most behind or missed (for a page that shows
+    :func:`worst_plans_table` beside it)."""
     missing = "" if key is None else _without_plan(card, key)
     if card.empty:
         return " ".join(
@@ -180,7 +186,7 @@ def plans_summary(
         f"{_things(plans, 'key account plan')} read against this period; " + _counts(card["status"])
     ]
     bad = card[card["status"].isin(["behind", "missed"])]
-    if len(bad):
+    if len(bad) and worst:
         worst = bad.groupby("account_id").size().sort_values(ascending=False, kind="stable")
         names = card.drop_duplicates("account_id").set_index("account_id")["account_name"]
         top = ", ".join(f"{md(names[a])} ({n})" for a, n in worst.head(3).items())
