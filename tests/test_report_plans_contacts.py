@@ -96,9 +96,7 @@ def test_the_executive_summary_reads_the_plans_and_the_relationships(built):
     assert "plan_scorecard" in sheets
 
 
-def test_a_bad_plan_stops_the_report_before_any_notebook_with_its_file_and_line(
-    sample, tmp_path
-):
+def test_a_bad_plan_stops_the_report_before_any_notebook_with_its_file_and_line(sample, tmp_path):
     bad = tmp_path / "plans"
     bad.mkdir()
     plan = sorted(sample["plans"].glob("*.yaml"))[0]
