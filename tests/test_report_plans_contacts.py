@@ -118,3 +118,12 @@ def test_a_bad_plan_stops_the_report_before_any_notebook_with_its_file_and_line(
     assert main(["report", "--period", "2026Q3", "--transactions", str(sample["transactions"]),
                  "--accounts", str(sample["accounts"]), "--plans", str(bad),
                  "--out", str(out)]) == 2  # fmt: skip
+
+
+def test_the_pages_read_as_the_rest_of_the_report_no_code_names_no_long_decimals(built):
+    import test_report as checks  # the whole report's reader checks, on this one
+
+    html = (built / "index.html").read_text(encoding="utf-8")
+    checks.test_no_table_header_is_a_code_name(html)
+    checks.test_no_table_cell_shows_more_than_two_decimals(html)
+    checks.test_no_sentence_names_a_code_name_or_speaks_to_the_analyst(html)
