@@ -127,3 +127,5 @@ def test_the_pages_read_as_the_rest_of_the_report_no_code_names_no_long_decimals
     checks.test_no_table_header_is_a_code_name(html)
     checks.test_no_table_cell_shows_more_than_two_decimals(html)
     checks.test_no_sentence_names_a_code_name_or_speaks_to_the_analyst(html)
+    assert re.search(r"<th>Plans read</th><td>\d+</td>", html)  # About this report
+    assert re.search(r"<th>Rows of contacts</th><td>[\d,]+ read, ", html)
