@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.lines import Line2D
@@ -103,10 +104,16 @@ def contact_map(
             linestyle="--" if stale[i] else "-",
             zorder=1,
         )
+    ax.set_xlim(-0.9, 2.1)
+    ax.set_ylim(theirs["y"].min() - 0.8, 1.7)
+    # markers at most 80% of a row high, so that a map drawn small stays legible
+    row_points = ax.get_window_extent().height * 72 / ax.figure.dpi / np.ptp(ax.get_ylim())
+    largest = (0.8 * row_points) ** 2  # a marker's size is its area in points squared
     colours = theirs["stance"].map(STANCE_COLOURS).fillna("white")
     sizes = theirs.get("seniority", pd.Series(index=theirs.index)).map(_SIZES).fillna(100)
+    sizes = sizes.clip(upper=largest)
     ax.scatter([1] * len(theirs), theirs["y"], s=sizes, c=colours, edgecolors="#333333", zorder=2)
-    ax.scatter([0] * len(ours), ours["y"], s=140, c=_OURS, marker="s", zorder=2)
+    ax.scatter([0] * len(ours), ours["y"], s=min(140, largest), c=_OURS, marker="s", zorder=2)
     for _, row in theirs.iterrows():
         mark = _ROLE_MARKS.get(str(row.get("role")), "")
         detail = ", ".join(str(v) for v in (row.get("seniority"), mark) if pd.notna(v) and v)
@@ -121,7 +128,7 @@ def contact_map(
     for function, group in theirs.groupby("function", sort=False):
         ax.text(
             0.97,
-            group["y"].max() + 0.55,
+            group["y"].max() + 0.6,
             function.capitalize(),
             va="center",
             fontsize="small",
@@ -133,8 +140,6 @@ def contact_map(
         ax.text(-0.05, row["y"], label, ha="right", va="center", fontsize="small")
     ax.text(0, 1.3, "Our people", ha="center", fontweight="bold")
     ax.text(1, 1.3, "Their people", ha="center", fontweight="bold")
-    ax.set_xlim(-0.9, 2.1)
-    ax.set_ylim(theirs["y"].min() - 0.8, 1.7)
     handles = [
         Line2D(
             [],
