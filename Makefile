@@ -39,12 +39,13 @@ test: setup
 	$(BIN)/python -m pytest -q --nbval-lax tests kamlab/notebooks
 
 # Regenerate the bundled sample (it is committed; this is how it was made), with the key
-# account plans written a quarter before the report's period (the report reads them against it).
+# account plans written a quarter before the report's period (the report reads them against it),
+# their teams from the contacts file (the key account manager first).
 sample: setup
 	$(BIN)/kamlab sample --seed 0 --accounts 300 --faults 0.01 --out $(SAMPLE)
 	rm -rf $(SAMPLE)/plans
 	$(BIN)/kamlab plans init $(SAMPLE)/transactions.csv --accounts $(SAMPLE)/accounts_previous.csv \
-		--period 2026Q2 --out $(SAMPLE)/plans
+		--contacts $(SAMPLE)/contacts.csv --period 2026Q2 --out $(SAMPLE)/plans
 
 # The teaching packs: each student's notebooks on their own data, and the lecturer's copy.
 SEEDS ?= 1 2 3

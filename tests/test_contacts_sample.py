@@ -19,6 +19,7 @@ from kamlab.presentation.contacts import (
     contact_block,
     contact_blocks,
     contacts_overview,
+    contacts_sentence,
     contacts_table,
 )
 
@@ -187,3 +188,20 @@ def test_sentences_for_the_key_account_page_and_the_portfolio(small):
     lines = contacts_overview(summary)
     assert lines[0].startswith(f"{len(summary)} accounts; shapes:")
     assert "Shape" in contacts_table(summary).frame.columns
+
+
+def test_the_executive_summary_names_single_threaded_key_accounts_and_missing_sponsors(small):
+    summary = contact_summary(
+        read_contacts(small["contacts"]), accounts=read_accounts(small["accounts"]).data
+    )
+    single = summary.index[summary["single_threaded"]][:2]
+    sponsored = summary.index[~summary["missing_executive_sponsor"]][:1]
+    key = pd.Series(["Single One", "Single Two", "Sponsored", "Nobody Ltd"],
+                    index=[*single, *sponsored, "NOPE"])  # fmt: skip
+    text = contacts_sentence(summary, key)
+    assert text.startswith("Relationships at the 4 key accounts: 2 single-threaded")
+    assert "single-threaded (a bow tie: one seller, one buyer): Single One and Single Two;" in text
+    assert "Sponsored" not in text  # it has a sponsor and several links
+    assert text.endswith("1 key account has no contact on the map (Nobody Ltd).")
+    bold = contact_blocks(summary, [single[0]], heading=None)[single[0]]
+    assert bold.startswith("**Contact map**\n\n") and "#" not in bold

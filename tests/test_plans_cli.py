@@ -117,3 +117,21 @@ def test_a_bad_plan_stops_the_scorecard_with_exit_2_and_one_line(sample, run, tm
         err[0],
     )
     assert main(["plans", "check", str(bad)]) == 2
+
+
+def test_init_with_contacts_names_the_team_and_the_plans_read_back(sample, run, tmp_path, capsys):
+    from kamlab.io import read_contacts
+
+    plans = tmp_path / "plans"
+    assert main(["plans", "init", *inputs(sample, "2026Q3"), "--contacts",
+                 str(sample["contacts"]), "--out", str(plans)]) == 0  # fmt: skip
+    read = {p.account_id: p for p in read_plans(plans)}
+    assert set(read) == {p.account_id for p in read_plans(run["plans"])}
+    contacts = read_contacts(sample["contacts"]).data
+    for account, plan in read.items():
+        mine = contacts[contacts["account_id"] == account]
+        ours = set(mine["counterpart"].dropna())
+        assert set(plan.team) == ours  # every person of ours on the account, no placeholder
+        kam = plan.team[0]
+        assert mine.loc[mine["counterpart"] == kam, "counterpart_function"].eq("sales").all()
+        assert {a.owner for a in plan.actions} == {kam}

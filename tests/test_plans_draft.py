@@ -82,3 +82,35 @@ def test_open_items_are_carried_and_met_ones_are_not():
     carried = [a for a in plans[0].actions if a.carried_from]
     assert [(a.what, a.owner) for a in carried] == [("Visit the plant", "Jo")]
     assert "Jo" in plans[0].team
+
+
+CONTACTS = pd.DataFrame(
+    {
+        "account_id": ["A1", "A1", "A1", "A1", "A2", "A2", "A9"],
+        "person": ["p1", "p2", "p3", "p4", "q1", "q2", "r1"],
+        "counterpart": ["Ops Ann", "Ops Ann", "Kam Kim", None, "Fin Fay", "Eng Eve", None],
+        "counterpart_function": [
+            "operations", "operations", "sales", None, "finance", "engineering", None,
+        ],
+    }
+)  # fmt: skip
+
+
+def test_the_team_is_our_people_on_the_account_the_key_account_manager_first():
+    from kamlab.plans.draft import account_teams
+
+    teams = account_teams(CONTACTS)
+    # the seller leads though a colleague holds more contacts; no seller: the top holder
+    # (a tie: by name); no one of ours holds a contact at A9: not in the result
+    assert teams.to_dict() == {"A1": ["Kam Kim", "Ops Ann"], "A2": ["Eng Eve", "Fin Fay"]}
+
+
+def test_drafted_plans_take_the_team_and_the_kam_owns_the_actions():
+    from kamlab.plans.draft import PLACEHOLDER_OWNER, account_teams
+
+    teams = account_teams(CONTACTS)
+    plans = {p.account_id: p for p in draft_plans(TABLE, period="2026Q3", teams=teams.loc[["A1"]])}
+    assert plans["A1"].team == ["Kam Kim", "Ops Ann"]
+    assert plans["A1"].actions and {a.owner for a in plans["A1"].actions} == {"Kam Kim"}
+    assert plans["A2"].team == [PLACEHOLDER_OWNER]  # no contacts given for it
+    assert {a.owner for a in plans["A2"].actions} == {PLACEHOLDER_OWNER}

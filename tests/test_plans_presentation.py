@@ -15,9 +15,12 @@ import pandas as pd  # noqa: E402
 from kamlab.plans import Action, Objective, Plan, overdue_actions, plan_scorecard  # noqa: E402
 from kamlab.plots.plans import objectives_by_status  # noqa: E402
 from kamlab.presentation.plans import (  # noqa: E402
+    NO_PLAN,
     plan_block,
+    plans_by_account,
     plans_summary,
     scorecard_for_reader,
+    worst_plans_table,
 )
 
 END = "2026-12-31"
@@ -89,3 +92,44 @@ def test_the_chart_stacks_each_accounts_objectives_by_status():
     ]
     assert sum(p.get_width() for p in ax.patches) == len(CARD)
     plt.close("all")
+
+
+def test_a_page_block_without_a_heading_names_the_measure_alone_and_says_how_to_plan():
+    card = CARD.assign(objective=CARD["measure"].where(CARD["account_id"] == "A1", "keep"))
+    block = plan_block("A1", card, ACTIONS, heading=None)
+    assert block.startswith("**Plan against actual**\n") and "#" not in block
+    assert "| Net revenue, 12 months | GBP 160,000 |" in block  # no "(revenue)" after it
+    assert plan_block("A9", card, ACTIONS, heading=None).endswith(NO_PLAN)
+    assert "kamlab plans init" in NO_PLAN
+    on_the_day = ACTIONS.assign(days_overdue=0)
+    assert "(Jo, due 2026-11-30)." in plan_block("A1", card, on_the_day)  # not "0 days late"
+
+
+def test_the_summary_names_key_accounts_without_a_plan():
+    key = pd.Series(["Acme Ltd", "Cora SA", None], index=["A1", "A3", "A4"])
+    text = plans_summary(CARD, ACTIONS, key=key)
+    assert text.endswith(
+        "2 key accounts have no plan yet (Cora SA and A4): kamlab plans init drafts one for each."
+    )
+    assert "no plan" not in plans_summary(CARD, ACTIONS, key=key.iloc[:1])
+    assert "Most objectives behind or missed: " in text
+    assert "Most objectives" not in plans_summary(CARD, ACTIONS, worst=False)
+
+
+def test_the_worst_plans_come_first_with_their_counts():
+    frame = plans_by_account(CARD, ACTIONS)
+    assert list(frame.index) == ["A1", "A2"]  # a missed objective first
+    assert frame.loc[
+        "A1", ["objectives", "met", "on_track", "missed", "overdue_actions"]
+    ].tolist() == [3, 1, 1, 1, 1]
+    shown = worst_plans_table(CARD, ACTIONS, top=1, title="Behind")
+    assert list(shown.frame.columns) == [
+        "Account",
+        "Objectives",
+        "Met",
+        "On track",
+        "Behind",
+        "Missed",
+        "Overdue actions",
+    ]
+    assert shown.frame["Account"].tolist() == ["Acme Ltd"] and shown.title == "Behind"

@@ -243,6 +243,29 @@ def _notebook():
     return nb
 
 
+def test_an_output_displayed_with_page_break_metadata_starts_a_page_without_a_heading():
+    out = nbformat.v4.new_output
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("# A"),
+        nbformat.v4.new_code_cell(
+            "pages()",
+            outputs=[
+                out("display_data", data={"text/markdown": "first page"}),
+                out(
+                    "display_data",
+                    data={"text/markdown": "**second page**"},
+                    metadata={"page-break": True},
+                ),
+            ],
+        ),
+    ]
+    html = render_report([("01_a", nb)], title="R")
+    assert '<div class="output"><p>first page</p>' in html
+    assert '<div class="output page-break"><p><strong>second page</strong>' in html
+    assert "second page" not in html[: html.index("</nav>")]  # not in the contents
+
+
 def test_report_html_has_sections_contents_and_escaped_data():
     nb = _notebook()
     html = render_report(
@@ -264,7 +287,8 @@ def test_report_html_has_sections_contents_and_escaped_data():
     for anchor in ("01-a", "02-b", "01-a-1-first-section", "02-b-1-first-section"):
         assert f'href="#{anchor}"' in html and f'id="{anchor}"' in html
     assert 'href="#01-a-alpha-co"' in html  # a page heading is in the contents
-    assert html.count('class="page-break"') == 2 * 3  # the cell, and each page heading
+    breaks = re.findall(r'class="(?:output )?page-break"', html)
+    assert len(breaks) == 2 * 3  # the cell (its first output), and each page heading
     assert html.index('id="01-a"') < html.index('id="02-b"') < html.index("About this report</h1>")
 
 

@@ -23,11 +23,16 @@ example:
       --period 2026Q3 --out plans/
   kamlab plans init data/sample/transactions.csv --accounts data/sample/accounts.csv \\
       --period 2026Q4 --out plans-2027Q1/ --previous-plans plans/
+  kamlab plans init data/sample/transactions.csv --accounts data/sample/accounts.csv \\
+      --contacts data/sample/contacts.csv --period 2026Q3 --out plans/
 
 Writes one YAML plan per key account (tier key) of the portfolio table kamlab portfolio
 writes for the same inputs and period, plans/<account_id>.yaml, for the period after
---period, written as of its end: the account, the team (rename the placeholder "Account
-manager"), the position (revenue, contribution, cost to serve, gross margin, health,
+--period, written as of its end: the account, the team (with --contacts, our people on
+the account from the contacts file's counterparts, the key account manager first: the
+person in sales or key account management holding most contacts there, who owns the
+pre-filled actions; otherwise, or for an account without contacts, the placeholder
+"Account manager" to rename), the position (revenue, contribution, cost to serve, gross margin, health,
 P(alive), potential, box, tier, stage, share of wallet, the buyer's weakest heading and
 its KAM question), prompts for the external and internal analysis, a SWOT from the
 customer's side (its weaknesses and threats are the account's risks), objectives
@@ -112,6 +117,24 @@ def _buyer(accounts, table):
         return None
 
 
+def _teams(path, accounts):
+    """Our people on each account from the contacts file (None without one); its
+    rejected rows are counted on stderr (``kamlab contacts`` lists them)."""
+    if not path:
+        return None
+    from kamlab.io import read_contacts
+    from kamlab.plans.draft import account_teams
+
+    contacts = read_contacts(path, accounts=accounts)
+    if len(contacts.quarantine):
+        print(
+            f"contacts: {len(contacts.quarantine):,} rows rejected "
+            f"(kamlab contacts {path} lists them and why)",
+            file=sys.stderr,
+        )
+    return account_teams(contacts)
+
+
 def cmd_init(args) -> None:
     """write one key account plan (YAML) per key account, pre-filled from the run
 
@@ -125,7 +148,10 @@ def cmd_init(args) -> None:
         raise ConfigError(f"--out {out}: a file is in the way; give a folder for the plans")
     previous = read_plans(args.previous_plans) if args.previous_plans else None
     _, accounts, table, pnl, _, _ = _build(args, out)
-    plans = draft_plans(table, period=args.period, pnl=pnl, buyer=_buyer(accounts, table))
+    teams = _teams(args.contacts, accounts)
+    plans = draft_plans(
+        table, period=args.period, pnl=pnl, buyer=_buyer(accounts, table), teams=teams
+    )
     carried = None
     if previous is not None:
         plans, carried = carry_forward(plans, previous, table, pnl=pnl)
@@ -237,6 +263,12 @@ def add_commands(sub, inputs) -> None:
         "--previous-plans",
         metavar="DIR",
         help="earlier plans: carry their open objectives and actions into the new ones",
+    )
+    p.add_argument(
+        "--contacts",
+        metavar="FILE",
+        help="contacts file (kamlab contacts): the team is our people on the account, the "
+        "key account manager first, who owns the pre-filled actions",
     )
     p.add_argument("--force", action="store_true", help="rewrite plans already in --out")
     add_out(p, "the folder to write the plans to", metavar="DIR")

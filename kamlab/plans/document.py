@@ -138,8 +138,8 @@ _HEADER = """\
 # Key account plan for {name} ({id}), for {period}; written {written}.
 # Written by `kamlab plans init`; edit it in any text editor and keep it under version control.
 # What to edit:
-#   team:        our people on the account; rename the placeholder here and in the actions'
-#                owners (every owner must be in team)
+#   team:        our people on the account, the key account manager first; rename a
+#                placeholder here and in the actions' owners (every owner must be in team)
 #   external_analysis, internal_analysis: answer the prompts in your words
 #   swot:        seen from the customer's side; the pre-filled items come from the data
 #   objectives:  measure (see below), target (a number; a stage name for stage),
@@ -152,7 +152,8 @@ _HEADER = """\
 """
 
 _COMMENTS = {
-    "team": "Our people on the account: rename the placeholder, add the others.",
+    "team": "Our people on the account, the key account manager first (from the contacts "
+    "file; else a placeholder to rename): add the others.",
     "position": "The facts when the plan was written, pre-filled from the run (12 months to "
     "as_of); do not edit.",
     "external_analysis": "The customer's business: answer each prompt (replace the text).",

@@ -31,10 +31,22 @@ from kamlab.plans.scorecard import measure_actuals, objective_status
 from kamlab.portfolio.account_pages import account_risks
 from kamlab.vocabulary import STAGES
 
-__all__ = ["PLACEHOLDER_OWNER", "TARGET_RULES", "carry_forward", "draft_plans", "next_period"]
+__all__ = [
+    "KAM_FUNCTIONS",
+    "PLACEHOLDER_OWNER",
+    "TARGET_RULES",
+    "account_teams",
+    "carry_forward",
+    "draft_plans",
+    "next_period",
+]
 
 PLACEHOLDER_OWNER = "Account manager"
-"""The team's pre-filled member, whom the user renames."""
+"""The team's pre-filled member, whom the user renames (when no contacts file names our
+people on the account)."""
+
+KAM_FUNCTIONS = ("sales", "key account management", "account management", "key accounts")
+"""Our functions (a contacts file's ``counterpart_function``) a key account manager is in."""
 
 TARGET_RULES = {
     "growth_capture": 0.2,
@@ -82,19 +94,61 @@ def _nice(x: float, *, up: bool = False) -> float:
     return float((np.ceil if up else np.round)(x / step) * step)
 
 
+def account_teams(contacts) -> pd.Series:
+    """Our people on each account of a contacts file (:func:`kamlab.io.read_contacts`:
+    its ``counterpart`` column), by account id: the key account manager first, then the
+    others by the contacts they hold (most first; then by name).
+
+    The key account manager is the counterpart in a selling function
+    (:data:`KAM_FUNCTIONS`) holding most contacts there; without one, the person of ours
+    holding most. Accounts where no one of ours holds a contact are not in the result."""
+    frame = getattr(contacts, "data", contacts)
+    if "counterpart" not in frame:
+        return pd.Series(dtype="object")
+    function = (
+        frame["counterpart_function"]
+        if "counterpart_function" in frame
+        else pd.Series(pd.NA, index=frame.index)
+    )
+    held = pd.DataFrame(
+        {
+            "account_id": frame["account_id"].astype("string"),
+            "person": frame["counterpart"].astype("string").str.strip(),
+            "seller": function.astype("string").str.lower().isin(KAM_FUNCTIONS).fillna(False),
+        }
+    )
+    held = held[held["person"].notna() & held["person"].ne("")]
+    links = held.groupby(["account_id", "person"]).agg(
+        links=("seller", "size"), seller=("seller", "any")
+    )
+    links = links.reset_index().sort_values(
+        ["account_id", "seller", "links", "person"], ascending=[True, False, False, True]
+    )
+    kam = links.drop_duplicates("account_id").set_index("account_id")["person"]
+    links["is_kam"] = links["person"].eq(links["account_id"].map(kam))
+    links = links.sort_values(
+        ["account_id", "is_kam", "links", "person"], ascending=[True, False, False, True]
+    )
+    return links.groupby("account_id", sort=True)["person"].agg(list)
+
+
 def draft_plans(
     table: pd.DataFrame,
     *,
     period: str,
     pnl: pd.DataFrame | None = None,
     buyer: pd.DataFrame | None = None,
+    teams: pd.Series | None = None,
 ) -> list[Plan]:
     """One drafted plan per key account of ``table`` (``Portfolio.table_`` of ``period``,
     the 12 months to its end), for the period after it, written as of its end.
 
     ``pnl`` (:func:`kamlab.value.customer_pnl` of the same 12 months) adds gross margin and
     cost to serve to the position; ``buyer`` (:func:`kamlab.portfolio.buyer_scorecard`)
-    the buyer's weakest heading and its KAM question.
+    the buyer's weakest heading and its KAM question; ``teams`` (:func:`account_teams`:
+    our people by account id, the key account manager first) the team, the key account
+    manager owning the pre-filled actions (without it, or for an account not in it, the
+    placeholder :data:`PLACEHOLDER_OWNER`).
     """
     end = parse_period(period).end
     plan_period = next_period(parse_period(period).label)
@@ -109,24 +163,30 @@ def draft_plans(
         mine = risks[risks["account_id"] == account_id] if risks is not None else risks
         card = buyer.loc[account_id] if buyer is not None and account_id in buyer.index else None
         objectives = _objectives(row, base, due_year, plan_end)
+        team = _team(teams, account_id)
         plans.append(
             Plan(
                 account_id=str(account_id),
                 account_name=str(row.get("account_name") or account_id),
                 period=plan_period,
                 written=end.date(),
-                team=[PLACEHOLDER_OWNER],
+                team=team,
                 position=_position(row, base, pnl, card, end),
                 external_analysis=dict(_EXTERNAL),
                 internal_analysis=dict(_INTERNAL),
                 swot=_swot(row, mine),
                 objectives=objectives,
                 strategies=[_strategy(row)],
-                actions=_actions(row, objectives, plan_end, card),
+                actions=_actions(row, objectives, plan_end, card, owner=team[0]),
                 forecast=_forecast(base, objectives, end),
             )
         )
     return plans
+
+
+def _team(teams: pd.Series | None, account_id) -> list[str]:
+    people = None if teams is None else teams.get(str(account_id))
+    return list(people) if people else [PLACEHOLDER_OWNER]
 
 
 def _position(row, base, pnl, card, end) -> dict:
@@ -250,13 +310,13 @@ def _strategy(row) -> str:
     return text or "How will we reach the objectives?"
 
 
-def _actions(row, objectives, due: dt.date, card) -> list[Action]:
+def _actions(row, objectives, due: dt.date, card, owner: str = PLACEHOLDER_OWNER) -> list[Action]:
     ids = {o.id for o in objectives}
     actions = [
         Action(
             "a1",
             "Agree the plan's objectives with the customer",
-            PLACEHOLDER_OWNER,
+            owner,
             due,
             "open",
             "revenue",
@@ -267,7 +327,7 @@ def _actions(row, objectives, due: dt.date, card) -> list[Action]:
             Action(
                 "a2",
                 "Meet a new function of the customer with a colleague of the same function",
-                PLACEHOLDER_OWNER,
+                owner,
                 due,
                 "open",
                 "stage",
@@ -278,7 +338,7 @@ def _actions(row, objectives, due: dt.date, card) -> list[Action]:
             Action(
                 "a3",
                 "Review the cost to serve and the terms with the customer",
-                PLACEHOLDER_OWNER,
+                owner,
                 due,
                 "open",
                 "contribution",
@@ -286,16 +346,14 @@ def _actions(row, objectives, due: dt.date, card) -> list[Action]:
         )
     if str(row.get("health")) in ("lapsing", "likely lost"):
         actions.append(
-            Action(
-                "a4", "Call the account this period", PLACEHOLDER_OWNER, due, "open", "retention"
-            )
+            Action("a4", "Call the account this period", owner, due, "open", "retention")
         )
     if card is not None and pd.notna(card.get("kam_question")):
         actions.append(
             Action(
                 "a5",
                 f"Answer the buyer's question: {card['kam_question']}",
-                PLACEHOLDER_OWNER,
+                owner,
                 due,
                 "open",
             )

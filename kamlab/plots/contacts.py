@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.lines import Line2D
 
 from kamlab.plots._common import axes, legend
 
-__all__ = ["STANCE_COLOURS", "contact_map"]
+__all__ = ["STANCE_COLOURS", "contact_map", "contact_map_size"]
 
 STANCE_COLOURS: dict[str, str] = {
     "champion": "#1a7f37",
@@ -38,6 +39,21 @@ def _their_side(frame: pd.DataFrame) -> pd.DataFrame:
     gaps = theirs["group"].to_numpy() * 1.0  # a line between functions for its name
     theirs["y"] = -(theirs.index.to_numpy() + gaps)
     return theirs
+
+
+def contact_map_size(
+    contacts, account: str, *, width: float = 6.5, row: float = 0.2, most: float | None = None
+) -> tuple[float, float]:
+    """A figure size (inches) that fits ``account``'s map: ``row`` inches per customer
+    contact and per function's name line, plus room for the title and the legend; at
+    most ``most`` inches high (the rows then closer together)."""
+    frame = getattr(contacts, "data", contacts)
+    frame = frame[frame["account_id"].astype("string") == str(account)]
+    if frame.empty:
+        return width, 1.2
+    rows = len(frame) + frame["function"].fillna("").nunique()
+    height = 1.9 + row * rows
+    return width, height if most is None else min(height, max(most, 1.9 + 0.1 * rows))
 
 
 def contact_map(
@@ -88,15 +104,21 @@ def contact_map(
             linestyle="--" if stale[i] else "-",
             zorder=1,
         )
+    ax.set_xlim(-0.9, 2.1)
+    ax.set_ylim(theirs["y"].min() - 0.8, 1.7)
+    # markers at most 80% of a row high, so that a map drawn small stays legible
+    row_points = ax.get_window_extent().height * 72 / ax.figure.dpi / np.ptp(ax.get_ylim())
+    largest = (0.8 * row_points) ** 2  # a marker's size is its area in points squared
     colours = theirs["stance"].map(STANCE_COLOURS).fillna("white")
     sizes = theirs.get("seniority", pd.Series(index=theirs.index)).map(_SIZES).fillna(100)
+    sizes = sizes.clip(upper=largest)
     ax.scatter([1] * len(theirs), theirs["y"], s=sizes, c=colours, edgecolors="#333333", zorder=2)
-    ax.scatter([0] * len(ours), ours["y"], s=140, c=_OURS, marker="s", zorder=2)
+    ax.scatter([0] * len(ours), ours["y"], s=min(140, largest), c=_OURS, marker="s", zorder=2)
     for _, row in theirs.iterrows():
         mark = _ROLE_MARKS.get(str(row.get("role")), "")
         detail = ", ".join(str(v) for v in (row.get("seniority"), mark) if pd.notna(v) and v)
         ax.text(
-            1.05,
+            1.09,
             row["y"],
             f"{row['person']}" + (f" ({detail})" if detail else ""),
             va="center",
@@ -106,7 +128,7 @@ def contact_map(
     for function, group in theirs.groupby("function", sort=False):
         ax.text(
             0.97,
-            group["y"].max() + 0.55,
+            group["y"].max() + 0.6,
             function.capitalize(),
             va="center",
             fontsize="small",
@@ -118,8 +140,6 @@ def contact_map(
         ax.text(-0.05, row["y"], label, ha="right", va="center", fontsize="small")
     ax.text(0, 1.3, "Our people", ha="center", fontweight="bold")
     ax.text(1, 1.3, "Their people", ha="center", fontweight="bold")
-    ax.set_xlim(-0.9, 2.1)
-    ax.set_ylim(theirs["y"].min() - 0.8, 1.7)
     handles = [
         Line2D(
             [],

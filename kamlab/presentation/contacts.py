@@ -10,12 +10,15 @@ import pandas as pd
 
 from kamlab.presentation.format import count, day_in_words, percent
 from kamlab.presentation.tables import ReaderTable, for_reader
+from kamlab.safe import markdown_text as md
 
 __all__ = [
+    "NO_CONTACTS_FILE",
     "SHAPE_MEANINGS",
     "contact_block",
     "contact_blocks",
     "contact_flags",
+    "contacts_sentence",
     "contacts_overview",
     "contacts_table",
 ]
@@ -57,13 +60,28 @@ def contact_flags(row: pd.Series, stale_days: int = 90) -> list[str]:
     return flags
 
 
-def contact_block(row: pd.Series, *, stale_days: int = 90, heading: str = "###") -> str:
+def _title(heading: str | None) -> str:
+    return f"{heading} Contact map" if heading else "**Contact map**"
+
+
+NO_CONTACTS = "No contacts are recorded for this account."
+
+NO_CONTACTS_FILE = (
+    "No contacts file was given: with one (one row per person at a customer and who of "
+    "ours holds the contact; kamlab contacts checks it), kamlab report --contacts draws "
+    "each key account's contact map."
+)
+"""The sentence of a report run without a contacts file."""
+
+
+def contact_block(row: pd.Series, *, stale_days: int = 90, heading: str | None = "###") -> str:
     """A key account page's contact-map block in Markdown: the shape, the functions
-    covered on both sides and the flags as sentences."""
+    covered on both sides and the flags as sentences. ``heading``: the Markdown heading's
+    level (``None``: a bold line instead, for a page that must not break there)."""
     shape = str(row["shape"])
-    lines = [f"{heading} Contact map", ""]
+    lines = [_title(heading), ""]
     if row["contacts"] == 0:
-        return "\n".join([*lines, "No contacts are recorded for this account."])
+        return "\n".join([*lines, NO_CONTACTS])
     stages = row.get("shape_stages") or ""
     lines.append(
         f"**Shape: {shape}** ({SHAPE_MEANINGS.get(shape, '')}"
@@ -94,17 +112,56 @@ def contact_block(row: pd.Series, *, stale_days: int = 90, heading: str = "###")
     return "\n".join(lines)
 
 
-def contact_blocks(summary: pd.DataFrame, accounts, *, heading: str = "###") -> dict[str, str]:
+def contact_blocks(
+    summary: pd.DataFrame, accounts, *, heading: str | None = "###"
+) -> dict[str, str]:
     """:func:`contact_block` for each of ``accounts`` (ids; e.g. the key accounts), by id;
     an account missing from ``summary`` reads "No contacts are recorded"."""
     stale_days = summary.attrs.get("stale_days", 90)
-    empty = f"{heading} Contact map\n\nNo contacts are recorded for this account."
+    empty = f"{_title(heading)}\n\n{NO_CONTACTS}"
     return {
         str(a): contact_block(summary.loc[a], stale_days=stale_days, heading=heading)
         if a in summary.index
         else empty
         for a in accounts
     }
+
+
+def _listed(names: list[str], most: int = 5) -> str:
+    """``a, b and c``; beyond ``most``, ``a, b, ... and 3 more``."""
+    names = [md(n) for n in names]
+    if len(names) > most:
+        names = [*names[:most], f"{count(len(names) - most)} more"]
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+def contacts_sentence(summary: pd.DataFrame, key: pd.Series) -> str:
+    """The executive summary's sentence on the key accounts' relationships: how many are
+    single-threaded (bow tie) and how many have no executive sponsor, by name; how many
+    have no contact on the map. ``key``: today's key accounts, their names by id."""
+    names = key.fillna(pd.Series(key.index, index=key.index)).astype(str)
+    rows = summary.reindex(names.index)
+    mapped = rows["contacts"].fillna(0) > 0
+    parts = []
+    for flag, what in (
+        ("single_threaded", "single-threaded (a bow tie: one seller, one buyer)"),
+        ("missing_executive_sponsor", "without an executive sponsor"),
+    ):
+        hit = rows[flag].fillna(False).astype(bool) & mapped
+        n = int(hit.sum())
+        parts.append(f"{count(n)} {what}" + (f": {_listed(list(names[hit]))}" if n else ""))
+    text = (
+        f"Relationships at the {_people(len(names), 'key account', 'key accounts')}: "
+        + "; ".join(parts)
+        + "."
+    )
+    unmapped = int((~mapped).sum())
+    if unmapped:
+        text += (
+            f" {_people(unmapped, 'key account has', 'key accounts have')} no contact on the "
+            f"map ({_listed(list(names[~mapped]))})."
+        )
+    return text
 
 
 def contacts_overview(summary: pd.DataFrame, *, key: pd.Series | None = None) -> list[str]:

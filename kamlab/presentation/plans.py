@@ -8,9 +8,19 @@ import pandas as pd
 
 from kamlab.plans.scorecard import STATUSES
 from kamlab.presentation.format import count, day, money, percent
+from kamlab.presentation.tables import ReaderTable, for_reader
 from kamlab.safe import markdown_text as md
 
-__all__ = ["MEASURE_LABELS", "plan_block", "plans_summary", "scorecard_for_reader"]
+__all__ = [
+    "MEASURE_LABELS",
+    "NO_PLAN",
+    "NO_PLANS",
+    "plan_block",
+    "plans_by_account",
+    "plans_summary",
+    "scorecard_for_reader",
+    "worst_plans_table",
+]
 
 MEASURE_LABELS: dict[str, str] = {
     "revenue": "Net revenue, 12 months",
@@ -21,6 +31,19 @@ MEASURE_LABELS: dict[str, str] = {
     "retention": "Still buying",
 }
 """Measure -> its label for readers."""
+
+NO_PLAN = (
+    "No key account plan for this account: draft one with kamlab plans init (it writes a "
+    "plan for every key account that has none) and give the plans folder to the report."
+)
+"""The line of a key account page without a plan."""
+
+NO_PLANS = (
+    "No key account plans were given: draft one per key account with kamlab plans init, "
+    "edit them with the account teams, and give the folder to the next period's report "
+    "(kamlab report --plans) to read them against actual."
+)
+"""The sentence of a report run without plans."""
 
 
 def _value(measure: str, value, stage_name, currency: str) -> str:
@@ -68,20 +91,31 @@ def scorecard_for_reader(card: pd.DataFrame, currency: str = "GBP") -> pd.DataFr
     )
 
 
+def _objective(label: str, objective: str, measure: str) -> str:
+    """The measure's label, with the objective's own name when it is not the measure's."""
+    return md(label) if objective == measure else f"{md(label)} ({md(objective)})"
+
+
+def _late(days) -> str:
+    return f", {_things(int(days), 'day')} late" if pd.notna(days) and days > 0 else ""
+
+
 def plan_block(
     account,
     card: pd.DataFrame,
     actions: pd.DataFrame,
     *,
     currency: str = "GBP",
+    heading: str | None = "####",
 ) -> str:
     """The Markdown block "Plan against actual" of one account's page: a table of its
     objectives (target, actual, status) and its overdue actions; a line saying there is
-    no plan when it has none."""
+    no plan, and how to write one, when it has none. ``heading``: the Markdown heading's
+    level (``None``: a bold line instead, for a page that must not break there)."""
     mine = card[card["account_id"] == account]
-    lines = ["#### Plan against actual", ""]
+    lines = [f"{heading} Plan against actual" if heading else "**Plan against actual**", ""]
     if mine.empty:
-        return "\n".join([*lines, "No key account plan for this account."])
+        return "\n".join([*lines, NO_PLAN])
     shown = scorecard_for_reader(mine, currency)
     lines += [
         f"Plan for {md(mine['plan_period'].iloc[0])}; "
@@ -91,9 +125,11 @@ def plan_block(
         "| objective | target | actual | due | status | progress |",
         "|---|---:|---:|---|---|---:|",
     ]
-    for _, row in shown.iterrows():
+    for (_, row), objective, measure in zip(
+        shown.iterrows(), mine["objective"], mine["measure"], strict=True
+    ):
         lines.append(
-            f"| {md(row['Measure'])} ({md(row['Objective'])}) | {md(row['Target'])} | "
+            f"| {_objective(row['Measure'], objective, measure)} | {md(row['Target'])} | "
             f"{md(row['Actual'])} | {row['Due']} | {row['Status']} | {row['Progress']} |"
         )
     late = actions[actions["account_id"] == account]
@@ -101,8 +137,7 @@ def plan_block(
         lines += ["", "**Overdue actions:** none."]
     else:
         items = "; ".join(
-            f"{md(r['what'])} ({md(r['owner'])}, due {day(r['due'])}, "
-            f"{count(r['days_overdue'])} days late)"
+            f"{md(r['what'])} ({md(r['owner'])}, due {day(r['due'])}{_late(r['days_overdue'])})"
             for _, r in late.iterrows()
         )
         lines += ["", f"**Overdue actions ({count(len(late))}):** {items}."]
@@ -120,18 +155,38 @@ def _things(n: int, noun: str) -> str:
     return f"{count(n)} {noun}{'' if n == 1 else 's'}"
 
 
-def plans_summary(card: pd.DataFrame, actions: pd.DataFrame) -> str:
+def _listed(names: list[str], most: int = 5) -> str:
+    """``a, b and c``; beyond ``most``, ``a, b, ... and 3 more``."""
+    names = [md(n) for n in names]
+    if len(names) > most:
+        names = [*names[:most], f"{count(len(names) - most)} more"]
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+def plans_summary(
+    card: pd.DataFrame,
+    actions: pd.DataFrame,
+    *,
+    key: pd.Series | None = None,
+    worst: bool = True,
+) -> str:
     """One paragraph for the executive summary: plans and objectives read, how many met,
     on track, behind and missed, the accounts with the most behind or missed, overdue
-    actions, and plans of accounts no longer key."""
+    actions, and plans of accounts no longer key. ``key`` (today's key accounts: their
+    names by account id) adds the key accounts without a plan, by name; ``worst=False``
+    leaves out the accounts with the most behind or missed (for a page that shows
+    :func:`worst_plans_table` beside it)."""
+    missing = "" if key is None else _without_plan(card, key)
     if card.empty:
-        return "No key account plans were read against this period."
+        return " ".join(
+            t for t in ("No key account plans were read against this period.", missing) if t
+        )
     plans = card["account_id"].nunique()
     text = [
         f"{_things(plans, 'key account plan')} read against this period; " + _counts(card["status"])
     ]
     bad = card[card["status"].isin(["behind", "missed"])]
-    if len(bad):
+    if len(bad) and worst:
         worst = bad.groupby("account_id").size().sort_values(ascending=False, kind="stable")
         names = card.drop_duplicates("account_id").set_index("account_id")["account_name"]
         top = ", ".join(f"{md(names[a])} ({n})" for a, n in worst.head(3).items())
@@ -149,4 +204,65 @@ def plans_summary(card: pd.DataFrame, actions: pd.DataFrame) -> str:
         text.append(
             f"{_things(gone, 'plan')} {'is' if gone == 1 else 'are'} for accounts no longer key."
         )
+    if missing:
+        text.append(missing)
     return " ".join(text)
+
+
+def _without_plan(card: pd.DataFrame, key: pd.Series) -> str:
+    names = key.fillna(pd.Series(key.index, index=key.index)).astype(str)
+    without = names[~names.index.astype(str).isin(card["account_id"].astype(str))]
+    if without.empty:
+        return ""
+    n = len(without)
+    return (
+        f"{_things(n, 'key account')} {'has' if n == 1 else 'have'} no plan yet "
+        f"({_listed(list(without))}): kamlab plans init drafts one for each."
+    )
+
+
+_BY_ACCOUNT = {
+    "account_name": ("Account", "text"),
+    "objectives": ("Objectives", "count"),
+    "met": ("Met", "count"),
+    "on_track": ("On track", "count"),
+    "behind": ("Behind", "count"),
+    "missed": ("Missed", "count"),
+    "overdue_actions": ("Overdue actions", "count"),
+}
+
+
+def plans_by_account(card: pd.DataFrame, actions: pd.DataFrame) -> pd.DataFrame:
+    """Per account with a plan (by id): its name, objectives, how many met, on track,
+    behind and missed, and its overdue actions; the accounts with the most objectives
+    missed, then behind, then overdue actions first."""
+    statuses = pd.crosstab(card["account_id"], card["status"]).reindex(
+        columns=["met", "on track", "behind", "missed"], fill_value=0
+    )
+    statuses.columns = ["met", "on_track", "behind", "missed"]
+    names = card.drop_duplicates("account_id").set_index("account_id")["account_name"]
+    out = statuses.assign(
+        account_name=names.reindex(statuses.index),
+        objectives=card.groupby("account_id").size(),
+        overdue_actions=actions.groupby("account_id").size().reindex(statuses.index, fill_value=0),
+    )
+    out = out.sort_values(["missed", "behind", "overdue_actions"], ascending=False, kind="stable")
+    out.index.name = "account_id"
+    return out[list(_BY_ACCOUNT)]
+
+
+def worst_plans_table(
+    card: pd.DataFrame, actions: pd.DataFrame, *, top: int = 5, title: str | None = None
+) -> ReaderTable:
+    """The ``top`` accounts of :func:`plans_by_account` with objectives behind or missed
+    or actions overdue, for readers."""
+    frame = plans_by_account(card, actions)
+    trouble = frame[["behind", "missed", "overdue_actions"]].sum(axis=1) > 0
+    frame = frame[trouble].head(top)
+    return for_reader(
+        frame,
+        index=False,
+        title=title,
+        labels={c: v[0] for c, v in _BY_ACCOUNT.items()},
+        kinds={c: v[1] for c, v in _BY_ACCOUNT.items()},
+    )

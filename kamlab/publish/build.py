@@ -62,6 +62,9 @@ def report_facts(manifest: dict) -> list[tuple[str, str]]:
     for path, info in manifest.get("inputs", {}).items():
         facts.append(_input_fact(path, info))
     for what, rows in manifest.get("rows", {}).items():
+        if not isinstance(rows, dict):  # a count (the key account plans read)
+            facts.append((f"{what.replace('_', ' ').capitalize()} read", f"{rows:,}"))
+            continue
         facts.append(
             (
                 f"Rows of {what.replace('_', ' ')}",

@@ -114,15 +114,16 @@ def _render_parts(items: list[Part], prefix: str, ids: _Ids, shift: int = 0):
     body: list[str] = []
     for part in items:
         css = ' class="page-break"' if part.page_break else ""
+        output = ' class="output page-break"' if part.page_break else ' class="output"'
         if part.kind == "markdown":
             body.append(f"<div{css}>{md_authored(part.content)}</div>")
         elif part.kind == "output-markdown":
             from_data.break_headings = part.page_cell
             rendered = sanitize_html(md_data(part.content), keep_ids=True)
-            body.append(f'<div class="output"{css}>{rendered}</div>')
+            body.append(f"<div{output}>{rendered}</div>")
             from_data.break_headings = False
         elif part.kind == "html":
-            body.append(f'<div class="output"{css}>{sanitize_html(part.content)}</div>')
+            body.append(f"<div{output}>{sanitize_html(part.content)}</div>")
         elif part.kind == "image":
             alt = f"Figure {part.figure}"
             body.append(
@@ -130,7 +131,7 @@ def _render_parts(items: list[Part], prefix: str, ids: _Ids, shift: int = 0):
                 f'alt="{escape(alt)}"></figure>'
             )
         else:
-            body.append(f'<pre class="output"{css}>{escape(part.content.rstrip())}</pre>')
+            body.append(f"<pre{output}>{escape(part.content.rstrip())}</pre>")
     return body, headings
 
 

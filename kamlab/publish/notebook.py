@@ -22,7 +22,9 @@ act on ``index.html``, the ``<notebook>.html`` pages and ``report.pdf`` only:
   JupyterBook habits, and changes nothing: code is never shown, only outputs;
 - ``page-break``: the cell starts a new page in the PDF, and so does every heading in
   its Markdown outputs (one page per key account: display a Markdown heading per
-  account from one cell tagged ``page-break``).
+  account from one cell tagged ``page-break``). An output displayed with
+  ``metadata={"page-break": True}`` also starts a new page (a second page of an
+  account, without a heading in the contents).
 
 The ``parameters`` and papermill's ``injected-parameters`` cells are code, so hidden.
 """
@@ -103,6 +105,8 @@ def parts(nb: NotebookNode, stem: str) -> Iterator[Part]:
                 stdout, page_break = [], False
             if kind not in {"display_data", "execute_result"}:
                 continue  # errors: the report is not built when a cell fails
+            if output.get("metadata", {}).get(PAGE_BREAK):  # display(..., metadata=...)
+                page_break = True
             data = output.get("data", {})
             mime = next((m for m in DISPLAY_ORDER if m in data), None)
             if mime is None:
