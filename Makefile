@@ -46,6 +46,7 @@ sample: setup
 	rm -rf $(SAMPLE)/plans
 	$(BIN)/kamlab plans init $(SAMPLE)/transactions.csv --accounts $(SAMPLE)/accounts_previous.csv \
 		--contacts $(SAMPLE)/contacts.csv --period 2026Q2 --out $(SAMPLE)/plans
+	rm -f $(SAMPLE)/plans_quarantine.csv  # the faults planted in the transactions, quarantined again
 
 # The teaching packs: each student's notebooks on their own data, and the lecturer's copy.
 SEEDS ?= 1 2 3
