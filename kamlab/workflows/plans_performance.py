@@ -46,7 +46,7 @@ class GlobalAccountsView:
     (:func:`~kamlab.portfolio.global_accounts.country_comparison`)."""
     spreads: pd.DataFrame
     """Per global account, each measure's spread across its countries
-    (:func:`~kamlab.portfolio.global_accounts.country_spreads`)."""
+    (:func:`~kamlab.portfolio.global_accounts.country_spreads`), in the table's order."""
     largest: list[str]
     """The global ids of the largest compared global accounts by rolled-up revenue."""
 
@@ -80,7 +80,8 @@ def global_accounts_view(run, *, largest: int = 3) -> tuple[GlobalAccountsView |
     if table.empty or comparison.empty:
         return None, "no global account has two or more entities buying in the 12 months"
     spreads = country_spreads(comparison)
-    order = [g for g in table.index if g in spreads.index]
+    order = [g for g in table.index if g in spreads.index]  # largest first, as the table
+    spreads = spreads.loc[order + [g for g in spreads.index if g not in order]]
     return GlobalAccountsView(table, comparison, spreads, order[:largest]), ""
 
 
