@@ -233,3 +233,32 @@ def test_the_contacts_in_a_few_sentences():
     assert "Shapes: 3 bow tie, 1 developing, 1 diamond; of the 3 key accounts, 1 bow tie" in text
     assert "2 accounts are single-threaded (1 of them key)." in text
     assert "3 contacts at 2 accounts were not reached in the 90 days to 2026-09-30" in text
+
+
+def test_the_shapes_chart_has_a_bar_per_tier_split_into_shares():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from kamlab.plots.plans_performance import shapes_by_tier
+
+    tiers = pd.Series(
+        pd.Categorical(["key", "key", "maintain", "key"], categories=["key", "maintain"]),
+        index=_table().index,
+    )
+    ax = shapes_by_tier(_summary(), tiers, ax=plt.subplots()[1])
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["key (3)", "maintain (1)"]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+        "bow tie",
+        "developing",
+        "diamond",
+    ]
+    widths = {}
+    for bars in ax.containers:
+        for bar, tier in zip(bars, ["key", "maintain"], strict=True):
+            widths[(bars.get_label(), tier)] = bar.get_width()
+    assert widths[("bow tie", "key")] == pytest.approx(1 / 3)
+    assert widths[("bow tie", "maintain")] == 1.0
+    assert widths[("diamond", "maintain")] == 0.0
+    plt.close("all")
