@@ -67,7 +67,9 @@ def test_each_global_account_is_one_row_whose_revenue_is_its_entities_sum(sample
 def test_without_parent_id_the_global_accounts_are_left_out_with_the_reason(sample, tmp_path):
     files = _without(sample, tmp_path, "parent_id", "parent_name")
     view, why = global_accounts_view(_run(sample, files["accounts"]))
-    assert view is None and "parent_id" in why
+    assert view is None and why.startswith("the accounts file has no parent_id")
+    view, why = global_accounts_view(period_run(sample["transactions"], period="2026Q3"))
+    assert view is None and why.startswith("there is no accounts file")
 
 
 def test_without_kam_hours_the_programme_return_is_left_out_with_the_reason(sample, tmp_path):

@@ -65,6 +65,8 @@ def global_accounts_view(run, *, largest: int = 3) -> tuple[GlobalAccountsView |
     file names no parent (``parent_id``) or no global account has two entities buying in
     the 12 months. ``largest``: how many global accounts :attr:`GlobalAccountsView.largest`
     names (the largest by revenue among those compared country by country)."""
+    if run.accounts is None:
+        return None, "there is no accounts file, whose parent_id names each entity's global account"
     if not _has_parents(run):
         return None, "the accounts file has no parent_id naming the global account of an entity"
     rolled = rolled_up(run)
