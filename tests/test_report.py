@@ -60,6 +60,11 @@ SHEETS = [
     "allocation",
     "movers",
     "key_account_risks",
+    "global_accounts",
+    "global_entities",
+    "global_spreads",
+    "programme_return",
+    "key_account_kpis",
 ]
 
 

@@ -267,7 +267,7 @@ def programme_method(result) -> str:
     s = result.settings
     return (
         "**How the programme return is estimated.** Key accounts are the accounts with key "
-        "account hours (kam_hours > 0) in the previous period's accounts file: what the "
+        "account hours (`kam_hours` > 0) in the previous period's accounts file: what the "
         "programme did, and what it cost (best, the file as it stood a year before the "
         "end, at the start of the later year). The non-key accounts recorded no hours. Both "
         "must have bought in the earlier 12 months. Each key account is matched with its "
