@@ -234,7 +234,7 @@ def describe_programme_return(result) -> str:
         f"**Programme return, {years}.** {result.n_matched:,} of {result.n_key:,} key accounts "
         f"(accounts with key account hours at the start) were compared with "
         f"{result.n_comparison:,} matched non-key accounts. Against them, the key accounts "
-        "gained " + "; ".join(parts) + "."
+        "differed by " + "; ".join(parts) + "."
     )
     c = e.loc["contribution"]
     if c["total_low"] <= 0 <= c["total_high"]:

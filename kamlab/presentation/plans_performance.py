@@ -19,7 +19,6 @@ from kamlab.presentation.tables import ReaderTable, for_reader
 from kamlab.vocabulary import STAGES
 
 __all__ = [
-    "NO_PLANS",
     "contacts_to_reach",
     "countries_side_by_side",
     "describe_contacts",
@@ -33,13 +32,6 @@ __all__ = [
     "single_threaded_by_tier",
 ]
 
-NO_PLANS = (
-    "No key account plans were given for this report. To read plans against actual, write "
-    "one per key account with `kamlab plans init TRANSACTIONS --accounts FILE --period "
-    "2026Q3 --out plans/`, let each account team edit its objectives and actions, and build "
-    "the report with `--plans plans/`."
-)
-"""What the plans section says when the report has no plans."""
 
 
 def _tier(table: pd.DataFrame, index: pd.Index) -> pd.Series:
