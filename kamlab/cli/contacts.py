@@ -12,6 +12,7 @@ from kamlab.cli.options import (
     add_cost_rates,
     add_out,
     add_period_or_until,
+    figure,
     period_end,
     print_notes,
     read_input_for,
@@ -118,13 +119,8 @@ def cmd_contacts(args) -> None:
 
 def _maps(contacts, summary, key, folder: Path) -> None:
     """One PNG contact map per key account in ``folder``."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     from kamlab.plots.contacts import contact_map
-    from kamlab.safe import atomic_path, writing
+    from kamlab.safe import writing
 
     with writing(folder):
         folder.mkdir(parents=True, exist_ok=True)
@@ -132,19 +128,16 @@ def _maps(contacts, summary, key, folder: Path) -> None:
         for account in accounts:
             row = summary.loc[account]
             height = max(4.0, 0.42 * int(row["contacts"]) + 2.0)  # A4 width, a line a person
-            fig, ax = plt.subplots(figsize=(8.3, height))
-            contact_map(
-                contacts,
-                account,
-                ax=ax,
-                name=row.get("account_name"),
-                shape=str(row["shape"]),
-                as_of=summary.attrs.get("as_of"),
-            )
             path = folder / f"contact_map_{_safe_name(account)}.png"
-            with atomic_path(path) as tmp:
-                fig.savefig(tmp, dpi=120, bbox_inches="tight", format="png")
-            plt.close(fig)
+            with figure(path, note=False, figsize=(8.3, height)) as (_, ax):
+                contact_map(
+                    contacts,
+                    account,
+                    ax=ax,
+                    name=row.get("account_name"),
+                    shape=str(row["shape"]),
+                    as_of=summary.attrs.get("as_of"),
+                )
     print(f"maps: {len(accounts):,} key accounts -> {folder}", file=sys.stderr)
 
 

@@ -13,6 +13,7 @@ from kamlab.cli.options import (
     add_input,
     add_out,
     add_period_or_until,
+    figure,
     period_end,
     print_notes,
     read_input_for,
@@ -127,24 +128,14 @@ def cmd_global(args) -> None:
 
 
 def _chart(comparison, path, global_id) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     from kamlab.plots.global_accounts import country_dots
-    from kamlab.safe import atomic_path
 
     if global_id is None:  # the largest global account
         global_id = comparison.groupby("global_id")["revenue"].sum().idxmax()
     elif global_id not in set(comparison["global_id"]):
         raise ConfigError(f"--global-id {global_id}: not among the global accounts compared")
-    fig, ax = plt.subplots(figsize=(8, 4))
-    country_dots(comparison, global_id, ax=ax)
-    with atomic_path(Path(path)) as tmp:
-        fig.savefig(tmp, dpi=120, bbox_inches="tight", format=Path(path).suffix[1:] or "png")
-    plt.close(fig)
-    print(f"chart: {path}", file=sys.stderr)
+    with figure(path, figsize=(8, 4)) as (_, ax):
+        country_dots(comparison, global_id, ax=ax)
 
 
 def add_commands(sub, inputs) -> None:

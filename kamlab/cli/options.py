@@ -12,6 +12,7 @@ import inspect
 import sys
 import textwrap
 from collections.abc import Callable
+from contextlib import contextmanager
 from pathlib import Path
 
 from kamlab.errors import ConfigError
@@ -390,3 +391,27 @@ def print_notes(notes) -> None:
     """Each note on stderr as ``note: ...``."""
     for note in notes:
         print(f"note: {note}", file=sys.stderr)
+
+
+@contextmanager
+def figure(path: str | Path, *, note: bool = True, **subplots):
+    """A new figure's ``(fig, axes)`` (``plt.subplots(**subplots)``, no display needed),
+    written to ``path`` atomically when the block ends (format from the suffix, PNG by
+    default), then closed; ``note`` prints where it went."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from kamlab.safe import atomic_path
+
+    path = Path(path)
+    fig, axes = plt.subplots(**subplots)
+    try:
+        yield fig, axes
+        with atomic_path(path) as tmp:
+            fig.savefig(tmp, dpi=120, bbox_inches="tight", format=path.suffix[1:] or "png")
+    finally:
+        plt.close(fig)
+    if note:
+        print(f"chart: {path}", file=sys.stderr)

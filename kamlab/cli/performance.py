@@ -12,6 +12,7 @@ from kamlab.cli.options import (
     add_number,
     add_out,
     add_period_or_until,
+    figure,
     period_end,
     print_notes,
     read_accounts_table,
@@ -116,24 +117,13 @@ def _check_settings(args) -> None:
 
 
 def _chart(result, path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     from kamlab.plots.performance import programme_before_after
-    from kamlab.safe import atomic_path
 
-    fig, grid = plt.subplots(2, 2, figsize=(11, 8))
-    for ax, measure in zip(
-        grid.flat, ("revenue", "contribution", "retention", "share_of_wallet"), strict=True
-    ):
-        programme_before_after(result, measure, ax=ax)
-    fig.tight_layout()
-    with atomic_path(Path(path)) as tmp:
-        fig.savefig(tmp, dpi=120, bbox_inches="tight", format=Path(path).suffix[1:] or "png")
-    plt.close(fig)
-    print(f"chart: {path}", file=sys.stderr)
+    with figure(path, nrows=2, ncols=2, figsize=(11, 8)) as (fig, grid):
+        measures = ("revenue", "contribution", "retention", "share_of_wallet")
+        for ax, measure in zip(grid.flat, measures, strict=True):
+            programme_before_after(result, measure, ax=ax)
+        fig.tight_layout()
 
 
 def add_commands(sub, inputs) -> None:

@@ -15,6 +15,7 @@ from kamlab.cli.options import (
     add_out,
     add_period_or_until,
     comma_list,
+    figure,
     passed,
     period_end,
     print_notes,
@@ -152,25 +153,15 @@ def _run_model(args, tx, accounts, until):
 
 
 def _chart(table, criteria, path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     from kamlab.plots.portfolio import portfolio_matrix
-    from kamlab.safe import atomic_path
 
-    fig, ax = plt.subplots(figsize=(9, 7))
-    portfolio_matrix(
-        table,
-        ax=ax,
-        attractiveness_cutoff=criteria.attractiveness_cutoff,
-        strength_cutoff=criteria.strength_cutoff,
-    )
-    with atomic_path(Path(path)) as tmp:
-        fig.savefig(tmp, dpi=120, bbox_inches="tight", format=Path(path).suffix[1:] or "png")
-    plt.close(fig)
-    print(f"chart: {path}", file=sys.stderr)
+    with figure(path, figsize=(9, 7)) as (_, ax):
+        portfolio_matrix(
+            table,
+            ax=ax,
+            attractiveness_cutoff=criteria.attractiveness_cutoff,
+            strength_cutoff=criteria.strength_cutoff,
+        )
 
 
 def _portfolio(args, tx, accounts, **options):
