@@ -5,23 +5,13 @@ from __future__ import annotations
 
 import pandas as pd
 
+from kamlab.portfolio.global_accounts import COMPARISON_MEASURES
 from kamlab.presentation import format as fmt
 from kamlab.presentation.tables import ReaderTable, for_reader
 
 __all__ = ["country_table", "describe_countries", "describe_global_account", "spreads_table"]
 
-_SHOWN = (
-    "global_name",
-    "account_name",
-    "country",
-    "revenue",
-    "gross_margin_pct",
-    "cost_to_serve_pct",
-    "contribution",
-    "price_index",
-    "orders",
-    "average_order_value",
-)
+_SHOWN = ("global_name", "account_name", "country", *COMPARISON_MEASURES)
 _RANGES = (  # measure, words, how a value reads
     ("price_index", "price index", lambda v: f"{v:.2f}"),
     ("gross_margin_pct", "gross margin", lambda v: fmt.percent(v, 1)),
