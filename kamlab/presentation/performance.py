@@ -155,7 +155,7 @@ def programme_caveat(result) -> str:
     """The caveat in plain words: association, not proof; and what is thin."""
     text = (
         "Key accounts were chosen because they looked promising. Matching evens out only "
-        "what the data show (the earlier year's revenue and margin, and the industry), not "
+        "what the data show (the earlier year's revenue, margin, orders and recency, and the industry), not "
         "what the team knew when it chose them, so read this as an association, not proof "
         "that key account management caused the difference."
     )

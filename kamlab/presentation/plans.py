@@ -85,7 +85,9 @@ def scorecard_for_reader(card: pd.DataFrame, currency: str = "GBP") -> pd.DataFr
             "Actual": _cells(card, "actual", currency),
             "Due": card["due"].map(day),
             "Status": card["status"],
-            "Progress": card["progress"].map(percent),
+            # of the way from baseline to target, 0-100% (the scorecard CSV keeps the raw
+            # share: above 1 past the target, below 0 moved away from it)
+            "Progress": card["progress"].clip(0.0, 1.0).map(percent),
             "Overdue actions": card["overdue_actions"].map(count),
         }
     )
