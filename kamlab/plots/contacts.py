@@ -156,6 +156,10 @@ def contact_map(
     handles += [
         Line2D([], [], color="#777777", label="link"),
         Line2D([], [], color="#777777", linestyle="--", label=f"not reached in {stale_days} days"),
+        *(
+            Line2D([], [], linestyle="", label=f"{mark}: {role}")
+            for role, mark in _ROLE_MARKS.items()
+        ),
     ]
     legend(ax, loc="upper center", handles=handles, ncol=4, bbox_to_anchor=(0.5, 0.0))
     return ax
