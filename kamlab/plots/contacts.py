@@ -161,5 +161,5 @@ def contact_map(
             for role, mark in _ROLE_MARKS.items()
         ),
     ]
-    legend(ax, loc="upper center", handles=handles, ncol=4, bbox_to_anchor=(0.5, 0.0))
+    legend(ax, loc="upper center", handles=handles, ncol=5, bbox_to_anchor=(0.5, 0.0))
     return ax
