@@ -267,13 +267,13 @@ def test_the_headline_table_says_how_its_rows_read():
         }
     )
     shown = for_reader(headline_table(table, table)).frame.set_index("Measure")
-    assert shown.loc["key accounts' share of revenue"].tolist() == ["90.0%", "90.0%", "0.0 pp"]
-    assert shown.loc["net revenue, last 12 months"].tolist() == [
+    assert shown.loc["Key accounts' share of revenue"].tolist() == ["90.0%", "90.0%", "0.0 pp"]
+    assert shown.loc["Net revenue, last 12 months"].tolist() == [
         "1,000",
         "1,000",
         "0",
     ]  # no change: a whole 0, not 0.00
-    assert shown.loc["key accounts", "This period"] == "1"
+    assert shown.loc["Key accounts", "This period"] == "1"
 
 
 @pytest.mark.parametrize(

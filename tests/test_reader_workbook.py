@@ -92,12 +92,12 @@ def test_the_headline_sheet_formats_each_row_by_its_kind(tmp_path):
     ws = sheets["headline"]
     assert [c.value for c in ws[1]] == ["Measure", "This period", "Previous period", "Change"]
     by_row = {r[0].value: r[1].number_format for r in ws.iter_rows(min_row=2)}
-    assert by_row["key accounts"] == "#,##0"
-    assert by_row["key accounts' share of revenue"] == "0.0%"
-    assert by_row["net revenue, last 12 months"] == "#,##0;[Red]-#,##0"
+    assert by_row["Key accounts"] == "#,##0"
+    assert by_row["Key accounts' share of revenue"] == "0.0%"
+    assert by_row["Net revenue, last 12 months"] == "#,##0;[Red]-#,##0"
     change = {r[0].value: (r[3].value, r[3].number_format) for r in ws.iter_rows(min_row=2)}
-    assert change["key accounts' share of revenue"] == (0.0, '+0.0" pp";-0.0" pp";0.0" pp"')
-    assert change["key accounts"] == (0, "#,##0")
+    assert change["Key accounts' share of revenue"] == (0.0, '+0.0" pp";-0.0" pp";0.0" pp"')
+    assert change["Key accounts"] == (0, "#,##0")
 
 
 def test_a_reader_table_survives_the_report_sanitiser_with_its_classes():

@@ -19,25 +19,26 @@ def _headline(table: pd.DataFrame) -> dict[str, float]:
         else pd.Series(False, index=table.index)
     )
     out = {
-        "accounts (bought in the last 12 months)": int((~prospect).sum()),
-        "prospects (in the accounts file, never bought)": int(prospect.sum()),
-        "net revenue, last 12 months": revenue,
-        "contribution after cost to serve, last 12 months": contribution,
-        "key accounts": int(key.sum()),
-        "key accounts' share of revenue": table.loc[key, "revenue"].sum() / revenue,
-        "key accounts' share of contribution": table.loc[key, "contribution"].sum() / contribution
+        "Accounts (bought in the last 12 months)": int((~prospect).sum()),
+        "Prospects (in the accounts file, never bought)": int(prospect.sum()),
+        "Net revenue, last 12 months": revenue,
+        "Contribution after cost to serve, last 12 months": contribution,
+        "Key accounts": int(key.sum()),
+        "Key accounts' share of revenue": table.loc[key, "revenue"].sum() / revenue,
+        "Key accounts' share of contribution": table.loc[key, "contribution"].sum() / contribution
         if contribution
         else float("nan"),
     }
     for box in BOXES:
         out[f"{box} accounts"] = int((table["box"].astype("object") == box).sum())
     exits = ("exit completely", "exit to a lower tier")  # not "review"
-    out["exit proposals"] = int(table["exit_recommendation"].isin(exits).sum())
+    out["Exit proposals"] = int(table["exit_recommendation"].isin(exits).sum())
     return out
 
 
 def _row_kind(name: str) -> str:
     """How a headline row reads: a share, money or a count."""
+    name = name.lower()
     if "share" in name:
         return "share"
     return "money" if "revenue" in name or "contribution" in name else "count"
@@ -59,7 +60,7 @@ def headline_table(
     out.index.name = "headline"
     out.attrs["row_kinds"] = {name: _row_kind(name) for name in out.index}
     if formatted:
-        share = out.index.str.contains("share")
+        share = out.index.str.lower().str.contains("share")
         for column in out.columns:
             sign = column == "change"
             out[column] = [
