@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from kamlab.presentation.format import count, day_in_words, percent
+from kamlab.presentation.format import count, day_in_words, listed, percent
 from kamlab.presentation.tables import ReaderTable, for_reader
-from kamlab.safe import markdown_text as md
 
 __all__ = [
     "NO_CONTACTS_FILE",
@@ -127,14 +126,6 @@ def contact_blocks(
     }
 
 
-def _listed(names: list[str], most: int = 5) -> str:
-    """``a, b and c``; beyond ``most``, ``a, b, ... and 3 more``."""
-    names = [md(n) for n in names]
-    if len(names) > most:
-        names = [*names[:most], f"{count(len(names) - most)} more"]
-    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
-
-
 def contacts_sentence(summary: pd.DataFrame, key: pd.Series) -> str:
     """The executive summary's sentence on the key accounts' relationships: how many are
     single-threaded (bow tie) and how many have no executive sponsor, by name; how many
@@ -149,7 +140,7 @@ def contacts_sentence(summary: pd.DataFrame, key: pd.Series) -> str:
     ):
         hit = rows[flag].fillna(False).astype(bool) & mapped
         n = int(hit.sum())
-        parts.append(f"{count(n)} {what}" + (f": {_listed(list(names[hit]))}" if n else ""))
+        parts.append(f"{count(n)} {what}" + (f": {listed(list(names[hit]))}" if n else ""))
     text = (
         f"Relationships at the {_people(len(names), 'key account', 'key accounts')}: "
         + "; ".join(parts)
@@ -159,7 +150,7 @@ def contacts_sentence(summary: pd.DataFrame, key: pd.Series) -> str:
     if unmapped:
         text += (
             f" {_people(unmapped, 'key account has', 'key accounts have')} no contact on the "
-            f"map ({_listed(list(names[~mapped]))})."
+            f"map ({listed(list(names[~mapped]))})."
         )
     return text
 

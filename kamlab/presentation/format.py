@@ -16,6 +16,11 @@ and, for table cells (the currency or unit goes in the column's label, not the c
     number(1.234)                     -> "1.23"      (two decimals at most)
     day(pd.Timestamp("2026-07-01"))   -> "2026-07-01"
 
+and for names in a sentence (Markdown-escaped):
+
+    listed(["A", "B", "C"])           -> "A, B and C"
+    listed(names, most=5)             -> "A, B, C, D, E and 3 more"
+
 Every sentence, table label and page of the report that shows one of these uses this
 module, so a change of style is made once.
 """
@@ -26,7 +31,20 @@ import math
 
 import pandas as pd
 
-__all__ = ["amount", "count", "day", "hours", "money", "number", "percent", "points", "score"]
+from kamlab.safe import markdown_text
+
+__all__ = [
+    "amount",
+    "count",
+    "day",
+    "hours",
+    "listed",
+    "money",
+    "number",
+    "percent",
+    "points",
+    "score",
+]
 
 
 def _missing(value) -> bool:
@@ -127,3 +145,12 @@ def day_in_words(value) -> str:
     """A date as a reader says it: ``1 July 2026`` (no leading zero)."""
     stamp = pd.Timestamp(value)
     return f"{stamp.day} {stamp:%B %Y}"
+
+
+def listed(names: list[str], most: int = 5) -> str:
+    """Names for a Markdown sentence, each escaped: ``a, b and c``; beyond ``most``,
+    ``a, b, ... and 3 more``."""
+    names = [markdown_text(n) for n in names]
+    if len(names) > most:
+        names = [*names[:most], f"{count(len(names) - most)} more"]
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"

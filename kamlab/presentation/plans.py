@@ -7,7 +7,7 @@ from __future__ import annotations
 import pandas as pd
 
 from kamlab.plans.scorecard import STATUSES
-from kamlab.presentation.format import count, day, money, percent
+from kamlab.presentation.format import count, day, listed, money, percent
 from kamlab.presentation.tables import ReaderTable, for_reader
 from kamlab.safe import markdown_text as md
 
@@ -157,14 +157,6 @@ def _things(n: int, noun: str) -> str:
     return f"{count(n)} {noun}{'' if n == 1 else 's'}"
 
 
-def _listed(names: list[str], most: int = 5) -> str:
-    """``a, b and c``; beyond ``most``, ``a, b, ... and 3 more``."""
-    names = [md(n) for n in names]
-    if len(names) > most:
-        names = [*names[:most], f"{count(len(names) - most)} more"]
-    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
-
-
 def plans_summary(
     card: pd.DataFrame,
     actions: pd.DataFrame,
@@ -219,7 +211,7 @@ def _without_plan(card: pd.DataFrame, key: pd.Series) -> str:
     n = len(without)
     return (
         f"{_things(n, 'key account')} {'has' if n == 1 else 'have'} no plan yet "
-        f"({_listed(list(without))}): kamlab plans init drafts one for each."
+        f"({listed(list(without))}): kamlab plans init drafts one for each."
     )
 
 

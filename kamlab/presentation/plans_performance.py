@@ -33,7 +33,6 @@ __all__ = [
 ]
 
 
-
 def _tier(table: pd.DataFrame, index: pd.Index) -> pd.Series:
     tier = table["tier"].astype("object") if "tier" in table else pd.Series(dtype="object")
     return tier.reindex(index).fillna("not in the portfolio")
