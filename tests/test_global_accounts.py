@@ -218,6 +218,22 @@ def test_a_period_run_rolls_up_for_the_report(files):
     assert table["revenue"].sum() == pytest.approx(entity["revenue"].sum(), abs=0.01)
 
 
+def test_a_rolled_up_run_evaluates_the_entities_models_and_fits_none(files, monkeypatch):
+    from kamlab.workflows import period_run, rolled_up
+
+    run = period_run(files["transactions"], files["accounts"], period="2026Q3")
+    name, fitted, _, _ = run.uplift_model()
+    rolled = rolled_up(run)
+    monkeypatch.setattr(rolled, "model_comparison", lambda *a, **k: pytest.fail("refit"))
+    rolled_name, value, _, _ = rolled.uplift_model()
+    assert rolled_name == name
+    assert value.purchases is fitted.purchases and value.spend is fitted.spend
+    table = rolled.portfolio.table_
+    alive = value.value.table["probability_alive"]
+    assert table["probability_alive"].dropna().index.isin(alive.index).all()
+    assert set(alive.index) - set(fitted.value.table.index)  # the global ids, valued
+
+
 # --------------------------------------------------------------------------- countries
 
 

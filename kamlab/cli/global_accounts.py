@@ -50,19 +50,21 @@ def add_roll_up(p) -> None:
 
 
 def read_rolled_input(args, out: Path, previous=None, *, until=None, window="12M"):
-    """:func:`~kamlab.cli.options.read_input_for`, then ``(tx, accounts, previous)`` rolled
-    up to global accounts when ``--roll-up`` was given (``previous``, an earlier accounts
-    table, with today's parents), else as read. ``--roll-up`` without an accounts file
-    with ``parent_id`` is a one-line error, before the transactions are read."""
+    """:func:`~kamlab.cli.options.read_input_for`, then ``(tx, accounts, previous, entities)``:
+    the first three rolled up to global accounts when ``--roll-up`` was given
+    (``previous``, an earlier accounts table, with today's parents), else as read;
+    ``entities`` the ``(tx, accounts)`` as read when rolled up (the purchase model is
+    fitted on them), else None. ``--roll-up`` without an accounts file with ``parent_id``
+    is a one-line error, before the transactions are read."""
     if not getattr(args, "roll_up", False):
         tx, accounts = read_input_for(args, out)
-        return tx, accounts, previous
+        return tx, accounts, previous, None
     from kamlab.portfolio.global_accounts import roll_up_with_previous
 
     ids = _parents(args, "--roll-up")
-    tx, accounts = read_input_for(args, out)
+    entities = read_input_for(args, out)
     tx, rolled, previous = roll_up_with_previous(
-        tx, accounts, previous, until=until, window=window, rates=args.cost_rates
+        *entities, previous, until=until, window=window, rates=args.cost_rates
     )
     moved = int((rolled["entities"] > 1).sum())
     print(
@@ -70,7 +72,7 @@ def read_rolled_input(args, out: Path, previous=None, *, until=None, window="12M
         f"({moved:,} with several entities)",
         file=sys.stderr,
     )
-    return tx, rolled, previous
+    return tx, rolled, previous, entities
 
 
 def _parents(args, flag: str | None = None):

@@ -89,8 +89,8 @@ def cmd_portfolio(args) -> None:
     out = Path(args.out)
     until = period_end(args)
     previous = read_accounts_table(args.previous_accounts)
-    tx, accounts, previous = read_rolled_input(args, out, previous, until=until)
-    name, portfolio, note = portfolio_run(args, tx, accounts, until, previous)
+    tx, accounts, previous, entities = read_rolled_input(args, out, previous, until=until)
+    name, portfolio, note = portfolio_run(args, tx, accounts, until, previous, entities)
     table = with_entities(portfolio.table_, accounts, args)
     write_csv(table.reset_index(), out, index=False)
     if args.chart:
@@ -124,12 +124,15 @@ def cmd_portfolio(args) -> None:
     print(f"portfolio: {len(table):,} accounts -> {out}", file=sys.stderr)
 
 
-def portfolio_run(args, tx, accounts, until, previous=None):
+def portfolio_run(args, tx, accounts, until, previous=None, entities=None):
     """``(model name, Portfolio, note)``: the portfolio exactly as ``kamlab portfolio``
     builds it from these arguments (``kamlab plans init`` and ``kamlab scorecard`` share
     it, so their key accounts and actuals are its table's). ``previous``: the previous
-    accounts table (default: read from ``--previous-accounts`` when the command has it)."""
-    name, value, note = _run_model(args, tx, accounts, until)
+    accounts table (default: read from ``--previous-accounts`` when the command has it).
+    ``entities``: the ``(tx, accounts)`` that ``tx`` and ``accounts`` were rolled up from:
+    the purchase model is fitted on them and evaluated on the global accounts, as the
+    report's global accounts section does."""
+    name, value, note = _run_model(args, tx, accounts, until, entities)
     portfolio = _portfolio(
         args,
         tx,
@@ -143,12 +146,17 @@ def portfolio_run(args, tx, accounts, until, previous=None):
     return name, portfolio, note
 
 
-def _run_model(args, tx, accounts, until):
+def _run_model(args, tx, accounts, until, entities=None):
     """The run's one purchase model (:func:`~kamlab.workflows.value.fit_uplift_model`):
-    ``(name, CustomerValue, note)``; it gives account health its P(alive)."""
-    from kamlab.workflows.value import fit_uplift_model
+    ``(name, CustomerValue, note)``; it gives account health its P(alive). With
+    ``entities`` it is fitted on them and evaluated on ``tx``
+    (:func:`~kamlab.workflows.value.evaluate_value`)."""
+    from kamlab.workflows.value import evaluate_value, fit_uplift_model
 
-    name, run, _, note = fit_uplift_model(tx, accounts, until=until, rates=args.cost_rates)
+    fit_tx, fit_accounts = entities or (tx, accounts)
+    name, run, _, note = fit_uplift_model(fit_tx, fit_accounts, until=until, rates=args.cost_rates)
+    if entities is not None:
+        run = evaluate_value(run, tx, accounts, until=until, rates=args.cost_rates)
     return name, run.value, note
 
 

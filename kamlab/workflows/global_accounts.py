@@ -21,8 +21,12 @@ def rolled_up(run: PeriodRun) -> PeriodRun:
     (today's and the previous one, with today's parents and weights) rolled up
     (:func:`kamlab.portfolio.global_accounts.roll_up_with_previous`: the weights and the
     account drivers' years are those of the 12 months to the run's end). Its results are
-    kept apart from the entity-level run's (its reading options carry ``roll_up``). An
-    accounts file without ``parent_id`` is an :class:`~kamlab.errors.InputError`."""
+    kept apart from the entity-level run's (its reading options carry ``roll_up``). Its
+    account health and value use ``run``'s purchase and spend models as fitted on the
+    entities (:attr:`PeriodRun.fitted`): refitting them on global accounts would give
+    almost the same parameters, most accounts being alone in their global account, and
+    takes minutes at 100k accounts. An accounts file without ``parent_id`` is an
+    :class:`~kamlab.errors.InputError`."""
     tx, accounts, previous = roll_up_with_previous(
         run.transactions, run.accounts, run.previous_accounts, until=run.until, rates=run.rates
     )
@@ -31,5 +35,10 @@ def rolled_up(run: PeriodRun) -> PeriodRun:
         paths, columns, options = sources
         sources = (paths, columns, {**options, "roll_up": True})
     return dataclasses.replace(
-        run, transactions=tx, accounts=accounts, previous_accounts=previous, sources=sources
+        run,
+        transactions=tx,
+        accounts=accounts,
+        previous_accounts=previous,
+        sources=sources,
+        fitted=run,
     )

@@ -35,7 +35,13 @@ from kamlab.io import (
 )
 from kamlab.periods import ReportPeriod, parse_period, period_of
 from kamlab.workflows.cache import content_key, fingerprint, memo, share_lines
-from kamlab.workflows.value import ValueRun, hours_plan, pick_uplift_run, run_value
+from kamlab.workflows.value import (
+    ValueRun,
+    evaluate_value,
+    hours_plan,
+    pick_uplift_run,
+    run_value,
+)
 
 __all__ = ["PeriodRun", "known_accounts", "period_run", "read_contacts_file", "read_inputs"]
 
@@ -63,6 +69,9 @@ class PeriodRun:
     """The contacts file, read and validated (:func:`~kamlab.io.read_contacts`), or None."""
     sources: tuple = field(default=(), repr=False)
     """What the inputs were read from: file paths, column mapping, reading options."""
+    fitted: PeriodRun | None = field(default=None, repr=False)
+    """The run whose fitted purchase and spend models this one evaluates instead of fitting
+    its own (a run rolled up to global accounts: :func:`~kamlab.workflows.rolled_up`)."""
 
     @cached_property
     def key(self) -> tuple:
@@ -269,7 +278,25 @@ class PeriodRun:
         """The run's one purchase model, for value, retention and value at risk: the one
         :meth:`model_comparison` chose out of sample, or the next by its rule when that
         one does not converge on all the data (:func:`~kamlab.workflows.value.pick_uplift_run`):
-        ``(name, ValueRun, parameter draws it supports, note)``."""
+        ``(name, ValueRun, parameter draws it supports, note)``. A run with :attr:`fitted`
+        evaluates that run's models on its own accounts
+        (:func:`~kamlab.workflows.value.evaluate_value`) and fits none."""
+        if self.fitted is not None:
+            options = {"horizon_months": horizon_months, "discount": discount}
+            name, fitted, draws, note = self.fitted.uplift_model(**options)
+            value = self._memo(
+                "evaluated_value",
+                (self.until, name, horizon_months, discount),
+                lambda: evaluate_value(
+                    fitted,
+                    self.transactions,
+                    self.accounts,
+                    until=self.until,
+                    rates=self.rates,
+                    **options,
+                ),
+            )
+            return name, value, draws, note
         return pick_uplift_run(
             lambda model: self.value(model, horizon_months=horizon_months, discount=discount),
             self.model_comparison(),

@@ -25,6 +25,7 @@ __all__ = [
     "MODELS",
     "ValueRun",
     "choose_uplift_model",
+    "evaluate_value",
     "fit_model",
     "fit_uplift_model",
     "hours_plan",
@@ -86,18 +87,61 @@ def run_value(
     :class:`~kamlab.workflows.PeriodRun` keeps the result for the rest of the run."""
     import kamlab.models as models
     from kamlab.summary import summarize
-    from kamlab.value.clv import clv_inputs, customer_value, spend_data, usable_spend
-    from kamlab.value.pnl import customer_pnl
+    from kamlab.value.clv import spend_data
 
     if model not in MODELS:
         raise ConfigError(f"model {model!r}: expected one of {', '.join(MODELS)}")
     notes: list[str] = []
     summary = summarize(tx, until=until)
-    pnl = customer_pnl(tx, accounts, until=summary.attrs["until"], rates=rates)
     purchases = fit_model(getattr(models, MODELS[model])(), summary, notes)
-
-    fit_on, summary = spend_data(summary, notes)  # repeat purchases of no value left out
+    fit_on, _ = spend_data(summary, notes)  # repeat purchases of no value left out
     spend = fit_model(models.GammaGamma(), fit_on, notes)
+    return _valued(tx, accounts, summary, purchases, spend, notes, horizon_months, discount, rates)
+
+
+def evaluate_value(
+    fitted: ValueRun,
+    tx,
+    accounts=None,
+    *,
+    until=None,
+    horizon_months: float = 36,
+    discount: float = 0.10,
+    rates=None,
+) -> ValueRun:
+    """``fitted``'s purchase and spend models, with the parameters fitted there, evaluated
+    on the accounts of ``tx`` (the same lines rolled up to global accounts, say): the
+    summary, P&L and customer value of :func:`run_value`, without fitting again. The
+    parameters describe the population the models were fitted on; each account's values
+    still rest on its own history."""
+    from kamlab.summary import summarize
+
+    notes = [
+        f"the {fitted.purchases.display_name} and Gamma-Gamma models fitted on the "
+        "accounts as sold to, evaluated here"
+    ]
+    summary = summarize(tx, until=until)
+    return _valued(
+        tx,
+        accounts,
+        summary,
+        fitted.purchases,
+        fitted.spend,
+        notes,
+        horizon_months,
+        discount,
+        rates,
+    )
+
+
+def _valued(tx, accounts, summary, purchases, spend, notes, horizon_months, discount, rates):
+    """The :class:`ValueRun` of fitted models on ``summary``: P&L over all history and
+    customer value."""
+    from kamlab.value.clv import clv_inputs, customer_value, spend_data, usable_spend
+    from kamlab.value.pnl import customer_pnl
+
+    pnl = customer_pnl(tx, accounts, until=summary.attrs["until"], rates=rates)
+    _, summary = spend_data(summary, [])  # said in the notes when fitted
     used = usable_spend(spend, summary, notes)
     value = customer_value(
         summary,
