@@ -107,6 +107,27 @@ def test_the_previous_accounts_file_scores_the_previous_period_and_says_so(sampl
     assert q2.to_dict() == run.previous_table["stage"].astype(object).reindex(q2.index).to_dict()
 
 
+def test_the_history_reuses_the_runs_current_and_previous_portfolios(sample, monkeypatch):
+    import kamlab.portfolio.history as history_module
+
+    run = run_of(sample, period="2026Q3")
+    current, previous = run.portfolio.table_, run.previous_table
+    built = []
+    real = history_module.build_portfolio
+
+    def counted(*args, until, **kwargs):
+        built.append(until)
+        return real(*args, until=until, **kwargs)
+
+    monkeypatch.setattr(history_module, "build_portfolio", counted)
+    history = run.history(3)
+    assert built == ["2026-03-31"]  # only the period the run has no table for
+    q3 = history.xs("2026Q3", level="period")
+    assert q3["revenue"].to_dict() == current["revenue"].reindex(q3.index).to_dict()
+    q2 = history.xs("2026Q2", level="period")
+    assert q2["box"].to_dict() == previous["box"].astype(object).reindex(q2.index).to_dict()
+
+
 def test_without_a_previous_accounts_file_past_periods_say_they_use_todays(sample):
     run = period_run(sample["transactions"], sample["accounts"], period="2026Q3")
     assert run.previous_table.attrs["accounts_as_of"] == "today's"

@@ -83,6 +83,7 @@ def portfolio_history(
     rates=None,
     health_value=None,
     snapshots: Mapping | None = None,
+    built: Mapping[str, pd.DataFrame] | None = None,
 ) -> pd.DataFrame:
     """Long table ``account_id, period`` x :data:`HISTORY_COLUMNS` and ``accounts_as_of``
     for the ``count`` periods ending with ``period`` (accounts appear in the periods they
@@ -97,7 +98,10 @@ def portfolio_history(
     ``health_value``: the run's ``CustomerValue``, whose purchase model gives each
     period's account health (and so the key tier's guard); without it health rests on
     recency. Periods whose 12 months hold no transactions (a short history) are left out;
-    the period itself always has a row per account of its portfolio."""
+    the period itself always has a row per account of its portfolio. ``built``: portfolio
+    tables already built the same way for some periods (label -> table, e.g. a run's
+    current and previous one), used as they are when they end on that period's last day
+    (``attrs["until"]``), instead of building them again."""
     given = _snapshots(snapshots, period)
     ends = period_ends(period, count)
     frames = []
@@ -110,14 +114,16 @@ def portfolio_history(
             table_of_time, as_of = None, "none"
         else:
             table_of_time, as_of = accounts, "current" if label == ends[-1][0] else "today's"
-        table = build_portfolio(
-            transactions,
-            table_of_time,
-            until=end,
-            criteria=criteria,
-            rates=rates,
-            health_value=health_value,
-        ).table_
+        table = (built or {}).get(label)
+        if table is None or str(table.attrs.get("until")) != end:
+            table = build_portfolio(
+                transactions,
+                table_of_time,
+                until=end,
+                criteria=criteria,
+                rates=rates,
+                health_value=health_value,
+            ).table_
         part = table[[c for c in HISTORY_COLUMNS if c in table.columns]].copy()
         for column in ("box", "tier", "stage", "health"):
             if column in part:

@@ -192,10 +192,14 @@ class PeriodRun:
         name, value_run, _, _ = self.uplift_model()
         given = self.snapshots(snapshots)
         tables = tuple(sorted((str(k), fingerprint(_frame(v))) for k, v in given.items()))
-        return self._memo(
-            "history",
-            (self.label, count, name, tables),
-            lambda: portfolio_history(
+
+        def compute() -> pd.DataFrame:
+            # the run's own two tables, where they are what the history would build
+            built = {self.label: self.portfolio.table_}
+            before = self.previous_period.label
+            if given.get(before) is self.previous_accounts:
+                built[before] = self.previous_table
+            return portfolio_history(
                 self.transactions,
                 self.accounts,
                 period=self.label,
@@ -204,8 +208,10 @@ class PeriodRun:
                 rates=self.rates,
                 health_value=value_run.value,
                 snapshots=given,
-            ),
-        )
+                built=built,
+            )
+
+        return self._memo("history", (self.label, count, name, tables), compute)
 
     # -- plans and people -------------------------------------------------------------------------
     def plan_scorecard(self, pnl: pd.DataFrame | None = None):
