@@ -404,3 +404,12 @@ def test_the_commands_explain_global_accounts_with_an_example(command, capsys):
     assert exit_.value.code == 0
     text = capsys.readouterr().out
     assert "example" in text and "--roll-up" in text
+
+
+def test_a_long_list_of_global_accounts_says_how_many_it_leaves_to_the_workbook():
+    from kamlab.presentation.global_accounts import listed_note
+
+    assert listed_note(15, 1204) == (
+        "The 15 largest of 1,204 global accounts by net revenue; the workbook lists them all."
+    )
+    assert listed_note(4, 4) == ""

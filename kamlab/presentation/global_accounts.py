@@ -9,7 +9,17 @@ from kamlab.portfolio.global_accounts import COMPARISON_MEASURES
 from kamlab.presentation import format as fmt
 from kamlab.presentation.tables import ReaderTable, for_reader
 
-__all__ = ["country_table", "describe_countries", "describe_global_account", "spreads_table"]
+__all__ = [
+    "LISTED",
+    "country_table",
+    "describe_countries",
+    "describe_global_account",
+    "listed_note",
+    "spreads_table",
+]
+
+LISTED = 15
+"""Global accounts a report's tables list, largest first; the workbook has them all."""
 
 _SHOWN = ("global_name", "account_name", "country", *COMPARISON_MEASURES)
 _RANGES = (  # measure, words, how a value reads
@@ -37,6 +47,18 @@ def country_table(comparison: pd.DataFrame, *, global_id: str | None = None) -> 
     if global_id is not None and len(rows):
         title = f"{rows['global_name'].iloc[0]}: entities by country"
     return for_reader(rows, columns=list(_SHOWN), currency=currency, index=False, title=title)
+
+
+def listed_note(shown: int, total: int) -> str:
+    """Under a table of the largest global accounts: how many of how many it lists (empty
+    when it lists them all): "The 15 largest of 1,204 global accounts; the workbook lists
+    them all." """
+    if shown >= total:
+        return ""
+    return (
+        f"The {shown:,} largest of {total:,} global accounts by net revenue; the workbook "
+        "lists them all."
+    )
 
 
 def spreads_table(spreads: pd.DataFrame, *, currency: str = "GBP") -> ReaderTable:
