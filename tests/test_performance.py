@@ -87,15 +87,26 @@ def test_a_known_ten_percent_gain_is_recovered_within_its_interval():
     assert revenue["total_low"] <= true_gain <= revenue["total_high"]
     assert revenue["relative_low"] <= 0.10 <= revenue["relative_high"]
     contribution = result.estimates.loc["contribution"]
-    assert contribution["low"] > 0
+    assert contribution["total_low"] <= true_contribution_gain(kpis, 0.10)
+    assert true_contribution_gain(kpis, 0.10) <= contribution["total_high"]
+
+
+def true_contribution_gain(kpis, effect: float) -> float:
+    """The key accounts' contribution gained with ``effect`` on their later revenue (the
+    synthetic margin is the same both years)."""
+    k = kpis[kpis["key"]]
+    margin = (k["contribution_before"] + k["kam_cost_before"]) / k["revenue_before"]
+    return float((margin * k["revenue"] * effect / (1 + effect)).sum())
 
 
 def test_without_random_churn_the_interval_tells_a_ten_percent_gain_from_none():
     """Churn of big accounts is most of the noise; without it the gain is found."""
     kpis, true_gain = synthetic(0.10, churn=0.0)
-    revenue = programme_return(kpis, hour_cost=HOUR_COST).estimates.loc["revenue"]
+    estimates = programme_return(kpis, hour_cost=HOUR_COST).estimates
+    revenue = estimates.loc["revenue"]
     assert 0 < revenue["relative_low"] <= 0.10 <= revenue["relative_high"]
     assert revenue["total_low"] <= true_gain <= revenue["total_high"]
+    assert estimates.loc["contribution", "low"] > 0
 
 
 def test_no_programme_effect_is_not_found_significant():
