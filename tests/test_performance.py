@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 import kamlab.cli as cli
+import kamlab.portfolio.performance as performance
 from kamlab.datasets import make_sample
 from kamlab.io import read_accounts, read_transactions
 from kamlab.plots import programme_before_after
@@ -87,15 +88,26 @@ def test_a_known_ten_percent_gain_is_recovered_within_its_interval():
     assert revenue["total_low"] <= true_gain <= revenue["total_high"]
     assert revenue["relative_low"] <= 0.10 <= revenue["relative_high"]
     contribution = result.estimates.loc["contribution"]
-    assert contribution["low"] > 0
+    assert contribution["total_low"] <= true_contribution_gain(kpis, 0.10)
+    assert true_contribution_gain(kpis, 0.10) <= contribution["total_high"]
+
+
+def true_contribution_gain(kpis, effect: float) -> float:
+    """The key accounts' contribution gained with ``effect`` on their later revenue (the
+    synthetic margin is the same both years)."""
+    k = kpis[kpis["key"]]
+    margin = (k["contribution_before"] + k["kam_cost_before"]) / k["revenue_before"]
+    return float((margin * k["revenue"] * effect / (1 + effect)).sum())
 
 
 def test_without_random_churn_the_interval_tells_a_ten_percent_gain_from_none():
     """Churn of big accounts is most of the noise; without it the gain is found."""
     kpis, true_gain = synthetic(0.10, churn=0.0)
-    revenue = programme_return(kpis, hour_cost=HOUR_COST).estimates.loc["revenue"]
+    estimates = programme_return(kpis, hour_cost=HOUR_COST).estimates
+    revenue = estimates.loc["revenue"]
     assert 0 < revenue["relative_low"] <= 0.10 <= revenue["relative_high"]
     assert revenue["total_low"] <= true_gain <= revenue["total_high"]
+    assert estimates.loc["contribution", "low"] > 0
 
 
 def test_no_programme_effect_is_not_found_significant():
@@ -144,6 +156,75 @@ def test_the_bootstrap_is_seeded():
     one = programme_return(kpis, hour_cost=HOUR_COST, seed=7, draws=300)
     two = programme_return(kpis, hour_cost=HOUR_COST, seed=7, draws=300)
     pd.testing.assert_frame_equal(one.estimates, two.estimates)
+
+
+def test_the_bootstrap_does_not_depend_on_how_many_draws_are_computed_at_once(monkeypatch):
+    kpis, _ = synthetic(0.05, n=600)
+    monkeypatch.setattr(performance, "_CHUNK", 7)
+    small = programme_return(kpis, hour_cost=HOUR_COST, seed=7, draws=300).estimates
+    monkeypatch.setattr(performance, "_CHUNK", 1000)
+    whole = programme_return(kpis, hour_cost=HOUR_COST, seed=7, draws=300).estimates
+    pd.testing.assert_frame_equal(small, whole)
+    other = programme_return(kpis, hour_cost=HOUR_COST, seed=8, draws=300).estimates
+    assert other.loc["revenue", "low"] != whole.loc["revenue", "low"]
+
+
+def test_the_bootstrap_resamples_key_accounts_and_poisson_weighs_comparison_accounts():
+    keys, controls = performance._resample(np.random.default_rng(0), 50, 400, 2000)
+    assert keys.shape == (50, 2000) and (keys.sum(axis=0) == 50).all()  # multinomial
+    assert controls.shape == (400, 2000)
+    assert controls.mean() == pytest.approx(1.0, abs=0.01)  # Poisson(1): mean = variance = 1
+    assert controls.var() == pytest.approx(1.0, abs=0.02)
+    assert (controls == 0).mean() == pytest.approx(np.exp(-1), abs=0.005)
+    # independent across comparison accounts: a draw's total varies as Poisson(400) does
+    assert controls.sum(axis=0).var() / 400 == pytest.approx(1.0, abs=0.15)
+
+
+def small_outcomes():
+    """Six key accounts with two matches each among five comparison accounts; a match
+    without a value, and a key account without its own change, in one measure."""
+    rng = np.random.default_rng(3)
+    m, n = 6, 5
+    slot, which, weight = np.repeat(np.arange(m), 2), rng.integers(0, n, 2 * m), np.full(12, 0.5)
+    revenue_values, revenue_change = rng.normal(size=12), rng.normal(size=m)
+    revenue_values[3] = np.nan
+    revenue_change[4] = np.nan
+    outcomes = {
+        "revenue": (revenue_change, rng.uniform(1, 2, m), revenue_values),
+        "retention": (rng.normal(size=m), np.ones(m), rng.normal(size=12)),
+    }
+    return outcomes, slot, which, weight, m, n
+
+
+def test_each_key_accounts_effect_is_its_change_less_the_weighted_mean_of_its_matches():
+    outcomes, slot, which, weight, m, n = small_outcomes()
+    matrix, blocks = performance._pair_sums(outcomes, slot, which, weight, m, n)
+    reweight = np.random.default_rng(1).poisson(1.0, size=(n, 3)).astype(float)
+    effects = performance._effects(outcomes, matrix, blocks, reweight)
+    for name, (dy, scale, values) in outcomes.items():
+        for i in range(m):
+            for d in range(3):
+                w = weight * reweight[which, d] * (slot == i) * np.isfinite(values)
+                mean = (w * np.nan_to_num(values)).sum() / w.sum() if w.sum() else np.nan
+                assert effects[name][i, d] == pytest.approx(dy[i] - scale[i] * mean, nan_ok=True)
+    assert np.isnan(effects["revenue"][4]).all()
+
+
+def test_each_bootstrap_draw_is_the_mean_effect_of_its_resampled_key_accounts():
+    outcomes, slot, which, weight, m, n = small_outcomes()
+    matrix, blocks = performance._pair_sums(outcomes, slot, which, weight, m, n)
+    revenue = np.full(m, 10.0)
+    means, ratios = performance._bootstrap(outcomes, matrix, blocks, revenue, n, 40, seed=1)
+    keys, controls = performance._resample(np.random.default_rng(1), m, n, 40)
+    effects = performance._effects(outcomes, matrix, blocks, controls)
+    for name, b in effects.items():
+        counts = np.where(np.isfinite(b), keys, 0.0)  # a draw weighs the key accounts with one
+        gain = (counts * np.nan_to_num(b)).sum(axis=0)
+        with np.errstate(invalid="ignore"):  # a draw may weigh none: NaN
+            np.testing.assert_allclose(means[name], gain / counts.sum(axis=0))
+            if name == "revenue":
+                without = (counts * np.nan_to_num(revenue[:, None] - b)).sum(axis=0)
+                np.testing.assert_allclose(ratios, gain / without)
 
 
 def test_every_match_is_a_non_key_account_within_the_caliper():

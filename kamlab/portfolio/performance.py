@@ -40,11 +40,11 @@ stage then and now (progress in steps of :data:`~kamlab.vocabulary.STAGES`).
 5. *Interval*: a percentile bootstrap (seeded): each draw resamples the matched key
    accounts and reweights the comparison accounts (Poisson(1) weights, so one used by
    several key accounts moves them together); the matching itself is not redone (Abadie
-   & Imbens 2008 show that bootstrapping nearest-neighbour matching is not valid). On
-   simulated data (tests/test_performance.py's generator, 100 seeds each, matched then on
-   revenue and margin only) the 95%
-   interval held the true revenue gain 94 times in 100 with a 10% effect and excluded zero
-   3 times in 100 with none.
+   & Imbens 2008 show that bootstrapping nearest-neighbour matching is not valid). The
+   draws are computed a few at a time, the same for any chunk size. On simulated data
+   (tests/test_performance.py's generator, 400 seeds each, matched on revenue and margin)
+   the 95% interval held the true revenue gain 365 times in 400 (91%) with a 10% effect
+   and excluded zero 20 times in 400 (5%) with none.
 6. *Return on KAM investment* = (contribution gain - KAM cost) / KAM cost, the KAM cost a
    year of the matched key accounts' ``kam_hours`` at the loaded hour rate
    (:func:`~kamlab.portfolio.planning.loaded_hour_cost`).
@@ -568,7 +568,7 @@ def programme_return(
     result.matches = pairs[["account_id", "comparison_id", "distance", "weight"]].reset_index(
         drop=True
     )
-    listed = result.matches.groupby("account_id")["comparison_id"].agg(", ".join)
+    listed = _joined(result.matches["account_id"], result.matches["comparison_id"])
     effects.insert(0, "comparison_ids", listed.reindex(effects.index))
     effects.index.name = "account_id"
     result.effects = effects
@@ -582,6 +582,17 @@ def programme_return(
     matched[matched_rows] = True
     result.balance = _smd(covariates.reset_index(drop=True), key.to_numpy(), w, matched)
     return result
+
+
+def _joined(keys: pd.Series, values: pd.Series) -> pd.Series:
+    """``values`` joined with ", " per key, in their order, indexed by the sorted keys:
+    ``values.groupby(keys).agg(", ".join)`` without a Python call per group."""
+    order = np.argsort(keys.to_numpy(dtype=object), kind="stable")
+    k, v = keys.to_numpy(dtype=object)[order], values.to_numpy(dtype=object)[order]
+    if not len(k):
+        return pd.Series(dtype="object")
+    starts = np.flatnonzero(np.r_[True, k[1:] != k[:-1]])
+    return pd.Series([", ".join(part) for part in np.split(v, starts[1:])], index=k[starts])
 
 
 def _levels(key: pd.DataFrame, estimates: pd.DataFrame) -> pd.DataFrame:
@@ -628,22 +639,101 @@ def _pair_values(pairs: pd.DataFrame, values: np.ndarray, x: np.ndarray) -> np.n
     return values[control_row] + (x[key_row] - x[control_row]) @ slopes
 
 
-def _effects(outcomes, slot, matrix, weights):
-    """Per key account and measure: its change less its scale x the weighted mean of its
-    matches' values; ``weights`` (draws x pairs) are the pairs' weights in each draw."""
-    out = {}
+def _pair_sums(outcomes, slot, which, weight, m: int, n_controls: int):
+    """The sparse map from the comparison accounts' weights (one column per draw) to each
+    matched key account's sums over its usable matches (value finite and the key
+    account's own change finite): per measure, ``m`` rows of weight x value x the key
+    account's scale (``num``) and ``m`` rows of the weights (``den``, shared by the
+    measures with the same usable matches). Returns the matrix and, per measure with any
+    usable match, the row blocks of its num and den."""
+    from scipy.sparse import csr_matrix
+
+    data, blocks, dens = [], {}, {}
     for name, (dy, scale, values) in outcomes.items():
-        ok = np.isfinite(values)
-        w = weights * ok
-        num = (w * np.where(ok, values, 0.0)) @ matrix
-        den = w @ matrix
+        usable = np.isfinite(values) & np.isfinite(dy[slot])
+        if not usable.any():
+            continue
+        w = np.where(usable, weight, 0.0)
+        data.append(w * np.where(usable, values, 0.0) * scale[slot])
+        num = len(data) - 1
+        if usable.tobytes() not in dens:
+            data.append(w)
+            dens[usable.tobytes()] = len(data) - 1
+        blocks[name] = (num, dens[usable.tobytes()])
+    rows = np.concatenate([slot + m * b for b in range(len(data))]) if data else []
+    cols = np.tile(which, len(data))
+    values = np.concatenate(data) if data else []
+    matrix = csr_matrix((values, (rows, cols)), shape=(m * len(data), n_controls))
+    matrix.eliminate_zeros()
+    return matrix, blocks
+
+
+def _effects(outcomes, matrix, blocks, reweight: np.ndarray) -> dict[str, np.ndarray]:
+    """Per measure (key accounts x draws): the key account's change less its scale x the
+    weighted mean of its matches' values, the comparison accounts weighted by the columns
+    of ``reweight`` (comparison accounts x draws); NaN where no usable match weighs."""
+    sums = matrix @ reweight
+    out = {}
+    for name, (dy, _, _) in outcomes.items():
+        if name not in blocks:
+            out[name] = np.full((len(dy), reweight.shape[1]), np.nan)
+            continue
+        m = len(dy)
+        num, den = (sums[b * m : (b + 1) * m] for b in blocks[name])
         with np.errstate(invalid="ignore", divide="ignore"):
-            out[name] = dy - scale * np.where(den > 0, num / den, np.nan)
+            out[name] = dy[:, None] - num / np.where(den > 0, den, np.nan)
     return out
 
 
-_CHUNK = 250
-"""Bootstrap draws computed at once (draws x matches floats per measure)."""
+def _resample(rng: np.random.Generator, m: int, n: int, size: int):
+    """``size`` bootstrap draws (one column each): multinomial counts of the ``m`` matched
+    key accounts (``m`` drawn with replacement), and Poisson(1) counts of the ``n``
+    comparison accounts, drawn as a Poisson(n) number of them with replacement (the same
+    distribution: counts of a Poisson number of uniform draws are independent Poisson)."""
+    keys, controls = np.empty((size, m)), np.empty((size, n))
+    for d in range(size):
+        keys[d] = np.bincount(rng.integers(0, m, m), minlength=m)
+        controls[d] = np.bincount(rng.integers(0, n, rng.poisson(n)), minlength=n)
+    return np.ascontiguousarray(keys.T), np.ascontiguousarray(controls.T)
+
+
+_CHUNK = 16
+"""Bootstrap draws computed at once (memory: a few key accounts x draws arrays per measure;
+the results do not depend on it)."""
+
+
+def _bootstrap(outcomes, matrix, blocks, revenue, n_controls, draws, seed):
+    """Per measure the bootstrap draws' mean effect, and revenue's gain as a share of the
+    revenue without it, ``draws`` draws from ``seed``, ``_CHUNK`` at a time. A draw's total
+    gain is sum_i c_i (dy_i - num_i / den_i) over its key accounts with weight (``den_i``
+    > 0), ``c`` the key accounts' counts: ``dy @ (c x good) - sum_i (c_i / den_i) num_i``."""
+    m = len(revenue)
+    rng = np.random.default_rng(seed)
+    means = {name: [] for name in blocks}
+    ratios = []
+    changes = {name: np.nan_to_num(outcomes[name][0]) for name in blocks}
+    for start in range(0, draws, _CHUNK):
+        counts, reweight = _resample(rng, m, n_controls, min(_CHUNK, draws - start))
+        sums = matrix @ reweight
+        per_den = {}
+        for den in sorted({d for _, d in blocks.values()}):
+            weighed = sums[den * m : (den + 1) * m]
+            good = weighed > 0
+            inverse = np.divide(counts, weighed, out=np.zeros_like(weighed), where=good)
+            used = counts * good
+            per_den[den] = (used, used.sum(axis=0), inverse)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            for name, (num, den) in blocks.items():
+                used, n_used, inverse = per_den[den]
+                matched = np.einsum("ij,ij->j", inverse, sums[num * m : (num + 1) * m])
+                gain = changes[name] @ used - matched
+                means[name].append(gain / n_used)
+                if name == "revenue":
+                    ratios.append(gain / (revenue @ used - gain))
+    return (
+        {name: np.concatenate(v) for name, v in means.items()},
+        np.concatenate(ratios) if ratios else np.array([]),
+    )
 
 
 def _estimate(outcomes, slot, pairs, revenue, draws, seed, level):
@@ -651,49 +741,31 @@ def _estimate(outcomes, slot, pairs, revenue, draws, seed, level):
     bootstrap interval: each draw resamples the matched key accounts (multinomial counts)
     and reweights the comparison accounts (Poisson(1) counts, so a comparison account used
     by several key accounts moves all of them); the matches stay as found."""
-    from scipy.sparse import csr_matrix
-
-    m = len(revenue)
-    matrix = csr_matrix((np.ones(len(slot)), (np.arange(len(slot)), slot)), shape=(len(slot), m))
-    weight = pairs["weight"].to_numpy()
-    point = _effects(outcomes, slot, matrix, weight[None, :])
-    effects = pd.DataFrame({name: e[0] for name, e in point.items()})
-    effects["revenue_without"] = revenue - effects["revenue"]
-    rng = np.random.default_rng(seed)
     controls, which = np.unique(pairs["control_row"].to_numpy(), return_inverse=True)
-    counts = rng.multinomial(m, np.full(m, 1.0 / m), size=draws).astype("float64")
-    reweight = rng.poisson(1.0, size=(draws, len(controls))).astype("float64")
-    ok = {name: np.isfinite(effects[name].to_numpy()) for name in MEASURES}
-    means = {name: [] for name in MEASURES}
-    ratios = []
-    with np.errstate(invalid="ignore", divide="ignore"):
-        for start in range(0, draws, _CHUNK):  # a few hundred draws at a time: memory
-            chunk = slice(start, start + _CHUNK)
-            c = counts[chunk]
-            drawn = _effects(outcomes, slot, matrix, weight[None, :] * reweight[chunk][:, which])
-            for name, b in drawn.items():
-                good = np.isfinite(b) & ok[name]
-                gain = (c * np.where(good, b, 0.0)).sum(axis=1)
-                means[name].append(gain / (c * good).sum(axis=1))
-                if name == "revenue":
-                    ratios.append(gain / (c * np.where(good, revenue - b, 0.0)).sum(axis=1))
+    weight = pairs["weight"].to_numpy()
+    matrix, blocks = _pair_sums(outcomes, slot, which, weight, len(revenue), len(controls))
+    point = _effects(outcomes, matrix, blocks, np.ones((len(controls), 1)))
+    effects = pd.DataFrame({name: e[:, 0] for name, e in point.items()})
+    effects["revenue_without"] = revenue - effects["revenue"]
+    means, ratios = _bootstrap(outcomes, matrix, blocks, revenue, len(controls), draws, seed)
     tail = (1 - level) / 2 * 100
     stats = ["effect", "low", "high", "total", "total_low", "total_high"]
     rows = {}
     for name, kind in MEASURES.items():
-        e, valid = effects[name].to_numpy(), ok[name]
+        e = effects[name].to_numpy()
+        valid = np.isfinite(e)
         row = {"kind": kind, "n": int(valid.sum())}
         if not valid.any():
             rows[name] = row | dict.fromkeys(stats, math.nan)
             continue
-        low, high = np.nanpercentile(np.concatenate(means[name]), [tail, 100 - tail])
+        low, high = np.nanpercentile(means[name], [tail, 100 - tail])
         mean, n = float(e[valid].mean()), valid.sum()
         totals = [mean * n, low * n, high * n]
         if name == "share_of_wallet":  # a sum of shares of different wallets means nothing
             totals = [math.nan] * 3
         row |= dict(zip(stats, [mean, low, high, *totals], strict=True))
         if name == "revenue":
-            r_low, r_high = np.nanpercentile(np.concatenate(ratios), [tail, 100 - tail])
+            r_low, r_high = np.nanpercentile(ratios, [tail, 100 - tail])
             relative = e[valid].sum() / (revenue[valid] - e[valid]).sum()
             row |= {"relative": relative, "relative_low": r_low, "relative_high": r_high}
         rows[name] = {k: v if k in ("kind", "n") else float(v) for k, v in row.items()}
@@ -723,8 +795,8 @@ def performance_table(kpis: pd.DataFrame, result: ProgrammeReturn) -> pd.DataFra
     out.index.name = "account_id"
     out["role"] = np.where(out.index.isin(key), "key", "comparison")
     if len(matches):
-        listed = matches.groupby("account_id")["comparison_id"].agg(", ".join)
-        back = matches.groupby("comparison_id")["account_id"].agg(", ".join)
+        listed = _joined(matches["account_id"], matches["comparison_id"])
+        back = _joined(matches["comparison_id"], matches["account_id"])
         out["comparison_ids"] = listed.reindex(out.index).fillna("")
         out["matched_to"] = back.reindex(out.index).fillna("")
     else:
