@@ -30,6 +30,10 @@ Rows, each measured in a fresh child process (so each peak is its own), one at a
 
   (``benchmarks/summary.py``'s query; the raw log has quantity and unit price, not
   revenue, so revenue is their product here);
+- ``summary SQL, no checks``: a floor, not a peer: the summary's distinct counts
+  (purchase days, orders, products) and sums written by hand as one DuckDB query over the
+  same file, with no validation (:data:`SUMMARY_SQL`); it shows what the summary's own
+  columns cost on this engine before a single rule is checked;
 - ``kamlab (spark)``: the same kamlab summary with ``engine="spark"`` (PySpark
   ``local[2]``); the SparkSession is started before the clock starts (its start-up
   is printed apart), and sizes above ``--spark-max`` (default 10M) are skipped;
@@ -82,9 +86,20 @@ BARE_SQL = (
     "min(date) AS first_date, max(date) AS last_date, sum(quantity * unit_price) AS revenue "
     "FROM read_parquet('{path}') GROUP BY account_id"
 )
+SUMMARY_SQL = (
+    "SELECT account_id, count(DISTINCT CAST(date AS DATE)) - 1 AS frequency, "
+    "min(date) AS first_date, max(date) AS last_date, sum(quantity * unit_price) AS revenue, "
+    "count(DISTINCT order_id) AS orders, count(DISTINCT product_id) AS products, "
+    "count(*) FILTER (WHERE quantity < 0) AS return_lines, "
+    "sum(quantity * unit_price) FILTER (WHERE quantity < 0) AS returns_value "
+    "FROM read_parquet('{path}') GROUP BY account_id"
+)
+"""A floor for the summary, not a peer: the summary's distinct counts (days, orders,
+products) and sums written by hand as one DuckDB query, with no validation at all."""
 TOOLS = [
     ("kamlab_duckdb", "kamlab (duckdb)"),
     ("bare_duckdb", "bare duckdb"),
+    ("summary_sql", "summary SQL, no checks"),
     ("kamlab_spark", "kamlab (spark)"),
     ("report", "report"),
 ]
@@ -255,11 +270,13 @@ def _version(module: str) -> str | None:
 
 
 def child_bare(args) -> dict:
-    """The bare group-by straight from the Parquet file (the reference)."""
+    """The bare group-by straight from the Parquet file (the reference), or with
+    ``--engine summary`` the hand-written summary query (:data:`SUMMARY_SQL`)."""
     import duckdb
     import pandas  # noqa: F401  (.df() would import pandas inside the timed step)
 
-    sql = BARE_SQL.format(path=str(args.data).replace("'", "''"))
+    template = SUMMARY_SQL if args.engine == "summary" else BARE_SQL
+    sql = template.format(path=str(args.data).replace("'", "''"))
 
     def run():
         con = duckdb.connect()
@@ -357,7 +374,11 @@ def bench_size(n: int, args, has_engine: bool) -> dict:
     log(f"[{label}] data ...")
     path = call_child("generate", size=label, seed=args.seed)["path"]
     row["path"] = path
-    steps = [("bare_duckdb", "bare", "duckdb"), ("kamlab_duckdb", "kamlab", "duckdb")]
+    steps = [
+        ("bare_duckdb", "bare", "duckdb"),
+        ("summary_sql", "bare", "summary"),
+        ("kamlab_duckdb", "kamlab", "duckdb"),
+    ]
     if args.skip_spark:
         row["notes"]["kamlab_spark"] = "skipped (--skip-spark)"
     elif n > args.spark_max:
@@ -577,6 +598,7 @@ def plot(rows, path: Path, baseline: list[dict] | None = None, title_note: str =
     styles = {
         "kamlab_duckdb": ("tab:blue", "o"),
         "bare_duckdb": ("tab:gray", "s"),
+        "summary_sql": ("tab:purple", "v"),
         "kamlab_spark": ("tab:orange", "^"),
         "report": ("tab:green", "D"),
     }
