@@ -194,6 +194,32 @@ def test_the_period_run_compares_once_and_uses_the_choice_everywhere(tx, compari
     assert f"{first.table.loc[first.chosen, 'mae']:.3f}" in note
 
 
+def test_a_report_run_keeps_only_the_chosen_models_run_in_memory(tx, monkeypatch, tmp_path):
+    import kamlab.workflows.period as period
+    from kamlab.workflows.cache import CACHE_ENV
+
+    comparison = _made_up([2.0, 1.0, 1.5], [True, True, True])  # MBG/NBD first
+    comparison.table["predicted"] = comparison.table["actual"] = 100.0
+
+    def fitted(transactions, accounts=None, *, model, **options):
+        kind = SimpleNamespace(
+            converged_=model != "mbgnbd",  # the first choice fails on all the data
+            display_name=comparison.table.loc[model, "model"],
+            log_covariance_=pd.DataFrame(np.eye(4)),
+        )
+        return SimpleNamespace(purchases=kind, value=SimpleNamespace(model=kind, inputs={}))
+
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path))
+    monkeypatch.setattr(period, "run_value", fitted)
+    run = PeriodRun(tx)
+    monkeypatch.setattr(run, "model_comparison", lambda: comparison)
+    name, chosen, _, _ = run.uplift_model()
+    assert name == "Pareto/NBD" and run.uplift_model()[1] is chosen
+    kept = [key[1][1] for key in run._results if key[0] == "value"]
+    assert kept == ["pareto-nbd"]  # MBG/NBD, passed over, only in the cache on disk
+    assert run.value("mbgnbd").purchases.converged_ is False  # loaded again when asked
+
+
 def test_fit_compare_json_lists_three_models_and_one_chosen(sample, capsys):
     code, out, err = run(capsys, "fit", "compare", sample["transactions"], "--json")
     assert code == 0, err

@@ -37,7 +37,15 @@ import pandas as pd
 
 from kamlab.io.files import sha256
 
-__all__ = ["CACHE_ENV", "content_key", "fingerprint", "memo", "share_lines", "write_parquet"]
+__all__ = [
+    "CACHE_ENV",
+    "content_key",
+    "fingerprint",
+    "in_report_run",
+    "memo",
+    "share_lines",
+    "write_parquet",
+]
 
 CACHE_ENV = "KAMLAB_RUN_CACHE"
 
@@ -64,6 +72,11 @@ def content_key(*paths: str | Path | None) -> tuple[str, ...]:
         return redact(path) if is_url(path) else sha256(Path(path))
 
     return tuple(key(p) for p in paths)
+
+
+def in_report_run() -> bool:
+    """True within a report run: :func:`memo` keeps results in the run's cache folder."""
+    return bool(os.environ.get(CACHE_ENV))
 
 
 def memo(name: str, key: object | Callable[[], object], compute: Callable[[], T]) -> T:

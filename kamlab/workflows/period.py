@@ -34,7 +34,7 @@ from kamlab.io import (
     read_transactions,
 )
 from kamlab.periods import ReportPeriod, parse_period, period_of
-from kamlab.workflows.cache import content_key, fingerprint, memo, share_lines
+from kamlab.workflows.cache import content_key, fingerprint, in_report_run, memo, share_lines
 from kamlab.workflows.value import (
     ValueRun,
     evaluate_value,
@@ -286,7 +286,9 @@ class PeriodRun:
         one does not converge on all the data (:func:`~kamlab.workflows.value.pick_uplift_run`):
         ``(name, ValueRun, parameter draws it supports, note)``. A run with :attr:`fitted`
         evaluates that run's models on its own accounts
-        (:func:`~kamlab.workflows.value.evaluate_value`) and fits none."""
+        (:func:`~kamlab.workflows.value.evaluate_value`) and fits none. Within a report
+        run only the chosen model's run stays in memory (at 100k accounts a run holds some
+        50 MB); the fits passed over stay in the run's cache on disk."""
         if self.fitted is not None:
             options = {"horizon_months": horizon_months, "discount": discount}
             name, fitted, draws, note = self.fitted.uplift_model(**options)
@@ -303,10 +305,18 @@ class PeriodRun:
                 ),
             )
             return name, value, draws, note
-        return pick_uplift_run(
-            lambda model: self.value(model, horizon_months=horizon_months, discount=discount),
-            self.model_comparison(),
-        )
+        chosen = ("uplift_model", (horizon_months, discount))
+        if chosen not in self._results:
+            tried = set(self._results)
+            self._results[chosen] = pick_uplift_run(
+                lambda model: self.value(model, horizon_months=horizon_months, discount=discount),
+                self.model_comparison(),
+            )
+            kept = self._results[chosen][1]
+            for key in set(self._results) - tried if in_report_run() else ():
+                if key[0] == "value" and self._results[key] is not kept:
+                    del self._results[key]  # passed over: loaded again from the cache if asked
+        return self._results[chosen]
 
     def hours_plan(self, **options):
         """Account-manager hours for this period's portfolio
