@@ -256,7 +256,9 @@ def roll_up_accounts(
     drivers of the cost rates (default: summed as they are)."""
     acc = accounts_by_id(accounts)
     ids = global_ids(acc) if ids is None else ids.reindex(acc.index).fillna(acc.index.to_series())
-    group = ids.astype("string").to_numpy()
+    # integer codes of the global ids, in their sorted order: grouping by codes is quick
+    # (by text pandas would sort the ids again for every column)
+    group, labels = pd.factorize(ids.astype("string").to_numpy(), sort=True)
     w = pd.Series(1.0, index=acc.index) if weights is None else weights.reindex(acc.index)
     w = w.fillna(0.0).clip(lower=0.0).astype("float64")
     total = w.groupby(group).transform("sum")
@@ -268,7 +270,7 @@ def roll_up_accounts(
     drivers = set(cost_rates.account)
     share = _driver_shares(years, group, acc.index)
 
-    out = pd.DataFrame(index=pd.Index(largest.index, name="account_id", dtype="string"))
+    out = pd.DataFrame(index=largest.index)  # the codes, in the global ids' order
     for col in acc.columns.drop(list(_FOLDED), errors="ignore"):
         values = acc[col]
         if col in drivers and _numeric(values):
@@ -294,6 +296,7 @@ def roll_up_accounts(
     out["entities"] = pd.Series(group).value_counts().reindex(out.index).astype("int64")
     if "country" in acc.columns:
         out["countries"] = _countries(order["g"], acc["country"].reindex(order.index), out.index)
+    out.index = pd.Index(labels[out.index.to_numpy()], name="account_id", dtype="string")
     return out
 
 
