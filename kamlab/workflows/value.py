@@ -117,8 +117,8 @@ def evaluate_value(
     from kamlab.summary import summarize
 
     notes = [
-        f"the {fitted.purchases.display_name} and Gamma-Gamma models fitted on the "
-        "accounts as sold to, evaluated here"
+        f"{fitted.purchases.display_name} and Gamma-Gamma with the parameters fitted on the "
+        "accounts before the roll-up, evaluated on these accounts without fitting again"
     ]
     summary = summarize(tx, until=until)
     return _valued(
