@@ -415,6 +415,8 @@ def validate_transactions(
         share = orders.str.startswith("C").fillna(False).mean()
     table = ibis.memtable(pa.table({name: _arrow(values) for name, values in typed.items()}))
     del typed
+    date = rules.typed("date")  # microseconds, as the engine keeps timestamps (and Spark reads)
+    table = table.mutate(**{date: table[date].cast("timestamp")})
     judged = _judged(table, cols, [], known_accounts, keep_duplicates, today)
     cancelled = rules.marks_cancellations(share)
     ok = judged._kl_reason.isnull()
