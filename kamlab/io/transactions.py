@@ -133,9 +133,8 @@ class Transactions(Validated):
         """These transactions with their accepted lines read from the Parquet file ``path``
         (the same lines, written by :func:`kamlab.workflows.cache.share_lines`) in the
         default engine. Pickled, they carry the file's path, not the lines."""
-        import copy
-
-        shared = copy.copy(self)
+        shared = object.__new__(type(self))  # not copy.copy: pickling's state makes `data`
+        shared.__dict__.update(self.__dict__)
         shared.lines, shared.lines_file = connect().read_parquet(path), str(path)
         shared._data = None
         return shared
