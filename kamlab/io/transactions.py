@@ -522,11 +522,11 @@ def _repeats(frame: pd.DataFrame) -> np.ndarray:
     return repeats
 
 
-def _arrow(values) -> pa.Array:
+def _arrow(values) -> pa.Array | pa.ChunkedArray:
     """A typed column as Arrow, as pandas would hand it to the engine: NaN and NaT are
     null; text is Arrow text with 4-byte offsets where it fits (an Arrow-backed pandas
     array's characters are not copied)."""
-    if isinstance(values, pa.Array):
+    if isinstance(values, (pa.Array, pa.ChunkedArray)):
         return values
     if not isinstance(values, pd.api.extensions.ExtensionArray):
         return pa.array(values, from_pandas=True)
