@@ -133,6 +133,23 @@ def test_summaries_run_in_the_engine_without_pandas_lines(as_parquet):
     assert summary.loc["A3", "revenue"] == 9.0 and summary.loc["A3", "returns_value"] == 3.0
 
 
+def test_a_text_file_keeps_its_lines_in_the_engine_and_brings_back_only_rejected_rows(
+    as_csv, tmp_path
+):
+    tx = kl.read_transactions(as_csv, today=TODAY)
+    assert tx._data is None  # the accepted lines were not pulled back into pandas
+    assert tx.lines.count().execute() == tx.counts()["accepted"] == 4
+    assert tx.counts()["by_reason"] == EXPECTED
+    shared = tx.with_lines_file(_parquet_of(tx.lines, tmp_path / "lines.parquet"))
+    assert tx._data is None and shared._data is None  # sharing the lines made no frame
+    assert shared.data["row"].tolist() == tx.data["row"].tolist() == sorted(tx.data["row"])
+
+
+def _parquet_of(lines, path):
+    lines.to_parquet(path)
+    return path
+
+
 def test_a_database_url_and_its_password_are_never_shown():
     assert redact("postgresql://kam:secret@db.example:5432/sales") == (
         "postgresql://kam@db.example:5432/sales"

@@ -321,3 +321,24 @@ def test_a_workbook_naming_a_column_twice_is_refused_as_a_csv_is(tmp_path):
         InputError, match=r"dup.xlsx: column name\(s\) 'revenue' appear more than once"
     ):
         read_transactions(path, today=TODAY)
+
+
+def test_a_short_line_among_quoted_lines_ending_in_an_empty_field_is_still_malformed(write):
+    lines = [f'A{i},2026-03-{1 + i % 28:02d},"Widget, {i}",{10 + i}.5,' for i in range(1, 61)]
+    lines[9] = 'A10,2026-03-11,"Widget, 10",20.5'  # one field short: pandas would pad it
+    header = HEADER + ",note"
+    tx = read_transactions(write("short.csv", "\n".join([header, *lines]) + "\n"), today=TODAY)
+    accounted(tx, 60)
+    assert tx.counts()["by_reason"] == {"malformed_line": 1}
+    assert tx.quarantine.iloc[0]["row"] == 10
+
+
+def test_quoted_lines_ending_in_an_empty_field_are_read_at_once_not_line_by_line(write):
+    from kamlab.io.files import read_table
+
+    lines = [f'A{i},2026-03-{1 + i % 28:02d},"Widget, {i}",{10 + i}.5,' for i in range(1, 61)]
+    lines[3] = 'A4,2026-03-05,"Widget, 4",14.5,"said ""hi"""'
+    raw = read_table(write("empty_last.csv", "\n".join([HEADER + ",note", *lines]) + "\n"))
+    assert raw.rows is None and raw.malformed is None  # the fast reading, every row kept
+    assert raw.frame["note"].tolist() == [""] * 3 + ['said "hi"'] + [""] * 56
+    assert raw.frame["product"].iloc[0] == "Widget, 1"

@@ -376,10 +376,38 @@ def _rows_agree(buf: bytes, frame: pd.DataFrame, has_header: bool, sep: str | No
         return False
     if sep is not None and buf.find(b'"', start, end) < 0:
         return buf.count(sep.encode("utf-8"), start, end) == (frame.shape[1] - 1) * lines
-    if frame.iloc[:, -1].eq("").any():
-        return False
+    ends_empty = frame.iloc[:, -1].eq("").to_numpy(dtype=bool)
+    if ends_empty.any():
+        if sep is None or not _full_width(
+            buf, start, end, np.flatnonzero(ends_empty) + has_header, sep, frame.shape[1]
+        ):
+            return False
     text = buf.decode("utf-8", errors="surrogatepass")
     return strictly_readable(text, sep) if sep else strictly_readable(squeeze_whitespace(text), " ")
+
+
+def _full_width(buf: bytes, start: int, end: int, lines: np.ndarray, sep: str, width: int) -> bool:
+    """True when each of the physical ``lines`` (0-based, within ``buf[start:end]``, one
+    row per line) has ``width`` fields to :mod:`csv`: rows ending in an empty field that
+    pandas would also make of a short line (padding it) are checked as written, not
+    sent with the whole file down the slow path. False on bare carriage returns."""
+    if buf.find(b"\r", start, end) >= 0 and buf.count(b"\r", start, end) != buf.count(
+        b"\r\n", start, end
+    ):
+        return False
+    breaks = np.flatnonzero(
+        np.frombuffer(buf, dtype=np.uint8, count=end - start, offset=start) == 10
+    )
+    first = np.concatenate(([0], breaks + 1))[lines] + start
+    last = np.append(breaks, end - start)[lines] + start
+    text = [
+        buf[a:b].decode("utf-8", errors="surrogatepass").removesuffix("\r")
+        for a, b in zip(first, last, strict=True)
+    ]
+    try:
+        return all(len(fields) == width for fields in csv.reader(text, delimiter=sep, strict=True))
+    except csv.Error:
+        return False
 
 
 def _all_trailing(buf: bytes, frame: pd.DataFrame, has_header: bool, sep: str | None) -> bool:
