@@ -279,6 +279,42 @@ def test_price_index_compares_what_entities_pay_for_the_same_products():
     assert "Price index: 0.99 in United Kingdom to 1.09 in Germany." in page
 
 
+def test_a_small_entitys_ratios_are_not_compared_with_its_customers_large_ones():
+    from kamlab.portfolio.global_accounts import compared_entities
+
+    comparison = pd.DataFrame(
+        {
+            "global_id": ["G"] * 3 + ["H"] * 2,
+            "global_name": ["Gamma"] * 3 + ["Eta"] * 2,
+            "account_id": ["A", "B", "C", "D", "E"],
+            "country": ["Italy", "Spain", "Belgium", "France", "Ireland"],
+            "revenue": [60_000.0, 39_500.0, 500.0, 90_000.0, 500.0],
+            "contribution": [6_000.0, 3_000.0, -40_000.0, 9_000.0, 50.0],
+            "gross_margin_pct": [0.30, 0.25, 0.20, 0.30, 0.10],
+            "cost_to_serve_pct": [0.05, 0.08, 40.0, 0.05, 0.50],
+            "price_index": [1.00, 1.02, 1.30, 1.00, 1.10],
+            "orders": [50, 40, 2, 90, 1],
+            "average_order_value": [1_200.0, 975.0, 500.0, 1_100.0, 1_000.0],
+        }
+    )
+    # C holds 0.5% of Gamma's revenue: its 4,000% cost to serve is no country difference;
+    # Eta has one material entity only, so both of its entities are compared
+    assert compared_entities(comparison).tolist() == [True, True, False, True, True]
+    spreads = country_spreads(comparison)
+    assert spreads.at["G", "cost_to_serve_pct_spread"] == pytest.approx(0.03)
+    assert spreads.at["G", "revenue_spread"] == pytest.approx(59_500.0)  # amounts: all
+    assert spreads.at["H", "cost_to_serve_pct_spread"] == pytest.approx(0.45)
+    text = describe_countries(comparison, spreads)
+    assert "at least 1% of their customer's net revenue (1 smaller entity not compared)" in text
+    assert "in Belgium" not in text
+    page = describe_global_account(comparison, "G")
+    assert "Cost to serve: 5.0% in Italy to 8.0% in Spain." in page
+    # among thousands of global accounts the widest spread is one that barely buys: the
+    # headline names the widest among the largest (those the report lists)
+    headline = describe_countries(comparison, spreads, among=1)
+    assert "largest cost to serve spread among the 1 largest: Gamma (G), 5.0% in Italy" in headline
+
+
 def test_country_comparison_sets_entities_side_by_side(inputs):
     tx, accounts = inputs
     comparison = country_comparison(tx, accounts, until=UNTIL)

@@ -33,7 +33,9 @@ revenue (the entity's own P&L, cost rates as kamlab pnl), contribution, price in
 (what the entity pays for the products other entities of the customer also buy, over the
 customer's average price of them, quantity-weighted: 1.10 = 10% above), orders and
 average order value. Printed: the global accounts and entities compared and the largest
-spreads (max - min across a customer's countries) in price, margin and cost to serve.
+spreads (max - min across a customer's countries) in price, margin and cost to serve,
+among the 15 largest global accounts; ratios leave out entities with under 1% of their
+customer's net revenue.
 kamlab portfolio --roll-up and kamlab pnl --roll-up give one row per global account.
 """
 

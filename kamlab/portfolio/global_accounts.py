@@ -83,6 +83,7 @@ __all__ = [
     "COMPARISON_COLUMNS",
     "COMPARISON_MEASURES",
     "country_comparison",
+    "compared_entities",
     "country_spreads",
     "entity_window",
     "price_index",
@@ -125,6 +126,13 @@ COMPARISON_MEASURES = (
     "average_order_value",
 )
 """The measures whose spread (max - min) :func:`country_spreads` gives."""
+RATIO_MEASURES = ("gross_margin_pct", "cost_to_serve_pct", "price_index", "average_order_value")
+"""Measures per unit of an entity's business: on an entity with little revenue they say
+little (a cost to serve of 40 times the revenue of an entity that bought twice)."""
+MIN_ENTITY_SHARE = 0.01
+"""An entity's smallest share of its global account's net revenue in the window for its
+ratios (:data:`RATIO_MEASURES`) to be compared (:func:`compared_entities`): a small
+entity's higher cost to serve is a real difference, one that barely buys is not."""
 
 
 # --------------------------------------------------------------------------- who belongs
@@ -472,11 +480,25 @@ def price_index(transactions, ids: pd.Series, *, end, start) -> pd.Series | None
     return result.set_index(result["_kl_entity"].astype("string"))["index"]
 
 
+def compared_entities(comparison: pd.DataFrame, share: float = MIN_ENTITY_SHARE) -> pd.Series:
+    """Per row of :func:`country_comparison`, True when the entity's ratios
+    (:data:`RATIO_MEASURES`) are compared: it holds at least ``share`` of its global
+    account's net revenue in the window, or fewer than two of the account's entities do
+    (then all of them are compared)."""
+    revenue = comparison["revenue"].astype("float64").clip(lower=0.0)
+    total = revenue.groupby(comparison["global_id"]).transform("sum")
+    material = revenue >= share * total
+    enough = material.groupby(comparison["global_id"]).transform("sum") >= 2
+    return material | ~enough
+
+
 def country_spreads(comparison: pd.DataFrame) -> pd.DataFrame:
     """Per global account of :func:`country_comparison`: ``global_name``, ``entities``,
     ``countries`` and, per measure of :data:`COMPARISON_MEASURES`, its spread across the
-    entities (max - min, ``<measure>_spread``)."""
+    entities (max - min, ``<measure>_spread``); the ratios' across the entities
+    :func:`compared_entities` keeps (at least 1% of the account's revenue)."""
     g = comparison.groupby("global_id", sort=True)
+    compared = compared_entities(comparison)
     out = pd.DataFrame(
         {
             "global_name": g["global_name"].first(),
@@ -488,6 +510,8 @@ def country_spreads(comparison: pd.DataFrame) -> pd.DataFrame:
     )
     for measure in COMPARISON_MEASURES:
         column = comparison[measure].astype("float64")
+        if measure in RATIO_MEASURES:
+            column = column.where(compared)
         spread = (
             column.groupby(comparison["global_id"]).max()
             - column.groupby(comparison["global_id"]).min()

@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import pandas as pd
 
-from kamlab.portfolio.global_accounts import COMPARISON_MEASURES
+from kamlab.portfolio.global_accounts import (
+    COMPARISON_MEASURES,
+    MIN_ENTITY_SHARE,
+    compared_entities,
+)
 from kamlab.presentation import format as fmt
 from kamlab.presentation.tables import ReaderTable, for_reader
 
@@ -74,9 +78,13 @@ def spreads_table(spreads: pd.DataFrame, *, currency: str = "GBP") -> ReaderTabl
     )
 
 
-def describe_countries(comparison: pd.DataFrame, spreads: pd.DataFrame) -> str:
+def describe_countries(
+    comparison: pd.DataFrame, spreads: pd.DataFrame, *, among: int = LISTED
+) -> str:
     """A few lines: the global accounts and entities compared, and the largest spreads in
-    price index, gross margin and cost to serve, naming the customer and the countries."""
+    price index, gross margin and cost to serve, naming the customer and the countries:
+    among the ``among`` largest global accounts by net revenue (the ones a report lists;
+    among thousands the widest spread is a customer that barely buys)."""
     if comparison.empty:
         return "no global account with two or more entities buying in the window"
     window = f"{comparison.attrs.get('start')} to {comparison.attrs.get('until')}"
@@ -85,26 +93,40 @@ def describe_countries(comparison: pd.DataFrame, spreads: pd.DataFrame) -> str:
         f"{len(spreads):,} global accounts compared, {len(comparison):,} entities in "
         f"{countries:,} countries ({window})"
     ]
+    compared = comparison[compared_entities(comparison)]
+    if len(compared) < len(comparison):
+        lines.append(
+            "price index, gross margin and cost to serve: compared across the entities with "
+            f"at least {fmt.percent(MIN_ENTITY_SHARE, 0)} of their customer's net revenue "
+            f"({_entities(len(comparison) - len(compared))} not compared)"
+        )
+    revenue = comparison.groupby("global_id")["revenue"].sum()
+    scope = f" among the {among:,} largest" if len(revenue) > among else ""
+    largest = revenue.nlargest(among).index
     for measure, words, shown in _RANGES:
-        spread = spreads[f"{measure}_spread"].dropna()
+        spread = spreads.loc[spreads.index.isin(largest), f"{measure}_spread"].dropna()
         if spread.empty:
-            lines.append(f"largest {words} spread: n/a")
+            lines.append(f"largest {words} spread{scope}: n/a")
             continue
         if measure == "price_index" and spread.max() < 0.005:
             lines.append(
-                "price index: every entity pays within 0.5% of its customer's average price "
-                "for the products they share"
+                f"price index{scope}: every entity pays within 0.5% of its customer's average "
+                "price for the products they share"
             )
             continue
         top = spread.idxmax()
-        rows = comparison[comparison["global_id"] == top].dropna(subset=[measure])
+        rows = compared[compared["global_id"] == top].dropna(subset=[measure])
         low, high = rows.loc[rows[measure].idxmin()], rows.loc[rows[measure].idxmax()]
         lines.append(
-            f"largest {words} spread: {spreads.at[top, 'global_name']} ({top}), "
+            f"largest {words} spread{scope}: {spreads.at[top, 'global_name']} ({top}), "
             f"{shown(low[measure])} in {low['country']} to {shown(high[measure])} in "
             f"{high['country']}"
         )
     return "\n".join(lines)
+
+
+def _entities(n: int) -> str:
+    return f"{n:,} smaller entit{'y' if n == 1 else 'ies'}"
 
 
 def describe_global_account(comparison: pd.DataFrame, global_id: str) -> str:
@@ -114,6 +136,7 @@ def describe_global_account(comparison: pd.DataFrame, global_id: str) -> str:
     rows = comparison[comparison["global_id"] == global_id]
     if rows.empty:
         return f"{global_id}: no two entities bought in the window; nothing to compare."
+    compared = rows[compared_entities(rows)]
     currency = comparison.attrs.get("currency", "GBP")
     name = rows["global_name"].iloc[0]
     parts = [
@@ -123,7 +146,7 @@ def describe_global_account(comparison: pd.DataFrame, global_id: str) -> str:
         f"{fmt.money(rows['contribution'].sum(), currency)}."
     ]
     for measure, words, shown in _RANGES:
-        values = rows.dropna(subset=[measure])
+        values = compared.dropna(subset=[measure])
         if len(values) < 2:
             continue
         low, high = values.loc[values[measure].idxmin()], values.loc[values[measure].idxmax()]
