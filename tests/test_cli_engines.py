@@ -49,6 +49,13 @@ def test_help_imports_no_engine_and_no_pandas():
     assert "--engine {duckdb,spark}" in out and "--table SCHEMA.NAME" in out
 
 
+def test_python_dash_m_kamlab_is_the_command_line():
+    out = subprocess.run(
+        [sys.executable, "-m", "kamlab", "--help"], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.startswith("usage: kamlab ") and "summarize" in out
+
+
 @pytest.mark.parametrize("command", READERS)
 def test_every_command_that_reads_transactions_takes_engine_and_table(command):
     parser = build_parser()
