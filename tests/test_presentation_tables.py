@@ -160,7 +160,7 @@ def test_cells_are_strings_formatted_by_kind_and_headers_are_labels():
         "Share of net revenue, last 12 months",
     ]
     assert frame.iloc[0].tolist() == ["A0001", "300", "203,098", "25.7%"]
-    assert frame.iloc[1].tolist() == ["A0002", "2", "12.50", "-"]
+    assert frame.iloc[1].tolist() == ["A0002", "2", "12", "-"]  # whole units, as 203,098
     assert table.kinds["Orders"] == "count"
     assert all(isinstance(v, str) for v in frame.to_numpy().ravel())
     assert not any(SNAKE.search(c) for c in frame.columns)
@@ -321,3 +321,12 @@ def test_numbers_held_as_objects_are_numbers_and_text_never_shows_a_long_fractio
     assert kind_of("x", pd.Series([1, "a"], dtype=object)) == "text"
     assert kind_of("x", pd.Series([True, None], dtype=object)) == "text"
     assert format_value(0.123456, "text") == "0.12" and format_value(2026, "text") == "2026"
+
+
+def test_a_money_column_of_thousands_shows_no_pence_in_any_cell():
+    frame = pd.DataFrame(
+        {"contribution": [24215.4, 53.11, -7.5, np.nan], "revenue": [53.11, 12.5, 0.0, 9.0]}
+    )
+    table = for_reader(frame, index=False).frame
+    assert table.iloc[:, 0].tolist() == ["24,215", "53", "-8", "-"]
+    assert table.iloc[:, 1].tolist() == ["53.11", "12.50", "0", "9"]  # all small: pence

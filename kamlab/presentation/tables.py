@@ -108,7 +108,19 @@ def _formatted(column: pd.Series, kind: str, sign: bool) -> pd.Series:
     if kind == "date" and pd.api.types.is_datetime64_any_dtype(column):
         out = column.dt.strftime("%Y-%m-%d")  # vectorised: the common case of a day column
         return out.where(column.notna(), MISSING).astype("object")
+    if kind == "money":
+        column = _whole_if_large(column)
     return column.astype("object").map(lambda v: format_value(v, kind, sign=sign))
+
+
+def _whole_if_large(column: pd.Series) -> pd.Series:
+    """A money column holding an amount of 1,000 or more, in whole units throughout: its
+    large cells have no pence (:func:`~kamlab.presentation.format.amount`), so neither do
+    its small ones (``53`` beside ``24,215``, not ``53.11``). Text cells stay as they are."""
+    numbers = pd.to_numeric(column, errors="coerce")
+    if not (numbers.abs() >= 999.995).any():
+        return column
+    return column.astype("object").where(numbers.isna(), numbers.round())
 
 
 def _unique(labels: list[str]) -> list[str]:
