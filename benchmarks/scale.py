@@ -20,8 +20,13 @@ Rows, each measured in a fresh child process (so each peak is its own), one at a
 
 - ``kamlab (duckdb)``: file -> validated -> account summary, timed as one:
   ``tx = kamlab.read_transactions(path)`` then ``kamlab.summarize(tx, period="day")``;
-- ``bare duckdb``: the reference (1.00x): one DuckDB group-by straight from the same
-  Parquet file, in a fresh connection, result to pandas::
+- ``summary query, no checks``: the reference (1.00x) of the 2x target: the whole
+  account summary written by hand as one DuckDB query over the same file, in a fresh
+  connection, result to pandas (:data:`SUMMARY_SQL`: the same columns and meaning as
+  ``kamlab.summarize``, with no rule checked). This is what issue 17 calls the bare
+  group-by ("the whole account summary, written as one engine query over the same
+  Parquet ... today about 10x");
+- ``bare group-by, 4 columns``: for scale, a smaller group-by (``vs bare``)::
 
       SELECT account_id, count(DISTINCT CAST(date AS DATE)) - 1 AS frequency,
              min(date) AS first_date, max(date) AS last_date,
@@ -30,10 +35,6 @@ Rows, each measured in a fresh child process (so each peak is its own), one at a
 
   (``benchmarks/summary.py``'s query; the raw log has quantity and unit price, not
   revenue, so revenue is their product here);
-- ``summary SQL, no checks``: a floor, not a peer: the summary's distinct counts
-  (purchase days, orders, products) and sums written by hand as one DuckDB query over the
-  same file, with no validation (:data:`SUMMARY_SQL`); it shows what the summary's own
-  columns cost on this engine before a single rule is checked;
 - ``kamlab (spark)``: the same kamlab summary with ``engine="spark"`` (PySpark
   ``local[2]``); the SparkSession is started before the clock starts (its start-up
   is printed apart), and sizes above ``--spark-max`` (default 10M) are skipped;
@@ -46,9 +47,10 @@ Columns: ``seconds`` wall time (best of ``--repeat``), ``cpu s`` CPU time of the
 its descendants (the Spark JVM included), ``peak MB`` the peak resident memory of the
 child and its descendants (Linux VmHWM of the child, or the summed RSS of the tree
 sampled every 0.1 s when it has descendants, whichever is larger; MiB, includes the
-interpreter), ``vs bare`` the wall time over the bare group-by's at the same size.
+interpreter), ``vs query`` and ``cpu vs`` the wall and CPU time over the summary query's
+at the same size, ``vs bare`` the wall time over the 4-column group-by's.
 
-Targets (issue 17), printed as PASS/FAIL: kamlab (duckdb) at most 2x the bare group-by
+Targets (issue 17), printed as PASS/FAIL: kamlab (duckdb) at most 2x the summary query
 at 10M; kamlab (duckdb) at 100M with peak memory under 6 GB; the report at 1M/100k
 under 1.2 GB and 60 s; the report at 10M/1M under 4 GB. A figure of time and peak
 memory against lines (log scales), one line per tool, goes to ``--plot``
@@ -86,27 +88,63 @@ BARE_SQL = (
     "min(date) AS first_date, max(date) AS last_date, sum(quantity * unit_price) AS revenue "
     "FROM read_parquet('{path}') GROUP BY account_id"
 )
-SUMMARY_SQL = (
-    "SELECT account_id, count(DISTINCT CAST(date AS DATE)) - 1 AS frequency, "
-    "min(date) AS first_date, max(date) AS last_date, sum(quantity * unit_price) AS revenue, "
-    "count(DISTINCT order_id) AS orders, count(DISTINCT product_id) AS products, "
-    "count(*) FILTER (WHERE quantity < 0) AS return_lines, "
-    "sum(quantity * unit_price) FILTER (WHERE quantity < 0) AS returns_value "
-    "FROM read_parquet('{path}') GROUP BY account_id"
+SUMMARY_SQL = """
+WITH lines AS (
+  SELECT account_id, CAST(date AS DATE) AS day, order_id, product_id,
+         quantity < 0 OR starts_with(order_id, 'C') AS is_return,
+         quantity * unit_price AS revenue
+  FROM read_parquet('{path}')
+), days AS (
+  SELECT account_id, day, is_return, sum(revenue) AS revenue, count(*) AS lines
+  FROM lines GROUP BY ALL
+), accounts AS (
+  SELECT account_id,
+    count(*) FILTER (WHERE NOT is_return) AS purchase_days,
+    min(day) FILTER (WHERE NOT is_return) AS first_purchase,
+    max(day) FILTER (WHERE NOT is_return) AS last_purchase,
+    sum(revenue) FILTER (WHERE NOT is_return) AS sales,
+    arg_min(revenue, day) FILTER (WHERE NOT is_return) AS first_day_sales,
+    sum(revenue) AS revenue,
+    -sum(revenue) FILTER (WHERE is_return) AS returns_value,
+    sum(lines) FILTER (WHERE is_return) AS return_lines,
+    sum(lines) FILTER (WHERE NOT is_return) AS order_lines
+  FROM days GROUP BY account_id HAVING count(*) FILTER (WHERE NOT is_return) > 0
+), bought AS (
+  SELECT account_id, count(DISTINCT order_id) AS orders, count(DISTINCT product_id) AS products
+  FROM lines WHERE NOT is_return GROUP BY account_id
 )
-"""A floor for the summary, not a peer: the summary's distinct counts (days, orders,
-products) and sums written by hand as one DuckDB query, with no validation at all."""
+SELECT a.account_id, a.purchase_days - 1 AS frequency,
+  CAST(a.last_purchase - a.first_purchase AS DOUBLE) AS recency,
+  CAST((SELECT max(day) FROM days) - a.first_purchase AS DOUBLE) AS T,
+  CASE WHEN a.purchase_days > 1
+       THEN (a.sales - a.first_day_sales) / (a.purchase_days - 1) ELSE 0 END AS monetary_value,
+  b.orders, a.order_lines, b.products, a.revenue,
+  coalesce(a.returns_value, 0) AS returns_value, coalesce(a.return_lines, 0) AS return_lines,
+  a.first_purchase, a.last_purchase
+FROM accounts a LEFT JOIN bought b USING (account_id)
+"""
+"""The reference of the 2x target: the whole account summary (the columns of
+``kamlab.summarize`` with ``period="day"``; this log has no cost, so no gross margin)
+written by hand as one DuckDB query over the Parquet file, with no validation: purchase
+days merged, returns (negative quantity, order ids starting with C) netted, monetary value
+the mean of the repeat days' sales, distinct orders and products. It is the issue's "bare
+DuckDB group-by": issue 17 measured "the whole account summary, written as one engine
+query over the same Parquet" at about 5 s against kamlab's 65 s ("today about 10x").
+On the 10M generated log its numbers equal kamlab's (within 1e-9, dates exactly) on
+all 970,704 accounts with no quarantined line; the other 13,873 have a duplicate line,
+which kamlab sets aside and this query counts (checked 2026-12-05)."""
 TOOLS = [
     ("kamlab_duckdb", "kamlab (duckdb)"),
-    ("bare_duckdb", "bare duckdb"),
-    ("summary_sql", "summary SQL, no checks"),
+    ("summary_sql", "summary query, no checks"),
+    ("bare_duckdb", "bare group-by, 4 columns"),
     ("kamlab_spark", "kamlab (spark)"),
     ("report", "report"),
 ]
-REFERENCE = "bare_duckdb"
+REFERENCE = "summary_sql"
+BARE = "bare_duckdb"
 REPORT_SIZES = [("100k", 1_000_000), ("1M", 10_000_000)]  # (accounts, about this many lines)
 GB = 1024.0  # MiB per GiB
-TARGET_RATIO = 2.0  # kamlab (duckdb) / bare at 10M
+TARGET_RATIO = 2.0  # kamlab (duckdb) / the summary query at 10M
 TARGET_100M_MB = 6 * GB
 TARGET_REPORT_1M = (1.2 * GB, 60.0)  # MiB, seconds
 TARGET_REPORT_10M_MB = 4 * GB
@@ -450,14 +488,17 @@ def print_table(rows, args) -> None:
     width = max(len(label) for _, label in TOOLS) + 2
     header = (
         f"{'lines':>12}  {'tool':<{width}}{'seconds':>9}{'cpu s':>9}{'peak MB':>9}"
-        f"{'vs bare':>9}{'cpu vs':>8}"
+        f"{'vs query':>10}{'cpu vs':>8}{'vs bare':>9}"
     )
     print()
-    print(f"kamlab at scale: best of {args.repeat}; reference = bare duckdb group-by (1.00x)")
+    print(
+        f"kamlab at scale: best of {args.repeat}; reference (1.00x) = the account summary as "
+        "one DuckDB query with no checks; vs bare = against a 4-column group-by"
+    )
     print(header)
     print("-" * len(header))
     for row in rows:
-        ref = row["results"].get(REFERENCE)
+        ref, bare = row["results"].get(REFERENCE), row["results"].get(BARE)
         first = True
         for key, label in TOOLS:
             if key not in row["results"] and key not in row["notes"]:
@@ -470,9 +511,10 @@ def print_table(rows, args) -> None:
                 continue
             ratio = f"{r['seconds'] / ref['seconds']:.2f}x" if ref else ""
             cpu_ratio = f"{r['cpu'] / ref['cpu']:.2f}x" if ref and ref["cpu"] else ""
+            bare_ratio = f"{r['seconds'] / bare['seconds']:.2f}x" if bare else ""
             print(
                 f"{ident}  {label:<{width}}{r['seconds']:>9.2f}{r['cpu']:>9.1f}"
-                f"{r['peak_mb']:>9,.0f}{ratio:>9}{cpu_ratio:>8}"
+                f"{r['peak_mb']:>9,.0f}{ratio:>10}{cpu_ratio:>8}{bare_ratio:>9}"
             )
     print()
     print("lines = lines in the generated log (report: lines read / accounts)")
@@ -544,13 +586,16 @@ def verdicts(rows) -> list[str]:
     if "kamlab_duckdb" in res and REFERENCE in res:
         ratio = res["kamlab_duckdb"]["seconds"] / res[REFERENCE]["seconds"]
         cpu = res["kamlab_duckdb"]["cpu"] / res[REFERENCE]["cpu"]
+        bare = res.get(BARE)
+        against_bare = f"; {res['kamlab_duckdb']['seconds'] / bare['seconds']:.1f}x" if bare else ""
         out.append(
             f"{verdict(ratio <= TARGET_RATIO)}: 10M file -> validated -> summary "
-            f"{res['kamlab_duckdb']['seconds']:.2f}s = {ratio:.2f}x the bare group-by "
-            f"(target <= {TARGET_RATIO:g}x; CPU {cpu:.2f}x)"
+            f"{res['kamlab_duckdb']['seconds']:.2f}s = {ratio:.2f}x the summary as one query "
+            f"with no checks (target <= {TARGET_RATIO:g}x; CPU {cpu:.2f}x"
+            f"{against_bare} the 4-column group-by)"
         )
     else:
-        out.append("not measured: 10M kamlab vs bare (run --sizes with 10M)")
+        out.append("not measured: 10M kamlab vs the summary query (run --sizes with 10M)")
     res = by_size.get("100M", {})
     if "kamlab_duckdb" in res:
         peak = res["kamlab_duckdb"]["peak_mb"]
