@@ -48,7 +48,16 @@ def test_one_plan_per_key_account_with_objectives_from_the_data():
     assert acme["contribution"].target == 0.0  # a loss-maker: break even
     assert (acme["stage"].baseline, acme["stage"].target) == ("Basic", "Cooperative")
     assert acme["share_of_wallet"].target == 0.35
-    assert acme["retention"].due == dt.date(2026, 12, 31) == plans[0].actions[0].due
+    assert acme["retention"].due == dt.date(2026, 12, 31)
+    # actions fall due through the quarter: agree and call in its first month, the new
+    # contact in its second, the cost review of a loss-maker at its end
+    dues = {a.what.split()[0]: a.due for a in plans[0].actions}
+    assert dues == {
+        "Agree": dt.date(2026, 10, 31),
+        "Meet": dt.date(2026, 11, 30),
+        "Review": dt.date(2026, 12, 31),
+        "Call": dt.date(2026, 10, 31),
+    }
     assert plans[0].period == "2026Q4" and plans[0].position["gross_margin"] == 0.3
     assert any("revenue falling" in s for s in plans[0].swot["threats"])
     assert any("loses 2,000 a year" in s for s in plans[0].swot["weaknesses"])

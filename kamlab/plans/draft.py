@@ -177,7 +177,7 @@ def draft_plans(
                 swot=_swot(row, mine),
                 objectives=objectives,
                 strategies=[_strategy(row)],
-                actions=_actions(row, objectives, plan_end, card, owner=team[0]),
+                actions=_actions(row, objectives, _action_dues(end, plan_end), card, owner=team[0]),
                 forecast=_forecast(base, objectives, end),
             )
         )
@@ -310,14 +310,26 @@ def _strategy(row) -> str:
     return text or "How will we reach the objectives?"
 
 
-def _actions(row, objectives, due: dt.date, card, owner: str = PLACEHOLDER_OWNER) -> list[Action]:
+def _action_dues(written: pd.Timestamp, plan_end: dt.date) -> tuple[dt.date, dt.date, dt.date]:
+    """When the pre-filled actions fall due: early (the end of the plan period's first
+    month: agreeing the objectives, calling a lapsing account), midway (its second month:
+    a new contact, the buyer's question) and at the period's end (the cost review); none
+    after the period's end, so a monthly plan has them all on its last day."""
+    early, midway = (min(_in_months(written, months), plan_end) for months in (1, 2))
+    return early, midway, plan_end
+
+
+def _actions(
+    row, objectives, dues: tuple[dt.date, dt.date, dt.date], card, owner: str = PLACEHOLDER_OWNER
+) -> list[Action]:
+    early, midway, end = dues
     ids = {o.id for o in objectives}
     actions = [
         Action(
             "a1",
             "Agree the plan's objectives with the customer",
             owner,
-            due,
+            early,
             "open",
             "revenue",
         ),
@@ -328,7 +340,7 @@ def _actions(row, objectives, due: dt.date, card, owner: str = PLACEHOLDER_OWNER
                 "a2",
                 "Meet a new function of the customer with a colleague of the same function",
                 owner,
-                due,
+                midway,
                 "open",
                 "stage",
             )
@@ -339,14 +351,21 @@ def _actions(row, objectives, due: dt.date, card, owner: str = PLACEHOLDER_OWNER
                 "a3",
                 "Review the cost to serve and the terms with the customer",
                 owner,
-                due,
+                end,
                 "open",
                 "contribution",
             )
         )
     if str(row.get("health")) in ("lapsing", "likely lost"):
         actions.append(
-            Action("a4", "Call the account this period", owner, due, "open", "retention")
+            Action(
+                "a4",
+                "Call the account in the plan's first month",
+                owner,
+                early,
+                "open",
+                "retention",
+            )
         )
     if card is not None and pd.notna(card.get("kam_question")):
         actions.append(
@@ -354,7 +373,7 @@ def _actions(row, objectives, due: dt.date, card, owner: str = PLACEHOLDER_OWNER
                 "a5",
                 f"Answer the buyer's question: {card['kam_question']}",
                 owner,
-                due,
+                midway,
                 "open",
             )
         )
