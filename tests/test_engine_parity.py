@@ -24,8 +24,9 @@ import pandas as pd
 import pytest
 from engines import TIMINGS, order_lines, write_parquet
 
-from kamlab import read_transactions, summarize
+from kamlab import read_accounts, read_transactions, summarize
 from kamlab.cli import main
+from kamlab.portfolio.global_accounts import roll_up
 from kamlab.summary import period_panel
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -139,6 +140,26 @@ def test_every_engine_gives_the_same_counts_summary_and_panel(results, dataset, 
     assert_same_table(summary, other_summary, ["account_id"])
     assert_same_table(panel, other_panel, ["account_id", "period"])
     assert summary.attrs == other_summary.attrs
+
+
+@pytest.mark.parametrize("engine", OTHERS)
+def test_rolling_up_to_global_accounts_gives_the_same_numbers_on_every_engine(
+    results, request, engine
+):
+    """The roll-up relabels lines in the engine (a join with the entity -> global pairs, the
+    entity prefixed to each order id) and weighs entities by their revenue there: the
+    global accounts' summary and rolled-up accounts are the same on every engine."""
+    accounts = read_accounts(ROOT / "data" / "sample" / "accounts.csv")
+    rolled = {}
+    for name in ("duckdb", engine):
+        source, options = results.source("sample", name)
+        tx = read_transactions(source, today=TODAY, **options)
+        lines, table = roll_up(tx, accounts, until=UNTIL)
+        rolled[name] = summarize(lines, until=UNTIL, period="week"), table
+    (summary, table), (other_summary, other_table) = rolled["duckdb"], rolled[engine]
+    assert summary.index.str.startswith("G").any()  # the sample has global accounts
+    assert_same_table(summary, other_summary, ["account_id"])
+    pd.testing.assert_frame_equal(other_table, table, check_exact=False, rtol=1e-9)
 
 
 @pytest.mark.parametrize("lines", sorted(set(GENERATED.values())))
