@@ -168,7 +168,7 @@ def score_group(
             median = float(scores[name].median())
             notes.append(
                 f"{group}.{name}: {len(ids)} account(s) without a score were given the "
-                f"portfolio median {median:g}: {listed(ids)}"
+                f"portfolio median {median:.3g}: {listed(ids)}"
             )
             scores[name] = scores[name].fillna(median)
     for note in notes:
