@@ -102,6 +102,16 @@ def test_describe_cites_cooper_and_kaplan():
     assert "the top 20% earn 67% of it" in text  # 100 of 150
 
 
+def test_a_tail_losing_more_than_the_peak_is_said_in_times_not_thousands_of_percent():
+    """CDNOW under B2B cost rates: almost every account loses money. "35851% of the peak"
+    reads as a typo; the tail's loss is given as a multiple of the peak."""
+    text = describe_whale(whale_summary(_profits(10, -1000, -2000, -590)))
+    assert "give back 359 times the peak" in text  # 3,590 lost against a peak of 10
+    assert "% of the peak" not in text
+    text = describe_whale(whale_summary(_profits(50, -80, -20)))
+    assert "give back 2.0 times the peak" in text
+
+
 def test_the_tail_gives_back_a_share_of_the_peak_and_the_top_earn_a_share_of_it():
     s = whale_summary(_profits(300, 100, 0, -20, -80))
     assert s["peak_given_back"] == pytest.approx(100 / 400)

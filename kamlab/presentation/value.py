@@ -261,11 +261,16 @@ def describe_whale(summary: dict, currency: str = "GBP") -> str:
         )
     if s["destroying_accounts"]:
         tail = f", {s['value_destroyed_share']:.0%} of total profit" if s["profitable"] else ""
-        back = (
-            f", and so give back {s['peak_given_back']:.0%} of the peak"
-            if s["peak_profit"] > 0
-            else ""
-        )
+        back = ""
+        if s["peak_profit"] > 0:
+            given = s["peak_given_back"]
+            # more than the whole peak: a multiple reads better than "35851%"
+            times = f"{given:.0f}" if given >= 10 else f"{given:.1f}"
+            back = (
+                f", and so give back {given:.0%} of the peak"
+                if given <= 1
+                else f", and so give back {times} times the peak"
+            )
         lines.append(
             f"{s['destroying_accounts']:,} accounts ({s['destroying_accounts_share']:.0%}) "
             f"destroy value: they lose {money_(s['value_destroyed'])}{tail}{back}."
@@ -507,7 +512,15 @@ def describe_value(value, currency: str = "GBP") -> str:
     if math.isfinite(alive):
         lines.append(f"Expected active accounts now: {alive:,.0f} of {n:,} ({alive / n:.0%}).")
     if math.isfinite(top_share):
-        lines.append(f"The {top_n:,} most valuable accounts (20%) hold {top_share:.0%} of it.")
+        whole = ""
+        if top_share > 1:  # a share over 100% needs its reason beside it
+            taken = money(-float(clv[clv < 0].sum()), currency)
+            whole = (
+                f", more than the whole: the accounts of negative value take {taken} off the total"
+            )
+        lines.append(
+            f"The {top_n:,} most valuable accounts (20%) hold {top_share:.0%} of it{whole}."
+        )
     negative = int((clv < 0).sum())
     if negative:
         lines.append(
