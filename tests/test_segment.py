@@ -232,6 +232,22 @@ def test_the_printed_segmentation_speaks_the_readers_words(fitted):
         assert code_name not in printed
 
 
+def test_a_feature_tables_own_column_names_are_printed_as_they_are(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    table = pd.DataFrame(
+        {
+            "customer": [f"c{i}" for i in range(90)],
+            "MonthlyCharges": np.r_[rng.normal(20, 2, 45), rng.normal(90, 5, 45)],
+            "tenure": rng.integers(1, 72, 90),
+        }
+    )
+    path = tmp_path / "features.csv"
+    table.to_csv(path, index=False)
+    argv = ["segment", str(path), "--id", "customer", "--features", "MonthlyCharges,tenure"]
+    assert cli.main([*argv, "--k", "2", "--out", str(tmp_path / "s.csv")]) == 0
+    assert "features: MonthlyCharges, tenure\n" in capsys.readouterr().out
+
+
 def test_unstable_segments_raise_a_warning():
     rng = np.random.default_rng(0)
     cloud = table({f: rng.normal(size=300) for f in "abc"})  # no segments at all

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sklearn.utils.validation import check_is_fitted
 
 from kamlab.presentation.labels import label
+from kamlab.segment.features import FEATURE_COLUMNS
 
 __all__ = ["describe_segments"]
 
@@ -42,6 +43,8 @@ def describe_segments(seg) -> str:
 
 def _lower(name: str) -> str:
     """A feature's reader label in running text: ``order_value`` -> ``order value (GBP)``."""
+    if name not in FEATURE_COLUMNS:  # a column of the user's own table keeps its name
+        return str(name)
     text = label(name)
     return text[:1].lower() + text[1:] if text[1:2].islower() else text
 
