@@ -91,3 +91,15 @@ def test_when_no_hour_pays_for_itself_the_sentence_says_so():
     assert "up to 0 hours" not in text
     assert "No hour pays for itself at GBP 65 an hour" in text
     assert "the 40 hours would lose GBP" in text
+
+
+def test_movement_counts_have_thousands_separators():
+    """Online Retail: '822 of 3530 accounts in both periods changed box'."""
+    from kamlab.portfolio.movement import portfolio_movement
+    from kamlab.presentation.portfolio import describe_movement
+
+    ids = pd.Index([f"a{i}" for i in range(1200)], name="account_id")
+    before = pd.DataFrame({"box": "Star", "tier": "maintain"}, index=ids)
+    after = before.assign(box=["Strategic"] * 1100 + ["Star"] * 100)
+    text = describe_movement(portfolio_movement(before, after))
+    assert text.startswith("1,100 of 1,200 accounts in both periods changed box;")

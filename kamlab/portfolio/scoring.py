@@ -167,7 +167,7 @@ def score_group(
             ids = scores.index[imputed[name]]
             median = float(scores[name].median())
             notes.append(
-                f"{group}.{name}: {len(ids)} account(s) without a score were given the "
+                f"{group}.{name}: {len(ids):,} account(s) without a score were given the "
                 f"portfolio median {median:.3g}: {listed(ids)}"
             )
             scores[name] = scores[name].fillna(median)

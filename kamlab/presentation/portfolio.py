@@ -257,8 +257,8 @@ def describe_movement(movement) -> str:
     stayed = len(movement.movers)
     changed = int((movement.movers["box_before"] != movement.movers["box_after"]).sum())
     text = (
-        f"{changed} of {stayed} accounts in both periods changed box; "
-        f"{len(movement.new_key)} became key accounts and {len(movement.lost_key)} stopped "
+        f"{changed:,} of {stayed:,} accounts in both periods changed box; "
+        f"{len(movement.new_key):,} became key accounts and {len(movement.lost_key):,} stopped "
         "being key."
     )
     if getattr(movement, "accounts_as_of", None) == "today's":
