@@ -43,6 +43,8 @@ class ReaderTable:
 
     def __repr__(self) -> str:
         text = self.frame.to_string(index=False) if len(self.frame.columns) else "(no columns)"
+        if len(self.frame.columns) and not len(self.frame):  # headers over no rows: say so
+            text = " ".join(map(str, self.frame.columns)) + "\nNone."
         return f"{self.title}\n{text}" if self.title else text
 
     def to_html(self) -> str:
@@ -65,6 +67,8 @@ class ReaderTable:
             + "</tr>\n"
             for row in self.frame.itertuples(index=False, name=None)
         )
+        if not rows and classes:  # an empty table says so under its headers
+            rows = f'<tr><td class="text" colspan="{len(classes)}">None.</td></tr>\n'
         caption = f"<caption>{html.escape(self.title)}</caption>" if self.title else ""
         kind = "kamlab-table landscape" if self.landscape else "kamlab-table"
         return (
