@@ -342,3 +342,14 @@ def test_an_empty_table_says_none_instead_of_showing_bare_headers():
     assert '<td class="text" colspan="2">None.</td>' in html_text
     assert "Likely lost: for a win-back call" in html_text
     assert repr(table).endswith("None.")
+
+
+def test_an_account_without_a_name_is_shown_by_its_id():
+    """Online Retail has no names: the plan's "ten accounts with the most hours" showed
+    "-" in every row, with the ids dropped (index=False): a list of nobody."""
+    frame = pd.DataFrame(
+        {"account_name": [None, "Acme Ltd"], "hours": [12.0, 8.0]},
+        index=pd.Index(["14911", "A2"], name="account_id"),
+    )
+    table = for_reader(frame, columns=["account_name", "hours"], index=False)
+    assert table.frame.iloc[:, 0].tolist() == ["14911", "Acme Ltd"]

@@ -171,6 +171,7 @@ def for_reader(
     """
     if isinstance(frame, pd.Series):
         frame = frame.to_frame(name=frame.name if frame.name is not None else "value")
+    frame = _named(frame)
     if columns is not None:
         missing = [c for c in columns if c not in frame.columns]
         if missing:
@@ -223,6 +224,20 @@ def for_reader(
         names=dict(zip(headers, out_names, strict=True)),
         landscape=landscape,
     )
+
+
+def _named(frame: pd.DataFrame) -> pd.DataFrame:
+    """An ``account_name`` column with the account id (the index) where the name is
+    missing: a table of accounts without names still says which accounts they are."""
+    if "account_name" not in frame.columns or frame.index.nlevels != 1:
+        return frame
+    if frame.columns.duplicated().any():
+        return frame
+    names = frame["account_name"]
+    if _plain_index(frame.index) or not names.isna().any():
+        return frame
+    ids = pd.Series(frame.index.astype(str), index=frame.index)
+    return frame.assign(account_name=names.astype("object").where(names.notna(), ids))
 
 
 def _by_row(
