@@ -22,7 +22,7 @@ from kamlab.portfolio.matrix import assign_tiers
 from kamlab.portfolio.measures import year_on_year_growth
 from kamlab.portfolio.portfolio import Portfolio
 from kamlab.portfolio.potential import account_potential
-from kamlab.portfolio.scoring import score_factor
+from kamlab.portfolio.scoring import score_factor, score_group
 from kamlab.portfolio.stages import trading_stages
 from kamlab.presentation.portfolio import account_page
 
@@ -183,8 +183,33 @@ def test_the_portfolio_drops_growth_when_the_earlier_year_is_not_in_the_data(tmp
     # the data begin in January 2024: half of the year before 2024-07 to 2025-06
     portfolio = build_portfolio(tx, until="2025-06-30")
     assert any("growth not measured: the data begin on 2024-01" in n for n in portfolio.notes_)
-    assert any("dropped growth" in note for note in portfolio.notes_)
+    assert any("dropped" in note and "growth (growth)" in note for note in portfolio.notes_)
     assert "growth" not in portfolio.scores_["attractiveness"].weights
+
+
+def test_potential_from_portfolio_peers_alone_is_not_scored():
+    """Without share of wallet or industry, every account's potential is the portfolio's
+    upper quartile less its own revenue: it ranks the smallest accounts first. On Online
+    Retail (no accounts file) the 23 key accounts had a median revenue of GBP 153 and
+    0.05% of revenue. Such a potential is left out of the scores, with a note."""
+    measures = pd.DataFrame(
+        {
+            "revenue": [100.0, 1_000.0, 10_000.0, 50_000.0],
+            "contribution": [-5.0, 100.0, 2_000.0, 9_000.0],
+            "potential": [4_000.0, 3_000.0, 0.0, 0.0],
+            "potential_basis": ["portfolio peers"] * 4,
+        },
+        index=pd.Index(list("abcd"), name="account_id"),
+    )
+    crit = load_criteria(None)
+    with pytest.warns(UserWarning):
+        a = score_group(crit, "attractiveness", measures, None)
+    assert "potential" not in a.weights
+    assert any("upper quartile less its own revenue" in note for note in a.notes)
+    assert a.value.idxmax() == "d" and a.value.idxmin() == "a"  # the largest is most attractive
+    with_wallet = measures.assign(potential_basis=["share of wallet"] * 4)
+    with pytest.warns(UserWarning):
+        assert "potential" in score_group(crit, "attractiveness", with_wallet, None).weights
 
 
 def test_the_account_page_shows_growth_as_a_year_on_year_percentage():
