@@ -672,3 +672,16 @@ def test_response_curves_for_named_accounts():
     with pytest.raises(KeyError, match="nope"):
         response_curves(result, accounts=["nope"], ax=ax)
     plt.close(fig)
+
+
+def test_a_budget_that_loses_money_and_an_optimum_of_no_hours_are_said_plainly():
+    """Online Retail: 51,600 hours (20 an account, no KAM hours in the data) add GBP 67k
+    and cost GBP 3.35m. 'a net gain of GBP -3,286,599' and 'the budget at which the last
+    hour earns its cost is 0 hours ... net gain GBP 0' read as arithmetic, not advice."""
+    ids = pd.Index(["A1", "A2"], name="account_id")
+    plan = allocate_hours(pd.Series([50.0, 20.0], index=ids), 40.0, hour_cost=65.0)
+    text = describe_allocation(plan)
+    loss = -plan.totals["net_gain"]
+    assert f"a net loss of GBP {loss:,.0f}" in text and "net gain of GBP -" not in text
+    assert "is 0 hours" not in text
+    assert "No hour earns its cost at GBP 65.00 an hour: the best budget is none" in text

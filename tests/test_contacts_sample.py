@@ -125,6 +125,22 @@ def test_cli_writes_the_summary_lists_every_single_threaded_account_and_draws_ma
     assert sorted(p.name for p in maps.iterdir()) == sorted(f"contact_map_{a}.png" for a in key)
 
 
+def test_cli_names_every_account_also_those_outside_the_portfolio(small, tmp_path, capsys):
+    """A former customer (not in the period's portfolio) keeps its name from the accounts
+    file in the summary and in the printed list of single-threaded accounts."""
+    out = tmp_path / "contacts_summary.csv"
+    args = ["--accounts", small["accounts"], small["transactions"], "--period", "2026Q3"]
+    code, stdout, err = run(capsys, "contacts", small["contacts"], *args, "--out", out)
+    assert code == 0, err
+    summary = pd.read_csv(out, dtype={"account_id": str}, keep_default_na=False)
+    accounts = pd.read_csv(small["accounts"], dtype={"account_id": str}).set_index("account_id")
+    assert summary["tier"].eq("").any()  # some accounts are not in the portfolio
+    names = accounts["account_name"].reindex(summary["account_id"]).to_numpy()
+    assert (summary["account_name"].to_numpy() == names).all()
+    for account in summary.loc[summary["single_threaded"].astype(str) == "True", "account_id"]:
+        assert f"  {account} {accounts.loc[account, 'account_name']}" in stdout
+
+
 def test_cli_without_transactions_and_key_only(small, tmp_path, capsys):
     code, stdout, _ = run(capsys, "contacts", small["contacts"], "--out", tmp_path / "a.csv")
     assert code == 0 and "shapes:" in stdout

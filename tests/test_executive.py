@@ -75,3 +75,31 @@ def test_the_hours_plan_in_one_sentence_gives_hours_accounts_gain_net_gain_and_t
     assert f"after the hours' cost, GBP {plan.totals['net_gain']:,.0f}" in text
     assert f"up to {plan.totals['optimal_budget_hours']:,.0f} hours" in text
     assert np.isfinite(plan.totals["optimal_budget_hours"])
+
+
+def test_when_no_hour_pays_for_itself_the_sentence_says_so():
+    """Online Retail without KAM hours: the default budget (20 hours an account) costs far
+    more than it adds; "pays for itself up to 0 hours" read as a plan. It says plainly that
+    no hour pays at the rate, and that the hours would lose money."""
+    from kamlab.portfolio.allocate import allocate_hours
+    from kamlab.presentation.executive import plan_sentence
+
+    ids = pd.Index(["A1", "A2"], name="account_id")
+    plan = allocate_hours(pd.Series([50.0, 20.0], index=ids), 40.0, hour_cost=65.0)
+    assert plan.totals["optimal_budget_hours"] == 0
+    text = plan_sentence(plan)
+    assert "up to 0 hours" not in text
+    assert "No hour pays for itself at GBP 65 an hour" in text
+    assert "the 40 hours would lose GBP" in text
+
+
+def test_movement_counts_have_thousands_separators():
+    """Online Retail: '822 of 3530 accounts in both periods changed box'."""
+    from kamlab.portfolio.movement import portfolio_movement
+    from kamlab.presentation.portfolio import describe_movement
+
+    ids = pd.Index([f"a{i}" for i in range(1200)], name="account_id")
+    before = pd.DataFrame({"box": "Star", "tier": "maintain"}, index=ids)
+    after = before.assign(box=["Strategic"] * 1100 + ["Star"] * 100)
+    text = describe_movement(portfolio_movement(before, after))
+    assert text.startswith("1,100 of 1,200 accounts in both periods changed box;")

@@ -243,6 +243,10 @@ def test_fit_compare_prints_the_table_and_why(sample, capsys):
     assert "holdout the 13 weeks to 2026-09-30" in out
     assert re.search(r"^chosen: (BG|MBG|Pareto)/NBD", out, re.M)
     assert "Rule: lowest mean absolute error" in out
+    # the table speaks the reader's words, not the code's column names
+    assert "Log-likelihood" in out and "MAE per account (purchases)" in out
+    for code_name in ("log_likelihood", "mae_per_account", "holdout_predicted"):
+        assert code_name not in out
 
 
 def test_fit_compare_explains_itself_with_an_example(capsys):

@@ -145,3 +145,13 @@ def test_a_fit_that_does_not_converge_says_so_and_why(write, capsys):
     assert result["converged"] is False
     assert all(v is None for v in result["standard_errors"].values())
     assert "warning: the fit did not converge" in err
+
+
+def test_a_fit_without_standard_errors_prints_no_nan(write, capsys):
+    rows = "\n".join(f"a{i},{i % 5 + 1},{20 + i % 7},52" for i in range(300))  # nobody leaves
+    code, out, _ = run(
+        capsys, "fit", "bgnbd", write("s.csv", "account_id,frequency,recency,T\n" + rows)
+    )
+    assert code == 0 and "DID NOT CONVERGE" in out
+    assert "nan" not in out.lower()
+    assert "not estimated (the fit did not converge)" in out

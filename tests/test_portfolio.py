@@ -139,6 +139,14 @@ def test_a_missing_judgement_is_imputed_at_the_median_with_a_warning_naming_the_
     assert not a.imputed.loc["A", "fit"]
 
 
+def test_the_imputed_median_is_printed_as_a_score_not_a_raw_float():
+    crit = load_criteria(SMALL)
+    acc = accounts(fit=(10, np.nan, 1, 10 / 3))
+    with pytest.warns(PortfolioWarning, match=r"median 3\.33: B$"):
+        a = score_group(crit, "attractiveness", measures(), acc)
+    assert a.scores.loc["B", "fit"] == pytest.approx(10 / 3)  # the value itself is not rounded
+
+
 def test_a_missing_judgement_column_is_dropped_and_the_other_weights_scaled_to_100():
     crit = load_criteria(SMALL)
     with pytest.warns(PortfolioWarning, match="dropped fit"):

@@ -13,14 +13,16 @@ import pandas as pd
 import pytest
 
 import kamlab as kl
+from kamlab.datasets import make_sample
 from kamlab.errors import ConfigError
-from kamlab.io import accounts_by_id
+from kamlab.io import accounts_by_id, read_transactions
+from kamlab.portfolio import build_portfolio
 from kamlab.portfolio.criteria import Factor, PotentialRule, load_criteria
 from kamlab.portfolio.matrix import assign_tiers
 from kamlab.portfolio.measures import year_on_year_growth
 from kamlab.portfolio.portfolio import Portfolio
 from kamlab.portfolio.potential import account_potential
-from kamlab.portfolio.scoring import score_factor
+from kamlab.portfolio.scoring import score_factor, score_group
 from kamlab.portfolio.stages import trading_stages
 from kamlab.presentation.portfolio import account_page
 
@@ -151,6 +153,63 @@ def test_growth_is_this_years_revenue_over_last_years_minus_one():
     assert growth["down"] == pytest.approx(-0.75)
     assert np.isnan(growth["new"]) and np.isnan(growth["old"])
     assert growth["gone"] == pytest.approx(-1.0)
+
+
+def test_growth_is_not_scored_when_the_data_begin_inside_the_earlier_year():
+    """Online Retail begins on 2010-12-01: against the year to 2011-12-31, the year before
+    holds one month of sales, and every account would look as if it had grown ten-fold.
+    Growth is then unknown for every account (so the factor is dropped), with a note."""
+    rows = [
+        ("a", "2025-08-01", 100.0),  # the data begin two months before the year's end
+        ("a", "2026-03-01", 400.0),
+        ("b", "2025-09-15", 50.0),
+        ("b", "2026-06-01", 500.0),
+    ]
+    frame = pd.DataFrame(rows, columns=["account_id", "date", "revenue"])
+    frame["date"] = pd.to_datetime(frame["date"])
+    frame["is_return"] = False
+    growth = year_on_year_growth(frame, pd.Index(["a", "b"]), "2026-09-30")
+    assert growth.isna().all()
+    (note,) = growth.attrs["notes"]
+    assert "2025-08-01" in note and "2024-10-01" in note and "growth" in note
+    # a first line within a week of the earlier year's first day still counts as covering it
+    frame.loc[0, "date"] = pd.Timestamp("2024-10-04")
+    growth = year_on_year_growth(frame, pd.Index(["a", "b"]), "2026-09-30")
+    assert growth.notna().all() and not growth.attrs.get("notes")
+
+
+def test_the_portfolio_drops_growth_when_the_earlier_year_is_not_in_the_data(tmp_path):
+    tx = read_transactions(make_sample(60, seed=3).write(tmp_path)["transactions"])
+    # the data begin in January 2024: half of the year before 2024-07 to 2025-06
+    portfolio = build_portfolio(tx, until="2025-06-30")
+    assert any("growth not measured: the data begin on 2024-01" in n for n in portfolio.notes_)
+    assert any("dropped" in note and "growth (growth)" in note for note in portfolio.notes_)
+    assert "growth" not in portfolio.scores_["attractiveness"].weights
+
+
+def test_potential_from_portfolio_peers_alone_is_not_scored():
+    """Without share of wallet or industry, every account's potential is the portfolio's
+    upper quartile less its own revenue: it ranks the smallest accounts first. On Online
+    Retail (no accounts file) the 23 key accounts had a median revenue of GBP 153 and
+    0.05% of revenue. Such a potential is left out of the scores, with a note."""
+    measures = pd.DataFrame(
+        {
+            "revenue": [100.0, 1_000.0, 10_000.0, 50_000.0],
+            "contribution": [-5.0, 100.0, 2_000.0, 9_000.0],
+            "potential": [4_000.0, 3_000.0, 0.0, 0.0],
+            "potential_basis": ["portfolio peers"] * 4,
+        },
+        index=pd.Index(list("abcd"), name="account_id"),
+    )
+    crit = load_criteria(None)
+    with pytest.warns(UserWarning):
+        a = score_group(crit, "attractiveness", measures, None)
+    assert "potential" not in a.weights
+    assert any("upper quartile less its own revenue" in note for note in a.notes)
+    assert a.value.idxmax() == "d" and a.value.idxmin() == "a"  # the largest is most attractive
+    with_wallet = measures.assign(potential_basis=["share of wallet"] * 4)
+    with pytest.warns(UserWarning):
+        assert "potential" in score_group(crit, "attractiveness", with_wallet, None).weights
 
 
 def test_the_account_page_shows_growth_as_a_year_on_year_percentage():

@@ -49,3 +49,15 @@ def test_money_cells_keep_pence_only_where_there_are_pence():
         "12.50",
         "117,635",
     ]
+
+
+def test_a_number_that_rounds_to_zero_has_no_sign():
+    """A balance of -0.004 after matching is printed "0.00", never "-0.00"."""
+    from kamlab.presentation.format import hours, number, points, score
+
+    assert number(-0.004, sign=True) == "0.00" and number(-0.004) == "0.00"
+    assert number(0.004, sign=True) == "0.00" and number(-0.02, sign=True) == "-0.02"
+    assert percent(-0.004) == "0%" and percent(0.004, sign=True) == "0%"
+    assert points(-0.0004) == "0.0 pp" and points(0.002) == "+0.2 pp"
+    assert count(-0.4, sign=True) == "0" and score(-0.04) == "0.0"
+    assert hours(-0.04, sign=True) == "0.0"

@@ -330,3 +330,26 @@ def test_a_money_column_of_thousands_shows_no_pence_in_any_cell():
     table = for_reader(frame, index=False).frame
     assert table.iloc[:, 0].tolist() == ["24,215", "53", "-8", "-"]
     assert table.iloc[:, 1].tolist() == ["53.11", "12.50", "0", "9"]  # all small: pence
+
+
+def test_an_empty_table_says_none_instead_of_showing_bare_headers():
+    """Online Retail's watch list had no likely-lost account: the report showed the list's
+    title over column headers and no rows. An empty table reads "None." under its headers,
+    in HTML and in text."""
+    empty = pd.DataFrame({"account_name": pd.Series([], dtype="string"), "clv": []})
+    table = for_reader(empty, title="Likely lost: for a win-back call")
+    html_text = table.to_html()
+    assert '<td class="text" colspan="2">None.</td>' in html_text
+    assert "Likely lost: for a win-back call" in html_text
+    assert repr(table).endswith("None.")
+
+
+def test_an_account_without_a_name_is_shown_by_its_id():
+    """Online Retail has no names: the plan's "ten accounts with the most hours" showed
+    "-" in every row, with the ids dropped (index=False): a list of nobody."""
+    frame = pd.DataFrame(
+        {"account_name": [None, "Acme Ltd"], "hours": [12.0, 8.0]},
+        index=pd.Index(["14911", "A2"], name="account_id"),
+    )
+    table = for_reader(frame, columns=["account_name", "hours"], index=False)
+    assert table.frame.iloc[:, 0].tolist() == ["14911", "Acme Ltd"]

@@ -225,6 +225,29 @@ def test_stability_is_reported_per_run(fitted):
     assert "stability: mean bootstrap ARI" in describe_segments(fitted)
 
 
+def test_the_printed_segmentation_speaks_the_readers_words(fitted):
+    printed = describe_segments(fitted)
+    assert "Calinski-Harabasz" in printed and "Share of accounts" in printed
+    for code_name in ("calinski_harabasz", "segment_name", "share_of_accounts", "_per_"):
+        assert code_name not in printed
+
+
+def test_a_feature_tables_own_column_names_are_printed_as_they_are(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    table = pd.DataFrame(
+        {
+            "customer": [f"c{i}" for i in range(90)],
+            "MonthlyCharges": np.r_[rng.normal(20, 2, 45), rng.normal(90, 5, 45)],
+            "tenure": rng.integers(1, 72, 90),
+        }
+    )
+    path = tmp_path / "features.csv"
+    table.to_csv(path, index=False)
+    argv = ["segment", str(path), "--id", "customer", "--features", "MonthlyCharges,tenure"]
+    assert cli.main([*argv, "--k", "2", "--out", str(tmp_path / "s.csv")]) == 0
+    assert "features: MonthlyCharges, tenure\n" in capsys.readouterr().out
+
+
 def test_unstable_segments_raise_a_warning():
     rng = np.random.default_rng(0)
     cloud = table({f: rng.normal(size=300) for f in "abc"})  # no segments at all
@@ -414,7 +437,7 @@ def test_a_file_without_dates_is_read_as_a_feature_table(sample_dir, tmp_path, c
     code = cli.main(["segment", str(sample_dir / "accounts.csv"), "--out", str(out), "--k", "auto"])
     assert code == 0
     printed = capsys.readouterr().out
-    assert "calinski_harabasz" in printed and "stability" in printed
+    assert "Calinski-Harabasz" in printed and "stability" in printed
     assert 2 <= pd.read_csv(out)["segment"].nunique() <= 8
 
 
@@ -435,7 +458,7 @@ def test_online_retail_gives_two_to_eight_named_segments(reference_data, tmp_pat
         warnings.simplefilter("error", StabilityWarning)  # printed, never raised by the CLI
         assert cli.main(argv) == 0
     printed = capsys.readouterr().out
-    assert "calinski_harabasz" in printed and "stability: mean bootstrap ARI" in printed
+    assert "Calinski-Harabasz" in printed and "stability: mean bootstrap ARI" in printed
     result = pd.read_csv(out)
     assert 2 <= result["segment"].nunique() <= 8
     assert result["segment_name"].notna().all()

@@ -276,6 +276,24 @@ def test_describe_value_and_top_accounts(portfolio):
     assert top.index[0] == value.table["clv"].idxmax()
 
 
+def test_describe_value_says_why_the_top_fifth_holds_more_than_all_of_it():
+    """Online Retail: many accounts of negative value, so the top 20% hold 125% of the
+    total; the sentence says why instead of leaving a share over 100% unexplained."""
+    clv = pd.Series([100.0, 30.0, 10.0, -40.0, -40.0], index=list("abcde"))  # total 60
+    value = SimpleNamespace(
+        table=pd.DataFrame({"clv": clv}),
+        total=float(clv.sum()),
+        horizon_months=36,
+        discount=0.1,
+        model=SimpleNamespace(display_name="BG/NBD"),
+    )
+    text = rt.describe_value(value)
+    assert (
+        "The 1 most valuable accounts (20%) hold 167% of it, more than the whole: "
+        "the accounts of negative value take GBP 80 off the total." in text
+    )
+
+
 def test_compare_models_agree_on_the_order(portfolio):
     table = rt.compare_models({"BG/NBD": portfolio["value"], "Pareto/NBD": portfolio["value_pnbd"]})
     assert table.index.tolist() == ["BG/NBD", "Pareto/NBD"]

@@ -102,6 +102,28 @@ def test_describe_cites_cooper_and_kaplan():
     assert "the top 20% earn 67% of it" in text  # 100 of 150
 
 
+def test_a_tail_losing_more_than_the_peak_is_said_in_times_not_thousands_of_percent():
+    """CDNOW under B2B cost rates: almost every account loses money. "35851% of the peak"
+    reads as a typo; the tail's loss is given as a multiple of the peak."""
+    text = describe_whale(whale_summary(_profits(10, -1000, -2000, -590)))
+    assert "give back 359 times the peak" in text  # 3,590 lost against a peak of 10
+    assert "% of the peak" not in text
+    text = describe_whale(whale_summary(_profits(50, -80, -20)))
+    assert "give back 2.0 times the peak" in text
+
+
+def test_a_tail_too_small_to_show_in_whole_percent_reads_under_1_percent():
+    """Seed 2027: 54 accounts lose GBP 10,172, 0.3% of total profit: "0% of total profit"
+    beside a loss in money reads as a contradiction."""
+    s = whale_summary(_profits(1000, 100, -1, -2))
+    text = f"{describe_whale(s)}\n{whale_verdict(s)}"
+    assert "0% of total profit" not in text.replace("100% of total profit", "")
+    assert (
+        "they lose GBP 3, under 1% of total profit, and so give back under 1% of the peak" in text
+    )
+    assert "the loss-making tail loses under 1% of total profit" in text
+
+
 def test_the_tail_gives_back_a_share_of_the_peak_and_the_top_earn_a_share_of_it():
     s = whale_summary(_profits(300, 100, 0, -20, -80))
     assert s["peak_given_back"] == pytest.approx(100 / 400)

@@ -50,6 +50,8 @@ def cmd_contacts(args) -> None:
     account the people and functions on both sides, the shape of the relationship and
     its flags; with transactions, mark the key accounts and draw their maps.
     """
+    import pandas as pd
+
     from kamlab.io import read_accounts, read_contacts
     from kamlab.portfolio.contacts import contact_summary, shape_fits_stage
     from kamlab.presentation.contacts import contacts_overview
@@ -91,6 +93,14 @@ def cmd_contacts(args) -> None:
         # the key accounts of `kamlab portfolio` for the same inputs: the same table
         frame = portfolio_run(args, tx, accounts, until)[1].table_
     summary = contact_summary(contacts, accounts=frame, as_of=as_of)
+    if accounts is not None and "account_name" in accounts.data:
+        # accounts outside the period's portfolio (former customers) keep their names
+        data = accounts.data
+        names = (data.set_index("account_id") if "account_id" in data else data)["account_name"]
+        names.index = names.index.astype("string")
+        if "account_name" not in summary:
+            summary.insert(0, "account_name", pd.NA)
+        summary["account_name"] = summary["account_name"].fillna(names.reindex(summary.index))
     if tx is not None:
         summary["tier"] = frame["tier"].reindex(summary.index).astype("object")
         summary["key_account"] = summary["tier"].eq("key")

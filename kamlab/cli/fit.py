@@ -162,6 +162,7 @@ def cmd_compare(args) -> None:
     (the last --holdout-weeks weeks), and choose the model by a stated rule.
     """
     from kamlab.models.holdout import compare_purchase_models
+    from kamlab.presentation.tables import for_reader
     from kamlab.presentation.value import describe_model_choice, model_choice_table
 
     until = until_date(args.until)
@@ -184,7 +185,7 @@ def cmd_compare(args) -> None:
         print(
             f"input: {args.input}: in sample, the data to {comparison.end} ({accounts:,} accounts)"
         )
-    print(model_choice_table(comparison).to_string())
+    print(for_reader(model_choice_table(comparison)))  # the reader's labels, not code names
     print(f"chosen: {comparison.chosen_name} ({comparison.chosen})")
     print(note)
     for name, message in comparison.messages.items():
@@ -199,10 +200,12 @@ def parameter_lines(model, name: str, *, digits: str = ".4f", indent: str = "") 
     lines = [f"{model.display_name} ({name}) fitted on {what}: {status}"]
     lines.append(f"{indent}{'parameter':<10} {'estimate':>12} {'std_error':>12}   95% interval")
     for param, row in model.summary().iterrows():
-        lines.append(
-            f"{indent}{param:<10} {row['estimate']:>12{digits}} {row['std_error']:>12{digits}}   "
-            f"{row['lower 95%']:{digits}} - {row['upper 95%']:{digits}}"
-        )
+        if math.isfinite(row["std_error"]):
+            se = f"{row['std_error']:>12{digits}}"
+            interval = f"{row['lower 95%']:{digits}} - {row['upper 95%']:{digits}}"
+        else:  # no standard errors: a fit that did not converge has none (never "nan")
+            se, interval = f"{'-':>12}", "not estimated (the fit did not converge)"
+        lines.append(f"{indent}{param:<10} {row['estimate']:>12{digits}} {se}   {interval}")
     return lines
 
 

@@ -105,20 +105,20 @@ def cmd_portfolio(args) -> None:
         + (f" ({prospects:,} prospects: never bought)" if prospects else "")
         + f", 12 months to {table.attrs.get('until') or until or 'the last date'}"
     )
-    print("boxes: " + ", ".join(f"{b} {n}" for b, n in counts.items()))
-    print("tiers: " + ", ".join(f"{t} {n}" for t, n in tiers.items()))
-    print("exits: " + (", ".join(f"{e} {n}" for e, n in exits.items()) or "none proposed"))
+    print("boxes: " + ", ".join(f"{b} {n:,}" for b, n in counts.items()))
+    print("tiers: " + ", ".join(f"{t} {n:,}" for t, n in tiers.items()))
+    print("exits: " + (", ".join(f"{e} {n:,}" for e, n in exits.items()) or "none proposed"))
     health = table["health"].value_counts().reindex(table["health"].cat.categories, fill_value=0)
     unknown = int(table["health"].isna().sum())  # never bought: no health
     print(
         f"health ({name} P(alive)): "
-        + ", ".join(f"{h} {n}" for h, n in health.items())
-        + (f", none (never bought) {unknown}" if unknown else "")
+        + ", ".join(f"{h} {n:,}" for h, n in health.items())
+        + (f", none (never bought) {unknown:,}" if unknown else "")
     )
     actions = table["health_action"].value_counts()
     print(
-        f"key accounts: {actions.get('call', 0)} lapsing (call), "
-        f"{actions.get('review', 0)} likely lost (moved to key development)"
+        f"key accounts: {actions.get('call', 0):,} lapsing (call), "
+        f"{actions.get('review', 0):,} likely lost (moved to key development)"
     )
     print_notes([note, *portfolio.notes_])
     print(f"portfolio: {len(table):,} accounts -> {out}", file=sys.stderr)

@@ -46,14 +46,35 @@ def bought_in_window(transactions, until) -> bool:
 
 YEAR = pd.DateOffset(months=12)
 
+COVER_SLACK_DAYS = 7
+"""The data may begin this many days after the earlier year's first day (a holiday, a
+quiet first week) and still count as covering it."""
+
 
 def year_on_year_growth(transactions, index: pd.Index, until) -> pd.Series:
     """``revenue in the 12 months to until / revenue in the 12 months before - 1``
     (net revenue, returns netted); NaN when the earlier 12 months had none (a new account
-    or a prospect): -0.25 is revenue down 25% on the year before."""
+    or a prospect): -0.25 is revenue down 25% on the year before.
+
+    When the data begin inside the earlier 12 months (more than
+    :data:`COVER_SLACK_DAYS` after their first day), that year's revenue is only partly
+    known and every account would seem to grow: growth is NaN for every account and
+    ``attrs["notes"]`` says why."""
     lines = lines_table(transactions)
     end = pd.Timestamp(until).normalize()
     start = end + pd.Timedelta(days=1) - YEAR  # the window's first day, as the P&L's
+    first = lines.date.min().execute()
+    if first is not None and not pd.isna(first):
+        first = pd.Timestamp(first).normalize()
+        if first > start - YEAR + pd.Timedelta(days=COVER_SLACK_DAYS):
+            growth = pd.Series(np.nan, index=index, dtype="float64", name="revenue")
+            growth.attrs["notes"] = [
+                f"growth not measured: the data begin on {first.date()}, inside the 12 months "
+                f"before the window ({(start - YEAR).date()} to "
+                f"{(start - pd.Timedelta(days=1)).date()}), so that year's revenue is only "
+                "partly known and every account would seem to grow"
+            ]
+            return growth
     u = lines.mutate(day=lines.date.date())
     u = u.filter((u.day >= (start - YEAR).date()) & (u.day <= end.date()))
     sums = (
@@ -125,7 +146,8 @@ def portfolio_measures(
     per_order = {f"cts_{c}" for c in TRANSACTION_DRIVERS.values()} | {"cts_financing"}
     for column in [c for c in cost_lines(pnl) if c not in per_order]:
         out[column] = pnl[column].reindex(index).fillna(0.0).astype("float64")
-    out["growth"] = year_on_year_growth(transactions, index, until)
+    growth = year_on_year_growth(transactions, index, until)
+    out["growth"] = growth
     out["purchase_frequency"] = features["purchases_per_month"].astype("float64")
     out["tenure"] = features["tenure_months"].astype("float64")
     if acc is not None and "share_of_wallet" in acc.columns:
@@ -146,6 +168,7 @@ def portfolio_measures(
     )
     out = out.join(health)
     notes = list(pnl.attrs.get("notes", [])) + head.attrs["notes"] + health.attrs["notes"]
+    notes += growth.attrs.get("notes", [])
     if out["prospect"].any():
         notes.append(
             f"{int(out['prospect'].sum())} prospect(s): accounts in the accounts table that have "

@@ -111,11 +111,11 @@ def account_potential(
     counts = basis.value_counts()
     notes = [
         "potential (annual margin headroom) by basis: "
-        + ", ".join(f"{b} {int(counts[b])}" for b in POTENTIAL_BASES if b in counts)
+        + ", ".join(f"{b} {int(counts[b]):,}" for b in POTENTIAL_BASES if b in counts)
     ]
     if floored.any():
         notes.append(
-            f"potential: {int(floored.sum())} share(s) of wallet below {rule.share_floor:.0%} "
+            f"potential: {int(floored.sum()):,} share(s) of wallet below {rule.share_floor:.0%} "
             f"taken as {rule.share_floor:.0%} (the wallet at most "
             f"{1 / rule.share_floor:.0f} x the revenue)"
         )

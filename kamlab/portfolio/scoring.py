@@ -95,12 +95,31 @@ def score_factor(factor: Factor, measures: pd.DataFrame, accounts: pd.DataFrame 
         return _judgement(accounts[factor.judgement].reindex(measures.index), factor)
     if factor.measure not in measures.columns:
         return None
+    if factor.measure == "potential" and peers_only_potential(measures):
+        return None  # the quartile less the revenue: no measure of potential at all
     values = pd.to_numeric(measures[factor.measure], errors="coerce").astype("float64")
     if factor.rule == "percentile":
         return _percentile(values)
     if factor.rule == "deciles":
         return _deciles(values)
     return _linear(values, factor.low, factor.high)
+
+
+PEERS_ONLY = ("portfolio peers", "unknown")
+"""Potential bases that know nothing of the account but its revenue."""
+
+
+def peers_only_potential(measures: pd.DataFrame) -> bool:
+    """Whether every buying account's potential rests on the portfolio's upper quartile
+    alone (``potential_basis`` portfolio peers; no share of wallet, no industry): it is
+    then that quartile less the account's own revenue, which only ranks the smallest
+    accounts first, so it is not scored."""
+    if "potential_basis" not in measures:
+        return False
+    basis = measures["potential_basis"]
+    if "prospect" in measures:
+        basis = basis[~measures["prospect"].fillna(False).astype(bool)]
+    return bool(len(basis)) and bool(basis.isin(PEERS_ONLY).all())
 
 
 @dataclass
@@ -135,6 +154,12 @@ def score_group(
     """Score every factor of ``group`` and combine them by weight (see the module doc)."""
     factors = criteria.factors(group)
     notes: list[str] = []
+    if any(f.measure == "potential" for f in factors) and peers_only_potential(measures):
+        notes.append(
+            f"{group}: potential left out: with no share of wallet or industry in the "
+            "accounts file, each account's potential is the portfolio's upper quartile less "
+            "its own revenue, which would rank the smallest accounts first"
+        )
     scored, missing = _available(factors, measures, accounts)
     if not scored:
         fallback = criteria.fallback.get(group)
@@ -167,8 +192,8 @@ def score_group(
             ids = scores.index[imputed[name]]
             median = float(scores[name].median())
             notes.append(
-                f"{group}.{name}: {len(ids)} account(s) without a score were given the "
-                f"portfolio median {median:g}: {listed(ids)}"
+                f"{group}.{name}: {len(ids):,} account(s) without a score were given the "
+                f"portfolio median {median:.3g}: {listed(ids)}"
             )
             scores[name] = scores[name].fillna(median)
     for note in notes:

@@ -133,8 +133,15 @@ def plan_sentence(allocation) -> str:
         more = "more" if diff >= 0 else "less"
         text += f", {money(abs(diff), a.currency)} {more} than today's allocation"
     if "net_gain" in t and "optimal_budget_hours" in t:
-        text += (
-            f"; after the hours' cost, {money(t['net_gain'], a.currency)}. The last hour "
-            f"pays for itself up to {count(t['optimal_budget_hours'])} hours{per}"
-        )
+        if t["optimal_budget_hours"] > 0:
+            text += (
+                f"; after the hours' cost, {money(t['net_gain'], a.currency)}. The last hour "
+                f"pays for itself up to {count(t['optimal_budget_hours'])} hours{per}"
+            )
+        else:  # not one hour earns its cost: say so, not "up to 0 hours"
+            text += (
+                f". No hour pays for itself at {money(t['hour_cost'], a.currency)} an hour: "
+                f"the {count(a.hours_used)} hours would lose "
+                f"{money(-t['net_gain'], a.currency)}{per} after their cost"
+            )
     return text + "."

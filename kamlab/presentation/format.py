@@ -28,6 +28,7 @@ module, so a change of style is made once.
 from __future__ import annotations
 
 import math
+import re
 
 import pandas as pd
 
@@ -77,7 +78,7 @@ def percent(fraction: float, digits: int = 0, *, sign: bool = False) -> str:
     ``+`` in front of a positive one. Missing: ``n/a``."""
     if _missing(fraction):
         return "n/a"
-    return f"{fraction:{'+' if sign else ''}.{digits}%}"
+    return _unsigned_zero(f"{fraction:{'+' if sign else ''}.{digits}%}")
 
 
 def count(n: float, *, sign: bool = False) -> str:
@@ -85,7 +86,7 @@ def count(n: float, *, sign: bool = False) -> str:
     ``12,345``; ``sign``: ``+12`` / ``-3``. Missing: ``n/a``."""
     if _missing(n):
         return "n/a"
-    return f"{n:{'+' if sign else ''},.0f}"
+    return _unsigned_zero(f"{n:{'+' if sign else ''},.0f}")
 
 
 def amount(value: float, *, sign: bool = False) -> str:
@@ -102,14 +103,14 @@ def points(change: float, digits: int = 1) -> str:
     Missing: ``n/a``."""
     if _missing(change):
         return "n/a"
-    return f"{change * 100:+.{digits}f} pp"
+    return _unsigned_zero(f"{change * 100:+.{digits}f} pp")
 
 
 def score(value: float, *, sign: bool = False) -> str:
     """A 1-10 score with one decimal (``7.3``). Missing: ``n/a``."""
     if _missing(value):
         return "n/a"
-    return f"{value:{'+' if sign else ''}.1f}"
+    return _unsigned_zero(f"{value:{'+' if sign else ''}.1f}")
 
 
 def hours(value: float, *, sign: bool = False) -> str:
@@ -118,7 +119,16 @@ def hours(value: float, *, sign: bool = False) -> str:
     if _missing(value):
         return "n/a"
     whole = abs(value) >= 100 or float(value).is_integer()
-    return f"{value:{'+' if sign else ''},.{0 if whole else 1}f}"
+    return _unsigned_zero(f"{value:{'+' if sign else ''},.{0 if whole else 1}f}")
+
+
+_SIGNED_ZERO = re.compile(r"^[+-](?=[0.,]+(?:%| pp)?$)")
+
+
+def _unsigned_zero(text: str) -> str:
+    """``-0.00``, ``+0%``, ``-0.0 pp`` -> ``0.00``, ``0%``, ``0.0 pp``: what rounds to zero
+    has no sign."""
+    return _SIGNED_ZERO.sub("", text)
 
 
 def number(value: float, *, sign: bool = False) -> str:
@@ -127,7 +137,7 @@ def number(value: float, *, sign: bool = False) -> str:
     if _missing(value):
         return "n/a"
     digits = 0 if abs(value) >= 999.995 else 2
-    return f"{value:{'+' if sign else ''},.{digits}f}"
+    return _unsigned_zero(f"{value:{'+' if sign else ''},.{digits}f}")
 
 
 def day(value) -> str:

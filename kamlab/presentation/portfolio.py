@@ -257,8 +257,8 @@ def describe_movement(movement) -> str:
     stayed = len(movement.movers)
     changed = int((movement.movers["box_before"] != movement.movers["box_after"]).sum())
     text = (
-        f"{changed} of {stayed} accounts in both periods changed box; "
-        f"{len(movement.new_key)} became key accounts and {len(movement.lost_key)} stopped "
+        f"{changed:,} of {stayed:,} accounts in both periods changed box; "
+        f"{len(movement.new_key):,} became key accounts and {len(movement.lost_key):,} stopped "
         "being key."
     )
     if getattr(movement, "accounts_as_of", None) == "today's":
@@ -329,8 +329,13 @@ def describe_allocation(allocation) -> str:
     if a.hour_cost is not None:
         text += (
             f" At {cur} {a.hour_cost:,.2f} an hour (the loaded rate), the "
-            f"{count(a.hours_used)} hours cost {money(t['hours_cost'], cur)}: a net gain of "
-            f"{money(t['net_gain'], cur)} (gain minus the cost of the hours)."
+            f"{count(a.hours_used)} hours cost {money(t['hours_cost'], cur)}: "
+            + (
+                f"a net gain of {money(t['net_gain'], cur)}"
+                if t["net_gain"] >= 0
+                else f"a net loss of {money(-t['net_gain'], cur)}"
+            )
+            + " (gain minus the cost of the hours)."
         )
     if t["unused_hours"] > 0:
         text += (
@@ -367,12 +372,19 @@ def _optimum(a) -> str:
     t, cur = a.totals, a.currency
     per = " a year" if a.basis else ""
     accounts = int((a.table["optimal_budget_hours"] > 0).sum())
-    text = (
-        f"The budget at which the last hour earns its cost is "
-        f"{count(t['optimal_budget_hours'])} hours{per} ({accounts:,} accounts funded): gain "
-        f"{money(t['optimal_budget_gain'], cur)}, cost {money(t['optimal_budget_cost'], cur)}, "
-        f"net gain {money(t['optimal_budget_net_gain'], cur)}."
-    )
+    if not t["optimal_budget_hours"] > 0:  # not "0 hours ... net gain GBP 0"
+        text = (
+            f"No hour earns its cost at {cur} {a.hour_cost:,.2f} an hour: the best budget is "
+            "none, as the value at stake is too small to pay for account-manager time."
+        )
+    else:
+        text = (
+            f"The budget at which the last hour earns its cost is "
+            f"{count(t['optimal_budget_hours'])} hours{per} ({accounts:,} accounts funded): "
+            f"gain {money(t['optimal_budget_gain'], cur)}, cost "
+            f"{money(t['optimal_budget_cost'], cur)}, net gain "
+            f"{money(t['optimal_budget_net_gain'], cur)}."
+        )
     if "current_net_gain" in t:
         text += (
             f" Today's {count(t['current_hours'])} hours gain "

@@ -43,6 +43,8 @@ class ReaderTable:
 
     def __repr__(self) -> str:
         text = self.frame.to_string(index=False) if len(self.frame.columns) else "(no columns)"
+        if len(self.frame.columns) and not len(self.frame):  # headers over no rows: say so
+            text = " ".join(map(str, self.frame.columns)) + "\nNone."
         return f"{self.title}\n{text}" if self.title else text
 
     def to_html(self) -> str:
@@ -65,6 +67,8 @@ class ReaderTable:
             + "</tr>\n"
             for row in self.frame.itertuples(index=False, name=None)
         )
+        if not rows and classes:  # an empty table says so under its headers
+            rows = f'<tr><td class="text" colspan="{len(classes)}">None.</td></tr>\n'
         caption = f"<caption>{html.escape(self.title)}</caption>" if self.title else ""
         kind = "kamlab-table landscape" if self.landscape else "kamlab-table"
         return (
@@ -167,6 +171,7 @@ def for_reader(
     """
     if isinstance(frame, pd.Series):
         frame = frame.to_frame(name=frame.name if frame.name is not None else "value")
+    frame = _named(frame)
     if columns is not None:
         missing = [c for c in columns if c not in frame.columns]
         if missing:
@@ -219,6 +224,20 @@ def for_reader(
         names=dict(zip(headers, out_names, strict=True)),
         landscape=landscape,
     )
+
+
+def _named(frame: pd.DataFrame) -> pd.DataFrame:
+    """An ``account_name`` column with the account id (the index) where the name is
+    missing: a table of accounts without names still says which accounts they are."""
+    if "account_name" not in frame.columns or frame.index.nlevels != 1:
+        return frame
+    if frame.columns.duplicated().any():
+        return frame
+    names = frame["account_name"]
+    if _plain_index(frame.index) or not names.isna().any():
+        return frame
+    ids = pd.Series(frame.index.astype(str), index=frame.index)
+    return frame.assign(account_name=names.astype("object").where(names.notna(), ids))
 
 
 def _by_row(

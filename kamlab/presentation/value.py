@@ -170,6 +170,11 @@ def _against(value: float, bounds: tuple[float, float]) -> str:
     return "below" if value < low else "above" if value > high else "within"
 
 
+def _share(fraction: float) -> str:
+    """A share in whole percent; a positive one too small to show reads "under 1%"."""
+    return "under 1%" if 0 < fraction < 0.005 else f"{fraction:.0%}"
+
+
 def whale_verdict(summary: dict) -> str:
     """:func:`~kamlab.value.whale_summary` set against Cooper & Kaplan (1991) and Kaplan &
     Narayanan (2001), in a sentence or two that say only what its numbers support.
@@ -205,7 +210,7 @@ def whale_verdict(summary: dict) -> str:
     top, lost = s["top_share"], s["value_destroyed_share"]
     concentration = s["top_share_of_peak"]
     tail = (
-        f"the loss-making tail loses {lost:.0%} of total profit, {_against(lost, TAIL_RANGE)} "
+        f"the loss-making tail loses {_share(lost)} of total profit, {_against(lost, TAIL_RANGE)} "
         "the 50-200% of Kaplan & Narayanan's usual shape (2001)"
     )
     where = _against(top, TOP_RANGE)
@@ -214,7 +219,7 @@ def whale_verdict(summary: dict) -> str:
     if where == "above":
         return (
             f"That is above the 150-300% of Cooper & Kaplan's cases: {tail}, and gives back "
-            f"{s['peak_given_back']:.0%} of the peak."
+            f"{_share(s['peak_given_back'])} of the peak."
         )
     if lost < TAIL_RANGE[0]:
         spread = (
@@ -260,12 +265,17 @@ def describe_whale(summary: dict, currency: str = "GBP") -> str:
             "total profit to report."
         )
     if s["destroying_accounts"]:
-        tail = f", {s['value_destroyed_share']:.0%} of total profit" if s["profitable"] else ""
-        back = (
-            f", and so give back {s['peak_given_back']:.0%} of the peak"
-            if s["peak_profit"] > 0
-            else ""
-        )
+        tail = f", {_share(s['value_destroyed_share'])} of total profit" if s["profitable"] else ""
+        back = ""
+        if s["peak_profit"] > 0:
+            given = s["peak_given_back"]
+            # more than the whole peak: a multiple reads better than "35851%"
+            times = f"{given:.0f}" if given >= 10 else f"{given:.1f}"
+            back = (
+                f", and so give back {_share(given)} of the peak"
+                if given <= 1
+                else f", and so give back {times} times the peak"
+            )
         lines.append(
             f"{s['destroying_accounts']:,} accounts ({s['destroying_accounts_share']:.0%}) "
             f"destroy value: they lose {money_(s['value_destroyed'])}{tail}{back}."
@@ -507,7 +517,15 @@ def describe_value(value, currency: str = "GBP") -> str:
     if math.isfinite(alive):
         lines.append(f"Expected active accounts now: {alive:,.0f} of {n:,} ({alive / n:.0%}).")
     if math.isfinite(top_share):
-        lines.append(f"The {top_n:,} most valuable accounts (20%) hold {top_share:.0%} of it.")
+        whole = ""
+        if top_share > 1:  # a share over 100% needs its reason beside it
+            taken = money(-float(clv[clv < 0].sum()), currency)
+            whole = (
+                f", more than the whole: the accounts of negative value take {taken} off the total"
+            )
+        lines.append(
+            f"The {top_n:,} most valuable accounts (20%) hold {top_share:.0%} of it{whole}."
+        )
     negative = int((clv < 0).sum())
     if negative:
         lines.append(
