@@ -112,6 +112,20 @@ def test_deciles_score_the_bottom_tenth_1_and_the_top_tenth_10():
     assert scores.tolist() == [k for k in range(1, 11) for _ in range(2)]
 
 
+@pytest.mark.parametrize("rule", ["percentile", "deciles"])
+def test_equal_amounts_tie_whatever_order_the_engine_added_them_in(rule):
+    """A parallel sum adds in a varying order: the same revenue may come back a few last bits
+    apart from one run to the next (a revenue of 0 as 3e-13). Ranks are taken to a 10^-12
+    part of the largest value, so a rerun scores every account the same."""
+    exact = pd.DataFrame({"revenue": [15.0, 15.0, 3.0, 1e5, 1e5, 0.0, 0.0]})
+    noisy = exact.mul([1.0, 1 + 1e-14, 1.0, 1 - 1e-15, 1.0, 1, 1], axis=0)
+    noisy.iloc[6] = 3.3e-13  # returns that cancel the purchases, summed in another order
+    factor = Factor("r", 100, measure="revenue", rule=rule)
+    scores = score_factor(factor, noisy, None)
+    assert scores.tolist() == score_factor(factor, exact, None).tolist()
+    assert scores[0] == scores[1] and scores[3] == scores[4] and scores[5] == scores[6]
+
+
 def test_linear_scores_are_clipped_between_low_and_high():
     values = pd.DataFrame({"growth": [-1.0, -0.5, 0.0, 0.5, 1.0]})
     scores = score_factor(

@@ -50,8 +50,27 @@ def listed(ids, limit: int = 8) -> str:
     return ", ".join(ids[:limit]) + more
 
 
+SIGNIFICANT_DIGITS = 12
+"""Values are ranked at this precision, relative to the largest of them: an engine that sums
+in parallel adds in a varying order, so two accounts with the same revenue (or one whose
+returns cancel its purchases, a revenue of 0) may differ in the last bits from one run to
+the next; rounded to a 10^-12 part of the largest value they tie every time, and a rerun
+gives the same scores."""
+
+
+def _steady(values: pd.Series) -> pd.Series:
+    """``values`` rounded to a multiple of ``10^(e - 11)``, ``e`` the decimal exponent of the
+    largest finite magnitude (:data:`SIGNIFICANT_DIGITS`), for ranking."""
+    finite = values[np.isfinite(values)].abs()
+    top = finite.max() if len(finite) else 0.0
+    if not top > 0:
+        return values
+    quantum = 10.0 ** (np.floor(np.log10(top)) - (SIGNIFICANT_DIGITS - 1))
+    return (values / quantum).round() * quantum
+
+
 def _percentile(values: pd.Series) -> pd.Series:
-    known = values.dropna()
+    known = _steady(values.dropna())
     if len(known) < 2:
         return values.where(values.isna(), (SCALE[0] + SCALE[1]) / 2)
     rank = known.rank(method="average")
@@ -60,7 +79,7 @@ def _percentile(values: pd.Series) -> pd.Series:
 
 
 def _deciles(values: pd.Series) -> pd.Series:
-    known = values.dropna()
+    known = _steady(values.dropna())
     rank = known.rank(method="min")
     score = 1 + np.floor(10 * (rank - 1) / max(len(known), 1))
     return score.reindex(values.index)
