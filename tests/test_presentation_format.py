@@ -6,7 +6,8 @@ import math
 
 import pytest
 
-from kamlab.presentation.format import count, money, percent
+from kamlab.presentation.format import count, money, percent, probability
+from kamlab.presentation.labels import format_value
 
 
 @pytest.mark.parametrize(
@@ -61,3 +62,19 @@ def test_a_number_that_rounds_to_zero_has_no_sign():
     assert points(-0.0004) == "0.0 pp" and points(0.002) == "+0.2 pp"
     assert count(-0.4, sign=True) == "0" and score(-0.04) == "0.0"
     assert hours(-0.04, sign=True) == "0.0"
+
+
+@pytest.mark.parametrize(
+    ("p", "text"),
+    [(0.0, "0%"), (0.003, "<1%"), (0.006, "1%"), (0.83, "83%"), (0.994, "99%"),
+     (0.997, ">99%"), (1.0, "100%"), (math.nan, "n/a")],
+)  # fmt: skip
+def test_a_probability_near_0_or_1_is_not_shown_as_certain(p, text):
+    assert probability(p) == text
+    assert format_value(p, "probability") == (text if p == p else "-")
+
+
+def test_weeks_read_with_one_decimal_below_100():
+    assert format_value(6.9, "weeks") == "6.9"
+    assert format_value(92.857, "weeks") == "92.9"
+    assert format_value(104.3, "weeks") == "104"

@@ -4,6 +4,7 @@
     money(7_901_000, short=True)      -> "GBP 7.9m"   (three significant figures)
     percent(0.275)                    -> "28%"
     percent(0.275, digits=1, sign=True) -> "+27.5%"
+    probability(0.003)                -> "<1%"      (">99%" for 0.997: never a certain 0 or 100)
     count(12345)                      -> "12,345"
 
 and, for table cells (the currency or unit goes in the column's label, not the cell):
@@ -44,6 +45,7 @@ __all__ = [
     "number",
     "percent",
     "points",
+    "probability",
     "score",
 ]
 
@@ -79,6 +81,18 @@ def percent(fraction: float, digits: int = 0, *, sign: bool = False) -> str:
     if _missing(fraction):
         return "n/a"
     return _unsigned_zero(f"{fraction:{'+' if sign else ''}.{digits}%}")
+
+
+def probability(p: float, *, sign: bool = False) -> str:
+    """A probability as a whole percentage (0.83 -> ``83%``), except that one which would
+    round to 0% or 100% without being 0 or 1 reads ``<1%`` or ``>99%``: a reader takes
+    "P(alive) 0%" for certainty. ``sign``: as :func:`percent`. Missing: ``n/a``."""
+    text = percent(p, 0, sign=sign)
+    if not sign and text == "0%" and p > 0:
+        return "<1%"
+    if not sign and text == "100%" and p < 1:
+        return ">99%"
+    return text
 
 
 def count(n: float, *, sign: bool = False) -> str:

@@ -12,9 +12,10 @@ share          a fraction of a whole, 0-1                       ``25.7%``
 share_change   a difference of two shares                       ``+0.2 pp``
 percent_change a growth fraction (-0.25 = down a quarter)       ``-25%``
 count          a whole number of things                         ``1,300``
-probability    a probability, 0-1                               ``83%``
+probability    a probability, 0-1                               ``83%``, ``<1%``
 score          a 1-10 score                                     ``7.3``
 hours          hours                                            ``12.5``, ``1,250``
+weeks          a duration in weeks                              ``6.9``, ``104``
 days           a number of days                                 ``45``
 date           a day                                            ``2026-06-30``
 number         a ratio or other plain number (alias: ratio)     ``1.23``
@@ -63,6 +64,7 @@ KINDS = (
     "probability",
     "score",
     "hours",
+    "weeks",
     "days",
     "date",
     "number",
@@ -210,11 +212,11 @@ LABELS: dict[str, Label] = {
     "value_if_alive": Label("Value if still active ({currency})", _M),
     "value_at_risk": Label("Value at risk ({currency})", _M),
     "value_lost_if_churns": Label("Value lost if it leaves ({currency})", _M),
-    "time_since_last_purchase": Label("Time since last purchase (weeks)", "number"),
+    "time_since_last_purchase": Label("Time since last purchase (weeks)", "weeks"),
     # the RFM summary (kamlab.summary.SUMMARY_COLUMNS) and segment features
     "frequency": Label("Repeat purchases", "count"),
-    "recency": Label("Recency (weeks)", "number"),
-    "T": Label("Weeks since first purchase", "number"),
+    "recency": Label("Recency (weeks)", "weeks"),
+    "T": Label("Weeks since first purchase", "weeks"),
     "monetary_value": Label("Mean repeat purchase ({currency})", _M),
     "products": Label("Products", "count"),
     "purchases_per_month": Label("Purchases a month", "number"),
@@ -468,9 +470,10 @@ _FORMATTERS: dict[str, Callable[..., str]] = {
     "share_change": lambda v, sign=True: fmt.points(v),
     "percent_change": lambda v, sign=True: fmt.percent(v, 0, sign=True),
     "count": fmt.count,
-    "probability": lambda v, sign=False: fmt.percent(v, 0, sign=sign),
+    "probability": fmt.probability,
     "score": fmt.score,
     "hours": fmt.hours,
+    "weeks": fmt.hours,  # the same rule: one decimal below 100, whole above
     "days": fmt.count,
     "number": fmt.number,
 }

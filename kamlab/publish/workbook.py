@@ -72,6 +72,7 @@ KIND_FORMATS = {
     "days": "integer",
     "score": "score",
     "hours": "hours",
+    "weeks": "hours",
     "date": "date",
     "ratio": "number",
 }
