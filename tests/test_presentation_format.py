@@ -74,7 +74,8 @@ def test_a_probability_near_0_or_1_is_not_shown_as_certain(p, text):
     assert format_value(p, "probability") == (text if p == p else "-")
 
 
-def test_weeks_read_with_one_decimal_below_100():
+def test_weeks_read_with_one_decimal_always_so_a_column_lines_up():
     assert format_value(6.9, "weeks") == "6.9"
     assert format_value(92.857, "weeks") == "92.9"
-    assert format_value(104.3, "weeks") == "104"
+    assert format_value(87.0, "weeks") == "87.0"
+    assert format_value(1104.3, "weeks") == "1,104.3"

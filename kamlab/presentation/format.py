@@ -14,6 +14,7 @@ and, for table cells (the currency or unit goes in the column's label, not the c
     points(0.002)                     -> "+0.2 pp"   (a change of shares)
     score(7.25)                       -> "7.3"
     hours(12.25)                      -> "12.3"      (whole hours and 100+ as integers)
+    weeks(136.3)                      -> "136.3"     (one decimal always)
     number(1.234)                     -> "1.23"      (two decimals at most)
     day(pd.Timestamp("2026-07-01"))   -> "2026-07-01"
 
@@ -47,6 +48,7 @@ __all__ = [
     "points",
     "probability",
     "score",
+    "weeks",
 ]
 
 
@@ -143,6 +145,14 @@ def _unsigned_zero(text: str) -> str:
     """``-0.00``, ``+0%``, ``-0.0 pp`` -> ``0.00``, ``0%``, ``0.0 pp``: what rounds to zero
     has no sign."""
     return _SIGNED_ZERO.sub("", text)
+
+
+def weeks(value: float, *, sign: bool = False) -> str:
+    """A duration in weeks, one decimal always, so a column lines up (``6.9``, ``136.3``,
+    ``87.0``). Missing: ``n/a``."""
+    if _missing(value):
+        return "n/a"
+    return f"{value:{'+' if sign else ''},.1f}"
 
 
 def number(value: float, *, sign: bool = False) -> str:

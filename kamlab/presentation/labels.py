@@ -15,7 +15,7 @@ count          a whole number of things                         ``1,300``
 probability    a probability, 0-1                               ``83%``, ``<1%``
 score          a 1-10 score                                     ``7.3``
 hours          hours                                            ``12.5``, ``1,250``
-weeks          a duration in weeks                              ``6.9``, ``104``
+weeks          a duration in weeks                              ``6.9``, ``104.0``
 days           a number of days                                 ``45``
 date           a day                                            ``2026-06-30``
 number         a ratio or other plain number (alias: ratio)     ``1.23``
@@ -473,7 +473,7 @@ _FORMATTERS: dict[str, Callable[..., str]] = {
     "probability": fmt.probability,
     "score": fmt.score,
     "hours": fmt.hours,
-    "weeks": fmt.hours,  # the same rule: one decimal below 100, whole above
+    "weeks": fmt.weeks,
     "days": fmt.count,
     "number": fmt.number,
 }

@@ -72,7 +72,7 @@ KIND_FORMATS = {
     "days": "integer",
     "score": "score",
     "hours": "hours",
-    "weeks": "hours",
+    "weeks": "score",  # one decimal
     "date": "date",
     "ratio": "number",
 }
