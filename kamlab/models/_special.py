@@ -66,7 +66,12 @@ def bg_expected(t, r, alpha, a, b) -> np.ndarray:
     bad = ~np.isfinite(out) | (a + b - 1 <= 0.05) | (out < 0)
     if bad.any():
         out = np.array(out, dtype=float)
-        out[bad] = bg_expected_quad(t[bad], r[bad], alpha[bad], a[bad], b[bad])
+        smooth = bad & ((a <= 1) | (b <= 1))  # e.g. parameter draws with b ~ 0.1
+        out[smooth] = bg_expected_log_quadrature(
+            t[smooth], r[smooth], alpha[smooth], a[smooth], b[smooth]
+        )
+        rest = bad & ~smooth
+        out[rest] = bg_expected_quad(t[rest], r[rest], alpha[rest], a[rest], b[rest])
     return out
 
 
@@ -76,6 +81,54 @@ def _bg_expected_euler(t, r, alpha, a, b):
     log1mz = -np.log1p(t / alpha)  # log(1 - z)
     hyp = hyp2f1(c - r, a - 1.0, c, z)
     return c / (a - 1.0) * -np.expm1((a - 1.0) * log1mz + np.log(hyp))
+
+
+_LOG_MIN = -45.0
+"""Where :func:`bg_expected_log_quadrature` starts: log p (and log(1 - p)) = -45."""
+_x, _w = np.polynomial.legendre.leggauss(256)
+_HALF = np.log(0.5)
+_LOG_NODES = _LOG_MIN + (_HALF - _LOG_MIN) * (_x + 1) / 2  # on [-45, log 1/2]
+_LOG_WEIGHTS = (_HALF - _LOG_MIN) / 2 * _w
+_CHUNK = 8_192
+
+
+def bg_expected_log_quadrature(t, r, alpha, a, b) -> np.ndarray:
+    """:func:`bg_expected` where ``a <= 1`` or ``b <= 1`` (a Beta density that is singular
+    at 0 or 1), vectorised. With ``h(p) = (1 - (1 + p t/alpha)^-r) / p``, ``h(0) = r t /
+    alpha`` and ``g = h - h(0)``::
+
+        E[h(p)] = h(0) P(p <= 1/2) + [int_0^1/2 g(p) + int_1/2^1 h(p)] p^(a-1) (1-p)^(b-1) dp / B(a, b),
+
+    (``g`` where ``p`` is small, so that nothing cancels), the first half in ``s = log p`` (``p^(a-1) dp = e^(a s) ds``), the second in ``s =
+    log(1 - p)`` (``(1-p)^(b-1) dp = e^(b s) ds``), each by 256-point Gauss-Legendre over
+    ``[-45, log 1/2]``, where the integrands are smooth; beyond ``1 - p = e^-45``, where
+    ``h = h(1)``, the mass is added in closed form (a ``b`` near 0 puts much of it there). Within 1e-9 (relative) of
+    :func:`bg_expected_quad` on random cases of that region, and some hundred times
+    faster: the uplift's parameter draws on Online Retail (``b`` down to 0.07) called the
+    per-element quadrature 1.7 million times."""
+    from scipy.special import betainc, betaln
+
+    t, r, alpha, a, b = (np.asarray(v, dtype=float).ravel() for v in (t, r, alpha, a, b))
+    out = np.empty(t.shape)
+    near = np.exp(_LOG_NODES)[None, :]  # p in the first half, 1 - p in the second
+    far = -np.expm1(_LOG_NODES)[None, :]  # 1 - p in the first half, p in the second
+    log_far = np.log(far)
+    for lo in range(0, len(t), _CHUNK):
+        part = slice(lo, lo + _CHUNK)
+        rc, ac, bc = r[part, None], a[part, None], b[part, None]
+        u = t[part, None] / alpha[part, None]
+
+        def g(p, rc=rc, u=u):
+            return -np.expm1(-rc * np.log1p(p * u)) / p - rc * u
+
+        norm = betaln(ac, bc)
+        low = g(near) * np.exp(ac * _LOG_NODES + (bc - 1) * log_far - norm)
+        high = (g(far) + rc * u) * np.exp(bc * _LOG_NODES + (ac - 1) * log_far - norm)
+        first_half = betainc(ac, bc, 0.5)  # P(p <= 1/2), where h(0) is added back
+        # 1 - p below e^-45: p = 1 there, h(1) = 1 - (1 + u)^-r; the mass e^(-45 b) / b / B
+        tail = -np.expm1(-rc * np.log1p(u)) * np.exp(bc * _LOG_MIN - np.log(bc) - norm)
+        out[part] = (rc * u * first_half + tail)[:, 0] + (low + high) @ _LOG_WEIGHTS
+    return out
 
 
 def bg_survival_quad(t, r, alpha, a, b) -> np.ndarray:
