@@ -94,31 +94,49 @@ def ensure_data(n_accounts: int, seed: int = 0, divisor: float = RATE_DIVISOR) -
     return folder
 
 
+PARQUET_NAME = "transactions_v2.parquet"
+"""The typed copy of ``transactions.csv`` (v2: v1 lost the lines whose date did not parse)."""
+
+
 def as_parquet(folder: Path) -> Path:
-    """``transactions.parquet`` beside ``transactions.csv``: the same lines typed as a
+    """``transactions_v2.parquet`` beside ``transactions.csv``: the same lines typed as a
     warehouse would hold them (dates as timestamps in microseconds, amounts as doubles, ids
     as text; a value that is not one becomes null and is quarantined), written once by
-    DuckDB. The reader then types and validates them in the engine, not in pandas."""
-    path = folder / "transactions.parquet"
+    DuckDB. The reader then types and validates them in the engine, not in pandas.
+
+    Every line of the CSV is kept (checked): the casts are ``TRY_CAST(NULLIF(x, ''))``, not
+    plain ``TRY_CAST``, because DuckDB 2.0 pushes a bare ``TRY_CAST`` over ``read_csv``
+    into the reader as a hard cast and drops the lines that fail it (duckdb/duckdb#23818).
+    """
+    path = folder / PARQUET_NAME
     if not path.exists():
         import duckdb
 
         tmp = path.with_suffix(".parquet.part")
         csv = folder / "transactions.csv"
-        typed = ", ".join(
+
+        def typed(column: str, kind: str) -> str:
+            return f"TRY_CAST(NULLIF({column}, '') AS {kind}) AS {column}"
+
+        columns = ", ".join(
             [
                 "order_id",
                 "account_id",
-                "TRY_CAST(date AS TIMESTAMP) AS date",
+                typed("date", "TIMESTAMP"),
                 "product_id",
-                *(
-                    f"TRY_CAST({c} AS DOUBLE) AS {c}"
-                    for c in ("quantity", "unit_price", "unit_cost")
-                ),
+                *(typed(c, "DOUBLE") for c in ("quantity", "unit_price", "unit_cost")),
             ]
         )
-        source = f"read_csv('{csv}', all_varchar = true, ignore_errors = true)"
-        duckdb.sql(f"COPY (SELECT {typed} FROM {source}) TO '{tmp}' (FORMAT parquet)")
+        source = f"read_csv('{csv}', all_varchar = true)"
+        con = duckdb.connect()
+        try:
+            con.execute(f"COPY (SELECT {columns} FROM {source}) TO '{tmp}' (FORMAT parquet)")
+            lines = con.execute(f"SELECT count(*) FROM {source}").fetchone()[0]
+            written = con.execute(f"SELECT count(*) FROM read_parquet('{tmp}')").fetchone()[0]
+        finally:
+            con.close()
+        if written != lines:
+            raise RuntimeError(f"{tmp}: {written:,} lines written of the CSV's {lines:,}")
         tmp.rename(path)
     return path
 
