@@ -130,6 +130,7 @@ def as_parquet(folder: Path) -> Path:
         source = f"read_csv('{csv}', all_varchar = true)"
         con = duckdb.connect()
         try:
+            con.execute("SET enable_progress_bar = false")
             con.execute(f"COPY (SELECT {columns} FROM {source}) TO '{tmp}' (FORMAT parquet)")
             lines = con.execute(f"SELECT count(*) FROM {source}").fetchone()[0]
             written = con.execute(f"SELECT count(*) FROM read_parquet('{tmp}')").fetchone()[0]
