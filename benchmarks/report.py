@@ -266,7 +266,11 @@ def main(argv: list[str] | None = None) -> int:
         chosen = [n.strip() for n in args.notebooks.split(",") if n.strip()]
         needs = {n: spec.needs.get(n, set()) & set(chosen) for n in chosen}
         spec = dataclasses.replace(spec, notebooks=chosen, needs=needs)
-    print(f"notebooks: {', '.join(spec.notebooks)}; jobs: {args.jobs or report.default_jobs()}")
+    jobs = (
+        args.jobs
+        or f"the report's ({report.default_jobs()}, 1 above {report.ONE_AT_A_TIME_LINES:,} lines)"
+    )
+    print(f"notebooks: {', '.join(spec.notebooks)}; jobs: {jobs}")
     with tempfile.TemporaryDirectory(prefix="kamlab-report-bench-") as tmp:
         out = Path(args.out) if args.out else Path(tmp)
         t0, cpu0 = time.perf_counter(), _cpu_seconds()

@@ -182,8 +182,16 @@ def report_spec(folder: Path | None = None) -> ReportSpec:
     )
 
 
-def default_jobs() -> int:
-    """Notebooks run at once: ``$KAMLAB_REPORT_JOBS``, else 2 (or 1 on a one-core machine).
+ONE_AT_A_TIME_LINES = 3_000_000
+"""Above this many accepted lines the report runs one notebook at a time unless jobs are
+given (``jobs``, ``--jobs`` or ``$KAMLAB_REPORT_JOBS``): each kernel then holds per-account
+tables of gigabytes (at 10M lines / 1M accounts a kernel peaked at 4.9 GB, two at once at
+8.2 GB; at 1M lines / 100k accounts two kernels at once peak under 1.2 GB)."""
+
+
+def default_jobs(lines: int | None = None) -> int:
+    """Notebooks run at once: ``$KAMLAB_REPORT_JOBS``, else 2 (or 1 on a one-core machine),
+    and 1 for more than :data:`ONE_AT_A_TIME_LINES` accepted ``lines``.
 
     Each running notebook holds its per-account tables and models (the lines stay in the
     run's Parquet file, read by the engine), so more jobs need more memory, not only more
@@ -198,6 +206,8 @@ def default_jobs() -> int:
         if jobs < 1:
             raise ConfigError(f"{JOBS_ENV}={value!r}: expected a whole number >= 1")
         return jobs
+    if lines is not None and lines > ONE_AT_A_TIME_LINES:
+        return 1
     return max(1, min(2, os.cpu_count() or 1))
 
 
@@ -349,13 +359,14 @@ def run_report(
     notebooks that take them. ``plans`` is a folder of key account plans (``kamlab plans
     init``): the report reads them against the period (plan against actual); ``contacts``
     a contacts file (``kamlab contacts``): the contact map of every key account. ``jobs``
-    notebooks run at once (default
-    :func:`default_jobs`). ``spec``: the notebooks to run (default :func:`report_spec`,
+    notebooks run at once (default :func:`default_jobs` of the accepted lines: 2, and 1
+    above :data:`ONE_AT_A_TIME_LINES`). ``spec``: the notebooks to run (default :func:`report_spec`,
     ``kamlab/notebooks/report.yaml``). ``log``: where the progress lines go (default:
     printed on stderr; ``lambda line: None`` for none).
     """
     when = parse_period(period)
-    jobs = jobs or default_jobs()
+    given_jobs = jobs
+    jobs = jobs or default_jobs()  # a wrong $KAMLAB_REPORT_JOBS stops the run here
     transactions = _source(transactions)
     accounts = Path(accounts).resolve() if accounts else None
     previous_accounts = Path(previous_accounts).resolve() if previous_accounts else None
@@ -422,6 +433,7 @@ def run_report(
             "contacts_path": str(contacts) if contacts else None,
         }
         n = len(spec.notebooks)
+        jobs = given_jobs or default_jobs(accepted["accepted"])  # 1 for large data
         progress.log(f"running {n} notebook{'s' if n != 1 else ''}, {min(jobs, n)} at a time")
         with writing(where):  # papermill writes the executed notebooks into the build
             timings.update(
