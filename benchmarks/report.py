@@ -28,7 +28,11 @@ under 60 s wall and under 1.2 GB peak at 1M lines / 100k accounts, under 4 GB pe
 lines / 1M accounts (``--accounts 1M``), on the 2-core reference machine: the notebooks
 share the accepted lines once per run as Parquet opened in DuckDB
 (:func:`kamlab.workflows.cache.share_lines`), so no kernel holds them in pandas.
-``KAMLAB_REPORT_JOBS=1`` (or ``--jobs 1``) runs one notebook at a time.
+``KAMLAB_REPORT_JOBS=1`` (or ``--jobs 1``) runs one notebook at a time, as the report
+does by itself above 3M accepted lines (``kamlab.report.ONE_AT_A_TIME_LINES``).
+``--input parquet`` reads ``transactions_v2.parquet``, the CSV's lines typed by DuckDB
+(:func:`as_parquet`): the input for ``--accounts 1M``, as a warehouse-scale user has
+Parquet or a database table, and the reader then types and validates in the engine.
 """
 
 from __future__ import annotations
