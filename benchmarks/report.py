@@ -28,7 +28,11 @@ under 60 s wall and under 1.2 GB peak at 1M lines / 100k accounts, under 4 GB pe
 lines / 1M accounts (``--accounts 1M``), on the 2-core reference machine: the notebooks
 share the accepted lines once per run as Parquet opened in DuckDB
 (:func:`kamlab.workflows.cache.share_lines`), so no kernel holds them in pandas.
-``KAMLAB_REPORT_JOBS=1`` (or ``--jobs 1``) runs one notebook at a time.
+``KAMLAB_REPORT_JOBS=1`` (or ``--jobs 1``) runs one notebook at a time, as the report
+does by itself above 3M accepted lines (``kamlab.report.ONE_AT_A_TIME_LINES``).
+``--input parquet`` reads ``transactions_v2.parquet``, the CSV's lines typed by DuckDB
+(:func:`as_parquet`): the input for ``--accounts 1M``, as a warehouse-scale user has
+Parquet or a database table, and the reader then types and validates in the engine.
 """
 
 from __future__ import annotations
@@ -94,31 +98,50 @@ def ensure_data(n_accounts: int, seed: int = 0, divisor: float = RATE_DIVISOR) -
     return folder
 
 
+PARQUET_NAME = "transactions_v2.parquet"
+"""The typed copy of ``transactions.csv`` (v2: v1 lost the lines whose date did not parse)."""
+
+
 def as_parquet(folder: Path) -> Path:
-    """``transactions.parquet`` beside ``transactions.csv``: the same lines typed as a
+    """``transactions_v2.parquet`` beside ``transactions.csv``: the same lines typed as a
     warehouse would hold them (dates as timestamps in microseconds, amounts as doubles, ids
     as text; a value that is not one becomes null and is quarantined), written once by
-    DuckDB. The reader then types and validates them in the engine, not in pandas."""
-    path = folder / "transactions.parquet"
+    DuckDB. The reader then types and validates them in the engine, not in pandas.
+
+    Every line of the CSV is kept (checked): the casts are ``TRY_CAST(NULLIF(x, ''))``, not
+    plain ``TRY_CAST``, because DuckDB 2.0 pushes a bare ``TRY_CAST`` over ``read_csv``
+    into the reader as a hard cast and drops the lines that fail it (duckdb/duckdb#23818).
+    """
+    path = folder / PARQUET_NAME
     if not path.exists():
         import duckdb
 
         tmp = path.with_suffix(".parquet.part")
         csv = folder / "transactions.csv"
-        typed = ", ".join(
+
+        def typed(column: str, kind: str) -> str:
+            return f"TRY_CAST(NULLIF({column}, '') AS {kind}) AS {column}"
+
+        columns = ", ".join(
             [
                 "order_id",
                 "account_id",
-                "TRY_CAST(date AS TIMESTAMP) AS date",
+                typed("date", "TIMESTAMP"),
                 "product_id",
-                *(
-                    f"TRY_CAST({c} AS DOUBLE) AS {c}"
-                    for c in ("quantity", "unit_price", "unit_cost")
-                ),
+                *(typed(c, "DOUBLE") for c in ("quantity", "unit_price", "unit_cost")),
             ]
         )
-        source = f"read_csv('{csv}', all_varchar = true, ignore_errors = true)"
-        duckdb.sql(f"COPY (SELECT {typed} FROM {source}) TO '{tmp}' (FORMAT parquet)")
+        source = f"read_csv('{csv}', all_varchar = true)"
+        con = duckdb.connect()
+        try:
+            con.execute("SET enable_progress_bar = false")
+            con.execute(f"COPY (SELECT {columns} FROM {source}) TO '{tmp}' (FORMAT parquet)")
+            lines = con.execute(f"SELECT count(*) FROM {source}").fetchone()[0]
+            written = con.execute(f"SELECT count(*) FROM read_parquet('{tmp}')").fetchone()[0]
+        finally:
+            con.close()
+        if written != lines:
+            raise RuntimeError(f"{tmp}: {written:,} lines written of the CSV's {lines:,}")
         tmp.rename(path)
     return path
 
@@ -247,7 +270,11 @@ def main(argv: list[str] | None = None) -> int:
         chosen = [n.strip() for n in args.notebooks.split(",") if n.strip()]
         needs = {n: spec.needs.get(n, set()) & set(chosen) for n in chosen}
         spec = dataclasses.replace(spec, notebooks=chosen, needs=needs)
-    print(f"notebooks: {', '.join(spec.notebooks)}; jobs: {args.jobs or report.default_jobs()}")
+    jobs = (
+        args.jobs
+        or f"the report's ({report.default_jobs()}, 1 above {report.ONE_AT_A_TIME_LINES:,} lines)"
+    )
+    print(f"notebooks: {', '.join(spec.notebooks)}; jobs: {jobs}")
     with tempfile.TemporaryDirectory(prefix="kamlab-report-bench-") as tmp:
         out = Path(args.out) if args.out else Path(tmp)
         t0, cpu0 = time.perf_counter(), _cpu_seconds()

@@ -188,6 +188,7 @@ attractiveness, size and a low share of wallet, not through a trend in the order
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -833,7 +834,8 @@ def _new_names(
     taken = set(customers["account_name"])
     code = {name: k for k, name in enumerate(INDUSTRIES)}
     for _ in range(_NAME_REDRAWS):
-        clash = pd.Series(names).isin(taken).to_numpy() | pd.Series(names).duplicated().to_numpy()
+        drawn = np.fromiter((name in taken for name in names), bool, names.size)
+        clash = drawn | pd.Series(names).duplicated().to_numpy()
         if not clash.any():
             return names
         names[clash] = _company_names(rng, np.array([code[i] for i in industry[clash]]))
@@ -1316,8 +1318,9 @@ def _global_customers(
     names = accounts["account_name"].to_numpy(dtype=object).copy()
     bases = pd.Series(names).str.rsplit(" ", n=1).str[0].to_numpy(dtype=object)
     others = list(_COUNTRIES)[1:]
+    count = Counter(bases.tolist())
     for j, members in enumerate(groups, start=1):
-        base = _global_name(bases, members)
+        base = _global_name(bases, members, count)
         home = rng.random() < _GLOBAL_HOME_FIRST
         abroad = rng.choice(others, size=len(members) - home, replace=False).tolist()
         places = [_HOME_COUNTRY] * home + abroad
@@ -1337,34 +1340,45 @@ def _global_customers(
 def _global_groups(
     rng: np.random.Generator, accounts: pd.DataFrame, truth: pd.DataFrame
 ) -> list[np.ndarray]:
-    """Row positions of each global customer's entities, largest expected spend first."""
+    """Row positions of each global customer's entities, largest expected spend first.
+
+    Each draw picks an industry's pool of eligible accounts (customers of above-median
+    expected spend, not yet in a group) with probability by its size, then 2-5 of its
+    accounts. The pools are kept per industry (ascending positions) and shrink as
+    groups form, so the draws cost the pool sizes, not a pass over all accounts.
+    """
     customer = ~truth["prospect"].to_numpy(dtype=bool)
     spend = (truth["lambda_per_day"] * 365.25 * truth["gg_p"] / truth["nu"]).to_numpy()
     eligible = customer & (spend > np.median(spend[customer]))
     industry = accounts["industry"].to_numpy()
+    pools = {i: np.flatnonzero(eligible & (industry == i)) for i in INDUSTRIES}
     left = max(2, int(round(_GLOBAL_SHARE * customer.sum())))
     groups = []
     while left >= 2:
-        pools = {i: np.flatnonzero(eligible & (industry == i)) for i in INDUSTRIES}
-        pools = {i: p for i, p in pools.items() if p.size >= 2}
-        if not pools:
+        open_pools = {i: p for i, p in pools.items() if p.size >= 2}
+        if not open_pools:
             break
-        sizes = np.array([p.size for p in pools.values()], dtype=float)
-        pool = list(pools.values())[rng.choice(len(pools), p=sizes / sizes.sum())]
+        sizes = np.array([p.size for p in open_pools.values()], dtype=float)
+        name = list(open_pools)[rng.choice(len(open_pools), p=sizes / sizes.sum())]
+        pool = pools[name]
         k = min(int(rng.integers(_GLOBAL_SIZES[0], _GLOBAL_SIZES[1] + 1)), pool.size, left)
         members = rng.choice(pool, size=k, replace=False)
         members = members[np.argsort(-spend[members], kind="stable")]
-        eligible[members] = False
+        pools[name] = np.delete(pool, np.searchsorted(pool, members))
         groups.append(members)
         left -= k
     return groups
 
 
-def _global_name(bases: np.ndarray, members: np.ndarray) -> str:
+def _global_name(bases: np.ndarray, members: np.ndarray, count: Counter) -> str:
     """A global customer's name: its largest entity's name without the legal form, or the
-    next entity's when another account already has it ("... International" if all do)."""
-    outside = set(np.delete(bases, members))
+    next entity's when another account already has it ("... International" if all do).
+
+    ``count`` is how many accounts have each base name: another account has an entity's
+    name when more accounts than the group's own entities have it.
+    """
+    own = Counter(bases[members].tolist())
     for member in members:
-        if bases[member] not in outside:
+        if count[bases[member]] == own[bases[member]]:
             return str(bases[member])
     return f"{bases[members[0]]} International"

@@ -287,8 +287,9 @@ class PeriodRun:
         ``(name, ValueRun, parameter draws it supports, note)``. A run with :attr:`fitted`
         evaluates that run's models on its own accounts
         (:func:`~kamlab.workflows.value.evaluate_value`) and fits none. Within a report
-        run only the chosen model's run stays in memory (at 100k accounts a run holds some
-        50 MB); the fits passed over stay in the run's cache on disk."""
+        run only the chosen model's run stays in memory, and while choosing only one run is
+        held at a time (at 100k accounts a run holds some 50 MB, at 1M some 450 MB); the
+        fits passed over stay in the run's cache on disk."""
         if self.fitted is not None:
             options = {"horizon_months": horizon_months, "discount": discount}
             name, fitted, draws, note = self.fitted.uplift_model(**options)
@@ -308,10 +309,16 @@ class PeriodRun:
         chosen = ("uplift_model", (horizon_months, discount))
         if chosen not in self._results:
             tried = set(self._results)
-            self._results[chosen] = pick_uplift_run(
-                lambda model: self.value(model, horizon_months=horizon_months, discount=discount),
-                self.model_comparison(),
-            )
+
+            def value_of(model: str) -> ValueRun:
+                # in a report run a fit passed over goes before the next loads (at 1M
+                # accounts a run holds some 450 MB); it stays in the cache on disk
+                for key in set(self._results) - tried if in_report_run() else ():
+                    if key[0] == "value":
+                        del self._results[key]
+                return self.value(model, horizon_months=horizon_months, discount=discount)
+
+            self._results[chosen] = pick_uplift_run(value_of, self.model_comparison())
             kept = self._results[chosen][1]
             for key in set(self._results) - tried if in_report_run() else ():
                 if key[0] == "value" and self._results[key] is not kept:

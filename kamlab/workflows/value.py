@@ -195,6 +195,7 @@ def pick_uplift_run(value_of: Callable[[str], ValueRun], comparison, *, n_draws=
     ranking = comparison.ranking
     skipped = []
     for short in ranking:
+        run = None  # a run passed over can go before the next one is computed or loaded
         run = value_of(short)
         if run.purchases.converged_:
             break
