@@ -189,22 +189,6 @@ tables of gigabytes (at 10M lines / 1M accounts a kernel peaked at 4.9 GB, two a
 8.2 GB; at 1M lines / 100k accounts two kernels at once peak under 1.2 GB)."""
 
 
-LARGE_RUN_MALLOC = {"MALLOC_MMAP_THRESHOLD_": "131072", "MALLOC_TRIM_THRESHOLD_": "131072"}
-"""glibc's settings for the kernels of a run of more than :data:`ONE_AT_A_TIME_LINES`
-lines (unless the environment sets them): an array over 128 KiB gets memory of its own,
-given back to the system when it is freed. By default glibc raises that threshold up to
-32 MB after the first large free and keeps freed arrays in its heap: at 1M accounts a
-kernel kept some 500 MB of per-account tables it had freed. Other C libraries ignore them."""
-
-
-def malloc_settings(lines: int) -> dict[str, str]:
-    """The :data:`LARGE_RUN_MALLOC` settings the environment does not set, for a run of
-    more than :data:`ONE_AT_A_TIME_LINES` accepted ``lines``; none for a smaller run."""
-    if lines <= ONE_AT_A_TIME_LINES:
-        return {}
-    return {k: v for k, v in LARGE_RUN_MALLOC.items() if k not in os.environ}
-
-
 def default_jobs(lines: int | None = None) -> int:
     """Notebooks run at once: ``$KAMLAB_REPORT_JOBS``, else 2 (or 1 on a one-core machine),
     and 1 for more than :data:`ONE_AT_A_TIME_LINES` accepted ``lines``.
@@ -406,7 +390,6 @@ def run_report(
     previous_budget = os.environ.get(BUDGET_ENV)
     os.environ.setdefault(BUDGET_ENV, f"{REPORT_BUDGET_S:g}")
     engine_memory = os.environ.get(MEMORY_ENV)  # the user's limit, if any, holds throughout
-    malloc: dict[str, str] = {}  # glibc settings this run set for its kernels (large data)
     if engine_memory is None:
         os.environ[MEMORY_ENV] = READ_MEMORY
     try:
@@ -451,8 +434,6 @@ def run_report(
         }
         n = len(spec.notebooks)
         jobs = given_jobs or default_jobs(accepted["accepted"])  # 1 for large data
-        malloc = malloc_settings(accepted["accepted"])
-        os.environ.update(malloc)  # the kernels inherit it
         progress.log(f"running {n} notebook{'s' if n != 1 else ''}, {min(jobs, n)} at a time")
         with writing(where):  # papermill writes the executed notebooks into the build
             timings.update(
@@ -519,8 +500,6 @@ def run_report(
             os.environ.pop(BUDGET_ENV, None)
         if engine_memory is None:
             os.environ.pop(MEMORY_ENV, None)
-        for name in malloc:
-            os.environ.pop(name, None)
         for folder in (cache, build):
             if folder is not None:
                 release(folder)

@@ -538,13 +538,3 @@ def test_large_data_run_one_notebook_at_a_time_unless_jobs_are_given(monkeypatch
     assert report.default_jobs(report.ONE_AT_A_TIME_LINES + 1) == 1  # 10M lines: one
     monkeypatch.setenv(report.JOBS_ENV, "2")
     assert report.default_jobs(10 * report.ONE_AT_A_TIME_LINES) == 2  # asked for: kept
-
-
-def test_kernels_of_a_large_run_give_freed_arrays_back(monkeypatch):
-    for name in report.LARGE_RUN_MALLOC:
-        monkeypatch.delenv(name, raising=False)
-    assert report.malloc_settings(report.ONE_AT_A_TIME_LINES) == {}  # 1M lines: glibc as is
-    large = report.ONE_AT_A_TIME_LINES + 1
-    assert report.malloc_settings(large) == report.LARGE_RUN_MALLOC
-    monkeypatch.setenv("MALLOC_MMAP_THRESHOLD_", "65536")  # the user's setting wins
-    assert "MALLOC_MMAP_THRESHOLD_" not in report.malloc_settings(large)
