@@ -399,3 +399,18 @@ def test_build_portfolio_estimates_potential_with_the_criteria_potential_section
     pd.testing.assert_series_equal(
         strict.loc[unchanged, "potential"], default.loc[unchanged, "potential"]
     )
+
+
+def test_an_account_whose_returns_cancel_its_purchases_is_not_buying_whatever_the_sum_order():
+    """Its net revenue is 0, which a parallel engine sum returns as 0, 2e-14 or 3e-13 from
+    run to run: below half a penny it is not a buying account, so its potential does not
+    rest on a margin share of noise and is the same every run."""
+    from kamlab.portfolio.potential import account_potential
+
+    revenue = pd.Series([100_000.0, 50_000.0, 20_000.0, 10_000.0, 0.0], index=list("ABCDE"))
+    margin = pd.Series([30_000.0, 15_000.0, 6_000.0, 3_000.0, 0.0], index=list("ABCDE"))
+    runs = [account_potential(revenue.replace(0.0, noise), margin.replace(0.0, noise / 3))
+            for noise in (0.0, 2.7e-14, 3.3e-13)]  # fmt: skip
+    for other in runs[1:]:
+        pd.testing.assert_frame_equal(other, runs[0])
+    assert runs[0].loc["E", "potential"] > 0  # headroom to its peers, at the median margin

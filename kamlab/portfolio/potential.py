@@ -48,9 +48,15 @@ POTENTIAL_BASES = ("share of wallet", "industry peers", "portfolio peers", "unkn
 """Values of ``potential_basis``."""
 
 
+BUYING_REVENUE = 0.005
+"""Net revenue above this (half a penny) makes a buying account. Below it, an account
+whose returns cancel its purchases: an engine's parallel sum leaves it a few last bits
+from 0 (3e-13 one run, 2e-14 the next), and a margin share over it would be noise."""
+
+
 def _margin_share(revenue: pd.Series, gross_margin: pd.Series) -> pd.Series:
     with np.errstate(divide="ignore", invalid="ignore"):
-        share = gross_margin / revenue.where(revenue > 0)
+        share = gross_margin / revenue.where(revenue > BUYING_REVENUE)
     share = share.where((share >= 0) & (share <= 1))
     return share.fillna(share.median())
 
@@ -85,7 +91,7 @@ def account_potential(
     them. ``attrs["notes"]`` counts the accounts per basis and the floored shares."""
     rule = rule or PotentialRule()
     revenue = revenue.astype("float64").fillna(0.0)
-    buying = revenue > 0
+    buying = revenue > BUYING_REVENUE
     margin = _margin_share(revenue, gross_margin.reindex(revenue.index).astype("float64"))
     bench, from_industry = _benchmark(revenue, buying, industry, rule)
 
