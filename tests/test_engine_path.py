@@ -3,6 +3,8 @@ is validated by the same rules as a text file, and summarised to the same number
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import ibis
 import pandas as pd
 import pytest
@@ -143,6 +145,23 @@ def test_a_text_file_keeps_its_lines_in_the_engine_and_brings_back_only_rejected
     shared = tx.with_lines_file(_parquet_of(tx.lines, tmp_path / "lines.parquet"))
     assert tx._data is None and shared._data is None  # sharing the lines made no frame
     assert shared.data["row"].tolist() == tx.data["row"].tolist() == sorted(tx.data["row"])
+
+
+def test_a_copy_and_a_roll_up_of_transactions_build_no_frame_of_lines():
+    """Copying transactions (a roll-up relabels a copy) keeps the lines in the engine:
+    pickling's state, which copy.copy would use, holds every line as pandas."""
+    import copy
+
+    from kamlab import read_accounts, read_transactions
+    from kamlab.portfolio.global_accounts import global_ids, relabel
+
+    sample = Path(__file__).resolve().parent.parent / "data" / "sample"
+    tx = read_transactions(sample / "transactions.csv")
+    twin = copy.copy(tx)
+    assert twin.lines is tx.lines and twin.n_read == tx.n_read
+    rolled = relabel(tx, global_ids(read_accounts(sample / "accounts.csv")))
+    assert tx._data is None and twin._data is None and rolled._data is None
+    assert rolled.lines.count().execute() == tx.counts()["accepted"]
 
 
 def _parquet_of(lines, path):

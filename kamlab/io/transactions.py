@@ -42,6 +42,7 @@ half the order ids do, so that ordinary ids beginning with C are not mistaken). 
 from __future__ import annotations
 
 import contextlib
+import copy
 import datetime as dt
 import glob
 import itertools
@@ -133,10 +134,16 @@ class Transactions(Validated):
         """These transactions with their accepted lines read from the Parquet file ``path``
         (the same lines, written by :func:`kamlab.workflows.cache.share_lines`) in the
         default engine. Pickled, they carry the file's path, not the lines."""
-        shared = object.__new__(type(self))  # not copy.copy: pickling's state makes `data`
-        shared.__dict__.update(self.__dict__)
+        shared = copy.copy(self)
         shared.lines, shared.lines_file = connect().read_parquet(path), str(path)
         shared._data = None
+        return shared
+
+    def __copy__(self) -> Transactions:
+        """A shallow copy of the attributes as they are: not through pickling's state,
+        which would build :attr:`data`, a pandas frame of every line."""
+        shared = object.__new__(type(self))
+        shared.__dict__.update(self.__dict__)
         return shared
 
     def __getstate__(self) -> dict:
