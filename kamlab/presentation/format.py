@@ -110,7 +110,7 @@ def amount(value: float, *, sign: bool = False) -> str:
     separators, whole units at or above 1,000 (``203,098``) and for whole amounts (``0``,
     ``500``), pence otherwise (``12.50``). Missing: ``n/a``."""
     if not _missing(value) and float(value).is_integer():
-        return f"{float(value) + 0.0:{'+' if sign else ''},.0f}"  # + 0.0: no "-0"
+        return _unsigned_zero(f"{float(value):{'+' if sign else ''},.0f}")
     return number(value, sign=sign)
 
 
@@ -152,7 +152,7 @@ def weeks(value: float, *, sign: bool = False) -> str:
     ``87.0``). Missing: ``n/a``."""
     if _missing(value):
         return "n/a"
-    return f"{value:{'+' if sign else ''},.1f}"
+    return _unsigned_zero(f"{value:{'+' if sign else ''},.1f}")
 
 
 def number(value: float, *, sign: bool = False) -> str:

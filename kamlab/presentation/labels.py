@@ -35,7 +35,6 @@ by their unit, anything else humanised
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -497,12 +496,4 @@ def format_value(value: object, kind: str, *, sign: bool = False) -> str:
         return MISSING if pd.isna(value) else fmt.day(value)
     if isinstance(value, bool | np.bool_) or not isinstance(value, int | float | np.number):
         return _text(value)
-    return _no_signed_zero(_FORMATTERS[kind](float(value), sign=sign))
-
-
-_ZERO = re.compile(r"^[+-](?=[0.,]+(?:%| pp)?$)")
-
-
-def _no_signed_zero(text: str) -> str:
-    """``-0%``, ``+0.0 pp``, ``+0`` -> ``0%``, ``0.0 pp``, ``0``: no change has no sign."""
-    return _ZERO.sub("", text)
+    return _FORMATTERS[kind](float(value), sign=sign)  # what rounds to zero has no sign
