@@ -312,17 +312,14 @@ class PeriodRun:
 
             def value_of(model: str) -> ValueRun:
                 # in a report run a fit passed over goes before the next loads (at 1M
-                # accounts a run holds some 450 MB); it stays in the cache on disk
+                # accounts a run holds some 450 MB), so only the chosen one stays; the
+                # others stay in the cache on disk, loaded again if asked for
                 for key in set(self._results) - tried if in_report_run() else ():
                     if key[0] == "value":
                         del self._results[key]
                 return self.value(model, horizon_months=horizon_months, discount=discount)
 
             self._results[chosen] = pick_uplift_run(value_of, self.model_comparison())
-            kept = self._results[chosen][1]
-            for key in set(self._results) - tried if in_report_run() else ():
-                if key[0] == "value" and self._results[key] is not kept:
-                    del self._results[key]  # passed over: loaded again from the cache if asked
         return self._results[chosen]
 
     def hours_plan(self, **options):
