@@ -42,10 +42,26 @@ import pandas as pd
 
 from kamlab.portfolio.criteria import PotentialRule
 
-__all__ = ["POTENTIAL_BASES", "account_potential"]
+__all__ = ["POTENTIAL_BASES", "account_potential", "peers_only_potential"]
 
 POTENTIAL_BASES = ("share of wallet", "industry peers", "portfolio peers", "unknown")
 """Values of ``potential_basis``."""
+
+PEERS_ONLY = ("portfolio peers", "unknown")
+"""Potential bases that know nothing of the account but its revenue."""
+
+
+def peers_only_potential(measures: pd.DataFrame) -> bool:
+    """Whether every buying account's potential rests on the portfolio's upper quartile
+    alone (``potential_basis`` portfolio peers; no share of wallet, no industry): it is
+    then that quartile less the account's own revenue, which only ranks the smallest
+    accounts first, so it is not scored."""
+    if "potential_basis" not in measures:
+        return False
+    basis = measures["potential_basis"]
+    if "prospect" in measures:
+        basis = basis[~measures["prospect"].fillna(False).astype(bool)]
+    return bool(len(basis)) and bool(basis.isin(PEERS_ONLY).all())
 
 
 BUYING_REVENUE = 0.005

@@ -35,6 +35,7 @@ import pandas as pd
 
 from kamlab.errors import ConfigError, InputError
 from kamlab.portfolio.criteria import SCALE, Criteria, Factor
+from kamlab.portfolio.potential import peers_only_potential
 
 __all__ = ["GroupScores", "PortfolioWarning", "score_factor", "score_group"]
 
@@ -122,23 +123,6 @@ def score_factor(factor: Factor, measures: pd.DataFrame, accounts: pd.DataFrame 
     if factor.rule == "deciles":
         return _deciles(values)
     return _linear(values, factor.low, factor.high)
-
-
-PEERS_ONLY = ("portfolio peers", "unknown")
-"""Potential bases that know nothing of the account but its revenue."""
-
-
-def peers_only_potential(measures: pd.DataFrame) -> bool:
-    """Whether every buying account's potential rests on the portfolio's upper quartile
-    alone (``potential_basis`` portfolio peers; no share of wallet, no industry): it is
-    then that quartile less the account's own revenue, which only ranks the smallest
-    accounts first, so it is not scored."""
-    if "potential_basis" not in measures:
-        return False
-    basis = measures["potential_basis"]
-    if "prospect" in measures:
-        basis = basis[~measures["prospect"].fillna(False).astype(bool)]
-    return bool(len(basis)) and bool(basis.isin(PEERS_ONLY).all())
 
 
 @dataclass
