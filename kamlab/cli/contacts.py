@@ -52,7 +52,7 @@ def cmd_contacts(args) -> None:
     """
     import pandas as pd
 
-    from kamlab.io import read_accounts, read_contacts
+    from kamlab.io import accounts_by_id, read_accounts, read_contacts
     from kamlab.portfolio.contacts import contact_summary, shape_fits_stage
     from kamlab.presentation.contacts import contacts_overview
     from kamlab.safe import write_csv
@@ -95,9 +95,7 @@ def cmd_contacts(args) -> None:
     summary = contact_summary(contacts, accounts=frame, as_of=as_of)
     if accounts is not None and "account_name" in accounts.data:
         # accounts outside the period's portfolio (former customers) keep their names
-        data = accounts.data
-        names = (data.set_index("account_id") if "account_id" in data else data)["account_name"]
-        names.index = names.index.astype("string")
+        names = accounts_by_id(accounts)["account_name"]
         if "account_name" not in summary:
             summary.insert(0, "account_name", pd.NA)
         summary["account_name"] = summary["account_name"].fillna(names.reindex(summary.index))
