@@ -106,12 +106,38 @@ def _log_i_gl(r, alpha, s, beta, x, tx, T) -> np.ndarray:
     return log_sum - np.log(k) - a1 * np.log(alpha + tx) - b1 * np.log(beta + tx)
 
 
-def _log_terms(r, alpha, s, beta, x, tx, T):
-    """(log first term, log of s I) per row; see the module docstring."""
+class _Pairs:
+    """The distinct ``(x, t_x)`` and ``(x, T)`` pairs of a set of accounts, with the inverse
+    indexes back to the rows. ``J(t)`` depends on an account only through ``(x, t)``, and
+    with day-resolution dates far fewer pairs than accounts occur (100,000 accounts: 62,000
+    distinct ``(x, t_x, T)`` rows but 7,000 ``(x, t_x)`` and 4,400 ``(x, T)`` pairs), so the
+    hypergeometric, the costly part of the likelihood, is evaluated once per pair."""
+
+    def __init__(self, x, tx, T):
+        self.at_tx = self._distinct(x, tx)
+        self.at_T = self._distinct(x, T)
+
+    @staticmethod
+    def _distinct(x, t):
+        # a pair as one complex number: np.unique sorts those by real then imaginary part,
+        # exactly, and much faster than rows of a 2-D array (axis=0)
+        pairs, inverse = np.unique(x + 1j * t, return_inverse=True)
+        return pairs.real, pairs.imag, inverse.ravel()
+
+    @staticmethod
+    def log_j(pairs, r, alpha, s, beta):
+        x, t, inverse = pairs
+        return _log_j(t, r, alpha, s, beta, x)[inverse]
+
+
+def _log_terms(r, alpha, s, beta, x, tx, T, pairs: _Pairs | None = None):
+    """(log first term, log of s I) per row; see the module docstring. ``pairs``: the rows'
+    :class:`_Pairs`, when already known (a fit evaluates the same rows many times)."""
+    pairs = pairs or _Pairs(x, tx, T)
     u1 = -(r + x) * np.log(alpha + T) - s * np.log(beta + T)
     with np.errstate(all="ignore"):
-        a_x = _log_j(tx, r, alpha, s, beta, x)
-        a_T = _log_j(T, r, alpha, s, beta, x)
+        a_x = pairs.log_j(pairs.at_tx, r, alpha, s, beta)
+        a_T = pairs.log_j(pairs.at_T, r, alpha, s, beta)
         diff = np.minimum(a_T - a_x, 0.0)
         log_si = np.log(s) + a_x + np.log(-np.expm1(diff))
         log_si = np.where(T <= tx, -np.inf, log_si)
@@ -122,10 +148,10 @@ def _log_terms(r, alpha, s, beta, x, tx, T):
     return u1, log_si
 
 
-def _pnbd_nll(theta, xu, xinv, tx, T, w):
+def _pnbd_nll(theta, xu, xinv, tx, T, w, pairs=None):
     r, alpha, s, beta = np.exp(theta)
     x = xu[xinv]
-    u1, log_si = _log_terms(r, alpha, s, beta, x, tx, T)
+    u1, log_si = _log_terms(r, alpha, s, beta, x, tx, T, pairs)
     lg = gammaln(r + xu) - gammaln(r)
     ll = lg[xinv] + r * np.log(alpha) + s * np.log(beta) + np.logaddexp(u1, log_si)
     return -(w @ ll) / w.sum()
@@ -217,7 +243,8 @@ class ParetoNBD(PurchaseModel):
         return np.log([1.0, 1.0 / rate, 1.0, 10.0])
 
     def _objective(self, xu, xinv, tx, T, w):
-        return lambda th: _pnbd_nll(th, xu, xinv, tx, T, w)
+        pairs = _Pairs(xu[xinv], tx, T)
+        return lambda th: _pnbd_nll(th, xu, xinv, tx, T, w, pairs)
 
     def _search_edge(self, xu, xinv, T, w, scale):
         return _no_dropout_edge(xu, xinv, T, w, scale)
