@@ -46,12 +46,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from kamlab.errors import ConfigError, InputError, KamlabError, OutputError
+from kamlab.errors import ConfigError, InputError, OutputError
 from kamlab.io.engine import MEMORY_ENV, is_url, refuse_password
 from kamlab.io.files import sha256
 from kamlab.models import BUDGET_ENV, REPORT_BUDGET_S
 from kamlab.periods import parse_period
-from kamlab.plans import read_plans
 from kamlab.portfolio.criteria import load_criteria
 from kamlab.presentation.format import day_in_words
 from kamlab.publish.build import TABLES, publish_report, report_facts
@@ -73,10 +72,10 @@ from kamlab.publish.scratch import (
     remove_stale,
     unlock_file,
 )
-from kamlab.safe import write_csv, writing
+from kamlab.safe import writing
 from kamlab.value.pnl import load_cost_rates
 from kamlab.workflows.cache import CACHE_ENV
-from kamlab.workflows.period import known_accounts, read_contacts_file, read_inputs
+from kamlab.workflows.report_inputs import read_into_cache
 from kamlab.yamlfile import number, read_yaml, shown
 
 SPEC_FILE = "report.yaml"
@@ -275,9 +274,10 @@ def _run_notebooks(
 def _read_apart(
     paths: tuple, columns, read_options, quarantine: Path, where: str, extras: tuple = (None, None)
 ) -> dict:
-    """Read and validate the inputs into the run's cache (:func:`read_inputs`: the
-    accepted lines as Parquet, the rest pickled) and write the quarantine, in a child
-    process: the memory that reading takes goes back to the system when it ends, instead
+    """Read and validate the inputs into the run's cache
+    (:func:`~kamlab.workflows.report_inputs.read_into_cache`: the accepted lines as
+    Parquet, the rest pickled) and write the quarantine, in a child process (which imports
+    only the reading side of kamlab, not papermill or the publishing): the memory that reading takes goes back to the system when it ends, instead
     of staying with this process while the notebooks run. Returns the row counts; an input,
     configuration or output error is raised here with the child's message."""
     import multiprocessing
@@ -286,7 +286,7 @@ def _read_apart(
     spawn = multiprocessing.get_context("spawn")  # a fresh interpreter: no inherited engine
     with ProcessPoolExecutor(1, mp_context=spawn) as pool:
         rows, error = pool.submit(
-            _read_into_cache, paths, columns, read_options, quarantine, where, extras
+            read_into_cache, paths, columns, read_options, quarantine, where, extras
         ).result()
     if error:
         kind, message, path, errno = error
@@ -294,42 +294,6 @@ def _read_apart(
             raise OutputError(message, path, errno)
         raise (ConfigError if kind == "config" else InputError)(message)
     return rows
-
-
-def _read_into_cache(
-    paths: tuple, columns, read_options, quarantine: Path, where: str, extras: tuple
-):
-    """:func:`_read_apart`'s child: ``(rows, None)`` or ``(None, (kind, message, path,
-    errno))`` (kamlab's errors travel as text: not every one can be pickled). ``extras``:
-    the plans folder and the contacts file (or None), checked here too: the plans' accounts
-    must be in the data or the accounts file; the contacts' rejected rows are written
-    beside the transactions' quarantine as ``contacts_quarantine.csv``."""
-    try:
-        tx, acc, previous = read_inputs(*paths, columns=columns, read_options=read_options)
-        rows = {"transactions": tx.counts(), **({"accounts": acc.counts()} if acc else {})}
-        if previous is not None:
-            rows["previous_accounts"] = previous.counts()
-        plans, contacts_path = extras
-        contacts = read_contacts_file(contacts_path, acc) if contacts_path else None
-        if plans:
-            rows["plans"] = len(read_plans(plans, known_accounts=known_accounts(tx, acc)))
-        with writing(where):
-            write_csv(tx.quarantine, quarantine, index=False)
-            if contacts is not None:
-                rows["contacts"] = contacts.counts()
-                if len(contacts.quarantine):
-                    where_to = quarantine.with_name("contacts_quarantine.csv")
-                    write_csv(contacts.quarantine, where_to, index=False)
-        return rows, None
-    except KamlabError as exc:
-        kind = (
-            "output"
-            if isinstance(exc, OutputError)
-            else "config"
-            if isinstance(exc, ConfigError)
-            else "input"
-        )
-        return None, (kind, str(exc), getattr(exc, "path", ""), getattr(exc, "errno", None))
 
 
 def run_report(

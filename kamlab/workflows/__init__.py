@@ -12,7 +12,9 @@ domain functions themselves, so each step is written once:
 - :mod:`kamlab.workflows.global_accounts`: a period's run rolled up to global accounts
   (:func:`rolled_up`);
 - :mod:`kamlab.workflows.cache`: the one cache, shared by the notebooks of a report run
-  and keyed on the content of the inputs.
+  and keyed on the content of the inputs;
+- :mod:`kamlab.workflows.report_inputs`: a report run's first step, every input read and
+  validated into that cache (:func:`~kamlab.workflows.report_inputs.read_into_cache`).
 """
 
 from kamlab.lazy import lazy_exports
