@@ -56,6 +56,7 @@ from kamlab.presentation.format import day_in_words
 from kamlab.publish.build import TABLES, publish_report, report_facts
 from kamlab.publish.runner import (
     NotebookError,
+    WarmKernels,
     execute_notebook,
     file_checksums,
     make_readable,
@@ -242,8 +243,10 @@ class _Progress:
 def _run_notebooks(
     spec: ReportSpec, build: Path, parameters: dict, jobs: int, progress: _Progress, expected: dict
 ) -> dict[str, float]:
-    """Execute the report's notebooks into ``build`` (the generic runner, by ``needs``)."""
+    """Execute the report's notebooks into ``build`` (the generic runner, by ``needs``),
+    each job in a kernel kept from one notebook to the next (:class:`WarmKernels`)."""
     source = spec.folder
+    kernels = WarmKernels(source)
 
     def run(name: str) -> None:
         stem = {"tables_dir": str(build / TABLES / Path(name).stem)}
@@ -255,20 +258,22 @@ def _run_notebooks(
             source,
             only_declared=True,
             timeout_s=spec.cell_timeout_s,
+            kernels=kernels,
         )
 
     def cost(name: str) -> float:
         return expected.get(name, (source / name).stat().st_size / 1e5)
 
-    return run_notebooks(
-        spec.notebooks,
-        run,
-        needs=spec.needs,
-        jobs=jobs,
-        cost=cost,
-        on_start=progress.started,
-        on_finish=progress.finished,
-    )
+    with kernels:
+        return run_notebooks(
+            spec.notebooks,
+            run,
+            needs=spec.needs,
+            jobs=jobs,
+            cost=cost,
+            on_start=progress.started,
+            on_finish=progress.finished,
+        )
 
 
 def _read_apart(

@@ -156,3 +156,57 @@ def test_a_kernel_that_dies_at_start_is_started_again_a_bounded_number_of_times(
     with pytest.raises(RuntimeError, match="Kernel died"):
         runner.execute_notebook(tmp_path / "a.ipynb", tmp_path / "b.ipynb", {}, tmp_path)
     assert len(calls) == runner.KERNEL_STARTS
+
+
+def _notebook(path, *sources):
+    import nbformat
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(s) for s in sources])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, path)
+    return path
+
+
+def _printed(path) -> str:
+    import nbformat
+
+    cells = nbformat.read(path, as_version=4).cells
+    return "".join(o.get("text", "") for c in cells for o in c.get("outputs", []))
+
+
+def test_a_kept_kernel_runs_the_next_notebook_as_a_fresh_one_would(tmp_path):
+    """WarmKernels: the same kernel process for each notebook of a job, but nothing of
+    the one before shows: its variables, matplotlib's rcParams, pandas' options and the
+    warning filters it changed are back as a fresh kernel has them."""
+    from kamlab.publish.runner import WarmKernels, execute_notebook
+
+    changes = _notebook(
+        tmp_path / "changes.ipynb",
+        "import os, warnings\nimport matplotlib.pyplot as plt\nimport pandas as pd\n"
+        "leftover = 1\nplt.rcParams['figure.dpi'] = 17\npd.set_option('display.max_rows', 3)\n"
+        "warnings.filterwarnings('ignore', message='kamlab test')\nprint(os.getpid())",
+    )
+    looks = _notebook(
+        tmp_path / "looks.ipynb",
+        "import os, warnings\nimport matplotlib.pyplot as plt\nimport pandas as pd\n"
+        "print(os.getpid(), 'leftover' in dir(), plt.rcParams['figure.dpi'] == 17,\n"
+        "      pd.get_option('display.max_rows') == 3,\n"
+        "      any(f[1] and f[1].pattern == 'kamlab test' for f in warnings.filters))",
+    )
+    with WarmKernels(tmp_path) as kernels:
+        execute_notebook(changes, tmp_path / "out1.ipynb", {}, tmp_path, kernels=kernels)
+        execute_notebook(looks, tmp_path / "out2.ipynb", {}, tmp_path, kernels=kernels)
+    first_pid = _printed(tmp_path / "out1.ipynb").split()[0]
+    assert _printed(tmp_path / "out2.ipynb").split() == [first_pid] + ["False"] * 4
+
+
+def test_a_kernel_whose_notebook_failed_is_not_kept(tmp_path):
+    from kamlab.publish.runner import NotebookError, WarmKernels, execute_notebook
+
+    fails = _notebook(tmp_path / "fails.ipynb", "import os\nprint(os.getpid())\n1 / 0")
+    pid = _notebook(tmp_path / "pid.ipynb", "import os\nprint(os.getpid())")
+    with WarmKernels(tmp_path) as kernels:
+        with pytest.raises(NotebookError, match="ZeroDivisionError"):
+            execute_notebook(fails, tmp_path / "out1.ipynb", {}, tmp_path, kernels=kernels)
+        execute_notebook(pid, tmp_path / "out2.ipynb", {}, tmp_path, kernels=kernels)
+    assert _printed(tmp_path / "out1.ipynb").split()[0] != _printed(tmp_path / "out2.ipynb").strip()
