@@ -89,6 +89,16 @@ NOTEBOOK_MEMORY = "1GB"
 """DuckDB's memory limit in each notebook's kernel (several run at once; each asks the
 engine only for aggregates of the shared lines), unless ``$KAMLAB_MEMORY_LIMIT`` sets one."""
 PUBLISH_STEPS = ["figures", "index.html", "report.pdf", "summary.xlsx"]
+KERNEL_PRELOAD = (
+    "pandas",
+    "matplotlib.pyplot",
+    "kamlab.workflows.period",
+    "kamlab.presentation.tables",
+    "kamlab.plots.portfolio",
+    "kamlab.publish.tables",
+)
+"""What the report's kernels import as they start, while the inputs are read: what nearly
+every notebook imports first."""
 
 REPORT_PARAMETERS = (
     "transactions_path", "accounts_path", "previous_accounts_path", "columns",
@@ -186,7 +196,7 @@ ONE_AT_A_TIME_LINES = 3_000_000
 """Above this many accepted lines the report runs one notebook at a time unless jobs are
 given (``jobs``, ``--jobs`` or ``$KAMLAB_REPORT_JOBS``): each kernel then holds per-account
 tables of gigabytes (at 10M lines / 1M accounts a kernel peaked at 4.9 GB, two at once at
-8.2 GB; at 1M lines / 100k accounts two kernels at once peak under 1.2 GB)."""
+8.2 GB; at 1M lines / 100k accounts two at once peak at about 2 GB in all, one at 1.2 GB)."""
 
 
 def default_jobs(lines: int | None = None) -> int:
@@ -241,12 +251,17 @@ class _Progress:
 
 
 def _run_notebooks(
-    spec: ReportSpec, build: Path, parameters: dict, jobs: int, progress: _Progress, expected: dict
+    spec: ReportSpec,
+    build: Path,
+    parameters: dict,
+    jobs: int,
+    progress: _Progress,
+    expected: dict,
+    kernels: WarmKernels,
 ) -> dict[str, float]:
     """Execute the report's notebooks into ``build`` (the generic runner, by ``needs``),
-    each job in a kernel kept from one notebook to the next (:class:`WarmKernels`)."""
+    in ``kernels`` kept from one notebook to the next."""
     source = spec.folder
-    kernels = WarmKernels(source)
 
     def run(name: str) -> None:
         stem = {"tables_dir": str(build / TABLES / Path(name).stem)}
@@ -264,16 +279,15 @@ def _run_notebooks(
     def cost(name: str) -> float:
         return expected.get(name, (source / name).stat().st_size / 1e5)
 
-    with kernels:
-        return run_notebooks(
-            spec.notebooks,
-            run,
-            needs=spec.needs,
-            jobs=jobs,
-            cost=cost,
-            on_start=progress.started,
-            on_finish=progress.finished,
-        )
+    return run_notebooks(
+        spec.notebooks,
+        run,
+        needs=spec.needs,
+        jobs=jobs,
+        cost=cost,
+        on_start=progress.started,
+        on_finish=progress.finished,
+    )
 
 
 def _read_apart(
@@ -353,7 +367,7 @@ def run_report(
     out = Path(out).resolve()
     final = out / when.label
     where = f"{out}{os.sep}"  # an output fault names the folder the user chose
-    cache = build = None
+    cache = build = kernels = None
     previous_cache = os.environ.get(CACHE_ENV)
     # a fit that cannot converge stops after REPORT_BUDGET_S, not 120 s (unless set already)
     previous_budget = os.environ.get(BUDGET_ENV)
@@ -369,6 +383,10 @@ def run_report(
             cache = make_locked_folder(out, f".{when.label}.cache-")
             build = make_locked_folder(out, f".{when.label}.partial-")
         os.environ[CACHE_ENV] = str(cache)
+        # the first kernel starts (and imports) while the inputs are read
+        notebook_env = {MEMORY_ENV: NOTEBOOK_MEMORY} if engine_memory is None else {}
+        kernels = WarmKernels(spec.folder, preload=KERNEL_PRELOAD, env=notebook_env)
+        kernels.start()
         t0 = time.perf_counter()
         # read once, in a child process; the notebooks load it from the run's cache
         rows = _read_apart(
@@ -406,8 +424,11 @@ def run_report(
         progress.log(f"running {n} notebook{'s' if n != 1 else ''}, {min(jobs, n)} at a time")
         with writing(where):  # papermill writes the executed notebooks into the build
             timings.update(
-                _run_notebooks(spec, build, parameters, jobs, progress, previous_timings(final))
+                _run_notebooks(
+                    spec, build, parameters, jobs, progress, previous_timings(final), kernels
+                )
             )
+        kernels.close()  # their memory goes back before the PDF is laid out
         manifest = {
             "run_date": str(pd.Timestamp.now().date()),
             # dates after this day were quarantined (date_in_future): --today, else the run date
@@ -461,6 +482,8 @@ def run_report(
         progress.finished(current[0], published.timings_s.get(current[0]))
         progress.log(f"report {when.label} ready in {time.perf_counter() - progress.t0:.1f} s")
     finally:
+        if kernels is not None:
+            kernels.close()
         if previous_cache is None:
             os.environ.pop(CACHE_ENV, None)
         else:

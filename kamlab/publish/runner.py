@@ -81,9 +81,10 @@ fresh.options = copy.deepcopy(pandas_config._global_config)
 sys.modules[fresh.__name__] = fresh
 get_ipython().reset(new_session=True)
 """
-"""Run once in a kernel kept between notebooks, before the first: note the settings a
-notebook may change (matplotlib's rcParams, the warning filters, pandas' options) as a
-fresh kernel has them, once pyplot is imported."""
+"""Run once in a kernel kept between notebooks, before the first (after importing
+:class:`WarmKernels`' ``preload``): note the settings a notebook may change (matplotlib's
+rcParams, the warning filters, pandas' options) as a fresh kernel has them, once pyplot is
+imported."""
 RESET = f"""
 import copy, sys, warnings
 import matplotlib.pyplot as plt
@@ -104,36 +105,53 @@ the notebook's variables deleted, the execution count back at 1."""
 
 
 class WarmKernels:
-    """Kernels kept from one notebook to the next: one per thread that runs notebooks
-    (each of :func:`run_notebooks`' jobs), started in ``cwd`` for its first notebook and
-    reused for the next, with the namespace and the global settings a notebook may change
-    put back between (:data:`RESET`). A kernel whose notebook failed is shut down, not
-    reused. Starting a kernel and importing pandas, matplotlib and kamlab takes some 2.5 s,
-    once per job instead of once per notebook. A context manager: leaving it shuts every
-    kernel down."""
+    """Kernels kept from one notebook to the next, for :func:`run_notebooks`' jobs: a
+    notebook takes an idle kernel (or starts one, in ``cwd``) and gives it back with the
+    namespace and the global settings a notebook may change put back (:data:`RESET`); a
+    kernel whose notebook failed is shut down instead. Starting a kernel and importing
+    pandas, matplotlib and kamlab takes some 2.5 s: once per job, not once per notebook.
 
-    def __init__(self, cwd: Path):
+    ``preload``: modules each kernel imports as it starts, before its first notebook.
+    ``env``: environment variables the kernels get on top of this process's.
+    :meth:`start` starts kernels in the background now (while the inputs are read, say).
+    A context manager: leaving it shuts every kernel down."""
+
+    def __init__(self, cwd: Path, *, preload: tuple[str, ...] = (), env: Mapping | None = None):
         self.cwd = Path(cwd)
-        self._local = threading.local()
-        self._started: list = []
+        self.prime = "".join(f"import {m}\n" for m in preload) + PRIME
+        self.env = dict(env or {})
+        self._idle: list = []
+        self._starting: list = []
+        self._all: list = []
         self._lock = threading.Lock()
+        self._background = ThreadPoolExecutor(thread_name_prefix="kernel-start")
 
     def __enter__(self) -> WarmKernels:
         return self
 
     def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Shut every kernel down (after waiting for those being started)."""
+        self._background.shutdown(wait=True)  # a kernel being started is then in _all
         with self._lock:
-            started, self._started = self._started, []
-        for km in started:
+            kernels, self._all, self._idle, self._starting = self._all, [], [], []
+        for km in kernels:
             _shut_down(km)
 
+    def start(self, count: int = 1) -> None:
+        """Start ``count`` kernels in the background, for the next notebooks."""
+        with self._lock:
+            self._starting += [self._background.submit(self._start) for _ in range(count)]
+
     def kernel(self):
-        """This thread's kernel, started (and primed) if it has none."""
-        km = getattr(self._local, "km", None)
-        if km is None:
-            km = self._start()
-            self._local.km = km
-        return km
+        """An idle kernel, one being started, or a new one."""
+        with self._lock:
+            if self._idle:
+                return self._idle.pop()
+            starting = self._starting.pop(0) if self._starting else None
+        return starting.result() if starting is not None else self._start()
 
     def release(self, km, *, reuse: bool) -> None:
         """After a notebook: reset ``km`` for the next one, or shut it down (``reuse``
@@ -141,13 +159,15 @@ class WarmKernels:
         if reuse:
             try:
                 _run_code(km, RESET)
-                return
             except Exception:  # noqa: BLE001 - a kernel that cannot reset is not reused
                 pass
-        self._local.km = None
+            else:
+                with self._lock:
+                    self._idle.append(km)
+                return
         with self._lock:
-            if km in self._started:
-                self._started.remove(km)
+            if km in self._all:
+                self._all.remove(km)
         _shut_down(km)
 
     def _start(self):
@@ -155,16 +175,18 @@ class WarmKernels:
 
         for attempt in range(1, KERNEL_STARTS + 1):
             km = AsyncKernelManager(kernel_name="python3")
-            run_sync(km.start_kernel)(cwd=str(self.cwd), extra_arguments=KERNEL_OPTIONS)
+            run_sync(km.start_kernel)(
+                cwd=str(self.cwd), extra_arguments=KERNEL_OPTIONS, env={**os.environ, **self.env}
+            )
+            with self._lock:
+                self._all.append(km)
             try:
-                _run_code(km, PRIME)
+                _run_code(km, self.prime, timeout_s=120)
             except Exception:
-                _shut_down(km)
+                self.release(km, reuse=False)
                 if attempt == KERNEL_STARTS:
                     raise
                 continue  # two kernels started at once can be handed the same port
-            with self._lock:
-                self._started.append(km)
             return km
         raise AssertionError("unreachable")
 
