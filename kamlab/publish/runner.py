@@ -72,36 +72,45 @@ _DIED_AT_START = "Kernel died before replying to kernel_info"
 
 _FRESH = "_kamlab_fresh_kernel"
 PRIME = f"""
-import copy, sys, types, warnings
-import matplotlib.pyplot as plt
-import pandas._config.config as pandas_config
-fresh = types.ModuleType("{_FRESH}")
-fresh.rc, fresh.filters = plt.rcParams.copy(), list(warnings.filters)
-fresh.options = copy.deepcopy(pandas_config._global_config)
-sys.modules[fresh.__name__] = fresh
+def _fresh_kernel():
+    import copy, sys, types, warnings
+    import matplotlib.pyplot as plt
+    import pandas._config.config as pandas_config
+
+    rc, filters = plt.rcParams.copy(), list(warnings.filters)
+    options = copy.deepcopy(pandas_config._global_config)
+
+    def reset():
+        import ctypes, gc  # the notebook's names, and those of this cell, go with the reset
+        plt.close("all")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            plt.rcParams.update(rc)
+        warnings.filters[:] = filters
+        pandas_config._global_config.clear()
+        pandas_config._global_config.update(copy.deepcopy(options))
+        get_ipython().reset(new_session=True)
+        gc.collect()
+        try:  # hand the freed memory back to the system (glibc), not keep it for later
+            ctypes.CDLL(None).malloc_trim(0)
+        except (OSError, AttributeError):
+            pass
+
+    sys.modules["{_FRESH}"] = types.ModuleType("{_FRESH}")
+    sys.modules["{_FRESH}"].reset = reset
+
+
+_fresh_kernel()
 get_ipython().reset(new_session=True)
 """
 """Run once in a kernel kept between notebooks, before the first (after importing
 :class:`WarmKernels`' ``preload``): note the settings a notebook may change (matplotlib's
 rcParams, the warning filters, pandas' options) as a fresh kernel has them, once pyplot is
-imported."""
-RESET = f"""
-import copy, sys, warnings
-import matplotlib.pyplot as plt
-import pandas._config.config as pandas_config
-fresh = sys.modules["{_FRESH}"]
-plt.close("all")
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore")
-    plt.rcParams.update(fresh.rc)
-warnings.filters[:] = fresh.filters
-pandas_config._global_config.clear()
-pandas_config._global_config.update(copy.deepcopy(fresh.options))
-get_ipython().reset(new_session=True)
-__import__("gc").collect()  # the names above went with the reset
-"""
+imported, for :data:`RESET`."""
+RESET = f'__import__("sys").modules["{_FRESH}"].reset()'
 """Run after each notebook in a kept kernel: the settings back as :data:`PRIME` noted them,
-the notebook's variables deleted, the execution count back at 1."""
+the notebook's variables deleted, the execution count back at 1, the memory they held given
+back to the system."""
 
 
 class WarmKernels:
