@@ -213,12 +213,26 @@ class PeriodRun:
 
         return self._memo("history", (self.label, count, name, tables), compute)
 
+    def pnl(self, window: str | None = "12M") -> pd.DataFrame:
+        """The customer P&L of the ``window`` to the run's end (None: all the history), at
+        the run's cost rates (:func:`~kamlab.value.pnl.customer_pnl`): computed once per run
+        and shared by the report's notebooks."""
+        from kamlab.value.pnl import customer_pnl
+
+        return self._memo(
+            "pnl",
+            (self.end, window),
+            lambda: customer_pnl(
+                self.transactions, self.accounts, until=self.end, window=window, rates=self.rates
+            ),
+        )
+
     # -- plans and people -------------------------------------------------------------------------
-    def plan_scorecard(self, pnl: pd.DataFrame | None = None):
+    def plan_scorecard(self):
         """The plans read against this period's portfolio table
         (:func:`~kamlab.plans.plan_against_actual`): ``(scorecard, overdue actions)``, or
-        None without plans. ``pnl`` (the 12 months' customer P&L) gives the gross-margin
-        objectives their actual."""
+        None without plans. The 12 months' customer P&L (:meth:`pnl`) gives the
+        gross-margin objectives their actual."""
         from kamlab.plans import plan_against_actual
 
         if not self.plans:
@@ -227,7 +241,7 @@ class PeriodRun:
             self.plans,
             self.portfolio.table_,
             end=self.end,
-            pnl=pnl,
+            pnl=self.pnl("12M"),
             known_accounts=known_accounts(self.transactions, self.accounts),
         )
 
