@@ -103,14 +103,29 @@ def summarize(
         raise InputError(f"period {period!r}: expected one of {', '.join(PERIOD_DAYS)}")
     lines = lines_table(transactions)
     end = _until(lines, until)
-    out = summary_table(lines, end, PERIOD_DAYS[period]).to_pandas()
+    out = _in_days(transactions, lines, end).copy()
+    unit = PERIOD_DAYS[period]
+    if unit != 1.0:  # whole days / unit: the same bits as dividing in the engine
+        out["recency"], out["T"] = out["recency"] / unit, out["T"] / unit
+    out.attrs.update(until=str(end), period=period)
+    return out
+
+
+def _in_days(transactions, lines: ir.Table, end: dt.date) -> pd.DataFrame:
+    """The summary to ``end`` in days, from the engine; the last one is kept with
+    :class:`~kamlab.io.Transactions` (``derived``), as a run asks for the same end again
+    and again (the value model's summary in weeks, the portfolio's features in days)."""
+    derived = transactions.derived if isinstance(transactions, Transactions) else {}
+    if derived.get("summary_end") == end:
+        return derived["summary"]
+    out = summary_table(lines, end, 1.0).to_pandas()
     if out.empty:
         raise InputError(f"no purchases on or before {end}: nothing to summarise")
     out = out.set_index("account_id").sort_index()
     out.index = out.index.astype("string")
     for col in ("first_purchase", "last_purchase"):
         out[col] = pd.to_datetime(out[col]).astype("datetime64[us]")
-    out.attrs.update(until=str(end), period=period)
+    derived.update(summary_end=end, summary=out)
     return out
 
 

@@ -51,6 +51,28 @@ def test_time_units(tiny):
     assert months["T"] == pytest.approx(56 / 30.4375)
 
 
+def test_a_summary_asked_again_comes_from_the_last_one_exactly_as_the_engine_gives_it(tiny):
+    """The last day summary is kept with the transactions: weeks and months are its whole
+    days divided as the engine divides them, bit for bit, and what a caller changes in
+    one summary does not reach the next."""
+    import copy
+
+    from kamlab.summary import summary_table
+
+    weeks = summarize(tiny, until="2026-02-26", period="week")
+    assert tiny.derived["summary_end"] == pd.Timestamp("2026-02-26").date()
+    for period, unit in (("week", 7.0), ("month", 365.25 / 12), ("day", 1.0)):
+        engine = summary_table(tiny.lines, pd.Timestamp("2026-02-26").date(), unit).to_pandas()
+        engine = engine.set_index("account_id").sort_index()
+        kept = summarize(tiny, until="2026-02-26", period=period)
+        for col in ("recency", "T"):
+            assert kept[col].to_numpy().tobytes() == engine[col].to_numpy().tobytes()
+    weeks["T"] = -1.0
+    assert (summarize(tiny, until="2026-02-26", period="week")["T"] > 0).all()
+    other = copy.copy(tiny)  # a copy is made to be given other lines: it keeps nothing
+    assert other.derived == {}
+
+
 def test_until_defaults_to_the_last_date(tiny):
     assert summarize(tiny).attrs["until"] == "2026-03-05"
 

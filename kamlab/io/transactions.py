@@ -115,6 +115,9 @@ class Transactions(Validated):
         self.notes = notes
         self.n_accepted = n_accepted
         self._data = None
+        self.derived: dict = {}
+        """What the layers above computed from these lines and keep for the next call (the
+        last summary: :func:`kamlab.summarize`); not pickled."""
 
     def accepted_count(self) -> int:
         return self.n_accepted
@@ -141,17 +144,21 @@ class Transactions(Validated):
 
     def __copy__(self) -> Transactions:
         """A shallow copy of the attributes as they are: not through pickling's state,
-        which would build :attr:`data`, a pandas frame of every line."""
+        which would build :attr:`data`, a pandas frame of every line. Its ``derived`` starts
+        empty: a copy is made to be given other lines."""
         shared = object.__new__(type(self))
         shared.__dict__.update(self.__dict__)
+        shared.derived = {}
         return shared
 
     def __getstate__(self) -> dict:
-        state = {k: v for k, v in self.__dict__.items() if k not in ("lines", "_data")}
+        skip = ("lines", "_data", "derived")
+        state = {k: v for k, v in self.__dict__.items() if k not in skip}
         return {**state, "_data": None if self.lines_file else self.data}
 
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state)
+        self.derived = {}
         if self.lines_file:  # the file travels, not the lines
             self.lines = connect().read_parquet(self.lines_file)
         else:
