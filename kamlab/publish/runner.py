@@ -238,8 +238,8 @@ def execute_notebook(
     failing cell raises :class:`NotebookError`.
 
     ``only_declared``: pass only the parameters the notebook's ``parameters`` cell
-    declares (papermill warns about the others), when it has one. ``kernels``: run in this
-    thread's kept kernel (:class:`WarmKernels`, started in its own ``cwd``) instead of a
+    declares (papermill warns about the others), when it has one. ``kernels``: run in one
+    of these kept kernels (:class:`WarmKernels`, started in their own ``cwd``) instead of a
     new one.
     """
     import papermill as pm
