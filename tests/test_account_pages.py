@@ -208,3 +208,16 @@ def test_account_trend_draws_eight_quarters(bundled):
     account_trend(panel, "A0088", ax=ax)
     assert len(ax.get_xticks()) == 8 and "A0088" in ax.get_title()
     plt.close(fig)
+
+
+def test_account_trend_ends_at_the_panels_end_even_when_its_accounts_stopped_buying(bundled):
+    """A panel cut to a few accounts still ends at the report's quarter: the chart shows the
+    quarters since they last bought, at zero."""
+    tx, _ = bundled
+    panel = kl.period_panel(tx, until="2026-09-30", accounts=["A0088"])
+    panel = panel[panel["period"] < "2026Q2"]  # as if it had bought nothing since March
+    fig, ax = plt.subplots()
+    account_trend(panel, "A0088", ax=ax)
+    labels = [t.get_text() for t in ax.get_xticklabels()]
+    assert labels[-1] == "2026Q3" and len(labels) == 8
+    plt.close(fig)

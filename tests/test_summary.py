@@ -94,6 +94,13 @@ def test_quarter_panel(tiny):
     assert monthly[monthly.account_id == "A"]["period"].tolist() == ["2026-01", "2026-02"]
 
 
+def test_a_panel_of_some_accounts_is_the_full_panel_cut_to_them(tiny):
+    full = period_panel(tiny, freq="month")
+    some = period_panel(tiny, freq="month", accounts=pd.Index(["A", "C", "not bought"]))
+    expected = full[full.account_id.isin(["A", "C"])].reset_index(drop=True)
+    pd.testing.assert_frame_equal(some, expected)
+
+
 @pytest.mark.parametrize("keep_duplicates", [False, True])
 def test_cdnow_sample_reproduces_the_published_summary(reference_data, keep_duplicates):
     tx = read_transactions(

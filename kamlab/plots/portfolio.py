@@ -152,14 +152,16 @@ def account_trend(
     title: str | None = None,
     ax: Axes | None = None,
 ) -> Axes:
-    """Revenue and gross margin of one account over its last ``periods`` periods
-    (:func:`kamlab.period_panel`), periods without purchases shown as zero."""
+    """Revenue and gross margin of one account over the ``periods`` quarters to the
+    panel's end (:func:`kamlab.period_panel`), quarters without purchases shown as zero."""
     ax = axes(ax)
     rows = panel[panel["account_id"] == account].set_index("period").sort_index()
     if rows.empty:
         no_data(ax, "no purchases")
         return ax
-    every = pd.period_range(end=panel["period"].max(), periods=periods, freq="Q").astype(str)
+    end = pd.Period(panel.attrs["until"], freq="Q") if "until" in panel.attrs else None
+    last = end if end is not None else panel["period"].max()
+    every = pd.period_range(end=last, periods=periods, freq="Q").astype(str)
     rows = rows[["revenue", "gross_margin"]].reindex(every, fill_value=0)
     x = np.arange(len(rows))
     ax.bar(x - 0.2, rows["revenue"], 0.4, label="revenue", color="#4c72b0")
