@@ -295,10 +295,11 @@ def _read_apart(
 ) -> dict:
     """Read and validate the inputs into the run's cache
     (:func:`~kamlab.workflows.report_inputs.read_into_cache`: the accepted lines as
-    Parquet, the rest pickled) and write the quarantine, in a child process (which imports
-    only the reading side of kamlab, not papermill or the publishing): the memory that reading takes goes back to the system when it ends, instead
-    of staying with this process while the notebooks run. Returns the row counts; an input,
-    configuration or output error is raised here with the child's message."""
+    Parquet, the rest pickled) and write the quarantine, in a child process that imports
+    only the reading side of kamlab: the memory that reading takes goes back to the system
+    when it ends, instead of staying with this process while the notebooks run. Returns the
+    row counts; an input, configuration or output error is raised here with the child's
+    message."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
