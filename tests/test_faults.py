@@ -102,7 +102,7 @@ def _temporary(out: Path) -> list[str]:
     return sorted(p.name for p in out.iterdir() if p.name.startswith("."))
 
 
-def _fake_notebooks(spec, build, parameters, jobs, progress, expected):
+def _fake_notebooks(spec, build, parameters, jobs, progress, expected, kernels):
     """Stand-in for the kernels: one executed notebook per name, as papermill writes it."""
     for name in spec.notebooks:
         nb = nbformat.v4.new_notebook()
