@@ -194,9 +194,8 @@ def period_panel(
 ) -> pd.DataFrame:
     """Account x period table: ``account_id, period`` (e.g. ``2026Q3``), ``period_start``,
     ``revenue``, ``gross_margin``, ``orders``, ``purchase_days``; ``attrs["until"]`` the
-    last day it covers. ``accounts``: only these
-    account ids (the engine leaves the others out: a key account page needs a hundred
-    accounts' quarters, not a million's)."""
+    last day it covers. ``accounts``: only these account ids (the engine leaves the others
+    out: a key account page needs a hundred accounts' quarters, not a million's)."""
     if freq not in PANEL_PERIODS:
         raise InputError(f"panel period {freq!r}: expected one of {', '.join(PANEL_PERIODS)}")
     lines = lines_table(transactions)

@@ -99,10 +99,11 @@ def bg_expected_log_quadrature(t, r, alpha, a, b) -> np.ndarray:
 
         E[h(p)] = h(0) P(p <= 1/2) + [int_0^1/2 g(p) + int_1/2^1 h(p)] p^(a-1) (1-p)^(b-1) dp / B(a, b),
 
-    (``g`` where ``p`` is small, so that nothing cancels), the first half in ``s = log p`` (``p^(a-1) dp = e^(a s) ds``), the second in ``s =
-    log(1 - p)`` (``(1-p)^(b-1) dp = e^(b s) ds``), each by 256-point Gauss-Legendre over
-    ``[-45, log 1/2]``, where the integrands are smooth; beyond ``1 - p = e^-45``, where
-    ``h = h(1)``, the mass is added in closed form (a ``b`` near 0 puts much of it there). Within 1e-9 (relative) of
+    (``g`` where ``p`` is small, so that nothing cancels), the first half in ``s = log p``
+    (``p^(a-1) dp = e^(a s) ds``), the second in ``s = log(1 - p)`` (``(1-p)^(b-1) dp =
+    e^(b s) ds``), each by 256-point Gauss-Legendre over ``[-45, log 1/2]``, where the
+    integrands are smooth; beyond ``1 - p = e^-45``, where ``h = h(1)``, the mass is added
+    in closed form (a ``b`` near 0 puts much of it there). Within 1e-9 (relative) of
     :func:`bg_expected_quad` on random cases of that region, and some hundred times
     faster: the uplift's parameter draws on Online Retail (``b`` down to 0.07) called the
     per-element quadrature 1.7 million times."""

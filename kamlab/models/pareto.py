@@ -124,10 +124,11 @@ class _Pairs:
         pairs, inverse = np.unique(x + 1j * t, return_inverse=True)
         return pairs.real, pairs.imag, inverse.ravel()
 
-    @staticmethod
-    def log_j(pairs, r, alpha, s, beta):
-        x, t, inverse = pairs
-        return _log_j(t, r, alpha, s, beta, x)[inverse]
+    def log_j(self, r, alpha, s, beta):
+        """``(log J(t_x), log J(T))`` per account."""
+        return tuple(
+            _log_j(t, r, alpha, s, beta, x)[inverse] for x, t, inverse in (self.at_tx, self.at_T)
+        )
 
 
 def _log_terms(r, alpha, s, beta, x, tx, T, pairs: _Pairs | None = None):
@@ -136,8 +137,7 @@ def _log_terms(r, alpha, s, beta, x, tx, T, pairs: _Pairs | None = None):
     pairs = pairs or _Pairs(x, tx, T)
     u1 = -(r + x) * np.log(alpha + T) - s * np.log(beta + T)
     with np.errstate(all="ignore"):
-        a_x = pairs.log_j(pairs.at_tx, r, alpha, s, beta)
-        a_T = pairs.log_j(pairs.at_T, r, alpha, s, beta)
+        a_x, a_T = pairs.log_j(r, alpha, s, beta)
         diff = np.minimum(a_T - a_x, 0.0)
         log_si = np.log(s) + a_x + np.log(-np.expm1(diff))
         log_si = np.where(T <= tx, -np.inf, log_si)

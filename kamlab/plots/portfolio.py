@@ -159,8 +159,8 @@ def account_trend(
     if rows.empty:
         no_data(ax, "no purchases")
         return ax
-    end = pd.Period(panel.attrs["until"], freq="Q") if "until" in panel.attrs else None
-    last = end if end is not None else panel["period"].max()
+    until = panel.attrs.get("until")
+    last = pd.Period(until, freq="Q") if until else panel["period"].max()
     every = pd.period_range(end=last, periods=periods, freq="Q").astype(str)
     rows = rows[["revenue", "gross_margin"]].reindex(every, fill_value=0)
     x = np.arange(len(rows))
