@@ -13,6 +13,7 @@ import datetime as dt
 import ibis
 import ibis.expr.types as ir
 import pandas as pd
+import pyarrow as pa
 
 from kamlab.errors import InputError
 from kamlab.io import Transactions, lines_of
@@ -118,13 +119,16 @@ def _in_days(transactions, lines: ir.Table, end: dt.date) -> pd.DataFrame:
     derived = transactions.derived if isinstance(transactions, Transactions) else {}
     if derived.get("summary_end") == end:
         return derived["summary"]
-    out = summary_table(lines, end, 1.0).to_pandas()
-    if out.empty:
+    # sorted in the engine and converted from Arrow: at 1M accounts 0.7 s less than
+    # Ibis' own conversion to pandas and a sort of the string index
+    found = summary_table(lines, end, 1.0).order_by("account_id").to_pyarrow()
+    if found.num_rows == 0:
         raise InputError(f"no purchases on or before {end}: nothing to summarise")
-    out = out.set_index("account_id").sort_index()
-    out.index = out.index.astype("string")
     for col in ("first_purchase", "last_purchase"):
-        out[col] = pd.to_datetime(out[col]).astype("datetime64[us]")
+        at = found.schema.get_field_index(col)
+        found = found.set_column(at, col, found[col].cast(pa.timestamp("us")))
+    out = found.to_pandas().set_index("account_id")
+    out.index = out.index.astype("string")
     derived.update(summary_end=end, summary=out)
     return out
 
@@ -145,6 +149,7 @@ def summary_table(lines: ir.Table, end: dt.date, unit_days: float) -> ir.Table:
             first_purchase=days.day.min(where=sale),
             last_purchase=days.day.max(where=sale),
             sales=days.revenue.sum(where=sale),
+            first_day_sales=days.revenue.argmin(days.day, where=sale),
             revenue=days.revenue.sum(),
             returns_value=-days.revenue.sum(where=back),
             return_lines=days.lines.sum(where=back),
@@ -153,10 +158,6 @@ def summary_table(lines: ir.Table, end: dt.date, unit_days: float) -> ir.Table:
         )
         .filter(lambda a: a.purchase_days > 0)
     )
-    first = days.filter(sale).select(
-        account_id=days.account_id, first_purchase=days.day, first_day_sales=days.revenue
-    )
-    accounts = accounts.join(first, ["account_id", "first_purchase"])
     buys = lines.filter(~lines.is_return)
     for role, name in (("order_id", "orders"), ("product_id", "products")):
         if role in has:
