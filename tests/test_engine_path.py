@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 import kamlab as kl
-from kamlab.io.engine import redact
+from kamlab.io.engine import connect, redact
 from kamlab.summary import period_panel
 
 TODAY = "2026-12-01"
@@ -187,3 +187,12 @@ def test_duckdb_holds_at_most_2_gb_unless_told_and_a_bad_limit_is_one_line(monke
     monkeypatch.setenv(engine.MEMORY_ENV, "lots")
     with pytest.raises(ConfigError, match="KAMLAB_MEMORY_LIMIT='lots': expected a size"):
         engine._memory_limit()
+
+
+def test_the_embedded_engine_runs_in_utc_spills_to_disk_and_hands_memory_back():
+    def setting(name):
+        return connect().raw_sql(f"SELECT current_setting('{name}')").fetchone()[0]
+
+    assert setting("TimeZone") == "UTC"
+    assert Path(setting("temp_directory")).name.startswith("kamlab-duckdb-")
+    assert setting("allocator_background_threads") is True

@@ -96,6 +96,9 @@ def _duckdb():
     con.raw_sql(f"SET temp_directory = '{spill}'")
     con.raw_sql(f"SET memory_limit = '{_memory_limit()}'")
     con.raw_sql("SET preserve_insertion_order = false")
+    # hand freed memory back to the system as queries finish: after one summary of 1M
+    # accounts (a 115 MB result) DuckDB's allocator otherwise keeps 0.9 GB, with it 0.4 GB
+    con.raw_sql("SET allocator_background_threads = true")
     try:
         con.raw_sql("SET enable_progress_bar = false")
     except duckdb.InvalidInputException:  # a Jupyter kernel: DuckDB's bar is off there
