@@ -100,6 +100,22 @@ KERNEL_PRELOAD = (
 """What the report's kernels import as they start, while the inputs are read: what nearly
 every notebook imports first."""
 
+KERNEL_ALLOCATOR = {"ARROW_DEFAULT_MEMORY_POOL": "system"}
+"""The kernels' Arrow memory pool, unless the environment names one: the system's malloc,
+which hands a freed table back (Arrow's default pool keeps what it freed, for reuse). The
+report at 100k accounts with one job: a kernel peak of 0.85 GB instead of 0.94 GB, no
+slower. (glibc's ``MALLOC_MMAP_THRESHOLD_`` as well saved a little more memory but made
+the notebooks 10% slower.)"""
+
+
+def kernel_env(engine_memory: str | None) -> dict[str, str]:
+    """What the report's kernels have in their environment beyond this process's: DuckDB's
+    :data:`NOTEBOOK_MEMORY` unless the user set a limit (``engine_memory``), and
+    :data:`KERNEL_ALLOCATOR` where the environment does not choose otherwise."""
+    env = {MEMORY_ENV: NOTEBOOK_MEMORY} if engine_memory is None else {}
+    return env | {k: v for k, v in KERNEL_ALLOCATOR.items() if k not in os.environ}
+
+
 REPORT_PARAMETERS = (
     "transactions_path", "accounts_path", "previous_accounts_path", "columns",
     "read_options", "until", "period", "criteria_path", "cost_rates_path", "tables_dir",
@@ -385,8 +401,7 @@ def run_report(
             build = make_locked_folder(out, f".{when.label}.partial-")
         os.environ[CACHE_ENV] = str(cache)
         # the first kernel starts (and imports) while the inputs are read
-        notebook_env = {MEMORY_ENV: NOTEBOOK_MEMORY} if engine_memory is None else {}
-        kernels = WarmKernels(spec.folder, preload=KERNEL_PRELOAD, env=notebook_env)
+        kernels = WarmKernels(spec.folder, preload=KERNEL_PRELOAD, env=kernel_env(engine_memory))
         kernels.start()
         t0 = time.perf_counter()
         # read once, in a child process; the notebooks load it from the run's cache

@@ -162,7 +162,11 @@ def _notebook(path, *sources):
     import nbformat
 
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(s) for s in sources])
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     nbformat.write(nb, path)
     return path
 
@@ -210,3 +214,21 @@ def test_a_kernel_whose_notebook_failed_is_not_kept(tmp_path):
             execute_notebook(fails, tmp_path / "out1.ipynb", {}, tmp_path, kernels=kernels)
         execute_notebook(pid, tmp_path / "out2.ipynb", {}, tmp_path, kernels=kernels)
     assert _printed(tmp_path / "out1.ipynb").split()[0] != _printed(tmp_path / "out2.ipynb").strip()
+
+
+def test_the_reports_kernels_hand_freed_arrow_memory_back(tmp_path, monkeypatch):
+    """The report's kernels allocate Arrow memory with the system's malloc (which returns
+    a freed table), unless the environment names another pool."""
+    from kamlab.publish.runner import WarmKernels, execute_notebook
+
+    monkeypatch.delenv("ARROW_DEFAULT_MEMORY_POOL", raising=False)
+    pool = _notebook(
+        tmp_path / "pool.ipynb",
+        "import pyarrow as pa\nprint(pa.default_memory_pool().backend_name)",
+    )
+    with WarmKernels(tmp_path, env=report.kernel_env(None)) as kernels:
+        execute_notebook(pool, tmp_path / "out.ipynb", {}, tmp_path, kernels=kernels)
+    assert _printed(tmp_path / "out.ipynb").strip() == "system"
+    monkeypatch.setenv("ARROW_DEFAULT_MEMORY_POOL", "jemalloc")
+    assert "ARROW_DEFAULT_MEMORY_POOL" not in report.kernel_env("4GB")
+    assert report.kernel_env(None)[report.MEMORY_ENV] == report.NOTEBOOK_MEMORY
