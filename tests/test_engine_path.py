@@ -117,6 +117,25 @@ def test_a_folder_or_glob_of_parquet_files_is_one_input(tmp_path):
     }
 
 
+def test_a_line_repeated_in_a_later_file_is_the_only_duplicate_across_files(tmp_path):
+    """Rows are numbered within their file: a repeat found at row 2 of the second file
+    quarantines that row, not row 2 of every file; "earlier" is in file order."""
+    folder = tmp_path / "parts"
+    folder.mkdir()
+    clean = LINES.iloc[[2, 6, 7]].reset_index(drop=True)  # three lines no rule refuses
+    clean.to_parquet(folder / "a.parquet", index=False)
+    again = pd.concat([LINES.iloc[[3, 4]], clean.iloc[[1]]], ignore_index=True)
+    again.assign(quantity=again["quantity"].where(again.index != 0, 8.0)).to_parquet(
+        folder / "b.parquet", index=False
+    )  # b: row 1 new, row 2 new, row 3 repeats a's row 2
+    tx = kl.read_transactions(folder, today=TODAY)
+    bad = tx.quarantine[["row", "reason", "filename"]]
+    assert bad["reason"].tolist() == ["negative_price", "duplicate_line"]
+    assert bad["filename"].str.endswith("b.parquet").all()
+    assert bad["row"].tolist() == [2, 3]
+    assert tx.counts()["accepted"] == 4
+
+
 def test_an_ibis_table_is_a_source_with_columns_mapped_like_a_file():
     renamed = LINES.rename(columns={"account_id": "Customer", "date": "Invoice date"})
     tx = kl.read_transactions(
@@ -191,7 +210,7 @@ def test_duckdb_holds_at_most_2_gb_unless_told_and_a_bad_limit_is_one_line(monke
 
 def test_the_embedded_engine_runs_in_utc_spills_to_disk_and_hands_memory_back():
     def setting(name):
-        return connect().raw_sql(f"SELECT current_setting('{name}')").fetchone()[0]
+        return connect().raw_sql(f"SELECT current_setting('{name}')").fetchall()[0][0]
 
     assert setting("TimeZone") == "UTC"
     assert Path(setting("temp_directory")).name.startswith("kamlab-duckdb-")

@@ -130,23 +130,34 @@ def oversized_detail(role: str, cols: dict[str, str]) -> str:
     return f"{cols[role]} longer than {MAX_FIELD_CHARS:,} characters"
 
 
-def _repeated(table: ir.Table, source_columns: list[str]) -> ir.BooleanValue:
-    """True on a row that repeats an earlier row of the table exactly (all source columns).
+def _with_repeated(table: ir.Table, source_columns: list[str], files: list[str]) -> ir.Table:
+    """``table`` with :data:`REPEATED`: True on a row that repeats an earlier row of the
+    table exactly (all source columns).
 
-    (A text file's typing gives this flag: :data:`REPEATED`.) A table with row numbers finds
-    the few candidates first, rows whose hash of all columns occurs twice, and compares
-    only those exactly (a window over every row would sort them all); without row numbers
-    the window decides which of the copies comes first.
+    (A text file's typing gives this flag itself.) A table with row numbers finds the few
+    candidates first, rows whose hash of all columns occurs twice, and compares only those
+    exactly (a window over every row would sort them all); rows are numbered within their
+    file, so with several files (``files``: the column naming each row's file) a row is
+    its file and number, and "earlier" is in file order. Without row numbers the window
+    decides which of the copies comes first.
     """
     same = [table[c] for c in source_columns]
     if ROW not in table.columns:
-        return ibis.row_number().over(group_by=same, order_by=same) > 0
+        return table.mutate(**{REPEATED: ibis.row_number().over(group_by=same, order_by=same) > 0})
+    at = [*files, ROW]
     hashed = table.mutate(_kl_hash=ibis.struct({c: table[c] for c in source_columns}).hash())
     twice = hashed.group_by("_kl_hash").aggregate(n=hashed.count()).filter(lambda t: t.n > 1)
     maybe = hashed.filter(hashed._kl_hash.isin(twice._kl_hash))
-    first = ibis.row_number().over(group_by=[maybe[c] for c in source_columns], order_by=maybe[ROW])
-    repeats = maybe.filter(first > 0).select(ROW).cache()  # few rows, used twice
-    return table[ROW].isin(repeats[ROW])
+    first = ibis.row_number().over(
+        group_by=[maybe[c] for c in source_columns], order_by=[maybe[c] for c in at]
+    )
+    repeats = maybe.filter(first > 0).select(*at).cache()  # few rows, used twice
+    if not files:
+        return table.mutate(**{REPEATED: table[ROW].isin(repeats[ROW])})
+    marked = repeats.select(**{f"_kl_at_{c}": repeats[c] for c in at}, _kl_repeat=True)
+    joined = table.left_join(marked, [table[c] == marked[f"_kl_at_{c}"] for c in at])
+    joined = joined.drop(*[f"_kl_at_{c}" for c in at])
+    return joined.mutate(**{REPEATED: joined._kl_repeat.fill_null(False)}).drop("_kl_repeat")
 
 
 def judge(
@@ -154,15 +165,17 @@ def judge(
     cols: dict[str, str],
     *,
     source_columns: list[str],
+    files: list[str] = (),
     keep_duplicates: bool = False,
     today: dt.date,
     known_accounts: ir.Column | None = None,
 ) -> ir.Table:
     """The typed table with each row's ``_kl_reason`` and ``_kl_detail``: the first rule
     that applies, or null for a row that is accepted (rules and order:
-    :mod:`kamlab.io.transactions`)."""
+    :mod:`kamlab.io.transactions`). ``files``: the column naming each row's file, when
+    the rows come from several files numbered each on its own."""
     if not keep_duplicates and REPEATED not in table.columns:
-        table = table.mutate(**{REPEATED: _repeated(table, source_columns)})
+        table = _with_repeated(table, source_columns, list(files))
     rules: list[tuple[ir.BooleanValue, str, ir.Value | str]] = []
 
     def rule(condition, reason, detail):

@@ -391,13 +391,13 @@ def validate_table(
     words = "typed dates"
     if getattr(found.schema()[cols["date"]], "timezone", None):
         words += "; times with time zones converted to UTC"
-    judged = _judged(typed, cols, own, known_accounts, keep_duplicates, today)
+    judged = _judged(typed, cols, own, known_accounts, keep_duplicates, today, files=extra)
     accepted = judged.filter(judged._kl_reason.isnull())
     cancelled = rules.marks_cancellations(probed["cancelled"])
     # validated once and kept in the engine (spilling to disk beyond its memory limit):
     # every later query reads the accepted lines, not the source through the rules again
     lines = keep(rules.accepted_lines(accepted, cols, cancelled=cancelled))
-    quarantine = _quarantine(judged.filter(judged._kl_reason.notnull()), [*own, *extra])
+    quarantine = _quarantine(judged.filter(judged._kl_reason.notnull()), own, extra)
     n_read = probed["rows"]
     notes = [f"dates read as {words}"]
     return Transactions(lines, quarantine, mapping, source, n_read, notes, n_read - len(quarantine))
@@ -550,8 +550,9 @@ def _arrow(values) -> pa.Array | pa.ChunkedArray:
     return array
 
 
-def _judged(table, cols, source_columns, known_accounts, keep_duplicates, today):
-    """The typed table with each row's ``_kl_reason`` and ``_kl_detail`` (null: accepted)."""
+def _judged(table, cols, source_columns, known_accounts, keep_duplicates, today, files=()):
+    """The typed table with each row's ``_kl_reason`` and ``_kl_detail`` (null: accepted);
+    ``files``: the column naming each row's file, for rows numbered within several files."""
     known = None
     if known_accounts is not None:
         ids = parse_ids(pd.Series(list(known_accounts), dtype=object)).dropna()
@@ -560,6 +561,7 @@ def _judged(table, cols, source_columns, known_accounts, keep_duplicates, today)
         table,
         cols,
         source_columns=source_columns,
+        files=files,
         keep_duplicates=keep_duplicates,
         today=_today(today),
         known_accounts=known,
@@ -604,9 +606,11 @@ def _text_quarantine(judged: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _quarantine(rejected, shown: list[str]) -> pd.DataFrame:
+def _quarantine(rejected, own: list[str], files: list[str] = ()) -> pd.DataFrame:
     """A typed table's rejected rows, their columns as text, led by ``row``, ``reason`` and
-    ``detail``."""
+    ``detail``, then the file of each row (``files``) when there are several, in file and
+    row order."""
+    shown = [*own, *files]
     as_text = {c: rejected[c].cast("string") for c in shown}
     found = rejected.select(
         row=rules.row_number(rejected),
@@ -614,5 +618,5 @@ def _quarantine(rejected, shown: list[str]) -> pd.DataFrame:
         detail=rejected._kl_detail,
         **as_text,
     )
-    out = found.order_by(["row", "reason"]).to_pandas()
+    out = found.order_by([*files, "row", "reason"]).to_pandas()
     return out.astype({c: "string" for c in shown})
