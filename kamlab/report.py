@@ -48,7 +48,7 @@ import pandas as pd
 
 from kamlab.errors import ConfigError, InputError, OutputError
 from kamlab.io.engine import MEMORY_ENV, is_url, refuse_password
-from kamlab.io.files import sha256
+from kamlab.io.files import files_of, sha256
 from kamlab.models import BUDGET_ENV, REPORT_BUDGET_S
 from kamlab.periods import parse_period
 from kamlab.portfolio.criteria import load_criteria
@@ -531,15 +531,8 @@ def _input_record(source: str | Path, read_options: dict) -> dict:
         return {"table": read_options.get("table"), "engine": "database"}
     if source.is_file():
         return {"sha256": sha256(source), "bytes": source.stat().st_size}
-    files = [f for f in _files_of(source) if f.is_file()]
+    files = files_of(source)
     return {"files": len(files), "bytes": sum(f.stat().st_size for f in files)}
-
-
-def _files_of(source: Path) -> list[Path]:
-    """The files of a folder (recursively) or a glob such as ``data/*.parquet``."""
-    if source.is_dir():
-        return sorted(source.rglob("*"))
-    return sorted(Path(source.anchor).glob(str(source.relative_to(source.anchor))))
 
 
 def _remove_stale(out: Path, label: str, progress: _Progress) -> None:

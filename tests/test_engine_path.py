@@ -3,6 +3,7 @@ is validated by the same rules as a text file, and summarised to the same number
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import ibis
@@ -134,6 +135,69 @@ def test_a_line_repeated_in_a_later_file_is_the_only_duplicate_across_files(tmp_
     assert bad["filename"].str.endswith("b.parquet").all()
     assert bad["row"].tolist() == [2, 3]
     assert tx.counts()["accepted"] == 4
+
+
+def test_a_folder_or_glob_of_csv_files_is_one_input(tmp_path, as_csv):
+    """Each file read by the rules of one file, stacked in name order: the same lines,
+    reasons and summary as the whole file, each quarantined row named by its file and its
+    row there; a file of another kind in the folder is left out with a note."""
+    folder = tmp_path / "parts"
+    folder.mkdir()
+    LINES.iloc[:4].to_csv(folder / "part-1.csv", index=False)
+    LINES.iloc[4:].to_csv(folder / "part-2.csv", index=False)
+    (folder / "README.md").write_text("order lines, one file a month\n")
+    whole = kl.read_transactions(as_csv, today=TODAY)
+    for source in (folder, str(folder / "part-*.csv")):
+        parts = kl.read_transactions(source, today=TODAY)
+        assert parts.counts() == whole.counts()
+        pd.testing.assert_frame_equal(kl.summarize(parts), kl.summarize(whole))
+        bad = parts.quarantine
+        assert bad["filename"].str.rsplit("/", n=1).str[-1].tolist() == [
+            "part-1.csv", "part-1.csv", "part-2.csv", "part-2.csv", "part-2.csv"
+        ]  # fmt: skip
+        assert bad["row"].tolist() == [2, 4, 1, 2, 5]  # rows within each file
+    assert any("README.md" in note for note in kl.read_transactions(folder, today=TODAY).notes)
+
+
+def test_a_malformed_line_or_a_repeat_in_a_later_csv_file_is_named_with_its_file(tmp_path):
+    folder = tmp_path / "parts"
+    folder.mkdir()
+    clean = LINES.iloc[[2, 6]]
+    clean.to_csv(folder / "a.csv", index=False)
+    text = clean.iloc[[1]].to_csv(index=False) + 'A9,"O9,P1,2026-01-01,1,1\n'
+    (folder / "b.csv").write_text(text)  # row 1 repeats a.csv's row 2; row 2 a stray quote
+    tx = kl.read_transactions(folder, today=TODAY)
+    bad = tx.quarantine
+    assert bad["reason"].tolist() == ["duplicate_line", "malformed_line"]
+    assert bad["row"].tolist() == [1, 2]
+    assert bad["filename"].str.endswith("b.csv").all()
+    assert tx.counts() == {
+        "read": 4, "accepted": 2, "quarantined": 2,
+        "by_reason": {"duplicate_line": 1, "malformed_line": 1},
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "second, message",
+    [
+        (
+            "part-2.csv",
+            "part-2.csv: its columns differ from part-1.csv's (extra: note; missing: none)",
+        ),
+        ("part-2.parquet", "holds both Parquet and text files"),
+    ],
+)
+def test_files_that_cannot_be_one_input_are_named(tmp_path, second, message):
+    folder = tmp_path / "parts"
+    folder.mkdir()
+    LINES.iloc[:4].to_csv(folder / "part-1.csv", index=False)
+    rest = LINES.iloc[4:].assign(note="x")
+    if second.endswith(".csv"):
+        rest.to_csv(folder / second, index=False)
+    else:
+        LINES.iloc[4:].to_parquet(folder / second, index=False)
+    with pytest.raises(kl.InputError, match=re.escape(message)):
+        kl.read_transactions(folder, today=TODAY)
 
 
 def test_an_ibis_table_is_a_source_with_columns_mapped_like_a_file():

@@ -41,3 +41,21 @@ def test_two_notebooks_asking_at_once_compute_it_once(monkeypatch, tmp_path):
         w.join()
     assert results == ["fitted", "fitted"]
     assert len(calls) == 1
+
+
+def test_a_folder_or_glob_is_known_by_its_files_names_and_contents(tmp_path):
+    """A report's input may be a folder or glob of files: its cache key is their content,
+    wherever the folder is, and changes when a file's content or name does."""
+    from kamlab.workflows.cache import content_key
+
+    for name in ("one", "two"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "a.csv").write_text("account_id,date\nA1,2026-01-01\n")
+        (tmp_path / name / "b.csv").write_text("account_id,date\nA2,2026-01-02\n")
+    one, two = tmp_path / "one", tmp_path / "two"
+    assert content_key(one) == content_key(two) == content_key(str(one / "*.csv"))
+    (two / "b.csv").write_text("account_id,date\nA2,2026-01-03\n")
+    assert content_key(one) != content_key(two)
+    (one / "b.csv").rename(one / "c.csv")
+    assert content_key(one) != content_key(str(tmp_path / "one" / "a.csv"))
+    assert content_key(one, None)[1] == "none"

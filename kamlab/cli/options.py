@@ -20,7 +20,7 @@ from kamlab.errors import ConfigError
 RAW = argparse.RawDescriptionHelpFormatter
 
 INPUT_FILE_HELP = (
-    "CSV, TXT, Parquet or XLSX file, a folder or glob of Parquet files, or a database URL "
+    "CSV, TXT, Parquet or XLSX file, a folder or glob of CSV or Parquet files, or a database URL "
     "(postgresql://user@host:5432/db) with --table"
 )
 

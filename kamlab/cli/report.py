@@ -62,7 +62,7 @@ def add_commands(sub, inputs) -> None:
         dest="input",
         required=True,
         metavar="FILE",
-        help="transactions file (or folder or glob of Parquet files), or a database URL with "
+        help="transactions file (or folder or glob of CSV or Parquet files), or a database URL with "
         "--table",
     )
     p.add_argument(

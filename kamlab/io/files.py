@@ -45,6 +45,9 @@ from kamlab.io.lines import scan_lines, split_lines, squeeze_whitespace, strictl
 from kamlab.io.mapping import ACCOUNT_ROLES, TRANSACTION_ROLES, normalise_name
 
 PARQUET_SUFFIXES = {".parquet", ".pq"}
+FILE_COLUMN = "filename"
+"""The quarantine's column naming each row's file when several files are one input
+(DuckDB's name for it, kept for text files too)."""
 EXCEL_SUFFIXES = {".xlsx", ".xlsm"}
 _CANDIDATE_SEPARATORS = [",", ";", "\t", "|"]
 _SNIFF_LINES = 50
@@ -84,6 +87,9 @@ class RawTable:
     rows: np.ndarray | None = None
     malformed: pd.DataFrame | None = None
     notes: list[str] = field(default_factory=list)
+    files: np.ndarray | None = None
+    """Several files read as one (:mod:`kamlab.io.text_files`): each row's file (``rows``
+    then number the rows within their file, and ``malformed`` has :data:`FILE_COLUMN`)."""
 
     @property
     def row_numbers(self) -> np.ndarray:
@@ -570,3 +576,36 @@ def sha256(path: Path) -> str:
         for block in iter(lambda: fh.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def files_of(source: str | Path) -> list[Path]:
+    """The files of a folder (recursively) or a glob such as ``data/*.parquet``, in name
+    order; a file is itself."""
+    source = Path(source)
+    if source.is_file():
+        return [source]
+    if source.is_dir():
+        return sorted(p for p in source.rglob("*") if p.is_file())
+    root = _glob_root(source)
+    return sorted(p for p in root.glob(str(source.relative_to(root))) if p.is_file())
+
+
+def _glob_root(pattern: Path) -> Path:
+    """The folder a glob starts from: its parts before the first with a wildcard."""
+    fixed = []
+    for part in pattern.parts:
+        if any(ch in part for ch in "*?["):
+            break
+        fixed.append(part)
+    return Path(*fixed) if fixed else Path()
+
+
+def content_sha256(source: str | Path) -> str:
+    """The SHA-256 of a file, or of a folder's or glob's files (their names within it and
+    their contents): equal content, equal digest, wherever the folder is."""
+    source = Path(source)
+    if source.is_file():
+        return sha256(source)
+    root = source if source.is_dir() else _glob_root(source)
+    listing = "".join(f"{p.relative_to(root)}\0{sha256(p)}\n" for p in files_of(source))
+    return hashlib.sha256(listing.encode("utf-8", errors="surrogatepass")).hexdigest()

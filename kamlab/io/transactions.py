@@ -67,6 +67,7 @@ from kamlab.io.parse import (
     parse_ids,
     parse_numbers,
 )
+from kamlab.io.text_files import is_glob, read_text_files, refuse_mixed
 from kamlab.io.validated import Validated, account_for
 
 MAX_FIELD_CHARS = rules.MAX_FIELD_CHARS
@@ -263,7 +264,8 @@ def read_transactions(
         flat = [c for c in own if not found.schema()[c].is_nested()]
         raw = RawTable(found.select(flat).to_pandas(), where, "table")
     else:
-        raw = read_table(source, sep=sep, encoding=encoding, names=names, mapped=given)
+        read = read_text_files if _text_files(source) else read_table
+        raw = read(source, sep=sep, encoding=encoding, names=names, mapped=given)
         mapping = _mapping(list(raw.frame.columns), columns, raw.source)
     return validate_transactions(raw, mapping, known_accounts=known, engine=engine, **checks)
 
@@ -305,6 +307,8 @@ def _typed_source(source, engine, table, names):
         return None
     con = connect(engine)
     path = str(source)
+    if Path(path).is_dir():
+        refuse_mixed(Path(path))
     files = sorted(glob.glob(_parquet_glob(path), recursive=True))
     if not files:
         raise InputError(f"{path}: no Parquet files found")
@@ -327,6 +331,14 @@ def _parquet_files(source) -> bool:
     if path.is_dir():
         return any(p.suffix.lower() in PARQUET_SUFFIXES for p in path.iterdir())
     return path.suffix.lower() in PARQUET_SUFFIXES and path.is_file() and path.stat().st_size > 0
+
+
+def _text_files(source) -> bool:
+    """True for a folder (of text files: Parquet ones go to the engine) or a glob that is
+    not itself a file's name: several files of delimited text, read as one."""
+    if not isinstance(source, (str, Path)) or is_url(source) or Path(source).is_file():
+        return False
+    return Path(source).is_dir() or is_glob(source)
 
 
 def _parquet_file(source) -> bool:

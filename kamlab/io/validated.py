@@ -67,6 +67,13 @@ def account_for(raw, data: pd.DataFrame, quarantine: pd.DataFrame):
     ones included, so that accepted and quarantined rows together number 1 to
     ``n_read`` with none missing. Returns ``(data, quarantine, n_read)``.
     """
+    order = ["row"]
+    if raw.files is not None:  # several files: each row's file, rows numbered within it
+        from kamlab.io.files import FILE_COLUMN
+
+        at = quarantine["row"].to_numpy(dtype=int) - 1
+        quarantine[FILE_COLUMN] = pd.array(raw.files[at], dtype="string")
+        order = [FILE_COLUMN, "row"]
     if raw.rows is not None:
         if "row" in data.columns:
             data["row"] = raw.rows[data["row"].to_numpy(dtype=int) - 1]
@@ -77,7 +84,8 @@ def account_for(raw, data: pd.DataFrame, quarantine: pd.DataFrame):
         bad = bad.reindex(columns=quarantine.columns)
         parts = [p for p in (quarantine, bad) if len(p)]
         quarantine = pd.concat(parts, ignore_index=True) if len(parts) > 1 else bad
-        quarantine = quarantine.sort_values("row", kind="stable").reset_index(drop=True)
+    if len(order) > 1 or (raw.malformed is not None and len(raw.malformed)):
+        quarantine = quarantine.sort_values(order, kind="stable").reset_index(drop=True)
     return data, quarantine, raw.n_rows
 
 

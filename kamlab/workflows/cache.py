@@ -35,7 +35,7 @@ from typing import TypeVar
 
 import pandas as pd
 
-from kamlab.io.files import sha256
+from kamlab.io.files import content_sha256
 
 __all__ = [
     "CACHE_ENV",
@@ -61,15 +61,16 @@ def fingerprint(frame: pd.DataFrame | None) -> str:
 
 
 def content_key(*paths: str | Path | None) -> tuple[str, ...]:
-    """The SHA-256 of each file (``"none"`` for a path not given): equal content, equal
-    key, whatever the file's name, place or modification time. A database URL stands for
+    """The SHA-256 of each file, folder or glob (:func:`~kamlab.io.files.content_sha256`;
+    ``"none"`` for a path not given): equal content, equal key, whatever the file's name,
+    place or modification time. A database URL stands for
     itself (password left out): its table is read once per run, not known by content."""
     from kamlab.io.engine import is_url, redact
 
     def key(path) -> str:
         if path is None:
             return "none"
-        return redact(path) if is_url(path) else sha256(Path(path))
+        return redact(path) if is_url(path) else content_sha256(path)
 
     return tuple(key(p) for p in paths)
 

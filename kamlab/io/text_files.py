@@ -1,0 +1,125 @@
+"""A folder or glob of delimited text files (CSV, TSV) as one input.
+
+Each file is read by the rules of one file (:func:`kamlab.io.files.read_table`: its own
+encoding, separator, header and malformed lines), and the files are stacked in name order,
+so that a line repeating a line of an earlier file is a ``duplicate_line``. Rows keep their
+numbers within their file, and the quarantine names each row's file (``filename``), as it
+does for several Parquet files. The files must have the same columns (in any order);
+files of other kinds in a folder (a README, a workbook) are left out with a note.
+"""
+
+from __future__ import annotations
+
+import glob
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from kamlab.errors import InputError
+from kamlab.io.files import (
+    EXCEL_SUFFIXES,
+    FILE_COLUMN,
+    PARQUET_SUFFIXES,
+    RawTable,
+    read_table,
+)
+
+TEXT_SUFFIXES = {".csv", ".tsv", ".txt"}
+
+
+def is_glob(source: object) -> bool:
+    return isinstance(source, (str, Path)) and any(ch in str(source) for ch in "*?[")
+
+
+def text_files(source: str | Path) -> tuple[list[Path], list[Path]]:
+    """The delimited text files a folder (recursively, hidden files left out) or a glob
+    names, in name order, and the other files of a folder (left out). An error when it
+    names none, or when a folder holds Parquet files too (one input is one kind)."""
+    if is_glob(source):
+        found = sorted(Path(p) for p in glob.glob(str(source), recursive=True))
+        found = [p for p in found if p.is_file()]
+        if not found:
+            raise InputError(f"{source}: no files match")
+        other = [p for p in found if p.suffix.lower() in PARQUET_SUFFIXES | EXCEL_SUFFIXES]
+        if other:
+            raise InputError(
+                f"{source}: matches {other[0].name}, which is not delimited text; "
+                "match text files only (e.g. *.csv)"
+            )
+        return found, []
+    folder = Path(source)
+    found = refuse_mixed(folder)
+    text = [p for p in found if p.suffix.lower() in TEXT_SUFFIXES]
+    if not text:
+        raise InputError(f"{folder}: no delimited text files (.csv, .tsv, .txt) in the folder")
+    return text, [p for p in found if p not in text]
+
+
+def refuse_mixed(folder: Path) -> list[Path]:
+    """The files of ``folder`` (recursively, hidden ones left out), in name order; an error
+    when it holds both Parquet and delimited text files (one input is one kind of file)."""
+    found = sorted(
+        p
+        for p in folder.rglob("*")
+        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(folder).parts)
+    )
+    suffixes = {p.suffix.lower() for p in found}
+    if suffixes & PARQUET_SUFFIXES and suffixes & TEXT_SUFFIXES:
+        raise InputError(
+            f"{folder}: holds both Parquet and text files; put one kind of file in the folder"
+        )
+    return found
+
+
+def read_text_files(source: str | Path, **options) -> RawTable:
+    """The files of :func:`text_files` read one by one (``options`` as
+    :func:`~kamlab.io.files.read_table` takes them) and stacked: one :class:`RawTable`
+    whose ``rows`` are numbers within each file and ``files`` each row's file."""
+    paths, left_out = text_files(source)
+    parts = [read_table(path, **options) for path in paths]
+    columns = list(parts[0].frame.columns)
+    if FILE_COLUMN in columns:
+        raise InputError(
+            f"{paths[0]}: has a column {FILE_COLUMN!r}, the name kamlab gives each row's file "
+            "when it reads several; rename it"
+        )
+    for path, part in zip(paths[1:], parts[1:], strict=True):
+        if set(part.frame.columns) != set(columns):
+            extra = sorted(set(part.frame.columns) - set(columns))
+            missing = sorted(set(columns) - set(part.frame.columns))
+            raise InputError(
+                f"{path}: its columns differ from {paths[0].name}'s (extra: "
+                f"{', '.join(extra) or 'none'}; missing: {', '.join(missing) or 'none'}); "
+                "every file of one input needs the same columns"
+            )
+    frame = pd.concat([p.frame[columns] for p in parts], ignore_index=True)
+    files = [(str(path), part) for path, part in zip(paths, parts, strict=True)]
+    names = np.concatenate([np.full(len(part.frame), name, dtype=object) for name, part in files])
+    malformed = [
+        part.malformed.reindex(columns=["row", "line", "detail", *columns]).assign(
+            **{FILE_COLUMN: name}
+        )
+        for name, part in files
+        if part.malformed is not None and len(part.malformed)
+    ]
+    notes = [f"{len(paths)} files read as one input, in name order"]
+    if left_out:
+        shown = ", ".join(p.name for p in left_out[:5]) + (", ..." if len(left_out) > 5 else "")
+        notes.append(f"{len(left_out)} file(s) that are not delimited text left out: {shown}")
+    for path, part in zip(paths, parts, strict=True):
+        notes += [f"{path.name}: {note}" for note in part.notes]
+        if part.encoding and part.encoding != "utf-8":
+            notes.append(f"{path.name}: not valid UTF-8; read as {part.encoding}")
+    return RawTable(
+        frame,
+        str(source),
+        "csv",
+        encoding="utf-8",
+        separator=parts[0].separator,
+        has_header=parts[0].has_header,
+        rows=np.concatenate([p.row_numbers for p in parts]),
+        malformed=pd.concat(malformed, ignore_index=True) if malformed else None,
+        notes=notes,
+        files=names,
+    )
