@@ -585,9 +585,9 @@ def files_of(source: str | Path) -> list[Path]:
     if source.is_file():
         return [source]
     if source.is_dir():
-        return sorted(p for p in source.rglob("*") if p.is_file())
+        return sorted((p for p in source.rglob("*") if p.is_file()), key=str)
     root = _glob_root(source)
-    return sorted(p for p in root.glob(str(source.relative_to(root))) if p.is_file())
+    return sorted((p for p in root.glob(str(source.relative_to(root))) if p.is_file()), key=str)
 
 
 def _glob_root(pattern: Path) -> Path:

@@ -29,6 +29,7 @@ TEXT_SUFFIXES = {".csv", ".tsv", ".txt"}
 
 
 def is_glob(source: object) -> bool:
+    """True for a path with a wildcard (``*``, ``?``, ``[``): a glob such as ``sales/*.csv``."""
     return isinstance(source, (str, Path)) and any(ch in str(source) for ch in "*?[")
 
 
@@ -37,8 +38,8 @@ def text_files(source: str | Path) -> tuple[list[Path], list[Path]]:
     names, in name order, and the other files of a folder (left out). An error when it
     names none, or when a folder holds Parquet files too (one input is one kind)."""
     if is_glob(source):
-        found = sorted(Path(p) for p in glob.glob(str(source), recursive=True))
-        found = [p for p in found if p.is_file()]
+        found = sorted(glob.glob(str(source), recursive=True))  # name order, as DuckDB's
+        found = [Path(p) for p in found if Path(p).is_file()]
         if not found:
             raise InputError(f"{source}: no files match")
         other = [p for p in found if p.suffix.lower() in PARQUET_SUFFIXES | EXCEL_SUFFIXES]
@@ -53,16 +54,19 @@ def text_files(source: str | Path) -> tuple[list[Path], list[Path]]:
     text = [p for p in found if p.suffix.lower() in TEXT_SUFFIXES]
     if not text:
         raise InputError(f"{folder}: no delimited text files (.csv, .tsv, .txt) in the folder")
-    return text, [p for p in found if p not in text]
+    return text, [p for p in found if p.suffix.lower() not in TEXT_SUFFIXES]
 
 
 def refuse_mixed(folder: Path) -> list[Path]:
     """The files of ``folder`` (recursively, hidden ones left out), in name order; an error
     when it holds both Parquet and delimited text files (one input is one kind of file)."""
     found = sorted(
-        p
-        for p in folder.rglob("*")
-        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(folder).parts)
+        (
+            p
+            for p in folder.rglob("*")
+            if p.is_file() and not any(part.startswith(".") for part in p.relative_to(folder).parts)
+        ),
+        key=str,  # name order, as the quarantine lists the files
     )
     suffixes = {p.suffix.lower() for p in found}
     if suffixes & PARQUET_SUFFIXES and suffixes & TEXT_SUFFIXES:

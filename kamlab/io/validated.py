@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from kamlab.io.files import FILE_COLUMN
 from kamlab.io.mapping import ColumnMapping
 
 
@@ -65,12 +66,12 @@ def account_for(raw, data: pd.DataFrame, quarantine: pd.DataFrame):
     ``raw`` is a :class:`kamlab.io.files.RawTable`. ``row`` in ``data`` and in the
     quarantine becomes the number of the row among all the file's data rows, malformed
     ones included, so that accepted and quarantined rows together number 1 to
-    ``n_read`` with none missing. Returns ``(data, quarantine, n_read)``.
+    ``n_read`` with none missing. Several files read as one (``raw.files``) number their
+    rows each on its own, and the quarantine gains :data:`~kamlab.io.files.FILE_COLUMN`,
+    in file and row order. Returns ``(data, quarantine, n_read)``.
     """
     order = ["row"]
     if raw.files is not None:  # several files: each row's file, rows numbered within it
-        from kamlab.io.files import FILE_COLUMN
-
         at = quarantine["row"].to_numpy(dtype=int) - 1
         quarantine[FILE_COLUMN] = pd.array(raw.files[at], dtype="string")
         order = [FILE_COLUMN, "row"]
