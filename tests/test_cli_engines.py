@@ -182,3 +182,38 @@ def test_a_database_without_its_driver_is_a_one_line_error_naming_the_install(ca
     assert code == 2
     assert "pip install 'ibis-framework[mysql]'" in said
     assert len(said.strip().splitlines()) == 1
+
+
+def test_a_folder_of_csv_files_is_summarised_as_one_file_would_be(tmp_path, capsys):
+    """``kamlab summarize FOLDER``: the sample cut into three files gives the same accounts
+    and reasons; the quarantine names each row's file. A file whose columns differ stops
+    the run in one line naming it (exit 2)."""
+    import pandas as pd
+
+    lines = open("data/sample/transactions.csv", encoding="utf-8").read().splitlines(True)
+    header, body = lines[0], lines[1:]
+    folder = tmp_path / "months"
+    folder.mkdir()
+    for i in range(3):
+        (folder / f"part-{i}.csv").write_text(header + "".join(body[i::3]), encoding="utf-8")
+    code, said = run(["summarize", str(folder), "--out", str(tmp_path / "parts.csv")], capsys)
+    assert code == 0, said
+    code, _ = run(
+        ["summarize", "data/sample/transactions.csv", "--out", str(tmp_path / "whole.csv")], capsys
+    )
+    parts = pd.read_csv(tmp_path / "parts.csv", index_col=0)
+    whole = pd.read_csv(tmp_path / "whole.csv", index_col=0)
+    pd.testing.assert_frame_equal(parts, whole, rtol=1e-9)
+    bad = pd.read_csv(tmp_path / "parts_quarantine.csv")
+    assert set(bad["filename"].str.rsplit("/", n=1).str[-1]) == {
+        "part-0.csv",
+        "part-1.csv",
+        "part-2.csv",
+    }
+    assert len(bad) == len(pd.read_csv(tmp_path / "whole_quarantine.csv"))
+
+    (folder / "part-3.csv").write_text("account_id,date,amount\nA1,2026-01-01,5\n")
+    code, said = run(["summarize", str(folder), "--out", str(tmp_path / "again.csv")], capsys)
+    assert code == 2
+    assert "part-3.csv: its columns differ from part-0.csv's" in said
+    assert len(said.strip().splitlines()) == 1
