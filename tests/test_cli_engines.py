@@ -49,6 +49,14 @@ def test_help_imports_no_engine_and_no_pandas():
     assert "--engine {duckdb,spark}" in out and "--table SCHEMA.NAME" in out
 
 
+def test_the_report_process_imports_no_estimator_library():
+    """``kamlab report``'s own process schedules kernels and publishes; the models are fitted
+    in the kernels, so it does not pay scikit-learn's import (0.4 s) or its memory."""
+    code = "import sys, kamlab.report\nprint('IMPORTED', [m for m in ('sklearn', 'scipy.optimize') if m in sys.modules])"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "IMPORTED []" in out.stdout
+
+
 def test_python_dash_m_kamlab_is_the_command_line():
     out = subprocess.run(
         [sys.executable, "-m", "kamlab", "--help"], capture_output=True, text=True, check=True

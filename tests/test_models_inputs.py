@@ -223,7 +223,7 @@ def test_pareto_nbd_expectation_is_continuous_at_s_equal_one():
 
 def test_a_search_that_runs_out_of_time_stops_and_says_so(monkeypatch):
     """An unattended report must end: the quasi-Newton search has a time budget."""
-    import kamlab.models._base as base
+    import kamlab.models.budget as budget
     from kamlab.models import BetaGeo
 
     rng = np.random.default_rng(0)
@@ -232,7 +232,7 @@ def test_a_search_that_runs_out_of_time_stops_and_says_so(monkeypatch):
     x = rng.poisson(3, n).astype(float)
     tx = np.where(x > 0, T * rng.uniform(0.2, 1, n), 0.0)
     data = pd.DataFrame({"frequency": x, "recency": tx, "T": T})
-    monkeypatch.setattr(base, "SEARCH_BUDGET_S", 0.0)  # out of time at the first check
+    monkeypatch.setattr(budget, "SEARCH_BUDGET_S", 0.0)  # out of time at the first check
     model = BetaGeo().fit(data)
     assert not model.converged_
     assert model.convergence_message_.startswith("the search was stopped after 0 s; stopped")

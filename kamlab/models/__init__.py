@@ -22,13 +22,8 @@ from kamlab.lazy import lazy_exports
 __getattr__, __dir__, __all__ = lazy_exports(
     __name__,
     {
-        "kamlab.models._base": [
-            "BUDGET_ENV",
-            "ConvergenceWarning",
-            "NotFittedError",
-            "REPORT_BUDGET_S",
-            "search_budget",
-        ],
+        "kamlab.models._base": ["ConvergenceWarning", "NotFittedError"],
+        "kamlab.models.budget": ["BUDGET_ENV", "REPORT_BUDGET_S", "search_budget"],
         "kamlab.models.base": ["PurchaseModel"],
         "kamlab.models.betageo": ["BetaGeo", "ModifiedBetaGeo"],
         "kamlab.models.gammagamma": ["GammaGamma"],
