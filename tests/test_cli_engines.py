@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -198,7 +199,8 @@ def test_a_folder_of_csv_files_is_summarised_as_one_file_would_be(tmp_path, caps
     the run in one line naming it (exit 2)."""
     import pandas as pd
 
-    lines = open("data/sample/transactions.csv", encoding="utf-8").read().splitlines(True)
+    sample = Path(__file__).resolve().parent.parent / "data" / "sample" / "transactions.csv"
+    lines = sample.read_text(encoding="utf-8").splitlines(True)
     header, body = lines[0], lines[1:]
     folder = tmp_path / "months"
     folder.mkdir()
@@ -206,9 +208,7 @@ def test_a_folder_of_csv_files_is_summarised_as_one_file_would_be(tmp_path, caps
         (folder / f"part-{i}.csv").write_text(header + "".join(body[i::3]), encoding="utf-8")
     code, said = run(["summarize", str(folder), "--out", str(tmp_path / "parts.csv")], capsys)
     assert code == 0, said
-    code, _ = run(
-        ["summarize", "data/sample/transactions.csv", "--out", str(tmp_path / "whole.csv")], capsys
-    )
+    code, _ = run(["summarize", str(sample), "--out", str(tmp_path / "whole.csv")], capsys)
     parts = pd.read_csv(tmp_path / "parts.csv", index_col=0)
     whole = pd.read_csv(tmp_path / "whole.csv", index_col=0)
     pd.testing.assert_frame_equal(parts, whole, rtol=1e-9)

@@ -232,3 +232,30 @@ def test_the_reports_kernels_hand_freed_arrow_memory_back(tmp_path, monkeypatch)
     monkeypatch.setenv("ARROW_DEFAULT_MEMORY_POOL", "jemalloc")
     assert "ARROW_DEFAULT_MEMORY_POOL" not in report.kernel_env("4GB")
     assert report.kernel_env(None)[report.MEMORY_ENV] == report.NOTEBOOK_MEMORY
+
+
+def test_running_a_notebook_in_a_kept_kernel_leaves_this_process_where_it_is(tmp_path):
+    """The report runs two notebooks at once, in threads: running one must not change the
+    process's working directory (papermill's ``cwd`` would, for the whole run), or the
+    other thread, and whatever runs after the report, would find relative paths moved."""
+    import os
+
+    from kamlab.publish.runner import WarmKernels, execute_notebook
+
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    slow = _notebook(folder / "slow.ipynb", "import os, time\ntime.sleep(1.5)\nprint(os.getcwd())")
+    here, seen = os.getcwd(), set()
+    with WarmKernels(folder) as kernels:
+        run = threading.Thread(
+            target=execute_notebook,
+            args=(slow, tmp_path / "out.ipynb", {}, folder),
+            kwargs={"kernels": kernels},
+        )
+        run.start()
+        while run.is_alive():
+            seen.add(os.getcwd())
+            time.sleep(0.05)
+        run.join()
+    assert seen == {here} and os.getcwd() == here
+    assert _printed(tmp_path / "out.ipynb").strip() == str(folder)  # the kernel runs there

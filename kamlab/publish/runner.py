@@ -259,7 +259,11 @@ def execute_notebook(
                     str(target),
                     parameters=parameters,
                     kernel_name="python3",
-                    cwd=str(cwd),
+                    # papermill starts a kernel in cwd by changing this whole process's
+                    # directory for the run; with the report's two threads that raced and
+                    # could leave the process in the notebooks' folder. A kept kernel
+                    # already runs in its own folder, so the process stays where it is.
+                    cwd=None if km is not None else str(cwd),
                     progress_bar=False,
                     execution_timeout=timeout_s,
                     extra_arguments=KERNEL_OPTIONS,
