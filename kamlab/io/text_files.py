@@ -10,7 +10,6 @@ files of other kinds in a folder (a README, a workbook) are left out with a note
 
 from __future__ import annotations
 
-import glob
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +21,7 @@ from kamlab.io.files import (
     FILE_COLUMN,
     PARQUET_SUFFIXES,
     RawTable,
+    files_of,
     read_table,
 )
 
@@ -38,8 +38,7 @@ def text_files(source: str | Path) -> tuple[list[Path], list[Path]]:
     names, in name order, and the other files of a folder (left out). An error when it
     names none, or when a folder holds Parquet files too (one input is one kind)."""
     if is_glob(source):
-        found = sorted(glob.glob(str(source), recursive=True))  # name order, as DuckDB's
-        found = [Path(p) for p in found if Path(p).is_file()]
+        found = files_of(source)
         if not found:
             raise InputError(f"{source}: no files match")
         other = [p for p in found if p.suffix.lower() in PARQUET_SUFFIXES | EXCEL_SUFFIXES]
@@ -60,14 +59,11 @@ def text_files(source: str | Path) -> tuple[list[Path], list[Path]]:
 def refuse_mixed(folder: Path) -> list[Path]:
     """The files of ``folder`` (recursively, hidden ones left out), in name order; an error
     when it holds both Parquet and delimited text files (one input is one kind of file)."""
-    found = sorted(
-        (
-            p
-            for p in folder.rglob("*")
-            if p.is_file() and not any(part.startswith(".") for part in p.relative_to(folder).parts)
-        ),
-        key=str,  # name order, as the quarantine lists the files
-    )
+    found = [
+        p
+        for p in files_of(folder)
+        if not any(part.startswith(".") for part in p.relative_to(folder).parts)
+    ]
     suffixes = {p.suffix.lower() for p in found}
     if suffixes & PARQUET_SUFFIXES and suffixes & TEXT_SUFFIXES:
         raise InputError(
@@ -81,49 +77,48 @@ def read_text_files(source: str | Path, **options) -> RawTable:
     :func:`~kamlab.io.files.read_table` takes them) and stacked: one :class:`RawTable`
     whose ``rows`` are numbers within each file and ``files`` each row's file."""
     paths, left_out = text_files(source)
-    parts = [read_table(path, **options) for path in paths]
-    columns = list(parts[0].frame.columns)
+    parts = {str(path): read_table(path, **options) for path in paths}
+    first, *rest = parts.items()
+    columns = list(first[1].frame.columns)
     if FILE_COLUMN in columns:
         raise InputError(
-            f"{paths[0]}: has a column {FILE_COLUMN!r}, the name kamlab gives each row's file "
+            f"{first[0]}: has a column {FILE_COLUMN!r}, the name kamlab gives each row's file "
             "when it reads several; rename it"
         )
-    for path, part in zip(paths[1:], parts[1:], strict=True):
+    for name, part in rest:
         if set(part.frame.columns) != set(columns):
             extra = sorted(set(part.frame.columns) - set(columns))
             missing = sorted(set(columns) - set(part.frame.columns))
             raise InputError(
-                f"{path}: its columns differ from {paths[0].name}'s (extra: "
+                f"{name}: its columns differ from {Path(first[0]).name}'s (extra: "
                 f"{', '.join(extra) or 'none'}; missing: {', '.join(missing) or 'none'}); "
                 "every file of one input needs the same columns"
             )
-    frame = pd.concat([p.frame[columns] for p in parts], ignore_index=True)
-    files = [(str(path), part) for path, part in zip(paths, parts, strict=True)]
-    names = np.concatenate([np.full(len(part.frame), name, dtype=object) for name, part in files])
-    malformed = [
-        part.malformed.reindex(columns=["row", "line", "detail", *columns]).assign(
-            **{FILE_COLUMN: name}
-        )
-        for name, part in files
-        if part.malformed is not None and len(part.malformed)
-    ]
     notes = [f"{len(paths)} files read as one input, in name order"]
     if left_out:
         shown = ", ".join(p.name for p in left_out[:5]) + (", ..." if len(left_out) > 5 else "")
         notes.append(f"{len(left_out)} file(s) that are not delimited text left out: {shown}")
-    for path, part in zip(paths, parts, strict=True):
-        notes += [f"{path.name}: {note}" for note in part.notes]
+    malformed = []
+    for name, part in parts.items():
+        notes += [f"{Path(name).name}: {note}" for note in part.notes]
         if part.encoding and part.encoding != "utf-8":
-            notes.append(f"{path.name}: not valid UTF-8; read as {part.encoding}")
+            notes.append(f"{Path(name).name}: not valid UTF-8; read as {part.encoding}")
+        if part.malformed is not None and len(part.malformed):
+            malformed.append(
+                part.malformed.reindex(columns=["row", "line", "detail", *columns]).assign(
+                    **{FILE_COLUMN: name}
+                )
+            )
+    stacked = parts.values()
     return RawTable(
-        frame,
+        pd.concat([p.frame[columns] for p in stacked], ignore_index=True),
         str(source),
         "csv",
         encoding="utf-8",
-        separator=parts[0].separator,
-        has_header=parts[0].has_header,
-        rows=np.concatenate([p.row_numbers for p in parts]),
+        separator=first[1].separator,
+        has_header=first[1].has_header,
+        rows=np.concatenate([p.row_numbers for p in stacked]),
         malformed=pd.concat(malformed, ignore_index=True) if malformed else None,
         notes=notes,
-        files=names,
+        files=np.concatenate([np.full(len(p.frame), n, dtype=object) for n, p in parts.items()]),
     )

@@ -70,22 +70,23 @@ def account_for(raw, data: pd.DataFrame, quarantine: pd.DataFrame):
     rows each on its own, and the quarantine gains :data:`~kamlab.io.files.FILE_COLUMN`,
     in file and row order. Returns ``(data, quarantine, n_read)``.
     """
-    order = ["row"]
-    if raw.files is not None:  # several files: each row's file, rows numbered within it
+    several = raw.files is not None  # each row's file, rows numbered within it
+    if several:
         at = quarantine["row"].to_numpy(dtype=int) - 1
         quarantine[FILE_COLUMN] = pd.array(raw.files[at], dtype="string")
-        order = [FILE_COLUMN, "row"]
+    malformed = raw.malformed is not None and len(raw.malformed) > 0
     if raw.rows is not None:
         if "row" in data.columns:
             data["row"] = raw.rows[data["row"].to_numpy(dtype=int) - 1]
         quarantine["row"] = raw.rows[quarantine["row"].to_numpy(dtype=int) - 1]
-    if raw.malformed is not None and len(raw.malformed):
+    if malformed:
         bad = raw.malformed.drop(columns="line")
         bad.insert(1, "reason", "malformed_line")
         bad = bad.reindex(columns=quarantine.columns)
         parts = [p for p in (quarantine, bad) if len(p)]
         quarantine = pd.concat(parts, ignore_index=True) if len(parts) > 1 else bad
-    if len(order) > 1 or (raw.malformed is not None and len(raw.malformed)):
+    if several or malformed:
+        order = [FILE_COLUMN, "row"] if several else ["row"]
         quarantine = quarantine.sort_values(order, kind="stable").reset_index(drop=True)
     return data, quarantine, raw.n_rows
 
