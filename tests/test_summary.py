@@ -52,25 +52,35 @@ def test_time_units(tiny):
 
 
 def test_a_summary_asked_again_comes_from_the_last_one_exactly_as_the_engine_gives_it(tiny):
-    """The last day summary is kept with the transactions: weeks and months are its whole
-    days divided as the engine divides them, bit for bit, and what a caller changes in
-    one summary does not reach the next."""
+    """Within summaries_kept the last day summary is kept with the transactions: weeks and
+    months are its whole days divided as the engine divides them, bit for bit, and what a
+    caller changes in one summary does not reach the next. The block's end lets it go."""
     import copy
 
-    from kamlab.summary import summary_table
+    from kamlab.summary import summaries_kept, summary_table
 
-    weeks = summarize(tiny, until="2026-02-26", period="week")
-    assert tiny.derived["summary_end"] == pd.Timestamp("2026-02-26").date()
-    for period, unit in (("week", 7.0), ("month", 365.25 / 12), ("day", 1.0)):
-        engine = summary_table(tiny.lines, pd.Timestamp("2026-02-26").date(), unit).to_pandas()
-        engine = engine.set_index("account_id").sort_index()
-        kept = summarize(tiny, until="2026-02-26", period=period)
-        for col in ("recency", "T"):
-            assert kept[col].to_numpy().tobytes() == engine[col].to_numpy().tobytes()
-    weeks["T"] = -1.0
-    assert (summarize(tiny, until="2026-02-26", period="week")["T"] > 0).all()
-    other = copy.copy(tiny)  # a copy is made to be given other lines: it keeps nothing
-    assert other.derived == {}
+    with summaries_kept(tiny):
+        weeks = summarize(tiny, until="2026-02-26", period="week")
+        assert tiny.derived["summary_end"] == pd.Timestamp("2026-02-26").date()
+        for period, unit in (("week", 7.0), ("month", 365.25 / 12), ("day", 1.0)):
+            day = pd.Timestamp("2026-02-26").date()
+            engine = summary_table(tiny.lines, day, unit).to_pandas()
+            engine = engine.set_index("account_id").sort_index()
+            kept = summarize(tiny, until="2026-02-26", period=period)
+            for col in ("recency", "T"):
+                assert kept[col].to_numpy().tobytes() == engine[col].to_numpy().tobytes()
+        weeks["T"] = -1.0
+        assert (summarize(tiny, until="2026-02-26", period="week")["T"] > 0).all()
+        other = copy.copy(tiny)  # a copy is made to be given other lines: it keeps nothing
+        assert other.derived == {}
+    assert tiny.derived == {}
+
+
+def test_outside_summaries_kept_a_summary_is_not_kept(tiny):
+    """At 1M accounts a summary holds some 300 MB: one kept for ever would stay in every
+    notebook's memory."""
+    summarize(tiny, until="2026-02-26")
+    assert tiny.derived == {}
 
 
 def test_until_defaults_to_the_last_date(tiny):

@@ -169,7 +169,7 @@ def accounts_by_id(accounts: Accounts | pd.DataFrame | None) -> pd.DataFrame | N
     frame = accounts.data if isinstance(accounts, Accounts) else accounts
     if "account_id" in frame.columns:
         frame = frame.set_index("account_id")
-    frame = frame.copy()
+    frame = frame.copy(deep=False)  # copy-on-write: the caller's frame stays as it is
     frame.index = frame.index.astype("string")
     if frame.index.has_duplicates:
         first = frame.index[frame.index.duplicated()][0]

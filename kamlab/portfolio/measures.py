@@ -21,6 +21,7 @@ import pandas as pd
 
 from kamlab.io import Accounts, Transactions, accounts_by_id
 from kamlab.portfolio.criteria import PotentialRule
+from kamlab.portfolio.frames import add_columns
 from kamlab.portfolio.health import health_measures
 from kamlab.portfolio.potential import account_potential
 from kamlab.portfolio.scoring import listed
@@ -160,13 +161,13 @@ def portfolio_measures(
         industry=None if acc is None or "industry" not in acc else acc["industry"],
         rule=potential,
     )
-    out = out.join(head)
+    out = add_columns(out, head)
     if value is not None:
         out["clv"] = value.table["clv"].reindex(out.index).astype("float64")
     health = health_measures(
         transactions, out.index, until=until, value=value if health_value is None else health_value
     )
-    out = out.join(health)
+    out = add_columns(out, health)
     notes = list(pnl.attrs.get("notes", [])) + head.attrs["notes"] + health.attrs["notes"]
     notes += growth.attrs.get("notes", [])
     if out["prospect"].any():

@@ -28,11 +28,13 @@ from kamlab.errors import MissingColumnError
 from kamlab.io import Accounts, accounts_by_id
 from kamlab.portfolio.criteria import GROUPS, Criteria, load_criteria
 from kamlab.portfolio.exits import EXIT_COLUMNS, recommend_exits
+from kamlab.portfolio.frames import add_columns
 from kamlab.portfolio.health import HEALTH_COLUMNS, classify_health, guard_tiers
 from kamlab.portfolio.matrix import STRATEGIES, assign_boxes, assign_tiers
 from kamlab.portfolio.measures import portfolio_measures
 from kamlab.portfolio.scoring import PortfolioWarning, score_group
 from kamlab.portfolio.stages import assess_stages, trading_stages
+from kamlab.summary import summaries_kept
 
 __all__ = ["TABLE_COLUMNS", "Portfolio", "build_portfolio"]
 
@@ -136,18 +138,19 @@ class Portfolio(BaseEstimator):
         table["strategy"] = table["box"].astype("object").map(STRATEGIES)
         for column in measures.columns.drop("account_name", errors="ignore"):
             table[column] = measures[column]
-        table = table.join(assign_tiers(table, crit.key_cap))
+        table = add_columns(table, assign_tiers(table, crit.key_cap))
         if "days_since_last_purchase" in table:  # health, and its guard on the key tier
-            table = table.join(classify_health(table, crit.health))
+            table = add_columns(table, classify_health(table, crit.health))
             guarded = guard_tiers(table)
             table["tier"], table["tier_reason"] = guarded["tier"], guarded["tier_reason"]
             table["health_action"] = guarded["health_action"]
         else:
             notes.append("no purchase history in the measures: account health is unknown")
-        table = table.join(
-            self._stages(acc, previous_accounts, self.indicators, table.index, notes)
+        table = add_columns(
+            table,
+            self._stages(acc, previous_accounts, self.indicators, table.index, notes),
         )
-        table = table.join(recommend_exits(table, crit.exits, crit.service))
+        table = add_columns(table, recommend_exits(table, crit.exits, crit.service))
         if "prospect" in table:  # staged by trading (recommend_exits skips prospects)
             prospect = table["prospect"].astype(bool)
             table[["stage", "stage_reason"]] = trading_stages(table, prospect)
@@ -175,10 +178,10 @@ class Portfolio(BaseEstimator):
             notes.append("no accounts table: relationship stages are unknown")
             return empty
         try:
-            stages = assess_stages(acc, indicators=indicators, previous=previous)
+            stages = assess_stages(acc, indicators=indicators, previous=previous, rows=index)
         except MissingColumnError as exc:
             try:  # without the previous table: a fault of that table leaves today's stages
-                stages = assess_stages(acc, indicators=indicators)
+                stages = assess_stages(acc, indicators=indicators, rows=index)
             except MissingColumnError as today:  # no indicator column at all
                 notes.append(
                     "relationship stages are unknown: the accounts table has none of the "
@@ -231,16 +234,17 @@ def build_portfolio(
     executive_sponsor come from it, not the accounts table (said in ``notes_``)."""
 
     crit = load_criteria(criteria)
-    measures = portfolio_measures(
-        transactions,
-        accounts,
-        until=until,
-        value=value,
-        rates=rates,
-        health_value=health_value,
-        potential=crit.potential,
-        prospects=prospects,
-    )
+    with summaries_kept(transactions):  # the features' summary serves health too
+        measures = portfolio_measures(
+            transactions,
+            accounts,
+            until=until,
+            value=value,
+            rates=rates,
+            health_value=health_value,
+            potential=crit.potential,
+            prospects=prospects,
+        )
     source_note = None
     if contacts is not None and accounts is not None:  # stage indicators from the contacts
         from kamlab.portfolio.contacts import with_contact_indicators

@@ -34,6 +34,7 @@ from kamlab.io import (
     read_transactions,
 )
 from kamlab.periods import ReportPeriod, parse_period, period_of
+from kamlab.summary import summaries_kept
 from kamlab.workflows.cache import content_key, fingerprint, in_report_run, memo, share_lines
 from kamlab.workflows.value import (
     ValueRun,
@@ -333,7 +334,8 @@ class PeriodRun:
                         del self._results[key]
                 return self.value(model, horizon_months=horizon_months, discount=discount)
 
-            self._results[chosen] = pick_uplift_run(value_of, self.model_comparison())
+            with summaries_kept(self.transactions):  # the comparison and the fits: one end
+                self._results[chosen] = pick_uplift_run(value_of, self.model_comparison())
         return self._results[chosen]
 
     def hours_plan(self, **options):

@@ -170,14 +170,16 @@ def fit_uplift_model(
     ``holdout_weeks``, 26 unless given): ``(name, ValueRun, parameter draws it supports,
     note)``."""
     from kamlab.models.holdout import HOLDOUT_WEEKS, compare_purchase_models
+    from kamlab.summary import summaries_kept
 
-    if comparison is None:
-        weeks = HOLDOUT_WEEKS if holdout_weeks is None else holdout_weeks
-        comparison = compare_purchase_models(transactions, until=until, holdout_weeks=weeks)
     kw = dict(until=until, horizon_months=horizon_months, discount=discount, rates=rates)
-    return pick_uplift_run(
-        lambda model: run_value(transactions, accounts, model=model, **kw), comparison
-    )
+    with summaries_kept(transactions):  # the comparison and every fit summarise to one end
+        if comparison is None:
+            weeks = HOLDOUT_WEEKS if holdout_weeks is None else holdout_weeks
+            comparison = compare_purchase_models(transactions, until=until, holdout_weeks=weeks)
+        return pick_uplift_run(
+            lambda model: run_value(transactions, accounts, model=model, **kw), comparison
+        )
 
 
 def pick_uplift_run(value_of: Callable[[str], ValueRun], comparison, *, n_draws=DEFAULT_DRAWS):
