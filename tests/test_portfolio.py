@@ -314,3 +314,15 @@ def test_the_criteria_fallbacks_are_said_in_words_for_the_report():
     assert len(said) == 2
     assert said[0].endswith("falls back to tenure, purchase frequency")
     assert not any("_" in s for s in said)
+
+
+def test_add_columns_adds_aligned_columns_in_place_and_refuses_an_overlap():
+    from kamlab.portfolio.frames import add_columns
+
+    table = pd.DataFrame({"revenue": [1.0, 2.0]}, index=pd.Index(["a", "b"], name="account_id"))
+    extra = pd.DataFrame({"tier": ["key", "other"]}, index=["b", "c"])
+    out = add_columns(table, extra)
+    assert out is table
+    assert out["tier"].tolist()[1] == "key" and pd.isna(out.at["a", "tier"])
+    with pytest.raises(ValueError, match="overlap"):
+        add_columns(table, extra)
