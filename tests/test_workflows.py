@@ -128,6 +128,34 @@ def test_the_history_reuses_the_runs_current_and_previous_portfolios(sample, mon
     assert q2["box"].to_dict() == previous["box"].astype(object).reindex(q2.index).to_dict()
 
 
+def test_in_a_report_run_the_history_uses_the_previous_table_without_keeping_it(
+    sample, monkeypatch, tmp_path
+):
+    """Notebook 05 needs the history, not the previous period's table: in a report run
+    the table is built into the run's cache (where notebook 04 finds it), read when its
+    period's turn comes and let go (350 MB at 1M accounts), not built twice."""
+    import kamlab.portfolio.history as history_module
+
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path))
+    run = run_of(sample, period="2026Q3")
+    built = []
+    real = history_module.build_portfolio
+
+    def counted(*args, until, **kwargs):
+        built.append(until)
+        return real(*args, until=until, **kwargs)
+
+    monkeypatch.setattr(history_module, "build_portfolio", counted)
+    history = run.history(3)
+    assert built == ["2026-03-31"]  # the previous period's table came from the run
+    assert "previous_table" not in run.__dict__
+    assert not any(name == "previous_portfolio" for name, _ in run._results)
+    again = run_of(sample, period="2026Q3").previous_table  # another notebook: from cache
+    q2 = history.xs("2026Q2", level="period")
+    assert q2["box"].to_dict() == again["box"].astype(object).reindex(q2.index).to_dict()
+    assert len(list(tmp_path.glob("previous_portfolio-*.pkl"))) == 1
+
+
 def test_without_a_previous_accounts_file_past_periods_say_they_use_todays(sample):
     run = period_run(sample["transactions"], sample["accounts"], period="2026Q3")
     assert run.previous_table.attrs["accounts_as_of"] == "today's"
@@ -153,3 +181,24 @@ def test_the_hours_plan_is_a_year_priced_at_the_cost_rates_hour(sample):
     assert "Purchase model" in notes[0]
     plan, _ = run.hours_plan(budget_hours=100, hour_cost=40.0, growth_capture=0.1)
     assert plan.hour_cost == 40.0 and plan.basis["growth_capture"] == 0.1
+
+
+def test_a_rolled_up_run_evaluates_the_fits_without_this_runs_per_account_tables(
+    sample, monkeypatch, tmp_path
+):
+    """Notebook 06 rolls the run up to global accounts: it needs this run's fitted models,
+    not its summary, P&L and values (450 MB at 1M accounts). The choice's fits go into the
+    report's cache when the model is chosen; another notebook loads only them."""
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path))
+    name, full, draws, _ = run_of(sample, period="2026Q3").uplift_model()
+    again = run_of(sample, period="2026Q3")  # another notebook of the report
+
+    def refit(*args, **kwargs):
+        raise AssertionError("the fits come from the cache: nothing is chosen or fitted")
+
+    monkeypatch.setattr(period_module, "pick_uplift_run", refit)
+    fits_name, fits, fits_draws, _ = again.uplift_fits()
+    assert (fits_name, fits_draws) == (name, draws)
+    assert fits.summary is None and fits.pnl is None and fits.value is None
+    assert fits.purchases.params_.equals(full.purchases.params_)
+    assert not any(step in ("value", "uplift_model") for step, _ in again._results)

@@ -10,7 +10,7 @@ and its ``accounts_as_of`` says so, for the pages to tell the reader.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import pandas as pd
 
@@ -83,7 +83,7 @@ def portfolio_history(
     rates=None,
     health_value=None,
     snapshots: Mapping | None = None,
-    built: Mapping[str, pd.DataFrame] | None = None,
+    built: Mapping[str, pd.DataFrame | Callable[[], pd.DataFrame]] | None = None,
 ) -> pd.DataFrame:
     """Long table ``account_id, period`` x :data:`HISTORY_COLUMNS` and ``accounts_as_of``
     for the ``count`` periods ending with ``period`` (accounts appear in the periods they
@@ -100,8 +100,10 @@ def portfolio_history(
     recency. Periods whose 12 months hold no transactions (a short history) are left out;
     the period itself always has a row per account of its portfolio. ``built``: portfolio
     tables already built the same way for some periods (label -> table, e.g. a run's
-    current and previous one), used as they are when they end on that period's last day
-    (``attrs["until"]``), instead of building them again."""
+    current and previous one, or a function giving it, called when that period's turn
+    comes: the older periods are built first, without it in memory), used as they are when
+    they end on that period's last day (``attrs["until"]``), instead of building them
+    again."""
     given = _snapshots(snapshots, period)
     ends = period_ends(period, count)
     frames = []
@@ -115,6 +117,7 @@ def portfolio_history(
         else:
             table_of_time, as_of = accounts, "current" if label == ends[-1][0] else "today's"
         table = (built or {}).get(label)
+        table = table() if callable(table) else table
         if table is None or str(table.attrs.get("until")) != end:
             table = build_portfolio(
                 transactions,

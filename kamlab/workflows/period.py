@@ -19,7 +19,7 @@ portfolio builds it, the others load it.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 
@@ -145,6 +145,11 @@ class PeriodRun:
         purchase model evaluated on the history to that end. When the data hold no
         transaction in the 12 months to that end (a short history), an empty table with
         ``attrs["no_transactions"]`` set: every account is then new."""
+        return self._previous_table()
+
+    def _previous_table(self, *, keep: bool = True) -> pd.DataFrame:
+        """:attr:`previous_table`; with ``keep`` False, within a report run and unless the
+        run holds it already, loaded from (or built into) the run's cache and not kept."""
         from kamlab.portfolio import build_portfolio
         from kamlab.portfolio.measures import bought_in_window
 
@@ -170,6 +175,8 @@ class PeriodRun:
             table.attrs["accounts_as_of"] = as_of
             return table
 
+        if not keep and in_report_run() and "previous_table" not in self.__dict__:
+            return memo("previous_portfolio", lambda: (self.key, (end, name)), build)
         return self._memo("previous_portfolio", (end, name), build)
 
     def snapshots(self, extra: Mapping | None = None) -> dict:
@@ -199,7 +206,9 @@ class PeriodRun:
             built = {self.label: self.portfolio.table_}
             before = self.previous_period.label
             if given.get(before) is self.previous_accounts:
-                built[before] = self.previous_table
+                # loaded when its turn comes and not kept: at 1M accounts 350 MB through
+                # the builds of the older periods, in a notebook that has no other use for it
+                built[before] = lambda: self._previous_table(keep=False)
             return portfolio_history(
                 self.transactions,
                 self.accounts,
@@ -307,7 +316,7 @@ class PeriodRun:
         fits passed over stay in the run's cache on disk."""
         if self.fitted is not None:
             options = {"horizon_months": horizon_months, "discount": discount}
-            name, fitted, draws, note = self.fitted.uplift_model(**options)
+            name, fitted, draws, note = self.fitted.uplift_fits(**options)
             value = self._memo(
                 "evaluated_value",
                 (self.until, name, horizon_months, discount),
@@ -335,8 +344,23 @@ class PeriodRun:
                 return self.value(model, horizon_months=horizon_months, discount=discount)
 
             with summaries_kept(self.transactions):  # the comparison and the fits: one end
-                self._results[chosen] = pick_uplift_run(value_of, self.model_comparison())
+                choice = pick_uplift_run(value_of, self.model_comparison())
+            self._results[chosen] = choice
+            if in_report_run():  # in the cache for the runs rolled up from this one
+                self._memo("uplift_fits", (horizon_months, discount), lambda: _fits_only(choice))
         return self._results[chosen]
+
+    def uplift_fits(self, *, horizon_months: float = 36, discount: float = 0.10):
+        """:meth:`uplift_model` with its run's fitted models only: ``(name, ValueRun whose
+        summary, pnl and value are None, draws, note)``, what a run rolled up from this one
+        evaluates (:attr:`fitted`) without holding this run's per-account tables (at 1M
+        accounts some 450 MB)."""
+        options = {"horizon_months": horizon_months, "discount": discount}
+        return self._memo(
+            "uplift_fits",
+            (horizon_months, discount),
+            lambda: _fits_only(self.uplift_model(**options)),
+        )
 
     def hours_plan(self, **options):
         """Account-manager hours for this period's portfolio
@@ -350,6 +374,12 @@ class PeriodRun:
             choice=self.uplift_model,
             **options,
         )
+
+
+def _fits_only(choice: tuple) -> tuple:
+    """An :meth:`PeriodRun.uplift_model` choice with its run's per-account tables left out."""
+    name, run, draws, note = choice
+    return name, replace(run, summary=None, pnl=None, value=None), draws, note
 
 
 def _frame(table) -> pd.DataFrame | None:

@@ -69,7 +69,19 @@ def global_accounts_view(run, *, largest: int = 3) -> tuple[GlobalAccountsView |
         return None, "there is no accounts file, whose parent_id names each entity's global account"
     if not _has_parents(run):
         return None, "the accounts file has no parent_id naming the global account of an entity"
-    rolled = rolled_up(run)
+    table = _global_accounts_table(rolled_up(run))  # the roll-up goes before what follows
+    end = table.attrs["until"]  # the run's end, without loading its portfolio
+    comparison = country_comparison(run.transactions, run.accounts, until=end, rates=run.rates)
+    if table.empty or comparison.empty:
+        return None, "no global account has two or more entities buying in the 12 months"
+    spreads = country_spreads(comparison)
+    order = [g for g in table.index if g in spreads.index]  # largest first, as the table
+    spreads = spreads.loc[order + [g for g in spreads.index if g not in order]]
+    return GlobalAccountsView(table, comparison, spreads, order[:largest]), ""
+
+
+def _global_accounts_table(rolled) -> pd.DataFrame:
+    """:attr:`GlobalAccountsView.table` from the run rolled up to global accounts."""
     accounts = getattr(rolled.accounts, "data", rolled.accounts)
     entities = accounts["entities"] if "entities" in accounts else pd.Series(dtype="int64")
     table = rolled.portfolio.table_.copy()
@@ -77,14 +89,7 @@ def global_accounts_view(run, *, largest: int = 3) -> tuple[GlobalAccountsView |
     table["countries"] = accounts.get("countries", pd.Series(dtype="object")).reindex(table.index)
     table = table[table["entities"] > 1]
     table = table.sort_values("revenue", ascending=False, kind="stable")
-    table = table[[c for c in ROLLED_COLUMNS if c in table.columns]]
-    comparison = country_comparison(run.transactions, run.accounts, until=run.end, rates=run.rates)
-    if table.empty or comparison.empty:
-        return None, "no global account has two or more entities buying in the 12 months"
-    spreads = country_spreads(comparison)
-    order = [g for g in table.index if g in spreads.index]  # largest first, as the table
-    spreads = spreads.loc[order + [g for g in spreads.index if g not in order]]
-    return GlobalAccountsView(table, comparison, spreads, order[:largest]), ""
+    return table[[c for c in ROLLED_COLUMNS if c in table.columns]]
 
 
 def performance_view(run, **options) -> tuple[pd.DataFrame | None, object | None, str]:
