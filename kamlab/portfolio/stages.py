@@ -354,6 +354,7 @@ def _join(parts: list[pd.Series], index: pd.Index) -> pd.Series:
     if not parts:
         return pd.Series("", index=index, dtype="string")
     # each part as ", part" (null stays null), joined with nulls as "", the first ", " cut
+    # (not null_handling="skip": in pyarrow 26 it drops the rows whose parts are all null)
     pieces = [pc.binary_join_element_wise(", ", _arrow(part), "") for part in parts]
     joined = pc.binary_join_element_wise(*pieces, "", null_handling="replace")
     return _strings(pc.utf8_slice_codeunits(joined, 2), index)
