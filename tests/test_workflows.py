@@ -107,11 +107,11 @@ def test_the_previous_accounts_file_scores_the_previous_period_and_says_so(sampl
     assert q2.to_dict() == run.previous_table["stage"].astype(object).reindex(q2.index).to_dict()
 
 
-def test_the_history_reuses_the_runs_current_and_previous_portfolios(sample, monkeypatch):
+@pytest.fixture
+def history_builds(monkeypatch):
+    """The period ends the history itself builds a portfolio for."""
     import kamlab.portfolio.history as history_module
 
-    run = run_of(sample, period="2026Q3")
-    current, previous = run.portfolio.table_, run.previous_table
     built = []
     real = history_module.build_portfolio
 
@@ -120,8 +120,14 @@ def test_the_history_reuses_the_runs_current_and_previous_portfolios(sample, mon
         return real(*args, until=until, **kwargs)
 
     monkeypatch.setattr(history_module, "build_portfolio", counted)
+    return built
+
+
+def test_the_history_reuses_the_runs_current_and_previous_portfolios(sample, history_builds):
+    run = run_of(sample, period="2026Q3")
+    current, previous = run.portfolio.table_, run.previous_table
     history = run.history(3)
-    assert built == ["2026-03-31"]  # only the period the run has no table for
+    assert history_builds == ["2026-03-31"]  # only the period the run has no table for
     q3 = history.xs("2026Q3", level="period")
     assert q3["revenue"].to_dict() == current["revenue"].reindex(q3.index).to_dict()
     q2 = history.xs("2026Q2", level="period")
@@ -129,25 +135,15 @@ def test_the_history_reuses_the_runs_current_and_previous_portfolios(sample, mon
 
 
 def test_in_a_report_run_the_history_uses_the_previous_table_without_keeping_it(
-    sample, monkeypatch, tmp_path
+    sample, history_builds, monkeypatch, tmp_path
 ):
     """Notebook 05 needs the history, not the previous period's table: in a report run
     the table is built into the run's cache (where notebook 04 finds it), read when its
     period's turn comes and let go (350 MB at 1M accounts), not built twice."""
-    import kamlab.portfolio.history as history_module
-
     monkeypatch.setenv(CACHE_ENV, str(tmp_path))
     run = run_of(sample, period="2026Q3")
-    built = []
-    real = history_module.build_portfolio
-
-    def counted(*args, until, **kwargs):
-        built.append(until)
-        return real(*args, until=until, **kwargs)
-
-    monkeypatch.setattr(history_module, "build_portfolio", counted)
     history = run.history(3)
-    assert built == ["2026-03-31"]  # the previous period's table came from the run
+    assert history_builds == ["2026-03-31"]  # the previous period's table came from the run
     assert "previous_table" not in run.__dict__
     assert not any(name == "previous_portfolio" for name, _ in run._results)
     again = run_of(sample, period="2026Q3").previous_table  # another notebook: from cache
