@@ -18,8 +18,9 @@ portfolio builds it, the others load it.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
@@ -379,7 +380,9 @@ class PeriodRun:
 def _fits_only(choice: tuple) -> tuple:
     """An :meth:`PeriodRun.uplift_model` choice with its run's per-account tables left out."""
     name, run, draws, note = choice
-    return name, replace(run, summary=None, pnl=None, value=None), draws, note
+    fits = copy.copy(run)  # the models are shared, not copied
+    fits.summary = fits.pnl = fits.value = None
+    return name, fits, draws, note
 
 
 def _frame(table) -> pd.DataFrame | None:
