@@ -89,12 +89,16 @@ class PeriodRun:
 
     _results: dict = field(default_factory=dict, init=False, repr=False)
 
-    def _memo(self, name: str, parameters: tuple, compute):
+    def _memo(self, name: str, parameters: tuple, compute, *, keep: bool = True):
         """``compute()`` once per run: kept on this object, and within a report run in the
-        cache shared by its notebooks."""
-        if (name, parameters) not in self._results:
-            self._results[name, parameters] = memo(name, lambda: (self.key, parameters), compute)
-        return self._results[name, parameters]
+        cache shared by its notebooks. ``keep`` False: within a report run, a result this
+        object does not hold yet comes from (or goes into) the cache and is not kept."""
+        if (name, parameters) in self._results:
+            return self._results[name, parameters]
+        result = memo(name, lambda: (self.key, parameters), compute)
+        if keep or not in_report_run():
+            self._results[name, parameters] = result
+        return result
 
     # -- the portfolio, now and a period earlier ----------------------------------------------
     @cached_property
@@ -149,8 +153,7 @@ class PeriodRun:
         return self._previous_table()
 
     def _previous_table(self, *, keep: bool = True) -> pd.DataFrame:
-        """:attr:`previous_table`; with ``keep`` False, within a report run and unless the
-        run holds it already, loaded from (or built into) the run's cache and not kept."""
+        """:attr:`previous_table`; ``keep`` as :meth:`_memo` takes it."""
         from kamlab.portfolio import build_portfolio
         from kamlab.portfolio.measures import bought_in_window
 
@@ -176,9 +179,7 @@ class PeriodRun:
             table.attrs["accounts_as_of"] = as_of
             return table
 
-        if not keep and in_report_run() and "previous_table" not in self.__dict__:
-            return memo("previous_portfolio", lambda: (self.key, (end, name)), build)
-        return self._memo("previous_portfolio", (end, name), build)
+        return self._memo("previous_portfolio", (end, name), build, keep=keep)
 
     def snapshots(self, extra: Mapping | None = None) -> dict:
         """The earlier accounts tables the run has, by period label: the previous accounts
@@ -348,7 +349,7 @@ class PeriodRun:
                 choice = pick_uplift_run(value_of, self.model_comparison())
             self._results[chosen] = choice
             if in_report_run():  # in the cache for the runs rolled up from this one
-                self._memo("uplift_fits", (horizon_months, discount), lambda: _fits_only(choice))
+                self.uplift_fits(horizon_months=horizon_months, discount=discount)
         return self._results[chosen]
 
     def uplift_fits(self, *, horizon_months: float = 36, discount: float = 0.10):
