@@ -2,7 +2,9 @@
 cache that knows inputs by their content."""
 
 import shutil
+import threading
 
+import pandas as pd
 import pytest
 
 import kamlab.workflows.period as period_module
@@ -198,3 +200,55 @@ def test_a_rolled_up_run_evaluates_the_fits_without_this_runs_per_account_tables
     assert fits.summary is None and fits.pnl is None and fits.value is None
     assert fits.purchases.params_.equals(full.purchases.params_)
     assert not any(step in ("value", "uplift_model") for step, _ in again._results)
+
+
+def test_in_a_report_run_the_portfolio_needs_only_the_chosen_models_values(
+    sample, monkeypatch, tmp_path
+):
+    """Notebooks 05 and 06 build or load the portfolio, whose account health is the chosen
+    model's per-account value: they load that value (100 MB at 1M accounts), not the
+    model's whole run with its summary and P&L (450 MB)."""
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path))
+    name, full, _, _ = run_of(sample, period="2026Q3").uplift_model()  # notebook 03 chooses
+    again = run_of(sample, period="2026Q3")  # notebook 05
+    monkeypatch.setattr(
+        period_module, "pick_uplift_run", lambda *a, **k: pytest.fail("chosen again")
+    )
+    table = again.portfolio.table_
+    history = again.history(2)
+    assert not any(step in ("value", "uplift_model") for step, _ in again._results)
+    assert again.uplift_value().table.equals(full.value.table)
+    assert set(history.index.get_level_values("period")) == {"2026Q2", "2026Q3"}
+    monkeypatch.undo()  # outside a report run: the same table
+    pd.testing.assert_frame_equal(table, run_of(sample, period="2026Q3").portfolio.table_)
+
+
+def test_in_a_report_run_the_first_to_need_the_model_chooses_it_and_shares_its_parts(
+    sample, monkeypatch, tmp_path
+):
+    """Whichever notebook first needs the purchase model chooses it, here through the
+    portfolio (the model's name and values): the parts others need alone go into the
+    cache, without the run waiting on a cache entry it holds itself, and the run keeps
+    only the part it needs, not the model's whole run."""
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path))
+    run = run_of(sample, period="2026Q3")
+    worker = threading.Thread(target=lambda: run.portfolio, daemon=True)
+    worker.start()
+    worker.join(timeout=300)
+    assert not worker.is_alive(), "the run waits for itself"
+    cached = {path.name.split("-")[0] for path in tmp_path.glob("*.pkl")}
+    assert {"uplift_fits", "uplift_value", "portfolio"} <= cached
+    assert not any(step in ("value", "uplift_model") for step, _ in run._results)
+
+
+def test_in_a_report_run_a_notebook_holds_one_copy_of_the_models_values(
+    sample, monkeypatch, tmp_path
+):
+    """Notebook 00 loads the portfolio (with the model's values from the cache), then the
+    model's whole run: the values it holds are then the run's, not a second copy."""
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path))
+    run_of(sample, period="2026Q3").uplift_model()  # notebook 03 chooses
+    again = run_of(sample, period="2026Q3")
+    _ = again.portfolio
+    _, full, _, _ = again.uplift_model()
+    assert again.uplift_value() is full.value

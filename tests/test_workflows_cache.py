@@ -3,7 +3,7 @@
 import threading
 import time
 
-from kamlab.workflows.cache import CACHE_ENV, memo
+from kamlab.workflows.cache import CACHE_ENV, memo, store
 
 
 def test_outside_a_report_run_memo_just_calls_the_function(monkeypatch):
@@ -21,6 +21,16 @@ def test_in_a_run_a_result_is_computed_once_per_key(monkeypatch, tmp_path):
     assert memo("x", 1, lambda: calls.append(1) or {"v": 2}) == {"v": 1}
     assert memo("x", 2, lambda: calls.append(1) or {"v": 3}) == {"v": 3}
     assert len(calls) == 2
+
+
+def test_a_result_held_already_is_stored_for_the_others_unless_there(monkeypatch, tmp_path):
+    monkeypatch.delenv(CACHE_ENV, raising=False)
+    store("part", 1, {"v": 1})  # outside a report run: nowhere to put it
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path))
+    assert not list(tmp_path.iterdir())
+    store("part", 1, {"v": 1})
+    store("part", 1, {"v": 2})  # there already: left as it is
+    assert memo("part", 1, lambda: {"v": 3}) == {"v": 1}
 
 
 def test_two_notebooks_asking_at_once_compute_it_once(monkeypatch, tmp_path):

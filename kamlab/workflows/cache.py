@@ -44,6 +44,7 @@ __all__ = [
     "in_report_run",
     "memo",
     "share_lines",
+    "store",
     "write_parquet",
 ]
 
@@ -86,20 +87,42 @@ def memo(name: str, key: object | Callable[[], object], compute: Callable[[], T]
     folder = os.environ.get(CACHE_ENV)
     if not folder:
         return compute()
-    key = key() if callable(key) else key
-    digest = hashlib.sha256(repr(key).encode()).hexdigest()[:24]
-    path = Path(folder) / f"{name}-{digest}.pkl"
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path = _entry(folder, name, key() if callable(key) else key)
     with _locked(path.with_suffix(".lock")):  # a second notebook waits, then loads
         if path.exists():
             with path.open("rb") as f:
                 return pickle.load(f)
         result = compute()
-        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".part")
-        with os.fdopen(fd, "wb") as f:
-            pickle.dump(result, f, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)  # atomic: a notebook never loads a half-written result
+        _write(result, path)
     return result
+
+
+def store(name: str, key: object, value: object) -> None:
+    """Within a report run, put ``value`` in the run's cache as :func:`memo` would have
+    computed it, unless it is there already (then nothing is loaded)."""
+    folder = os.environ.get(CACHE_ENV)
+    if not folder:
+        return
+    path = _entry(folder, name, key)
+    with _locked(path.with_suffix(".lock")):
+        if not path.exists():
+            _write(value, path)
+
+
+def _entry(folder: str, name: str, key: object) -> Path:
+    """The cache file of ``name`` and ``repr(key)``."""
+    digest = hashlib.sha256(repr(key).encode()).hexdigest()[:24]
+    path = Path(folder) / f"{name}-{digest}.pkl"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _write(value: object, path: Path) -> None:
+    """Pickle ``value`` to ``path`` atomically: a notebook never loads a half-written one."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".part")
+    with os.fdopen(fd, "wb") as f:
+        pickle.dump(value, f, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(tmp, path)
 
 
 def share_lines(transactions):

@@ -36,7 +36,14 @@ from kamlab.io import (
 )
 from kamlab.periods import ReportPeriod, parse_period, period_of
 from kamlab.summary import summaries_kept
-from kamlab.workflows.cache import content_key, fingerprint, in_report_run, memo, share_lines
+from kamlab.workflows.cache import (
+    content_key,
+    fingerprint,
+    in_report_run,
+    memo,
+    share_lines,
+    store,
+)
 from kamlab.workflows.value import (
     ValueRun,
     evaluate_value,
@@ -100,6 +107,12 @@ class PeriodRun:
             self._results[name, parameters] = result
         return result
 
+    def _share(self, name: str, parameters: tuple, part) -> None:
+        """``part`` of a result this run holds, kept on the run as :meth:`_memo` would
+        (in place of a copy loaded before) and put in the report's cache unless there."""
+        self._results[name, parameters] = part
+        store(name, (self.key, parameters), part)
+
     # -- the portfolio, now and a period earlier ----------------------------------------------
     @cached_property
     def portfolio(self):
@@ -107,10 +120,9 @@ class PeriodRun:
         account health from the run's purchase model (:meth:`uplift_model`)."""
         from kamlab.portfolio import build_portfolio
 
-        name, value_run, _, _ = self.uplift_model()
         return self._memo(
             "portfolio",
-            (self.until, name),
+            (self.until, self._uplift_name()),
             lambda: build_portfolio(
                 self.transactions,
                 self.accounts,
@@ -118,7 +130,7 @@ class PeriodRun:
                 criteria=self.criteria,
                 previous_accounts=self.previous_accounts,
                 rates=self.rates,
-                health_value=value_run.value,
+                health_value=self.uplift_value(),
             ),
         )
 
@@ -161,7 +173,6 @@ class PeriodRun:
         given = self.previous_accounts is not None
         accounts = self.previous_accounts if given else self.accounts
         as_of = "snapshot" if given else "today's" if accounts is not None else "none"
-        name, value_run, _, _ = self.uplift_model()
 
         def build() -> pd.DataFrame:
             if not bought_in_window(self.transactions, end):  # a short history: no earlier year
@@ -174,12 +185,12 @@ class PeriodRun:
                 until=end,
                 criteria=self.criteria,
                 rates=self.rates,
-                health_value=value_run.value,
+                health_value=self.uplift_value(),
             ).table_
             table.attrs["accounts_as_of"] = as_of
             return table
 
-        return self._memo("previous_portfolio", (end, name), build, keep=keep)
+        return self._memo("previous_portfolio", (end, self._uplift_name()), build, keep=keep)
 
     def snapshots(self, extra: Mapping | None = None) -> dict:
         """The earlier accounts tables the run has, by period label: the previous accounts
@@ -199,7 +210,6 @@ class PeriodRun:
         given; the others with today's, said in ``accounts_as_of``."""
         from kamlab.portfolio.history import portfolio_history
 
-        name, value_run, _, _ = self.uplift_model()
         given = self.snapshots(snapshots)
         tables = tuple(sorted((str(k), fingerprint(_frame(v))) for k, v in given.items()))
 
@@ -218,12 +228,13 @@ class PeriodRun:
                 count=count,
                 criteria=self.criteria,
                 rates=self.rates,
-                health_value=value_run.value,
+                health_value=self.uplift_value(),
                 snapshots=given,
                 built=built,
             )
 
-        return self._memo("history", (self.label, count, name, tables), compute)
+        key = (self.label, count, self._uplift_name(), tables)
+        return self._memo("history", key, compute)
 
     def pnl(self, window: str | None = "12M") -> pd.DataFrame:
         """The customer P&L of the ``window`` to the run's end (None: all the history), at
@@ -316,8 +327,16 @@ class PeriodRun:
         run only the chosen model's run stays in memory, and while choosing only one run is
         held at a time (at 100k accounts a run holds some 50 MB, at 1M some 450 MB); the
         fits passed over stay in the run's cache on disk."""
+        return self._uplift_model(horizon_months, discount, share=True)
+
+    def _uplift_model(self, horizon_months: float, discount: float, *, share: bool):
+        """:meth:`uplift_model`. ``share`` True: within a report run, a choice made here is
+        kept on the run and also goes into the cache in the parts some notebooks need
+        alone (:meth:`uplift_fits`, :meth:`uplift_value`). False: what those parts are
+        taken from (their cache entries are locked meanwhile); within a report run the
+        choice is then not kept, only the part (its runs stay in the cache on disk)."""
+        options = {"horizon_months": horizon_months, "discount": discount}
         if self.fitted is not None:
-            options = {"horizon_months": horizon_months, "discount": discount}
             name, fitted, draws, note = self.fitted.uplift_fits(**options)
             value = self._memo(
                 "evaluated_value",
@@ -333,36 +352,62 @@ class PeriodRun:
             )
             return name, value, draws, note
         chosen = ("uplift_model", (horizon_months, discount))
-        if chosen not in self._results:
-            tried = set(self._results)
+        if chosen in self._results:
+            return self._results[chosen]
+        tried = set(self._results)
 
-            def value_of(model: str) -> ValueRun:
-                # in a report run a fit passed over goes before the next loads (at 1M
-                # accounts a run holds some 450 MB), so only the chosen one stays; the
-                # others stay in the cache on disk, loaded again if asked for
-                for key in set(self._results) - tried if in_report_run() else ():
-                    if key[0] == "value":
-                        del self._results[key]
-                return self.value(model, horizon_months=horizon_months, discount=discount)
+        def value_of(model: str) -> ValueRun:
+            # in a report run a fit passed over goes before the next loads (at 1M accounts
+            # a run holds some 450 MB), so only the chosen one stays; the others stay in
+            # the cache on disk, loaded again if asked for
+            self._let_go_value_runs(tried)
+            return self.value(model, **options)
 
-            with summaries_kept(self.transactions):  # the comparison and the fits: one end
-                choice = pick_uplift_run(value_of, self.model_comparison())
+        with summaries_kept(self.transactions):  # the comparison and the fits: one end
+            choice = pick_uplift_run(value_of, self.model_comparison())
+        if share or not in_report_run():
             self._results[chosen] = choice
-            if in_report_run():  # in the cache for the runs rolled up from this one
-                self.uplift_fits(horizon_months=horizon_months, discount=discount)
-        return self._results[chosen]
+            if share and in_report_run():
+                parameters = (horizon_months, discount)
+                self._share("uplift_fits", parameters, _fits_only(choice))
+                self._share("uplift_value", parameters, choice[1].value)
+        else:  # only a part is wanted: the whole run goes with this call (cached on disk)
+            self._let_go_value_runs(tried)
+        return choice
+
+    def _let_go_value_runs(self, kept: set) -> None:
+        """Within a report run, forget the value runs not among ``kept`` (keys of
+        ``_results``): they stay in the run's cache on disk."""
+        for key in set(self._results) - kept if in_report_run() else ():
+            if key[0] == "value":
+                del self._results[key]
 
     def uplift_fits(self, *, horizon_months: float = 36, discount: float = 0.10):
         """:meth:`uplift_model` with its run's fitted models only: ``(name, ValueRun whose
         summary, pnl and value are None, draws, note)``, what a run rolled up from this one
         evaluates (:attr:`fitted`) without holding this run's per-account tables (at 1M
         accounts some 450 MB)."""
-        options = {"horizon_months": horizon_months, "discount": discount}
         return self._memo(
             "uplift_fits",
             (horizon_months, discount),
-            lambda: _fits_only(self.uplift_model(**options)),
+            lambda: _fits_only(self._uplift_model(horizon_months, discount, share=False)),
         )
+
+    def uplift_value(self, *, horizon_months: float = 36, discount: float = 0.10):
+        """The per-account value (:class:`~kamlab.value.clv.CustomerValue`) of the run's
+        purchase model (:meth:`uplift_model`): the portfolio's account health. Within a
+        report run it is cached on its own, so a notebook that needs only it does not load
+        the model's whole run (at 1M accounts some 100 MB against 450 MB)."""
+        return self._memo(
+            "uplift_value",
+            (horizon_months, discount),
+            lambda: self._uplift_model(horizon_months, discount, share=False)[1].value,
+        )
+
+    def _uplift_name(self) -> str:
+        """The name of the run's purchase model (:meth:`uplift_model`, default horizon and
+        discount), part of the keys of what its account health went into."""
+        return (self.fitted or self).uplift_fits()[0]
 
     def hours_plan(self, **options):
         """Account-manager hours for this period's portfolio
