@@ -7,6 +7,7 @@ import threading
 import pandas as pd
 import pytest
 
+import kamlab.value.pnl as pnl_module
 import kamlab.workflows.period as period_module
 from kamlab.datasets import make_sample
 from kamlab.errors import ConfigError
@@ -252,3 +253,21 @@ def test_in_a_report_run_a_notebook_holds_one_copy_of_the_models_values(
     _ = again.portfolio
     _, full, _, _ = again.uplift_model()
     assert again.uplift_value() is full.value
+
+
+def test_the_portfolio_and_the_runs_pnl_share_one_twelve_month_pnl(sample, monkeypatch):
+    run = run_of(sample, period="2026Q3")
+    _ = run.portfolio
+    monkeypatch.setattr(pnl_module, "customer_pnl", lambda *a, **k: pytest.fail("computed again"))
+    shared = run.pnl("12M")
+    monkeypatch.undo()
+    fresh = pnl_module.customer_pnl(
+        run.transactions, run.accounts, until=run.end, window="12M", rates=run.rates
+    )
+    pd.testing.assert_frame_equal(shared, fresh)
+    assert (
+        shared["net_revenue"]
+        .reindex(run.portfolio.table_.index)
+        .fillna(0.0)
+        .equals(run.portfolio.table_["revenue"])
+    )

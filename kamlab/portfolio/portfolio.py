@@ -219,6 +219,7 @@ def build_portfolio(
     health_value=None,
     prospects: bool = True,
     contacts=None,
+    pnl: pd.DataFrame | None = None,
 ) -> Portfolio:
     """Measures (:func:`~kamlab.portfolio.measures.portfolio_measures`) and the fitted
     :class:`Portfolio` in one call; what was assumed is in ``notes_`` (the warnings are not
@@ -231,7 +232,9 @@ def build_portfolio(
     ``prospects``: include the accounts of ``accounts`` that did not buy in the 12 months
     (default), or only the buying accounts. ``contacts`` (a contacts file,
     :func:`kamlab.io.read_contacts`): the stage indicators contacts, functions_involved and
-    executive_sponsor come from it, not the accounts table (said in ``notes_``)."""
+    executive_sponsor come from it, not the accounts table (said in ``notes_``). ``pnl``:
+    the customer P&L of the 12 months to ``until`` when computed already (else computed
+    here with ``rates``)."""
 
     crit = load_criteria(criteria)
     with summaries_kept(transactions):  # the features' summary serves health too
@@ -244,6 +247,7 @@ def build_portfolio(
             health_value=health_value,
             potential=crit.potential,
             prospects=prospects,
+            pnl=pnl,
         )
     source_note = None
     if contacts is not None and accounts is not None:  # stage indicators from the contacts

@@ -108,8 +108,9 @@ class PeriodRun:
         return result
 
     def _share(self, name: str, parameters: tuple, part) -> None:
-        """``part`` of a result this run holds, kept on the run as :meth:`_memo` would
-        (in place of a copy loaded before) and put in the report's cache unless there."""
+        """``part``, computed along with another result, kept on the run as :meth:`_memo`
+        would keep it (in place of a copy loaded before) and put in the report's cache
+        unless there."""
         self._results[name, parameters] = part
         store(name, (self.key, parameters), part)
 
@@ -119,11 +120,15 @@ class PeriodRun:
         """This period's :class:`~kamlab.portfolio.Portfolio` (12 months to ``until``), its
         account health from the run's purchase model (:meth:`uplift_model`)."""
         from kamlab.portfolio import build_portfolio
+        from kamlab.portfolio.measures import WINDOW
+        from kamlab.value.pnl import customer_pnl
 
-        return self._memo(
-            "portfolio",
-            (self.until, self._uplift_name()),
-            lambda: build_portfolio(
+        def build():
+            # its 12 months' P&L is the run's (:meth:`pnl`): computed once, for both
+            pnl = customer_pnl(
+                self.transactions, self.accounts, until=self.until, window=WINDOW, rates=self.rates
+            )
+            portfolio = build_portfolio(
                 self.transactions,
                 self.accounts,
                 until=self.until,
@@ -131,8 +136,12 @@ class PeriodRun:
                 previous_accounts=self.previous_accounts,
                 rates=self.rates,
                 health_value=self.uplift_value(),
-            ),
-        )
+                pnl=pnl,
+            )
+            self._share("pnl", (portfolio.table_.attrs["until"], WINDOW), pnl)
+            return portfolio
+
+        return self._memo("portfolio", (self.until, self._uplift_name()), build)
 
     @property
     def end(self) -> str:
