@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from kamlab.errors import InputError
 from kamlab.io.accounts import read_accounts
-from kamlab.io.parse import parse_dates
+from kamlab.io.parse import numbers_if_all, parse_dates
 from kamlab.io.transactions import read_transactions
 
 TODAY = "2026-12-31"
@@ -365,3 +365,33 @@ def test_a_date_format_no_value_was_read_in_is_not_named_in_the_note():
     assert words == "ISO 8601 (2026-12-31)"  # 31/02/2025 is no date in any order
     _, words, _ = parse_dates(pd.Series(["2026-01-05", "13/02/2025"]))
     assert "day/month/four-digit year" in words
+
+
+def _numbers_by_pandas(values: pd.Series) -> pd.Series | None:
+    """The accounts reader's rule as pandas states it: a text column becomes numbers when
+    every non-blank value parses and one does."""
+    numbers = pd.to_numeric(values, errors="coerce")
+    written = values.astype("string").str.strip().ne("").sum()
+    return numbers if numbers.notna().sum() == written and numbers.notna().any() else None
+
+
+_ACCOUNT_CELLS = st.one_of(
+    st.none(),
+    st.integers(-(10**16), 10**16).map(str),
+    st.decimals(allow_nan=False, allow_infinity=False, places=4).map(str),
+    st.floats(allow_nan=True, allow_infinity=True).map(repr),
+    st.sampled_from(["", " 5", "+5", "1e3", "0x10", "1,000", "Yes", ".5", "5.", "-0"]),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_ACCOUNT_CELLS, min_size=1, max_size=8), st.sampled_from(["str", "string", object]))
+def test_an_accounts_column_becomes_numbers_exactly_as_pandas_reads_it(cells, dtype):
+    """numbers_if_all casts plain numbers with Arrow and leaves the rest to pandas: the
+    same numbers, the same dtype and the same columns left as text as pandas alone."""
+    values = pd.Series(cells, dtype=dtype, name="score")
+    expected, got = _numbers_by_pandas(values), numbers_if_all(values)
+    if expected is None:
+        assert got is None
+    else:
+        pd.testing.assert_series_equal(got, expected, check_exact=True)

@@ -42,7 +42,7 @@ import pandas as pd
 from kamlab.errors import InputError
 from kamlab.io.files import read_table
 from kamlab.io.mapping import ACCOUNT_ROLES, resolve_mapping
-from kamlab.io.parse import parse_ids
+from kamlab.io.parse import numbers_if_all, parse_ids
 from kamlab.io.transactions import MAX_FIELD_CHARS
 from kamlab.io.validated import Reasons, Validated, account_for
 
@@ -103,11 +103,8 @@ def read_accounts(
         check_parents(data, _rows(raw, reasons.ok), raw.source)
     for col in data.columns.drop(list(_TEXT_ROLES), errors="ignore"):
         if data[col].dtype == object or pd.api.types.is_string_dtype(data[col]):
-            numbers = pd.to_numeric(data[col], errors="coerce")
-            if (
-                numbers.notna().sum() == data[col].astype("string").str.strip().ne("").sum()
-                and numbers.notna().any()
-            ):
+            numbers = numbers_if_all(data[col])
+            if numbers is not None:
                 data[col] = numbers
     notes = (
         [f"the file is not valid UTF-8; read as {raw.encoding}"]

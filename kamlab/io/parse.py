@@ -394,6 +394,59 @@ def parse_numbers(values: pd.Series, *, decimal_comma: bool = False) -> pd.Serie
     return numbers.where(np.isfinite(numbers))
 
 
+_PLAIN_INTEGER = r"^-?[0-9]+$"
+_PLAIN_DECIMAL = r"^-?([0-9]+\.?[0-9]*|\.[0-9]+)$"
+_PLAIN_CHARS = 15
+"""Plain numbers Arrow casts as pandas parses them: digits, a minus sign, a decimal point,
+at most 15 characters (so at most 15 significant digits, where every correctly rounded
+parser agrees; pandas' ``to_numeric`` is one since 1.1)."""
+
+
+def numbers_if_all(values: pd.Series) -> pd.Series | None:
+    """Text ``values`` as numbers (``pd.to_numeric``, its dtype) when every non-blank value
+    is one and at least one is; else None (e.g. a column of names).
+
+    A column of plain numbers (:data:`_PLAIN_CHARS`) is cast by Arrow, some 30 times faster
+    than ``to_numeric`` (at 1M accounts 0.3 s a column); a column whose first values hold a
+    word is text without reading the rest; anything else is left to ``to_numeric``."""
+    plain = _plain_numbers(values)
+    if plain is not None:
+        return plain if plain.notna().any() else None
+    written = values.dropna()
+    first = written.iloc[:64]
+    if (pd.to_numeric(first, errors="coerce").isna() & ~is_blank(first)).any():
+        return None  # a word among the first values: not every value is a number
+    numbers = pd.to_numeric(values, errors="coerce")
+    if numbers.notna().sum() == (~is_blank(written)).sum() and numbers.notna().any():
+        return numbers
+    return None
+
+
+def _plain_numbers(values: pd.Series) -> pd.Series | None:
+    """``pd.to_numeric(values)`` computed by Arrow when every non-null value is a plain
+    number (:data:`_PLAIN_CHARS`), else None."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not isinstance(values.dtype, pd.StringDtype) or values.dtype.storage != "pyarrow":
+        return None
+    text = pa.array(values.array)
+    longest = pc.max(pc.utf8_length(text)).as_py()
+    if longest is not None and longest > _PLAIN_CHARS:
+        return None
+    whole = pc.all(pc.match_substring_regex(text, _PLAIN_INTEGER)).as_py() is not False
+    if not whole and pc.all(pc.match_substring_regex(text, _PLAIN_DECIMAL)).as_py() is False:
+        return None
+    numbers = pc.cast(text, pa.int64() if whole else pa.float64())
+    missing = numbers.is_null().to_numpy(zero_copy_only=False)
+    filled = pc.fill_null(numbers, 0).to_numpy(zero_copy_only=False)
+    array = (pd.arrays.IntegerArray if whole else pd.arrays.FloatingArray)(filled, missing)
+    # the dtype to_numeric gives this text: nullable or NumPy, by the text's own dtype
+    sample = pd.Series(["1" if whole else "1.5", *([None] if missing.any() else [])])
+    kind = pd.to_numeric(sample.astype(values.dtype)).dtype
+    return pd.Series(array, index=values.index, name=values.name).astype(kind)
+
+
 def _cleaned_numbers(text: pd.Series, *, decimal_comma: bool) -> pd.Series:
     """Numbers from text with currency signs and thousands separators removed."""
     text = text.str.replace(r"^[£$€]|[£$€]$", "", regex=True)
