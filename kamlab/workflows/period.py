@@ -121,13 +121,9 @@ class PeriodRun:
         account health from the run's purchase model (:meth:`uplift_model`)."""
         from kamlab.portfolio import build_portfolio
         from kamlab.portfolio.measures import WINDOW
-        from kamlab.value.pnl import customer_pnl
 
         def build():
-            # its 12 months' P&L is the run's (:meth:`pnl`): computed once, for both
-            pnl = customer_pnl(
-                self.transactions, self.accounts, until=self.until, window=WINDOW, rates=self.rates
-            )
+            pnl = self._customer_pnl(self.until, WINDOW)  # the run's pnl("12M") too: once
             portfolio = build_portfolio(
                 self.transactions,
                 self.accounts,
@@ -249,14 +245,13 @@ class PeriodRun:
         """The customer P&L of the ``window`` to the run's end (None: all the history), at
         the run's cost rates (:func:`~kamlab.value.pnl.customer_pnl`): computed once per run
         and shared by the report's notebooks."""
+        return self._memo("pnl", (self.end, window), lambda: self._customer_pnl(self.end, window))
+
+    def _customer_pnl(self, until, window: str | None) -> pd.DataFrame:
         from kamlab.value.pnl import customer_pnl
 
-        return self._memo(
-            "pnl",
-            (self.end, window),
-            lambda: customer_pnl(
-                self.transactions, self.accounts, until=self.end, window=window, rates=self.rates
-            ),
+        return customer_pnl(
+            self.transactions, self.accounts, until=until, window=window, rates=self.rates
         )
 
     # -- plans and people -------------------------------------------------------------------------
