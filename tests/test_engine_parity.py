@@ -202,6 +202,32 @@ def test_a_timestamp_with_time_zone_falls_on_the_same_day_everywhere(engine, req
     assert summary.loc["B", "last_purchase"] == pd.Timestamp("2026-06-30")
 
 
+def test_on_spark_several_parquet_files_quarantine_each_row_with_its_file_and_line(spark, tmp_path):
+    """Spark reads each row's file and position in it (its hidden ``_metadata`` column):
+    the quarantine names where a rejected row is, as on DuckDB."""
+    folder = tmp_path / "order lines"  # a space: Spark's file paths are URL-encoded
+    folder.mkdir()
+    day = pd.Timestamp("2026-03-02")
+    parts = [
+        [("A1", day, 10.0), ("A2", day, 5.0), ("A2", day, 5.0), (None, day, 7.0)],
+        [("B1", pd.Timestamp("2027-01-05"), 3.0), ("B2", day, float("nan")), ("B3", day, 4.0)],
+    ]
+    for number, rows in enumerate(parts):
+        lines = pd.DataFrame(rows, columns=["account_id", "date", "revenue"])
+        lines["account_id"] = lines["account_id"].astype("string")
+        write_parquet(lines, folder / f"part-{number}.parquet")
+    shown = ["filename", "row", "reason"]
+    on_duckdb = read_transactions(str(folder), today=TODAY).quarantine[shown]
+    on_spark = read_transactions(str(folder), today=TODAY, engine="spark").quarantine[shown]
+    pd.testing.assert_frame_equal(on_spark, on_duckdb, check_dtype=False)
+    assert [(Path(f).name, row, reason) for f, row, reason in on_spark.itertuples(index=False)] == [
+        ("part-0.parquet", 3, "duplicate_line"),
+        ("part-0.parquet", 4, "missing_account_id"),
+        ("part-1.parquet", 1, "date_in_future"),
+        ("part-1.parquet", 2, "non_numeric_amount"),
+    ]
+
+
 @pytest.mark.parametrize(
     "engine, source", [("spark", "parquet"), ("spark", "csv"), ("postgres", "table")]
 )

@@ -46,6 +46,7 @@ import copy
 import datetime as dt
 import glob
 import itertools
+import uuid
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -314,12 +315,30 @@ def _typed_source(source, engine, table, names):
         raise InputError(f"{path}: no Parquet files found")
     for file in files:
         parquet_fields(Path(file))
+    several = Path(path).is_dir() or any(ch in path for ch in "*?[")
     if engine in (None, "duckdb"):
-        several = Path(path).is_dir() or any(ch in path for ch in "*?[")
         found = con.read_parquet(_parquet_glob(path), file_row_number=True, filename=several)
         found = found.mutate(**{rules.ROW: found.file_row_number + 1}).drop("file_row_number")
-        return found, path, ["filename"] if several else []
-    return con.read_parquet(path), path, []
+    else:
+        found = _spark_parquet(con, files, several)
+    return found, path, ["filename"] if several else []
+
+
+def _spark_parquet(con, files: list[str], several: bool):
+    """The Parquet ``files`` on Spark with each row's number in its file (``_kl_row``, from
+    Spark's hidden ``_metadata.row_index``) and, when there are several, its file
+    (``filename``, the path as DuckDB gives it): the quarantine then says where each
+    rejected row is, as on DuckDB."""
+    from pyspark.sql import functions as F
+
+    frame = con._session.read.parquet(*files)
+    extra = [(F.col("_metadata.row_index") + 1).alias(rules.ROW)]
+    if several:  # file:///a%20b/x.parquet -> /a b/x.parquet
+        where = F.regexp_replace(F.col("_metadata.file_path"), "^file:(//)?", "")
+        extra.append(F.url_decode(where).alias("filename"))
+    name = f"kamlab_parquet_{uuid.uuid4().hex}"
+    frame.select("*", *extra).createOrReplaceTempView(name)
+    return con.table(name)
 
 
 def _parquet_files(source) -> bool:
