@@ -67,6 +67,22 @@ def test_an_ambiguous_column_follows_dayfirst_and_the_note_says_so(
     assert "ambiguous" in date_note(tx) and words in date_note(tx)
 
 
+def test_an_empty_date_or_amount_is_said_to_be_empty(write, tmp_path):
+    tx = read(write, ["A1,2026-01-02,5", "A2,,6", "A3,2026-01-03,", "A4,2026-01-04, "])
+    assert tx.quarantine["detail"].tolist() == [
+        "date is empty",
+        "revenue is empty",
+        "revenue is empty",
+    ]
+    typed = pd.DataFrame({"account_id": ["A1", "A2"], "date": pd.to_datetime(["2026-01-02", None])})
+    typed["revenue"] = [5.0, 6.0]
+    typed.to_parquet(tmp_path / "typed.parquet")
+    quarantine = read_transactions(tmp_path / "typed.parquet", today=TODAY).quarantine
+    assert quarantine[["reason", "detail"]].values.tolist() == [
+        ["unparseable_date", "date is empty"]
+    ]
+
+
 def test_a_column_mixing_two_orders_sets_the_minority_aside_and_never_rereads_it(write):
     lines = ["A1,25/01/2026,1", "A2,26/01/2026,1", "A3,01/25/2026,1", "A4,05/01/2026,1"]
     tx = read(write, lines, dayfirst=False)

@@ -120,10 +120,15 @@ def row_number(table: ir.Table) -> ir.IntegerValue:
 
 
 def _shown(table: ir.Table, role: str, cols: dict[str, str]) -> ir.StringValue:
-    """``column=<value as written>``, cut to 80 characters (for a quarantine detail)."""
+    """``column=<value as written>``, cut to 80 characters, or ``column is empty`` (for a
+    quarantine detail)."""
     column = text(role) if text(role) in table.columns else cols[role]
-    value = table[column].cast("string").fill_null("").substr(0, 80)
-    return ibis.literal(f"{cols[role]}=") + value
+    value = table[column].cast("string")
+    empty = value.isnull() | (value.strip() == "")
+    written = ibis.literal(f"{cols[role]}=") + value.substr(0, 80)
+    return ibis.cases(
+        (empty.fill_null(True), ibis.literal(f"{cols[role]} is empty")), else_=written
+    )
 
 
 def oversized_detail(role: str, cols: dict[str, str]) -> str:
