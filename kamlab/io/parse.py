@@ -435,6 +435,7 @@ def _plain_numbers(values: pd.Series) -> pd.Series | None:
     longest = pc.max(pc.utf8_length(text)).as_py()
     if longest is not None and longest > _PLAIN_CHARS:
         return None
+    # pc.all skips nulls and gives null for a column of nulls only: "is not False" keeps it
     whole = pc.all(pc.match_substring_regex(text, _PLAIN_INTEGER)).as_py() is not False
     if not whole and pc.all(pc.match_substring_regex(text, _PLAIN_DECIMAL)).as_py() is False:
         return None
