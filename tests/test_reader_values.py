@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from kamlab.errors import InputError
 from kamlab.io.accounts import read_accounts
-from kamlab.io.parse import numbers_if_all, parse_dates
+from kamlab.io.parse import numbers_if_all, parse_dates, parse_numbers
 from kamlab.io.transactions import read_transactions
 
 TODAY = "2026-12-31"
@@ -411,3 +411,24 @@ def test_an_accounts_column_becomes_numbers_exactly_as_pandas_reads_it(cells, dt
         assert got is None
     else:
         pd.testing.assert_series_equal(got, expected, check_exact=True)
+
+
+
+_PLAIN_AMOUNTS = st.one_of(
+    st.none(),
+    st.integers(-(10**14), 10**14).map(str),
+    st.floats(-1e9, 1e9, allow_nan=False).map(lambda x: f"{x:.4f}"),
+    st.floats(-1e5, 1e5, allow_nan=False).map(repr),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_PLAIN_AMOUNTS, min_size=1, max_size=8) | st.lists(_ACCOUNT_CELLS, max_size=8))
+def test_amounts_that_pandas_reads_are_read_as_pandas_reads_them(cells):
+    """parse_numbers casts a column of plain numbers with Arrow: wherever pandas'
+    ``to_numeric`` reads a finite number, the same number, bit for bit."""
+    text = pd.Series(cells, dtype=object).astype("string").str.strip()
+    by_pandas = pd.to_numeric(text, errors="coerce").astype("float64")
+    read = by_pandas.notna() & np.isfinite(by_pandas)
+    got = parse_numbers(pd.Series(cells, dtype=object))
+    pd.testing.assert_series_equal(got[read], by_pandas[read], check_exact=True)

@@ -387,7 +387,9 @@ def parse_numbers(values: pd.Series, *, decimal_comma: bool = False) -> pd.Serie
         if decimal_comma:  # "1.234" means 1234 here: every value needs the rewrite
             numbers = _cleaned_numbers(text, decimal_comma=True)
         else:  # most values are plain numbers: clean only those that are not
-            numbers = pd.to_numeric(text, errors="coerce").astype("float64")
+            plain = _plain_numbers(text)  # every value plain: Arrow casts them, 10x faster
+            numbers = pd.to_numeric(text, errors="coerce") if plain is None else plain
+            numbers = numbers.astype("float64")
             odd = numbers.isna() & text.notna()
             if odd.any():
                 numbers[odd] = _cleaned_numbers(text[odd], decimal_comma=False)
