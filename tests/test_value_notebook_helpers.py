@@ -413,3 +413,27 @@ def test_describe_watch_lists_counts_every_account_of_each_list(portfolio):
         "a call can still save them" in text or "No account with value at risk is at risk" in text
     )
     assert "_" not in text  # no code names
+
+
+def test_no_watch_list_when_the_purchase_model_did_not_settle_and_sees_no_dropout(portfolio):
+    """A model stuck at the no-dropout edge (a -> 0, as on a short history) puts P(alive)
+    near 1 for everyone: the text says it cannot tell who is going quiet and points to
+    account health, instead of reporting that no account is at risk."""
+    import copy
+
+    stuck = copy.deepcopy(portfolio["bg"])
+    stuck.params_ = stuck.params_.copy()
+    stuck.params_["a"] = 1e-9  # no account drops out
+    summary = portfolio["summary"]
+    settled_text = rt.describe_watch_lists(
+        customer_value(summary, stuck, portfolio["gg"], **portfolio["inputs"]),
+        portfolio["names"],
+    )
+    assert "No account with value at risk is at risk" in settled_text  # the model's word
+    stuck.converged_ = False
+    text = rt.describe_watch_lists(
+        customer_value(summary, stuck, portfolio["gg"], **portfolio["inputs"]),
+        portfolio["names"],
+    )
+    assert text.startswith("No watch list: the purchase model did not settle")
+    assert "Account health" in text and "No account with value at risk" not in text

@@ -969,11 +969,23 @@ def describe_watch_lists(
     value, names: pd.Series | None = None, band=None, currency: str = "GBP"
 ) -> str:
     """The two watch lists in two sentences, over all their accounts (not only a table's
-    top rows): how many, their value at risk in total, the largest."""
+    top rows): how many, their value at risk in total, the largest. When both are empty
+    because the purchase model did not settle (it sees almost no account drop out, so
+    P(alive) is near 1 for all), it says so and points to account health instead: "no
+    account at risk" would read as good news the model cannot give."""
     from kamlab.value.churn import WATCH_BANDS, watch_lists
 
     lists = watch_lists(value, band=band or WATCH_BANDS)
     low, high = lists.band
+    settled = getattr(value.model, "converged_", True)
+    if lists.at_risk.empty and lists.likely_lost.empty and not settled:
+        return (
+            "No watch list: the purchase model did not settle on these data and puts "
+            f"P(alive) above {high:.0%} for every account with value at risk, so it cannot "
+            "tell which accounts are going quiet. Account health (days since the last "
+            "purchase against each account's own rhythm), in the portfolio section, shows "
+            "them instead."
+        )
     cases = (
         (
             lists.at_risk,
