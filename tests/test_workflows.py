@@ -271,3 +271,34 @@ def test_the_portfolio_and_the_runs_pnl_share_one_twelve_month_pnl(sample, monke
         .fillna(0.0)
         .equals(run.portfolio.table_["revenue"])
     )
+
+
+@pytest.mark.parametrize("report_run", [False, True])
+def test_every_models_value_run_shares_one_pnl_over_all_history(
+    sample, monkeypatch, tmp_path, report_run
+):
+    """The P&L over all history does not depend on the purchase model: the value runs of
+    the three models compute it once, and it is the run's own ``pnl(None)``."""
+    if report_run:
+        monkeypatch.setenv(CACHE_ENV, str(tmp_path))
+    calls = []
+    original = pnl_module.customer_pnl
+
+    def counted(*args, **kwargs):
+        calls.append(kwargs.get("window"))
+        return original(*args, **kwargs)
+
+    run = run_of(sample, period="2026Q3")
+    with monkeypatch.context() as patched:
+        patched.setattr(pnl_module, "customer_pnl", counted)
+        runs = [run.value(model) for model in ("bgnbd", "mbgnbd", "pareto-nbd")]
+    assert calls == [None]
+    for other in runs[1:]:
+        pd.testing.assert_frame_equal(other.pnl, runs[0].pnl)
+    fresh = original(
+        run.transactions, run.accounts, until=runs[0].summary.attrs["until"], rates=run.rates
+    )
+    pd.testing.assert_frame_equal(runs[0].pnl, fresh)
+    _ = run.portfolio  # its end, which run.pnl keys on (and its 12-month P&L)
+    monkeypatch.setattr(pnl_module, "customer_pnl", lambda *a, **k: pytest.fail("computed again"))
+    pd.testing.assert_frame_equal(run.pnl(None), fresh)  # the same entry

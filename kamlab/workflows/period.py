@@ -247,6 +247,12 @@ class PeriodRun:
         and shared by the report's notebooks."""
         return self._memo("pnl", (self.end, window), lambda: self._customer_pnl(self.end, window))
 
+    def _history_pnl(self, end: str) -> pd.DataFrame:
+        """The P&L over all history to ``end`` for a model's value run: one computation
+        serves every model (it does not depend on the model). In a report run it goes into
+        the cache, not kept on the run: the runs passed over let theirs go."""
+        return self._memo("pnl", (end, None), lambda: self._customer_pnl(end, None), keep=False)
+
     def _customer_pnl(self, until, window: str | None) -> pd.DataFrame:
         from kamlab.value.pnl import customer_pnl
 
@@ -318,6 +324,7 @@ class PeriodRun:
                 horizon_months=horizon_months,
                 discount=discount,
                 rates=self.rates,
+                history_pnl=self._history_pnl,
             ),
         )
 

@@ -81,10 +81,13 @@ def run_value(
     horizon_months: float = 36,
     discount: float = 0.10,
     rates=None,
+    history_pnl: Callable[[str], pd.DataFrame] | None = None,
 ) -> ValueRun:
     """Summarise, fit ``model`` and Gamma-Gamma, build the P&L over all history and value
     every account that bought up to ``until`` (the steps of ``kamlab value``). A
-    :class:`~kamlab.workflows.PeriodRun` keeps the result for the rest of the run."""
+    :class:`~kamlab.workflows.PeriodRun` keeps the result for the rest of the run.
+    ``history_pnl(end)``: the P&L over all history to ``end`` where it is kept already
+    (it does not depend on the model: one computation serves every model's run)."""
     import kamlab.models as models
     from kamlab.summary import summarize
     from kamlab.value.clv import spend_data
@@ -96,7 +99,10 @@ def run_value(
     purchases = fit_model(getattr(models, MODELS[model])(), summary, notes)
     fit_on, _ = spend_data(summary, notes)  # repeat purchases of no value left out
     spend = fit_model(models.GammaGamma(), fit_on, notes)
-    return _valued(tx, accounts, summary, purchases, spend, notes, horizon_months, discount, rates)
+    pnl = history_pnl(summary.attrs["until"]) if history_pnl is not None else None
+    return _valued(
+        tx, accounts, summary, purchases, spend, notes, horizon_months, discount, rates, pnl=pnl
+    )
 
 
 def evaluate_value(
@@ -134,13 +140,16 @@ def evaluate_value(
     )
 
 
-def _valued(tx, accounts, summary, purchases, spend, notes, horizon_months, discount, rates):
-    """The :class:`ValueRun` of fitted models on ``summary``: P&L over all history and
-    customer value."""
+def _valued(
+    tx, accounts, summary, purchases, spend, notes, horizon_months, discount, rates, pnl=None
+):
+    """The :class:`ValueRun` of fitted models on ``summary``: P&L over all history (``pnl``
+    when given) and customer value."""
     from kamlab.value.clv import clv_inputs, customer_value, spend_data, usable_spend
     from kamlab.value.pnl import customer_pnl
 
-    pnl = customer_pnl(tx, accounts, until=summary.attrs["until"], rates=rates)
+    if pnl is None:
+        pnl = customer_pnl(tx, accounts, until=summary.attrs["until"], rates=rates)
     _, summary = spend_data(summary, [])  # said in the notes when fitted
     used = usable_spend(spend, summary, notes)
     value = customer_value(
