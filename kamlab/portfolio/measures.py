@@ -139,7 +139,8 @@ def portfolio_measures(
         out["account_name"] = pnl["account_name"].reindex(index)
         if acc is not None and "account_name" in acc:
             out["account_name"] = out["account_name"].fillna(acc["account_name"].reindex(index))
-    out["prospect"] = ~index.isin(pnl.index)
+    # a hash lookup: Index.isin on Arrow text builds a Python object per id (0.2 s at 100k)
+    out["prospect"] = pnl.index.get_indexer(index) < 0  # no P&L row: did not buy
     out["revenue"] = pnl["net_revenue"].reindex(index).fillna(0.0).astype("float64")
     out["contribution"] = pnl["contribution"].reindex(index).fillna(0.0).astype("float64")
     # The account-level cost drivers' costs (cts_kam_hours, cts_service_calls...): what a

@@ -457,7 +457,7 @@ def assess_stages(
     )
 
     if rows is not None:  # every account is checked and scored above; these are worded
-        keep = frame.index.isin(rows)
+        keep = pd.Index(rows).unique().get_indexer(frame.index) >= 0  # not isin: see measures
         out, score, change, fell, declining = (
             x[keep] for x in (out, score, change, fell, declining)
         )
