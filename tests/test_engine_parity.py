@@ -228,6 +228,48 @@ def test_on_spark_several_parquet_files_quarantine_each_row_with_its_file_and_li
     ]
 
 
+def _partitioned(folder: Path, parts: dict[str, list[tuple]], columns: list[str]) -> Path:
+    """Parquet files in ``key=value`` folders (a Hive-partitioned dataset) under a folder
+    whose own name is one too (it must not become a column)."""
+    root = folder / "region=all" / "order lines"
+    for name, rows in parts.items():
+        lines = pd.DataFrame(rows, columns=columns)
+        lines["account_id"] = lines["account_id"].astype("string")
+        (root / name).mkdir(parents=True)
+        write_parquet(lines, root / name / "part-0.parquet")
+    return root
+
+
+def test_a_partitioned_folder_reads_its_partition_columns_alike_on_both_engines(spark, tmp_path):
+    """The folder names below the folder read (shard=1/...) are a column on DuckDB and on
+    Spark: the same line in two shards is two lines on both, and a date held only in the
+    folder names is the lines' date."""
+    day = pd.Timestamp("2026-03-02")
+    root = _partitioned(
+        tmp_path,
+        {"shard=0": [("A1", day, 10.0), ("A2", day, 5.0)], "shard=1": [("A1", day, 10.0)]},
+        ["account_id", "date", "revenue"],
+    )
+    for source in (root, root / "*" / "*.parquet"):
+        on_duckdb = read_transactions(str(source), today=TODAY)
+        on_spark = read_transactions(str(source), today=TODAY, engine="spark")
+        for tx in (on_duckdb, on_spark):
+            assert tx.counts()["quarantined"] == 0  # not a duplicate: another shard
+            assert list(tx.quarantine.columns)[-2:] == ["shard", "filename"]
+        pd.testing.assert_frame_equal(summarize(on_spark), summarize(on_duckdb))
+    by_day = _partitioned(
+        tmp_path / "by day",
+        {"date=2026-03-02": [("A1", 10.0), ("A2", 5.0)], "date=2026-05-04": [("A1", 7.0)]},
+        ["account_id", "revenue"],
+    )
+    on_duckdb, on_spark = (
+        summarize(read_transactions(str(by_day), today=TODAY, engine=e), period="day")
+        for e in ("duckdb", "spark")
+    )
+    pd.testing.assert_frame_equal(on_spark, on_duckdb)
+    assert on_duckdb.loc["A1", ["frequency", "recency"]].tolist() == [1, 63.0]
+
+
 @pytest.mark.parametrize(
     "engine, source", [("spark", "parquet"), ("spark", "csv"), ("postgres", "table")]
 )

@@ -590,6 +590,12 @@ def files_of(source: str | Path) -> list[Path]:
     return sorted((p for p in root.glob(str(source.relative_to(root))) if p.is_file()), key=str)
 
 
+def root_of(source: str | Path) -> Path:
+    """The folder several files are read from: a folder itself, or the folder a glob starts
+    from (its parts before the first with a wildcard)."""
+    return Path(source) if Path(source).is_dir() else _glob_root(Path(source))
+
+
 def _glob_root(pattern: Path) -> Path:
     """The folder a glob starts from: its parts before the first with a wildcard."""
     fixed = []
@@ -606,6 +612,6 @@ def content_sha256(source: str | Path) -> str:
     source = Path(source)
     if source.is_file():
         return sha256(source)
-    root = source if source.is_dir() else _glob_root(source)
+    root = root_of(source)
     listing = "".join(f"{p.relative_to(root)}\0{sha256(p)}\n" for p in files_of(source))
     return hashlib.sha256(listing.encode("utf-8", errors="surrogatepass")).hexdigest()

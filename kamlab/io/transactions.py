@@ -58,7 +58,14 @@ import pyarrow as pa
 from kamlab.errors import InputError, MissingColumnError
 from kamlab.io import rules
 from kamlab.io.engine import connect, is_url, keep, redact
-from kamlab.io.files import PARQUET_SUFFIXES, RawTable, parquet_fields, read_table
+from kamlab.io.files import (
+    PARQUET_SUFFIXES,
+    RawTable,
+    files_of,
+    parquet_fields,
+    read_table,
+    root_of,
+)
 from kamlab.io.mapping import TRANSACTION_ROLES, ColumnMapping, resolve_mapping
 from kamlab.io.parse import (
     check_id_type,
@@ -316,24 +323,40 @@ def _typed_source(source, engine, table, names):
     for file in files:
         parquet_fields(Path(file))
     several = Path(path).is_dir() or any(ch in path for ch in "*?[")
+    # A partitioned dataset's folder names below the folder read (region=EU/...) are
+    # columns on both engines; a single file, or the folders above, add none.
+    base = root_of(path) if several else None
     if engine in (None, "duckdb"):
-        found = con.read_parquet(_parquet_glob(path), file_row_number=True, filename=several)
+        found = con.read_parquet(
+            _parquet_glob(path), file_row_number=True, filename=several, hive_partitioning=several
+        )
         found = found.mutate(**{rules.ROW: found.file_row_number + 1}).drop("file_row_number")
+        above = [c for c in _partition_keys(base) if c in found.columns]  # DuckDB reads them
+        found = found.drop(*above) if above else found
     else:
-        found = _spark_parquet(con, files, several)
+        found = _spark_parquet(con, files, base)
     return found, path, ["filename"] if several else []
 
 
-def _spark_parquet(con, files: list[str], several: bool):
+def _partition_keys(folder: Path | None) -> list[str]:
+    """The keys of the ``key=value`` folder names of ``folder``'s own path."""
+    return [part.split("=", 1)[0] for part in (folder.parts if folder else ()) if "=" in part]
+
+
+def _spark_parquet(con, files: list[str], base: Path | None):
     """The Parquet ``files`` on Spark with each row's number in its file (``_kl_row``, from
-    Spark's hidden ``_metadata.row_index``) and, when there are several, its file
+    Spark's hidden ``_metadata.row_index``) and, when there are several (read from the
+    folder ``base``, whose partition folders below become columns), its file
     (``filename``, the path as DuckDB gives it): the quarantine then says where each
     rejected row is, as on DuckDB."""
     from pyspark.sql import functions as F
 
-    frame = con._session.read.parquet(*files)
+    reader = con._session.read
+    if base is not None:
+        reader = reader.option("basePath", str(base))
+    frame = reader.parquet(*files)
     extra = [(F.col("_metadata.row_index") + 1).alias(rules.ROW)]
-    if several:  # file:///a%20b/x.parquet -> /a b/x.parquet
+    if base is not None:  # file:///a%20b/x.parquet -> /a b/x.parquet
         where = F.regexp_replace(F.col("_metadata.file_path"), "^file:(//)?", "")
         extra.append(F.url_decode(where).alias("filename"))
     name = f"kamlab_parquet_{uuid.uuid4().hex}"
@@ -347,8 +370,8 @@ def _parquet_files(source) -> bool:
     path = Path(text)
     if any(ch in text for ch in "*?["):
         return Path(text).suffix.lower() in PARQUET_SUFFIXES
-    if path.is_dir():
-        return any(p.suffix.lower() in PARQUET_SUFFIXES for p in path.iterdir())
+    if path.is_dir():  # nested folders too: a partitioned dataset (region=EU/part-0.parquet)
+        return any(p.suffix.lower() in PARQUET_SUFFIXES for p in files_of(path))
     return path.suffix.lower() in PARQUET_SUFFIXES and path.is_file() and path.stat().st_size > 0
 
 
