@@ -413,7 +413,6 @@ def test_an_accounts_column_becomes_numbers_exactly_as_pandas_reads_it(cells, dt
         pd.testing.assert_series_equal(got, expected, check_exact=True)
 
 
-
 _PLAIN_AMOUNTS = st.one_of(
     st.none(),
     st.integers(-(10**14), 10**14).map(str),
