@@ -70,20 +70,19 @@ def _steady(values: pd.Series) -> pd.Series:
     return (values / quantum).round() * quantum
 
 
+# Ranks are taken over the known values with the unknown kept in place (NaN ranks NaN),
+# not over a subset reindexed back: at 1M accounts each reindex is a hash of every id.
 def _percentile(values: pd.Series) -> pd.Series:
-    known = _steady(values.dropna())
-    if len(known) < 2:
+    known = int(values.notna().sum())
+    if known < 2:
         return values.where(values.isna(), (SCALE[0] + SCALE[1]) / 2)
-    rank = known.rank(method="average")
-    score = 1 + 9 * (rank - 1) / (len(known) - 1)
-    return score.reindex(values.index)
+    rank = _steady(values).rank(method="average")
+    return 1 + 9 * (rank - 1) / (known - 1)
 
 
 def _deciles(values: pd.Series) -> pd.Series:
-    known = _steady(values.dropna())
-    rank = known.rank(method="min")
-    score = 1 + np.floor(10 * (rank - 1) / max(len(known), 1))
-    return score.reindex(values.index)
+    rank = _steady(values).rank(method="min")
+    return 1 + np.floor(10 * (rank - 1) / max(int(values.notna().sum()), 1))
 
 
 def _linear(values: pd.Series, low: float | None, high: float | None) -> pd.Series:
@@ -157,6 +156,9 @@ def score_group(
     """Score every factor of ``group`` and combine them by weight (see the module doc)."""
     factors = criteria.factors(group)
     notes: list[str] = []
+    if accounts is not None:  # the judgement columns lined up with the accounts once
+        judged = {f.judgement for f in (*factors, *criteria.fallback.get(group, ()))}
+        accounts = accounts[[c for c in accounts.columns if c in judged]].reindex(measures.index)
     if any(f.measure == "potential" for f in factors) and peers_only_potential(measures):
         notes.append(
             f"{group}: potential left out: with no share of wallet or industry in the "
