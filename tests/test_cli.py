@@ -35,6 +35,26 @@ def test_validate_prints_the_recognised_mapping(write, capsys):
     assert "account_id <- 'CustomerID' (recognised)" in out
 
 
+SUPERSTORE = (  # the layout of a widely used retail sample: order lines with a profit
+    "Row ID,Order ID,Order Date,Customer ID,Customer Name,Product ID,Sales,Quantity,Profit\n"
+    "1,CA-2016-152156,11/8/2016,CG-12520,Claire Gute,FUR-BO-10001798,261.96,2,41.9136\n"
+)
+
+
+def test_a_line_profit_column_is_recognised_as_the_gross_margin(write, capsys):
+    main(["validate", str(write("superstore.csv", SUPERSTORE))])
+    out = capsys.readouterr().out
+    for role, column in [
+        ("account_id", "Customer ID"),
+        ("date", "Order Date"),
+        ("revenue", "Sales"),
+        ("order_id", "Order ID"),
+        ("gross_margin", "Profit"),
+        ("account_name", "Customer Name"),
+    ]:
+        assert f"{role} <- '{column}' (recognised)" in out
+
+
 def test_summarize_writes_summary_panel_and_quarantine(write, tmp_path):
     out = tmp_path / "s.csv"
     code = main(

@@ -72,7 +72,7 @@ TRANSACTION_ROLES: dict[str, list[str]] = {
     "product_id": ["product_id", "productid", "stockcode", "stock_code", "sku", "product", "item"],
     "unit_cost": ["unit_cost", "unitcost", "cost_each"],
     "cost": ["cost", "line_cost", "cogs", "cost_of_goods"],
-    "gross_margin": ["gross_margin", "margin", "gross_profit"],
+    "gross_margin": ["gross_margin", "margin", "gross_profit", "profit", "line_profit"],
     "account_name": ["account_name", "customer_name", "company", "company_name", "client_name"],
 }
 """Roles of a transactions file with the column names recognised for each, best first."""
