@@ -978,13 +978,14 @@ def describe_watch_lists(
     lists = watch_lists(value, band=band or WATCH_BANDS)
     low, high = lists.band
     settled = getattr(value.model, "converged_", True)
-    if lists.at_risk.empty and lists.likely_lost.empty and not settled:
+    everyone_alive = bool((value.table["probability_alive"] >= high).all())
+    if lists.at_risk.empty and lists.likely_lost.empty and everyone_alive and not settled:
         return (
             "No watch list: the purchase model did not settle on these data and puts "
-            f"P(alive) above {high:.0%} for every account with value at risk, so it cannot "
-            "tell which accounts are going quiet. Account health (days since the last "
-            "purchase against each account's own rhythm), in the portfolio section, shows "
-            "them instead."
+            f"P(alive) at {high:.0%} or more for every account, so it cannot tell which "
+            "accounts are going quiet. Account health (days since the last purchase "
+            "against each account's own rhythm), in the portfolio section, shows them "
+            "instead."
         )
     cases = (
         (
