@@ -26,7 +26,6 @@ from engines import TIMINGS, order_lines, write_parquet
 
 from kamlab import read_accounts, read_transactions, summarize
 from kamlab.cli import main
-from kamlab.errors import InputError
 from kamlab.portfolio.global_accounts import roll_up
 from kamlab.summary import period_panel
 
@@ -269,18 +268,6 @@ def test_a_partitioned_folder_reads_its_partition_columns_alike_on_both_engines(
     )
     pd.testing.assert_frame_equal(on_spark, on_duckdb)
     assert on_duckdb.loc["A1", ["frequency", "recency"]].tolist() == [1, 63.0]
-
-
-def test_a_folder_partitioned_two_ways_is_refused_in_one_line(tmp_path):
-    """A file beside the partition folders has no partition value to give: refused, naming
-    a file of each layout, before any engine reads (DuckDB would fail in its binder)."""
-    day = pd.Timestamp("2026-03-02")
-    root = _partitioned(
-        tmp_path, {"shard=0": [("A1", day, 10.0)]}, ["account_id", "date", "revenue"]
-    )
-    write_parquet(pd.read_parquet(root / "shard=0" / "part-0.parquet"), root / "loose.parquet")
-    with pytest.raises(InputError, match=r"partitioned differently .*loose.parquet by nothing"):
-        read_transactions(str(root), today=TODAY)
 
 
 @pytest.mark.parametrize(

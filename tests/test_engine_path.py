@@ -159,6 +159,47 @@ def test_a_folder_or_glob_of_csv_files_is_one_input(tmp_path, as_csv):
     assert any("README.md" in note for note in kl.read_transactions(folder, today=TODAY).notes)
 
 
+@pytest.mark.parametrize("suffix", ["csv", "parquet"])
+def test_a_partitioned_folders_key_value_names_are_columns(tmp_path, suffix):
+    """orders/month=.../region=.../part.csv: month and region are columns of every line,
+    text or Parquet alike (values URL-decoded); the same line in two regions is two lines,
+    and a date held only in the folder names is the lines' date."""
+    root = tmp_path / "orders"
+    lines = LINES.iloc[[2, 6]].drop(columns="date")  # two lines no rule refuses
+    for month, region in [("2026-03-02", "EU"), ("2026-03-02", "North%20America")]:
+        folder = root / f"month={month}" / f"region={region}"
+        folder.mkdir(parents=True)
+        write = lines.to_csv if suffix == "csv" else lines.to_parquet
+        write(folder / f"part.{suffix}", index=False)
+    tx = kl.read_transactions(root, columns={"date": "month"}, today=TODAY)
+    assert tx.counts() == {"read": 4, "accepted": 4, "quarantined": 0, "by_reason": {}}
+    lines_read = tx.data
+    assert set(lines_read["date"]) == {pd.Timestamp("2026-03-02")}
+    assert len(lines_read) == 4  # the same two lines in two regions: not duplicates
+
+
+@pytest.mark.parametrize("suffix", ["csv", "parquet"])
+@pytest.mark.parametrize(
+    "folders, message",
+    [
+        (["region=EU", "."], r"partitioned differently .*part\.\w+ by nothing"),
+        (["account_id=A1"], "has a column 'account_id' and sits in a account_id=... folder"),
+    ],
+)
+def test_a_folder_partitioned_two_ways_or_by_its_own_column_is_refused(
+    tmp_path, folders, message, suffix
+):
+    """A file beside the partition folders has no value to give; a folder named after a
+    column of its files would give that column two values."""
+    root = tmp_path / "orders"
+    for folder in folders:
+        (root / folder).mkdir(parents=True, exist_ok=True)
+        write = LINES.iloc[:4].to_csv if suffix == "csv" else LINES.iloc[:4].to_parquet
+        write(root / folder / f"part.{suffix}", index=False)
+    with pytest.raises(kl.InputError, match=message):
+        kl.read_transactions(root, today=TODAY)
+
+
 def test_a_malformed_line_or_a_repeat_in_a_later_csv_file_is_named_with_its_file(tmp_path):
     folder = tmp_path / "parts"
     folder.mkdir()

@@ -596,6 +596,40 @@ def root_of(source: str | Path) -> Path:
     return Path(source) if Path(source).is_dir() else _glob_root(Path(source))
 
 
+def partitions(files: list, base: Path) -> list[dict[str, str]]:
+    """Each file's ``key=value`` folder names below ``base`` (a partitioned dataset:
+    ``region=EU/part-0.csv`` -> ``{"region": "EU"}``, values URL-decoded as DuckDB and
+    Spark decode them); an error unless every file has the same keys (a file beside the
+    partition folders has no value to give)."""
+    from urllib.parse import unquote
+
+    found = []
+    for file in files:
+        folders = Path(file).relative_to(base).parent.parts
+        pairs = (part.split("=", 1) for part in folders if "=" in part)
+        found.append({key: unquote(value) for key, value in pairs})
+    layouts = {tuple(keys): str(file) for keys, file in zip(found, files, strict=True)}
+    if len(layouts) > 1:
+        (a, first), (b, second) = list(layouts.items())[:2]
+        raise InputError(
+            f"{base}: its files are partitioned differently ({first} by "
+            f"{', '.join(a) or 'nothing'}, {second} by {', '.join(b) or 'nothing'}); put "
+            "every file under the same key=value folders, or read one part at a time"
+        )
+    return found
+
+
+def refuse_partition_clash(file, values: dict[str, str], columns) -> None:
+    """An error when ``file`` has a column its partition folders also give (``values``, of
+    :func:`partitions`): the column would have two values."""
+    clash = sorted(set(values) & set(columns))
+    if clash:
+        raise InputError(
+            f"{file}: has a column {clash[0]!r} and sits in a {clash[0]}=... folder; rename "
+            "the column or the folder"
+        )
+
+
 def _glob_root(pattern: Path) -> Path:
     """The folder a glob starts from: its parts before the first with a wildcard."""
     fixed = []

@@ -5,7 +5,9 @@ encoding, separator, header and malformed lines), and the files are stacked in n
 so that a line repeating a line of an earlier file is a ``duplicate_line``. Rows keep their
 numbers within their file, and the quarantine names each row's file (``filename``), as it
 does for several Parquet files. The files must have the same columns (in any order);
-files of other kinds in a folder (a README, a workbook) are left out with a note.
+files of other kinds in a folder (a README, a workbook) are left out with a note. In a
+partitioned folder (``region=EU/part-0.csv``) the ``key=value`` folder names below the
+folder read are columns, as they are for Parquet files.
 """
 
 from __future__ import annotations
@@ -22,7 +24,10 @@ from kamlab.io.files import (
     PARQUET_SUFFIXES,
     RawTable,
     files_of,
+    partitions,
     read_table,
+    refuse_partition_clash,
+    root_of,
 )
 
 TEXT_SUFFIXES = {".csv", ".tsv", ".txt"}
@@ -77,7 +82,11 @@ def read_text_files(source: str | Path, **options) -> RawTable:
     :func:`~kamlab.io.files.read_table` takes them) and stacked: one :class:`RawTable`
     whose ``rows`` are numbers within each file and ``files`` each row's file."""
     paths, left_out = text_files(source)
+    keys = partitions(paths, root_of(source))  # key=value folders: columns, as for Parquet
     parts = {str(path): read_table(path, **options) for path in paths}
+    for part, values in zip(parts.values(), keys, strict=True):
+        refuse_partition_clash(part.source, values, part.frame.columns)
+        part.frame = part.frame.assign(**values)
     first, *rest = parts.items()
     columns = list(first[1].frame.columns)
     if FILE_COLUMN in columns:
@@ -99,14 +108,14 @@ def read_text_files(source: str | Path, **options) -> RawTable:
         shown = ", ".join(p.name for p in left_out[:5]) + (", ..." if len(left_out) > 5 else "")
         notes.append(f"{len(left_out)} file(s) that are not delimited text left out: {shown}")
     malformed = []
-    for name, part in parts.items():
+    for (name, part), values in zip(parts.items(), keys, strict=True):
         notes += [f"{Path(name).name}: {note}" for note in part.notes]
         if part.encoding and part.encoding != "utf-8":
             notes.append(f"{Path(name).name}: not valid UTF-8; read as {part.encoding}")
         if part.malformed is not None and len(part.malformed):
             malformed.append(
                 part.malformed.reindex(columns=["row", "line", "detail", *columns]).assign(
-                    **{FILE_COLUMN: name}
+                    **values, **{FILE_COLUMN: name}
                 )
             )
     stacked = parts.values()

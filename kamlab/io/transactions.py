@@ -63,7 +63,9 @@ from kamlab.io.files import (
     RawTable,
     files_of,
     parquet_fields,
+    partitions,
     read_table,
+    refuse_partition_clash,
     root_of,
 )
 from kamlab.io.mapping import TRANSACTION_ROLES, ColumnMapping, resolve_mapping
@@ -320,14 +322,13 @@ def _typed_source(source, engine, table, names):
     files = sorted(glob.glob(_parquet_glob(path), recursive=True))
     if not files:
         raise InputError(f"{path}: no Parquet files found")
-    for file in files:
-        parquet_fields(Path(file))
     several = Path(path).is_dir() or any(ch in path for ch in "*?[")
     # A partitioned dataset's folder names below the folder read (region=EU/...) are
     # columns on both engines; a single file, or the folders above, add none.
     base = root_of(path) if several else None
-    if several:
-        _check_partitions(files, base)
+    keys = partitions(files, base) if several else [{}] * len(files)
+    for file, values in zip(files, keys, strict=True):
+        refuse_partition_clash(file, values, [f.name for f in parquet_fields(Path(file))])
     if engine in (None, "duckdb"):
         found = con.read_parquet(
             _parquet_glob(path), file_row_number=True, filename=several, hive_partitioning=several
@@ -338,22 +339,6 @@ def _typed_source(source, engine, table, names):
     else:
         found = _spark_parquet(con, files, base)
     return found, path, ["filename"] if several else []
-
-
-def _check_partitions(files: list[str], base: Path) -> None:
-    """An error unless every file sits in the same ``key=value`` folders below ``base``
-    (``region=EU/part-0.parquet`` beside ``part-1.parquet`` has no region to give)."""
-    layouts: dict[tuple, str] = {}
-    for file in files:
-        folders = Path(file).relative_to(base).parent.parts
-        layouts.setdefault(tuple(p.split("=", 1)[0] for p in folders if "=" in p), file)
-    if len(layouts) > 1:
-        (a, first), (b, second) = list(layouts.items())[:2]
-        raise InputError(
-            f"{base}: its Parquet files are partitioned differently ({first} by "
-            f"{', '.join(a) or 'nothing'}, {second} by {', '.join(b) or 'nothing'}); put "
-            "every file under the same key=value folders, or read one part at a time"
-        )
 
 
 def _partition_keys(folder: Path | None) -> list[str]:
