@@ -12,6 +12,7 @@ from kamlab.datasets import make_sample
 from kamlab.errors import InputError
 from kamlab.models import BetaGeo, GammaGamma, ParetoNBD, ShiftedBetaGeometric
 from kamlab.presentation import value as rt
+from kamlab.presentation.tables import for_reader
 from kamlab.value.clv import clv_inputs, customer_value
 from kamlab.value.uplift import retention_uplift
 
@@ -397,6 +398,17 @@ def test_watch_tables_to_call_and_to_win_back_are_named_and_rounded(portfolio):
         assert (table["value_at_risk"] == table["value_at_risk"].round(0)).all()
     assert tables.at_risk["probability_alive"].between(0.2, 0.8).all()
     assert (tables.likely_lost["probability_alive"] < 0.2).all()
+
+
+def test_a_tiny_p_alive_in_a_watch_list_reads_below_one_percent_not_zero(portfolio):
+    """Rounded before formatting, P(alive) 0.003 would read 0%: a certainty no purchase
+    model gives."""
+    tables = rt.watch_tables(portfolio["value"], portfolio["names"], top=50)
+    lost = tables.likely_lost
+    tiny = lost[lost["probability_alive"] < 0.005]
+    assert len(tiny) and (tiny["probability_alive"] > 0).all()
+    shown = for_reader(tiny, columns=["probability_alive"], index=False).frame
+    assert set(shown["P(alive)"]) == {"<1%"}
 
 
 def test_describe_watch_lists_counts_every_account_of_each_list(portfolio):

@@ -947,9 +947,11 @@ def watch_tables(value, names: pd.Series | None = None, top: int = 10, band=None
     """The two watch lists to act on (:func:`kamlab.value.churn.watch_lists`), each the
     first ``top`` accounts by value at risk with names, in :data:`WATCH_TABLE_COLUMNS`:
     ``.at_risk`` (a call can still save them) and ``.likely_lost`` (a win-back); money
-    rounded to whole units, probabilities to 2 decimals, time since the last purchase
-    (in the summary's time unit, weeks for the report) to 1. ``band``: the P(alive)
-    band of ``at risk`` (default :data:`kamlab.value.churn.WATCH_BANDS`)."""
+    rounded to whole units, time since the last purchase (in the summary's time unit, weeks
+    for the report) to 1. P(alive) is left as it is: the reader's format shows a tiny one
+    as ``<1%``, where rounding first would show ``0%``, a certainty the model never
+    gives. ``band``: the P(alive) band of ``at risk`` (default
+    :data:`kamlab.value.churn.WATCH_BANDS`)."""
     from dataclasses import replace
 
     from kamlab.value.churn import WATCH_BANDS, watch_lists
@@ -959,7 +961,7 @@ def watch_tables(value, names: pd.Series | None = None, top: int = 10, band=None
     def shaped(table: pd.DataFrame) -> pd.DataFrame:
         table = table.assign(account_name=names_for(table.index, names))
         table = table[[c for c in WATCH_TABLE_COLUMNS if c in table.columns]]
-        decimals = {"probability_alive": 2, "value_at_risk": 0, "clv": 0}
+        decimals = {"value_at_risk": 0, "clv": 0}
         return table.round({**decimals, "time_since_last_purchase": 1})
 
     return replace(lists, at_risk=shaped(lists.at_risk), likely_lost=shaped(lists.likely_lost))
