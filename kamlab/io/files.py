@@ -596,18 +596,20 @@ def root_of(source: str | Path) -> Path:
     return Path(source) if Path(source).is_dir() else _glob_root(Path(source))
 
 
+def key_values(folders) -> dict[str, str]:
+    """The ``key=value`` names among the folder names ``folders``, values URL-decoded."""
+    from urllib.parse import unquote
+
+    pairs = (part.split("=", 1) for part in folders if "=" in part)
+    return {key: unquote(value) for key, value in pairs}
+
+
 def partitions(files: list, base: Path) -> list[dict[str, str]]:
     """Each file's ``key=value`` folder names below ``base`` (a partitioned dataset:
     ``region=EU/part-0.csv`` -> ``{"region": "EU"}``, values URL-decoded as DuckDB and
     Spark decode them); an error unless every file has the same keys (a file beside the
     partition folders has no value to give)."""
-    from urllib.parse import unquote
-
-    found = []
-    for file in files:
-        folders = Path(file).relative_to(base).parent.parts
-        pairs = (part.split("=", 1) for part in folders if "=" in part)
-        found.append({key: unquote(value) for key, value in pairs})
+    found = [key_values(Path(file).relative_to(base).parent.parts) for file in files]
     layouts = {tuple(keys): str(file) for keys, file in zip(found, files, strict=True)}
     if len(layouts) > 1:
         (a, first), (b, second) = list(layouts.items())[:2]

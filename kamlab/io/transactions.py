@@ -62,6 +62,7 @@ from kamlab.io.files import (
     PARQUET_SUFFIXES,
     RawTable,
     files_of,
+    key_values,
     parquet_fields,
     partitions,
     read_table,
@@ -334,16 +335,12 @@ def _typed_source(source, engine, table, names):
             _parquet_glob(path), file_row_number=True, filename=several, hive_partitioning=several
         )
         found = found.mutate(**{rules.ROW: found.file_row_number + 1}).drop("file_row_number")
-        above = [c for c in _partition_keys(base) if c in found.columns]  # DuckDB reads them
+        # DuckDB also reads the key=value folders above the one given: not columns
+        above = [c for c in key_values(base.parts if base else ()) if c in found.columns]
         found = found.drop(*above) if above else found
     else:
         found = _spark_parquet(con, files, base)
     return found, path, ["filename"] if several else []
-
-
-def _partition_keys(folder: Path | None) -> list[str]:
-    """The keys of the ``key=value`` folder names of ``folder``'s own path."""
-    return [part.split("=", 1)[0] for part in (folder.parts if folder else ()) if "=" in part]
 
 
 def _spark_parquet(con, files: list[str], base: Path | None):

@@ -457,7 +457,8 @@ def assess_stages(
     )
 
     if rows is not None:  # every account is checked and scored above; these are worded
-        keep = pd.Index(rows).unique().get_indexer(frame.index) >= 0  # not isin: see measures
+        # a hash lookup: Index.isin on Arrow ids builds a Python object per id
+        keep = pd.Index(rows).unique().get_indexer(frame.index) >= 0
         out, score, change, fell, declining = (
             x[keep] for x in (out, score, change, fell, declining)
         )
