@@ -259,3 +259,17 @@ def test_running_a_notebook_in_a_kept_kernel_leaves_this_process_where_it_is(tmp
         run.join()
     assert seen == {here} and os.getcwd() == here
     assert _printed(tmp_path / "out.ipynb").strip() == str(folder)  # the kernel runs there
+
+
+def test_the_executed_notebook_is_written_once_when_it_ends(tmp_path):
+    """Not after every cell (papermill's default, 2.4 s of the 100k-account report): a cell
+    does not find it on disk; after the run it holds every cell's output, and after a
+    timeout it names the cell that was running (test_report checks the message)."""
+    from kamlab.publish.runner import execute_notebook
+
+    target = tmp_path / "out.ipynb"
+    nb = _notebook(
+        tmp_path / "in.ipynb", "print('first')", f"import os\nprint(os.path.exists({str(target)!r}))"
+    )
+    execute_notebook(nb, target, {}, tmp_path)
+    assert _printed(target).split() == ["first", "False"]
