@@ -186,3 +186,14 @@ def test_contract_value_is_margin_times_derl():
     )
     with pytest.raises(InputError, match="whole numbers"):
         contract_value(sbg, pd.Series([-1]), 1.0)
+
+
+def test_accounts_with_the_same_posterior_are_valued_once_and_get_it_back():
+    """The distinct rows behind _on_unique: each row is its distinct row, none repeats
+    (a missing value is a value like any other)."""
+    from kamlab.value.clv import _distinct_rows
+
+    rows = np.array([[1.0, 2.0], [3.0, np.nan], [1.0, 2.0], [3.0, np.nan], [1.0, 2.5]])
+    distinct, inverse = _distinct_rows(rows)
+    assert len(distinct) == 3
+    np.testing.assert_array_equal(distinct[inverse], rows)

@@ -269,7 +269,9 @@ def test_the_executed_notebook_is_written_once_when_it_ends(tmp_path):
 
     target = tmp_path / "out.ipynb"
     nb = _notebook(
-        tmp_path / "in.ipynb", "print('first')", f"import os\nprint(os.path.exists({str(target)!r}))"
+        tmp_path / "in.ipynb",
+        "print('first')",
+        f"import os\nprint(os.path.exists({str(target)!r}))",
     )
     execute_notebook(nb, target, {}, tmp_path)
     assert _printed(target).split() == ["first", "False"]

@@ -226,11 +226,21 @@ def _on_unique(fn, t, post: dict) -> np.ndarray:
     """``fn(t, post)`` computed once per distinct posterior (accounts sharing x and T)."""
     keys = [k for k, v in post.items() if k not in ("index", "p_alive", "x")]
     stacked = np.column_stack([post[k] for k in keys])
-    uniq, inverse = np.unique(stacked, axis=0, return_inverse=True)
+    uniq, inverse = _distinct_rows(stacked)
     if len(uniq) > 0.7 * len(stacked):
         return fn(t, post)
     reduced = {k: uniq[:, j] for j, k in enumerate(keys)}
-    return fn(t, reduced)[inverse.ravel()]
+    return fn(t, reduced)[inverse]
+
+
+def _distinct_rows(stacked: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct rows of a 2-D array and, for each row, the index of its distinct row:
+    a hash group-by (``np.unique(axis=0)`` sorts the rows: 6x slower at 100k rows)."""
+    frame = pd.DataFrame(stacked)
+    # sort=False numbers the groups in the order they first appear
+    inverse = frame.groupby(list(frame.columns), sort=False, dropna=False).ngroup().to_numpy()
+    first = pd.Series(inverse).drop_duplicates().index.to_numpy()  # row of group 0, 1, ...
+    return stacked[first], inverse
 
 
 BLOCK_CELLS = 2_000_000
