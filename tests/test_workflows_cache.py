@@ -69,3 +69,27 @@ def test_a_folder_or_glob_is_known_by_its_files_names_and_contents(tmp_path):
     (one / "b.csv").rename(one / "c.csv")
     assert content_key(one) != content_key(str(tmp_path / "one" / "a.csv"))
     assert content_key(one, None)[1] == "none"
+
+
+def test_in_a_run_a_files_content_is_read_once_and_a_changed_file_again(monkeypatch, tmp_path):
+    """Every notebook keys its results by the inputs' contents: within a report run the
+    digest is kept under the file's size and modification time, so a notebook does not
+    read the file again, and a file changed since is read again."""
+    import os
+
+    from kamlab.io import files
+    from kamlab.workflows.cache import content_key
+
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path / "cache"))
+    data = tmp_path / "tx.csv"
+    data.write_text("account_id,date\nA1,2026-01-01\n")
+    reads = []
+    real = files.content_sha256
+    monkeypatch.setattr(
+        "kamlab.workflows.cache.content_sha256", lambda p: reads.append(p) or real(p)
+    )
+    first = content_key(data)
+    assert content_key(data) == first and len(reads) == 1
+    data.write_text("account_id,date\nA2,2026-01-01\n")
+    os.utime(data, ns=(0, 1))  # same size: the modification time tells
+    assert content_key(data) != first and len(reads) == 2
