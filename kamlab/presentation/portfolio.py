@@ -126,6 +126,17 @@ def exit_candidates(table: pd.DataFrame) -> pd.DataFrame:
     return out[[c for c in columns if c in out.columns]]
 
 
+def _rows_of(history: pd.DataFrame | None, account) -> pd.DataFrame | None:
+    """The account's rows of the history (indexed by period), or None: a lookup in the
+    index, not a scan of every account's rows for each page."""
+    if history is None:
+        return None
+    try:
+        return history.xs(account, level="account_id")
+    except KeyError:
+        return None
+
+
 def account_page(
     account,
     table: pd.DataFrame,
@@ -172,8 +183,9 @@ def account_page(
         lines.append(f"| potential, margin a year{basis} | {money(row['potential'], currency)} |")
     if bool(row.get("prospect", False)):
         lines.append("| prospect | no purchase yet |")
-    if history is not None and account in history.index.get_level_values("account_id"):
-        lines += ["", *history_table(history.xs(account, level="account_id"), currency)]
+    own = _rows_of(history, account)
+    if own is not None:
+        lines += ["", *history_table(own, currency)]
     found = [] if risks is None else list(risks.loc[risks["account_id"] == account, "detail"])
     lines += [
         "",
