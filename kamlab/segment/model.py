@@ -70,7 +70,7 @@ from sklearn.base import BaseEstimator
 from sklearn.cluster import KMeans
 from sklearn.decomposition import PCA
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.metrics import adjusted_rand_score, calinski_harabasz_score, silhouette_score
+from sklearn.metrics import adjusted_rand_score, calinski_harabasz_score
 from sklearn.mixture import GaussianMixture
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.validation import check_is_fitted
@@ -83,6 +83,7 @@ from kamlab.segment.naming import (
     segment_percentiles,
     sets_apart,
 )
+from kamlab.segment.silhouette import mean_silhouettes
 
 __all__ = [
     "DEFAULT_FEATURES",
@@ -475,20 +476,24 @@ class Segmenter(BaseEstimator):
                 self._fit_notes.append(note)
         return model
 
-    def _scores(self, k: int, model, Z: np.ndarray, seed: int) -> dict:
-        labels = model.predict(Z)
+    def _scores(self, k: int, model, Z: np.ndarray, labels: np.ndarray) -> dict:
+        """The row of :attr:`scores_` for ``k`` but its silhouette (:meth:`_silhouettes`)."""
         row = {"k": k, "silhouette": np.nan, "calinski_harabasz": np.nan}
         if 2 <= len(np.unique(labels)) <= len(Z) - 1:
-            sample = self.silhouette_samples if len(Z) > self.silhouette_samples else None
-            row["silhouette"] = float(
-                silhouette_score(Z, labels, sample_size=sample, random_state=seed)
-            )
             row["calinski_harabasz"] = float(calinski_harabasz_score(Z, labels))
         if self.method == "kmeans":
             row["inertia"] = float(model.inertia_)
         else:
             row["bic"] = float(model.bic(Z))
         return row
+
+    def _silhouettes(self, Z, labellings, table: pd.DataFrame, seed: int) -> np.ndarray:
+        """Each k's mean silhouette, on a sample of :attr:`silhouette_samples` accounts when
+        there are more (NaN where the k has no Calinski-Harabasz index either: one cluster
+        found, or as many as accounts)."""
+        sample = self.silhouette_samples if len(Z) > self.silhouette_samples else None
+        found = mean_silhouettes(Z, labellings, sample_size=sample, seed=seed)
+        return np.where(table["calinski_harabasz"].notna(), found, np.nan)
 
     def _choose(self, table: pd.DataFrame) -> tuple[int, str]:
         """The k the rule picks, and the rule in words."""
@@ -559,12 +564,14 @@ class Segmenter(BaseEstimator):
         sampled = n > self.max_samples
         scan = np.sort(rng.choice(n, self.max_samples, replace=False)) if sampled else None
         Zs = Z[scan] if sampled else Z
-        rows, models = [], {}
+        rows, models, labellings = [], {}, []
         for k in self._bar(ks, "choosing k", len(ks)):
             model = self._fit_model(k, seed, Zs)
-            rows.append(self._scores(k, model, Zs, seed))
+            labellings.append(model.predict(Zs))
+            rows.append(self._scores(k, model, Zs, labellings[-1]))
             models[k] = model
         table = pd.DataFrame(rows)
+        table["silhouette"] = self._silhouettes(Zs, labellings, table, seed)
         self.k_, self.rule_ = self._choose(table) if not fixed else (ks[0], "fixed")
         table["chosen"] = table["k"] == self.k_
         self.scores_ = table.set_index("k")
