@@ -224,14 +224,16 @@ class WarmKernels:
         from jupyter_client.manager import AsyncKernelManager  # the kind nbclient drives
 
         for attempt in range(1, KERNEL_STARTS + 1):
-            km = AsyncKernelManager(kernel_name="python3")
+            km = AsyncKernelManager(
+                kernel_name="python3", client_class=f"{__name__}.KeptKernelClient"
+            )
             run_sync(km.start_kernel)(
                 cwd=str(self.cwd), extra_arguments=KERNEL_OPTIONS, env={**os.environ, **self.env}
             )
             with self._lock:
                 self._all.append(km)
             try:
-                _run_code(km, self.prime, timeout_s=120)
+                _run_code(km, self.prime, timeout_s=120, started=False)
             except Exception:
                 self.release(km, reuse=False)
                 if attempt == KERNEL_STARTS:
@@ -241,16 +243,69 @@ class WarmKernels:
         raise AssertionError("unreachable")
 
 
-def _run_code(km, code: str, timeout_s: float = 60) -> None:
-    """Run ``code`` in ``km``'s kernel; raise if it fails."""
+@functools.cache
+def _kept_kernel_client():
+    """``KeptKernelClient``: the client nbclient uses for a kept kernel (:class:`WarmKernels`),
+    which waits for the kernel's answer but not 0.2 s more, once per notebook. Made when
+    first asked for: jupyter_client is imported by runs only."""
+    from queue import Empty
+
+    from jupyter_client.asynchronous import AsyncKernelClient
+
+    class Client(AsyncKernelClient):
+        async def wait_for_ready(self, timeout: float | None = None) -> None:
+            # jupyter_client's, without its last step: reading the output channel until it
+            # has been silent for 0.2 s. The kernel's answer to kernel_info, and the status
+            # its output channel carries for it, show the client connected; a message left
+            # over is one nbclient passes by (it reads only its own cells' messages).
+            limit = 60.0 if timeout is None else timeout
+            deadline = time.monotonic() + limit
+            while True:
+                self.kernel_info()
+                try:
+                    reply = await self.shell_channel.get_msg(timeout=1)
+                except Empty:
+                    reply = None
+                if reply is not None and reply["msg_type"] == "kernel_info_reply":
+                    try:
+                        await self.iopub_channel.get_msg(timeout=0.2)
+                    except Empty:
+                        pass  # not connected yet: ask again
+                    else:
+                        self._handle_kernel_info_reply(reply)
+                        return
+                if not await self._async_is_alive():
+                    raise RuntimeError(_DIED_AT_START)
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"Kernel didn't respond in {limit:g} seconds")
+
+    return Client
+
+
+def __getattr__(name: str):  # the kernel manager imports KeptKernelClient by its name
+    if name == "KeptKernelClient":
+        return _kept_kernel_client()
+    raise AttributeError(name)
+
+
+def _run_code(km, code: str, timeout_s: float = 60, *, started: bool = True) -> None:
+    """Run ``code`` in ``km``'s kernel; raise if it fails. ``started``: the kernel has run
+    code before, so it is not waited for (a new client's wait for a kernel flushes its
+    output channel for 0.2 s): the execution's reply is read, its output not listened to."""
     from jupyter_client.blocking import BlockingKernelClient
 
     kc = BlockingKernelClient()
     kc.load_connection_info(km.get_connection_info())
-    kc.start_channels()
+    kc.start_channels(iopub=not started, stdin=False, hb=not started)
     try:
-        kc.wait_for_ready(timeout=timeout_s)
-        reply = kc.execute_interactive(code, timeout=timeout_s, output_hook=lambda msg: None)
+        if not started:
+            kc.wait_for_ready(timeout=timeout_s)
+        asked = kc.execute(code, store_history=False, allow_stdin=False)
+        deadline = time.monotonic() + timeout_s
+        while (reply := kc.get_shell_msg(timeout=max(deadline - time.monotonic(), 0.01))) and (
+            reply["parent_header"].get("msg_id") != asked
+        ):
+            pass
     finally:
         kc.stop_channels()
     if reply["content"]["status"] != "ok":
