@@ -29,7 +29,8 @@ lines / 1M accounts (``--accounts 1M``), on the 2-core reference machine: the no
 share the accepted lines once per run as Parquet opened in DuckDB
 (:func:`kamlab.workflows.cache.share_lines`), so no kernel holds them in pandas.
 ``KAMLAB_REPORT_JOBS=1`` (or ``--jobs 1``) runs one notebook at a time, as the report
-does by itself above 3M accepted lines (``kamlab.report.ONE_AT_A_TIME_LINES``).
+does by itself above 500k accepted lines (``kamlab.report.ONE_AT_A_TIME_LINES``), so at
+both sizes.
 ``--input parquet`` reads ``transactions_v2.parquet``, the CSV's lines typed by DuckDB
 (:func:`as_parquet`): the input for ``--accounts 1M``, as a warehouse-scale user has
 Parquet or a database table, and the reader then types and validates in the engine.

@@ -208,11 +208,13 @@ def report_spec(folder: Path | None = None) -> ReportSpec:
     )
 
 
-ONE_AT_A_TIME_LINES = 3_000_000
+ONE_AT_A_TIME_LINES = 500_000
 """Above this many accepted lines the report runs one notebook at a time unless jobs are
 given (``jobs``, ``--jobs`` or ``$KAMLAB_REPORT_JOBS``): each kernel then holds per-account
-tables of gigabytes (at 10M lines / 1M accounts a kernel peaked at 4.9 GB, two at once at
-8.2 GB; at 1M lines / 100k accounts two at once peak at about 2 GB in all, one at 1.2 GB)."""
+tables of hundreds of megabytes or more, and two at once cost more memory than the time
+they save is worth (at 1M lines / 100k accounts, 2026-12-05: one at a time 57 s and
+1.05 GB for the whole run, two at once about 50 s and 1.58 GB; at 10M lines / 1M accounts
+one kernel peaks at 3.4 GiB, two at once took 8.2 GB)."""
 
 
 def default_jobs(lines: int | None = None) -> int:

@@ -534,7 +534,7 @@ def test_large_data_run_one_notebook_at_a_time_unless_jobs_are_given(monkeypatch
     monkeypatch.delenv(report.JOBS_ENV, raising=False)
     monkeypatch.setattr(report.os, "cpu_count", lambda: 2)
     assert report.default_jobs() == 2
-    assert report.default_jobs(report.ONE_AT_A_TIME_LINES) == 2  # 1M lines: two at once
-    assert report.default_jobs(report.ONE_AT_A_TIME_LINES + 1) == 1  # 10M lines: one
+    assert report.default_jobs(report.ONE_AT_A_TIME_LINES) == 2  # the sample: two at once
+    assert report.default_jobs(1_000_000) == 1  # 1M lines: one, within 1.2 GB
     monkeypatch.setenv(report.JOBS_ENV, "2")
     assert report.default_jobs(10 * report.ONE_AT_A_TIME_LINES) == 2  # asked for: kept

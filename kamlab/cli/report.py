@@ -87,6 +87,7 @@ def add_commands(sub, inputs) -> None:
         "--jobs",
         type=int,
         metavar="N",
-        help="notebooks run at once (default 2, or $KAMLAB_REPORT_JOBS); 1 uses least memory",
+        help="notebooks run at once (default $KAMLAB_REPORT_JOBS, else 2, and 1 above 500,000 "
+        "accepted lines); 1 uses least memory",
     )
     add_out(p, "reports folder (default reports)", metavar=None, default="reports")
