@@ -121,7 +121,7 @@ class _Pairs:
     def _distinct(x, t):
         # a pair as one complex number, compared exactly: a hash table finds the distinct
         # ones 5x faster than np.unique's sort
-        inverse, pairs = pd.factorize(x + 1j * t)
+        inverse, pairs = pd.factorize(x + 1j * t, use_na_sentinel=False)
         return pairs.real, pairs.imag, inverse
 
     def log_j(self, r, alpha, s, beta):
