@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from kamlab.presentation.format import count, money, percent, probability
+from kamlab.presentation.format import count, counted, money, percent, probability
 from kamlab.presentation.labels import format_value
 
 
@@ -79,3 +79,10 @@ def test_weeks_read_with_one_decimal_always_so_a_column_lines_up():
     assert format_value(92.857, "weeks") == "92.9"
     assert format_value(87.0, "weeks") == "87.0"
     assert format_value(1104.3, "weeks") == "1,104.3"
+
+
+def test_a_count_of_things_says_one_thing_or_several_things():
+    assert counted(1, "account") == "1 account"
+    assert counted(2000, "account") == "2,000 accounts"
+    assert counted(0, "key account") == "0 key accounts"
+    assert counted(3, "company", "companies") == "3 companies"

@@ -57,7 +57,8 @@ def test_bgnbd_retention_is_one_minus_p_and_rises_by_the_points_asked(value):
     assert rise[~table["capped"]].to_numpy() == pytest.approx(0.05)
     assert (rise[table["capped"]] < 0.05).all()  # dropout already below 5 points: capped
     assert table["capped"].any()
-    assert f"capped for {table['capped'].sum()} account(s)" in uplift_headline(uplift)
+    capped = int(table["capped"].sum())
+    assert f"capped for {capped:,} account{'s' if capped != 1 else ''} " in uplift_headline(uplift)
     assert (table["uplift"] > 0).all()
     assert uplift.total["uplift"] == pytest.approx(table["uplift"].sum())
     # convexity: the same points are worth more where retention is already high
@@ -154,7 +155,8 @@ def test_bgnbd_reasons_horizon_tenure_and_retention_per_purchase(value):
     assert "36 months of profit, discounted at 10% a year" in horizon
     assert _reason(reasons, "tenure effects are not modelled")
     per_purchase = _reason(reasons, "retention per purchase, not per year: BG/NBD's")
-    assert f"for {int(uplift.table['capped'].sum())} account(s) already within 5" in per_purchase
+    capped = int(uplift.table["capped"].sum())
+    assert f"for {capped:,} account{'s' if capped != 1 else ''} already within 5" in per_purchase
     # margin 30%, no cost to serve: no account is worth less than nothing
     assert _reason(reasons, "value-destroying") is None
     assert _reason(reasons, "the scenario:") is None  # 5 points: their scenario
@@ -206,4 +208,4 @@ def test_accounts_whose_rise_was_capped_are_a_reason_when_retention_is_not_per_p
     contracts = contract_value(homogeneous_sbg(0.97), pd.Series([0, 5], index=["a", "b"]), 1.0)
     uplift = retention_uplift(contracts, points=5, n_draws=0)
     assert uplift.table["capped"].all()
-    assert _reason(reichheld_reasons(uplift), "the cap: 2 account(s) were already within 5 points")
+    assert _reason(reichheld_reasons(uplift), "the cap: 2 accounts were already within 5 points")

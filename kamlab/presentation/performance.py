@@ -161,13 +161,15 @@ def programme_caveat(result) -> str:
     )
     if result.too_few:
         text += (
-            f" Only {result.n_matched:,} key account(s) found {result.n_comparison:,} "
-            "comparable non-key account(s): too few to read much into."
+            f" Only {fmt.counted(result.n_matched, 'key account')} found "
+            f"{fmt.counted(result.n_comparison, 'comparable non-key account')}: too few to read "
+            "much into."
         )
     if result.unmatched:
         shown = ", ".join(result.unmatched[:10]) + (" ..." if len(result.unmatched) > 10 else "")
         text += (
-            f" {len(result.unmatched):,} key account(s) had no comparable non-key account and "
+            f" {fmt.counted(len(result.unmatched), 'key account')} had no comparable non-key "
+            "account and "
             f"are left out ({shown})."
         )
     if result.all_key_still_buy:

@@ -31,7 +31,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from kamlab.presentation.format import money
+from kamlab.presentation.format import counted, money
 from kamlab.summary import PERIOD_DAYS
 from kamlab.value.pnl import cost_lines
 from kamlab.value.whale import whale_summary
@@ -652,7 +652,7 @@ def uplift_headline(uplift) -> str:
         )
     if capped:
         text += (
-            f"; capped for {capped:,} account(s) whose churn is already below "
+            f"; capped for {counted(capped, 'account')} whose churn is already below "
             f"{scenario['points']:g} points (a churn reduction in percent avoids the cap)"
         )
     return text + _draws_note(uplift)
@@ -787,7 +787,7 @@ def reichheld_reasons(uplift, currency: str = "GBP") -> list[str]:
     if basis == "purchase":
         capped = int(table["capped"].sum())
         cap = (
-            f"; for {capped:,} account(s) already within {points:g} points of 100% the rise "
+            f"; for {counted(capped, 'account')} already within {points:g} points of 100% the rise "
             "was capped"
             if capped and points is not None
             else ""
@@ -805,7 +805,8 @@ def reichheld_reasons(uplift, currency: str = "GBP") -> list[str]:
     capped = int(table["capped"].sum())
     if basis != "purchase" and capped and points is not None:
         reasons.append(
-            f"the cap: {capped:,} account(s) were already within {points:g} points of 100% "
+            f"the cap: {counted(capped, 'account')} {'was' if capped == 1 else 'were'} already "
+            f"within {points:g} points of 100% "
             "retention, so their rise was capped below the points asked."
         )
     return reasons
