@@ -488,9 +488,7 @@ def test_prospects_change_nothing_about_the_customers():
         (600, 31, "6f4411ab772eb9b21df26404d878da0708d580bc652f3ff0b58185f1136fbd2d"),
     ],
 )
-def test_transactions_are_byte_identical_to_what_the_generator_wrote(
-    tmp_path, n, seed, digest
-):
+def test_transactions_are_byte_identical_to_what_the_generator_wrote(tmp_path, n, seed, digest):
     """SHA-256 of transactions.csv as the generator writes it since global customers'
     entities abroad pay their country's prices (their lines' unit_price; every other line
     is what it was before, and KAM hours by tier, prospects and contacts come from streams

@@ -6,8 +6,9 @@ import math
 
 import pytest
 
-from kamlab.presentation.format import count, counted, money, percent, probability
+from kamlab.presentation.format import count, money, percent, probability
 from kamlab.presentation.labels import format_value
+from kamlab.words import counted
 
 
 @pytest.mark.parametrize(

@@ -310,7 +310,7 @@ def test_a_utf8_file_with_one_latin1_line_keeps_its_utf8_lines_and_names_the_oth
     tx = read_transactions(path, today=TODAY)
     assert tx.data["account_id"].tolist() == ["Müller", "A7"]  # not MÃ¼ller
     assert tx.data["account_name"].tolist() == ["Köln GmbH", "café"]
-    assert any("latin-1 on the 1 line(s) that are not UTF-8 (line 3)" in n for n in tx.notes)
+    assert any("latin-1 on the 1 line that is not UTF-8 (line 3)" in n for n in tx.notes)
 
 
 def test_a_workbook_naming_a_column_twice_is_refused_as_a_csv_is(tmp_path):

@@ -43,6 +43,7 @@ import pandas as pd
 from kamlab.errors import InputError
 from kamlab.io.lines import scan_lines, split_lines, squeeze_whitespace, strictly_readable
 from kamlab.io.mapping import ACCOUNT_ROLES, TRANSACTION_ROLES, normalise_name
+from kamlab.words import counted
 
 PARQUET_SUFFIXES = {".parquet", ".pq"}
 FILE_COLUMN = "filename"
@@ -295,7 +296,10 @@ def _utf8_by_line(data: bytes) -> tuple[bytes, str] | None:
     if not needs_utf8:
         return None
     shown = ", ".join(map(str, latin[:5])) + (", ..." if len(latin) > 5 else "")
-    label = f"UTF-8, and latin-1 on the {len(latin):,} line(s) that are not UTF-8 (line {shown})"
+    label = (
+        f"UTF-8, and latin-1 on the {counted(len(latin), 'line')} that "
+        f"{'is' if len(latin) == 1 else 'are'} not UTF-8 (line {shown})"
+    )
     return "\n".join(decoded).encode("utf-8", errors="surrogatepass"), label
 
 
@@ -524,14 +528,15 @@ def _read_line_by_line(path: Path, buf: bytes, sep: str | None, has_header: bool
         notes.append("the header line ends with a separator; its empty last name is ignored")
     if scan.trailing:
         notes.append(
-            f"{scan.trailing:,} data line(s) end with a separator the header lacks "
+            f"{counted(scan.trailing, 'data line')} {'ends' if scan.trailing == 1 else 'end'} "
+            "with a separator the header lacks "
             "(a trailing separator); the empty last field is ignored"
         )
     if scan.malformed:
         shown = ", ".join(str(m.line) for m in scan.malformed[:5])
         more = ", ..." if len(scan.malformed) > 5 else ""
         notes.append(
-            f"{len(scan.malformed):,} malformed line(s) quarantined as malformed_line "
+            f"{counted(len(scan.malformed), 'malformed line')} quarantined as malformed_line "
             f"(line {shown}{more}): a stray quote, text after a closing quote or a number "
             "of fields unlike the header's"
         )

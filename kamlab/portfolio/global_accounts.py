@@ -78,6 +78,7 @@ from kamlab.io.mapping import ColumnMapping
 from kamlab.io.transactions import lines_of
 from kamlab.summary import lines_table
 from kamlab.value import customer_pnl, load_cost_rates
+from kamlab.words import counted
 
 __all__ = [
     "COMPARISON_COLUMNS",
@@ -415,7 +416,7 @@ def country_comparison(
     notes = []
     if len(quiet):
         notes.append(
-            f"{len(quiet)} global account(s) with fewer than two entities buying in the "
+            f"{counted(len(quiet), 'global account')} with fewer than two entities buying in the "
             f"window are not compared: {', '.join(map(str, quiet[:5]))}"
             + (", ..." if len(quiet) > 5 else "")
         )

@@ -71,6 +71,7 @@ from kamlab.portfolio.stages import assess_stages
 from kamlab.summary import lines_table
 from kamlab.value import customer_pnl
 from kamlab.vocabulary import STAGES
+from kamlab.words import counted
 
 __all__ = [
     "KPI_COLUMNS",
@@ -467,13 +468,14 @@ def programme_return(
     )
     if not hours_known.all():
         notes.append(
-            f"{int((~hours_known).sum())} account(s) with no KAM hours recorded at the start "
+            f"{counted(int((~hours_known).sum()), 'account')} with no KAM hours recorded at the start "
             "are neither key nor compared"
         )
     new_key = result.n_key - int(key.sum())
     if new_key:
         notes.append(
-            f"{new_key} key account(s) did not buy in the earlier year: no baseline, left out"
+            f"{counted(new_key, 'key account')} did not buy in the earlier year: no baseline, "
+            "left out"
         )
     if not key.any():
         result.refused = (
@@ -495,11 +497,13 @@ def programme_return(
     result.n_comparison = int(pd.unique(cols).size)
     if across:
         notes.append(
-            f"{across} key account(s) matched outside their industry (none comparable in it)"
+            f"{counted(across, 'key account')} matched outside their industry (none "
+            "comparable in it)"
         )
     if result.unmatched:
         notes.append(
-            f"{len(result.unmatched)} key account(s) have no comparable non-key account "
+            f"{counted(len(result.unmatched), 'key account')} "
+            f"{'has' if len(result.unmatched) == 1 else 'have'} no comparable non-key account "
             f"(within {caliper:g} standard deviations): left out of the estimate"
         )
     if not result.n_matched:

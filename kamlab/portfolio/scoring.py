@@ -36,6 +36,7 @@ import pandas as pd
 from kamlab.errors import ConfigError, InputError
 from kamlab.portfolio.criteria import SCALE, Criteria, Factor
 from kamlab.portfolio.potential import peers_only_potential
+from kamlab.words import counted
 
 __all__ = ["GroupScores", "PortfolioWarning", "score_factor", "score_group"]
 
@@ -197,8 +198,9 @@ def score_group(
             ids = scores.index[imputed[name]]
             median = float(scores[name].median())
             notes.append(
-                f"{group}.{name}: {len(ids):,} account(s) without a score were given the "
-                f"portfolio median {median:.3g}: {listed(ids)}"
+                f"{group}.{name}: {counted(len(ids), 'account')} without a score "
+                f"{'was' if len(ids) == 1 else 'were'} given the portfolio median "
+                f"{median:.3g}: {listed(ids)}"
             )
             scores[name] = scores[name].fillna(median)
     for note in notes:

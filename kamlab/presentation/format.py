@@ -105,11 +105,6 @@ def count(n: float, *, sign: bool = False) -> str:
     return _unsigned_zero(f"{n:{'+' if sign else ''},.0f}")
 
 
-def counted(n: int, noun: str, plural: str | None = None) -> str:
-    """``n`` and the noun, singular for one: ``1 account``, ``2,000 accounts``."""
-    return f"{n:,} {noun if n == 1 else plural or noun + 's'}"
-
-
 def amount(value: float, *, sign: bool = False) -> str:
     """Money in a table cell, the currency being in the column's label: thousands
     separators, whole units at or above 1,000 (``203,098``) and for whole amounts (``0``,

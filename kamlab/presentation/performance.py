@@ -20,6 +20,7 @@ import math
 import pandas as pd
 
 from kamlab.presentation import format as fmt
+from kamlab.words import counted
 
 __all__ = [
     "KPI_READER_COLUMNS",
@@ -161,14 +162,14 @@ def programme_caveat(result) -> str:
     )
     if result.too_few:
         text += (
-            f" Only {fmt.counted(result.n_matched, 'key account')} found "
-            f"{fmt.counted(result.n_comparison, 'comparable non-key account')}: too few to read "
+            f" Only {counted(result.n_matched, 'key account')} found "
+            f"{counted(result.n_comparison, 'comparable non-key account')}: too few to read "
             "much into."
         )
     if result.unmatched:
         shown = ", ".join(result.unmatched[:10]) + (" ..." if len(result.unmatched) > 10 else "")
         text += (
-            f" {fmt.counted(len(result.unmatched), 'key account')} had no comparable non-key "
+            f" {counted(len(result.unmatched), 'key account')} had no comparable non-key "
             "account and "
             f"are left out ({shown})."
         )

@@ -31,10 +31,11 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from kamlab.presentation.format import counted, money
+from kamlab.presentation.format import money
 from kamlab.summary import PERIOD_DAYS
 from kamlab.value.pnl import cost_lines
 from kamlab.value.whale import whale_summary
+from kamlab.words import counted
 
 __all__ = [
     "PARAMETER_MEANINGS",

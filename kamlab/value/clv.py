@@ -32,6 +32,7 @@ from kamlab.errors import ConfigError, InputError
 from kamlab.models import GammaGamma, ShiftedBetaGeometric
 from kamlab.summary import PERIOD_DAYS
 from kamlab.value.pnl import TRANSACTION_DRIVERS, cost_lines
+from kamlab.words import counted
 
 __all__ = [
     "VALUE_COLUMNS",
@@ -410,7 +411,7 @@ def spend_data(summary: pd.DataFrame, notes: list[str]) -> tuple[pd.DataFrame, p
     if not zero.any():
         return summary, summary
     notes.append(
-        f"{int(zero.sum()):,} account(s) with repeat purchases of no value: left out of the "
+        f"{counted(int(zero.sum()), 'account')} with repeat purchases of no value: left out of the "
         "Gamma-Gamma fit"
     )
     valued = summary.assign(monetary_value=summary["monetary_value"].where(~zero, ZERO_SPEND))
