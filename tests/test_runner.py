@@ -275,3 +275,26 @@ def test_the_executed_notebook_is_written_once_when_it_ends(tmp_path):
     )
     execute_notebook(nb, target, {}, tmp_path)
     assert _printed(target).split() == ["first", "False"]
+
+
+def test_a_kept_kernel_that_died_between_notebooks_is_replaced_at_once(tmp_path):
+    """The reset after a notebook finds the kernel dead within seconds (not the minute a
+    reply is waited for): it is not kept, and the next notebook gets a new kernel."""
+    import os
+    import signal
+    import time
+
+    from kamlab.publish.kernels import WarmKernels
+    from kamlab.publish.runner import execute_notebook
+
+    pid = _notebook(tmp_path / "pid.ipynb", "import os\nprint(os.getpid())")
+    with WarmKernels(tmp_path) as kernels:
+        execute_notebook(pid, tmp_path / "out1.ipynb", {}, tmp_path, kernels=kernels)
+        first = int(_printed(tmp_path / "out1.ipynb"))
+        km = kernels.kernel()
+        os.kill(first, signal.SIGKILL)
+        started = time.monotonic()
+        kernels.release(km, reuse=True)
+        assert time.monotonic() - started < 30
+        execute_notebook(pid, tmp_path / "out2.ipynb", {}, tmp_path, kernels=kernels)
+    assert int(_printed(tmp_path / "out2.ipynb")) != first

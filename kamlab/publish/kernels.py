@@ -206,6 +206,8 @@ def _run_code(km, code: str, timeout_s: float = 60, *, started: bool = True) -> 
     """Run ``code`` in ``km``'s kernel; raise if it fails. ``started``: the kernel has run
     code before, so it is not waited for (a new client's wait for a kernel flushes its
     output channel for 0.2 s): the execution's reply is read, its output not listened to."""
+    from queue import Empty
+
     from jupyter_client.blocking import BlockingKernelClient
 
     kc = BlockingKernelClient()
@@ -216,10 +218,15 @@ def _run_code(km, code: str, timeout_s: float = 60, *, started: bool = True) -> 
             kc.wait_for_ready(timeout=timeout_s)
         asked = kc.execute(code, store_history=False, allow_stdin=False)
         deadline = time.monotonic() + timeout_s
-        while (reply := kc.get_shell_msg(timeout=max(deadline - time.monotonic(), 0.01))) and (
-            reply["parent_header"].get("msg_id") != asked
-        ):
-            pass
+        while True:
+            try:
+                reply = kc.get_shell_msg(timeout=1)
+            except Empty:  # a kernel that died meanwhile never answers: ask its manager
+                if not run_sync(km.is_alive)() or time.monotonic() > deadline:
+                    raise RuntimeError("the kernel did not answer") from None
+                continue
+            if reply["parent_header"].get("msg_id") == asked:
+                break
     finally:
         kc.stop_channels()
     if reply["content"]["status"] != "ok":
