@@ -166,7 +166,7 @@ def _kept_kernel_client():
 
     from jupyter_client.asynchronous import AsyncKernelClient
 
-    class Client(AsyncKernelClient):
+    class KeptKernelClient(AsyncKernelClient):
         async def wait_for_ready(self, timeout: float | None = None) -> None:
             # jupyter_client's, without its last step: reading the output channel until it
             # has been silent for 0.2 s. The kernel's answer to kernel_info, and the status
@@ -193,7 +193,7 @@ def _kept_kernel_client():
                 if time.monotonic() > deadline:
                     raise RuntimeError(f"Kernel didn't respond in {limit:g} seconds")
 
-    return Client
+    return KeptKernelClient
 
 
 def __getattr__(name: str):  # the kernel manager imports KeptKernelClient by its name
