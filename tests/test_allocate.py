@@ -261,28 +261,28 @@ VALUE = pd.Series([100.0, 200.0, 300.0], index=["north", "south", "east"])
     ("kwargs", "message"),
     [
         ({"value_at_stake": VALUE.set_axis(["n", "s", "n"])}, "duplicate account ids: n"),
-        ({"value_at_stake": VALUE * [1, -1, 1]}, "negative for 1 account(s): south"),
+        ({"value_at_stake": VALUE * [1, -1, 1]}, "negative for 1 account: south"),
         ({"value_at_stake": VALUE.where(VALUE != 300)}, "missing or not finite"),
         ({"budget_hours": -5.0}, "budget_hours must be a finite number >= 0"),
         ({"budget_hours": float("nan")}, "budget_hours must be a finite number >= 0"),
         ({"budget_hours": "lots"}, "budget_hours must be a number"),
-        ({"saturation_hours": 0.0}, "saturation_hours is not > 0 for 3 account(s)"),
+        ({"saturation_hours": 0.0}, "saturation_hours is not > 0 for 3 accounts"),
         (
             {"saturation_hours": pd.Series([40.0, -1.0, 40.0], index=VALUE.index)},
-            "saturation_hours is not > 0 for 1 account(s): south",
+            "saturation_hours is not > 0 for 1 account: south",
         ),
         (
             {"saturation_hours": pd.Series([40.0, 40.0], index=["north", "south"])},
-            "saturation_hours has no value for 1 account(s): east",
+            "saturation_hours has no value for 1 account: east",
         ),
         (
             {"max_hours": pd.Series([1.0, np.nan, -2.0], index=VALUE.index)},
-            "max_hours is missing or not finite for 1 account(s): south",
+            "max_hours is missing or not finite for 1 account: south",
         ),
         ({"max_hours": -1.0}, "max_hours is negative"),
         (
             {"current_hours": pd.Series([1.0, 2.0], index=["north", "south"])},
-            "current_hours has no value for 1 account(s): east",
+            "current_hours has no value for 1 account: east",
         ),
         (
             {"current_hours": pd.Series([1.0, 2.0, 3.0, 4.0], index=[*VALUE.index, "west"])},
@@ -290,7 +290,7 @@ VALUE = pd.Series([100.0, 200.0, 300.0], index=["north", "south", "east"])
         ),
         (
             {"current_hours": pd.Series([1.0, -2.0, 3.0], index=VALUE.index)},
-            "current_hours is negative for 1 account(s): south",
+            "current_hours is negative for 1 account: south",
         ),
     ],
 )

@@ -55,7 +55,7 @@ def test_bad_summaries_are_refused_with_a_reason(model, data, message):
 
 
 def test_errors_name_the_accounts_at_fault():
-    with pytest.raises(InputError, match=r"1 account\(s\) \(A\)"):
+    with pytest.raises(InputError, match=r"1 account \(A\)"):
         BetaGeo().fit(summary(T=[5.0, 25.0, 30.0]))
 
 

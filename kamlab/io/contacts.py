@@ -54,6 +54,7 @@ from kamlab.io.mapping import TRANSACTION_ROLES, resolve_mapping
 from kamlab.io.parse import is_blank, parse_dates, parse_ids
 from kamlab.io.transactions import MAX_FIELD_CHARS
 from kamlab.io.validated import Reasons, Validated, account_for
+from kamlab.words import counted
 
 __all__ = [
     "CONTACT_COLUMNS",
@@ -312,7 +313,7 @@ def read_contacts(
         if len(strangers):
             shown = ", ".join(map(str, strangers[:5])) + (", ..." if len(strangers) > 5 else "")
             notes.append(
-                f"{len(strangers):,} account(s) of the contacts file not in the accounts "
+                f"{counted(len(strangers), 'account')} of the contacts file not in the accounts "
                 f"file ({shown}): their contacts are kept"
             )
     data, quarantine, n_read = account_for(raw, data, reasons.quarantine(frame))

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from kamlab.errors import InputError
+from kamlab.words import counted
 
 RFM_COLUMNS = ("frequency", "recency", "T")
 
@@ -14,7 +15,7 @@ def _examples(index: pd.Index, mask: np.ndarray, k: int = 3) -> str:
     ids = index[np.asarray(mask)]
     shown = ", ".join(map(str, ids[:k]))
     more = f" and {len(ids) - k:,} more" if len(ids) > k else ""
-    return f"{len(ids):,} account(s) ({shown}{more})"
+    return f"{counted(len(ids), 'account')} ({shown}{more})"
 
 
 def _frame(data, model: str) -> pd.DataFrame:

@@ -70,6 +70,7 @@ import numpy as np
 import pandas as pd
 
 from kamlab.errors import InputError
+from kamlab.words import counted
 
 __all__ = [
     "Allocation",
@@ -417,7 +418,9 @@ def _names(ids, limit: int = 5) -> str:
 
 def _reject(bad: np.ndarray, index: pd.Index, what: str, fix: str) -> None:
     if bad.any():
-        raise InputError(f"{what} for {bad.sum():,} account(s): {_names(index[bad])}; {fix}")
+        raise InputError(
+            f"{what} for {counted(int(bad.sum()), 'account')}: {_names(index[bad])}; {fix}"
+        )
 
 
 def _budget(budget_hours) -> float:
@@ -436,7 +439,7 @@ def _column(data, index: pd.Index, name: str, unit: str, allow_inf: bool = False
         missing = index.difference(data.index) if data.index is not index else index[:0]
         if len(missing):
             raise InputError(
-                f"{name} has no value for {len(missing):,} account(s): {_names(missing)}; "
+                f"{name} has no value for {counted(len(missing), 'account')}: {_names(missing)}; "
                 f"give one for every account in value_at_stake"
             )
         if data.index.has_duplicates:
@@ -460,13 +463,13 @@ def _current(current_hours, index: pd.Index) -> np.ndarray:
     extra = current_hours.index.difference(index)
     if len(extra):
         raise InputError(
-            f"current_hours has {len(extra):,} account(s) not in value_at_stake: "
+            f"current_hours has {counted(len(extra), 'account')} not in value_at_stake: "
             f"{_names(extra)}; drop them or add their value at stake"
         )
     missing = index.difference(current_hours.index)
     if len(missing):
         raise InputError(
-            f"current_hours has no value for {len(missing):,} account(s): {_names(missing)}; "
+            f"current_hours has no value for {counted(len(missing), 'account')}: {_names(missing)}; "
             "use current_hours.reindex(value_at_stake.index, fill_value=0) if they had none"
         )
     current = _column(current_hours, index, "current_hours", "hours")

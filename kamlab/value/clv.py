@@ -89,7 +89,7 @@ def _per_account(value, index: pd.Index, name: str, *, default=None) -> np.ndarr
         if missing.any():
             ids = ", ".join(map(str, index[missing.to_numpy()][:3]))
             raise InputError(
-                f"{name} has no value for {int(missing.sum()):,} account(s) (e.g. {ids}); give "
+                f"{name} has no value for {counted(int(missing.sum()), 'account')} (e.g. {ids}); give "
                 "one for every account in the summary (0 if none)"
             )
         return aligned.to_numpy(dtype=float)
@@ -112,7 +112,7 @@ def _margin_share(summary: pd.DataFrame, margin) -> np.ndarray:
         rev = pd.to_numeric(summary["revenue"], errors="coerce")
         if gm.isna().any():
             raise InputError(
-                f"gross_margin is missing (cost unknown) for {int(gm.isna().sum()):,} account(s): "
+                f"gross_margin is missing (cost unknown) for {counted(int(gm.isna().sum()), 'account')}: "
                 "pass margin= (a share of revenue, or a Series by account id)"
             )
         ok = rev > 0
@@ -467,7 +467,7 @@ def clv_inputs(pnl: pd.DataFrame, summary: pd.DataFrame) -> pd.DataFrame:
     missing = summary.index.difference(pnl.index)
     if len(missing):
         raise InputError(
-            f"the P&L has no row for {len(missing):,} account(s) of the summary (e.g. "
+            f"the P&L has no row for {counted(len(missing), 'account')} of the summary (e.g. "
             f"{', '.join(map(str, missing[:3]))}); build both over the same window"
         )
     p = pnl.reindex(summary.index)

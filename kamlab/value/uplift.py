@@ -45,6 +45,7 @@ import pandas as pd
 from kamlab.errors import ConfigError, InputError
 from kamlab.models import search_budget
 from kamlab.value.clv import CustomerValue
+from kamlab.words import counted
 
 __all__ = [
     "RetentionUplift",
@@ -117,7 +118,10 @@ def _selection(accounts, index: pd.Index) -> np.ndarray:
     unknown = wanted.difference(index)
     if len(unknown):
         shown = ", ".join(map(str, unknown[:3]))
-        raise InputError(f"{len(unknown):,} chosen account(s) are not in the value table: {shown}")
+        raise InputError(
+            f"{counted(len(unknown), 'chosen account')} {'is' if len(unknown) == 1 else 'are'} "
+            f"not in the value table: {shown}"
+        )
     mask = index.isin(wanted)
     if not mask.any():
         raise InputError("no accounts chosen for the scenario")
