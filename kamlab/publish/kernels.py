@@ -6,14 +6,15 @@ is put back as a fresh one has it (:data:`PRIME`, :data:`RESET`) in about 0.1 s.
 
 from __future__ import annotations
 
-import functools
 import os
 import threading
 import time
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from queue import Empty
 
+from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_core.utils import run_sync
 
 __all__ = ["DIED_AT_START", "KERNEL_OPTIONS", "KERNEL_STARTS", "PRIME", "RESET", "WarmKernels"]
@@ -157,57 +158,41 @@ class WarmKernels:
         raise AssertionError("unreachable")
 
 
-@functools.cache
-def _kept_kernel_client():
-    """``KeptKernelClient``: the client nbclient uses for a kept kernel (:class:`WarmKernels`),
-    which waits for the kernel's answer but not 0.2 s more, once per notebook. Made when
-    first asked for: jupyter_client is imported by runs only."""
-    from queue import Empty
+class KeptKernelClient(AsyncKernelClient):
+    """The client nbclient uses for a kept kernel (the kernel manager's ``client_class``):
+    it waits for the kernel's answer but not 0.2 s more, once per notebook."""
 
-    from jupyter_client.asynchronous import AsyncKernelClient
-
-    class KeptKernelClient(AsyncKernelClient):
-        async def wait_for_ready(self, timeout: float | None = None) -> None:
-            # jupyter_client's, without its last step: reading the output channel until it
-            # has been silent for 0.2 s. The kernel's answer to kernel_info, and the status
-            # its output channel carries for it, show the client connected; a message left
-            # over is one nbclient passes by (it reads only its own cells' messages).
-            limit = 60.0 if timeout is None else timeout
-            deadline = time.monotonic() + limit
-            while True:
-                self.kernel_info()
+    async def wait_for_ready(self, timeout: float | None = None) -> None:
+        # jupyter_client's, without its last step: reading the output channel until it
+        # has been silent for 0.2 s. The kernel's answer to kernel_info, and the status
+        # its output channel carries for it, show the client connected; a message left
+        # over is one nbclient passes by (it reads only its own cells' messages).
+        limit = 60.0 if timeout is None else timeout
+        deadline = time.monotonic() + limit
+        while True:
+            self.kernel_info()
+            try:
+                reply = await self.shell_channel.get_msg(timeout=1)
+            except Empty:
+                reply = None
+            if reply is not None and reply["msg_type"] == "kernel_info_reply":
                 try:
-                    reply = await self.shell_channel.get_msg(timeout=1)
+                    await self.iopub_channel.get_msg(timeout=0.2)
                 except Empty:
-                    reply = None
-                if reply is not None and reply["msg_type"] == "kernel_info_reply":
-                    try:
-                        await self.iopub_channel.get_msg(timeout=0.2)
-                    except Empty:
-                        pass  # not connected yet: ask again
-                    else:
-                        self._handle_kernel_info_reply(reply)
-                        return
-                if not await self._async_is_alive():
-                    raise RuntimeError(DIED_AT_START)
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"Kernel didn't respond in {limit:g} seconds")
-
-    return KeptKernelClient
-
-
-def __getattr__(name: str):  # the kernel manager imports KeptKernelClient by its name
-    if name == "KeptKernelClient":
-        return _kept_kernel_client()
-    raise AttributeError(name)
+                    pass  # not connected yet: ask again
+                else:
+                    self._handle_kernel_info_reply(reply)
+                    return
+            if not await self._async_is_alive():
+                raise RuntimeError(DIED_AT_START)
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"Kernel didn't respond in {limit:g} seconds")
 
 
 def _run_code(km, code: str, timeout_s: float = 60, *, started: bool = True) -> None:
     """Run ``code`` in ``km``'s kernel; raise if it fails. ``started``: the kernel has run
     code before, so it is not waited for (a new client's wait for a kernel flushes its
     output channel for 0.2 s): the execution's reply is read, its output not listened to."""
-    from queue import Empty
-
     from jupyter_client.blocking import BlockingKernelClient
 
     kc = BlockingKernelClient()
