@@ -51,37 +51,27 @@ DATE_OUT_OF_RANGE = PREFIX + "date_out_of_range"
 
 
 def probe(table: ir.Table, cols: dict[str, str]) -> dict:
-    """One pass over a typed source for what its typing needs to know: ``rows``; the
-    ``cancelled`` share of order ids starting with ``C`` (see :func:`marks_cancellations`);
-    the text roles whose longest value is too long (``long``): only those are measured
-    again, row by row."""
-    text = [role for role in TEXT_ROLES if role in cols and table[cols[role]].type().is_string()]
+    """One pass over a typed source for what its typing needs to know: ``rows``, and the
+    ``cancelled`` share of order ids starting with ``C`` (see :func:`marks_cancellations`)."""
     found = {"rows": table.count()}
-    for role in text:
-        found[f"long_{role}"] = table[cols[role]].length().max() > MAX_FIELD_CHARS
     if "order_id" in cols:
         starts = table[cols["order_id"]].cast("string").startswith("C").fill_null(False)
         found["cancelled"] = starts.ifelse(1.0, 0.0).mean()  # PostgreSQL casts no boolean
     values = table.aggregate(**found).to_pandas().iloc[0].to_dict()
-    return {
-        "rows": int(values["rows"]),
-        "cancelled": values.get("cancelled"),
-        "long": {role for role in text if bool(values[f"long_{role}"])},
-    }
+    return {"rows": int(values["rows"]), "cancelled": values.get("cancelled")}
 
 
-def typed_in_engine(table: ir.Table, cols: dict[str, str], probed: dict) -> ir.Table:
+def typed_in_engine(table: ir.Table, cols: dict[str, str]) -> ir.Table:
     """Type a table whose role columns already have engine types (dates, numbers, ids as
     text or integers): values and flags next to the source's columns (and ``_kl_row``
-    when the table has a row order). ``probed`` is :func:`probe`'s finding: only the text
-    roles that may be too long are measured. Ids are taken as stored: an empty one is
-    missing, but a typed value is not trimmed."""
+    when the table has a row order). Ids are taken as stored: an empty one is missing, but
+    a typed value is not trimmed."""
     date = table[cols["date"]].cast("timestamp")
     outside = (date < FIRST_DAY) | (date > LAST_DAY)
     too_long = [
         (table[cols[role]].length() > MAX_FIELD_CHARS, oversized_detail(role, cols))
         for role in TEXT_ROLES
-        if role in probed["long"]
+        if role in cols and table[cols[role]].type().is_string()
     ]
     new = {
         OVERSIZED: ibis.cases(*too_long, else_=ibis.null("string"))
@@ -137,32 +127,48 @@ def oversized_detail(role: str, cols: dict[str, str]) -> str:
 
 def _with_repeated(table: ir.Table, source_columns: list[str], files: list[str]) -> ir.Table:
     """``table`` with :data:`REPEATED`: True on a row that repeats an earlier row of the
-    table exactly (all source columns).
+    table exactly (all source columns), "earlier" in the order of ``files`` (the column
+    naming each row's file, when there are several) and row number; a table without row
+    numbers lets the window decide which of the copies comes first.
 
-    (A text file's typing gives this flag itself.) A table with row numbers finds the few
-    candidates first, rows whose hash of all columns occurs twice, and compares only those
-    exactly (a window over every row would sort them all); rows are numbered within their
-    file, so with several files (``files``: the column naming each row's file) a row is
-    its file and number, and "earlier" is in file order. Without row numbers the window
-    decides which of the copies comes first.
-    """
+    A window over every row sorts them all: :func:`rejected` uses it on the few rows
+    whose hash occurs twice. (A text file's typing gives this flag itself.)"""
     same = [table[c] for c in source_columns]
-    if ROW not in table.columns:
-        return table.mutate(**{REPEATED: ibis.row_number().over(group_by=same, order_by=same) > 0})
-    at = [*files, ROW]
-    hashed = table.mutate(_kl_hash=ibis.struct({c: table[c] for c in source_columns}).hash())
-    twice = hashed.group_by("_kl_hash").aggregate(n=hashed.count()).filter(lambda t: t.n > 1)
-    maybe = hashed.filter(hashed._kl_hash.isin(twice._kl_hash))
-    first = ibis.row_number().over(
-        group_by=[maybe[c] for c in source_columns], order_by=[maybe[c] for c in at]
-    )
-    repeats = maybe.filter(first > 0).select(*at).cache()  # few rows, used twice
-    if not files:
-        return table.mutate(**{REPEATED: table[ROW].isin(repeats[ROW])})
-    marked = repeats.select(**{f"_kl_at_{c}": repeats[c] for c in at}, _kl_repeat=True)
-    joined = table.left_join(marked, [table[c] == marked[f"_kl_at_{c}"] for c in at])
-    joined = joined.drop(*[f"_kl_at_{c}" for c in at])
-    return joined.mutate(**{REPEATED: joined._kl_repeat.fill_null(False)}).drop("_kl_repeat")
+    at = [table[c] for c in (*files, ROW)] if ROW in table.columns else same
+    return table.mutate(**{REPEATED: ibis.row_number().over(group_by=same, order_by=at) > 0})
+
+
+def rejected(
+    table: ir.Table,
+    cols: dict[str, str],
+    *,
+    source_columns: list[str],
+    files: list[str] = (),
+    keep_duplicates: bool = False,
+    today: dt.date,
+    known_accounts: ir.Column | None = None,
+) -> ir.Table:
+    """The rows of a table with row numbers (``_kl_row``) that :func:`judge` rejects, with
+    their ``_kl_reason`` and ``_kl_detail``, kept in the engine (few rows: the quarantine).
+
+    With the ``duplicate_line`` rule the source is read twice, and never sorted: first for
+    the hashes of whole rows that occur twice (kept: a handful), then for every row that
+    may be rejected, by another rule or for such a hash. Only those rows are compared
+    exactly, and judged again with the duplicate rule in its place."""
+    judging = dict(cols=cols, source_columns=source_columns, files=files, today=today)
+    judging.update(known_accounts=known_accounts, keep_duplicates=keep_duplicates)
+    if keep_duplicates:
+        judged = judge(table, **judging)
+        return judged.filter(judged._kl_reason.notnull()).cache()
+    whole = ibis.struct({c: table[c] for c in source_columns}).hash()
+    hashed = table.mutate(_kl_hash=whole)
+    twice = hashed.group_by("_kl_hash").aggregate(n=hashed.count())
+    twice = twice.filter(twice.n > 1).select("_kl_hash").cache()
+    others = judge(hashed.mutate(**{REPEATED: ibis.literal(False)}), **judging)
+    maybe = others._kl_reason.notnull() | others._kl_hash.isin(twice._kl_hash)
+    suspects = others.filter(maybe).drop("_kl_reason", "_kl_detail", REPEATED).cache()
+    judged = judge(_with_repeated(suspects, source_columns, list(files)), **judging)
+    return judged.filter(judged._kl_reason.notnull()).cache()
 
 
 def judge(
@@ -179,7 +185,7 @@ def judge(
     that applies, or null for a row that is accepted (rules and order:
     :mod:`kamlab.io.transactions`). ``files``: the column naming each row's file, when
     the rows come from several files numbered each on its own."""
-    if not keep_duplicates and REPEATED not in table.columns:
+    if not keep_duplicates and REPEATED not in table.columns:  # sorts every row
         table = _with_repeated(table, source_columns, list(files))
     rules: list[tuple[ir.BooleanValue, str, ir.Value | str]] = []
 

@@ -441,17 +441,27 @@ def validate_table(
     cols = mapping.columns
     own = [c for c in found.columns if c != rules.ROW and c not in extra]
     probed = rules.probe(found, cols)
-    typed = rules.typed_in_engine(found, cols, probed)
+    typed = rules.typed_in_engine(found, cols)
     words = "typed dates"
     if getattr(found.schema()[cols["date"]], "timezone", None):
         words += "; times with time zones converted to UTC"
-    judged = _judged(typed, cols, own, known_accounts, keep_duplicates, today, files=extra)
-    accepted = judged.filter(judged._kl_reason.isnull())
+    judging = _judging(cols, own, known_accounts, keep_duplicates, today, files=extra)
     cancelled = rules.marks_cancellations(probed["cancelled"])
-    # validated once and kept in the engine (spilling to disk beyond its memory limit):
-    # every later query reads the accepted lines, not the source through the rules again
-    lines = keep(rules.accepted_lines(accepted, cols, cancelled=cancelled))
-    quarantine = _quarantine(judged.filter(judged._kl_reason.notnull()), own, extra)
+    if rules.ROW in found.columns:
+        # numbered rows: the accepted lines are the source less the rejected rows, read
+        # again by each query (no copy of every line is kept, no rule evaluated again)
+        rejected = rules.rejected(typed, **judging)
+        at = [*extra, rules.ROW]
+        accepted = typed.anti_join(rejected.select(*at), at)
+        lines = rules.accepted_lines(accepted, cols, cancelled=cancelled)
+    else:
+        # no row order to find the rejected rows by: judged once, and the accepted lines
+        # kept in the engine (spilling to disk beyond its memory limit)
+        judged = rules.judge(typed, **judging)
+        rejected = judged.filter(judged._kl_reason.notnull())
+        accepted = judged.filter(judged._kl_reason.isnull())
+        lines = keep(rules.accepted_lines(accepted, cols, cancelled=cancelled))
+    quarantine = _quarantine(rejected, own, extra)
     n_read = probed["rows"]
     notes = [f"dates read as {words}"]
     return Transactions(lines, quarantine, mapping, source, n_read, notes, n_read - len(quarantine))
@@ -489,14 +499,14 @@ def validate_transactions(
         del arrow
         date = rules.typed("date")  # microseconds, as the engine keeps timestamps
         table = table.mutate(**{date: table[date].cast("timestamp")})
-        judged = _judged(table, cols, [], known_accounts, keep_duplicates, today)
+        judged = rules.judge(table, **_judging(cols, [], known_accounts, keep_duplicates, today))
         ok = judged._kl_reason.isnull()
         rejected = judged.filter(~ok).select(_AT, *_JUDGED).to_pandas()
         cancelled = rules.marks_cancellations(share)
         accepted = rules.accepted_lines(judged.filter(ok), cols, cancelled=cancelled)
         con = connect(engine)
         data = None
-        if con is connect():  # validated once and kept in the engine, as validate_table does
+        if con is connect():  # validated once and kept in the engine
             lines = keep(accepted)
         else:  # typed in this process's DuckDB, then handed to the engine
             data = _as_frame(accepted)
@@ -604,16 +614,15 @@ def _arrow(values) -> pa.Array | pa.ChunkedArray:
     return array
 
 
-def _judged(table, cols, source_columns, known_accounts, keep_duplicates, today, files=()):
-    """The typed table with each row's ``_kl_reason`` and ``_kl_detail`` (null: accepted);
-    ``files``: the column naming each row's file, for rows numbered within several files."""
+def _judging(cols, source_columns, known_accounts, keep_duplicates, today, files=()) -> dict:
+    """The arguments of :func:`kamlab.io.rules.judge` (``files``: the column naming each
+    row's file, for rows numbered within several files)."""
     known = None
     if known_accounts is not None:
         ids = parse_ids(pd.Series(list(known_accounts), dtype=object)).dropna()
         known = ibis.memtable(pd.DataFrame({"account_id": ids.astype("string")}))["account_id"]
-    return rules.judge(
-        table,
-        cols,
+    return dict(
+        cols=cols,
         source_columns=source_columns,
         files=files,
         keep_duplicates=keep_duplicates,
