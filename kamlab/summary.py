@@ -75,10 +75,13 @@ def lines_table(transactions: Transactions | pd.DataFrame) -> ir.Table:
     return lines
 
 
-def _until(lines: ir.Table, until) -> dt.date:
-    """``until`` as a date, or the last day with a line."""
+def _until(transactions, lines: ir.Table, until) -> dt.date:
+    """``until`` as a date, or the last day with a line (known from the read, or asked of
+    the engine)."""
     if until is not None:
         return pd.Timestamp(until).date()
+    if getattr(transactions, "last_date", None) is not None:
+        return transactions.last_date.date()
     return pd.Timestamp(lines.date.max().execute()).date()
 
 
@@ -123,7 +126,7 @@ def summarize(
     if period not in PERIOD_DAYS:
         raise InputError(f"period {period!r}: expected one of {', '.join(PERIOD_DAYS)}")
     lines = lines_table(transactions)
-    end = _until(lines, until)
+    end = _until(transactions, lines, until)
     out = _in_days(transactions, lines, end).copy()
     unit = PERIOD_DAYS[period]
     if unit != 1.0:  # whole days / unit: the same bits as dividing in the engine
@@ -221,7 +224,7 @@ def period_panel(
     if freq not in PANEL_PERIODS:
         raise InputError(f"panel period {freq!r}: expected one of {', '.join(PANEL_PERIODS)}")
     lines = lines_table(transactions)
-    end = _until(lines, until)
+    end = _until(transactions, lines, until)
     if accounts is not None:
         lines = lines.filter(lines.account_id.isin([str(a) for a in accounts]))
     out = panel_table(lines, end, freq).to_pandas()

@@ -102,6 +102,23 @@ def test_text_and_parquet_give_the_same_summary_and_panel(as_csv, as_parquet):
     )
 
 
+def test_the_window_ends_on_the_last_accepted_line_not_on_a_later_rejected_row(as_parquet):
+    # the latest row (2027-01-01) is after TODAY: quarantined, so the window ends on the
+    # last accepted line's day, as for a text file
+    tx = kl.read_transactions(as_parquet, today=TODAY)
+    assert tx.last_date is None
+    assert kl.summarize(tx).attrs["until"] == "2026-04-05"
+
+
+def test_the_last_date_found_on_the_way_is_the_last_lines(tmp_path):
+    path = tmp_path / "lines.parquet"
+    LINES.iloc[:8].to_parquet(path, index=False)  # the latest row, 2026-04-05, is accepted
+    tx = kl.read_transactions(path, today=TODAY)
+    assert tx.last_date == pd.Timestamp("2026-04-05")
+    assert tx.date_range()[1] == tx.last_date
+    assert kl.summarize(tx).attrs["until"] == "2026-04-05"
+
+
 def test_a_folder_or_glob_of_parquet_files_is_one_input(tmp_path):
     folder = tmp_path / "parts"
     folder.mkdir()

@@ -51,22 +51,40 @@ DATE_OUT_OF_RANGE = PREFIX + "date_out_of_range"
 
 
 def probe(table: ir.Table, cols: dict[str, str]) -> dict:
-    """One pass over a typed source for what its typing needs to know: ``rows``, and the
-    ``cancelled`` share of order ids starting with ``C`` (see :func:`marks_cancellations`)."""
-    found = {"rows": table.count()}
+    """One pass over a typed source for what its typing needs to know: ``rows``; the
+    ``cancelled`` share of order ids starting with ``C`` (see :func:`marks_cancellations`);
+    the ``last`` date of any row (that of the last accepted line, unless rejected)."""
+    found = {"rows": table.count(), "last": table[cols["date"]].cast("timestamp").max()}
     if "order_id" in cols:
         starts = table[cols["order_id"]].cast("string").startswith("C").fill_null(False)
         found["cancelled"] = starts.ifelse(1.0, 0.0).mean()  # PostgreSQL casts no boolean
     values = table.aggregate(**found).to_pandas().iloc[0].to_dict()
-    return {"rows": int(values["rows"]), "cancelled": values.get("cancelled")}
+    return {
+        "rows": int(values["rows"]),
+        "last": values["last"],
+        "cancelled": values.get("cancelled"),
+    }
+
+
+def _cast(table: ir.Table, cols: dict[str, str]) -> dict[str, ir.Value]:
+    """Each mapped role's column cast to its type: a timestamp, text (an empty id is no
+    id: null), a float. Ids are taken as stored (a text file's are trimmed)."""
+    value = {"date": table[cols["date"]].cast("timestamp")}
+    for role in TEXT_ROLES:
+        if role in cols:
+            value[role] = table[cols[role]].cast("string").nullif("")
+    for role in AMOUNT_ROLES:
+        if role in cols:
+            value[role] = table[cols[role]].cast("float64")
+    return value
 
 
 def typed_in_engine(table: ir.Table, cols: dict[str, str]) -> ir.Table:
     """Type a table whose role columns already have engine types (dates, numbers, ids as
     text or integers): values and flags next to the source's columns (and ``_kl_row``
-    when the table has a row order). Ids are taken as stored: an empty one is missing, but
-    a typed value is not trimmed."""
-    date = table[cols["date"]].cast("timestamp")
+    when the table has a row order)."""
+    value = _cast(table, cols)
+    date = value["date"]
     outside = (date < FIRST_DAY) | (date > LAST_DAY)
     too_long = [
         (table[cols[role]].length() > MAX_FIELD_CHARS, oversized_detail(role, cols))
@@ -81,21 +99,24 @@ def typed_in_engine(table: ir.Table, cols: dict[str, str]) -> ir.Table:
         typed("date"): ibis.cases((outside, ibis.null("timestamp")), else_=date),
         bad("date"): date.isnull(),
     }
-    for role in ("account_id", "order_id", "product_id", "account_name"):
-        if role in cols:  # typed ids are taken as stored (a text file's are trimmed)
-            text = table[cols[role]].cast("string")
-            new[typed(role)] = ibis.cases((text == "", ibis.null("string")), else_=text)
+    new.update({typed(role): value[role] for role in TEXT_ROLES if role in cols})
     for role in AMOUNT_ROLES:
         if role in cols:
-            value = table[cols[role]].cast("float64")
-            unreadable = value.isnan() | value.isinf()
+            unreadable = value[role].isnan() | value[role].isinf()
             new[bad(role)] = (
                 unreadable.fill_null(False)
                 if role in COST_ROLES
-                else (value.isnull() | unreadable).fill_null(True)
+                else (value[role].isnull() | unreadable).fill_null(True)
             )
-            new[typed(role)] = ibis.cases((unreadable, ibis.null("float64")), else_=value)
+            new[typed(role)] = ibis.cases((unreadable, ibis.null("float64")), else_=value[role])
     return table.mutate(**new)
+
+
+def typed_as_accepted(table: ir.Table, cols: dict[str, str]) -> ir.Table:
+    """The typed values of :func:`typed_in_engine` for rows the rules accepted, as plain
+    casts: a date in range, finite or empty amounts and an account id leave its guards
+    nothing to do (and a query over every line saves them)."""
+    return table.mutate(**{typed(role): v for role, v in _cast(table, cols).items()})
 
 
 def text(role: str) -> str:

@@ -176,6 +176,10 @@ class Transactions(Validated):
         else:
             self.lines = _load(connect(), self._data)
 
+    last_date: pd.Timestamp | None = None
+    """The date of the last accepted line when the read found it on the way (else None:
+    :func:`kamlab.summarize` asks the engine)."""
+
     def date_range(self) -> tuple[pd.Timestamp, pd.Timestamp]:
         """The first and last date of the accepted lines, computed in the engine (NaT, NaT
         when there are none)."""
@@ -451,20 +455,36 @@ def validate_table(
         # numbered rows: the accepted lines are the source less the rejected rows, read
         # again by each query (no copy of every line is kept, no rule evaluated again)
         rejected = rules.rejected(typed, **judging)
-        at = [*extra, rules.ROW]
-        accepted = typed.anti_join(rejected.select(*at), at)
+        last = _last_line(probed["last"], rejected, cols["date"])
+        found = rules.typed_as_accepted(found, cols)
+        if extra:  # rows numbered within their files
+            at = [*extra, rules.ROW]
+            accepted = found.anti_join(rejected.select(*at), at)
+        else:
+            accepted = found.filter(~found[rules.ROW].isin(rejected[rules.ROW]))
         lines = rules.accepted_lines(accepted, cols, cancelled=cancelled)
     else:
         # no row order to find the rejected rows by: judged once, and the accepted lines
         # kept in the engine (spilling to disk beyond its memory limit)
         judged = rules.judge(typed, **judging)
-        rejected = judged.filter(judged._kl_reason.notnull())
+        rejected, last = judged.filter(judged._kl_reason.notnull()), None
         accepted = judged.filter(judged._kl_reason.isnull())
         lines = keep(rules.accepted_lines(accepted, cols, cancelled=cancelled))
     quarantine = _quarantine(rejected, own, extra)
     n_read = probed["rows"]
     notes = [f"dates read as {words}"]
-    return Transactions(lines, quarantine, mapping, source, n_read, notes, n_read - len(quarantine))
+    tx = Transactions(lines, quarantine, mapping, source, n_read, notes, n_read - len(quarantine))
+    tx.last_date = last
+    return tx
+
+
+def _last_line(last, rejected, date: str) -> pd.Timestamp | None:
+    """The last accepted line's date: ``last``, the last date of any row, unless a rejected
+    row is as late (then None: not known without a look at the lines)."""
+    if last is None or pd.isna(last):
+        return None
+    late = rejected.filter(rejected[date].cast("timestamp") >= last).count().execute()
+    return None if late else pd.Timestamp(last)
 
 
 def validate_transactions(
