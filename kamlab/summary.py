@@ -162,8 +162,9 @@ def summary_table(lines: ir.Table, end: dt.date, unit_days: float) -> ir.Table:
     :data:`SUMMARY_COLUMNS`), for lines up to ``end``."""
     has = set(lines.columns)
     lines = _up_to(lines, end)
+    margin = {"gross_margin": lines.gross_margin.sum()} if "gross_margin" in has else {}
     days = lines.group_by("account_id", "day", "is_return").aggregate(
-        revenue=lines.revenue.sum(), lines=lines.count(), gross_margin=lines.gross_margin.sum()
+        revenue=lines.revenue.sum(), lines=lines.count(), **margin
     )
     sale, back = ~days.is_return, days.is_return
     accounts = (
@@ -178,7 +179,7 @@ def summary_table(lines: ir.Table, end: dt.date, unit_days: float) -> ir.Table:
             returns_value=-days.revenue.sum(where=back),
             return_lines=days.lines.sum(where=back),
             order_lines=days.lines.sum(where=sale),
-            gross_margin=days.gross_margin.sum(),
+            **({"gross_margin": days.gross_margin.sum()} if margin else {}),
         )
         .filter(lambda a: a.purchase_days > 0)
     )
@@ -204,7 +205,7 @@ def summary_table(lines: ir.Table, end: dt.date, unit_days: float) -> ir.Table:
         revenue=a.revenue,
         returns_value=a.returns_value.fill_null(0.0),
         return_lines=a.return_lines.fill_null(0).cast("float64"),
-        gross_margin=a.gross_margin,
+        gross_margin=a.gross_margin if margin else ibis.null("float64"),
         first_purchase=a.first_purchase,
         last_purchase=a.last_purchase,
     )

@@ -1,13 +1,15 @@
 """The transaction validation rules as one Ibis expression, for every engine.
 
 A *typed* table comes in: the source's own columns (kept for the quarantine and the
-``duplicate_line`` rule) plus the columns of :data:`TYPED`, which hold each mapped role's
-value as a typed value (``None`` where it could not be read) and the row's number. A text
+``duplicate_line`` rule) plus, for each mapped role, its typed value (:func:`typed`:
+``None`` where it could not be read) and flag (:func:`bad`), and the row's number. A text
 file is typed in pandas (:mod:`kamlab.io.parse` decides date formats and decimal marks,
 which only text has); a Parquet file or a database table is typed in the engine
 (:func:`typed_in_engine`). From there every rule is the same expression on every engine
 (:func:`judge`), and so are the accepted lines (:func:`accepted_lines`): returns
-netted, ids as text, cost and gross margin.
+netted, ids as text, cost and gross margin. A table with numbered rows (Parquet) is
+judged in two passes that keep only the rejected rows (:func:`rejected`); its accepted
+lines are the source less those rows (:func:`typed_as_accepted`).
 
 The rules, in the order they apply, are listed in :mod:`kamlab.io.transactions`.
 """
