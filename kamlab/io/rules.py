@@ -161,28 +161,19 @@ def _with_repeated(table: ir.Table, source_columns: list[str], files: list[str])
     return table.mutate(**{REPEATED: ibis.row_number().over(group_by=same, order_by=at) > 0})
 
 
-def rejected(
-    table: ir.Table,
-    cols: dict[str, str],
-    *,
-    source_columns: list[str],
-    files: list[str] = (),
-    keep_duplicates: bool = False,
-    today: dt.date,
-    known_accounts: ir.Column | None = None,
-) -> ir.Table:
-    """The rows of a table with row numbers (``_kl_row``) that :func:`judge` rejects, with
-    their ``_kl_reason`` and ``_kl_detail``, kept in the engine (few rows: the quarantine).
+def rejected(table: ir.Table, **judging) -> ir.Table:
+    """The rows of a table with row numbers (``_kl_row``) that :func:`judge` (given
+    ``judging``, its arguments) rejects, with their ``_kl_reason`` and ``_kl_detail``,
+    kept in the engine (few rows: the quarantine).
 
     With the ``duplicate_line`` rule the source is read twice, and never sorted: first for
     the hashes of whole rows that occur twice (kept: a handful), then for every row that
     may be rejected, by another rule or for such a hash. Only those rows are compared
     exactly, and judged again with the duplicate rule in its place."""
-    judging = dict(cols=cols, source_columns=source_columns, files=files, today=today)
-    judging.update(known_accounts=known_accounts, keep_duplicates=keep_duplicates)
-    if keep_duplicates:
+    if judging.get("keep_duplicates"):
         judged = judge(table, **judging)
         return judged.filter(judged._kl_reason.notnull()).cache()
+    source_columns, files = judging["source_columns"], list(judging.get("files", ()))
     whole = ibis.struct({c: table[c] for c in source_columns}).hash()
     hashed = table.mutate(_kl_hash=whole)
     twice = hashed.group_by("_kl_hash").aggregate(n=hashed.count())
@@ -190,7 +181,7 @@ def rejected(
     others = judge(hashed.mutate(**{REPEATED: ibis.literal(False)}), **judging)
     maybe = others._kl_reason.notnull() | others._kl_hash.isin(twice._kl_hash)
     suspects = others.filter(maybe).drop("_kl_reason", "_kl_detail", REPEATED).cache()
-    judged = judge(_with_repeated(suspects, source_columns, list(files)), **judging)
+    judged = judge(_with_repeated(suspects, source_columns, files), **judging)
     return judged.filter(judged._kl_reason.notnull()).cache()
 
 
