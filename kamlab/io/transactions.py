@@ -455,14 +455,9 @@ def validate_table(
         # numbered rows: the accepted lines are the source less the rejected rows, read
         # again by each query (no copy of every line is kept, no rule evaluated again)
         rejected = rules.rejected(typed, **judging)
-        last = _last_line(probed["last"], rejected, cols["date"])
-        found = rules.typed_as_accepted(found, cols)
-        if extra:  # rows numbered within their files
-            at = [*extra, rules.ROW]
-            accepted = found.anti_join(rejected.select(*at), at)
-        else:
-            accepted = found.filter(~found[rules.ROW].isin(rejected[rules.ROW]))
+        accepted = _less(rules.typed_as_accepted(found, cols), rejected, files=extra)
         lines = rules.accepted_lines(accepted, cols, cancelled=cancelled)
+        last = _last_line(probed["last"], rejected, cols["date"])
     else:
         # no row order to find the rejected rows by: judged once, and the accepted lines
         # kept in the engine (spilling to disk beyond its memory limit)
@@ -476,6 +471,15 @@ def validate_table(
     tx = Transactions(lines, quarantine, mapping, source, n_read, notes, n_read - len(quarantine))
     tx.last_date = last
     return tx
+
+
+def _less(table, rejected, files: list[str]):
+    """``table`` without the ``rejected`` rows, found by their number (and file, for rows
+    numbered within several files)."""
+    if files:
+        at = [*files, rules.ROW]
+        return table.anti_join(rejected.select(*at), at)
+    return table.filter(~table[rules.ROW].isin(rejected[rules.ROW]))
 
 
 def _last_line(last, rejected, date: str) -> pd.Timestamp | None:
