@@ -80,7 +80,7 @@ def _until(transactions, lines: ir.Table, until) -> dt.date:
     the engine)."""
     if until is not None:
         return pd.Timestamp(until).date()
-    if getattr(transactions, "last_date", None) is not None:
+    if isinstance(transactions, Transactions) and transactions.last_date is not None:
         return transactions.last_date.date()
     return pd.Timestamp(lines.date.max().execute()).date()
 
