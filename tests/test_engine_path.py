@@ -3,6 +3,7 @@ is validated by the same rules as a text file, and summarised to the same number
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -330,10 +331,28 @@ def test_duckdb_holds_at_most_2_gb_unless_told_and_a_bad_limit_is_one_line(monke
         engine._memory_limit()
 
 
+def test_duckdb_runs_on_at_least_four_threads_unless_told_and_a_bad_count_is_one_line(
+    monkeypatch,
+):
+    from kamlab.errors import ConfigError
+    from kamlab.io import engine
+
+    monkeypatch.delenv(engine.THREADS_ENV, raising=False)
+    assert engine._threads() == max(4, os.cpu_count() or 1)
+    monkeypatch.setenv(engine.THREADS_ENV, "2")
+    assert engine._threads() == 2
+    monkeypatch.setenv(engine.THREADS_ENV, "all")
+    with pytest.raises(ConfigError, match="KAMLAB_THREADS='all': expected a whole number"):
+        engine._threads()
+
+
 def test_the_embedded_engine_runs_in_utc_spills_to_disk_and_hands_memory_back():
+    from kamlab.io import engine
+
     def setting(name):
         return connect().raw_sql(f"SELECT current_setting('{name}')").fetchall()[0][0]
 
     assert setting("TimeZone") == "UTC"
     assert Path(setting("temp_directory")).name.startswith("kamlab-duckdb-")
     assert setting("allocator_background_threads") is True
+    assert setting("threads") == engine._threads()

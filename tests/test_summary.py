@@ -71,6 +71,11 @@ def test_a_summary_asked_again_comes_from_the_last_one_exactly_as_the_engine_giv
                 assert kept[col].to_numpy().tobytes() == engine[col].to_numpy().tobytes()
         weeks["T"] = -1.0
         assert (summarize(tiny, until="2026-02-26", period="week")["T"] > 0).all()
+        days = summarize(tiny, until="2026-02-26", period="day")
+        first = days.index[0]
+        orders = days.loc[first, "orders"]
+        days.loc[first, "orders"] = orders + 1000  # in place, in a frame of the kept columns
+        assert summarize(tiny, until="2026-02-26", period="day").loc[first, "orders"] == orders
         other = copy.copy(tiny)  # a copy is made to be given other lines: it keeps nothing
         assert other.derived == {}
     assert tiny.derived == {}

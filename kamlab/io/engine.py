@@ -32,6 +32,15 @@ MEMORY_ENV = "KAMLAB_MEMORY_LIMIT"
 """Environment variable: DuckDB's memory limit (``"8GB"``); beyond it DuckDB spills to disk.
 Default: a quarter of the machine's memory, at most 2 GB: a 100M-line summary then peaks
 under 6 GB in all (with 4 GB it reached 7.1 GB), and 10M lines take 8% longer."""
+THREADS_ENV = "KAMLAB_THREADS"
+"""Environment variable: DuckDB's threads (default: the machine's cores, at least
+:data:`MIN_THREADS`)."""
+MIN_THREADS = 4
+"""DuckDB's threads by default: the machine's cores, at least this many. DuckDB splits a large
+group-by into as many radix partitions as it has threads (at most 32; duckdb PR #6851),
+so on a 2-core machine two threads aggregate 10M distinct rows in tables too large for the
+cache: four threads there take 15% less CPU time and 20-30% less wall time for the
+10M-line read and summary."""
 ENGINES = ("duckdb", "spark")
 """Engines by name; anything else must be a database URL (``scheme://...``)."""
 
@@ -96,6 +105,7 @@ def _duckdb():
     con.raw_sql(f"SET temp_directory = '{spill}'")
     con.raw_sql(f"SET memory_limit = '{_memory_limit()}'")
     con.raw_sql("SET preserve_insertion_order = false")
+    con.raw_sql(f"SET threads = {_threads()}")
     # hand freed memory back to the system as queries finish: after one summary of 1M
     # accounts (a 115 MB result) DuckDB's allocator otherwise keeps 0.9 GB, with it 0.4 GB
     con.raw_sql("SET allocator_background_threads = true")
@@ -107,6 +117,17 @@ def _duckdb():
     con.raw_sql("SET autoload_known_extensions = false")
     ibis.set_backend(con)  # in-memory tables (ibis.memtable) run here too
     return con
+
+
+def _threads() -> int:
+    given = os.environ.get(THREADS_ENV, "").strip()
+    if given:
+        if not given.isdigit() or int(given) < 1:
+            raise ConfigError(
+                f"{THREADS_ENV}={given!r}: expected a whole number of threads, such as 4"
+            )
+        return int(given)
+    return max(MIN_THREADS, os.cpu_count() or 1)
 
 
 def _memory_limit() -> str:
