@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from kamlab.errors import InputError
 from kamlab.io.accounts import read_accounts
-from kamlab.io.parse import numbers_if_all, parse_dates, parse_numbers
+from kamlab.io.parse import numbers_if_all, parse_dates, parse_ids, parse_numbers
 from kamlab.io.transactions import read_transactions
 
 TODAY = "2026-12-31"
@@ -431,3 +431,18 @@ def test_amounts_that_pandas_reads_are_read_as_pandas_reads_them(cells):
     read = by_pandas.notna() & np.isfinite(by_pandas)
     got = parse_numbers(pd.Series(cells, dtype=object))
     pd.testing.assert_series_equal(got[read], by_pandas[read], check_exact=True)
+
+
+def test_clean_ids_are_the_text_as_read_not_a_copy_and_others_are_stripped_and_emptied():
+    """A 10M-line file's three id columns are 0.4 GB: ids with nothing to strip and no
+    empty value are handed on as read (the same Arrow buffer), not copied."""
+    clean = pd.Series(["A1", "B2", None, "C3"], dtype="string")
+    ids = parse_ids(clean)
+    assert ids.tolist() == ["A1", "B2", pd.NA, "C3"]
+
+    def characters(series):
+        return series.array._pa_array.chunk(0).buffers()[2].address
+
+    assert characters(ids) == characters(clean)
+    padded = pd.Series([" A1", "B2\u00a0", "", "C3"], dtype="string")
+    assert parse_ids(padded).tolist() == ["A1", "B2", pd.NA, "C3"]
