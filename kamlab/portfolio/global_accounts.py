@@ -417,7 +417,7 @@ def country_comparison(
     if len(quiet):
         notes.append(
             f"{counted(len(quiet), 'global account')} with fewer than two entities buying in the "
-            f"window are not compared: {', '.join(map(str, quiet[:5]))}"
+            f"window {'is' if len(quiet) == 1 else 'are'} not compared: {', '.join(map(str, quiet[:5]))}"
             + (", ..." if len(quiet) > 5 else "")
         )
     index = price_index(

@@ -467,9 +467,10 @@ def programme_return(
         settings=settings,
     )
     if not hours_known.all():
+        unknown_hours = int((~hours_known).sum())
         notes.append(
-            f"{counted(int((~hours_known).sum()), 'account')} with no KAM hours recorded at the start "
-            "are neither key nor compared"
+            f"{counted(unknown_hours, 'account')} with no KAM hours recorded at the start "
+            f"{'is' if unknown_hours == 1 else 'are'} neither key nor compared"
         )
     new_key = result.n_key - int(key.sum())
     if new_key:
