@@ -308,7 +308,7 @@ def test_the_criteria_fallbacks_are_said_in_words_for_the_report():
         "strength: none of its factors could be scored (judgement column 'quality' missing), "
         "so it falls back to tenure, purchase_frequency",
         "attractiveness: dropped growth (growth), which the data do not have; ...",
-        "9 prospect(s): accounts in the accounts table that have never bought",
+        "9 prospects: accounts in the accounts table that have never bought",
     ]
     said = criteria_fallbacks(notes)
     assert len(said) == 2

@@ -331,7 +331,7 @@ def test_accounts_that_never_bought_are_prospects_and_former_customers_are_count
     assert outside.isin(bought.index).all()  # only former customers are left out
     assert not table.index[table["prospect"]].isin(bought.index).any()
     if len(outside):
-        assert any(f"{len(outside)} former customer(s)" in note for note in portfolio.notes_)
+        assert any(f"{len(outside)} former customers" in note for note in portfolio.notes_)
     prospects = table[table["prospect"]]
     assert len(prospects) > 0
     assert (prospects[["revenue", "contribution"]] == 0).all().all()

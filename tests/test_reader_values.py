@@ -254,6 +254,18 @@ def test_whole_float_ids_up_to_2_53_become_their_integer_text(tmp_path):
     assert tx.counts()["by_reason"] == {"missing_account_id": 1}  # an empty cell
 
 
+def test_ids_written_as_whole_floats_read_as_integers_with_missing_ids_among_them(write):
+    # a CSV written from a float column (pandas with gaps): 17850.0, and empty where missing
+    tx = read(write, ["17850.0,2026-01-05,10", ",2026-01-05,10", " 13047.0 ,2026-01-06,10"])
+    assert tx.data["account_id"].tolist() == ["17850", "13047"]
+    assert tx.counts()["by_reason"] == {"missing_account_id": 1}
+
+
+def test_ids_are_left_as_written_when_any_is_not_a_whole_float(write):
+    tx = read(write, ["17850.0,2026-01-05,10", "17850.5,2026-01-05,10", "A1,2026-01-06,10"])
+    assert tx.data["account_id"].tolist() == ["17850.0", "17850.5", "A1"]
+
+
 @pytest.mark.parametrize("bad", [1e20, 2.0**64, 2.0**53 + 2, 17850.5, float("inf"), float("-inf")])
 def test_float_ids_that_cannot_be_exact_refuse_the_file_in_one_line(tmp_path, bad):
     path = parquet_ids(tmp_path, pa.array([17850.0, bad], pa.float64()))

@@ -301,11 +301,17 @@ def test_a_fall_of_half_a_stage_or_more_is_declining():
     assert out.loc["bas", "declining"]
     assert out.loc["bas", "stage"] == "Basic"  # the stage stays the level reached
     assert out.loc["bas", "stage_label"] == DECLINING
-    assert "declining" in out.loc["bas", "stage_reason"]
+    assert out.loc["bas", "stage_reason"].endswith(
+        "; declining (score -1.1 since the previous period, 5 indicators lower)"
+    )
     assert out.loc["coo", "score_change"] == pytest.approx(-1 / 5.5)
     assert not out.loc["coo", "declining"]
     assert out.loc["coo", "stage_label"] == "Cooperative"
     assert not out.drop(index="bas")["declining"].any()
+    strict = assess_stages(now, previous=before, decline_threshold=0.1)
+    assert strict.loc["coo", "stage_reason"].endswith(
+        "-0.2 since the previous period, 1 indicator lower)"
+    )
 
 
 def test_a_fall_of_exactly_the_threshold_counts():

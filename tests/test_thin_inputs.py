@@ -160,7 +160,7 @@ def test_data_that_begin_inside_the_compared_windows_are_said_to_explain_the_cha
 
     # three months of data (Sep-Nov 2011) against a quarter ending 31 Dec 2011
     words = short_history("2011-09-01", "2011-11-30", "2011-12-31", "2011-09-30")
-    assert "hold 3 month(s) of sales" in words and "hold 1," in words
+    assert "hold 3 months of sales" in words and "hold 1," in words
     assert "partly where the data begin" in words
     # two full years before the previous period: nothing to say
     assert short_history("2024-01-01", "2026-09-30", "2026-09-30", "2026-06-30") is None

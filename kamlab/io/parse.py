@@ -87,8 +87,9 @@ def parse_ids(values: pd.Series, *, source: str = "") -> pd.Series:
     if not stripped.equals(text):  # else the text as read is kept, not a copy (10M: 0.4 GB)
         text = stripped
     del stripped
-    looks_float = text.head(1000).str.fullmatch(r"\d+\.0+").fillna(True).all()
-    if looks_float and text.str.fullmatch(r"\d+\.0+").fillna(True).all():
+    whole_float = r"(?:\d+\.0+)?"  # or empty: a missing id does not make the rest text
+    looks_float = text.head(1000).str.fullmatch(whole_float).fillna(True).all()
+    if looks_float and text.str.fullmatch(whole_float).fillna(True).all():
         text = text.str.replace(r"\.0+$", "", regex=True)
     empty = text.eq("")
     return text.mask(empty) if empty.any() else text

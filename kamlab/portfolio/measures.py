@@ -28,6 +28,7 @@ from kamlab.portfolio.scoring import listed
 from kamlab.segment import account_features
 from kamlab.summary import lines_table
 from kamlab.value import TRANSACTION_DRIVERS, cost_lines, customer_pnl
+from kamlab.words import counted
 
 __all__ = ["bought_in_window", "portfolio_measures", "year_on_year_growth"]
 
@@ -176,12 +177,12 @@ def portfolio_measures(
     notes += growth.attrs.get("notes", [])
     if out["prospect"].any():
         notes.append(
-            f"{int(out['prospect'].sum())} prospect(s): accounts in the accounts table that have "
+            f"{counted(int(out['prospect'].sum()), 'prospect')}: accounts in the accounts table that have "
             "never bought (revenue and contribution 0, potential from peers)"
         )
     if len(former):
         notes.append(
-            f"{len(former)} former customer(s) in the accounts table bought before the {WINDOW} "
+            f"{counted(len(former), 'former customer')} in the accounts table bought before the {WINDOW} "
             f"window but not in it, so they are not in the portfolio: {listed(former)}"
         )
     out.attrs.update(until=until, window=WINDOW, notes=notes)

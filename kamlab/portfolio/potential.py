@@ -41,6 +41,7 @@ import numpy as np
 import pandas as pd
 
 from kamlab.portfolio.criteria import PotentialRule
+from kamlab.words import counted
 
 __all__ = ["POTENTIAL_BASES", "account_potential", "peers_only_potential"]
 
@@ -137,7 +138,7 @@ def account_potential(
     ]
     if floored.any():
         notes.append(
-            f"potential: {int(floored.sum()):,} share(s) of wallet below {rule.share_floor:.0%} "
+            f"potential: {counted(int(floored.sum()), 'share')} of wallet below {rule.share_floor:.0%} "
             f"taken as {rule.share_floor:.0%} (the wallet at most "
             f"{1 / rule.share_floor:.0f} x the revenue)"
         )

@@ -477,8 +477,7 @@ def assess_stages(
             "; declining (score "
             + change[down].round(1).astype("string")
             + " since the previous period, "
-            + fell[down].astype("Int64").astype("string")
-            + " indicator(s) lower)"
+            + _plural(fell[down].astype("Int64"), " indicator lower)", " indicators lower)")
         )
         reason = pc.binary_join_element_wise(reason, _arrow(fall), "")
     reason = _strings(reason, index)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pandas as pd
 
 from kamlab.presentation.format import day_in_words
+from kamlab.words import counted
 
 __all__ = [
     "column_missing",
@@ -57,7 +58,7 @@ def short_history(first_date, last_date, until, previous_until) -> str | None:
 
     return (
         f"The data begin on {day_in_words(first)}: the 12 months to {day_in_words(until)} hold "
-        f"{months(until)} month(s) of sales and the previous period's 12 months to "
+        f"{counted(months(until), 'month')} of sales and the previous period's 12 months to "
         f"{day_in_words(previous_until)} hold {months(previous_until)}, so a change from the "
         "previous period is partly where the data begin, not how the business moved."
     )
