@@ -10,7 +10,9 @@ import pytest
 import kamlab.value.pnl as pnl_module
 import kamlab.workflows.period as period_module
 from kamlab.datasets import make_sample
-from kamlab.errors import ConfigError
+from kamlab.errors import ConfigError, InputError
+from kamlab.presentation import notes
+from kamlab.presentation.format import day_in_words
 from kamlab.workflows import PeriodRun, period_run
 from kamlab.workflows.cache import CACHE_ENV
 
@@ -49,6 +51,34 @@ def test_the_period_sets_the_last_day_and_the_previous_period(sample):
 def test_without_a_period_the_quarter_of_the_last_day_is_reported(sample):
     run = run_of(sample, until="2026-08-15")
     assert (run.label, run.previous_period.label) == ("2026Q3", "2026Q2")
+
+
+def ending_on(sample, tmp_path, last_day):
+    lines = pd.read_csv(sample["transactions"], dtype=str)
+    path = tmp_path / "transactions.csv"
+    lines[lines["date"] <= last_day].to_csv(path, index=False)
+    return {**sample, "transactions": path}
+
+
+def test_data_that_end_before_the_period_does_are_measured_to_their_last_day(sample, tmp_path):
+    # counted to 30 September, every account would look quiet for 20 days the data lack
+    short = ending_on(sample, tmp_path, "2026-09-10")
+    last = pd.read_csv(short["transactions"])["date"].max()
+    run = run_of(short, period="2026Q3")
+    assert (run.until, run.asked_until) == (last, "2026-09-30")
+    assert run.portfolio.table_.attrs["until"] == last
+    assert (run.label, run.previous_table.attrs["until"]) == ("2026Q3", "2026-06-30")
+    days = (pd.Timestamp("2026-09-30") - pd.Timestamp(last)).days
+    assert notes.period_to_date(run.end, run.asked_until).startswith(
+        f"The data end on {day_in_words(last)}, {days} days before the period does "
+        "(30 September 2026): every figure is to"
+    )
+    assert run_of(sample, period="2026Q3").asked_until is None  # the data reach its end
+
+
+def test_a_period_the_data_do_not_reach_is_refused_with_one_they_do(sample, tmp_path):
+    with pytest.raises(InputError, match=r"end on 2026-06-\d\d, before 2026Q3 begins: .* 2026Q2"):
+        run_of(ending_on(sample, tmp_path, "2026-06-30"), period="2026Q3")
 
 
 def test_each_step_runs_once_per_run(sample):

@@ -64,6 +64,19 @@ def short_history(first_date, last_date, until, previous_until) -> str | None:
     )
 
 
+def period_to_date(until, asked_until) -> str | None:
+    """Why the figures end before the period does: the data end earlier (None when they
+    reach the period's end)."""
+    if asked_until is None or pd.Timestamp(until) >= pd.Timestamp(asked_until):
+        return None
+    gap = (pd.Timestamp(asked_until) - pd.Timestamp(until)).days
+    return (
+        f"The data end on {day_in_words(until)}, {counted(gap, 'day')} before the period does "
+        f"({day_in_words(asked_until)}): every figure is to {day_in_words(until)}, the period "
+        "to date, so that no account looks quiet for days the data do not cover."
+    )
+
+
 def short_account_history(shown: int, asked: int, first_date) -> str:
     """Why the key account pages show fewer quarters of history than asked for."""
     return (

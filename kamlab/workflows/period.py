@@ -26,6 +26,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from kamlab.errors import InputError
 from kamlab.io import (
     Accounts,
     Contacts,
@@ -52,7 +53,14 @@ from kamlab.workflows.value import (
     run_value,
 )
 
-__all__ = ["PeriodRun", "known_accounts", "period_run", "read_contacts_file", "read_inputs"]
+__all__ = [
+    "PeriodRun",
+    "covered_until",
+    "known_accounts",
+    "period_run",
+    "read_contacts_file",
+    "read_inputs",
+]
 
 
 @dataclass
@@ -60,8 +68,10 @@ class PeriodRun:
     """A period's inputs and, computed on first use and shared within a report run, its
     portfolio, the previous period's portfolio and the value models.
 
-    ``until`` is the period's last day (None: the last date in the data); ``period`` its
-    label when known ("2026Q3"). ``criteria`` and ``rates`` are the selection-criteria and
+    ``until`` is the last day the run covers: the period's last day, or the last date in
+    the data when they end before it (or when neither is given); ``asked_until`` the day
+    asked for, when the data end before it. ``period`` is its label when known
+    ("2026Q3"). ``criteria`` and ``rates`` are the selection-criteria and
     cost-rate files (None: kamlab's defaults). Build it with :func:`period_run`.
     """
 
@@ -70,6 +80,8 @@ class PeriodRun:
     previous_accounts: pd.DataFrame | None = None
     until: str | None = None
     period: str | None = None
+    asked_until: str | None = None
+    """The last day asked for (the period's end) when the data end before it, else None."""
     criteria: str | None = None
     rates: str | None = None
     plans: str | None = None
@@ -503,6 +515,28 @@ def known_accounts(transactions: Transactions, accounts: Accounts | None = None)
     return known
 
 
+def covered_until(transactions: Transactions, until: str | None, period: str | None = None):
+    """The last day a run can measure: ``until``, or the last date in the data when they end
+    before it. Counted to a day the data do not reach, every account would look quiet for
+    the days in between (days since the last purchase, P(alive), lapsing key accounts):
+    a quarter's report run on the quarter to date measures to the last day with sales.
+    An :class:`~kamlab.errors.InputError` when the data end before ``period`` begins."""
+    if until is None:
+        return None
+    last = transactions.last_date
+    if last is None:
+        last = transactions.date_range()[1]
+    if pd.isna(last) or last.normalize() >= pd.Timestamp(until):
+        return until
+    last = last.normalize()
+    if period and last < parse_period(period).start:
+        raise InputError(
+            f"the transactions end on {last:%Y-%m-%d}, before {period} begins: report a "
+            f"period the data reach, such as {period_of(last).label} (--period)"
+        )
+    return str(last.date())
+
+
 def period_run(
     transactions_path: str | Path,
     accounts_path: str | Path | None = None,
@@ -517,19 +551,22 @@ def period_run(
     plans_path: str | Path | None = None,
     contacts_path: str | Path | None = None,
 ) -> PeriodRun:
-    """The run of one period: its inputs read once (:func:`read_inputs`) and the period's
-    last day: ``until``, else the end of ``period`` ("2026Q3"), else the last date in the
-    data. ``plans_path``: a folder of key account plans; ``contacts_path``: a contacts
-    file (both optional)."""
+    """The run of one period: its inputs read once (:func:`read_inputs`) and the last day
+    it covers: ``until``, else the end of ``period`` ("2026Q3"), else the last date in the
+    data; the last date in the data when they end before that day (:func:`covered_until`).
+    ``plans_path``: a folder of key account plans; ``contacts_path``: a contacts file (both
+    optional)."""
     paths = (transactions_path, accounts_path, previous_accounts_path)
     tx, accounts, previous = read_inputs(*paths, columns=columns, read_options=read_options)
-    until = until or (str(parse_period(period).end.date()) if period else None)
+    asked = until or (str(parse_period(period).end.date()) if period else None)
+    until = covered_until(tx, asked, period)
     return PeriodRun(
         tx,
         accounts,
         previous.data if previous is not None else None,
         until=until,
         period=period,
+        asked_until=asked if until != asked else None,
         criteria=str(criteria) if criteria else None,
         rates=str(cost_rates) if cost_rates else None,
         plans=str(plans_path) if plans_path else None,
