@@ -309,7 +309,13 @@ def _run_notebooks(
 
 
 def _read_apart(
-    paths: tuple, columns, read_options, quarantine: Path, where: str, extras: tuple = (None, None)
+    paths: tuple,
+    columns,
+    read_options,
+    quarantine: Path,
+    where: str,
+    extras: tuple = (None, None),
+    period: str | None = None,
 ) -> dict:
     """Read and validate the inputs into the run's cache
     (:func:`~kamlab.workflows.report_inputs.read_into_cache`: the accepted lines as
@@ -324,7 +330,7 @@ def _read_apart(
     spawn = multiprocessing.get_context("spawn")  # a fresh interpreter: no inherited engine
     with ProcessPoolExecutor(1, mp_context=spawn) as pool:
         rows, error = pool.submit(
-            read_into_cache, paths, columns, read_options, quarantine, where, extras
+            read_into_cache, paths, columns, read_options, quarantine, where, extras, period
         ).result()
     if error:
         kind, message, path, errno = error
@@ -414,6 +420,7 @@ def run_report(
             build / "quarantine.csv",
             where,
             (plans, contacts),
+            when.label,
         )
         accepted = rows["transactions"]
         progress.log(

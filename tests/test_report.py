@@ -19,6 +19,7 @@ from openpyxl import load_workbook
 
 import kamlab.report as report
 from kamlab.datasets import make_sample
+from kamlab.errors import InputError
 from kamlab.publish.html import APPENDIX_TITLE
 from kamlab.report import ReportError, run_report
 
@@ -372,6 +373,15 @@ def test_a_failing_notebook_names_the_cell_and_keeps_the_previous_report(
     assert [p.name for p in previous.iterdir()] == ["index.html"]
     assert (previous / "index.html").read_text() == "last good report"
     assert "  99_broken ... failed" in capsys.readouterr().err.splitlines()
+
+
+def test_a_period_the_data_end_before_is_refused_before_any_notebook_runs(
+    tiny_sample, tmp_path, capsys
+):
+    with pytest.raises(InputError, match=r"end on 2026-09-30, before 2027Q1 begins: .* 2026Q3"):
+        run_report("2027Q1", tiny_sample / "transactions.csv", out=tmp_path / "reports")
+    assert "running" not in capsys.readouterr().err
+    assert not (tmp_path / "reports" / "2027Q1").exists()
 
 
 def test_a_failing_publish_step_is_named_and_keeps_the_previous_report(

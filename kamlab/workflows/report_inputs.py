@@ -9,23 +9,38 @@ from __future__ import annotations
 from pathlib import Path
 
 from kamlab.errors import ConfigError, KamlabError, OutputError
+from kamlab.periods import parse_period
 from kamlab.plans import read_plans
 from kamlab.safe import write_csv, writing
-from kamlab.workflows.period import known_accounts, read_contacts_file, read_inputs
+from kamlab.workflows.period import (
+    covered_until,
+    known_accounts,
+    read_contacts_file,
+    read_inputs,
+)
 
 __all__ = ["read_into_cache"]
 
 
 def read_into_cache(
-    paths: tuple, columns, read_options, quarantine: Path, where: str, extras: tuple
+    paths: tuple,
+    columns,
+    read_options,
+    quarantine: Path,
+    where: str,
+    extras: tuple,
+    period: str | None = None,
 ):
     """Read, validate and cache the inputs; write the quarantines. Returns ``(rows, None)``
     (the row counts) or ``(None, (kind, message, path, errno))`` (kamlab's errors travel as text: not every one can be pickled). ``extras``:
     the plans folder and the contacts file (or None), checked here too: the plans' accounts
     must be in the data or the accounts file; the contacts' rejected rows are written
-    beside the transactions' quarantine as ``contacts_quarantine.csv``."""
+    beside the transactions' quarantine as ``contacts_quarantine.csv``. ``period``: the
+    report's period, refused here when the data end before it begins."""
     try:
         tx, acc, previous = read_inputs(*paths, columns=columns, read_options=read_options)
+        if period:
+            covered_until(tx, str(parse_period(period).end.date()), period)
         rows = {"transactions": tx.counts(), **({"accounts": acc.counts()} if acc else {})}
         if previous is not None:
             rows["previous_accounts"] = previous.counts()
