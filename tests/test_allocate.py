@@ -507,7 +507,7 @@ def plan_of(fitted, table_columns: dict, **options):
     pnl = pd.DataFrame(index=index)
     pnl.attrs["currency"] = "GBP"
     run = SimpleNamespace(value=value36, pnl=pnl, notes=[])
-    return plan_hours(run, None, table, budget_hours=500.0, **options)
+    return plan_hours(run, None, table, **{"budget_hours": 500.0, **options})
 
 
 def test_value_at_stake_is_retention_part_plus_growth_capture_times_potential(fitted):
@@ -550,6 +550,31 @@ def test_without_potential_value_at_stake_is_retention_only_and_a_note_says_so(f
     np.testing.assert_allclose(plan.table["value_at_stake"], plan.table["retention_at_stake"])
     assert any("no potential column" in n and "retention part only" in n for n in notes)
     assert "the retention part only" in describe_allocation(plan)
+
+
+def test_without_a_budget_or_todays_hours_the_plan_is_the_budget_where_the_last_hour_pays(
+    fitted,
+):
+    potential = pd.Series(50_000.0, index=fitted[4].table.index)
+    plan, notes = plan_of(fitted, {"potential": potential}, budget_hours=None)
+    best = optimal_budget(plan.table["value_at_stake"], 65.0).sum()
+    assert best > 0 and plan.budget_hours == pytest.approx(best)
+    assert plan.shadow_price == pytest.approx(65.0, rel=1e-6)  # the last hour earns its cost
+    assert any(f"the last hour earns its cost, {best:,.0f} hours a year" in n for n in notes)
+
+
+def test_when_not_one_hour_pays_the_plan_gives_none_and_says_so(fitted):
+    plan, _ = plan_of(fitted, {}, budget_hours=None, hour_cost=1e9)
+    assert plan.budget_hours == 0 and (plan.table["hours"] == 0).all()
+    text = describe_allocation(plan)
+    assert text.startswith("No account-manager hour pays for itself here, so the plan gives none")
+    assert "the first hour at the account with most at stake would earn GBP" in text
+    from kamlab.presentation.executive import plan_sentence
+
+    assert plan_sentence(plan).startswith(
+        "Hours: no account-manager hour pays for itself at GBP 1,000,000,000 an hour, so the "
+        "plan gives none: better retention and growth could add at most GBP"
+    )
 
 
 def test_the_hour_cost_comes_from_the_cost_rates_or_must_be_given(fitted):

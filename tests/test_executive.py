@@ -78,9 +78,9 @@ def test_the_hours_plan_in_one_sentence_gives_hours_accounts_gain_net_gain_and_t
 
 
 def test_when_no_hour_pays_for_itself_the_sentence_says_so():
-    """Online Retail without KAM hours: the default budget (20 hours an account) costs far
-    more than it adds; "pays for itself up to 0 hours" read as a plan. It says plainly that
-    no hour pays at the rate, and that the hours would lose money."""
+    """A budget given where no hour earns its cost (Online Retail's small accounts): "pays
+    for itself up to 0 hours" read as a plan. It says plainly that no hour pays at the rate,
+    and that the budgeted hours would lose money."""
     from kamlab.portfolio.allocate import allocate_hours
     from kamlab.presentation.executive import plan_sentence
 

@@ -31,7 +31,7 @@ import pandas as pd
 
 from kamlab.errors import ConfigError
 from kamlab.io import accounts_by_id
-from kamlab.portfolio.allocate import Allocation, allocate_hours, value_at_stake
+from kamlab.portfolio.allocate import Allocation, allocate_hours, optimal_budget, value_at_stake
 
 __all__ = ["KAM_TIERS", "check_tiers", "loaded_hour_cost", "plan_hours"]
 
@@ -111,12 +111,12 @@ def plan_hours(
     hour_cost: float | None = None,
     rates=None,
     hours_column: str = "kam_hours",
-    default_hours_per_account: float = 20.0,
 ) -> tuple[Allocation, list[str]]:
     """Allocate ``budget_hours`` (a year) across the accounts of ``table``
     (``Portfolio.table_``) in ``tiers``; with no budget, today's hours of those accounts
-    in total (so the plan moves today's hours), or ``default_hours_per_account`` each when
-    the accounts table has no ``hours_column`` (said in the notes). ``run`` is the value
+    in total (so the plan moves today's hours), or, when the accounts table has no
+    ``hours_column``, the optimal budget (:func:`~kamlab.portfolio.allocate.optimal_budget`:
+    the last hour earns what it costs; said in the notes). ``run`` is the value
     run of the chosen model (:class:`kamlab.workflows.ValueRun`: its ``value``, ``pnl``
     and ``notes``).
 
@@ -169,11 +169,11 @@ def plan_hours(
         current = pd.to_numeric(acc[hours_column], errors="coerce").reindex(chosen).fillna(0.0)
     if budget_hours is None and current is not None:
         budget_hours = float(current.sum())
-    elif budget_hours is None:
-        budget_hours = default_hours_per_account * len(chosen)
+    elif budget_hours is None:  # nothing to move: the hours that pay for themselves
+        budget_hours = float(optimal_budget(stake, cost, saturation_hours=saturation_hours).sum())
         notes.append(
-            f"no hours budget given and no {hours_column} in the accounts: "
-            f"{default_hours_per_account:g} hours per account assumed"
+            f"no hours budget given and no {hours_column} in the accounts: the plan is the "
+            f"budget at which the last hour earns its cost, {budget_hours:,.0f} hours a year"
         )
     plan = allocate_hours(
         stake,

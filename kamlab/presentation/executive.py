@@ -123,6 +123,13 @@ def plan_sentence(allocation) -> str:
     a, t = allocation, allocation.totals
     funded = int((a.table["hours"] > 0).sum())
     per = " a year" if a.basis else ""
+    if a.budget_hours == 0 and t.get("optimal_budget_hours") == 0:  # not one hour pays
+        return (
+            f"Hours: no account-manager hour pays for itself at {money(a.hour_cost, a.currency)} "
+            f"an hour, so the plan gives none: better retention and growth could add at most "
+            f"{money(a.table['value_at_stake'].sum(), a.currency)}{per} across the "
+            f"{len(a.table):,} accounts considered."
+        )
     text = (
         f"Hours: the plan gives {count(a.hours_used)} account-manager hours{per} to "
         f"{funded:,} of {len(a.table):,} accounts and is expected to add "

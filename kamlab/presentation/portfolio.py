@@ -315,6 +315,15 @@ def describe_allocation(allocation) -> str:
     funded = int((a.table["hours"] > 0).sum())
     yearly = bool(a.basis)
     per = " a year" if yearly else ""
+    if a.budget_hours == 0 and t.get("optimal_budget_hours") == 0:  # not one hour pays
+        first = a.table["marginal_gain_per_hour"].max() if n else 0.0
+        text = (
+            f"No account-manager hour pays for itself here, so the plan gives none to the "
+            f"{n:,} accounts considered: at {cur} {a.hour_cost:,.2f} an hour (the loaded "
+            f"rate), the first hour at the account with most at stake would earn {cur} "
+            f"{first:,.2f}."
+        )
+        return text + (" " + _value_at_stake_basis(a) if yearly else "")
     text = (
         f"Allocating {count(a.hours_used)} of {count(a.budget_hours)} account-manager "
         f"hours{per} to {funded:,} of {n:,} accounts is expected to add "
