@@ -221,3 +221,27 @@ def test_account_trend_ends_at_the_panels_end_even_when_its_accounts_stopped_buy
     labels = [t.get_text() for t in ax.get_xticklabels()]
     assert labels[-1] == "2026Q3" and len(labels) == 8
     plt.close(fig)
+
+
+def test_account_trend_starts_where_the_data_begin_and_titles_with_the_name(bundled):
+    tx, _ = bundled
+    panel = kl.period_panel(tx, until="2026-09-30")
+    fig, ax = plt.subplots()
+    account_trend(panel, "A0088", name="Bridgefield", first="2026-02-10", ax=ax)
+    labels = [t.get_text() for t in ax.get_xticklabels()]
+    assert labels == ["2026Q1", "2026Q2", "2026Q3"]
+    assert ax.get_title() == "Bridgefield: revenue and gross margin by quarter"
+    plt.close(fig)
+
+
+def test_without_costs_the_account_trend_draws_revenue_alone_and_says_why(bundled):
+    tx, _ = bundled
+    panel = kl.period_panel(tx, until="2026-09-30").assign(gross_margin=float("nan"))
+    fig, ax = plt.subplots()
+    account_trend(panel, "A0088", ax=ax)
+    assert ax.get_title() == "A0088: revenue by quarter"
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+        "revenue (the data have no costs: no gross margin)"
+    ]
+    assert len(ax.patches) == 8
+    plt.close(fig)

@@ -149,11 +149,16 @@ def account_trend(
     account,
     *,
     periods: int = 8,
+    name: str | None = None,
+    first=None,
     title: str | None = None,
     ax: Axes | None = None,
 ) -> Axes:
     """Revenue and gross margin of one account over the ``periods`` quarters to the
-    panel's end (:func:`kamlab.period_panel`), quarters without purchases shown as zero."""
+    panel's end (:func:`kamlab.period_panel`), quarters without purchases shown as zero;
+    none before the quarter of ``first`` (the first day of the data). Revenue alone when
+    the lines have no cost (no gross margin). Titled with ``name`` (default the account
+    id) unless ``title`` is given."""
     ax = axes(ax)
     rows = panel[panel["account_id"] == account].set_index("period").sort_index()
     if rows.empty:
@@ -161,13 +166,21 @@ def account_trend(
         return ax
     until = panel.attrs.get("until")
     last = pd.Period(until, freq="Q") if until else panel["period"].max()
-    every = pd.period_range(end=last, periods=periods, freq="Q").astype(str)
-    rows = rows[["revenue", "gross_margin"]].reindex(every, fill_value=0)
+    every = pd.period_range(end=last, periods=periods, freq="Q")
+    if first is not None:  # no empty quarters before the data begin
+        every = every[every >= pd.Period(first, freq="Q")]
+    has_margin = bool(rows["gross_margin"].notna().any())
+    rows = rows[["revenue", "gross_margin"]].reindex(every.astype(str), fill_value=0)
     x = np.arange(len(rows))
-    ax.bar(x - 0.2, rows["revenue"], 0.4, label="revenue", color="#4c72b0")
-    ax.bar(x + 0.2, rows["gross_margin"], 0.4, label="gross margin", color="#55a868")
+    if has_margin:
+        ax.bar(x - 0.2, rows["revenue"], 0.4, label="revenue", color="#4c72b0")
+        ax.bar(x + 0.2, rows["gross_margin"], 0.4, label="gross margin", color="#55a868")
+    else:
+        label = "revenue (the data have no costs: no gross margin)"
+        ax.bar(x, rows["revenue"], 0.5, label=label, color="#4c72b0")
     ax.set_xticks(x, rows.index, rotation=30)
     ax.yaxis.set_major_formatter(thousands)
-    titled(ax, title or f"{account}: revenue and gross margin by quarter", None, "per quarter")
+    what = "revenue and gross margin" if has_margin else "revenue"
+    titled(ax, title or f"{name or account}: {what} by quarter", None, "per quarter")
     ax.legend(frameon=False, fontsize=8)
     return ax
