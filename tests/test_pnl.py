@@ -134,6 +134,19 @@ def test_account_b_assumed_margin_discount_and_own_payment_terms(pnl):
     assert any("assumed" in note for note in pnl.attrs["notes"])
 
 
+def test_the_reader_is_told_what_was_assumed_for_lines_without_a_cost(pnl):
+    from kamlab.presentation.notes import assumed_cost_of_goods
+
+    assert pnl.attrs["assumed_margin_share"] == 0.25
+    assert assumed_cost_of_goods(pnl) == (
+        "The data give no cost of goods for lines of 2 of the 4 accounts: it is assumed at 75% "
+        "of net revenue (a gross margin of 25%; give your own with --cost-rates), so gross "
+        "margin and contribution are estimates."
+    )
+    assert assumed_cost_of_goods(pnl.loc[["a"]]) is None  # every line has its cost
+    assert assumed_cost_of_goods(pnl.loc[["b"]]).startswith("The data give no cost of goods:")
+
+
 def test_account_c_partly_assumed_cost(pnl):
     c = pnl.loc["c"]
     assert c["cost_of_goods"] == pytest.approx(80.0 + 100.0 * 0.75)

@@ -9,9 +9,11 @@ from kamlab.presentation.format import day_in_words
 from kamlab.words import counted
 
 __all__ = [
+    "assumed_cost_of_goods",
     "column_missing",
     "left_out",
     "no_previous_period",
+    "period_to_date",
     "short_account_history",
     "short_history",
 ]
@@ -74,6 +76,21 @@ def period_to_date(until, asked_until) -> str | None:
         f"The data end on {day_in_words(until)}, {counted(gap, 'day')} before the period does "
         f"({day_in_words(asked_until)}): every figure is to {day_in_words(until)}, the period "
         "to date, so that no account looks quiet for days the data do not cover."
+    )
+
+
+def assumed_cost_of_goods(pnl: pd.DataFrame) -> str | None:
+    """What a customer P&L (:func:`kamlab.customer_pnl`) assumed for lines without a cost,
+    for the reader (None when every line had one)."""
+    some = int(pnl["cost_of_goods_basis"].astype("object").ne("data").sum())
+    if not some:
+        return None
+    share = pnl.attrs["assumed_margin_share"]
+    where = "" if some == len(pnl) else f" for lines of {some:,} of the {len(pnl):,} accounts"
+    return (
+        f"The data give no cost of goods{where}: it is assumed at {1 - share:.0%} of net "
+        f"revenue (a gross margin of {share:.0%}; give your own with --cost-rates), so gross "
+        "margin and contribution are estimates."
     )
 
 

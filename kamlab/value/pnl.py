@@ -500,6 +500,7 @@ def customer_pnl(
         start=str((start if start is not None else first.min()).date()),
         currency=rates.currency,
         rates=rates.source,
+        assumed_margin_share=rates.assumed_margin_share,
         notes=notes,
     )
     return out
