@@ -175,3 +175,33 @@ def test_at_the_optimal_budget_the_last_hour_earns_its_cost(sample_600, tmp_path
     assert best["net_gain"] >= today["net_gain"] and best["net_gain"] >= today["current_net_gain"]
     plan = pd.read_csv(tmp_path / "hours.csv")
     assert plan["hours"].sum() == pytest.approx(best["budget_hours"])
+
+
+def test_a_period_the_data_end_before_is_measured_to_their_last_day_as_in_the_report(
+    sample, tmp_path, capsys
+):
+    lines = pd.read_csv(sample["transactions"], dtype=str)
+    short = tmp_path / "to_10_september.csv"
+    lines[lines["date"] <= "2026-09-10"].to_csv(short, index=False)
+    last = lines.loc[lines["date"] <= "2026-09-10", "date"].max()
+    out = tmp_path / "portfolio.csv"
+    code, stdout, err = run(capsys, "portfolio", short, "--period", "2026Q3", "--out", out)
+    assert code == 0, err
+    assert f"note: the data end on {last}, before 2026Q3 does: figures are to {last}" in err
+    assert f"12 months to {last}" in stdout
+    code, _, err = run(capsys, "portfolio", short, "--period", "2026Q4", "--out", out)
+    assert code == 2 and err.strip().endswith(
+        f"the transactions end on {last}, before 2026Q4 begins: report a period the data "
+        "reach, such as 2026Q3 (--period)"
+    )
+
+
+def test_a_wrong_period_stops_the_command_before_the_transactions_are_read(
+    sample, tmp_path, capsys, monkeypatch
+):
+    import kamlab.cli.options as options
+
+    monkeypatch.setattr(options, "read_input", lambda args: pytest.fail("read before checking"))
+    argv = ["portfolio", sample["transactions"], "--period", "2026Q5", "--out", tmp_path / "p.csv"]
+    code, _, err = run(capsys, *argv)
+    assert code == 2 and len(err.strip().splitlines()) == 1

@@ -62,11 +62,11 @@ def cmd_contacts(args) -> None:
         raise ConfigError(
             "--key-only and --maps need TRANSACTIONS (and --period) to know the key accounts"
         )
-    until = period_end(args)
     if args.input:
         tx, accounts = read_input_for(args, out)
     else:
         tx, accounts = None, read_accounts(args.accounts) if args.accounts else None
+    until = period_end(args, tx)
     from kamlab.io import parse_column_options
 
     contacts = read_contacts(

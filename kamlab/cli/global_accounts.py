@@ -51,20 +51,22 @@ def add_roll_up(p) -> None:
     p.add_argument("--roll-up", action="store_true", help=ROLL_UP_HELP)
 
 
-def read_rolled_input(args, out: Path, previous=None, *, until=None, window="12M"):
-    """:func:`~kamlab.cli.options.read_input_for`, then ``(tx, accounts, previous, entities)``:
-    the first three rolled up to global accounts when ``--roll-up`` was given
+def read_rolled_input(args, out: Path, previous=None, *, window="12M"):
+    """:func:`~kamlab.cli.options.read_input_for`, then ``(tx, accounts, previous, entities,
+    until)``: the first three rolled up to global accounts when ``--roll-up`` was given
     (``previous``, an earlier accounts table, with today's parents), else as read;
     ``entities`` the ``(tx, accounts)`` as read when rolled up (the purchase model is
-    fitted on them), else None. ``--roll-up`` without an accounts file with ``parent_id``
-    is a one-line error, before the transactions are read."""
+    fitted on them), else None; ``until`` the last day of ``--period`` or ``--until``
+    (:func:`~kamlab.cli.options.period_end` of the lines read). ``--roll-up`` without an
+    accounts file with ``parent_id`` is a one-line error, before the transactions are read."""
     if not getattr(args, "roll_up", False):
         tx, accounts = read_input_for(args, out)
-        return tx, accounts, previous, None
+        return tx, accounts, previous, None, period_end(args, tx)
     from kamlab.portfolio.global_accounts import roll_up_with_previous
 
     ids = _parents(args, "--roll-up")
     entities = read_input_for(args, out)
+    until = period_end(args, entities[0])
     tx, rolled, previous = roll_up_with_previous(
         *entities, previous, until=until, window=window, rates=args.cost_rates
     )
@@ -74,7 +76,7 @@ def read_rolled_input(args, out: Path, previous=None, *, until=None, window="12M
         f"({moved:,} with several entities)",
         file=sys.stderr,
     )
-    return tx, rolled, previous, entities
+    return tx, rolled, previous, entities, until
 
 
 def _parents(args, flag: str | None = None):
@@ -119,8 +121,8 @@ def cmd_global(args) -> None:
 
     _parents(args)
     out = Path(args.out)
-    until = period_end(args)
     tx, accounts = read_input_for(args, out)
+    until = period_end(args, tx)
     comparison = country_comparison(tx, accounts, until=until, rates=args.cost_rates)
     write_csv(comparison, out, index=False)
     spreads = country_spreads(comparison)

@@ -279,15 +279,27 @@ def until_date(text: str | None) -> str | None:
         raise ConfigError(f"--until {text!r}: expected a date such as 2026-09-30") from None
 
 
-def period_end(args) -> str | None:
-    """The last day of ``--period`` or ``--until`` (not both), or None."""
+def period_end(args, transactions=None) -> str | None:
+    """The last day of ``--period`` or ``--until`` (not both), or None. Given the lines
+    read, ``--period`` ends on their last day when they end before it does, as in the
+    report (:func:`kamlab.workflows.covered_until`; a note says so), and a period they end
+    before is refused."""
     from kamlab.periods import parse_period
 
-    if args.period and args.until:
+    period, until = getattr(args, "period", None), getattr(args, "until", None)
+    if period and until:
         raise ConfigError("give --period or --until, not both")
-    if args.period:
-        return str(parse_period(args.period).end.date())
-    return until_date(args.until)
+    if not period:
+        return until_date(until)
+    end = str(parse_period(period).end.date())
+    if transactions is None:
+        return end
+    from kamlab.workflows import covered_until
+
+    until = covered_until(transactions, end, period)
+    if until != end:
+        print_notes([f"the data end on {until}, before {period} does: figures are to {until}"])
+    return until
 
 
 def passed(args, *names: str) -> dict:
@@ -353,6 +365,7 @@ def read_input(args) -> tuple:
 
 def read_input_for(args, out: Path) -> tuple:
     """:func:`read_input`, then :func:`report_and_quarantine` beside ``out``."""
+    period_end(args)  # a wrong --period or --until stops the run before the read
     tx, accounts = read_input(args)
     report_and_quarantine(tx, args, out)
     return tx, accounts

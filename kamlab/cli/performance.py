@@ -74,8 +74,8 @@ def cmd_performance(args) -> None:
     _check_settings(args)
     cost = loaded_hour_cost(args.cost_rates, args.hour_cost)  # before any data is read
     out = Path(args.out)
-    until = period_end(args)
     tx, accounts = read_input_for(args, out)
+    until = period_end(args, tx)
     previous = read_accounts_table(args.previous_accounts)
     start = args.previous_accounts or args.accounts
     frame = previous if previous is not None else accounts.data

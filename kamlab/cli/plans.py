@@ -90,8 +90,8 @@ def _build(args, out: Path):
     from kamlab.cli.portfolio import portfolio_run
     from kamlab.value import customer_pnl
 
-    until = period_end(args)
     tx, accounts = read_input_for(args, out)
+    until = period_end(args, tx)
     name, portfolio, note = portfolio_run(args, tx, accounts, until)
     table = portfolio.table_
     pnl = customer_pnl(tx, accounts, until=until, window="12M", rates=args.cost_rates)

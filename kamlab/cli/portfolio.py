@@ -87,9 +87,8 @@ def cmd_portfolio(args) -> None:
     from kamlab.safe import write_csv
 
     out = Path(args.out)
-    until = period_end(args)
     previous = read_accounts_table(args.previous_accounts)
-    tx, accounts, previous, entities = read_rolled_input(args, out, previous, until=until)
+    tx, accounts, previous, entities, until = read_rolled_input(args, out, previous)
     name, portfolio, note = portfolio_run(args, tx, accounts, until, previous, entities)
     table = with_entities(portfolio.table_, accounts, args)
     write_csv(table.reset_index(), out, index=False)
@@ -137,6 +136,7 @@ def portfolio_run(args, tx, accounts, until, previous=None, entities=None):
         args,
         tx,
         accounts,
+        until,
         # --value: clv too; else the model gives account health only
         **({"value": value} if getattr(args, "value", False) else {"health_value": value}),
         previous_accounts=previous
@@ -172,12 +172,12 @@ def _chart(table, criteria, path) -> None:
         )
 
 
-def _portfolio(args, tx, accounts, **options):
-    """The portfolio at the period's end with the criteria and cost rates asked for."""
+def _portfolio(args, tx, accounts, until, **options):
+    """The portfolio at ``until`` with the criteria and cost rates asked for."""
     from kamlab.portfolio.portfolio import build_portfolio
 
     return build_portfolio(
-        tx, accounts, until=period_end(args), criteria=args.config, rates=args.cost_rates, **options
+        tx, accounts, until=until, criteria=args.config, rates=args.cost_rates, **options
     )
 
 
@@ -203,11 +203,11 @@ def cmd_allocate(args) -> None:
         )
     cost = loaded_hour_cost(args.cost_rates, args.hour_cost)  # before any model is fitted
     out = Path(args.out)
-    until = period_end(args)
     tx, accounts = read_input_for(args, out)
+    until = period_end(args, tx)
     tiers = comma_list(args.tiers)
     fitted = fit_uplift_model(tx, accounts, until=until, rates=args.cost_rates)
-    portfolio = _portfolio(args, tx, accounts, health_value=fitted[1].value)
+    portfolio = _portfolio(args, tx, accounts, until, health_value=fitted[1].value)
     table = portfolio.table_
     try:
         plan, notes = hours_plan(

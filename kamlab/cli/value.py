@@ -218,8 +218,7 @@ def cmd_pnl(args) -> None:
     from kamlab.value.pnl import customer_pnl
 
     out = Path(args.out)
-    until = until_date(args.until)
-    tx, accounts, _, _ = read_rolled_input(args, out, until=until, window=args.window)
+    tx, accounts, _, _, until = read_rolled_input(args, out, window=args.window)
     pnl = customer_pnl(tx, accounts, until=until, window=args.window, rates=args.cost_rates)
     write_csv(with_entities(pnl, accounts, args), out)
     currency = pnl.attrs["currency"]

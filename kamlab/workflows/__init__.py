@@ -23,7 +23,7 @@ __getattr__, __dir__, __all__ = lazy_exports(
     __name__,
     {
         "kamlab.workflows.global_accounts": ["rolled_up"],
-        "kamlab.workflows.period": ["PeriodRun", "period_run", "read_inputs"],
+        "kamlab.workflows.period": ["PeriodRun", "covered_until", "period_run", "read_inputs"],
         "kamlab.workflows.value": [
             "DEFAULT_DRAWS",
             "MODELS",
