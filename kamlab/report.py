@@ -340,6 +340,14 @@ def _read_apart(
     return rows
 
 
+def _subtitle(when, covered: str) -> str:
+    """The report's dates: the period's, and where the data end before it, to that day."""
+    dates = f"{day_in_words(when.start)} to {day_in_words(when.end)}"
+    if pd.Timestamp(covered) < when.end:
+        return f"{dates}, to date: the data end on {day_in_words(covered)}"
+    return dates
+
+
 def run_report(
     period: str,
     transactions: str | Path,
@@ -422,6 +430,7 @@ def run_report(
             (plans, contacts),
             when.label,
         )
+        covered = rows.pop("until", None) or str(when.end.date())  # the data may end earlier
         accepted = rows["transactions"]
         progress.log(
             f"  inputs checked in {time.perf_counter() - t0:.1f} s: "
@@ -462,6 +471,7 @@ def run_report(
                 "label": when.label,
                 "start": str(when.start.date()),
                 "end": str(when.end.date()),
+                "data_until": covered,
             },
             "inputs": {
                 str(p): _input_record(p, read_options)
@@ -486,7 +496,7 @@ def run_report(
                     build,
                     spec.notebooks,
                     title=f"Key account portfolio report, {when.label}",
-                    subtitle=f"{day_in_words(when.start)} to {day_in_words(when.end)}",
+                    subtitle=_subtitle(when, covered),
                     facts=report_facts(manifest),
                     on_step=on_step,
                 )

@@ -142,7 +142,12 @@ def test_report_writes_every_output_and_the_manifest_lists_them(built):
     # the day the report ran: today, or yesterday when the build crossed midnight
     ran = pd.Timestamp.now().normalize() - pd.Timestamp(manifest["run_date"])
     assert pd.Timedelta(0) <= ran <= pd.Timedelta(days=1)
-    assert manifest["period"] == {"label": "2026Q3", "start": "2026-07-01", "end": "2026-09-30"}
+    assert manifest["period"] == {
+        "label": "2026Q3",
+        "start": "2026-07-01",
+        "end": "2026-09-30",
+        "data_until": "2026-09-30",  # the data reach the period's end
+    }
     rows = manifest["rows"]["transactions"]
     assert rows["accepted"] + rows["quarantined"] == rows["read"]
     assert rows["by_reason"]["missing_account_id"] == 1
@@ -382,6 +387,21 @@ def test_a_period_the_data_end_before_is_refused_before_any_notebook_runs(
         run_report("2027Q1", tiny_sample / "transactions.csv", out=tmp_path / "reports")
     assert "running" not in capsys.readouterr().err
     assert not (tmp_path / "reports" / "2027Q1").exists()
+
+
+def test_a_report_on_the_period_to_date_says_so_under_its_title_and_in_its_facts():
+    from kamlab.periods import parse_period
+    from kamlab.publish.build import report_facts
+
+    when = parse_period("2011Q4")
+    assert report._subtitle(when, "2011-12-31") == "1 October 2011 to 31 December 2011"
+    assert report._subtitle(when, "2011-12-09") == (
+        "1 October 2011 to 31 December 2011, to date: the data end on 9 December 2011"
+    )
+    period = {"label": "2011Q4", "start": "2011-10-01", "end": "2011-12-31"}
+    facts = dict(report_facts({"period": {**period, "data_until": "2011-12-09"}, "run_date": "x"}))
+    assert facts["Data to"] == "2011-12-09 (the period to date)"
+    assert "Data to" not in dict(report_facts({"period": period, "run_date": "x"}))
 
 
 def test_a_failing_publish_step_is_named_and_keeps_the_previous_report(

@@ -57,6 +57,8 @@ def report_facts(manifest: dict) -> list[tuple[str, str]]:
         ("Period", f"{period['label']} ({period['start']} to {period['end']})"),
         ("Run date", manifest["run_date"]),
     ]
+    if period.get("data_until", period["end"]) < period["end"]:
+        facts.append(("Data to", f"{period['data_until']} (the period to date)"))
     if manifest.get("today", manifest["run_date"]) != manifest["run_date"]:
         facts.append(("Dates in the future from", f"after {manifest['today']} (--today)"))
     for path, info in manifest.get("inputs", {}).items():

@@ -36,12 +36,13 @@ def read_into_cache(
     the plans folder and the contacts file (or None), checked here too: the plans' accounts
     must be in the data or the accounts file; the contacts' rejected rows are written
     beside the transactions' quarantine as ``contacts_quarantine.csv``. ``period``: the
-    report's period, refused here when the data end before it begins."""
+    report's period, refused here when the data end before it begins; the last day the
+    report covers (:func:`~kamlab.workflows.period.covered_until`) is ``rows["until"]``."""
     try:
         tx, acc, previous = read_inputs(*paths, columns=columns, read_options=read_options)
-        if period:
-            covered_until(tx, str(parse_period(period).end.date()), period)
         rows = {"transactions": tx.counts(), **({"accounts": acc.counts()} if acc else {})}
+        if period:
+            rows["until"] = covered_until(tx, str(parse_period(period).end.date()), period)
         if previous is not None:
             rows["previous_accounts"] = previous.counts()
         plans, contacts_path = extras
