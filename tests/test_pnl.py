@@ -137,14 +137,18 @@ def test_account_b_assumed_margin_discount_and_own_payment_terms(pnl):
 def test_the_reader_is_told_what_was_assumed_for_lines_without_a_cost(pnl):
     from kamlab.presentation.notes import assumed_cost_of_goods
 
-    assert pnl.attrs["assumed_margin_share"] == 0.25
+    assumed = {"accounts": 2, "of": 4, "margin_share": 0.25}  # b and c
+    assert pnl.attrs["cost_of_goods_assumed"] == assumed
     assert assumed_cost_of_goods(pnl) == (
         "The data give no cost of goods for lines of 2 of the 4 accounts: it is assumed at 75% "
         "of net revenue (a gross margin of 25%; give your own with --cost-rates), so gross "
         "margin and contribution are estimates."
     )
-    assert assumed_cost_of_goods(pnl.loc[["a"]]) is None  # every line has its cost
-    assert assumed_cost_of_goods(pnl.loc[["b"]]).startswith("The data give no cost of goods:")
+    every, none = pd.DataFrame(), pd.DataFrame()
+    every.attrs["cost_of_goods_assumed"] = {**assumed, "accounts": 4}
+    none.attrs["cost_of_goods_assumed"] = {**assumed, "accounts": 0}
+    assert assumed_cost_of_goods(every).startswith("The data give no cost of goods: it is")
+    assert assumed_cost_of_goods(none) is None
 
 
 def test_account_c_partly_assumed_cost(pnl):

@@ -332,3 +332,12 @@ def test_every_models_value_run_shares_one_pnl_over_all_history(
     _ = run.portfolio  # its end, which run.pnl keys on (and its 12-month P&L)
     monkeypatch.setattr(pnl_module, "customer_pnl", lambda *a, **k: pytest.fail("computed again"))
     pd.testing.assert_frame_equal(run.pnl(None), fresh)  # the same entry
+
+
+def test_the_portfolio_table_counts_the_accounts_whose_cost_of_goods_was_assumed(sample):
+    run = run_of(sample, period="2026Q3")
+    pnl = run.pnl("12M")
+    assumed = run.portfolio.table_.attrs["cost_of_goods_assumed"]
+    assert assumed == pnl.attrs["cost_of_goods_assumed"]
+    assert assumed["accounts"] == int(pnl["cost_of_goods_basis"].astype(object).ne("data").sum())
+    assert (assumed["of"], assumed["margin_share"]) == (len(pnl), 0.25)

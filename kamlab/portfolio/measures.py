@@ -185,5 +185,6 @@ def portfolio_measures(
             f"{counted(len(former), 'former customer')} in the accounts table bought before the {WINDOW} "
             f"window but not in it, so they are not in the portfolio: {listed(former)}"
         )
-    out.attrs.update(until=until, window=WINDOW, notes=notes)
+    assumed = pnl.attrs.get("cost_of_goods_assumed")  # for the reader: estimated margins
+    out.attrs.update(until=until, window=WINDOW, notes=notes, cost_of_goods_assumed=assumed)
     return out

@@ -157,7 +157,9 @@ class Portfolio(BaseEstimator):
         imputed = pd.concat([scores[g].imputed for g in GROUPS], axis=1)
         table["imputed"] = _imputed_labels(imputed)
 
-        table.attrs.update(until=measures.attrs.get("until"), window=measures.attrs.get("window"))
+        table.attrs.update(
+            {k: measures.attrs.get(k) for k in ("until", "window", "cost_of_goods_assumed")}
+        )
         self.criteria_ = crit
         self.scores_ = scores
         self.notes_ = notes

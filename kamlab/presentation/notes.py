@@ -79,14 +79,15 @@ def period_to_date(until, asked_until) -> str | None:
     )
 
 
-def assumed_cost_of_goods(pnl: pd.DataFrame) -> str | None:
-    """What a customer P&L (:func:`kamlab.customer_pnl`) assumed for lines without a cost,
-    for the reader (None when every line had one)."""
-    some = int(pnl["cost_of_goods_basis"].astype("object").ne("data").sum())
+def assumed_cost_of_goods(table: pd.DataFrame) -> str | None:
+    """What the customer P&L assumed for lines without a cost, for the reader, from its
+    ``attrs["cost_of_goods_assumed"]`` (:func:`kamlab.customer_pnl`, handed on to the
+    portfolio table); None when every line had a cost."""
+    assumed = table.attrs.get("cost_of_goods_assumed") or {}
+    some, of, share = (assumed.get(k) for k in ("accounts", "of", "margin_share"))
     if not some:
         return None
-    share = pnl.attrs["assumed_margin_share"]
-    where = "" if some == len(pnl) else f" for lines of {some:,} of the {len(pnl):,} accounts"
+    where = "" if some == of else f" for lines of {some:,} of the {of:,} accounts"
     return (
         f"The data give no cost of goods{where}: it is assumed at {1 - share:.0%} of net "
         f"revenue (a gross margin of {share:.0%}; give your own with --cost-rates), so gross "

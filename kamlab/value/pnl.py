@@ -500,7 +500,11 @@ def customer_pnl(
         start=str((start if start is not None else first.min()).date()),
         currency=rates.currency,
         rates=rates.source,
-        assumed_margin_share=rates.assumed_margin_share,
+        cost_of_goods_assumed={
+            "accounts": int((assumed > 0).sum()),
+            "of": len(out),
+            "margin_share": rates.assumed_margin_share,
+        },
         notes=notes,
     )
     return out
