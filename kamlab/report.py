@@ -47,7 +47,7 @@ from pathlib import Path
 import pandas as pd
 
 from kamlab.errors import ConfigError, InputError, OutputError
-from kamlab.io.engine import MEMORY_ENV, is_url, refuse_password
+from kamlab.io.engine import MEMORY_ENV, SPILL_ENV, is_url, refuse_password
 from kamlab.io.files import files_of, sha256
 from kamlab.models import BUDGET_ENV, REPORT_BUDGET_S
 from kamlab.periods import parse_period
@@ -108,11 +108,14 @@ slower. (glibc's ``MALLOC_MMAP_THRESHOLD_`` as well saved a little more memory b
 the notebooks 10% slower.)"""
 
 
-def kernel_env(engine_memory: str | None) -> dict[str, str]:
+def kernel_env(engine_memory: str | None, scratch: Path | None = None) -> dict[str, str]:
     """What the report's kernels have in their environment beyond this process's: DuckDB's
-    :data:`NOTEBOOK_MEMORY` unless the user set a limit (``engine_memory``), and
-    :data:`KERNEL_ALLOCATOR` where the environment does not choose otherwise."""
+    :data:`NOTEBOOK_MEMORY` unless the user set a limit (``engine_memory``),
+    :data:`KERNEL_ALLOCATOR` where the environment does not choose otherwise, and DuckDB's
+    spill folder inside ``scratch`` (removed after the run: the kernels are stopped without
+    ending cleanly, so they cannot remove it themselves)."""
     env = {MEMORY_ENV: NOTEBOOK_MEMORY} if engine_memory is None else {}
+    env |= {SPILL_ENV: str(scratch)} if scratch is not None else {}
     return env | {k: v for k, v in KERNEL_ALLOCATOR.items() if k not in os.environ}
 
 
@@ -417,7 +420,8 @@ def run_report(
             build = make_locked_folder(out, f".{when.label}.partial-")
         os.environ[CACHE_ENV] = str(cache)
         # the first kernel starts (and imports) while the inputs are read
-        kernels = WarmKernels(spec.folder, preload=KERNEL_PRELOAD, env=kernel_env(engine_memory))
+        env = kernel_env(engine_memory, scratch=cache)
+        kernels = WarmKernels(spec.folder, preload=KERNEL_PRELOAD, env=env)
         kernels.start()
         t0 = time.perf_counter()
         # read once, in a child process; the notebooks load it from the run's cache

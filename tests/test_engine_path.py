@@ -356,3 +356,27 @@ def test_the_embedded_engine_runs_in_utc_spills_to_disk_and_hands_memory_back():
     assert Path(setting("temp_directory")).name.startswith("kamlab-duckdb-")
     assert setting("allocator_background_threads") is True
     assert setting("threads") == engine._threads()
+
+
+def test_the_engines_spill_folder_is_removed_when_the_process_ends(tmp_path):
+    import subprocess
+    import sys
+
+    code = (
+        "from kamlab.io.engine import connect; con = connect(); "
+        "print(con.raw_sql(\"SELECT current_setting('temp_directory')\").fetchall()[0][0])"
+    )
+
+    def spill_folder(**env):
+        done = subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, **env},
+        )
+        return Path(done.stdout.strip())
+
+    spill = spill_folder()
+    assert spill.name.startswith("kamlab-duckdb-") and not spill.exists()
+    assert spill_folder(KAMLAB_SPILL_DIR=str(tmp_path)).parent == tmp_path  # a report's scratch

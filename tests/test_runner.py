@@ -232,6 +232,7 @@ def test_the_reports_kernels_hand_freed_arrow_memory_back(tmp_path, monkeypatch)
     monkeypatch.setenv("ARROW_DEFAULT_MEMORY_POOL", "jemalloc")
     assert "ARROW_DEFAULT_MEMORY_POOL" not in report.kernel_env("4GB")
     assert report.kernel_env(None)[report.MEMORY_ENV] == report.NOTEBOOK_MEMORY
+    assert report.kernel_env(None, scratch=tmp_path)[report.SPILL_ENV] == str(tmp_path)
 
 
 def test_running_a_notebook_in_a_kept_kernel_leaves_this_process_where_it_is(tmp_path):

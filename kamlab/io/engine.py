@@ -18,8 +18,10 @@ the same day whatever the machine's zone. Engines are imported when first used, 
 
 from __future__ import annotations
 
+import atexit
 import os
 import re
+import shutil
 import tempfile
 import warnings
 from functools import cache
@@ -32,6 +34,11 @@ MEMORY_ENV = "KAMLAB_MEMORY_LIMIT"
 """Environment variable: DuckDB's memory limit (``"8GB"``); beyond it DuckDB spills to disk.
 Default: a quarter of the machine's memory, at most 2 GB: a 100M-line summary then peaks
 under 6 GB in all (with 4 GB it reached 7.1 GB), and 10M lines take 8% longer."""
+SPILL_ENV = "KAMLAB_SPILL_DIR"
+"""Environment variable: the folder in which DuckDB's spill folder is made (default: the
+system's temporary folder). The spill folder is removed when the process ends; a report
+run points its kernels, which are stopped without ending cleanly, into its own scratch
+folder, removed with it."""
 THREADS_ENV = "KAMLAB_THREADS"
 """Environment variable: DuckDB's threads (default: the machine's cores, at least
 :data:`MIN_THREADS`)."""
@@ -95,12 +102,14 @@ def connect(engine: str | None = None):
 
 @cache
 def _duckdb():
-    """One embedded DuckDB per process, in UTC, spilling to a temporary folder."""
+    """One embedded DuckDB per process, in UTC, spilling to a temporary folder (removed
+    when the process ends)."""
     import duckdb
     import ibis
 
     con = ibis.duckdb.connect()
-    spill = tempfile.mkdtemp(prefix="kamlab-duckdb-")
+    spill = tempfile.mkdtemp(prefix="kamlab-duckdb-", dir=os.environ.get(SPILL_ENV) or None)
+    atexit.register(shutil.rmtree, spill, ignore_errors=True)  # not one folder left per run
     con.raw_sql(f"SET TimeZone = '{TIME_ZONE}'")
     con.raw_sql(f"SET temp_directory = '{spill}'")
     con.raw_sql(f"SET memory_limit = '{_memory_limit()}'")
