@@ -8,7 +8,7 @@ import pytest
 
 from kamlab.presentation.format import count, money, percent, probability
 from kamlab.presentation.labels import format_value
-from kamlab.words import counted
+from kamlab.words import agreeing, counted
 
 
 @pytest.mark.parametrize(
@@ -87,3 +87,4 @@ def test_a_count_of_things_says_one_thing_or_several_things():
     assert counted(2000, "account") == "2,000 accounts"
     assert counted(0, "key account") == "0 key accounts"
     assert counted(3, "company", "companies") == "3 companies"
+    assert [agreeing(1), agreeing(0), agreeing(2, "was", "were")] == ["is", "are", "were"]

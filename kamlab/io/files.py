@@ -43,7 +43,7 @@ import pandas as pd
 from kamlab.errors import InputError
 from kamlab.io.lines import scan_lines, split_lines, squeeze_whitespace, strictly_readable
 from kamlab.io.mapping import ACCOUNT_ROLES, TRANSACTION_ROLES, normalise_name
-from kamlab.words import counted
+from kamlab.words import agreeing, counted
 
 PARQUET_SUFFIXES = {".parquet", ".pq"}
 FILE_COLUMN = "filename"
@@ -298,7 +298,7 @@ def _utf8_by_line(data: bytes) -> tuple[bytes, str] | None:
     shown = ", ".join(map(str, latin[:5])) + (", ..." if len(latin) > 5 else "")
     label = (
         f"UTF-8, and latin-1 on the {counted(len(latin), 'line')} that "
-        f"{'is' if len(latin) == 1 else 'are'} not UTF-8 (line {shown})"
+        f"{agreeing(len(latin))} not UTF-8 (line {shown})"
     )
     return "\n".join(decoded).encode("utf-8", errors="surrogatepass"), label
 

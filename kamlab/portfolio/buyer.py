@@ -35,7 +35,7 @@ import pandas as pd
 from kamlab.errors import InputError
 from kamlab.portfolio.stages import _account_frame, _missing_columns, _numeric, _resolve, _sample
 from kamlab.vocabulary import BUYER_HEADINGS
-from kamlab.words import counted
+from kamlab.words import agreeing, counted
 
 __all__ = [
     "BUYER_QUESTIONS",
@@ -116,7 +116,7 @@ def buyer_scorecard(
         if len(unknown):
             raise InputError(
                 f"{counted(len(unknown), 'account')} of accounts_subset "
-                f"{'is' if len(unknown) == 1 else 'are'} not in the accounts "
+                f"{agreeing(len(unknown))} not in the accounts "
                 f"table: {_sample(unknown)}"
             )
         frame = frame.loc[wanted.drop_duplicates()]

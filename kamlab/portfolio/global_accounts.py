@@ -78,7 +78,7 @@ from kamlab.io.mapping import ColumnMapping
 from kamlab.io.transactions import lines_of
 from kamlab.summary import lines_table
 from kamlab.value import customer_pnl, load_cost_rates
-from kamlab.words import counted
+from kamlab.words import agreeing, counted
 
 __all__ = [
     "COMPARISON_COLUMNS",
@@ -417,7 +417,7 @@ def country_comparison(
     if len(quiet):
         notes.append(
             f"{counted(len(quiet), 'global account')} with fewer than two entities buying in the "
-            f"window {'is' if len(quiet) == 1 else 'are'} not compared: {', '.join(map(str, quiet[:5]))}"
+            f"window {agreeing(len(quiet))} not compared: {', '.join(map(str, quiet[:5]))}"
             + (", ..." if len(quiet) > 5 else "")
         )
     index = price_index(

@@ -71,7 +71,7 @@ from kamlab.portfolio.stages import assess_stages
 from kamlab.summary import lines_table
 from kamlab.value import customer_pnl
 from kamlab.vocabulary import STAGES
-from kamlab.words import counted
+from kamlab.words import agreeing, counted
 
 __all__ = [
     "KPI_COLUMNS",
@@ -470,7 +470,7 @@ def programme_return(
         unknown_hours = int((~hours_known).sum())
         notes.append(
             f"{counted(unknown_hours, 'account')} with no KAM hours recorded at the start "
-            f"{'is' if unknown_hours == 1 else 'are'} neither key nor compared"
+            f"{agreeing(unknown_hours)} neither key nor compared"
         )
     new_key = result.n_key - int(key.sum())
     if new_key:

@@ -36,7 +36,7 @@ import pandas as pd
 from kamlab.errors import ConfigError, InputError
 from kamlab.portfolio.criteria import SCALE, Criteria, Factor
 from kamlab.portfolio.potential import peers_only_potential
-from kamlab.words import counted
+from kamlab.words import agreeing, counted
 
 __all__ = ["GroupScores", "PortfolioWarning", "score_factor", "score_group"]
 
@@ -199,7 +199,7 @@ def score_group(
             median = float(scores[name].median())
             notes.append(
                 f"{group}.{name}: {counted(len(ids), 'account')} without a score "
-                f"{'was' if len(ids) == 1 else 'were'} given the portfolio median "
+                f"{agreeing(len(ids), 'was', 'were')} given the portfolio median "
                 f"{median:.3g}: {listed(ids)}"
             )
             scores[name] = scores[name].fillna(median)

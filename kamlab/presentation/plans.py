@@ -10,6 +10,7 @@ from kamlab.plans.scorecard import STATUSES
 from kamlab.presentation.format import count, day, listed, money, percent
 from kamlab.presentation.tables import ReaderTable, for_reader
 from kamlab.safe import markdown_text as md
+from kamlab.words import agreeing
 
 __all__ = [
     "MEASURE_LABELS",
@@ -187,17 +188,12 @@ def plans_summary(
         text.append(f"Most objectives behind or missed: {top}.")
     if len(actions):
         n, where = len(actions), actions["account_id"].nunique()
-        text.append(
-            f"{_things(n, 'action')} {'is' if n == 1 else 'are'} overdue "
-            f"({_things(where, 'account')})."
-        )
+        text.append(f"{_things(n, 'action')} {agreeing(n)} overdue ({_things(where, 'account')}).")
     else:
         text.append("No action is overdue.")
     gone = card.loc[card["tier_now"] != "key", "account_id"].nunique()
     if gone:
-        text.append(
-            f"{_things(gone, 'plan')} {'is' if gone == 1 else 'are'} for accounts no longer key."
-        )
+        text.append(f"{_things(gone, 'plan')} {agreeing(gone)} for accounts no longer key.")
     if missing:
         text.append(missing)
     return " ".join(text)

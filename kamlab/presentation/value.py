@@ -35,7 +35,7 @@ from kamlab.presentation.format import money
 from kamlab.summary import PERIOD_DAYS
 from kamlab.value.pnl import cost_lines
 from kamlab.value.whale import whale_summary
-from kamlab.words import counted
+from kamlab.words import agreeing, counted
 
 __all__ = [
     "PARAMETER_MEANINGS",
@@ -806,7 +806,7 @@ def reichheld_reasons(uplift, currency: str = "GBP") -> list[str]:
     capped = int(table["capped"].sum())
     if basis != "purchase" and capped and points is not None:
         reasons.append(
-            f"the cap: {counted(capped, 'account')} {'was' if capped == 1 else 'were'} already "
+            f"the cap: {counted(capped, 'account')} {agreeing(capped, 'was', 'were')} already "
             f"within {points:g} points of 100% "
             "retention, so their rise was capped below the points asked."
         )

@@ -45,7 +45,7 @@ import pandas as pd
 from kamlab.errors import ConfigError, InputError
 from kamlab.models import search_budget
 from kamlab.value.clv import CustomerValue
-from kamlab.words import counted
+from kamlab.words import agreeing, counted
 
 __all__ = [
     "RetentionUplift",
@@ -119,7 +119,7 @@ def _selection(accounts, index: pd.Index) -> np.ndarray:
     if len(unknown):
         shown = ", ".join(map(str, unknown[:3]))
         raise InputError(
-            f"{counted(len(unknown), 'chosen account')} {'is' if len(unknown) == 1 else 'are'} "
+            f"{counted(len(unknown), 'chosen account')} {agreeing(len(unknown))} "
             f"not in the value table: {shown}"
         )
     mask = index.isin(wanted)
